@@ -1,0 +1,319 @@
+"""The agenda itself: institution, colleges, teams, themes, indicators, ambitions, budget.
+
+Every row belongs to exactly one institution so that many institutions live side by side in
+one database (domain.md, "Hierarchy and data"); codes are unique within an institution.
+"""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from simple_history.models import HistoricalRecords
+
+from agenda.choices import AmbitionType, Effect, Level, Polarity, Role, Unit
+
+VALUE_DIGITS = {"max_digits": 18, "decimal_places": 6}
+PCT_DIGITS = {"max_digits": 5, "decimal_places": 2}
+
+
+class Institution(models.Model):
+    """An institution (instelling); ROCvA + ROCvF together count as one."""
+
+    code = models.CharField("code", max_length=20, unique=True)
+    name = models.CharField("naam", max_length=200)
+    period_start = models.PositiveSmallIntegerField("eerste jaar", default=2019)
+    period_end = models.PositiveSmallIntegerField("laatste jaar", default=2022)
+
+    class Meta:
+        verbose_name = "instelling"
+        verbose_name_plural = "instellingen"
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(period_end__gte=models.F("period_start")), name="institution_period_order"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.code} {self.name}"
+
+    @property
+    def years(self) -> range:
+        """Return the agenda period as a range of years."""
+        return range(self.period_start, self.period_end + 1)
+
+
+class College(models.Model):
+    """An mbo-college with its own director; inactive colleges are left out of verdicts."""
+
+    institution = models.ForeignKey(Institution, on_delete=models.CASCADE, related_name="colleges")
+    code = models.CharField("code", max_length=20)
+    name = models.CharField("naam", max_length=200)
+    active = models.BooleanField("actief", default=True)
+
+    class Meta:
+        verbose_name = "mbo-college"
+        verbose_name_plural = "mbo-colleges"
+        ordering = ["institution", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["institution", "code"], name="college_code_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.code} {self.name}"
+
+
+class Team(models.Model):
+    """An education team inside a college; teams come and go, so activity is a year range."""
+
+    institution = models.ForeignKey(Institution, on_delete=models.CASCADE, related_name="teams")
+    college = models.ForeignKey(College, on_delete=models.PROTECT, related_name="teams")
+    code = models.CharField("code", max_length=40)
+    name = models.CharField("naam", max_length=200)
+    active_from = models.PositiveSmallIntegerField("actief vanaf (jaar)", null=True, blank=True)
+    active_until = models.PositiveSmallIntegerField("actief tot en met (jaar)", null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "onderwijsteam"
+        verbose_name_plural = "onderwijsteams"
+        ordering = ["college__code", "code"]
+        constraints = [
+            # contracts.md section 2: a team code is unique within the institution.
+            models.UniqueConstraint(fields=["institution", "code"], name="team_code_unique"),
+            models.CheckConstraint(
+                condition=Q(active_from__isnull=True)
+                | Q(active_until__isnull=True)
+                | Q(active_until__gte=models.F("active_from")),
+                name="team_active_range",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.code} {self.name}"
+
+    def clean(self):
+        if self.college_id and self.institution_id and self.college.institution_id != self.institution_id:
+            raise ValidationError({"college": "Het college hoort niet bij deze instelling."})
+
+    def is_active(self, year: int) -> bool:
+        """Return whether the team exists in `year`."""
+        return (self.active_from is None or self.active_from <= year) and (
+            self.active_until is None or year <= self.active_until
+        )
+
+
+class Theme(models.Model):
+    """One of the agenda's themes with its ambition text and its share of the budget."""
+
+    institution = models.ForeignKey(Institution, on_delete=models.CASCADE, related_name="themes")
+    code = models.CharField("code", max_length=20)
+    name = models.CharField("naam", max_length=200)
+    national = models.BooleanField("landelijk thema", default=False)
+    budget_share_pct = models.DecimalField("aandeel budget (%)", default=0, **PCT_DIGITS)
+    ambition = models.TextField("ambitie", blank=True)
+    position = models.PositiveSmallIntegerField("volgorde", default=0)
+
+    class Meta:
+        verbose_name = "thema"
+        verbose_name_plural = "thema's"
+        ordering = ["institution", "position", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["institution", "code"], name="theme_code_unique"),
+            models.CheckConstraint(
+                condition=Q(budget_share_pct__gte=0) & Q(budget_share_pct__lte=100),
+                name="theme_share_range",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.code} {self.name}"
+
+
+class Goal(models.Model):
+    """An operational goal (doel) of a theme."""
+
+    theme = models.ForeignKey(Theme, on_delete=models.CASCADE, related_name="goals")
+    text = models.TextField("doel")
+    position = models.PositiveSmallIntegerField("volgorde", default=0)
+
+    class Meta:
+        verbose_name = "doel"
+        verbose_name_plural = "doelen"
+        ordering = ["theme", "position"]
+
+    def __str__(self):
+        return self.text[:80]
+
+
+class Indicator(models.Model):
+    """A measurable quantity of a theme with its unit, polarity, levels and baseline."""
+
+    institution = models.ForeignKey(Institution, on_delete=models.CASCADE, related_name="indicators")
+    theme = models.ForeignKey(Theme, on_delete=models.PROTECT, related_name="indicators")
+    code = models.CharField("code", max_length=20)
+    name = models.CharField("naam", max_length=300)
+    unit = models.CharField("eenheid", max_length=10, choices=Unit.choices)
+    polarity = models.CharField("richting", max_length=10, choices=Polarity.choices)
+    levels = models.JSONField("niveaus", default=list)
+    baseline_year = models.PositiveSmallIntegerField("nulmeting jaar")
+    baseline_value = models.DecimalField("nulmeting waarde", null=True, blank=True, **VALUE_DIGITS)
+    description = models.TextField("toelichting", blank=True)
+    position = models.PositiveSmallIntegerField("volgorde", default=0)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "indicator"
+        verbose_name_plural = "indicatoren"
+        ordering = ["institution", "position", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["institution", "code"], name="indicator_code_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.code} {self.name}"
+
+    def clean(self):
+        if self.theme_id and self.institution_id and self.theme.institution_id != self.institution_id:
+            raise ValidationError({"theme": "Het thema hoort niet bij deze instelling."})
+        valid = set(Level.values)
+        if not self.levels or not set(self.levels) <= valid or Level.INSTITUTION not in self.levels:
+            raise ValidationError({"levels": "Niveaus: een lijst uit team, college, institution met institution."})
+
+    @property
+    def institution_only(self) -> bool:
+        """Return whether the indicator is measured at institution level only (agenda ch. 8, 3c)."""
+        return set(self.levels) == {Level.INSTITUTION}
+
+    @property
+    def team_level(self) -> bool:
+        """Return whether teams report values for this indicator."""
+        return Level.TEAM in self.levels
+
+
+class Ambition(models.Model):
+    """The ambition of an indicator for one year; the herijking adds revisions, never overwrites."""
+
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="ambitions")
+    year = models.PositiveSmallIntegerField("jaar")
+    revision = models.PositiveSmallIntegerField("versie", default=1)
+    type = models.CharField("soort", max_length=10, choices=AmbitionType.choices)
+    target = models.DecimalField("streefcijfer", null=True, blank=True, **VALUE_DIGITS)
+    tolerance = models.DecimalField("marge", default=0, **VALUE_DIGITS)
+    indicative = models.BooleanField("indicatief", default=False)
+    reason = models.TextField("reden", blank=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, verbose_name="auteur"
+    )
+    created_at = models.DateTimeField("vastgesteld op", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "ambitie"
+        verbose_name_plural = "ambities"
+        ordering = ["indicator", "year", "revision"]
+        constraints = [
+            models.UniqueConstraint(fields=["indicator", "year", "revision"], name="ambition_revision_unique"),
+            models.CheckConstraint(condition=Q(tolerance__gte=0), name="ambition_tolerance_nonneg"),
+            models.CheckConstraint(
+                condition=Q(type=AmbitionType.TARGET, target__isnull=False) | ~Q(type=AmbitionType.TARGET),
+                name="ambition_target_required",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.indicator.code} {self.year} v{self.revision}: {self.get_type_display()}"
+
+
+class Factor(models.Model):
+    """An exogenous factor (verklaarbaar) expected to move an indicator (agenda ch. 4.4)."""
+
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="factors")
+    name = models.CharField("factor", max_length=200)
+    effect = models.CharField("verwacht effect", max_length=1, choices=Effect.choices, default=Effect.UNKNOWN)
+    description = models.TextField("toelichting", blank=True)
+    position = models.PositiveSmallIntegerField("volgorde", default=0)
+
+    class Meta:
+        verbose_name = "verklarende factor"
+        verbose_name_plural = "verklarende factoren"
+        ordering = ["indicator", "position", "name"]
+        constraints = [models.UniqueConstraint(fields=["indicator", "name"], name="factor_name_unique")]
+
+    def __str__(self):
+        return f"{self.name} ({self.effect})"
+
+
+class BudgetYear(models.Model):
+    """The quality budget of one year, with the result-dependent part and the top-slice (ch. 12)."""
+
+    institution = models.ForeignKey(Institution, on_delete=models.CASCADE, related_name="budget_years")
+    year = models.PositiveSmallIntegerField("jaar")
+    total_cents = models.BigIntegerField("totaal (eurocent)")
+    result_dependent_pct = models.DecimalField("resultaatafhankelijk (%)", default=25, **PCT_DIGITS)
+    central_pct = models.DecimalField("gemeenschappelijke voorzieningen (%)", default=0, **PCT_DIGITS)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "budgetjaar"
+        verbose_name_plural = "budgetjaren"
+        ordering = ["institution", "year"]
+        constraints = [
+            models.UniqueConstraint(fields=["institution", "year"], name="budget_year_unique"),
+            models.CheckConstraint(condition=Q(total_cents__gte=0), name="budget_total_nonneg"),
+            models.CheckConstraint(
+                condition=Q(result_dependent_pct__gte=0) & Q(result_dependent_pct__lte=100),
+                name="budget_rd_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(central_pct__gte=0) & Q(central_pct__lte=100), name="budget_central_range"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.institution.code} {self.year}"
+
+
+class AdditionalFund(models.Model):
+    """Other additional funds for a theme (municipal, RIF, ...), shown beside the quality budget."""
+
+    institution = models.ForeignKey(Institution, on_delete=models.CASCADE, related_name="additional_funds")
+    theme = models.ForeignKey(Theme, on_delete=models.CASCADE, related_name="additional_funds")
+    year = models.PositiveSmallIntegerField("jaar", null=True, blank=True, help_text="leeg: elk jaar")
+    source = models.CharField("bron", max_length=200)
+    amount_cents = models.BigIntegerField("bedrag (eurocent)")
+    note = models.TextField("toelichting", blank=True)
+
+    class Meta:
+        verbose_name = "andere additionele middelen"
+        verbose_name_plural = "andere additionele middelen"
+        ordering = ["institution", "theme__position", "year", "source"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["theme", "year", "source"], condition=Q(year__isnull=False), name="fund_year_unique"
+            ),
+            models.UniqueConstraint(fields=["theme", "source"], condition=Q(year__isnull=True), name="fund_unique"),
+            models.CheckConstraint(condition=Q(amount_cents__gte=0), name="fund_amount_nonneg"),
+        ]
+
+    def __str__(self):
+        return f"{self.theme.code} {self.source}"
+
+
+class Membership(models.Model):
+    """A user's role in one institution; directors are tied to their colleges."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    institution = models.ForeignKey(Institution, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField("rol", max_length=10, choices=Role.choices)
+    colleges = models.ManyToManyField(College, blank=True, related_name="directors", verbose_name="colleges")
+    api_write = models.BooleanField(
+        "API mag schrijven", default=False, help_text="alleen voor API-clients: schrijven zoals de rol toestaat"
+    )
+
+    class Meta:
+        verbose_name = "rol"
+        verbose_name_plural = "rollen"
+        constraints = [models.UniqueConstraint(fields=["user", "institution"], name="membership_unique")]
+
+    def __str__(self):
+        return f"{self.user} {self.institution.code} {self.role}"

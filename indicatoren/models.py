@@ -1,0 +1,128 @@
+"""Measured values: indicator results per unit and year, student numbers, and benchmark uploads."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from simple_history.models import HistoricalRecords
+
+from agenda.choices import Level
+from agenda.models import VALUE_DIGITS, College, Indicator, Institution, Team
+
+
+class UploadStatus(models.TextChoices):
+    PREVIEW = "preview", "voorbeeld (nog niet opgeslagen)"
+    ACCEPTED = "accepted", "verwerkt"
+    REJECTED = "rejected", "afgewezen"
+    CANCELLED = "cancelled", "geannuleerd"
+
+
+class Upload(models.Model):
+    """A benchmark file as received: who, when, the original file, checksum, counts and errors."""
+
+    institution = models.ForeignKey(Institution, on_delete=models.CASCADE, related_name="uploads")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, verbose_name="door"
+    )
+    uploaded_at = models.DateTimeField("ontvangen op", auto_now_add=True)
+    applied_at = models.DateTimeField("verwerkt op", null=True, blank=True)
+    channel = models.CharField("kanaal", max_length=10, default="web")  # web | api | command | grid
+    original_name = models.CharField("bestandsnaam", max_length=255)
+    stored_file = models.CharField("opgeslagen bestand", max_length=500, blank=True)
+    size_bytes = models.PositiveBigIntegerField("grootte (bytes)", default=0)
+    checksum = models.CharField("sha256", max_length=64, db_index=True)
+    file_format = models.CharField("formaat", max_length=20, blank=True)
+    layout = models.CharField("indeling", max_length=10, blank=True)  # long | wide
+    status = models.CharField("status", max_length=10, choices=UploadStatus.choices)
+    duplicate_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, verbose_name="zelfde bestand als"
+    )
+    rows_total = models.PositiveIntegerField("rijen", default=0)
+    rows_new = models.PositiveIntegerField("nieuw", default=0)
+    rows_changed = models.PositiveIntegerField("gewijzigd", default=0)
+    rows_unchanged = models.PositiveIntegerField("ongewijzigd", default=0)
+    errors = models.JSONField("fouten", default=list, blank=True)
+    scope_college = models.ForeignKey(
+        College, null=True, blank=True, on_delete=models.SET_NULL, verbose_name="beperkt tot college"
+    )
+    recompute_run = models.ForeignKey(
+        "rapportage.RecomputeRun", null=True, blank=True, on_delete=models.SET_NULL, related_name="uploads"
+    )
+
+    class Meta:
+        verbose_name = "upload"
+        verbose_name_plural = "uploads"
+        ordering = ["-uploaded_at", "-id"]
+
+    def __str__(self):
+        return f"{self.original_name} ({self.get_status_display()})"
+
+
+class Measurement(models.Model):
+    """One value of an indicator for one year at one unit: a team, a college or the institution."""
+
+    indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="measurements")
+    year = models.PositiveSmallIntegerField("jaar")
+    level = models.CharField("niveau", max_length=12, choices=Level.choices)
+    college = models.ForeignKey(College, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.PROTECT, related_name="measurements")
+    value = models.DecimalField("waarde", **VALUE_DIGITS)
+    n = models.PositiveIntegerField("n (noemer)", null=True, blank=True)
+    source = models.CharField("bron", max_length=200, blank=True)
+    upload = models.ForeignKey(Upload, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    updated_at = models.DateTimeField("gewijzigd op", auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "meting"
+        verbose_name_plural = "metingen"
+        ordering = ["indicator", "year", "level", "college", "team"]
+        indexes = [models.Index(fields=["indicator", "year"], name="measurement_ind_year")]
+        constraints = [
+            # The unit is exactly one of team (with its college), college, or institution.
+            models.CheckConstraint(
+                condition=(Q(level=Level.TEAM) & Q(team__isnull=False) & Q(college__isnull=False))
+                | (Q(level=Level.COLLEGE) & Q(team__isnull=True) & Q(college__isnull=False))
+                | (Q(level=Level.INSTITUTION) & Q(team__isnull=True) & Q(college__isnull=True)),
+                name="measurement_unit_shape",
+            ),
+            models.UniqueConstraint(
+                fields=["indicator", "year", "team"], condition=Q(level=Level.TEAM), name="measurement_team_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["indicator", "year", "college"],
+                condition=Q(level=Level.COLLEGE),
+                name="measurement_college_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["indicator", "year"],
+                condition=Q(level=Level.INSTITUTION),
+                name="measurement_institution_unique",
+            ),
+        ]
+
+    def __str__(self):
+        unit = self.team or self.college or "instelling"
+        return f"{self.indicator.code} {self.year} {unit}: {self.value}"
+
+
+class StudentCount(models.Model):
+    """Student numbers of a college in a year (benchmark code `studenten`): the budget weights."""
+
+    college = models.ForeignKey(College, on_delete=models.PROTECT, related_name="student_counts")
+    year = models.PositiveSmallIntegerField("jaar")
+    count = models.PositiveIntegerField("aantal studenten")
+    upload = models.ForeignKey(Upload, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    updated_at = models.DateTimeField("gewijzigd op", auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "studentaantal"
+        verbose_name_plural = "studentaantallen"
+        ordering = ["college", "year"]
+        constraints = [models.UniqueConstraint(fields=["college", "year"], name="student_count_unique")]
+
+    def __str__(self):
+        return f"{self.college.code} {self.year}: {self.count}"

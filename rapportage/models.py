@@ -1,0 +1,128 @@
+"""Stored results of the engine: verdicts, budget splits, the flip log and recompute runs.
+
+Views and the API only display what is stored here (style.md, "Flow of a recompute").
+"""
+
+from django.db import models
+from django.db.models import Q
+
+from agenda.models import Ambition, College, Indicator, Institution
+
+
+class RunState(models.TextChoices):
+    PENDING = "pending", "wacht"
+    RUNNING = "running", "bezig"
+    DONE = "done", "klaar"
+    FAILED = "failed", "mislukt"
+
+
+class Basis(models.TextChoices):
+    COLLEGES = "colleges", "tweederde van de colleges"
+    INSTITUTION = "institution", "instellingsniveau"
+    NOT_MET = "not_met", "niet behaald"
+    MONITOR = "monitor", "alleen gevolgd"
+    NO_DATA = "no_data", "geen gegevens"
+
+
+class Version(models.TextChoices):
+    CURRENT = "current", "geldende ambitie"
+    ORIGINAL = "original", "oorspronkelijke ambitie"
+
+
+class RecomputeRun(models.Model):
+    """One recomputation of an institution's verdicts and budget; requests coalesce while pending."""
+
+    institution = models.ForeignKey(Institution, on_delete=models.CASCADE, related_name="recompute_runs")
+    state = models.CharField("status", max_length=10, choices=RunState.choices, default=RunState.PENDING)
+    reason = models.TextField("aanleiding", blank=True)
+    requests = models.PositiveIntegerField("verzoeken", default=1)
+    requested_at = models.DateTimeField("aangevraagd", auto_now_add=True)
+    enqueued_at = models.DateTimeField("in de wachtrij gezet", null=True, blank=True)
+    started_at = models.DateTimeField("gestart", null=True, blank=True)
+    finished_at = models.DateTimeField("klaar", null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField("pogingen", default=0)
+    error = models.TextField("fout", blank=True)
+    changes = models.PositiveIntegerField("gewijzigde oordelen", default=0)
+    duration_ms = models.PositiveIntegerField("duur (ms)", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "herberekening"
+        verbose_name_plural = "herberekeningen"
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            # At most one waiting run per institution: later requests join it (coalescing).
+            models.UniqueConstraint(
+                fields=["institution"], condition=Q(state=RunState.PENDING), name="one_pending_run"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.institution.code} #{self.pk} {self.state}"
+
+
+class IndicatorResult(models.Model):
+    """The verdict of one indicator in one year under one ambition version, with its explanation."""
+
+    institution = models.ForeignKey(Institution, on_delete=models.CASCADE, related_name="indicator_results")
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="results")
+    year = models.PositiveSmallIntegerField("jaar")
+    version = models.CharField("versie", max_length=10, choices=Version.choices, default=Version.CURRENT)
+    ambition = models.ForeignKey(Ambition, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    attained = models.BooleanField("behaald", null=True)
+    basis = models.CharField("grond", max_length=12, choices=Basis.choices)
+    payload = models.JSONField("status (API-vorm)")
+    run = models.ForeignKey(RecomputeRun, null=True, on_delete=models.SET_NULL, related_name="+")
+    computed_at = models.DateTimeField("berekend op")
+
+    class Meta:
+        verbose_name = "indicatoroordeel"
+        verbose_name_plural = "indicatoroordelen"
+        ordering = ["institution", "year", "indicator__position"]
+        constraints = [
+            models.UniqueConstraint(fields=["indicator", "year", "version"], name="indicator_result_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.indicator.code} {self.year} {self.version}: {self.basis}"
+
+
+class BudgetResult(models.Model):
+    """The budget split of one institution in one year, in the API's shape."""
+
+    institution = models.ForeignKey(Institution, on_delete=models.CASCADE, related_name="budget_results")
+    year = models.PositiveSmallIntegerField("jaar")
+    payload = models.JSONField("budget (API-vorm)")
+    run = models.ForeignKey(RecomputeRun, null=True, on_delete=models.SET_NULL, related_name="+")
+    computed_at = models.DateTimeField("berekend op")
+
+    class Meta:
+        verbose_name = "budgetverdeling"
+        verbose_name_plural = "budgetverdelingen"
+        ordering = ["institution", "year"]
+        constraints = [models.UniqueConstraint(fields=["institution", "year"], name="budget_result_unique")]
+
+    def __str__(self):
+        return f"{self.institution.code} {self.year}"
+
+
+class VerdictChange(models.Model):
+    """A verdict that flipped between two runs ("what changed"): indicator or college level."""
+
+    institution = models.ForeignKey(Institution, on_delete=models.CASCADE, related_name="verdict_changes")
+    run = models.ForeignKey(RecomputeRun, null=True, on_delete=models.SET_NULL, related_name="verdict_changes")
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField("jaar")
+    version = models.CharField("versie", max_length=10, choices=Version.choices, default=Version.CURRENT)
+    college = models.ForeignKey(College, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    old = models.CharField("was", max_length=20)
+    new = models.CharField("wordt", max_length=20)
+    description = models.TextField("omschrijving")
+    created_at = models.DateTimeField("vastgesteld op", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "gewijzigd oordeel"
+        verbose_name_plural = "gewijzigde oordelen"
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return self.description
