@@ -1,0 +1,188 @@
+"""Turn engine results into the JSON bodies of contracts.md section 4 (STATUS and budget).
+
+The stored payload is exactly what the API, `agenda_status --format json` and `budget
+--format json` print, so the three can never disagree. Extra fields extend the contract
+(explanation, distance); none of its fields are renamed or dropped.
+"""
+
+from collections import defaultdict
+from decimal import Decimal
+
+import pandas as pd
+
+from rapportage.engine.attainment import Attainment
+from rapportage.engine.budget import BudgetSplit
+from rapportage.engine.explain import college_sentence, indicator_distance, indicator_sentence
+from rapportage.engine.numbers import to_decimal
+
+
+def json_number(value: Decimal | None):
+    """Return a Decimal as a JSON number: int when whole, else the float with the same digits."""
+    if value is None:
+        return None
+    if value == value.to_integral_value():
+        return int(value)
+    # At most 6 decimals and well under 15 significant digits: the float prints the same digits.
+    return float(value)
+
+
+def _opt_bool(value) -> bool | None:
+    """Return a nullable boolean as True, False or None."""
+    return None if value is None or value is pd.NA else bool(value)
+
+
+def _opt_int(value) -> int | None:
+    """Return a nullable integer as int or None."""
+    return None if value is None or pd.isna(value) else int(value)
+
+
+def status_payloads(
+    att: Attainment, *, indicators: dict[int, dict], colleges: dict[int, dict], teams: dict[int, str]
+) -> dict[tuple[int, int], dict]:
+    """Return the STATUS body per (indicator id, year).
+
+    `indicators[id]` has code, name, theme and polarity; `colleges[id]` code and name;
+    `teams[id]` the team code.
+    """
+    team_lists: dict[tuple, list] = defaultdict(list)
+    for row in att.teams.itertuples(index=False):
+        team_lists[(row.indicator, row.year, row.college)].append(
+            {
+                "team": teams[row.team],
+                "value": json_number(to_decimal(row.value)),
+                "reference": json_number(to_decimal(row.reference)),
+                "contributed": _opt_bool(row.contributed),
+                "n": _opt_int(row.n),
+            }
+        )
+    for entries in team_lists.values():
+        entries.sort(key=lambda entry: entry["team"])
+
+    unreferenced: dict[tuple, list] = defaultdict(list)
+    for row in att.unreferenced.itertuples(index=False):
+        unreferenced[(row.indicator, row.year)].append(
+            {
+                "team": teams[row.team],
+                "college": colleges[row.college]["code"],
+                "value": json_number(to_decimal(row.value)),
+            }
+        )
+
+    college_lists: dict[tuple, list] = defaultdict(list)
+    for row in att.colleges.itertuples(index=False):
+        value, reference, met = to_decimal(row.value), to_decimal(row.reference), _opt_bool(row.met)
+        facts = {
+            "basis": row.basis,
+            "met": met,
+            "value": value,
+            "reference": reference,
+            "teams_total": int(row.teams_total),
+            "teams_contributed": int(row.teams_contributed),
+            "teams_needed": int(row.teams_needed),
+        }
+        college_lists[(row.indicator, row.year)].append(
+            {
+                "college": colleges[row.college]["code"],
+                "name": colleges[row.college]["name"],
+                "value": json_number(value),
+                "reference": json_number(reference),
+                "met": met,
+                "basis": row.basis,
+                "teams_contributed": int(row.teams_contributed),
+                "teams_total": int(row.teams_total),
+                "teams_needed": int(row.teams_needed) if met is False else 0,
+                "explanation": college_sentence(facts, int(row.year)),
+                "teams": team_lists.get((row.indicator, row.year, row.college), []),
+            }
+        )
+    for entries in college_lists.values():
+        entries.sort(key=lambda entry: entry["college"])
+
+    payloads = {}
+    for row in att.indicators.itertuples(index=False):
+        meta = indicators[row.indicator]
+        has_ambition = row.basis != "monitor"
+        kind = row.type
+        facts = {
+            "year": int(row.year),
+            "basis": row.basis,
+            "ambition_type": kind,
+            "ambition_year": _opt_int(row.ambition_year),
+            "institution_value": to_decimal(row.institution_value),
+            "baseline": to_decimal(row.baseline),
+            "baseline_year": int(row.baseline_year),
+            "target": to_decimal(row.target),
+            "tolerance": to_decimal(row.tolerance),
+            "institution_met": _opt_bool(row.institution_met),
+            "institution_gap": to_decimal(row.institution_gap),
+            "institution_only": bool(row.institution_only),
+            "attained": _opt_bool(row.attained),
+            "colleges_met": int(row.colleges_met),
+            "colleges_total": int(row.colleges_total),
+            "colleges_needed_total": int(row.colleges_met - row.colleges_margin),
+            "colleges_margin": int(row.colleges_margin),
+        }
+        payloads[(row.indicator, int(row.year))] = {
+            "indicator": meta["code"],
+            "name": meta["name"],
+            "theme": meta["theme"],
+            "year": int(row.year),
+            "ambition_year": facts["ambition_year"] if kind != "monitor" else None,
+            "ambition_type": kind,
+            "polarity": meta["polarity"],
+            "indicative": bool(row.indicative) if not pd.isna(row.indicative) else False,
+            "baseline_year": int(row.baseline_year),
+            "baseline": json_number(facts["baseline"]),
+            "target": json_number(facts["target"]),
+            "tolerance": json_number(facts["tolerance"]) if has_ambition and kind != "monitor" else None,
+            "institution_value": json_number(facts["institution_value"]),
+            "institution_met": facts["institution_met"],
+            "colleges_met": facts["colleges_met"],
+            "colleges_total": facts["colleges_total"],
+            "attained": facts["attained"],
+            "basis": row.basis,
+            "interim": facts["ambition_year"] is not None and facts["ambition_year"] != int(row.year),
+            "institution_only": facts["institution_only"],
+            "colleges_needed": int(row.colleges_needed) if row.basis in ("institution", "not_met") else 0,
+            "colleges_margin": facts["colleges_margin"],
+            "institution_gap": json_number(facts["institution_gap"]),
+            "explanation": indicator_sentence(facts),
+            "distance": indicator_distance(facts),
+            "colleges": [] if row.institution_only else college_lists.get((row.indicator, row.year), []),
+            "teams_without_baseline": sorted(
+                unreferenced.get((row.indicator, row.year), []), key=lambda entry: entry["team"]
+            ),
+        }
+    return payloads
+
+
+def budget_payload(institution: str, split: BudgetSplit, warnings: list[str] | None = None) -> dict:
+    """Return the budget body of contracts.md section 4 for one year."""
+    return {
+        "institution": institution,
+        "year": split.year,
+        "total_cents": split.total_cents,
+        "themes": [
+            {
+                "theme": theme.theme,
+                "share_pct": json_number(theme.share_pct),
+                "amount_cents": theme.amount_cents,
+                "central_cents": theme.central_cents,
+                "colleges": [
+                    {
+                        "college": part.college,
+                        "amount_cents": part.amount_cents,
+                        "fixed_cents": part.fixed_cents,
+                        "result_dependent_cents": part.result_dependent_cents,
+                        "released_cents": part.released_cents,
+                        "reserved_cents": part.reserved_cents,
+                        "indicators_met": part.met,
+                        "indicators_judged": part.verdicts,
+                    }
+                    for part in theme.colleges
+                ],
+            }
+            for theme in split.themes
+        ],
+        "warnings": warnings or [],
+    }

@@ -1,0 +1,163 @@
+"""The budget split of agenda ch. 12 in cents: shares, top-slice, release and reserve."""
+
+from decimal import Decimal
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from rapportage.engine.budget import ThemeShare, budget_warnings, largest_remainder, split_budget, students_for_year
+
+ROCVAF_THEMES = [
+    ThemeShare("T1", Decimal(25)),
+    ThemeShare("T2", Decimal(25), national=True),
+    ThemeShare("T3", Decimal(25), national=True),
+    ThemeShare("T4", Decimal(15), national=True),
+    ThemeShare("T5", Decimal(10)),
+]
+
+
+@pytest.mark.parametrize(
+    ("total", "weights", "expected"),
+    [
+        (
+            2_800_000_000,
+            {"T1": 25, "T2": 25, "T3": 25, "T4": 15, "T5": 10},
+            [700_000_000] * 3 + [420_000_000, 280_000_000],
+        ),
+        (100, {"a": 1, "b": 1, "c": 1}, [34, 33, 33]),  # tie: the smaller code gets the cent
+        (100, {"c": 1, "b": 1, "a": 1}, [33, 33, 34]),  # same, whatever the order given
+        (10, {"a": 0, "b": 0}, [5, 5]),  # all zero: equal shares
+        (7, {"a": 0, "b": 0, "c": 0}, [3, 2, 2]),
+        (5, {"a": 1, "b": 3}, [1, 4]),  # quotas 1.25 / 3.75: the larger remainder gets the cent
+        (0, {"a": 1, "b": 2}, [0, 0]),
+        (1, {"x": Decimal("33.33"), "y": Decimal("66.67")}, [0, 1]),
+    ],
+)
+def test_largest_remainder(total, weights, expected):
+    """Shares are floors plus one cent to the largest remainders, ties to the smaller code."""
+    shares = largest_remainder(total, weights)
+    assert list(shares.values()) == expected
+    assert sum(shares.values()) == total
+
+
+@pytest.mark.parametrize(
+    ("counts", "year", "expected"),
+    [({2019: 10, 2020: 20}, 2020, 20), ({2017: 10, 2019: 30}, 2020, 30), ({2021: 5}, 2020, 0), ({}, 2020, 0)],
+)
+def test_students_for_year_falls_back_to_the_latest_earlier_year(counts, year, expected):
+    """Student numbers of Y, else the latest earlier year, else 0."""
+    assert students_for_year(counts, year) == expected
+
+
+def rocvaf_split(**overrides):
+    """Return a split of EUR 28 mln over two colleges with 3000 and 1000 students."""
+    arguments = {
+        "year": 2020,
+        "total_cents": 2_800_000_000,
+        "result_dependent_pct": Decimal(25),
+        "central_pct": Decimal(0),
+        "themes": ROCVAF_THEMES,
+        "colleges": ["5100", "5200"],
+        "students": {"5100": {2020: 3000}, "5200": {2019: 1000}},
+        "verdicts": {"T1": 2, "T2": 3},
+        "met": {("T1", "5100"): 2, ("T1", "5200"): 1, ("T2", "5100"): 0, ("T2", "5200"): 3},
+    }
+    arguments.update(overrides)
+    return split_budget(**arguments)
+
+
+def test_rocvaf_budget_by_theme_and_college():
+    """EUR 28 mln: 7 / 7 / 7 / 4.2 / 2.8 mln, colleges 3:1 by student numbers, 25 % result-dependent."""
+    split = rocvaf_split()
+    themes = {t.theme: t for t in split.themes}
+    assert [t.amount_cents for t in split.themes] == [700_000_000] * 3 + [420_000_000, 280_000_000]
+    t1 = {c.college: c for c in themes["T1"].colleges}
+    assert (t1["5100"].amount_cents, t1["5200"].amount_cents) == (525_000_000, 175_000_000)
+    assert t1["5100"].result_dependent_cents == 131_250_000
+    assert t1["5100"].released_cents == 131_250_000  # met 2 of K=2
+    assert t1["5200"].released_cents == 43_750_000 // 2  # met 1 of 2
+    t2 = {c.college: c for c in themes["T2"].colleges}
+    assert (t2["5100"].released_cents, t2["5100"].reserved_cents) == (0, 131_250_000)
+    # T3 has no verdict-bearing indicators (K = 0): no result-dependent part at all.
+    t3 = {c.college: c for c in themes["T3"].colleges}
+    assert (t3["5100"].result_dependent_cents, t3["5100"].fixed_cents) == (0, 525_000_000)
+
+
+def test_central_top_slice_is_floored():
+    """central = floor(theme amount * central_pct / 100); the colleges share the rest."""
+    split = rocvaf_split(total_cents=1001, central_pct=Decimal("2.5"), themes=[ThemeShare("T1", Decimal(100))])
+    theme = split.themes[0]
+    assert theme.central_cents == 25  # floor(1001 * 2.5 / 100) = floor(25.025)
+    assert sum(c.amount_cents for c in theme.colleges) == 976
+
+
+def test_release_is_floored_and_the_rest_reserved():
+    """released = floor(result_dependent * met / K); released + reserved = result_dependent."""
+    split = rocvaf_split(
+        total_cents=1000, themes=[ThemeShare("T1", Decimal(100))], verdicts={"T1": 3}, met={("T1", "5100"): 1}
+    )
+    college = {c.college: c for c in split.themes[0].colleges}["5100"]
+    assert college.amount_cents == 750
+    assert college.result_dependent_cents == 187  # floor(750 * 25 / 100)
+    assert college.released_cents == 62  # floor(187 / 3)
+    assert college.reserved_cents == 125
+
+
+def test_no_students_anywhere_gives_equal_shares():
+    """With all student numbers zero the colleges get equal shares (lumpsum system)."""
+    split = rocvaf_split(students={}, total_cents=101, themes=[ThemeShare("T1", Decimal(100))])
+    assert [c.amount_cents for c in split.themes[0].colleges] == [51, 50]
+
+
+@pytest.mark.parametrize(
+    ("themes", "rd", "fragments"),
+    [
+        (ROCVAF_THEMES, Decimal(25), []),
+        ([ThemeShare("T1", Decimal(50)), ThemeShare("T2", Decimal(40), True)], Decimal(25), ["90 %"]),
+        ([ThemeShare("T1", Decimal(80)), ThemeShare("T2", Decimal(20), True)], Decimal(25), ["een derde"]),
+        (ROCVAF_THEMES, Decimal(30), ["hoogstens 25 %"]),
+    ],
+)
+def test_budget_warnings_name_each_broken_rule(themes, rd, fragments):
+    """Shares not 100 %, national themes under a third and over 25 % result-dependent are flagged."""
+    warnings = budget_warnings(themes, rd, Decimal(0))
+    assert len(warnings) == len(fragments)
+    for fragment, warning in zip(fragments, warnings, strict=True):
+        assert fragment in warning
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    total=st.integers(min_value=0, max_value=10**11),
+    shares=st.lists(st.decimals(min_value=0, max_value=100, places=2), min_size=1, max_size=6),
+    students=st.lists(st.integers(min_value=0, max_value=20_000), min_size=1, max_size=14),
+    central=st.decimals(min_value=0, max_value=30, places=2),
+    rd=st.decimals(min_value=0, max_value=25, places=2),
+    k=st.integers(min_value=0, max_value=5),
+    data=st.data(),
+)
+def test_budget_always_adds_up_to_the_cent(total, shares, students, central, rd, k, data):
+    """For any input, themes add up to the total and every college's parts add up exactly."""
+    themes = [ThemeShare(f"T{i}", share) for i, share in enumerate(shares)]
+    colleges = [f"{5000 + i}" for i in range(len(students))]
+    met = {(t.code, c): data.draw(st.integers(min_value=0, max_value=k)) for t in themes for c in colleges}
+    split = split_budget(
+        year=2020,
+        total_cents=total,
+        result_dependent_pct=rd,
+        central_pct=central,
+        themes=themes,
+        colleges=colleges,
+        students={c: {2020: s} for c, s in zip(colleges, students, strict=True)},
+        verdicts={t.code: k for t in themes},
+        met=met,
+    )
+    assert sum(t.amount_cents for t in split.themes) == total
+    for theme in split.themes:
+        assert theme.central_cents + sum(c.amount_cents for c in theme.colleges) == theme.amount_cents
+        for college in theme.colleges:
+            assert college.fixed_cents + college.result_dependent_cents == college.amount_cents
+            assert college.released_cents + college.reserved_cents == college.result_dependent_cents
+            assert min(college.fixed_cents, college.released_cents, college.reserved_cents) >= 0
+            assert 4 * college.result_dependent_cents <= college.amount_cents  # at most 25 %
