@@ -1,3 +1,169 @@
-from django.contrib import admin
+"""The Django admin for the agenda, in Dutch: the fallback editor for policy staff."""
 
-# Register your models here.
+from django.contrib import admin
+from django.db.models import Max
+from simple_history.admin import SimpleHistoryAdmin
+
+from agenda.models import (
+    AdditionalFund,
+    Ambition,
+    BudgetYear,
+    College,
+    Factor,
+    Goal,
+    Indicator,
+    Institution,
+    Membership,
+    Team,
+    Theme,
+)
+from rapportage.services import recompute_request
+
+admin.site.site_header = "Kwaliteitsagenda beheer"
+admin.site.site_title = "Kwaliteitsagenda"
+admin.site.index_title = "Beheer"
+
+
+class RecomputeMixin:
+    """Ask for a recompute after every admin save or delete that can move a verdict or a cent."""
+
+    def institution_of(self, obj):
+        return obj.institution
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        recompute_request(institution=self.institution_of(obj), reason=f"beheer: {obj._meta.verbose_name} {obj}")
+
+    def delete_model(self, request, obj):
+        institution = self.institution_of(obj)
+        super().delete_model(request, obj)
+        recompute_request(institution=institution, reason=f"beheer: {obj._meta.verbose_name} verwijderd")
+
+
+class CollegeInline(admin.TabularInline):
+    model = College
+    extra = 0
+    fields = ["code", "name", "active"]
+
+
+@admin.register(Institution)
+class InstitutionAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "period_start", "period_end"]
+    inlines = [CollegeInline]
+
+
+class TeamInline(admin.TabularInline):
+    model = Team
+    extra = 0
+    fields = ["code", "name", "active_from", "active_until"]
+    show_change_link = True
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # teams with data are never deleted; deactivate them
+
+
+@admin.register(College)
+class CollegeAdmin(RecomputeMixin, admin.ModelAdmin):
+    list_display = ["code", "name", "institution", "active"]
+    list_filter = ["institution", "active"]
+    search_fields = ["code", "name"]
+    inlines = [TeamInline]
+
+
+@admin.register(Team)
+class TeamAdmin(RecomputeMixin, SimpleHistoryAdmin):
+    list_display = ["code", "name", "college", "active_from", "active_until"]
+    list_filter = ["institution", "college"]
+    search_fields = ["code", "name"]
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and obj.measurements.exists():
+            return False  # never delete a team with data (issue: teams change over time)
+        return super().has_delete_permission(request, obj)
+
+
+class GoalInline(admin.TabularInline):
+    model = Goal
+    extra = 0
+
+
+@admin.register(Theme)
+class ThemeAdmin(RecomputeMixin, admin.ModelAdmin):
+    list_display = ["code", "name", "institution", "national", "budget_share_pct", "position"]
+    list_filter = ["institution", "national"]
+    inlines = [GoalInline]
+
+
+class AmbitionInline(admin.TabularInline):
+    model = Ambition
+    extra = 0
+    fields = ["year", "revision", "type", "target", "tolerance", "indicative", "reason", "author", "created_at"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False  # a herijking adds a revision through the Ambitie form, never edits one
+
+
+class FactorInline(admin.TabularInline):
+    model = Factor
+    extra = 0
+
+
+@admin.register(Indicator)
+class IndicatorAdmin(RecomputeMixin, SimpleHistoryAdmin):
+    list_display = ["code", "name", "theme", "unit", "polarity", "baseline_year", "baseline_value"]
+    list_filter = ["institution", "theme"]
+    search_fields = ["code", "name"]
+    inlines = [AmbitionInline, FactorInline]
+
+
+@admin.register(Ambition)
+class AmbitionAdmin(admin.ModelAdmin):
+    """Ambitions are immutable: saving the form adds a new revision (herijking), keeping the old."""
+
+    list_display = [
+        "indicator",
+        "year",
+        "revision",
+        "type",
+        "target",
+        "tolerance",
+        "indicative",
+        "author",
+        "created_at",
+    ]
+    list_filter = ["indicator__institution", "year", "type"]
+    fields = ["indicator", "year", "type", "target", "tolerance", "indicative", "reason"]
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        latest = Ambition.objects.filter(indicator=obj.indicator, year=obj.year).aggregate(m=Max("revision"))["m"]
+        obj.revision = (latest or 0) + 1
+        obj.author = request.user
+        super().save_model(request, obj, form, change)
+        recompute_request(institution=obj.indicator.institution, reason=f"beheer: ambitie {obj}")
+
+
+@admin.register(BudgetYear)
+class BudgetYearAdmin(RecomputeMixin, SimpleHistoryAdmin):
+    list_display = ["institution", "year", "total_cents", "result_dependent_pct", "central_pct"]
+    list_filter = ["institution"]
+
+
+@admin.register(AdditionalFund)
+class AdditionalFundAdmin(admin.ModelAdmin):
+    list_display = ["theme", "year", "source", "amount_cents"]
+    list_filter = ["institution", "theme"]
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "institution", "role", "api_write"]
+    list_filter = ["institution", "role"]
+    filter_horizontal = ["colleges"]

@@ -23,6 +23,9 @@ class Institution(models.Model):
     name = models.CharField("naam", max_length=200)
     period_start = models.PositiveSmallIntegerField("eerste jaar", default=2019)
     period_end = models.PositiveSmallIntegerField("laatste jaar", default=2022)
+    synthetic_data = models.BooleanField(
+        "synthetische gegevens", default=False, help_text="demogegevens: overal als synthetisch gelabeld"
+    )
 
     class Meta:
         verbose_name = "instelling"
@@ -55,9 +58,7 @@ class College(models.Model):
         verbose_name = "mbo-college"
         verbose_name_plural = "mbo-colleges"
         ordering = ["institution", "code"]
-        constraints = [
-            models.UniqueConstraint(fields=["institution", "code"], name="college_code_unique")
-        ]
+        constraints = [models.UniqueConstraint(fields=["institution", "code"], name="college_code_unique")]
 
     def __str__(self):
         return f"{self.code} {self.name}"
@@ -166,9 +167,7 @@ class Indicator(models.Model):
         verbose_name = "indicator"
         verbose_name_plural = "indicatoren"
         ordering = ["institution", "position", "code"]
-        constraints = [
-            models.UniqueConstraint(fields=["institution", "code"], name="indicator_code_unique")
-        ]
+        constraints = [models.UniqueConstraint(fields=["institution", "code"], name="indicator_code_unique")]
 
     def __str__(self):
         return f"{self.code} {self.name}"

@@ -1,3 +1,27 @@
-from django.contrib import admin
+"""The Django admin for measures, evidence and Q-reviews, in Dutch."""
 
-# Register your models here.
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from maatregelen.models import Evidence, Measure, Review
+
+
+@admin.register(Measure)
+class MeasureAdmin(SimpleHistoryAdmin):
+    list_display = ["title", "theme", "college", "category", "status", "owner", "planned_budget_cents"]
+    list_filter = ["institution", "theme", "category", "status", "college"]
+    search_fields = ["title", "description", "owner"]
+    filter_horizontal = ["indicators"]
+
+
+@admin.register(Evidence)
+class EvidenceAdmin(SimpleHistoryAdmin):
+    list_display = ["title", "kind", "theme", "college", "team", "year", "created_by"]
+    list_filter = ["institution", "theme", "kind", "year"]
+    search_fields = ["title", "text"]
+
+
+@admin.register(Review)
+class ReviewAdmin(SimpleHistoryAdmin):
+    list_display = ["college", "year", "quadrimester", "held_on", "created_by"]
+    list_filter = ["college__institution", "year", "quadrimester"]

@@ -1,3 +1,46 @@
+"""The Django admin for stored results: read-only, they are written by the recompute only."""
+
 from django.contrib import admin
 
-# Register your models here.
+from rapportage.models import BudgetResult, IndicatorResult, RecomputeRun, VerdictChange
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(RecomputeRun)
+class RecomputeRunAdmin(ReadOnlyAdmin):
+    list_display = [
+        "id",
+        "institution",
+        "state",
+        "requested_at",
+        "started_at",
+        "finished_at",
+        "duration_ms",
+        "changes",
+        "requests",
+    ]
+    list_filter = ["institution", "state"]
+
+
+@admin.register(IndicatorResult)
+class IndicatorResultAdmin(ReadOnlyAdmin):
+    list_display = ["indicator", "year", "version", "attained", "basis", "computed_at"]
+    list_filter = ["institution", "year", "version", "basis"]
+
+
+@admin.register(BudgetResult)
+class BudgetResultAdmin(ReadOnlyAdmin):
+    list_display = ["institution", "year", "computed_at"]
+
+
+@admin.register(VerdictChange)
+class VerdictChangeAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "indicator", "year", "college", "old", "new", "description"]
+    list_filter = ["institution", "year", "indicator"]

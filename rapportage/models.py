@@ -39,6 +39,7 @@ class RecomputeRun(models.Model):
     requested_at = models.DateTimeField("aangevraagd", auto_now_add=True)
     enqueued_at = models.DateTimeField("in de wachtrij gezet", null=True, blank=True)
     started_at = models.DateTimeField("gestart", null=True, blank=True)
+    locked_at = models.DateTimeField("instelling vergrendeld", null=True, blank=True)
     finished_at = models.DateTimeField("klaar", null=True, blank=True)
     attempts = models.PositiveSmallIntegerField("pogingen", default=0)
     error = models.TextField("fout", blank=True)
@@ -51,9 +52,7 @@ class RecomputeRun(models.Model):
         ordering = ["-requested_at", "-id"]
         constraints = [
             # At most one waiting run per institution: later requests join it (coalescing).
-            models.UniqueConstraint(
-                fields=["institution"], condition=Q(state=RunState.PENDING), name="one_pending_run"
-            )
+            models.UniqueConstraint(fields=["institution"], condition=Q(state=RunState.PENDING), name="one_pending_run")
         ]
 
     def __str__(self):
@@ -78,9 +77,7 @@ class IndicatorResult(models.Model):
         verbose_name = "indicatoroordeel"
         verbose_name_plural = "indicatoroordelen"
         ordering = ["institution", "year", "indicator__position"]
-        constraints = [
-            models.UniqueConstraint(fields=["indicator", "year", "version"], name="indicator_result_unique")
-        ]
+        constraints = [models.UniqueConstraint(fields=["indicator", "year", "version"], name="indicator_result_unique")]
 
     def __str__(self):
         return f"{self.indicator.code} {self.year} {self.version}: {self.basis}"

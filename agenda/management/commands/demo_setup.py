@@ -1,0 +1,215 @@
+"""`demo_setup`: synthetic teams, data, users, a herijking and a few measures for the ROCvAF demo.
+
+Idempotent: running it again changes nothing. Everything it adds is labelled synthetic.
+Run after `load_agenda agenda/agendas/rocvaf-2019-2022.yaml` (make demo does both).
+"""
+
+import sys
+from decimal import Decimal
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from agenda.choices import AmbitionType, Role
+from agenda.models import Ambition, College, Indicator, Institution, Membership, Team, Theme
+from agenda.services import ambition_revise
+from indicatoren import demo
+from indicatoren.models import Upload, UploadStatus
+from indicatoren.uploads import UploadRejected, benchmark_import
+from maatregelen.models import Evidence, EvidenceKind, Measure, MeasureCategory, MeasureStatus, Review
+from rapportage.models import RunState
+from rapportage.selectors import last_run
+from rapportage.services import recompute_now
+
+PASSWORD = "kwaliteit2019"
+DEMO_FILE = "demo-benchmark-synthetisch.csv"
+
+# Herijking 2020 (agenda Bijlage 1: "In 2020 wordt de ambitie voor 2022 bepaald"): a synthetic example.
+HERIJKING = [
+    ("3e", {"type": AmbitionType.MAINTAIN, "tolerance": Decimal("1.0")}),
+    ("4a", {"type": AmbitionType.MAINTAIN, "tolerance": Decimal("1.0")}),
+    ("4b", {"type": AmbitionType.IMPROVE}),
+    ("5a", {"type": AmbitionType.IMPROVE}),
+    ("1b", {"type": AmbitionType.TARGET, "target": Decimal("48")}),
+]
+
+MEASURES = [
+    ("T2", None, "Overstapcoaches vmbo-mbo", MeasureCategory.SUPPORT, ["2a-entree", "2a-n2", "2b"], 45_000_000),
+    ("T2", None, "Loopbaan en Expertise Centrum (LEC)", MeasureCategory.SUPPORT, ["2b"], 120_000_000),
+    ("T2", "5300", "Match op meedoen (regio Hilversum)", MeasureCategory.PROGRAMME, ["2b"], 6_000_000),
+    ("T3", "5500", "Transformatieve school", MeasureCategory.PROGRAMME, ["3a", "3b"], 9_000_000),
+    ("T3", None, "Excellentietrajecten", MeasureCategory.PROGRAMME, ["3d"], 30_000_000),
+    ("T1", None, "Professionalisering teams (LC-scholing, DIVA)", MeasureCategory.PROGRAMME, ["1a", "1b"], 150_000_000),
+    ("T4", "5800", "SCALA: opleiden op Lelystad Airport", MeasureCategory.PROGRAMME, ["4a", "4c"], 12_000_000),
+    ("T5", None, "Alumni-loopbaancoach entree/niveau 2", MeasureCategory.PROGRAMME, ["5a"], 8_000_000),
+]
+
+
+class Command(BaseCommand):
+    help = "Zet de synthetische demo klaar: teams, gegevens, gebruikers, herijking en maatregelen (ROCVAF)."
+
+    def handle(self, *args, **options):
+        institution = Institution.objects.filter(code="ROCVAF").first()
+        if institution is None:
+            self.stderr.write("Laad eerst de agenda: python manage.py load_agenda agenda/agendas/rocvaf-2019-2022.yaml")
+            sys.exit(1)
+        # One transaction: the changes coalesce into a single recompute when it commits.
+        with transaction.atomic():
+            created = self._teams(institution)
+            institution.synthetic_data = True
+            institution.save(update_fields=["synthetic_data"])
+            users = self._users(institution)
+            self.stdout.write(
+                f"Teams: {created} nieuw, {Team.objects.filter(institution=institution).count()} in totaal."
+            )
+            self._data(institution)
+            self._herijking(institution, users["beleid"])
+            self._measures(institution, users)
+        run = last_run(institution)
+        if run is None or run.state != RunState.DONE:
+            run = recompute_now(institution=institution, reason="demo klaargezet")
+        self.stdout.write(f"Oordelen en budget berekend in {run.duration_ms} ms ({run.get_state_display()}).")
+        self.stdout.write("")
+        self.stdout.write("Inloggen op http://127.0.0.1:8000 met (wachtwoord voor iedereen: " + PASSWORD + "):")
+        self.stdout.write("  bestuur          Raad van Bestuur: leest alles")
+        self.stdout.write("  beleid           beleidsmedewerker: agenda, uploads, beheer")
+        for college in College.objects.filter(institution=institution).order_by("code"):
+            self.stdout.write(f"  directeur{college.code:<7} directeur {college.name}")
+
+    def _teams(self, institution) -> int:
+        """Create the synthetic teams that do not exist yet."""
+        colleges = {c.code: c for c in College.objects.filter(institution=institution)}
+        existing = set(Team.objects.filter(institution=institution).values_list("code", flat=True))
+        new = [
+            Team(
+                institution=institution,
+                college=colleges[t["college"]],
+                code=t["code"],
+                name=t["name"],
+                active_from=t["active_from"],
+                active_until=t["active_until"],
+            )
+            for t in demo.demo_teams()
+            if t["code"] not in existing
+        ]
+        Team.objects.bulk_create(new)
+        return len(new)
+
+    def _users(self, institution) -> dict:
+        """Create the demo users with their roles (printed at the end)."""
+        User = get_user_model()
+        users = {}
+
+        def user(username, role, colleges=(), staff=False):
+            account, made = User.objects.get_or_create(username=username, defaults={"is_staff": staff})
+            if made:
+                account.set_password(PASSWORD)
+                account.save()
+            membership, _ = Membership.objects.get_or_create(
+                user=account, institution=institution, defaults={"role": role}
+            )
+            if colleges:
+                membership.colleges.set(colleges)
+            users[username] = account
+            return account
+
+        user("bestuur", Role.BOARD)
+        beleid = user("beleid", Role.POLICY, staff=True)
+        beleid.user_permissions.set(
+            Permission.objects.filter(
+                content_type__app_label__in=["agenda", "indicatoren", "maatregelen", "rapportage"]
+            )
+        )
+        for college in College.objects.filter(institution=institution):
+            user(f"directeur{college.code}", Role.DIRECTOR, colleges=[college])
+        return users
+
+    def _data(self, institution) -> None:
+        """Import the synthetic benchmark file through the normal upload pipeline (once)."""
+        if Upload.objects.filter(
+            institution=institution, original_name=DEMO_FILE, status=UploadStatus.ACCEPTED
+        ).exists():
+            self.stdout.write("Demogegevens: al geïmporteerd.")
+            return
+        rows = demo.demo_rows()
+        lines = [";".join(demo.CSV_COLUMNS)] + [
+            ";".join(
+                str(row[c]).replace(".", ",") if c == "waarde" else str(row[c] if row[c] is not None else "")
+                for c in demo.CSV_COLUMNS
+            )
+            for row in rows
+        ]
+        data = ("\n".join(lines) + "\n").encode("utf-8")
+        try:
+            upload = benchmark_import(institution=institution, data=data, filename=DEMO_FILE, channel="demo")
+        except UploadRejected as exc:
+            for error in exc.errors[:20]:
+                self.stderr.write(f"  rij {error.row} {error.column}: {error.message}")
+            raise
+        self.stdout.write(
+            f"Demogegevens (synthetisch): {upload.rows_new} waarden geïmporteerd als upload #{upload.pk}."
+        )
+
+    def _herijking(self, institution, author) -> None:
+        """Revise some 2022 ambitions as the 2020 herijking could have (synthetic example)."""
+        for code, spec in HERIJKING:
+            indicator = Indicator.objects.get(institution=institution, code=code)
+            if Ambition.objects.filter(indicator=indicator, year=2022, revision__gt=1).exists():
+                continue
+            ambition_revise(
+                indicator=indicator,
+                year=2022,
+                indicative=False,
+                reason="Herijking 2020 (synthetisch voorbeeld voor de demo)",
+                author=author,
+                **spec,
+            )
+
+    def _measures(self, institution, users) -> None:
+        """Add a few measures, evidence and a Q-review (synthetic, after the agenda's appendix)."""
+        if Measure.objects.filter(institution=institution).exists():
+            return
+        themes = {t.code: t for t in Theme.objects.filter(institution=institution)}
+        colleges = {c.code: c for c in College.objects.filter(institution=institution)}
+        for theme, college, title, category, indicators, cents in MEASURES:
+            measure = Measure.objects.create(
+                institution=institution,
+                theme=themes[theme],
+                college=colleges.get(college),
+                title=title,
+                description="Synthetisch voorbeeld naar Bijlage 1 van de agenda.",
+                category=category,
+                planned_budget_cents=cents,
+                status=MeasureStatus.RUNNING,
+                owner="Directeur " + (college or "onderwijs"),
+            )
+            measure.indicators.set(Indicator.objects.filter(institution=institution, code__in=indicators))
+        Evidence.objects.create(
+            institution=institution,
+            theme=themes["T2"],
+            college=colleges["5100"],
+            year=2020,
+            kind=EvidenceKind.STORY,
+            title="Van entree naar niveau 2 (synthetisch)",
+            text="Een student vertelt hoe de overstapcoach hielp bij de stap naar niveau 2.",
+            created_by=users["directeur5100"],
+        )
+        Evidence.objects.create(
+            institution=institution,
+            theme=themes["T1"],
+            year=2020,
+            kind=EvidenceKind.AUDIT,
+            title="Interne audit superschool (synthetisch)",
+            text="Teams herkennen de koers 'elk team een superschool'; de bpv-begeleiding kan sterker.",
+            created_by=users["beleid"],
+        )
+        Review.objects.create(
+            college=colleges["5100"],
+            year=2020,
+            quadrimester=2,
+            notes="Vsv stabiel; jaarresultaat niveau 2 nog onder de nulmeting (synthetisch).",
+            actions="Extra pluscoaches in de niveau 2-teams.",
+            created_by=users["directeur5100"],
+        )

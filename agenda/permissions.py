@@ -1,0 +1,84 @@
+"""Who may read and write what (issue: roles enforced on the server for every page and endpoint).
+
+bestuur reads everything of its institution; a directeur reads everything and writes only
+for their own colleges; beleid writes everything (agenda, ambitions, uploads); an api
+client reads, and writes like a director or policy staff only when granted api_write.
+"""
+
+from django.core.exceptions import PermissionDenied
+
+from agenda.choices import Role
+from agenda.models import College, Institution, Membership
+
+
+def membership(user, institution: Institution | None = None) -> Membership | None:
+    """Return the user's membership (in `institution`, else the first), cached on the user."""
+    if not user or not user.is_authenticated:
+        return None
+    cache = getattr(user, "_memberships", None)
+    if cache is None:
+        cache = list(Membership.objects.filter(user=user).select_related("institution").prefetch_related("colleges"))
+        user._memberships = cache
+    for m in cache:
+        if institution is None or m.institution_id == institution.pk:
+            return m
+    return None
+
+
+def current_institution(user) -> Institution | None:
+    """Return the institution the user works in (superusers without a role: the first one)."""
+    m = membership(user)
+    if m is not None:
+        return m.institution
+    if user.is_authenticated and user.is_superuser:
+        return Institution.objects.order_by("code").first()
+    return None
+
+
+def can_read(user, institution: Institution) -> bool:
+    """Return whether the user may read the institution's figures."""
+    return bool(user.is_authenticated and (user.is_superuser or membership(user, institution)))
+
+
+def is_policy(user, institution: Institution) -> bool:
+    """Return whether the user maintains the agenda and uploads data (beleid)."""
+    if user.is_authenticated and user.is_superuser:
+        return True
+    m = membership(user, institution)
+    return bool(m and (m.role == Role.POLICY or (m.role == Role.API and m.api_write and not m.colleges.exists())))
+
+
+def writable_colleges(user, institution: Institution) -> set[int] | None:
+    """Return the ids of the colleges the user may write, or None for all of them."""
+    if is_policy(user, institution):
+        return None
+    m = membership(user, institution)
+    if m is None:
+        return set()
+    if m.role == Role.DIRECTOR or (m.role == Role.API and m.api_write):
+        return {c.pk for c in m.colleges.all()}
+    return set()
+
+
+def can_write_college(user, college: College) -> bool:
+    """Return whether the user may write the college's teams, values, measures and reviews."""
+    allowed = writable_colleges(user, college.institution)
+    return allowed is None or college.pk in allowed
+
+
+def require_read(user, institution: Institution) -> None:
+    """Raise PermissionDenied unless the user may read the institution."""
+    if not can_read(user, institution):
+        raise PermissionDenied("Geen toegang tot deze instelling.")
+
+
+def require_college_write(user, college: College) -> None:
+    """Raise PermissionDenied unless the user may write for the college."""
+    if not can_write_college(user, college):
+        raise PermissionDenied(f"Geen schrijfrechten voor college {college.code}.")
+
+
+def require_policy(user, institution: Institution) -> None:
+    """Raise PermissionDenied unless the user is policy staff of the institution."""
+    if not is_policy(user, institution):
+        raise PermissionDenied("Alleen beleidsmedewerkers mogen dit.")

@@ -1,0 +1,384 @@
+"""Read and validate an agenda definition file (contracts.md section 1) without the database.
+
+Every problem is reported with its path in the file, e.g.
+`themes[2].indicators[0].polarity: ...`, all at once, so a policy officer can fix the
+file in one go. The result is a normalised plain structure that services.agenda_load
+writes.
+"""
+
+import difflib
+import json
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+import yaml
+
+from agenda.choices import AmbitionType, Effect, Level, Polarity, Unit
+
+UNIT_RANGES = {
+    Unit.PERCENT: (Decimal(0), Decimal(100)),
+    Unit.SCORE: (Decimal(1), Decimal(10)),
+    Unit.COUNT: (Decimal(0), None),
+}
+MAX_DECIMALS = 6
+
+KEYS = {
+    "": {"institution", "period", "colleges", "themes", "budget"},
+    "institution": {"code", "name"},
+    "period": {"start", "end"},
+    "college": {"code", "name", "active", "teams"},
+    "team": {"code", "name", "active_from", "active_until"},
+    "theme": {"code", "name", "national", "budget_share_pct", "ambition", "goals", "indicators", "additional_funds"},
+    "indicator": {"code", "name", "unit", "polarity", "levels", "baseline", "ambitions", "factors", "description"},
+    "baseline": {"year", "value"},
+    "ambition": {"year", "type", "target", "tolerance", "indicative", "reason"},
+    "factor": {"name", "effect", "description"},
+    "fund": {"source", "amount_eur", "year", "note"},
+    "budget": {"year", "total_eur", "result_dependent_pct", "central_pct"},
+}
+
+
+class AgendaFileError(Exception):
+    """An agenda file that cannot be loaded; `errors` lists every problem with its path."""
+
+    def __init__(self, errors: list[str]):
+        super().__init__("\n".join(errors))
+        self.errors = errors
+
+
+@dataclass
+class _Checker:
+    """Collects errors while walking the file."""
+
+    errors: list[str] = field(default_factory=list)
+
+    def error(self, path: str, message: str) -> None:
+        """Record one problem at `path`."""
+        self.errors.append(f"{path or '(bestand)'}: {message}")
+
+    def mapping(self, value, path: str, kind: str, required: set[str]) -> dict | None:
+        """Return `value` if it is a mapping with the required keys and no unknown ones."""
+        if not isinstance(value, dict):
+            self.error(path, "verwacht een object met sleutels")
+            return None
+        for key in sorted(required - value.keys()):
+            self.error(_join(path, key), "ontbreekt")
+        for key in sorted(value.keys() - KEYS[kind], key=str):
+            hint = difflib.get_close_matches(str(key), sorted(KEYS[kind]), n=1)
+            self.error(_join(path, str(key)), "onbekende sleutel" + (f"; bedoelde u '{hint[0]}'?" if hint else ""))
+        return value
+
+    def items(self, value, path: str, required: bool = True) -> list:
+        """Return `value` if it is a list."""
+        if value is None and not required:
+            return []
+        if not isinstance(value, list):
+            self.error(path, "verwacht een lijst")
+            return []
+        return value
+
+    def text(self, value, path: str, max_length: int = 300, required: bool = True) -> str:
+        """Return `value` as stripped text; codes may be written as numbers."""
+        if value is None or (isinstance(value, str) and not value.strip()):
+            if required:
+                self.error(path, "mag niet leeg zijn")
+            return ""
+        if isinstance(value, bool) or not isinstance(value, str | int | float):
+            self.error(path, "verwacht tekst")
+            return ""
+        text = str(value).strip()
+        if len(text) > max_length:
+            self.error(path, f"te lang (hoogstens {max_length} tekens)")
+        return text
+
+    def integer(self, value, path: str, low: int | None = None, high: int | None = None) -> int | None:
+        """Return `value` if it is a whole number within [low, high]."""
+        if isinstance(value, bool) or not isinstance(value, int):
+            self.error(path, f"verwacht een geheel getal, niet {value!r}")
+            return None
+        if (low is not None and value < low) or (high is not None and value > high):
+            self.error(path, f"{value} valt buiten {low}-{high}")
+            return None
+        return value
+
+    def number(self, value, path: str, low: Decimal | None = None, high: Decimal | None = None) -> Decimal | None:
+        """Return `value` as an exact Decimal within [low, high]."""
+        if isinstance(value, bool) or not isinstance(value, int | float | str):
+            self.error(path, f"verwacht een getal, niet {value!r}")
+            return None
+        try:
+            # str() of a YAML float gives its shortest digits: 6.7 stays 6.7, not 6.70000000000000018.
+            number = Decimal(str(value).replace(",", "."))
+        except InvalidOperation:
+            self.error(path, f"verwacht een getal, niet {value!r}")
+            return None
+        if not number.is_finite():
+            self.error(path, "verwacht een eindig getal")
+            return None
+        if -number.as_tuple().exponent > MAX_DECIMALS:
+            self.error(path, f"hoogstens {MAX_DECIMALS} decimalen")
+            return None
+        if (low is not None and number < low) or (high is not None and number > high):
+            bounds = f"{low}-{high}" if high is not None else f">= {low}"
+            self.error(path, f"{number} valt buiten {bounds}")
+            return None
+        return number
+
+    def flag(self, value, path: str, default: bool) -> bool:
+        """Return `value` if it is a boolean, else `default` (and an error when it is not absent)."""
+        if value is None:
+            return default
+        if not isinstance(value, bool):
+            self.error(path, "verwacht true of false")
+            return default
+        return value
+
+    def choice(self, value, path: str, choices) -> str:
+        """Return `value` if it is one of `choices`."""
+        allowed = [str(c) for c in choices]
+        if value not in allowed:
+            hint = difflib.get_close_matches(str(value), allowed, n=1)
+            self.error(
+                path, f"'{value}' is niet een van {', '.join(allowed)}" + (f"; bedoelde u '{hint[0]}'?" if hint else "")
+            )
+            return ""
+        return value
+
+    def unique(self, codes: list[tuple[str, str]], what: str) -> None:
+        """Record an error for each code that occurs twice (with both paths)."""
+        seen: dict[str, str] = {}
+        for path, code in codes:
+            if code and code in seen:
+                self.error(path, f"{what} '{code}' komt twee keer voor (ook in {seen[code]})")
+            seen.setdefault(code, path)
+
+
+def _join(path: str, key: str) -> str:
+    """Return `path.key` (or `key` at the top)."""
+    return f"{path}.{key}" if path else key
+
+
+def parse_agenda_text(text: str, filename: str = "") -> dict:
+    """Return the file's content as a dict: JSON for .json files, else YAML (a superset)."""
+    try:
+        data = json.loads(text) if filename.lower().endswith(".json") else yaml.safe_load(text)
+    except json.JSONDecodeError as exc:
+        raise AgendaFileError(
+            [f"(bestand): geen geldige JSON: regel {exc.lineno}, kolom {exc.colno}: {exc.msg}"]
+        ) from exc
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"regel {mark.line + 1}, kolom {mark.column + 1}: " if mark else ""
+        raise AgendaFileError([f"(bestand): geen geldige YAML: {where}{getattr(exc, 'problem', exc)}"]) from exc
+    if not isinstance(data, dict):
+        raise AgendaFileError(["(bestand): verwacht een object met institution, period, colleges, themes, budget"])
+    return data
+
+
+def validate_agenda(data: dict) -> dict:
+    """Return the normalised agenda, or raise AgendaFileError with every problem and its path."""
+    c = _Checker()
+    root = c.mapping(data, "", "", {"institution", "period", "colleges", "themes"}) or {}
+    inst = c.mapping(root.get("institution"), "institution", "institution", {"code", "name"}) or {}
+    period = c.mapping(root.get("period"), "period", "period", {"start", "end"}) or {}
+    start = c.integer(period.get("start"), "period.start", 1990, 2100)
+    end = c.integer(period.get("end"), "period.end", 1990, 2100)
+    if start is not None and end is not None and end < start:
+        c.error("period.end", f"{end} ligt voor period.start {start}")
+    years = (start or 1990, end or 2100)
+    out = {
+        "institution": {
+            "code": c.text(inst.get("code"), "institution.code", 20),
+            "name": c.text(inst.get("name"), "institution.name", 200),
+        },
+        "period": {"start": start, "end": end},
+        "colleges": [],
+        "themes": [],
+        "budget": [],
+    }
+
+    team_codes, college_codes = [], []
+    for i, raw in enumerate(c.items(root.get("colleges"), "colleges")):
+        path = f"colleges[{i}]"
+        col = c.mapping(raw, path, "college", {"code", "name"}) or {}
+        college = {
+            "code": c.text(col.get("code"), f"{path}.code", 20),
+            "name": c.text(col.get("name"), f"{path}.name", 200),
+            "active": c.flag(col.get("active"), f"{path}.active", True),
+            "teams": [],
+        }
+        college_codes.append((f"{path}.code", college["code"]))
+        for j, traw in enumerate(c.items(col.get("teams"), f"{path}.teams", required=False)):
+            tpath = f"{path}.teams[{j}]"
+            t = c.mapping(traw, tpath, "team", {"code", "name"}) or {}
+            team = {
+                "code": c.text(t.get("code"), f"{tpath}.code", 40),
+                "name": c.text(t.get("name"), f"{tpath}.name", 200),
+                "active_from": c.integer(t["active_from"], f"{tpath}.active_from", 1990, 2100)
+                if t.get("active_from") is not None
+                else None,
+                "active_until": c.integer(t["active_until"], f"{tpath}.active_until", 1990, 2100)
+                if t.get("active_until") is not None
+                else None,
+            }
+            if team["active_from"] and team["active_until"] and team["active_until"] < team["active_from"]:
+                c.error(f"{tpath}.active_until", "ligt voor active_from")
+            team_codes.append((f"{tpath}.code", team["code"]))
+            college["teams"].append(team)
+        out["colleges"].append(college)
+    if not out["colleges"] and isinstance(root.get("colleges"), list):
+        c.error("colleges", "minstens één college")
+    c.unique(college_codes, "collegecode")
+    c.unique(team_codes, "teamcode")
+
+    theme_codes, indicator_codes = [], []
+    for i, raw in enumerate(c.items(root.get("themes"), "themes")):
+        path = f"themes[{i}]"
+        th = c.mapping(raw, path, "theme", {"code", "name"}) or {}
+        theme = {
+            "code": c.text(th.get("code"), f"{path}.code", 20),
+            "name": c.text(th.get("name"), f"{path}.name", 200),
+            "national": c.flag(th.get("national"), f"{path}.national", False),
+            "budget_share_pct": c.number(
+                th.get("budget_share_pct", 0), f"{path}.budget_share_pct", Decimal(0), Decimal(100)
+            ),
+            "ambition": c.text(th.get("ambition"), f"{path}.ambition", 5000, required=False),
+            "goals": [
+                c.text(g, f"{path}.goals[{k}]", 2000)
+                for k, g in enumerate(c.items(th.get("goals"), f"{path}.goals", required=False))
+            ],
+            "indicators": [],
+            "additional_funds": [],
+        }
+        theme_codes.append((f"{path}.code", theme["code"]))
+        for j, iraw in enumerate(c.items(th.get("indicators"), f"{path}.indicators", required=False)):
+            indicator = _indicator(c, iraw, f"{path}.indicators[{j}]", years)
+            indicator_codes.append((f"{path}.indicators[{j}].code", indicator["code"]))
+            theme["indicators"].append(indicator)
+        fund_keys = []
+        for j, fraw in enumerate(c.items(th.get("additional_funds"), f"{path}.additional_funds", required=False)):
+            fpath = f"{path}.additional_funds[{j}]"
+            f = c.mapping(fraw, fpath, "fund", {"source", "amount_eur"}) or {}
+            fund = {
+                "source": c.text(f.get("source"), f"{fpath}.source", 200),
+                "amount_cents": _cents(c, f.get("amount_eur"), f"{fpath}.amount_eur"),
+                "year": c.integer(f["year"], f"{fpath}.year", 1990, 2100) if f.get("year") is not None else None,
+                "note": c.text(f.get("note"), f"{fpath}.note", 2000, required=False),
+            }
+            fund_keys.append((f"{fpath}.source", f"{fund['source']}|{fund['year']}"))
+            theme["additional_funds"].append(fund)
+        c.unique(fund_keys, "bron (per jaar)")
+        out["themes"].append(theme)
+    c.unique(theme_codes, "themacode")
+    c.unique(indicator_codes, "indicatorcode")
+
+    themes_ok = [t for t in out["themes"] if t["budget_share_pct"] is not None]
+    if themes_ok and len(themes_ok) == len(out["themes"]):
+        total = sum(t["budget_share_pct"] for t in themes_ok)
+        national = sum(t["budget_share_pct"] for t in themes_ok if t["national"])
+        # Agenda ch. 12 and the regeling: shares add up to 100 %, national themes at least a third.
+        if total != 100:
+            c.error("themes", f"de budget_share_pct van de thema's tellen op tot {total}, niet tot 100")
+        elif 3 * national < 100:
+            c.error("themes", f"de landelijke thema's krijgen samen {national} %, minder dan een derde")
+
+    budget_years = []
+    for i, raw in enumerate(c.items(root.get("budget"), "budget", required=False)):
+        path = f"budget[{i}]"
+        b = c.mapping(raw, path, "budget", {"year", "total_eur"}) or {}
+        entry = {
+            "year": c.integer(b.get("year"), f"{path}.year", 1990, 2100),
+            "total_cents": _cents(c, b.get("total_eur"), f"{path}.total_eur"),
+            # Manifesto principle 4: at most 25 % of the budget is result-dependent.
+            "result_dependent_pct": c.number(
+                b.get("result_dependent_pct", 25), f"{path}.result_dependent_pct", Decimal(0), Decimal(25)
+            ),
+            "central_pct": c.number(b.get("central_pct", 0), f"{path}.central_pct", Decimal(0), Decimal(100)),
+        }
+        budget_years.append((f"{path}.year", str(entry["year"])))
+        out["budget"].append(entry)
+    c.unique(budget_years, "budgetjaar")
+
+    if c.errors:
+        raise AgendaFileError(c.errors)
+    return out
+
+
+def _cents(c: _Checker, value, path: str) -> int | None:
+    """Return an amount in euros as integer cents (at most 2 decimals)."""
+    amount = c.number(value, path, Decimal(0))
+    if amount is None:
+        return None
+    cents = amount * 100
+    if cents != cents.to_integral_value():
+        c.error(path, "hoogstens 2 decimalen (centen)")
+        return None
+    return int(cents)
+
+
+def _indicator(c: _Checker, raw, path: str, years: tuple[int, int]) -> dict:
+    """Return one validated indicator."""
+    ind = c.mapping(raw, path, "indicator", {"code", "name", "unit", "polarity", "levels", "baseline"}) or {}
+    unit = c.choice(ind.get("unit"), f"{path}.unit", Unit.values)
+    low, high = UNIT_RANGES.get(unit, (None, None))
+    levels = c.items(ind.get("levels"), f"{path}.levels")
+    for k, level in enumerate(levels):
+        c.choice(level, f"{path}.levels[{k}]", Level.values)
+    if levels and Level.INSTITUTION not in levels:
+        c.error(f"{path}.levels", "moet 'institution' bevatten (de instelling heeft altijd een waarde)")
+    if len(set(map(str, levels))) != len(levels):
+        c.error(f"{path}.levels", "bevat een niveau twee keer")
+    base = c.mapping(ind.get("baseline"), f"{path}.baseline", "baseline", {"year"}) or {}
+    indicator = {
+        "code": c.text(ind.get("code"), f"{path}.code", 20),
+        "name": c.text(ind.get("name"), f"{path}.name", 300),
+        "unit": unit,
+        "polarity": c.choice(ind.get("polarity"), f"{path}.polarity", Polarity.values),
+        "levels": [lv for lv in Level.values if lv in levels],
+        "baseline_year": c.integer(base.get("year"), f"{path}.baseline.year", 1990, 2100),
+        "baseline_value": c.number(base["value"], f"{path}.baseline.value", low, high)
+        if base.get("value") is not None
+        else None,
+        "description": c.text(ind.get("description"), f"{path}.description", 5000, required=False),
+        "ambitions": [],
+        "factors": [],
+    }
+    ambition_years = []
+    for k, raw_amb in enumerate(c.items(ind.get("ambitions"), f"{path}.ambitions", required=False)):
+        apath = f"{path}.ambitions[{k}]"
+        a = c.mapping(raw_amb, apath, "ambition", {"year", "type"}) or {}
+        kind = c.choice(a.get("type"), f"{apath}.type", AmbitionType.values)
+        target = None
+        if kind == AmbitionType.TARGET:
+            if a.get("target") is None:
+                c.error(f"{apath}.target", "ontbreekt (verplicht bij type target)")
+            else:
+                target = c.number(a.get("target"), f"{apath}.target", low, high)
+        elif a.get("target") is not None:
+            c.error(f"{apath}.target", f"hoort alleen bij type target, niet bij {kind or '?'}")
+        year = c.integer(a.get("year"), f"{apath}.year", years[0] - 10, years[1] + 10)
+        ambition_years.append((f"{apath}.year", str(year)))
+        indicator["ambitions"].append(
+            {
+                "year": year,
+                "type": kind,
+                "target": target,
+                "tolerance": c.number(a.get("tolerance", 0), f"{apath}.tolerance", Decimal(0)),
+                "indicative": c.flag(a.get("indicative"), f"{apath}.indicative", False),
+                "reason": c.text(a.get("reason"), f"{apath}.reason", 2000, required=False),
+            }
+        )
+    c.unique(ambition_years, "ambitiejaar")
+    factor_names = []
+    for k, raw_factor in enumerate(c.items(ind.get("factors"), f"{path}.factors", required=False)):
+        fpath = f"{path}.factors[{k}]"
+        f = c.mapping(raw_factor, fpath, "factor", {"name"}) or {}
+        factor = {
+            "name": c.text(f.get("name"), f"{fpath}.name", 200),
+            "effect": c.choice(str(f.get("effect", "?")), f"{fpath}.effect", Effect.values),
+            "description": c.text(f.get("description"), f"{fpath}.description", 2000, required=False),
+        }
+        factor_names.append((f"{fpath}.name", factor["name"]))
+        indicator["factors"].append(factor)
+    c.unique(factor_names, "factor")
+    return indicator

@@ -1,0 +1,5 @@
+"""Team management inside a college."""
+
+app_name = "agenda"
+
+urlpatterns = []

@@ -1,0 +1,9 @@
+"""API v1 (contracts.md section 4): each app contributes its routes."""
+
+from django.urls import include, path
+
+app_name = "api"
+
+urlpatterns = [
+    path("", include("rapportage.api.urls")),
+]

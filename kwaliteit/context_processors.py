@@ -1,0 +1,23 @@
+"""Template context for every page: the user's institution, role and the recompute state."""
+
+from agenda.permissions import current_institution, is_policy, membership, writable_colleges
+from rapportage.selectors import last_run
+
+
+def navigation(request) -> dict:
+    """Return what the page header needs: institution, role flags, own colleges, recompute state."""
+    user = request.user
+    if not user.is_authenticated:
+        return {}
+    institution = current_institution(user)
+    if institution is None:
+        return {"nav_institution": None}
+    m = membership(user, institution)
+    writable = writable_colleges(user, institution)
+    return {
+        "nav_institution": institution,
+        "nav_role": m.get_role_display() if m else ("beheerder" if user.is_superuser else ""),
+        "nav_policy": is_policy(user, institution),
+        "nav_own_colleges": list(m.colleges.all()) if m and writable else [],
+        "nav_last_run": last_run(institution),
+    }

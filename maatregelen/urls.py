@@ -1,0 +1,5 @@
+"""Measures, evidence and Q-reviews."""
+
+app_name = "maatregelen"
+
+urlpatterns = []

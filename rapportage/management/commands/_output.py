@@ -1,0 +1,36 @@
+"""Shared argument handling and printing for the reporting commands."""
+
+import json
+import sys
+
+from agenda.models import Institution
+from rapportage import selectors
+from rapportage.models import IndicatorResult
+from rapportage.services import recompute_now
+
+
+def add_common_arguments(parser) -> None:
+    """Add --year, --institution and --format (contracts.md section 3)."""
+    parser.add_argument("--year", type=int, required=True, help="jaar")
+    parser.add_argument("--institution", help="instellingscode (weg te laten bij één instelling)")
+    parser.add_argument("--format", choices=["json", "table"], default="table", help="json of table")
+
+
+def institution_or_exit(command, code: str | None) -> Institution:
+    """Return the institution or print why not and exit 1."""
+    try:
+        return selectors.institution_for(code)
+    except Institution.DoesNotExist as exc:
+        command.stderr.write(str(exc) if str(exc) else f"Onbekende instelling: {code}")
+        sys.exit(1)
+
+
+def ensure_results(institution: Institution) -> None:
+    """Compute the results now when none are stored yet (e.g. straight after loading)."""
+    if not IndicatorResult.objects.filter(institution=institution).exists():
+        recompute_now(institution=institution, reason="eerste opvraging")
+
+
+def print_json(command, body) -> None:
+    """Print `body` as the API's JSON."""
+    command.stdout.write(json.dumps(body, ensure_ascii=False, indent=2))

@@ -1,0 +1,41 @@
+"""`agenda_status --year Y`: print every indicator's verdict with its explanation."""
+
+from django.core.management.base import BaseCommand
+
+from rapportage import selectors
+from rapportage.management.commands._output import add_common_arguments, ensure_results, institution_or_exit, print_json
+
+MARK = {True: "BEHAALD", False: "NIET BEHAALD", None: "geen oordeel"}
+
+
+class Command(BaseCommand):
+    help = "Toon per indicator of de ambitie is behaald (tweederderegel), met uitleg."
+
+    def add_arguments(self, parser):
+        add_common_arguments(parser)
+
+    def handle(self, *args, year, institution, format, **options):
+        inst = institution_or_exit(self, institution)
+        ensure_results(inst)
+        body = selectors.status_body(inst, year)
+        if format == "json":
+            print_json(self, body)
+            return
+        self.stdout.write(f"{inst.code} {inst.name}: stand {year}")
+        if not body["indicators"]:
+            self.stdout.write(
+                f"  Geen oordelen over {year}: het jaar valt buiten de agendaperiode {inst.period_start}-{inst.period_end}."
+            )
+        for status in body["indicators"]:
+            counts = (
+                f"{status['colleges_met']}/{status['colleges_total']} colleges"
+                if status["colleges_total"]
+                else "instellingsniveau"
+            )
+            self.stdout.write(
+                f"  {status['indicator']:<10} {MARK[status['attained']]:<13} {status['basis']:<12} {counts:<16} "
+                f"{status['name']}"
+            )
+            self.stdout.write(f"  {'':<10} {status['explanation']}")
+            if status["distance"]:
+                self.stdout.write(f"  {'':<10} afstand: {status['distance']}")

@@ -1,0 +1,49 @@
+"""`budget --year Y`: print the split of the quality budget in cents."""
+
+import sys
+
+from django.core.management.base import BaseCommand
+
+from rapportage import selectors
+from rapportage.management.commands._output import add_common_arguments, ensure_results, institution_or_exit, print_json
+
+
+def euro(cents: int) -> str:
+    """Return cents as a Dutch euro amount."""
+    whole, rest = divmod(cents, 100)
+    return f"€ {whole:,}".replace(",", ".") + f",{rest:02d}"
+
+
+class Command(BaseCommand):
+    help = "Toon de verdeling van het kwaliteitsbudget over thema's en colleges (in centen)."
+
+    def add_arguments(self, parser):
+        add_common_arguments(parser)
+
+    def handle(self, *args, year, institution, format, **options):
+        inst = institution_or_exit(self, institution)
+        ensure_results(inst)
+        body = selectors.budget_body(inst, year)
+        if body is None:
+            self.stderr.write(f"Geen budget voor {year} in de agenda van {inst.code}.")
+            sys.exit(1)
+        if format == "json":
+            print_json(self, body)
+            return
+        self.stdout.write(f"{inst.code}: kwaliteitsbudget {year}: {euro(body['total_cents'])}")
+        for warning in body.get("warnings", []):
+            self.stdout.write(f"  LET OP: {warning}")
+        for theme in body["themes"]:
+            self.stdout.write(
+                f"  {theme['theme']} ({theme['share_pct']} %): {euro(theme['amount_cents'])}, "
+                f"gemeenschappelijk {euro(theme['central_cents'])}"
+            )
+            for c in theme["colleges"]:
+                self.stdout.write(
+                    f"    {c['college']}: {euro(c['amount_cents']):>18}  vast {euro(c['fixed_cents']):>16}  "
+                    f"vrijgegeven {euro(c['released_cents']):>15}  gereserveerd {euro(c['reserved_cents']):>15}"
+                )
+        total = sum(t["amount_cents"] for t in body["themes"])
+        self.stdout.write(
+            f"  som van de thema's: {euro(total)} ({'klopt' if total == body['total_cents'] else 'KLOPT NIET'})"
+        )

@@ -1,0 +1,31 @@
+"""`recompute [--institution CODE] [--async]`: recompute verdicts and budget now."""
+
+import sys
+
+from django.core.management.base import BaseCommand
+
+from rapportage.management.commands._output import institution_or_exit
+from rapportage.models import RunState
+from rapportage.services import recompute_now, recompute_request
+
+
+class Command(BaseCommand):
+    help = "Herbereken alle oordelen en de budgetverdeling van een instelling."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--institution", help="instellingscode (weg te laten bij één instelling)")
+        parser.add_argument(
+            "--async", dest="queue", action="store_true", help="via de Celery-worker in plaats van hier"
+        )
+
+    def handle(self, *args, institution, queue, **options):
+        inst = institution_or_exit(self, institution)
+        if queue:
+            run = recompute_request(institution=inst, reason="commando recompute")
+            self.stdout.write(f"Herberekening #{run.pk} aangevraagd voor {inst.code}.")
+            return
+        run = recompute_now(institution=inst, reason="commando recompute")
+        if run.state != RunState.DONE:
+            self.stderr.write(f"Herberekening #{run.pk} mislukt: {run.error}")
+            sys.exit(1)
+        self.stdout.write(f"{inst.code}: herberekend in {run.duration_ms} ms; {run.changes} oordelen gewijzigd.")

@@ -1,0 +1,249 @@
+"""Recomputation: request (coalesced, on commit), run (serialised per institution), store results.
+
+Flow (style.md): selectors (rows -> frames) -> engine (pure) -> this service stores the
+results atomically with their explanation and logs verdict flips -> pages only display.
+"""
+
+import logging
+import time
+from collections import Counter
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from agenda.models import Institution
+from rapportage import selectors
+from rapportage.engine.attainment import aggregate, judge
+from rapportage.engine.budget import ThemeShare, budget_warnings, split_budget
+from rapportage.engine.payload import budget_payload, status_payloads
+from rapportage.models import BudgetResult, IndicatorResult, RecomputeRun, RunState, VerdictChange, Version
+
+logger = logging.getLogger(__name__)
+
+WORDS = {True: "behaald", False: "niet behaald", None: "geen oordeel"}
+COLLEGE_WORDS = {True: "gehaald", False: "niet gehaald", None: "geen oordeel"}
+
+
+def recompute_request(*, institution: Institution, reason: str) -> RecomputeRun:
+    """Ask for a recompute after the current transaction commits; join a waiting run if any."""
+    with transaction.atomic():
+        run = RecomputeRun.objects.select_for_update().filter(institution=institution, state=RunState.PENDING).first()
+        if run is None:
+            try:
+                with transaction.atomic():
+                    run = RecomputeRun.objects.create(institution=institution, reason=reason[:500])
+            except IntegrityError:
+                # Another request created the waiting run a moment ago: join it.
+                run = RecomputeRun.objects.select_for_update().get(institution=institution, state=RunState.PENDING)
+            else:
+                run_id = run.pk
+                transaction.on_commit(lambda: recompute_enqueue(run_id))
+                return run
+        RecomputeRun.objects.filter(pk=run.pk).update(requests=F("requests") + 1)
+        if reason not in run.reason and len(run.reason) < 2000:
+            RecomputeRun.objects.filter(pk=run.pk).update(reason=f"{run.reason}; {reason}"[:2000])
+        return run
+
+
+def recompute_enqueue(run_id: int) -> bool:
+    """Send the run to the worker; if the broker is down the run stays pending for the sweep."""
+    from rapportage.tasks import recompute_task
+
+    try:
+        recompute_task.delay(run_id)
+    except Exception as exc:  # broker unreachable: kombu raises OperationalError and friends
+        logger.warning("recompute run %s not enqueued (%s); the sweep will retry", run_id, exc)
+        return False
+    RecomputeRun.objects.filter(pk=run_id, enqueued_at__isnull=True).update(enqueued_at=timezone.now())
+    return True
+
+
+def recompute_run(*, run_id: int) -> RecomputeRun | None:
+    """Execute one recompute run: claim it, recompute under the institution's lock, record the state."""
+    claimed = RecomputeRun.objects.filter(pk=run_id, state__in=[RunState.PENDING, RunState.RUNNING]).update(
+        state=RunState.RUNNING, started_at=timezone.now(), attempts=F("attempts") + 1
+    )
+    if not claimed:
+        return None  # already done or failed: a duplicate delivery
+    run = RecomputeRun.objects.select_related("institution").get(pk=run_id)
+    started = time.perf_counter()
+    try:
+        with transaction.atomic():
+            # Two recomputes of one institution never interleave: the second waits for this lock.
+            institution = Institution.objects.select_for_update().get(pk=run.institution_id)
+            RecomputeRun.objects.filter(pk=run_id).update(locked_at=timezone.now())
+            changes = attainment_recompute(institution=institution, run=run)
+            RecomputeRun.objects.filter(pk=run_id).update(
+                state=RunState.DONE,
+                finished_at=timezone.now(),
+                changes=changes,
+                duration_ms=int((time.perf_counter() - started) * 1000),
+                error="",
+            )
+    except Exception as exc:
+        logger.exception("recompute run %s failed", run_id)
+        RecomputeRun.objects.filter(pk=run_id).update(
+            state=RunState.FAILED, finished_at=timezone.now(), error=f"{type(exc).__name__}: {exc}"[:4000]
+        )
+    run.refresh_from_db()
+    return run
+
+
+def recompute_now(*, institution: Institution, reason: str) -> RecomputeRun:
+    """Recompute synchronously, in this process (commands and tests)."""
+    run = RecomputeRun.objects.create(institution=institution, reason=reason, state=RunState.RUNNING)
+    return recompute_run(run_id=run.pk)
+
+
+def evaluate_institution(
+    institution: Institution, overrides: list[dict] | None = None, student_overrides: dict | None = None
+) -> dict:
+    """Return the status payloads per version and the budget payloads, computed, not stored.
+
+    `overrides` (measurement rows) and `student_overrides` ({(college code, year): count})
+    let an upload's dry run judge the would-be data without saving it.
+    """
+    inputs = selectors.engine_inputs(institution, overrides)
+    years = list(institution.years)
+    agg = aggregate(inputs.measurements)
+    statuses, attainments = {}, {}
+    for version in (Version.CURRENT, Version.ORIGINAL):
+        att = judge(agg, inputs.indicators, inputs.ambitions[version], inputs.colleges, years)
+        attainments[version] = att
+        statuses[version] = status_payloads(
+            att, indicators=inputs.indicator_meta, colleges=inputs.college_meta, teams=inputs.team_codes
+        )
+    budgets = _budgets(institution, inputs, statuses[Version.CURRENT], student_overrides or {})
+    return {"statuses": statuses, "budgets": budgets, "inputs": inputs}
+
+
+def _budgets(institution: Institution, inputs, statuses: dict, student_overrides: dict) -> dict[int, dict]:
+    """Return the budget payload per budget year, judged on that year's verdicts (domain.md)."""
+    budget_years, themes, students = selectors.budget_inputs(institution)
+    for (college, year), count in student_overrides.items():
+        students.setdefault(college, {})[year] = count
+    shares = [ThemeShare(t.code, t.budget_share_pct, t.national) for t in themes]
+    active = [meta["code"] for meta in inputs.college_meta.values() if meta["active"]]
+    result = {}
+    for by in budget_years:
+        judged, met = Counter(), Counter()
+        for (_, year), status in statuses.items():
+            # K counts the theme's college-level indicators that have a verdict in Y.
+            if year != by.year or status["attained"] is None or status["institution_only"]:
+                continue
+            judged[status["theme"]] += 1
+            for college in status["colleges"]:
+                if college["met"]:
+                    met[(status["theme"], college["college"])] += 1
+        split = split_budget(
+            year=by.year,
+            total_cents=by.total_cents,
+            result_dependent_pct=by.result_dependent_pct,
+            central_pct=by.central_pct,
+            themes=shares,
+            colleges=active,
+            students=students,
+            verdicts=dict(judged),
+            met=dict(met),
+        )
+        warnings = budget_warnings(shares, by.result_dependent_pct, by.central_pct)
+        result[by.year] = budget_payload(institution.code, split, warnings)
+    return result
+
+
+def attainment_recompute(*, institution: Institution, run: RecomputeRun | None = None) -> int:
+    """Recompute and store every verdict and budget of the institution; return the number of flips."""
+    computed = evaluate_institution(institution)
+    now = timezone.now()
+    previous = {
+        (r.indicator_id, r.year, r.version): r.payload
+        for r in IndicatorResult.objects.filter(institution=institution, version=Version.CURRENT)
+    }
+    changes = []
+    for key, payload in computed["statuses"][Version.CURRENT].items():
+        old = previous.get((key[0], key[1], Version.CURRENT))
+        if old is not None:
+            changes.extend(_flips(institution, run, key[0], old, payload, computed["inputs"].college_meta))
+
+    ambition_ids = {
+        version: dict(zip(zip(frame["indicator"], frame["year"], strict=True), frame["ambition_id"], strict=True))
+        for version, frame in computed["inputs"].ambitions.items()
+    }
+    IndicatorResult.objects.filter(institution=institution).delete()
+    IndicatorResult.objects.bulk_create(
+        IndicatorResult(
+            institution=institution,
+            indicator_id=indicator_id,
+            year=year,
+            version=version,
+            ambition_id=ambition_ids[version].get((indicator_id, payload["ambition_year"])),
+            attained=payload["attained"],
+            basis=payload["basis"],
+            payload=payload,
+            run=run,
+            computed_at=now,
+        )
+        for version, payloads in computed["statuses"].items()
+        for (indicator_id, year), payload in payloads.items()
+    )
+    BudgetResult.objects.filter(institution=institution).delete()
+    BudgetResult.objects.bulk_create(
+        BudgetResult(institution=institution, year=year, payload=payload, run=run, computed_at=now)
+        for year, payload in computed["budgets"].items()
+    )
+    VerdictChange.objects.bulk_create(changes)
+    return len(changes)
+
+
+def _flips(institution, run, indicator_id: int, old: dict, new: dict, college_meta: dict) -> list[VerdictChange]:
+    """Return the verdict changes between two STATUS bodies of one indicator and year."""
+    flips = []
+    year = new["year"]
+    if old["attained"] != new["attained"]:
+        flips.append(
+            VerdictChange(
+                institution=institution,
+                run=run,
+                indicator_id=indicator_id,
+                year=year,
+                old=WORDS[old["attained"]],
+                new=WORDS[new["attained"]],
+                description=(
+                    f"{new['indicator']} {year}: {WORDS[old['attained']]} -> {WORDS[new['attained']]} "
+                    f"({new['colleges_met']} van {new['colleges_total']} colleges; {new['explanation']})"
+                ),
+            )
+        )
+    old_colleges = {c["college"]: c for c in old.get("colleges", [])}
+    college_ids = {meta["code"]: cid for cid, meta in college_meta.items()}
+    for college in new.get("colleges", []):
+        before = old_colleges.get(college["college"])
+        if before is None or before["met"] == college["met"]:
+            continue
+        flips.append(
+            VerdictChange(
+                institution=institution,
+                run=run,
+                indicator_id=indicator_id,
+                year=year,
+                college_id=college_ids.get(college["college"]),
+                old=COLLEGE_WORDS[before["met"]],
+                new=COLLEGE_WORDS[college["met"]],
+                description=(
+                    f"{new['indicator']} {year}, college {college['college']}: "
+                    f"{COLLEGE_WORDS[before['met']]} -> {COLLEGE_WORDS[college['met']]} "
+                    f"({college['teams_contributed']} van {college['teams_total']} teams)"
+                ),
+            )
+        )
+    return flips
+
+
+def recompute_sweep(*, older_than_seconds: int = 60) -> int:
+    """Re-enqueue runs that never reached the worker (broker was down) or whose worker died."""
+    cutoff = timezone.now() - timezone.timedelta(seconds=older_than_seconds)
+    stale = list(
+        RecomputeRun.objects.filter(state=RunState.PENDING, requested_at__lt=cutoff).values_list("pk", flat=True)
+    ) + list(RecomputeRun.objects.filter(state=RunState.RUNNING, started_at__lt=cutoff).values_list("pk", flat=True))
+    return sum(recompute_enqueue(pk) for pk in stale)

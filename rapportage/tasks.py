@@ -1,0 +1,18 @@
+"""Thin Celery tasks: ids in, a service call, a small result out."""
+
+from celery import shared_task
+
+from rapportage import services
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def recompute_task(run_id: int) -> str | None:
+    """Run one recompute run on the worker."""
+    run = services.recompute_run(run_id=run_id)
+    return run.state if run else None
+
+
+@shared_task(ignore_result=True)
+def recompute_sweep_task() -> int:
+    """Re-enqueue recompute runs that were never delivered or were cut off."""
+    return services.recompute_sweep()

@@ -1,0 +1,174 @@
+"""Shared fixtures: real services for integration tests, Debian's chromium for browser tests."""
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from tests.services import ROOT, ServiceUnavailable, start_worker, stop_process
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+ARTIFACTS = ROOT / "artifacts"
+REQUIRE = os.environ.get("REQUIRE_SERVICES") == "1"
+_USED: dict[str, str] = {}
+
+
+def require_service(available: bool, reason: str) -> None:
+    """Skip the test when a service is missing, or fail under REQUIRE_SERVICES=1."""
+    if available:
+        return
+    if REQUIRE:
+        pytest.fail(f"REQUIRE_SERVICES=1: {reason}")
+    pytest.skip(reason)
+
+
+def is_postgres() -> bool:
+    """Return whether the tests run on PostgreSQL."""
+    return settings.configured and settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Skip PostgreSQL-only and integration tests in the SQLite pass, with the reason."""
+    for item in items:
+        if ("integration" in item.keywords or "postgres" in item.keywords) and not is_postgres():
+            item.add_marker(pytest.mark.skip(reason="runs in the PostgreSQL pass of make test"))
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hasher(settings):
+    """Hash test passwords cheaply: the default PBKDF2 costs ~0.2 s per user."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+ROCVAF_YAML = ROOT / "agenda" / "agendas" / "rocvaf-2019-2022.yaml"
+
+
+def load_rocvaf_demo():
+    """Load the ROCvAF agenda and the synthetic demo (teams, data, users); return the institution."""
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.test import override_settings
+
+    from agenda.models import Institution
+
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        call_command("load_agenda", str(ROCVAF_YAML), stdout=StringIO())
+        call_command("demo_setup", stdout=StringIO())
+    return Institution.objects.get(code="ROCVAF")
+
+
+@pytest.fixture(scope="module")
+def rocvaf_demo(django_db_setup, django_db_blocker):
+    """The ROCvAF demo, loaded once per test module and removed afterwards."""
+    from django.core.management import call_command
+
+    with django_db_blocker.unblock():
+        institution = load_rocvaf_demo()
+        try:
+            yield institution
+        finally:
+            call_command("flush", "--noinput", verbosity=0)
+
+
+@pytest.fixture
+def rocvaf_demo_tx(transactional_db):
+    """The ROCvAF demo for one transactional test (live server, real worker)."""
+    return load_rocvaf_demo()
+
+
+@pytest.fixture(scope="session")
+def redis_url():
+    """Return the URL of the redis-server started by tests/run.py."""
+    url = os.environ.get("TEST_REDIS_URL")
+    require_service(bool(url), "no redis-server (TEST_REDIS_URL unset; run through make test)")
+    return url
+
+
+@pytest.fixture(scope="session")
+def celery_worker(django_db_setup, django_db_blocker, redis_url, tmp_path_factory):
+    """Start a real Celery worker process on the test database and route tasks to it via Redis."""
+    from kwaliteit.celery import app
+
+    require_service(is_postgres(), "the worker needs the shared PostgreSQL test database")
+    db = settings.DATABASES["default"]
+    url = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+    log_path = ARTIFACTS / "celery-worker.log"
+    ARTIFACTS.mkdir(exist_ok=True)
+    log_path.write_bytes(b"")
+    env = {"DATABASE_URL": url, "CELERY_BROKER_URL": redis_url, "DEBUG": "true"}
+    try:
+        process = start_worker(env, log_path)
+    except ServiceUnavailable as exc:
+        pytest.fail(str(exc))
+    saved = {k: app.conf[k] for k in ("broker_url", "task_always_eager")}
+
+    def reset_pools():
+        # Eager calls already acquired a producer on the old broker; drop the cached pools.
+        if app._pool is not None:
+            app._pool.force_close_all()
+        app._pool = None
+        app.amqp._producer_pool = None
+
+    app.conf.update(broker_url=redis_url, task_always_eager=False)
+    reset_pools()
+    _USED["celery"] = f"celery worker pid {process.pid}, broker {redis_url}, log {log_path}"
+    try:
+        yield {"process": process, "log": log_path, "broker": redis_url}
+    finally:
+        stop_process(process)
+        app.conf.update(**saved)
+        reset_pools()
+        succeeded = log_path.read_text(errors="replace").count("succeeded in")
+        _USED["celery"] += f", {succeeded} tasks succeeded"
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args():
+    """Launch Debian's chromium (playwright install cannot download here, toolchain.md)."""
+    executable = shutil.which("chromium") or "/usr/bin/chromium"
+    require_service(Path(executable).exists(), "chromium not installed (apt-get install chromium)")
+    return {
+        "executable_path": executable,
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--disable-quic",
+        ],
+    }
+
+
+@pytest.fixture
+def screenshot(page):
+    """Return a function that saves a full-page screenshot under artifacts/screenshots."""
+    folder = ARTIFACTS / "screenshots"
+    folder.mkdir(parents=True, exist_ok=True)
+
+    def take(name: str) -> Path:
+        path = folder / f"{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    return take
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Say which real services this run used, so the CI log shows it."""
+    if not settings.configured:
+        return
+    db = settings.DATABASES["default"]
+    lines = [f"database: {db['ENGINE'].rsplit('.', 1)[-1]} {db.get('HOST') or ''}:{db.get('PORT') or ''}".rstrip(":")]
+    if os.environ.get("TEST_REDIS_URL"):
+        lines.append(f"redis: {os.environ['TEST_REDIS_URL']}")
+    if "celery" in _USED:
+        lines.append(_USED["celery"])
+    terminalreporter.write_sep("-", "services used")
+    for line in lines:
+        terminalreporter.write_line(line)

@@ -1,0 +1,175 @@
+"""Recompute on the ROCvAF demo: commands, flips through the admin, coalescing, failure state."""
+
+import json
+from decimal import Decimal
+from io import StringIO
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.db import transaction
+
+from agenda.models import Team
+from indicatoren.models import Measurement
+from rapportage import services
+from rapportage.models import IndicatorResult, RecomputeRun, RunState, VerdictChange, Version
+
+pytestmark = pytest.mark.django_db
+
+CODES = ["1a", "1b", "2a-entree", "2a-n2", "2b", "3a", "3b", "3c", "3d", "3e", "4a", "4b", "4c", "5a"]
+
+
+def command(name, *args) -> str:
+    """Run a management command and return what it printed."""
+    out = StringIO()
+    call_command(name, *args, stdout=out)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("year", [2019, 2020, 2021, 2022])
+def test_agenda_status_gives_every_indicator_a_verdict_with_explanation(rocvaf_demo, year):
+    """agenda_status prints, for every indicator and year, a basis and a Dutch explanation."""
+    body = json.loads(command("agenda_status", "--year", str(year), "--format", "json"))
+    assert body["institution"] == "ROCVAF" and body["year"] == year
+    assert [s["indicator"] for s in body["indicators"]] == CODES
+    for status in body["indicators"]:
+        assert status["basis"] in {"colleges", "institution", "not_met", "monitor", "no_data"}
+        assert status["explanation"]
+        if status["basis"] in {"colleges", "institution", "not_met"}:
+            assert status["attained"] is (status["basis"] != "not_met")
+            assert status["distance"]
+        if not status["institution_only"]:
+            assert len(status["colleges"]) == 12
+    table = command("agenda_status", "--year", str(year))
+    for code in CODES:
+        assert f"  {code} " in table
+
+
+def test_demo_has_the_designed_mix_of_verdicts(rocvaf_demo):
+    """2020: via colleges, via the institution fallback, not attained, monitor: all present."""
+    body = json.loads(command("agenda_status", "--year", "2020", "--format", "json"))
+    basis = {s["indicator"]: s["basis"] for s in body["indicators"]}
+    assert basis["1a"] == "colleges"
+    assert basis["1b"] == "institution"
+    assert basis["3a"] == "not_met"
+    assert basis["3c"] == "institution"  # institution-only
+    assert basis["4a"] == "monitor"
+    exact = {s["indicator"]: (s["colleges_met"], s["colleges_total"]) for s in body["indicators"]}
+    assert exact["2a-entree"] == (8, 12)
+
+
+@pytest.mark.parametrize("year", [2019, 2020, 2021, 2022])
+def test_budget_command_adds_up_to_the_cent(rocvaf_demo, year):
+    """The budget's themes add up to the total, and every college's parts add up exactly."""
+    body = json.loads(command("budget", "--year", str(year), "--format", "json"))
+    assert body["total_cents"] == 2_800_000_000
+    assert sum(t["amount_cents"] for t in body["themes"]) == body["total_cents"]
+    for theme in body["themes"]:
+        assert theme["central_cents"] + sum(c["amount_cents"] for c in theme["colleges"]) == theme["amount_cents"]
+        for c in theme["colleges"]:
+            assert c["fixed_cents"] + c["result_dependent_cents"] == c["amount_cents"]
+            assert c["released_cents"] + c["reserved_cents"] == c["result_dependent_cents"]
+    table = command("budget", "--year", str(year))
+    assert "som van de thema's: € 28.000.000,00 (klopt)" in table
+
+
+def test_release_follows_the_verdicts(rocvaf_demo):
+    """A college's released share of a theme is floor(result_dependent * met / K) for that year."""
+    body = json.loads(command("budget", "--year", "2020", "--format", "json"))
+    status = json.loads(command("agenda_status", "--year", "2020", "--format", "json"))
+    t2 = [s for s in status["indicators"] if s["theme"] == "T2" and s["attained"] is not None]
+    k = len(t2)
+    for college in next(t for t in body["themes"] if t["theme"] == "T2")["colleges"]:
+        met = sum(1 for s in t2 for c in s["colleges"] if c["college"] == college["college"] and c["met"])
+        assert college["released_cents"] == college["result_dependent_cents"] * met // k
+
+
+def fragile_team(institution, code="1a", year=2022):
+    """Return a contributing team whose college holds exactly two-thirds, and the indicator's status."""
+    result = IndicatorResult.objects.get(
+        institution=institution, indicator__code=code, year=year, version=Version.CURRENT
+    )
+    status = result.payload
+    assert status["basis"] == "colleges" and status["colleges_margin"] == 0
+    for college in status["colleges"]:
+        needed = (2 * college["teams_total"] + 2) // 3
+        if college["met"] and college["teams_contributed"] == needed:
+            team = next(t for t in college["teams"] if t["contributed"])
+            return Team.objects.get(institution=institution, code=team["team"]), status
+    pytest.fail("no college at exactly two-thirds")
+
+
+def test_changing_one_team_value_in_the_admin_flips_the_verdict_and_logs_it(
+    rocvaf_demo, client, django_capture_on_commit_callbacks
+):
+    """1a 2022 holds with exactly 8 of 12 colleges: one team's value changed in the admin flips it."""
+    team, status = fragile_team(rocvaf_demo)
+    measurement = Measurement.objects.get(indicator__code="1a", year=2022, team=team)
+    admin = get_user_model().objects.create_superuser("admin", "admin@example.org", "pw")
+    client.force_login(admin)
+    url = f"/admin/indicatoren/measurement/{measurement.pk}/change/"
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            url,
+            {
+                "indicator": measurement.indicator_id,
+                "year": 2022,
+                "college": measurement.college_id,
+                "team": team.pk,
+                "value": "5.0",  # far below its reference and the target 7.1
+                "n": measurement.n or "",
+                "source": "correctie",
+            },
+        )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    after = IndicatorResult.objects.get(indicator__code="1a", year=2022, version=Version.CURRENT).payload
+    assert (status["attained"], after["attained"]) == (True, False)
+    assert after["colleges_met"] == status["colleges_met"] - 1
+    flips = VerdictChange.objects.filter(indicator__code="1a", year=2022)
+    assert flips.filter(college__isnull=True, old="behaald", new="niet behaald").exists()
+    assert flips.filter(college=team.college, old="gehaald", new="niet gehaald").exists()
+    measurement.refresh_from_db()
+    assert measurement.value == Decimal("5.0") and measurement.updated_by == admin
+    assert measurement.history.count() == 2  # the import and the correction
+
+
+def test_requests_in_one_transaction_coalesce_into_one_run(rocvaf_demo, django_capture_on_commit_callbacks):
+    """Three changes in one transaction give one run with three requests and one recompute."""
+    before = RecomputeRun.objects.count()
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, transaction.atomic():
+        for reason in ("a", "b", "c"):
+            services.recompute_request(institution=rocvaf_demo, reason=reason)
+    assert len(callbacks) == 1
+    run = RecomputeRun.objects.order_by("-id").first()
+    assert RecomputeRun.objects.count() == before + 1
+    assert (run.requests, run.state) == (3, RunState.DONE)
+    assert run.reason == "a; b; c"
+
+
+def test_a_failing_recompute_is_marked_failed_with_the_error(rocvaf_demo, monkeypatch):
+    """When the computation raises, the run is stored as failed with the error; results stay."""
+    before = IndicatorResult.objects.filter(institution=rocvaf_demo).count()
+
+    def broken(**kwargs):
+        raise ValueError("kapotte invoer")
+
+    monkeypatch.setattr(services, "attainment_recompute", broken)
+    run = services.recompute_now(institution=rocvaf_demo, reason="test")
+    assert run.state == RunState.FAILED
+    assert "ValueError: kapotte invoer" in run.error
+    assert IndicatorResult.objects.filter(institution=rocvaf_demo).count() == before
+
+
+def test_a_duplicate_delivery_of_a_finished_run_does_nothing(rocvaf_demo):
+    """Running a run that is already done (redelivered message) is a no-op."""
+    run = services.recompute_now(institution=rocvaf_demo, reason="test")
+    assert run.state == RunState.DONE
+    assert services.recompute_run(run_id=run.pk) is None
+
+
+def test_original_and_current_versions_differ_where_the_herijking_changed_an_ambition(rocvaf_demo):
+    """The demo's herijking made 4b 2022 'improve': current has a verdict, original is monitor."""
+    current = IndicatorResult.objects.get(indicator__code="4b", year=2022, version=Version.CURRENT).payload
+    original = IndicatorResult.objects.get(indicator__code="4b", year=2022, version=Version.ORIGINAL).payload
+    assert original["basis"] == "monitor"
+    assert current["ambition_type"] == "improve" and current["basis"] != "monitor"
