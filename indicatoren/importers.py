@@ -7,6 +7,7 @@ importer validates against a ``Catalogue`` the caller builds from the agenda.
 import codecs
 import csv
 import difflib
+import functools
 import io
 import re
 import zipfile
@@ -33,6 +34,8 @@ _XLS_MAGIC = b"\xd0\xcf\x11\xe0"
 _XLSX_MAX_EXPANSION = 30
 _DECIMAL_PLACES = 6  # storage keeps 6 decimal places (brief)
 _SEPARATORS = (",", ";", "\t")
+# difflib costs about 2 ms per unknown code against ~100 teams; a file may hold 100,000 unknown codes.
+_SUGGESTION_BUDGET = 200
 
 _LEVEL_NAMES = {LEVEL_TEAM: "teamniveau", LEVEL_COLLEGE: "collegeniveau", LEVEL_INSTITUTION: "instellingsniveau"}
 _UNIT_NAMES = {"percent": "een percentage", "score": "een rapportcijfer", "count": "een aantal"}
@@ -177,9 +180,6 @@ def parse_benchmark(
         # Wide format: one sheet per year, every non-empty sheet (brief).
         for table in tables:
             _parse_wide(table, collector, filename, result.file_format)
-    if not any(table.rows for table in tables) and not collector.errors:
-        collector.error(None, None, None, MSG_EMPTY, tables[0].sheet)
-
     result.rows = collector.frame()
     result.errors = sorted(collector.errors, key=_error_key)
     if not result.errors and result.rows.empty:
@@ -310,16 +310,23 @@ def _read_xlsx(data: bytes, max_bytes: int) -> tuple[list[_Table], list[RowError
 def _xlsx_cell(cell) -> object:
     """Return an xlsx cell as a plain value, a _Formula or a _Percent."""
     value = cell.value
+    kind = type(value)
     if value is None:
         return None
-    if getattr(cell, "data_type", None) == "f" or (isinstance(value, str) and value.startswith("=")):
-        return _Formula(str(getattr(value, "text", value)))
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        # Excel stores 77,5% as 0.775; a literal "%" in quotes or escaped does not scale.
-        number_format = _QUOTED_IN_FORMAT.sub("", cell.number_format or "")
-        if "%" in number_format:
+    if kind is int or kind is float:
+        if _is_percent_format(cell.number_format):
             return _Percent(value, Decimal(str(value)) * 100)
+        return value
+    if cell.data_type == "f" or (kind is str and value.startswith("=")):
+        return _Formula(str(getattr(value, "text", value)))  # ArrayFormula keeps its text in .text
     return value
+
+
+@functools.cache
+def _is_percent_format(number_format: str | None) -> bool:
+    """Return whether a number format shows a fraction as percent (Excel stores 77,5% as 0.775)."""
+    # A literal "%" in quotes or escaped does not scale the number.
+    return "%" in _QUOTED_IN_FORMAT.sub("", number_format or "")
 
 
 def _header_text(cell: object) -> str:
@@ -518,12 +525,20 @@ class _Collector:
         self._year_cache: dict[tuple[type, object], tuple[int | None, str | None]] = {}
         self._unit_cache: dict[tuple, tuple[_Unit | None, list[tuple[str, str | None, str]]]] = {}
         self._level_cache: dict[tuple[str, str], str | None] = {}
+        self._suggestions_left = _SUGGESTION_BUDGET
         years = catalogue.years
         self.years_text = f"{years[0]}-{years[-1]}" if len(years) else "geen"
 
     def error(self, row: int | None, column: str | None, value: str | None, message: str, sheet: str | None) -> None:
         """Record one error."""
         self.errors.append(RowError(row, column, value, message, sheet))
+
+    def suggest(self, text: str, candidates: dict[str, str]) -> str:
+        """Return a near-miss hint for an unknown code while the suggestion budget lasts."""
+        if self._suggestions_left <= 0:
+            return ""
+        self._suggestions_left -= 1
+        return _suggest(text, candidates)
 
     def indicator(self, cell: object) -> tuple[str | None, str | None]:
         """Return the catalogue code for an indicator cell, or an error message."""
@@ -538,7 +553,7 @@ class _Collector:
             else:
                 code = self.indicator_lookup.get(_normalise(text))
                 if code is None:
-                    hint = _suggest(text, self.indicator_lookup) or "; gebruik een indicatorcode uit de agenda"
+                    hint = self.suggest(text, self.indicator_lookup) or "; gebruik een indicatorcode uit de agenda"
                     cached = (None, f"Onbekende indicator '{text}'{hint}")
                 else:
                     cached = (code, None)
@@ -592,12 +607,12 @@ class _Collector:
         if team_text is not None:
             team = self.team_lookup.get(_normalise(team_text))
             if team is None:
-                hint = _suggest(team_text, self.team_lookup) or "; controleer de teamcode of voeg het team toe"
+                hint = self.suggest(team_text, self.team_lookup) or "; controleer de teamcode of voeg het team toe"
                 errors.append(("team", team_text, f"Onbekend team '{team_text}'{hint}"))
         if college_text is not None:
             college = self.college_lookup.get(_normalise(college_text))
             if college is None:
-                hint = _suggest(college_text, self.college_lookup) or "; controleer de collegecode"
+                hint = self.suggest(college_text, self.college_lookup) or "; controleer de collegecode"
                 errors.append(("college", college_text, f"Onbekend college '{college_text}'{hint}"))
         if team is not None and college is not None and self.catalogue.teams[team] != college:
             message = f"Team {team} hoort bij college {self.catalogue.teams[team]}, niet bij {college}"
@@ -837,10 +852,10 @@ def _parse_wide(table: _Table, collector: _Collector, filename: str, file_format
         elif n_code:
             n_columns[n_code] = (position, name)
         elif n_match:
-            hint = _suggest(key, n_candidates)
+            hint = collector.suggest(key, n_candidates)
             collector.error(header_row, name, name, f"Onbekende indicator in kolom '{name}'{hint}", sheet)
         else:
-            hint = _suggest(key, collector.indicator_lookup)
+            hint = collector.suggest(key, collector.indicator_lookup)
             if hint:
                 message = f"Onbekende indicator '{name}'{hint}"
             else:

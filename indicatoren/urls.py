@@ -1,4 +1,4 @@
-"""Result entry and uploads."""
+"""Result entry by college directors: the grid, its Excel export and upload, value history."""
 
 from django.urls import path
 
@@ -8,5 +8,4 @@ app_name = "indicatoren"
 
 urlpatterns = [
     path("college/<str:code>/", views.grid, name="grid"),
-    path("uploads/", views.uploads, name="uploads"),
 ]

@@ -113,7 +113,7 @@ LANGUAGES = [("nl", "Nederlands")]
 TIME_ZONE = "Europe/Amsterdam"
 USE_I18N = True
 USE_TZ = True
-USE_THOUSAND_SEPARATOR = True
+USE_THOUSAND_SEPARATOR = False  # numbers are formatted by the nl and euro filters
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]

@@ -13,6 +13,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("dashboard/", include("rapportage.urls")),
     path("invoer/", include("indicatoren.urls")),
+    path("uploads/", include("indicatoren.upload_urls")),
     path("maatregelen/", include("maatregelen.urls")),
     path("teams/", include("agenda.urls")),
     path("api/v1/", include("kwaliteit.api_v1")),

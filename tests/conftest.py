@@ -172,3 +172,18 @@ def pytest_terminal_summary(terminalreporter):
     terminalreporter.write_sep("-", "services used")
     for line in lines:
         terminalreporter.write_line(line)
+
+
+@pytest.fixture
+def login(page, live_server):
+    """Return a function that logs a demo user in through the login form (password kwaliteit2019)."""
+
+    def log_in(username: str, password: str = "kwaliteit2019"):
+        page.goto(f"{live_server.url}/accounts/login/")
+        page.get_by_label("Gebruikersnaam").fill(username)
+        page.get_by_label("Wachtwoord").fill(password)
+        page.get_by_role("button", name="Inloggen").click()
+        page.wait_for_load_state("networkidle")
+        return page
+
+    return log_in

@@ -832,3 +832,12 @@ def test_near_miss_suggestions(catalogue, indicator, message):
     """Unknown codes suggest the closest known code, or say where codes come from."""
     error = only_error(parse_benchmark(long_csv(f"2020;{indicator};5100;;70;"), "b.csv", catalogue))
     assert error.message == message
+
+
+def test_suggestions_stop_after_a_budget_but_errors_do_not(catalogue):
+    """A file full of unknown codes still reports every row, without spending seconds on suggestions."""
+    lines = [f"2020;2b;;5100-EN{number};70;" for number in range(250)]
+    result = parse_benchmark(long_csv(*lines), "b.csv", catalogue)
+    assert len(result.errors) == 250
+    assert "bedoelde u '5100-ENT'?" in result.errors[0].message
+    assert result.errors[-1].message == "Onbekend team '5100-EN249'; controleer de teamcode of voeg het team toe"

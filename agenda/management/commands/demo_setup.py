@@ -31,7 +31,7 @@ HERIJKING = [
     ("3e", {"type": AmbitionType.MAINTAIN, "tolerance": Decimal("1.0")}),
     ("4a", {"type": AmbitionType.MAINTAIN, "tolerance": Decimal("1.0")}),
     ("4b", {"type": AmbitionType.IMPROVE}),
-    ("5a", {"type": AmbitionType.IMPROVE}),
+    ("5a", {"type": AmbitionType.TARGET, "target": Decimal("30")}),
     ("1b", {"type": AmbitionType.TARGET, "target": Decimal("48")}),
 ]
 
