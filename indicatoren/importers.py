@@ -322,7 +322,7 @@ def _xlsx_cell(cell) -> object:
     return value
 
 
-@functools.cache
+@functools.lru_cache(maxsize=256)
 def _is_percent_format(number_format: str | None) -> bool:
     """Return whether a number format shows a fraction as percent (Excel stores 77,5% as 0.775)."""
     # A literal "%" in quotes or escaped does not scale the number.
@@ -516,7 +516,7 @@ class _Collector:
         self.errors: list[RowError] = []
         self.out: dict[str, list] = {name: [] for name in COLUMNS}
         self.seen: dict[tuple, tuple[str | None, int]] = {}
-        # Codes match case-insensitively; exact spellings win.
+        # Codes match ignoring case and surrounding or repeated spaces; rows carry the catalogue spelling.
         indicator_codes = [*catalogue.indicators, STUDENTS_CODE]
         self.indicator_lookup = {_normalise(code): code for code in indicator_codes}
         self.college_lookup = {_normalise(code): code for code in catalogue.colleges}
@@ -682,7 +682,9 @@ class _Collector:
             "laat één van beide rijen staan"
         )
 
-    def add(self, row: int, sheet: str | None, code: str, year: int, unit: _Unit, value: Decimal, n: int | None):
+    def add(
+        self, row: int, sheet: str | None, code: str, year: int, unit: _Unit, value: Decimal, n: int | None
+    ) -> None:
         """Append one valid row."""
         out = self.out
         out["row"].append(row)
@@ -852,7 +854,7 @@ def _parse_wide(table: _Table, collector: _Collector, filename: str, file_format
         elif n_code:
             n_columns[n_code] = (position, name)
         elif n_match:
-            hint = collector.suggest(key, n_candidates)
+            hint = collector.suggest(key, n_candidates) or "; gebruik 'n ' gevolgd door een indicatorcode"
             collector.error(header_row, name, name, f"Onbekende indicator in kolom '{name}'{hint}", sheet)
         else:
             hint = collector.suggest(key, collector.indicator_lookup)
