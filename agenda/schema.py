@@ -31,7 +31,8 @@ KEYS = {
     "theme": {"code", "name", "national", "budget_share_pct", "ambition", "goals", "indicators", "additional_funds"},
     "indicator": {"code", "name", "unit", "polarity", "levels", "baseline", "ambitions", "factors", "description"},
     "baseline": {"year", "value"},
-    "ambition": {"year", "type", "target", "tolerance", "indicative", "reason"},
+    "ambition": {"year", "type", "target", "tolerance", "indicative", "reason", "revisions"},
+    "revision": {"type", "target", "tolerance", "indicative", "reason", "date"},
     "factor": {"name", "effect", "description"},
     "fund": {"source", "amount_eur", "year", "note"},
     "budget": {"year", "total_eur", "result_dependent_pct", "central_pct"},
@@ -316,6 +317,26 @@ def _cents(c: _Checker, value, path: str) -> int | None:
     return int(cents)
 
 
+def _ambition_terms(c: _Checker, a: dict, path: str, low, high) -> dict:
+    """Return the checked type, target, tolerance, indicative flag and reason of an ambition."""
+    kind = c.choice(a.get("type"), f"{path}.type", AmbitionType.values)
+    target = None
+    if kind == AmbitionType.TARGET:
+        if a.get("target") is None:
+            c.error(f"{path}.target", "ontbreekt (verplicht bij type target)")
+        else:
+            target = c.number(a.get("target"), f"{path}.target", low, high)
+    elif a.get("target") is not None:
+        c.error(f"{path}.target", f"hoort alleen bij type target, niet bij {kind or '?'}")
+    return {
+        "type": kind,
+        "target": target,
+        "tolerance": c.number(a.get("tolerance", 0), f"{path}.tolerance", Decimal(0)),
+        "indicative": c.flag(a.get("indicative"), f"{path}.indicative", False),
+        "reason": c.text(a.get("reason"), f"{path}.reason", 2000, required=False),
+    }
+
+
 def _indicator(c: _Checker, raw, path: str, years: tuple[int, int]) -> dict:
     """Return one validated indicator."""
     ind = c.mapping(raw, path, "indicator", {"code", "name", "unit", "polarity", "levels", "baseline"}) or {}
@@ -347,27 +368,18 @@ def _indicator(c: _Checker, raw, path: str, years: tuple[int, int]) -> dict:
     for k, raw_amb in enumerate(c.items(ind.get("ambitions"), f"{path}.ambitions", required=False)):
         apath = f"{path}.ambitions[{k}]"
         a = c.mapping(raw_amb, apath, "ambition", {"year", "type"}) or {}
-        kind = c.choice(a.get("type"), f"{apath}.type", AmbitionType.values)
-        target = None
-        if kind == AmbitionType.TARGET:
-            if a.get("target") is None:
-                c.error(f"{apath}.target", "ontbreekt (verplicht bij type target)")
-            else:
-                target = c.number(a.get("target"), f"{apath}.target", low, high)
-        elif a.get("target") is not None:
-            c.error(f"{apath}.target", f"hoort alleen bij type target, niet bij {kind or '?'}")
         year = c.integer(a.get("year"), f"{apath}.year", years[0] - 10, years[1] + 10)
         ambition_years.append((f"{apath}.year", str(year)))
-        indicator["ambitions"].append(
-            {
-                "year": year,
-                "type": kind,
-                "target": target,
-                "tolerance": c.number(a.get("tolerance", 0), f"{apath}.tolerance", Decimal(0)),
-                "indicative": c.flag(a.get("indicative"), f"{apath}.indicative", False),
-                "reason": c.text(a.get("reason"), f"{apath}.reason", 2000, required=False),
-            }
-        )
+        ambition = {"year": year, **_ambition_terms(c, a, apath, low, high)}
+        # Extension for backups: the earlier versions of this ambition, oldest first (herijking).
+        ambition["revisions"] = []
+        for r, raw_rev in enumerate(c.items(a.get("revisions"), f"{apath}.revisions", required=False)):
+            rpath = f"{apath}.revisions[{r}]"
+            rev = c.mapping(raw_rev, rpath, "revision", {"type"}) or {}
+            terms = _ambition_terms(c, rev, rpath, low, high)
+            terms["date"] = c.text(rev.get("date"), f"{rpath}.date", 40, required=False)
+            ambition["revisions"].append(terms)
+        indicator["ambitions"].append(ambition)
     c.unique(ambition_years, "ambitiejaar")
     factor_names = []
     for k, raw_factor in enumerate(c.items(ind.get("factors"), f"{path}.factors", required=False)):

@@ -190,6 +190,27 @@ def _load_indicator(
     )
     for amb in ind["ambitions"]:
         current = indicator.ambitions.filter(year=amb["year"]).order_by("-revision").first()
+        if current is None and amb["revisions"]:
+            # A backup restores the herijking history first, oldest revision first.
+            for number, earlier in enumerate(amb["revisions"], start=1):
+                revision = Ambition.objects.create(
+                    indicator=indicator,
+                    year=amb["year"],
+                    revision=number,
+                    **{k: earlier[k] for k in ("type", "target", "tolerance", "indicative", "reason")},
+                )
+                _restore_date(revision, earlier["date"])
+                report.created["ambitieversies"] += 1
+            current = revision
+            Ambition.objects.create(
+                indicator=indicator,
+                year=amb["year"],
+                revision=current.revision + 1,
+                author=user,
+                **{k: amb[k] for k in ("type", "target", "tolerance", "indicative", "reason")},
+            )
+            report.created["ambitieversies"] += 1
+            continue
         if current is not None and not _ambition_differs(current, amb):
             continue
         Ambition.objects.create(
@@ -215,6 +236,17 @@ def _load_indicator(
         )
         keep.append(obj.pk)
     report.removed["factoren"] += indicator.factors.exclude(pk__in=keep).delete()[0]
+
+
+def _restore_date(ambition: Ambition, text: str) -> None:
+    """Set a restored revision's date from an ISO date in the file (auto_now_add ignores it)."""
+    if not text:
+        return
+    from django.utils.dateparse import parse_datetime
+
+    when = parse_datetime(text)
+    if when is not None:
+        Ambition.objects.filter(pk=ambition.pk).update(created_at=when)
 
 
 def _sync_funds(inst: Institution, theme: Theme, funds: list[dict], report: LoadReport) -> None:

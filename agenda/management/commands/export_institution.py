@@ -1,0 +1,39 @@
+"""`export_institution OUTDIR [--institution CODE]`: the whole agenda and data as YAML + CSV.
+
+The files use the import formats (contracts.md sections 1 and 2), so a backup is restored
+with `load_agenda OUTDIR/agenda.yaml` and `import_benchmark OUTDIR/data.csv`.
+"""
+
+import csv
+from pathlib import Path
+
+import yaml
+from django.core.management.base import BaseCommand
+
+from agenda.selectors import agenda_document
+from indicatoren.selectors import COLUMNS, benchmark_rows
+from rapportage.management.commands._output import institution_or_exit
+
+
+class Command(BaseCommand):
+    help = "Exporteer de agenda (YAML) en alle gegevens (CSV) van een instelling, in de importformaten."
+
+    def add_arguments(self, parser):
+        parser.add_argument("outdir", help="map voor agenda.yaml en data.csv")
+        parser.add_argument("--institution", help="instellingscode (weg te laten bij één instelling)")
+
+    def handle(self, *args, outdir, institution, **options):
+        inst = institution_or_exit(self, institution)
+        folder = Path(outdir)
+        folder.mkdir(parents=True, exist_ok=True)
+        document = agenda_document(inst)
+        header = f"# Export van {inst.code} {inst.name}: laad met load_agenda (contracts.md sectie 1).\n"
+        (folder / "agenda.yaml").write_text(
+            header + yaml.safe_dump(document, allow_unicode=True, sort_keys=False, width=110), encoding="utf-8"
+        )
+        rows = benchmark_rows(inst)
+        with open(folder / "data.csv", "w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle, delimiter=";")
+            writer.writerow(COLUMNS)
+            writer.writerows(rows)
+        self.stdout.write(f"{inst.code}: agenda.yaml en data.csv ({len(rows)} rijen) geschreven naar {folder}.")
