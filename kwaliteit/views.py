@@ -1,6 +1,11 @@
 """The front door: send each role to the page it starts from."""
 
+import hashlib
+
+from django.conf import settings
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
@@ -31,3 +36,39 @@ def healthz(request):
     except Exception as exc:  # any database failure means unhealthy
         return JsonResponse({"status": "error", "database": str(exc)[:200]}, status=503)
     return JsonResponse({"status": "ok"})
+
+
+def _throttle_keys(request) -> list[str]:
+    """Return the cache keys that count failed logins: per username and per client address."""
+    username = request.POST.get("username", "").strip().lower()
+    address = request.META.get("REMOTE_ADDR", "")
+    return [
+        "login-fail:user:" + hashlib.sha256(username.encode()).hexdigest(),
+        "login-fail:addr:" + hashlib.sha256(address.encode()).hexdigest(),
+    ]
+
+
+class ThrottledLoginView(auth_views.LoginView):
+    """The login page, refusing further attempts after repeated failures (brute force)."""
+
+    def post(self, request, *args, **kwargs):
+        if any((cache.get(key) or 0) >= settings.LOGIN_MAX_FAILURES for key in _throttle_keys(request)):
+            minutes = settings.LOGIN_LOCKOUT_SECONDS // 60
+            form = self.get_form()
+            form.errors.clear()
+            form.add_error(None, f"Te veel mislukte pogingen. Probeer het over {minutes} minuten opnieuw.")
+            return self.render_to_response(self.get_context_data(form=form), status=429)
+        return super().post(request, *args, **kwargs)
+
+    def form_invalid(self, form):
+        for key in _throttle_keys(self.request):
+            cache.add(key, 0, settings.LOGIN_LOCKOUT_SECONDS)
+            try:
+                cache.incr(key)
+            except ValueError:  # expired between add and incr
+                cache.set(key, 1, settings.LOGIN_LOCKOUT_SECONDS)
+        return super().form_invalid(form)
+
+    def form_valid(self, form):
+        cache.delete(_throttle_keys(self.request)[0])
+        return super().form_valid(form)

@@ -1,6 +1,7 @@
 """Thin Celery tasks: ids in, a service call, a small result out."""
 
 from celery import shared_task
+from celery.signals import worker_ready
 
 from rapportage import services
 
@@ -16,3 +17,9 @@ def recompute_task(run_id: int) -> str | None:
 def recompute_sweep_task() -> int:
     """Re-enqueue recompute runs that were never delivered or were cut off."""
     return services.recompute_sweep()
+
+
+@worker_ready.connect
+def sweep_on_worker_start(sender=None, **kwargs) -> None:
+    """Re-send runs that waited while no broker or worker was available (issue 8: nothing lost)."""
+    services.recompute_sweep(older_than_seconds=0)
