@@ -71,7 +71,9 @@ def recompute_run(*, run_id: int) -> RecomputeRun | None:
     try:
         with transaction.atomic():
             # Two recomputes of one institution never interleave: the second waits for this lock.
-            institution = Institution.objects.select_for_update().get(pk=run.institution_id)
+            # NO KEY: rows that merely reference the institution (a new run, an upload) can still
+            # be inserted meanwhile; plain FOR UPDATE would block their foreign-key checks.
+            institution = Institution.objects.select_for_update(no_key=True).get(pk=run.institution_id)
             RecomputeRun.objects.filter(pk=run_id).update(locked_at=timezone.now())
             changes = attainment_recompute(institution=institution, run=run)
             RecomputeRun.objects.filter(pk=run_id).update(

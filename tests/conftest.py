@@ -2,6 +2,7 @@
 
 import os
 import shutil
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -88,22 +89,11 @@ def redis_url():
     return url
 
 
-@pytest.fixture(scope="session")
-def celery_worker(django_db_setup, django_db_blocker, redis_url, tmp_path_factory):
-    """Start a real Celery worker process on the test database and route tasks to it via Redis."""
+@contextmanager
+def celery_broker(url: str):
+    """Send tasks from this process to the broker at `url` instead of running them eagerly."""
     from kwaliteit.celery import app
 
-    require_service(is_postgres(), "the worker needs the shared PostgreSQL test database")
-    db = settings.DATABASES["default"]
-    url = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
-    log_path = ARTIFACTS / "celery-worker.log"
-    ARTIFACTS.mkdir(exist_ok=True)
-    log_path.write_bytes(b"")
-    env = {"DATABASE_URL": url, "CELERY_BROKER_URL": redis_url, "DEBUG": "true"}
-    try:
-        process = start_worker(env, log_path)
-    except ServiceUnavailable as exc:
-        pytest.fail(str(exc))
     saved = {k: app.conf[k] for k in ("broker_url", "task_always_eager")}
 
     def reset_pools():
@@ -113,15 +103,39 @@ def celery_worker(django_db_setup, django_db_blocker, redis_url, tmp_path_factor
         app._pool = None
         app.amqp._producer_pool = None
 
-    app.conf.update(broker_url=redis_url, task_always_eager=False)
+    app.conf.update(broker_url=url, task_always_eager=False)
     reset_pools()
-    _USED["celery"] = f"celery worker pid {process.pid}, broker {redis_url}, log {log_path}"
     try:
-        yield {"process": process, "log": log_path, "broker": redis_url}
+        yield app
     finally:
-        stop_process(process)
         app.conf.update(**saved)
         reset_pools()
+
+
+def worker_env(broker_url: str, **extra) -> dict[str, str]:
+    """Return the environment for a worker process on this test database and broker."""
+    db = settings.DATABASES["default"]
+    url = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+    return {"DATABASE_URL": url, "CELERY_BROKER_URL": broker_url, "DEBUG": "true", **extra}
+
+
+@pytest.fixture(scope="session")
+def celery_worker(django_db_setup, django_db_blocker, redis_url, tmp_path_factory):
+    """Start a real Celery worker process on the test database and route tasks to it via Redis."""
+    require_service(is_postgres(), "the worker needs the shared PostgreSQL test database")
+    log_path = ARTIFACTS / "celery-worker.log"
+    ARTIFACTS.mkdir(exist_ok=True)
+    log_path.write_bytes(b"")
+    try:
+        process = start_worker(worker_env(redis_url), log_path)
+    except ServiceUnavailable as exc:
+        pytest.fail(str(exc))
+    _USED["celery"] = f"celery worker pid {process.pid}, broker {redis_url}, log {log_path}"
+    try:
+        with celery_broker(redis_url):
+            yield {"process": process, "log": log_path, "broker": redis_url}
+    finally:
+        stop_process(process)
         succeeded = log_path.read_text(errors="replace").count("succeeded in")
         _USED["celery"] += f", {succeeded} tasks succeeded"
 

@@ -98,12 +98,12 @@ def postgres_cluster():
 
 
 @contextmanager
-def redis_server():
-    """Start a redis-server on 127.0.0.1 and yield its URL."""
+def redis_server(port: int | None = None):
+    """Start a redis-server on 127.0.0.1 (on `port`, else a free one) and yield its URL."""
     binary = shutil.which("redis-server")
     if binary is None:
         raise ServiceUnavailable("redis-server not found (apt-get install redis-server)")
-    port = free_port()
+    port = port or free_port()
     process = subprocess.Popen(
         [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--daemonize", "no"],
         stdout=subprocess.DEVNULL,
@@ -120,8 +120,9 @@ def redis_server():
             "process": process,
         }
     finally:
-        process.terminate()
-        process.wait(timeout=10)
+        if process.poll() is None:
+            process.terminate()
+            process.wait(timeout=10)
 
 
 def _wait_for_port(port: int, process: subprocess.Popen, name: str, timeout: float = 15) -> None:

@@ -1,0 +1,93 @@
+"""Faults with real services (issue 8): nothing is lost when the broker or a worker fails."""
+
+import signal
+import time
+
+import psycopg2
+import pytest
+from django.conf import settings
+
+from indicatoren.models import Measurement, Upload, UploadStatus
+from indicatoren.uploads import benchmark_import
+from rapportage.models import BudgetResult, IndicatorResult, RecomputeRun, RunState, Version
+from rapportage.services import recompute_request
+from tests.conftest import ARTIFACTS, celery_broker, worker_env
+from tests.rapportage.test_services import fragile_team
+from tests.rapportage.test_worker_integration import wait_for
+from tests.services import redis_server, start_worker, stop_process
+
+pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
+
+
+def flip_file(team) -> bytes:
+    """Return a one-row benchmark file that lowers the team's 1a 2022 value far below its reference."""
+    return f"jaar;indicator;college;team;waarde\n2022;1a;{team.college.code};{team.code};5,0\n".encode()
+
+
+def attained_1a_2022() -> bool:
+    """Return the stored verdict of 1a in 2022."""
+    return IndicatorResult.objects.get(indicator__code="1a", year=2022, version=Version.CURRENT).payload["attained"]
+
+
+def test_upload_while_the_broker_is_down_is_kept_and_recomputed_when_it_is_back(rocvaf_demo_tx):
+    """The upload and its values are stored, the run waits (pending), and runs once a worker starts."""
+    team, _ = fragile_team(rocvaf_demo_tx)
+    log = ARTIFACTS / "celery-worker-broker-down.log"
+    log.write_bytes(b"")
+    with redis_server() as redis, celery_broker(redis["url"]):
+        redis["process"].terminate()
+        redis["process"].wait(timeout=10)
+        started = time.monotonic()
+        upload = benchmark_import(institution=rocvaf_demo_tx, data=flip_file(team), filename="storing.csv", channel="api")
+        assert time.monotonic() - started < 15, "a commit must not hang while the broker is down"
+        upload.refresh_from_db()
+        assert upload.status == UploadStatus.ACCEPTED
+        assert Measurement.objects.get(indicator__code="1a", year=2022, team=team).upload_id == upload.pk
+        run = upload.recompute_run
+        assert run is not None and run.state == RunState.PENDING and run.enqueued_at is None
+        assert attained_1a_2022() is True  # not yet recomputed
+
+        with redis_server(port=redis["port"]):  # the broker is back on the same address
+            worker = start_worker(worker_env(redis["url"]), log)
+            try:
+                done = wait_for(lambda: RecomputeRun.objects.filter(pk=run.pk, state=RunState.DONE).first(), timeout=30)
+            finally:
+                stop_process(worker)
+    assert done.attempts == 1
+    assert attained_1a_2022() is False
+    assert Upload.objects.get(pk=upload.pk).recompute_run.state == RunState.DONE
+
+
+def test_a_worker_killed_in_the_middle_of_a_recompute_does_not_lose_it(rocvaf_demo_tx):
+    """The worker dies while recomputing; the run is done by the next worker, results whole."""
+    db = settings.DATABASES["default"]
+    blocker = psycopg2.connect(host=db["HOST"], port=db["PORT"], user=db["USER"], dbname=db["NAME"])
+    log = ARTIFACTS / "celery-worker-killed.log"
+    log.write_bytes(b"")
+    with redis_server() as redis, celery_broker(redis["url"]):
+        env = worker_env(redis["url"], CELERY_VISIBILITY_TIMEOUT="5")
+        first = start_worker(env, log)
+        try:
+            # Hold the institution's row lock: the worker claims the run and then waits inside it.
+            with blocker.cursor() as cursor:
+                cursor.execute("SELECT id FROM agenda_institution WHERE id = %s FOR NO KEY UPDATE", [rocvaf_demo_tx.pk])
+                run = recompute_request(institution=rocvaf_demo_tx, reason="wordt onderbroken")
+                wait_for(lambda: RecomputeRun.objects.filter(pk=run.pk, state=RunState.RUNNING).exists(), timeout=20)
+                time.sleep(0.5)
+                stop_process(first, sig=signal.SIGKILL)
+            blocker.rollback()
+        finally:
+            stop_process(first)
+            blocker.close()
+        assert RecomputeRun.objects.get(pk=run.pk).state == RunState.RUNNING  # cut off, not finished
+
+        second = start_worker(env, log)
+        try:
+            done = wait_for(lambda: RecomputeRun.objects.filter(pk=run.pk, state=RunState.DONE).first(), timeout=40)
+        finally:
+            stop_process(second)
+    assert done.attempts >= 2
+    # Never partial: every verdict (14 indicators x 4 years x 2 versions) and budget from that one run.
+    assert IndicatorResult.objects.filter(institution=rocvaf_demo_tx, run=done).count() == 14 * 4 * 2
+    assert IndicatorResult.objects.filter(institution=rocvaf_demo_tx).exclude(run=done).count() == 0
+    assert BudgetResult.objects.filter(institution=rocvaf_demo_tx, run=done).count() == 4
