@@ -8,4 +8,6 @@ app_name = "agenda"
 
 urlpatterns = [
     path("college/<str:code>/", views.teams, name="teams"),
+    path("college/<str:code>/<str:team_code>/", views.team_edit, name="team_edit"),
+    path("college/<str:code>/<str:team_code>/verwijderen/", views.team_delete, name="team_delete"),
 ]

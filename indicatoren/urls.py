@@ -8,4 +8,7 @@ app_name = "indicatoren"
 
 urlpatterns = [
     path("college/<str:code>/", views.grid, name="grid"),
+    path("college/<str:code>/export.xlsx", views.grid_export, name="grid_export"),
+    path("college/<str:code>/upload/", views.grid_upload, name="grid_upload"),
+    path("college/<str:code>/geschiedenis/<str:team_code>/<str:indicator_code>/", views.history, name="history"),
 ]

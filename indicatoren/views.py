@@ -1,10 +1,177 @@
-"""Result entry pages for college directors."""
+"""Result entry pages for college directors: the grid, its Excel export and upload, a cell's history."""
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods
+
+from agenda.models import Indicator, Team
+from agenda.permissions import can_write_college, require_college_write, writable_colleges
+from agenda.views import college_for
+from indicatoren.forms import GridUploadForm
+from indicatoren.grid import (
+    UNIT_SHORT,
+    cell_history,
+    college_verdicts,
+    grid_build,
+    grid_parse,
+    grid_save,
+    grid_workbook,
+    verdict_changes,
+)
+from indicatoren.uploads import UploadRejected, benchmark_import, error_dict
+from rapportage.models import RunState
+from rapportage.selectors import last_run
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+MET_WORDS = {True: "gehaald", False: "niet gehaald", None: "geen oordeel"}
+
+
+def _year(request, institution) -> int:
+    """Return the year asked for with ?jaar=, else the latest year of the agenda."""
+    years = list(institution.years)
+    try:
+        year = int(request.GET.get("jaar", ""))
+    except ValueError:
+        year = None
+    return year if year in years else years[-1]
+
+
+def _grid_url(college, year: int) -> str:
+    """Return the grid page of a college and year."""
+    return f"{reverse('indicatoren:grid', args=[college.code])}?jaar={year}"
+
+
+def _announce_recompute(request, college, before: dict, years) -> None:
+    """Add messages with the college verdicts the save changed, or say that the recompute is still running."""
+    run = last_run(college.institution)
+    if run is None or run.state in (RunState.PENDING, RunState.RUNNING):
+        messages.info(request, "De oordelen worden herberekend; ververs de pagina over enkele ogenblikken.")
+        return
+    if run.state == RunState.FAILED:
+        messages.warning(request, "De herberekening van de oordelen is mislukt; de getoonde oordelen zijn van eerder.")
+        return
+    changes = verdict_changes(before, college_verdicts(college, years))
+    for change in changes:
+        entry = change["entry"]
+        counts = (
+            f" ({entry['teams_contributed']} van {entry['teams_total']} teams droegen bij)"
+            if entry.get("basis") == "teams"
+            else ""
+        )
+        messages.info(
+            request,
+            f"Oordeel {college.code} voor {change['indicator']} in {change['year']}: "
+            f"{MET_WORDS[change['old']]} → {MET_WORDS[change['new']]}{counts}.",
+        )
+    if not changes:
+        messages.info(request, f"Oordelen herberekend: geen oordeel van {college.code} is veranderd.")
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def grid(request, code):
-    """Show the results grid of one college."""
-    return HttpResponse("De invoerpagina volgt.", status=501)
+    """Show the results grid of one college and year; a POST saves it all or nothing."""
+    college = college_for(request, code)
+    year = _year(request, college.institution)
+    table = grid_build(college, year)
+    if request.method == "POST":
+        require_college_write(request.user, college)
+        submission = grid_parse(table, request.POST)
+        if not table.errors:
+            before = college_verdicts(college, [year])
+            report = grid_save(
+                grid=table,
+                submission=submission,
+                user=request.user,
+                allowed_colleges=writable_colleges(request.user, college.institution),
+            )
+            applied = report.applied
+            if applied.new or applied.changed or report.deleted:
+                messages.success(
+                    request,
+                    f"Opgeslagen voor {year}: {applied.new} nieuw, {applied.changed} gewijzigd, "
+                    f"{report.deleted} verwijderd.",
+                )
+                _announce_recompute(request, college, before, [year])
+            else:
+                messages.info(request, "Er was niets gewijzigd; er is niets opgeslagen.")
+            return redirect(_grid_url(college, year))
+    statuses = college_verdicts(college, [year])
+    columns = [
+        {"indicator": ind, "unit": UNIT_SHORT[ind.unit], "status": statuses.get((ind.code, year))}
+        for ind in table.indicators
+    ]
+    context = {
+        "college": college,
+        "year": year,
+        "years": list(college.institution.years),
+        "grid": table,
+        "columns": columns,
+        "writable": can_write_college(request.user, college),
+        "run": last_run(college.institution),
+    }
+    return render(request, "indicatoren/grid.html", context, status=400 if table.errors else 200)
+
+
+@login_required
+def grid_export(request, code):
+    """Download the college's grid of every agenda year as an Excel file (one sheet per year)."""
+    college = college_for(request, code)
+    response = HttpResponse(grid_workbook(college, college.institution.years), content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="resultaten-{college.code}.xlsx"'
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def grid_upload(request, code):
+    """Upload a changed grid export for one college through the upload pipeline (wide format)."""
+    college = college_for(request, code)
+    require_college_write(request.user, college)
+    form = GridUploadForm()
+    errors = []
+    if request.method == "POST":
+        form = GridUploadForm(request.POST, request.FILES)
+        if form.is_valid():
+            upload_file = form.cleaned_data["file"]
+            years = list(college.institution.years)
+            before = college_verdicts(college, years)
+            try:
+                upload = benchmark_import(
+                    institution=college.institution,
+                    data=upload_file,
+                    filename=upload_file.name,
+                    user=request.user,
+                    channel="grid",
+                    scope_college=college,
+                )
+            except UploadRejected as exc:
+                errors = [error_dict(error) for error in exc.errors]
+            else:
+                messages.success(
+                    request,
+                    f"Upload {upload.original_name} verwerkt: {upload.rows_new} nieuw, "
+                    f"{upload.rows_changed} gewijzigd, {upload.rows_unchanged} ongewijzigd.",
+                )
+                if upload.rows_new or upload.rows_changed:
+                    _announce_recompute(request, college, before, years)
+                return redirect("indicatoren:grid", code=college.code)
+    status = 400 if errors or form.errors else 200
+    return render(
+        request, "indicatoren/upload.html", {"college": college, "form": form, "errors": errors}, status=status
+    )
+
+
+@login_required
+def history(request, code, team_code, indicator_code):
+    """Show every change of one grid cell: who, when, the old and the new value."""
+    college = college_for(request, code)
+    year = _year(request, college.institution)
+    team = get_object_or_404(Team, college=college, code=team_code)
+    indicator = get_object_or_404(Indicator, institution=college.institution, code=indicator_code)
+    entries = cell_history(team, indicator, year)
+    context = {"college": college, "team": team, "indicator": indicator, "year": year, "entries": entries}
+    return render(request, "indicatoren/history.html", context)

@@ -1,0 +1,328 @@
+"""The results grid of one college: rows are its active teams, columns the team-level indicators.
+
+Building the grid (reads), parsing a posted grid into rows to store, saving it all or nothing,
+and the Excel export that the upload pipeline reads back in its wide format (contracts.md 2).
+"""
+
+import io
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Q
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+
+from agenda.choices import Level
+from agenda.models import College, Indicator, Team
+from indicatoren.importers import _parse_number_text as parse_number_text
+from indicatoren.models import Measurement
+from indicatoren.services import ApplyReport, MeasurementRow, measurement_delete, measurements_apply, value_problem
+from rapportage.selectors import status_body
+
+UNIT_SHORT = {"percent": "%", "score": "cijfer 1-10", "count": "aantal"}
+_WHOLE = re.compile(r"[0-9]+")
+MSG_N = "n moet een geheel getal van 0 of meer zijn, bijvoorbeeld 148."
+MSG_N_WITHOUT_VALUE = "Vul ook een waarde in, of maak n leeg."
+
+
+def value_text(value: Decimal | None) -> str:
+    """Return a stored value as the grid shows it: decimal comma, no trailing zeros ('77,5')."""
+    if value is None:
+        return ""
+    text = format(value, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text.replace(".", ",")
+
+
+def _fingerprint(measurement: Measurement | None) -> str:
+    """Return what a cell held when the page was built: 'value;n', '' when empty."""
+    if measurement is None:
+        return ""
+    return f"{value_text(measurement.value)};{'' if measurement.n is None else measurement.n}"
+
+
+def _split_fingerprint(text: str) -> tuple[Decimal | None, int | None]:
+    """Return the value and n of a fingerprint; anything unreadable counts as empty."""
+    value_part, _, n_part = (text or "").partition(";")
+    value, problem = parse_number_text(value_part)
+    n = int(n_part) if _WHOLE.fullmatch(n_part) else None
+    return (None if problem else value), n
+
+
+@dataclass
+class Cell:
+    """One team's value of one indicator in the grid, as stored and as entered."""
+
+    team: Team
+    indicator: Indicator
+    measurement: Measurement | None
+    value_input: str = ""
+    n_input: str = ""
+    original: str = ""
+    value_error: str | None = None
+    n_error: str | None = None
+    changed: bool = False  # entered but not saved: marked on a page re-rendered with errors
+
+    @property
+    def key(self) -> str:
+        """Return the suffix of the cell's field names: team id and indicator id."""
+        return f"{self.team.pk}_{self.indicator.pk}"
+
+    @property
+    def has_error(self) -> bool:
+        """Return whether the cell has a message to show beside it."""
+        return bool(self.value_error or self.n_error)
+
+
+@dataclass
+class GridRow:
+    """One team with its cells in column order."""
+
+    team: Team
+    cells: list[Cell]
+
+
+@dataclass
+class Grid:
+    """The grid of one college and year."""
+
+    college: College
+    year: int
+    indicators: list[Indicator]
+    rows: list[GridRow]
+
+    def cells(self):
+        """Yield every cell, row by row."""
+        for row in self.rows:
+            yield from row.cells
+
+    @property
+    def errors(self) -> list[Cell]:
+        """Return the cells with a message, in tab order."""
+        return [cell for cell in self.cells() if cell.has_error]
+
+
+@dataclass
+class Submission:
+    """What a posted grid asks to store and delete."""
+
+    rows: list[MeasurementRow] = field(default_factory=list)
+    deletions: list[Measurement] = field(default_factory=list)
+
+
+def team_indicators(institution) -> list[Indicator]:
+    """Return the institution's indicators measured at team level, in agenda order."""
+    return [i for i in Indicator.objects.filter(institution=institution).order_by("position", "code") if i.team_level]
+
+
+def active_teams(college: College, year: int) -> list[Team]:
+    """Return the college's teams that exist in `year`."""
+    return list(
+        Team.objects.filter(college=college)
+        .filter(Q(active_from__isnull=True) | Q(active_from__lte=year))
+        .filter(Q(active_until__isnull=True) | Q(active_until__gte=year))
+        .order_by("code")
+    )
+
+
+def grid_build(college: College, year: int) -> Grid:
+    """Return the grid of the college's active teams and team-level indicators with the stored values."""
+    indicators = team_indicators(college.institution)
+    teams = active_teams(college, year)
+    stored = {
+        (m.team_id, m.indicator_id): m
+        for m in Measurement.objects.filter(
+            level=Level.TEAM, college=college, year=year, indicator__in=indicators
+        ).select_related("updated_by")
+    }
+    rows = []
+    for team in teams:
+        cells = []
+        for indicator in indicators:
+            m = stored.get((team.pk, indicator.pk))
+            cells.append(
+                Cell(
+                    team=team,
+                    indicator=indicator,
+                    measurement=m,
+                    value_input=value_text(m.value) if m else "",
+                    n_input="" if m is None or m.n is None else str(m.n),
+                    original=_fingerprint(m),
+                )
+            )
+        rows.append(GridRow(team=team, cells=cells))
+    return Grid(college=college, year=year, indicators=indicators, rows=rows)
+
+
+def _parse_n(text: str) -> tuple[int | None, str | None]:
+    """Return an entered n as an int, None when empty, or a message."""
+    compact = text.strip()
+    if not compact:
+        return None, None
+    if not _WHOLE.fullmatch(compact):
+        return None, MSG_N
+    return int(compact), None
+
+
+def grid_parse(grid: Grid, data) -> Submission:
+    """Read the posted cells into the grid and return what to store; messages go on the cells.
+
+    Only cells the user changed are stored, so a value someone else saved meanwhile in an
+    untouched cell is never overwritten. An emptied cell that had a value is deleted (history
+    keeps it); a changed cell whose stored value changed since the page was built is refused.
+    """
+    submission = Submission()
+    for cell in grid.cells():
+        stored_value, stored_n, current = cell.value_input, cell.n_input, cell.original
+        cell.value_input = data.get(f"v_{cell.key}", cell.value_input)
+        cell.n_input = data.get(f"n_{cell.key}", cell.n_input)
+        shown = data.get(f"o_{cell.key}", current)
+        cell.original = shown  # a re-rendered page keeps comparing against what the user saw
+        value, cell.value_error = parse_number_text(cell.value_input)
+        n, cell.n_error = _parse_n(cell.n_input)
+        if value is not None and cell.value_error is None:
+            cell.value_error = value_problem(cell.indicator, value)
+        if value is None and n is not None and cell.value_error is None and not shown:
+            cell.n_error = MSG_N_WITHOUT_VALUE
+        cell.changed = True
+        if cell.has_error:
+            continue
+        shown_value, shown_n = _split_fingerprint(shown)
+        if value is None and n is not None and shown_value is not None:
+            n = None  # emptying the value deletes the cell; the n beside it goes with it
+        if (value, n) == (shown_value, shown_n):
+            # Untouched: show what is stored now, including a change someone else saved meanwhile.
+            cell.value_input, cell.n_input, cell.original = stored_value, stored_n, current
+            cell.changed = False
+            continue
+        if shown != current:
+            m = cell.measurement
+            now = f"nu {value_text(m.value)}" if m else "nu leeg"
+            who = f" door {m.updated_by}" if m and m.updated_by else ""
+            cell.value_error = f"Intussen gewijzigd{who} ({now}); controleer de waarde en sla opnieuw op."
+            cell.original = current
+            continue
+        if value is None:
+            if cell.measurement is not None:
+                submission.deletions.append(cell.measurement)
+            continue
+        submission.rows.append(
+            MeasurementRow(
+                indicator=cell.indicator, year=grid.year, value=value, college=grid.college, team=cell.team, n=n
+            )
+        )
+    return submission
+
+
+@dataclass
+class SaveReport:
+    """How many values a grid save stored and deleted."""
+
+    applied: ApplyReport
+    deleted: int
+
+
+@transaction.atomic
+def grid_save(*, grid: Grid, submission: Submission, user, allowed_colleges) -> SaveReport:
+    """Store a parsed grid all or nothing: one measurements_apply call plus the deliberate deletions."""
+    source = f"invoer {grid.college.code} {grid.year}"
+    applied = measurements_apply(
+        institution=grid.college.institution,
+        rows=submission.rows,
+        user=user,
+        source=source,
+        allowed_colleges=allowed_colleges,
+    )
+    for measurement in submission.deletions:
+        measurement_delete(measurement=measurement, user=user, allowed_colleges=allowed_colleges)
+    return SaveReport(applied=applied, deleted=len(submission.deletions))
+
+
+def cell_history(team: Team, indicator: Indicator, year: int) -> list[dict]:
+    """Return the history of one cell, newest first, each entry with the value it replaced."""
+    records = list(
+        Measurement.history.filter(team=team, indicator=indicator, year=year, level=Level.TEAM)
+        .select_related("history_user")
+        .order_by("history_date", "history_id")
+    )
+    entries, previous = [], None
+    for record in records:
+        entries.append(
+            {
+                "date": record.history_date,
+                "user": record.history_user,
+                "kind": record.history_type,
+                "value": None if record.history_type == "-" else record.value,
+                "n": None if record.history_type == "-" else record.n,
+                "old_value": previous.value if previous is not None else None,
+                "old_n": previous.n if previous is not None else None,
+                "source": record.history_change_reason or record.source,
+            }
+        )
+        previous = None if record.history_type == "-" else record
+    return entries[::-1]
+
+
+def _excel_number(value: Decimal) -> int | Decimal:
+    """Return a stored value for a spreadsheet cell: an int when whole, else the shortest Decimal."""
+    return int(value) if value == value.to_integral_value() else value.normalize()
+
+
+def grid_workbook(college: College, years) -> bytes:
+    """Return the college's grid of each year as XLSX: one sheet per year, read back by the wide format.
+
+    Columns: team, naam, then per indicator its code and 'n <code>' (contracts.md section 2, wide).
+    """
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    bold = Font(bold=True)
+    for year in years:
+        grid = grid_build(college, year)
+        sheet = workbook.create_sheet(title=str(year))
+        header = ["team", "naam"]
+        for indicator in grid.indicators:
+            header += [indicator.code, f"n {indicator.code}"]
+        sheet.append(header)
+        for row in grid.rows:
+            line = [row.team.code, row.team.name]
+            for cell in row.cells:
+                m = cell.measurement
+                line += [_excel_number(m.value) if m else None, m.n if m else None]
+            sheet.append(line)
+        for cell in sheet[1]:
+            cell.font = bold
+        sheet.freeze_panes = "C2"
+        sheet.column_dimensions["A"].width = 14
+        sheet.column_dimensions["B"].width = 32
+        for position in range(3, len(header) + 1):
+            sheet.column_dimensions[get_column_letter(position)].width = 10
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def college_verdicts(college: College, years) -> dict[tuple[str, int], dict]:
+    """Return the stored verdict of the college per (indicator code, year), from the STATUS payloads."""
+    verdicts = {}
+    for year in years:
+        for status in status_body(college.institution, year)["indicators"]:
+            for entry in status["colleges"]:
+                if entry["college"] == college.code:
+                    verdicts[(status["indicator"], year)] = entry
+    return verdicts
+
+
+def verdict_changes(before: dict, after: dict) -> list[dict]:
+    """Return the college verdicts that changed between two college_verdicts() results."""
+    changes = []
+    for key, entry in after.items():
+        old = before.get(key)
+        if old is not None and old["met"] != entry["met"]:
+            changes.append(
+                {"indicator": key[0], "year": key[1], "old": old["met"], "new": entry["met"], "entry": entry}
+            )
+    return sorted(changes, key=lambda change: (change["year"], change["indicator"]))

@@ -1,0 +1,201 @@
+"""Writes of what a college does and shows: measures, noticeable evidence and Q-reviews.
+
+Every write names the colleges the caller may write (`allowed_colleges`, None for all, from
+agenda.permissions.writable_colleges) so a director never changes another college's records.
+"""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+
+from agenda.models import College, Team, Theme
+from maatregelen.models import Evidence, Measure, MeasureStatus, Review
+
+
+def _check_college(allowed_colleges, college: College | None) -> None:
+    """Raise PermissionDenied unless the caller may write for `college` (None: ROC-wide, policy only)."""
+    if allowed_colleges is None:
+        return
+    if college is None:
+        raise PermissionDenied("Alleen beleidsmedewerkers mogen ROC-brede maatregelen wijzigen.")
+    if college.pk not in allowed_colleges:
+        raise PermissionDenied(f"Geen rechten voor college {college.code}.")
+
+
+def _check_institution(institution_id: int, theme: Theme, indicators=()) -> None:
+    """Raise ValidationError when the theme or an indicator belongs to another institution."""
+    if theme.institution_id != institution_id:
+        raise ValidationError({"theme": "Het thema hoort niet bij deze instelling."})
+    if any(indicator.institution_id != institution_id for indicator in indicators):
+        raise ValidationError({"indicators": "Een indicator hoort niet bij deze instelling."})
+
+
+@transaction.atomic
+def measure_create(
+    *,
+    college: College,
+    theme: Theme,
+    title: str,
+    category: str,
+    description: str = "",
+    indicators=(),
+    planned_budget_cents: int = 0,
+    status: str = MeasureStatus.PLANNED,
+    owner: str = "",
+    user=None,
+    allowed_colleges=None,
+) -> Measure:
+    """Create a measure of a college."""
+    _check_college(allowed_colleges, college)
+    _check_institution(college.institution_id, theme, indicators)
+    measure = Measure(
+        institution_id=college.institution_id,
+        college=college,
+        theme=theme,
+        title=title.strip(),
+        description=description.strip(),
+        category=category,
+        planned_budget_cents=planned_budget_cents,
+        status=status,
+        owner=owner.strip(),
+    )
+    measure.full_clean()
+    measure._history_user = user
+    measure.save()
+    measure.indicators.set(indicators)
+    return measure
+
+
+@transaction.atomic
+def measure_update(
+    *,
+    measure: Measure,
+    theme: Theme,
+    title: str,
+    category: str,
+    description: str = "",
+    indicators=(),
+    planned_budget_cents: int = 0,
+    status: str = MeasureStatus.PLANNED,
+    owner: str = "",
+    user=None,
+    allowed_colleges=None,
+) -> Measure:
+    """Change a measure; its college (scope) stays, history keeps the earlier version."""
+    _check_college(allowed_colleges, measure.college)
+    _check_institution(measure.institution_id, theme, indicators)
+    measure.theme = theme
+    measure.title = title.strip()
+    measure.description = description.strip()
+    measure.category = category
+    measure.planned_budget_cents = planned_budget_cents
+    measure.status = status
+    measure.owner = owner.strip()
+    measure.full_clean()
+    measure._history_user = user
+    measure.save()
+    measure.indicators.set(indicators)
+    return measure
+
+
+@transaction.atomic
+def evidence_create(
+    *,
+    college: College,
+    theme: Theme,
+    year: int,
+    kind: str,
+    title: str,
+    text: str = "",
+    link: str = "",
+    team: Team | None = None,
+    user=None,
+    allowed_colleges=None,
+) -> Evidence:
+    """Record noticeable evidence (merkbaar) of a college, optionally of one of its teams."""
+    _check_college(allowed_colleges, college)
+    _check_institution(college.institution_id, theme)
+    if team is not None and team.college_id != college.pk:
+        raise ValidationError({"team": f"Team {team.code} hoort niet bij college {college.code}."})
+    evidence = Evidence(
+        institution_id=college.institution_id,
+        college=college,
+        team=team,
+        theme=theme,
+        year=year,
+        kind=kind,
+        title=title.strip(),
+        text=text.strip(),
+        link=link.strip(),
+        created_by=user,
+    )
+    evidence.full_clean()
+    evidence._history_user = user
+    evidence.save()
+    return evidence
+
+
+def _check_review_unique(college: College, year: int, quadrimester: int, exclude_pk=None) -> None:
+    """Raise ValidationError when the college already has a Q-review in that quadrimester."""
+    others = Review.objects.filter(college=college, year=year, quadrimester=quadrimester).exclude(pk=exclude_pk)
+    if others.exists():
+        raise ValidationError(
+            {
+                "quadrimester": f"Er is al een Q-gesprek van {college.code} in {year} Q{quadrimester}; wijzig dat gesprek."
+            }
+        )
+
+
+@transaction.atomic
+def review_create(
+    *,
+    college: College,
+    year: int,
+    quadrimester: int,
+    held_on=None,
+    notes: str = "",
+    actions: str = "",
+    user=None,
+    allowed_colleges=None,
+) -> Review:
+    """Record the Q-review of a college in one quadrimester (one per college, year and quadrimester)."""
+    _check_college(allowed_colleges, college)
+    _check_review_unique(college, year, quadrimester)
+    review = Review(
+        college=college,
+        year=year,
+        quadrimester=quadrimester,
+        held_on=held_on,
+        notes=notes.strip(),
+        actions=actions.strip(),
+        created_by=user,
+    )
+    review.full_clean()
+    review._history_user = user
+    review.save()
+    return review
+
+
+@transaction.atomic
+def review_update(
+    *,
+    review: Review,
+    year: int,
+    quadrimester: int,
+    held_on=None,
+    notes: str = "",
+    actions: str = "",
+    user=None,
+    allowed_colleges=None,
+) -> Review:
+    """Change the notes and agreed actions of a Q-review; history keeps the earlier text."""
+    _check_college(allowed_colleges, review.college)
+    _check_review_unique(review.college, year, quadrimester, exclude_pk=review.pk)
+    review.year = year
+    review.quadrimester = quadrimester
+    review.held_on = held_on
+    review.notes = notes.strip()
+    review.actions = actions.strip()
+    review.full_clean()
+    review._history_user = user
+    review.save()
+    return review
