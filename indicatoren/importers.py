@@ -33,6 +33,10 @@ _XLS_MAGIC = b"\xd0\xcf\x11\xe0"
 # A zip of a few MB can unpack to gigabytes; legitimate workbooks compress about 5-10x.
 _XLSX_MAX_EXPANSION = 30
 _DECIMAL_PLACES = 6  # storage keeps 6 decimal places (brief)
+# Storage is numeric(18, 6) for values and a 32-bit positive integer for n and student numbers
+# (agenda.models.VALUE_DIGITS, PositiveIntegerField): larger numbers would fail on PostgreSQL.
+_MAX_VALUE = Decimal(10) ** (18 - _DECIMAL_PLACES)
+_MAX_WHOLE = 2**31 - 1
 _SEPARATORS = (",", ";", "\t")
 # difflib costs about 2 ms per unknown code against ~100 teams; a file may hold 100,000 unknown codes.
 _SUGGESTION_BUDGET = 200
@@ -147,9 +151,9 @@ def parse_benchmark(
     """Parse and validate a benchmark file; return every row and every error at once."""
     is_excel = data[:4] in (_XLSX_MAGIC, _XLS_MAGIC)
     result = ParseResult(rows=_empty_frame(), errors=[], file_format="xlsx" if is_excel else "csv", layout="long")
-    if len(data) > max_bytes:
-        message = f"Het bestand is te groot ({_megabytes(len(data))} MB); de grens is {_megabytes(max_bytes)} MB"
-        result.errors.append(RowError(None, None, None, message))
+    too_large = size_error(len(data), max_bytes)
+    if too_large:
+        result.errors.append(too_large)
         return result
     if data[:4] == _XLS_MAGIC:
         # .xls is reported as the Excel family: file_format stays within "csv" | "xlsx".
@@ -185,6 +189,19 @@ def parse_benchmark(
     if not result.errors and result.rows.empty:
         result.errors.append(RowError(None, None, None, MSG_EMPTY))
     return result
+
+
+def size_error(size: int, max_bytes: int) -> RowError | None:
+    """Return the file-level error for a file of `size` bytes over the limit, else None.
+
+    Channels that see the size before reading the file (a web upload spooled to disk) use it
+    to refuse with the same message without loading the file.
+    """
+    if size <= max_bytes:
+        return None
+    return RowError(
+        None, None, None, f"Het bestand is te groot ({_megabytes(size)} MB); de grens is {_megabytes(max_bytes)} MB"
+    )
 
 
 # --- reading -------------------------------------------------------------------------------
@@ -642,7 +659,11 @@ class _Collector:
             else:
                 allowed = self.catalogue.indicator_levels.get(code, ALL_LEVELS)
             message = None
-            if level not in allowed:
+            if code == STUDENTS_CODE and self.catalogue.scope_college is not None:
+                # Student numbers weigh every college's share of the budget, not only the uploader's
+                # (domain.md, budget): a college-scoped upload may not set them.
+                message = "Studentaantallen (studenten) worden alleen door beleidsmedewerkers aangeleverd"
+            elif level not in allowed:
                 names = [_LEVEL_NAMES[name] for name in LEVELS if name in allowed]
                 if code == STUDENTS_CODE:
                     message = "Studentaantallen (studenten) worden alleen op collegeniveau opgegeven"
@@ -658,6 +679,8 @@ class _Collector:
         if code == STUDENTS_CODE:
             if value != value.to_integral_value() or value < 0:
                 return f"Studentaantal moet een geheel getal van 0 of meer zijn: '{raw}'"
+            if value > _MAX_WHOLE:
+                return f"Studentaantal '{raw}' is te groot; het grootste toegestane aantal is {_MAX_WHOLE}"
             return None
         unit = self.catalogue.indicators.get(code)
         if unit == "percent" and not 0 <= value <= 100:
@@ -666,6 +689,8 @@ class _Collector:
             return f"Waarde '{raw}' ligt buiten het bereik 1-10 voor {_UNIT_NAMES[unit]}"
         if unit == "count" and value < 0:
             return f"Waarde '{raw}' mag niet negatief zijn voor {_UNIT_NAMES[unit]}"
+        if abs(value) >= _MAX_VALUE:
+            return f"Waarde '{raw}' is te groot; gebruik hoogstens {18 - _DECIMAL_PLACES} cijfers voor de komma"
         return None
 
     def duplicate_message(self, key: tuple, sheet: str | None, row: int) -> str | None:
@@ -724,7 +749,7 @@ def _n_value(cell: object) -> tuple[int | None, str | None]:
     n, message = _whole(cell)
     if message == MSG_FORMULA or message == MSG_DATE:
         return None, message
-    if message or (n is not None and n < 0):
+    if message or (n is not None and not 0 <= n <= _MAX_WHOLE):
         return None, f"Ongeldige n '{_raw(cell)}'; gebruik een geheel getal van 0 of meer"
     return n, None
 

@@ -1,10 +1,165 @@
-"""Upload pages for policy staff."""
+"""Upload pages for policy staff: upload, dry-run preview with the verdicts it would flip, confirm or cancel.
 
+Thin views (style.md): check that the user is policy staff, call the pipeline in
+indicatoren.uploads, render. Only policy staff see these pages; everyone else gets 403.
+"""
+
+from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from agenda.permissions import current_institution, require_policy
+from indicatoren.models import Measurement, Upload, UploadStatus
+from indicatoren.upload_forms import ConfirmForm, UploadForm
+from indicatoren.uploads import (
+    KIND_CHANGED,
+    KIND_NEW,
+    UploadRejected,
+    UploadStale,
+    error_dicts,
+    upload_cancel,
+    upload_confirm,
+    upload_plan,
+    upload_preview,
+    verdict_effects,
+)
+from rapportage.models import VerdictChange
+
+UPLOADS_PER_PAGE = 25
+CHANGES_PER_PAGE = 100
+KINDS = {"alle": (KIND_NEW, KIND_CHANGED), "nieuw": (KIND_NEW,), "gewijzigd": (KIND_CHANGED,)}
+KIND_CHOICES = [("alle", "Nieuw en gewijzigd"), ("nieuw", "Alleen nieuw"), ("gewijzigd", "Alleen gewijzigd")]
+
+
+def _institution(request):
+    """Return the user's institution, or raise PermissionDenied unless the user is its policy staff."""
+    institution = current_institution(request.user)
+    if institution is None:
+        raise PermissionDenied("Geen instelling.")
+    require_policy(request.user, institution)
+    return institution
+
+
+def _limits() -> dict:
+    """Return the upload limit for the page's explanation."""
+    megabytes = f"{settings.UPLOAD_MAX_BYTES / (1024 * 1024):g}".replace(".", ",")
+    return {"max_megabytes": megabytes}
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def uploads(request):
-    """Show the upload page."""
-    return HttpResponse("De uploadpagina volgt.", status=501)
+    """Show the upload form and earlier uploads; a posted file is checked and shown as a preview."""
+    institution = _institution(request)
+    form = UploadForm()
+    status = 200
+    if request.method == "POST":
+        form = UploadForm(request.POST, request.FILES)
+        if form.is_valid():
+            file = form.cleaned_data["file"]
+            try:
+                upload = upload_preview(
+                    institution=institution, data=file, filename=file.name, user=request.user, channel="web"
+                )
+            except UploadRejected as exc:
+                # 400 with every error; the rejected attempt is on record, no value was touched.
+                return _detail(request, exc.upload, errors=error_dicts(exc.errors), status=400)
+            return redirect("uploads:detail", pk=upload.pk)
+        status = 400
+    page = Paginator(
+        Upload.objects.filter(institution=institution).select_related(
+            "uploaded_by", "duplicate_of", "recompute_run", "scope_college"
+        ),
+        UPLOADS_PER_PAGE,
+    ).get_page(request.GET.get("pagina"))
+    return render(request, "uploads/list.html", {"form": form, "page": page, **_limits()}, status=status)
+
+
+@login_required
+def detail(request, pk):
+    """Show one upload: the dry run of a preview, the errors of a rejected file, or what an accepted one did."""
+    institution = _institution(request)
+    upload = get_object_or_404(
+        Upload.objects.select_related("uploaded_by", "duplicate_of", "recompute_run", "scope_college"),
+        pk=pk,
+        institution=institution,
+    )
+    return _detail(request, upload, errors=upload.errors)
+
+
+def _detail(request, upload: Upload, *, errors: list[dict], status: int = 200):
+    """Render the upload page; a preview is planned again from the kept file to show what would change now."""
+    context = {"upload": upload, "errors": errors, "form": UploadForm(), "kind_choices": KIND_CHOICES, **_limits()}
+    if upload.status == UploadStatus.PREVIEW:
+        try:
+            plan = upload_plan(upload)
+        except UploadStale as exc:
+            context["stale"] = str(exc)
+        except UploadRejected as exc:
+            context["errors"] = error_dicts(exc.errors)
+            context["stale"] = "Het bestand past niet meer bij de agenda; het kan niet meer worden verwerkt."
+        else:
+            kind = request.GET.get("soort") if request.GET.get("soort") in KINDS else "alle"
+            shown = [change for change in plan.changes if change.kind in KINDS[kind]]
+            context.update(
+                counts=plan.counts(),
+                groups=plan.groups(),
+                kind=kind,
+                changes=Paginator(shown, CHANGES_PER_PAGE).get_page(request.GET.get("pagina")),
+                effects=verdict_effects(upload, plan),
+                confirm_form=ConfirmForm(initial={"fingerprint": plan.fingerprint()}),
+            )
+    elif upload.status == UploadStatus.ACCEPTED:
+        context.update(
+            values=Paginator(
+                Measurement.objects.filter(upload=upload).select_related("indicator", "college", "team"),
+                CHANGES_PER_PAGE,
+            ).get_page(request.GET.get("pagina")),
+            flips=VerdictChange.objects.filter(run=upload.recompute_run).select_related("indicator", "college")
+            if upload.recompute_run_id
+            else [],
+        )
+    context["has_sheets"] = any(error.get("sheet") for error in context["errors"])
+    return render(request, "uploads/detail.html", context, status=status)
+
+
+@login_required
+@require_POST
+def confirm(request, pk):
+    """Apply a previewed upload exactly as shown; when the stored values changed since, say so and show it again."""
+    institution = _institution(request)
+    upload = get_object_or_404(Upload, pk=pk, institution=institution)
+    form = ConfirmForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Het voorbeeld is onvolledig verstuurd; bekijk het en bevestig opnieuw.")
+        return redirect("uploads:detail", pk=upload.pk)
+    try:
+        upload = upload_confirm(upload=upload, fingerprint=form.cleaned_data["fingerprint"], user=request.user)
+    except UploadStale as exc:
+        messages.error(request, str(exc))
+        return redirect("uploads:detail", pk=upload.pk)
+    messages.success(
+        request,
+        f"Upload {upload.original_name} verwerkt: {upload.rows_new} nieuw, {upload.rows_changed} gewijzigd, "
+        f"{upload.rows_unchanged} ongewijzigd.",
+    )
+    return redirect("uploads:detail", pk=upload.pk)
+
+
+@login_required
+@require_POST
+def cancel(request, pk):
+    """Cancel a previewed upload: nothing is stored."""
+    institution = _institution(request)
+    upload = get_object_or_404(Upload, pk=pk, institution=institution)
+    try:
+        upload_cancel(upload=upload)
+    except UploadStale as exc:
+        messages.error(request, str(exc))
+        return redirect("uploads:detail", pk=upload.pk)
+    messages.info(request, f"Upload {upload.original_name} geannuleerd; er is niets opgeslagen.")
+    return redirect("uploads:list")

@@ -1,12 +1,30 @@
-"""`import_benchmark PATH [--institution CODE]`: import a benchmark file, then recompute."""
+"""`import_benchmark PATH [--institution CODE] [--user NAME]`: import a benchmark file, then recompute."""
 
 import sys
 from pathlib import Path
 
+from django.contrib.auth import get_user_model
+from django.core.files import File
 from django.core.management.base import BaseCommand
 
+from indicatoren.importers import RowError
 from indicatoren.uploads import UploadRejected, benchmark_import
 from rapportage.management.commands._output import institution_or_exit
+
+
+def error_line(error: RowError) -> str:
+    """Return one error as the command prints it: where (sheet, row, column), the value, the message."""
+    where = ", ".join(
+        part
+        for part in (
+            f"blad {error.sheet}" if error.sheet else "",
+            f"rij {error.row}" if error.row is not None else "",
+            f"kolom {error.column}" if error.column else "",
+        )
+        if part
+    )
+    value = f" (waarde {error.value!r})" if error.value not in (None, "") else ""
+    return f"  {where or 'bestand'}{value}: {error.message}"
 
 
 class Command(BaseCommand):
@@ -15,31 +33,33 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("path", help="pad naar het CSV- of XLSX-bestand")
         parser.add_argument("--institution", help="instellingscode (weg te laten bij één instelling)")
+        parser.add_argument("--user", help="gebruikersnaam die als uploader en in de geschiedenis wordt vastgelegd")
 
-    def handle(self, *args, path, institution, **options):
+    def handle(self, *args, path, institution, user, **options):
         inst = institution_or_exit(self, institution)
+        account = None
+        if user:
+            account = get_user_model().objects.filter(username=user).first()
+            if account is None:
+                self.stderr.write(f"Onbekende gebruiker: {user}")
+                sys.exit(1)
         file = Path(path)
         try:
-            data = file.read_bytes()
+            handle = file.open("rb")
         except OSError as exc:
             self.stderr.write(f"{path}: kan het bestand niet lezen: {exc}")
             sys.exit(1)
         try:
-            upload = benchmark_import(institution=inst, data=data, filename=file.name, channel="command")
-        except UploadRejected as exc:
-            self.stderr.write(f"{file.name}: afgewezen, niets opgeslagen ({len(exc.errors)} fouten):")
-            for e in exc.errors:
-                where = ", ".join(
-                    part
-                    for part in (
-                        f"blad {e.sheet}" if e.sheet else "",
-                        f"rij {e.row}" if e.row else "",
-                        f"kolom {e.column}" if e.column else "",
-                    )
-                    if part
+            with handle:
+                # A File, not bytes: a file over the size limit is refused without being read.
+                upload = benchmark_import(
+                    institution=inst, data=File(handle, name=file.name), filename=file.name, user=account
                 )
-                value = f" (waarde {e.value!r})" if e.value not in (None, "") else ""
-                self.stderr.write(f"  {where or 'bestand'}{value}: {e.message}")
+        except UploadRejected as exc:
+            record = f" Vastgelegd als upload #{exc.upload.pk}." if exc.upload else ""
+            self.stderr.write(f"{file.name}: afgewezen, niets opgeslagen ({len(exc.errors)} fouten).{record}")
+            for error in exc.errors:
+                self.stderr.write(error_line(error))
             sys.exit(1)
         upload.refresh_from_db()  # the recompute ran on commit (in-process when there is no broker)
         duplicate = (
@@ -49,5 +69,5 @@ class Command(BaseCommand):
         self.stdout.write(
             f"{file.name}: upload #{upload.pk} verwerkt: {upload.rows_new} nieuw, {upload.rows_changed} gewijzigd, "
             f"{upload.rows_unchanged} ongewijzigd.{duplicate}"
-            + (f" Herberekening #{run.pk}: {run.get_state_display()}." if run else "")
+            + (f" Herberekening #{run.pk}: {run.get_state_display()}." if run else " Geen herberekening nodig.")
         )

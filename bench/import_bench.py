@@ -1,0 +1,325 @@
+"""Benchmark: a 100,000-row benchmark CSV imported end to end on PostgreSQL, beside COPY (the floor).
+
+Run by hand: `.venv/bin/python -m bench.import_bench` (about a minute). It starts a throwaway
+PostgreSQL cluster (tests.services.postgres_cluster), then runs the Django part in a child
+process whose DATABASE_URL points at it (the settings read it once, at django.setup()).
+
+The data are synthetic: an institution of 20 colleges with 50 teams each and 25 indicators
+(percentages, scores and counts), loaded through agenda.services.agenda_load, and a long-format
+CSV of every (indicator, year, team) for 2019-2022: 25 x 4 x 1,000 = 100,000 rows, written the
+way Dutch exports are (semicolons, decimal commas, some percent signs, a cohort size n).
+
+Measured in one run, on the same cluster:
+- first import: every value new (insert with history);
+- the same file again: every value unchanged (flagged as a duplicate, nothing written);
+- a corrected file: every value changed (replace with history);
+- the floor: PostgreSQL's own COPY of the same resolved rows into a table LIKE the values table,
+  and into tables LIKE the values and the history table together.
+The recompute that an import triggers runs afterwards, in a worker; its time is reported apart.
+"""
+
+import argparse
+import io
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+COLLEGES = 20
+TEAMS_PER_COLLEGE = 50
+THEMES = 5
+INDICATORS_PER_THEME = 5
+YEARS = (2019, 2020, 2021, 2022)
+UNITS = ("percent", "score", "count")
+SEED = 2019
+LIMIT_SECONDS = 10.0
+
+
+def agenda_dict() -> dict:
+    """Return a synthetic agenda: 20 colleges x 50 teams, 5 themes x 5 indicators, 2019-2022."""
+    colleges = [
+        {
+            "code": f"C{c:02d}",
+            "name": f"Synthetisch college {c:02d}",
+            "teams": [{"code": f"C{c:02d}-T{t:02d}", "name": f"Team {t:02d}"} for t in range(1, TEAMS_PER_COLLEGE + 1)],
+        }
+        for c in range(1, COLLEGES + 1)
+    ]
+    themes = []
+    for k in range(1, THEMES + 1):
+        indicators = []
+        for i in range(INDICATORS_PER_THEME):
+            unit = UNITS[(k + i) % 3]
+            indicators.append(
+                {
+                    "code": f"{k}{'abcde'[i]}",
+                    "name": f"Synthetische indicator {k}{'abcde'[i]}",
+                    "unit": unit,
+                    "polarity": "higher" if i % 2 == 0 else "lower",
+                    "levels": ["team", "college", "institution"],
+                    "baseline": {"year": 2018},
+                    "ambitions": [
+                        {"year": 2020, "type": "improve"},
+                        {"year": 2022, "type": "maintain", "tolerance": 0.5, "indicative": True},
+                    ],
+                }
+            )
+        themes.append(
+            {
+                "code": f"T{k}",
+                "name": f"Synthetisch thema {k}",
+                "national": k <= 3,
+                "budget_share_pct": 20,
+                "ambition": "Synthetisch: alleen voor de benchmark.",
+                "goals": ["Synthetisch doel."],
+                "indicators": indicators,
+            }
+        )
+    return {
+        "institution": {"code": "BENCH", "name": "Synthetische benchmarkinstelling"},
+        "period": {"start": 2019, "end": 2022},
+        "colleges": colleges,
+        "themes": themes,
+        "budget": [
+            {"year": year, "total_eur": 28_000_000, "result_dependent_pct": 25, "central_pct": 5} for year in YEARS
+        ],
+    }
+
+
+def _value(rng: random.Random, unit: str, shift: int) -> str:
+    """Return a value as a Dutch export writes it: decimal comma, sometimes a percent sign."""
+    if unit == "count":
+        return str(rng.randint(0, 500) + shift)
+    if unit == "score":
+        tenths = min(100, rng.randint(50, 85) + shift)
+        return f"{tenths // 10},{tenths % 10}"
+    tenths = min(1000, rng.randint(300, 950) + shift)
+    text = f"{tenths // 10},{tenths % 10}"
+    return text + "%" if rng.random() < 0.3 else text
+
+
+def benchmark_csv(agenda: dict, shift: int = 0) -> bytes:
+    """Return the long-format CSV of every (indicator, year, team); `shift` changes every value."""
+    rng = random.Random(SEED)
+    lines = ["jaar;indicator;college;team;waarde;n"]
+    indicators = [(ind["code"], ind["unit"]) for theme in agenda["themes"] for ind in theme["indicators"]]
+    for year in YEARS:
+        for code, unit in indicators:
+            for college in agenda["colleges"]:
+                for team in college["teams"]:
+                    lines.append(
+                        f"{year};{code};{college['code']};{team['code']};{_value(rng, unit, shift)};{rng.randint(10, 300)}"
+                    )
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+class _Clock:
+    """Wall time per named phase, filled by wrappers around the pipeline's own functions."""
+
+    def __init__(self):
+        self.seconds: dict[str, float] = {}
+
+    def wrap(self, module, name: str, phase: str):
+        """Replace module.name by a timed wrapper; return a function that restores it."""
+        original = getattr(module, name)
+
+        def timed(*args, **kwargs):
+            started = time.perf_counter()
+            try:
+                return original(*args, **kwargs)
+            finally:
+                self.seconds[phase] = self.seconds.get(phase, 0.0) + time.perf_counter() - started
+
+        setattr(module, name, timed)
+        return lambda: setattr(module, name, original)
+
+
+@contextmanager
+def _phases(clock: _Clock):
+    """Time parsing and validation+planning inside the real entry point, benchmark_import."""
+    from indicatoren import uploads
+
+    restore = [clock.wrap(uploads, "parse_benchmark", "parse"), clock.wrap(uploads, "_plan_parsed", "plan")]
+    try:
+        yield
+    finally:
+        for undo in restore:
+            undo()
+
+
+def _import(institution, data: bytes, filename: str) -> dict:
+    """Import a file through indicatoren.uploads.benchmark_import and return its phase times."""
+    from indicatoren.uploads import benchmark_import
+
+    clock = _Clock()
+    with _phases(clock):
+        started = time.perf_counter()
+        upload = benchmark_import(institution=institution, data=data, filename=filename, channel="command")
+        total = time.perf_counter() - started
+    parse, plan = clock.seconds.get("parse", 0.0), clock.seconds.get("plan", 0.0)
+    return {
+        "upload": upload.pk,
+        "rows": upload.rows_total,
+        "new": upload.rows_new,
+        "changed": upload.rows_changed,
+        "unchanged": upload.rows_unchanged,
+        "duplicate_of": upload.duplicate_of_id,
+        "run": upload.recompute_run_id,
+        "parse": parse,
+        "plan": plan,
+        "store": total - parse - plan,
+        "total": total,
+    }
+
+
+def _copy_floor(institution, data: bytes) -> dict:
+    """Return the seconds PostgreSQL's COPY takes for the same rows into tables like ours."""
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    from agenda.models import College, Indicator, Team
+
+    indicators = dict(Indicator.objects.filter(institution=institution).values_list("code", "pk"))
+    colleges = dict(College.objects.filter(institution=institution).values_list("code", "pk"))
+    teams = dict(Team.objects.filter(institution=institution).values_list("code", "pk"))
+    now = timezone.now().isoformat()
+    values, history = io.StringIO(), io.StringIO()
+    for number, line in enumerate(data.decode("utf-8").splitlines()[1:], start=1):
+        year, code, college, team, value, n = line.split(";")
+        value = value.rstrip("%").replace(",", ".")
+        row = (
+            f"{indicators[code]}\t{year}\tteam\t{colleges[college]}\t{teams[team]}\t{value}\t{n}\tcopy\t\\N\t{now}\t\\N"
+        )
+        values.write(row + "\n")
+        history.write(f"{number}\t{row}\t{now}\t\\N\t+\t\\N\n")
+    columns = "indicator_id, year, level, college_id, team_id, value, n, source, upload_id, updated_at, updated_by_id"
+    history_columns = f"id, {columns}, history_date, history_change_reason, history_type, history_user_id"
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TABLE floor_values (LIKE indicatoren_measurement INCLUDING ALL)")
+        cursor.execute("CREATE TABLE floor_history (LIKE indicatoren_historicalmeasurement INCLUDING ALL)")
+    result = {}
+    for label, targets in (
+        ("copy_values", [("floor_values", columns, values)]),
+        ("copy_values_history", [("floor_values", columns, values), ("floor_history", history_columns, history)]),
+    ):
+        with connection.cursor() as cursor:
+            cursor.execute("TRUNCATE floor_values, floor_history")
+        started = time.perf_counter()
+        with transaction.atomic(), connection.cursor() as cursor:
+            for table, names, buffer in targets:
+                buffer.seek(0)
+                cursor.cursor.copy_expert(f"COPY {table} ({names}) FROM STDIN", buffer)
+        result[label] = time.perf_counter() - started
+    return result
+
+
+def child() -> None:
+    """Set up Django on the cluster, build the institution, run the imports and COPY; print JSON."""
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    from agenda.services import agenda_load
+    from indicatoren.models import Measurement
+    from rapportage.services import recompute_run
+
+    call_command("migrate", verbosity=0)
+    agenda = agenda_dict()
+    institution = agenda_load(data=agenda, source="bench").institution
+    first, corrected = benchmark_csv(agenda), benchmark_csv(agenda, shift=1)
+    results = {"postgres": connection.cursor().connection.server_version, "bytes": len(first)}
+
+    results["first"] = _import(institution, first, "benchmark-2019-2022.csv")
+    started = time.perf_counter()
+    run = recompute_run(run_id=results["first"]["run"])
+    results["recompute"] = {"seconds": time.perf_counter() - started, "state": run.state if run else None}
+    results["again"] = _import(institution, first, "benchmark-2019-2022-opnieuw.csv")
+    results["corrected"] = _import(institution, corrected, "benchmark-2019-2022-correctie.csv")
+    results["measurements"] = Measurement.objects.filter(indicator__institution=institution).count()
+    results["history"] = Measurement.history.filter(indicator__institution=institution).count()
+    results.update(_copy_floor(institution, first))
+    print("RESULT " + json.dumps(results))
+
+
+def _ms(seconds: float) -> str:
+    """Return seconds as milliseconds with a thousands separator."""
+    return f"{seconds * 1000:,.0f} ms"
+
+
+def report(results: dict) -> str:
+    """Return the markdown table of the run."""
+    floor, floor_history = results["copy_values"], results["copy_values_history"]
+    lines = [
+        f"100,000-row long-format CSV ({results['bytes'] / 1e6:.1f} MB), PostgreSQL {results['postgres']}, "
+        f"{os.cpu_count()} cores; limit {LIMIT_SECONDS:.0f} s end to end.",
+        "",
+        "| import | rows new / changed / unchanged | parse | validate+plan | store | total | COPY floor | ratio |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for key, label in (
+        ("first", "first import (insert + history)"),
+        ("again", "same file again (duplicate)"),
+        ("corrected", "corrected file (replace + history)"),
+    ):
+        r = results[key]
+        lines.append(
+            f"| {label} | {r['new']:,} / {r['changed']:,} / {r['unchanged']:,} | {_ms(r['parse'])} | {_ms(r['plan'])} | "
+            f"{_ms(r['store'])} | **{_ms(r['total'])}** | {_ms(floor)} | {r['total'] / floor:.1f}x |"
+        )
+    lines += [
+        "",
+        f"COPY floor: the same 100,000 resolved rows into a table LIKE indicatoren_measurement: {_ms(floor)}; "
+        f"into it and a table LIKE its history table: {_ms(floor_history)} "
+        f"(first import = {results['first']['total'] / floor_history:.1f}x that).",
+        f"Recompute after the first import (worker, not part of the import): {_ms(results['recompute']['seconds'])} "
+        f"({results['recompute']['state']}).",
+        f"Stored afterwards: {results['measurements']:,} values, {results['history']:,} history rows.",
+    ]
+    return "\n".join(lines)
+
+
+def main() -> int:
+    """Start PostgreSQL, run the child on it, print the table; exit 1 when an import is over the limit."""
+    from tests.services import postgres_cluster
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    if parser.parse_args().child:
+        child()
+        return 0
+    with postgres_cluster() as pg, tempfile.TemporaryDirectory(prefix="kwaliteit-bench-") as media:
+        env = {
+            **os.environ,
+            "DATABASE_URL": pg["url"],
+            "DJANGO_SETTINGS_MODULE": "kwaliteit.settings",
+            # Production settings: DEBUG off (no query log); recompute queued, not run eagerly in the import.
+            "DEBUG": "false",
+            "SECRET_KEY": "bench-only-not-secret",
+            "CELERY_BROKER_URL": "memory://",
+            "MEDIA_ROOT": media,
+            "LOG_LEVEL": "WARNING",
+        }
+        process = subprocess.run(
+            [sys.executable, "-m", "bench.import_bench", "--child"], cwd=ROOT, env=env, capture_output=True, text=True
+        )
+        if process.returncode != 0:
+            sys.stderr.write(process.stdout + process.stderr)
+            return process.returncode
+        line = next(line for line in process.stdout.splitlines() if line.startswith("RESULT "))
+        results = json.loads(line.removeprefix("RESULT "))
+    print(f"PostgreSQL: {pg['version']}")
+    print(report(results))
+    slow = [key for key in ("first", "corrected") if results[key]["total"] > LIMIT_SECONDS]
+    return 1 if slow else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
