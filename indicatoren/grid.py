@@ -17,7 +17,7 @@ from openpyxl.utils import get_column_letter
 
 from agenda.choices import Level
 from agenda.models import College, Indicator, Team
-from indicatoren.importers import _parse_number_text as parse_number_text
+from indicatoren.importers import parse_number
 from indicatoren.models import Measurement
 from indicatoren.services import ApplyReport, MeasurementRow, measurement_delete, measurements_apply, value_problem
 from rapportage.selectors import status_body
@@ -48,7 +48,7 @@ def _fingerprint(measurement: Measurement | None) -> str:
 def _split_fingerprint(text: str) -> tuple[Decimal | None, int | None]:
     """Return the value and n of a fingerprint; anything unreadable counts as empty."""
     value_part, _, n_part = (text or "").partition(";")
-    value, problem = parse_number_text(value_part)
+    value, problem = parse_number(value_part)
     n = int(n_part) if _WHOLE.fullmatch(n_part) else None
     return (None if problem else value), n
 
@@ -182,7 +182,7 @@ def grid_parse(grid: Grid, data) -> Submission:
         cell.n_input = data.get(f"n_{cell.key}", cell.n_input)
         shown = data.get(f"o_{cell.key}", current)
         cell.original = shown  # a re-rendered page keeps comparing against what the user saw
-        value, cell.value_error = parse_number_text(cell.value_input)
+        value, cell.value_error = parse_number(cell.value_input)
         n, cell.n_error = _parse_n(cell.n_input)
         if value is not None and cell.value_error is None:
             cell.value_error = value_problem(cell.indicator, value)

@@ -424,6 +424,11 @@ def _number(cell: object) -> tuple[Decimal | None, str | None]:
     return None, f"Geen getal: '{_raw(cell)}'"
 
 
+def parse_number(text: str) -> tuple[Decimal | None, str | None]:
+    """Return Dutch or English number text ('77,5', '77.5', '77,5%') as a Decimal, or a message."""
+    return _parse_number_text(text)
+
+
 def _parse_number_text(text: str) -> tuple[Decimal | None, str | None]:
     """Return Dutch or English number text as a Decimal: '77,5', '77.5%' and '1.234,5' all work."""
     compact = _WHITESPACE.sub("", text)

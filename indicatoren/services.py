@@ -30,9 +30,8 @@ def value_problem(indicator: Indicator, value: Decimal) -> str | None:
     low, high = UNIT_RANGES[indicator.unit]
     if value < low or (high is not None and value > high):
         bounds = f"{low} en {high}" if high is not None else f"minstens {low}"
-        return (
-            f"De waarde {value} past niet bij de eenheid {indicator.get_unit_display()}: moet tussen {bounds} liggen."
-        )
+        shown = format(value, "f").replace(".", ",")  # Dutch interface: decimal comma
+        return f"De waarde {shown} past niet bij de eenheid {indicator.get_unit_display()}: moet tussen {bounds} liggen."
     if -value.as_tuple().exponent > 6:
         return "Hoogstens 6 decimalen."
     return None
@@ -313,7 +312,7 @@ def measurement_delete(*, measurement: Measurement, user=None, allowed_colleges=
 
 @transaction.atomic
 def student_counts_apply(
-    *, institution: Institution, counts: dict[tuple[College, int], int], upload=None
+    *, institution: Institution, counts: dict[tuple[College, int], int], upload=None, user=None
 ) -> ApplyReport:
     """Insert or replace student numbers per college and year (the budget weights)."""
     report = ApplyReport()
@@ -322,10 +321,13 @@ def student_counts_apply(
             raise PermissionDenied("College van een andere instelling.")
         current = StudentCount.objects.filter(college=college, year=year).first()
         if current is None:
-            StudentCount.objects.create(college=college, year=year, count=count, upload=upload)
+            current = StudentCount(college=college, year=year, count=count, upload=upload)
+            current._history_user = user  # simple-history records who set it
+            current.save()
             report.new += 1
         elif current.count != count:
             current.count, current.upload = count, upload
+            current._history_user = user
             current.save()
             report.changed += 1
         else:

@@ -368,7 +368,7 @@ def _apply(institution: Institution, plan: Plan, upload: Upload, user, scope_col
         )
     new, changed, unchanged = values.new, values.changed, values.unchanged
     if plan.students:
-        students = student_counts_apply(institution=institution, counts=plan.students, upload=upload)
+        students = student_counts_apply(institution=institution, counts=plan.students, upload=upload, user=user)
         new, changed, unchanged = new + students.new, changed + students.changed, unchanged + students.unchanged
     upload.status = UploadStatus.ACCEPTED
     upload.applied_at = timezone.now()

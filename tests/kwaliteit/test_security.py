@@ -28,6 +28,7 @@ def test_deploy_check_is_clean_in_production_settings():
         "ALLOWED_HOSTS": "kwaliteit.example.org",
     }
     env.pop("DATABASE_URL", None)
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set for the browser tests only
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT,
