@@ -84,6 +84,22 @@ def _check_row(row: MeasurementRow, allowed_colleges) -> tuple[str, College | No
     return level, college
 
 
+DATA_LOCK_NAMESPACE = 7419  # an arbitrary constant: the first key of our advisory locks
+
+
+def lock_institution_data(institution: Institution) -> None:
+    """Serialise writes of an institution's values until the transaction ends (issue 8).
+
+    Two uploads at once must end as if applied one after the other: without this, both see
+    a key as new and the second insert fails on the unique constraint. An advisory lock,
+    not the institution row: writers must not wait for a running recompute.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [DATA_LOCK_NAMESPACE, institution.pk])
+    # SQLite serialises all writers by itself.
+
+
 @transaction.atomic
 def measurements_apply(
     *,
@@ -97,6 +113,7 @@ def measurements_apply(
     """Insert or replace many values at once, keeping history; all or nothing, one recompute."""
     report = ApplyReport()
     keyed = _keyed_rows(institution, rows, allowed_colleges)
+    lock_institution_data(institution)
     stored = _stored_values({key[0] for key, _ in keyed}, {key[1] for key, _ in keyed})
     creates, updates = [], []
     for key, row in keyed:
@@ -305,6 +322,7 @@ def measurement_delete(*, measurement: Measurement, user=None, allowed_colleges=
     if allowed_colleges is not None and measurement.college_id not in allowed_colleges:
         raise PermissionDenied("Geen rechten voor deze eenheid.")
     institution = measurement.indicator.institution
+    lock_institution_data(institution)
     measurement._history_user = user
     measurement.delete()
     recompute_request(institution=institution, reason="waarde verwijderd")
@@ -316,6 +334,7 @@ def student_counts_apply(
 ) -> ApplyReport:
     """Insert or replace student numbers per college and year (the budget weights)."""
     report = ApplyReport()
+    lock_institution_data(institution)
     for (college, year), count in counts.items():
         if college.institution_id != institution.pk:
             raise PermissionDenied("College van een andere instelling.")

@@ -21,7 +21,7 @@ from django.utils import timezone
 from agenda.models import College, Indicator, Institution, Team
 from indicatoren.importers import STUDENTS_CODE, Catalogue, ParseResult, RowError, parse_benchmark, size_error
 from indicatoren.models import Measurement, StudentCount, Upload, UploadStatus
-from indicatoren.services import MeasurementRow, measurements_apply, student_counts_apply
+from indicatoren.services import MeasurementRow, lock_institution_data, measurements_apply, student_counts_apply
 from rapportage.models import RecomputeRun, RunState, Version
 
 BASELINE_MARGIN_YEARS = 5  # accept history this many years before the earliest baseline year
@@ -313,6 +313,9 @@ def _receive(
         with transaction.atomic():
             if data is None:
                 raise UploadRejected([size_error(size, settings.UPLOAD_MAX_BYTES)])
+            if apply:
+                # Plan against the values as they are once earlier writers are done (issue 8).
+                lock_institution_data(institution)
             plan = plan_upload(institution, data, filename, scope_college)
             status = UploadStatus.ACCEPTED if apply else UploadStatus.PREVIEW
             upload = _record(institution, **recorded, **who, status=status, plan=plan)
@@ -411,6 +414,7 @@ def upload_confirm(*, upload: Upload, fingerprint: str, user=None) -> Upload:
     )
     if upload.status != UploadStatus.PREVIEW:
         raise UploadStale(f"Deze upload is al {upload.get_status_display()}; er is niets opnieuw opgeslagen.")
+    lock_institution_data(upload.institution)  # compare with the values as earlier writers left them
     try:
         plan = upload_plan(upload)
     except UploadRejected as exc:

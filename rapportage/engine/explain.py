@@ -29,7 +29,8 @@ def nl_pair(a: Decimal | None, b: Decimal | None) -> tuple[str, str]:
         q = Decimal(1).scaleb(-places)
         ra, rb = a.quantize(q, rounding=ROUND_HALF_EVEN), b.quantize(q, rounding=ROUND_HALF_EVEN)
         if (ra > rb) == (a > b) and (ra == rb) == (a == b):
-            return nl_number(ra), nl_number(rb)
+            # Same number of decimals on both sides: "7,0 tegen 7,1", not "7 tegen 7,1".
+            return nl_number(ra, places), nl_number(rb, places)
     return nl_number(a), nl_number(b)
 
 
