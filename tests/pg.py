@@ -16,6 +16,8 @@ if __name__ == "__main__":
             "DATABASE_URL": pg["url"],
             "TEST_REDIS_URL": redis["url"],
             "TEST_PASS": "postgres",
+            "TEST_PG_DATA": str(pg["data"]),
+            "TEST_PG_BIN": str(pg["bindir"]),
             "DJANGO_ALLOW_ASYNC_UNSAFE": "true",
         }
         sys.exit(subprocess.call([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *sys.argv[1:]], env=env))

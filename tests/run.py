@@ -13,7 +13,7 @@ import time
 from tests.services import ServiceUnavailable, postgres_cluster, redis_server
 
 PYTEST = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider"]
-CLEAN = ("DATABASE_URL", "CELERY_BROKER_URL", "REDIS_URL", "TEST_REDIS_URL", "TEST_PASS")
+CLEAN = ("DATABASE_URL", "CELERY_BROKER_URL", "REDIS_URL", "TEST_REDIS_URL", "TEST_PASS", "TEST_PG_DATA", "TEST_PG_BIN")
 
 
 def banner(text: str) -> None:
@@ -40,7 +40,15 @@ def main(argv: list[str]) -> int:
             )
             second = subprocess.call(
                 [*PYTEST, "-m", "not browser", *argv],
-                env={**env, "DATABASE_URL": pg["url"], "TEST_REDIS_URL": redis["url"], "TEST_PASS": "postgres"},
+                env={
+                    **env,
+                    "DATABASE_URL": pg["url"],
+                    "TEST_REDIS_URL": redis["url"],
+                    "TEST_PASS": "postgres",
+                    # The restart fault test stops and starts this very cluster.
+                    "TEST_PG_DATA": str(pg["data"]),
+                    "TEST_PG_BIN": str(pg["bindir"]),
+                },
             )
     except ServiceUnavailable as exc:
         if require:

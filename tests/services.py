@@ -79,6 +79,7 @@ def postgres_cluster():
             capture_output=True,
         )
         options = f"-c listen_addresses=127.0.0.1 -p {port} -k {base} -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+        (base / "options").write_text(options)  # for pg_start after a deliberate stop
         subprocess.run(
             _as_postgres([str(bindir / "pg_ctl"), "-D", str(data), "-l", str(log), "-w", "-o", options, "start"]),
             check=True,
@@ -95,6 +96,53 @@ def postgres_cluster():
             _as_postgres([str(bindir / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"]), capture_output=True
         )
         shutil.rmtree(base, ignore_errors=True)
+
+
+def pg_stop(data: Path, bindir: Path) -> None:
+    """Stop a throwaway cluster (fault tests: the database goes away)."""
+    subprocess.run(
+        _as_postgres([str(bindir / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"]),
+        check=True,
+        capture_output=True,
+    )
+
+
+def pg_start(data: Path, bindir: Path) -> None:
+    """Start a stopped throwaway cluster again with its original options."""
+    base = Path(data).parent
+    options = (base / "options").read_text()
+    subprocess.run(
+        _as_postgres([str(bindir / "pg_ctl"), "-D", str(data), "-l", str(base / "log"), "-w", "-o", options, "start"]),
+        check=True,
+        capture_output=True,
+    )
+
+
+def start_gunicorn(env: dict[str, str], port: int, log_path: Path, workers: int = 2) -> subprocess.Popen:
+    """Start gunicorn serving the project on 127.0.0.1:`port` and wait until it answers."""
+    log = open(log_path, "ab")  # noqa: SIM115 - closed with the process by the caller
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "kwaliteit.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+            "--no-control-socket",
+            "--timeout",
+            "60",
+        ],
+        cwd=ROOT,
+        env={**os.environ, **env},
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    _wait_for_port(port, process, "gunicorn", timeout=30)
+    return process
 
 
 @contextmanager

@@ -23,7 +23,9 @@ def stored(teams) -> dict:
     """Return the stored 2b values of the teams in 2021 and 2022."""
     return {
         (m.team.code, m.year): str(m.value.normalize())
-        for m in Measurement.objects.filter(indicator__code="2b", year__in=(2021, 2022), team__in=teams).select_related("team")
+        for m in Measurement.objects.filter(indicator__code="2b", year__in=(2021, 2022), team__in=teams).select_related(
+            "team"
+        )
     }
 
 
@@ -53,8 +55,14 @@ def test_two_uploads_at_once_equal_one_after_the_other(rocvaf_demo_tx):
     assert errors == []
     assert Upload.objects.filter(original_name__in=files, status=UploadStatus.ACCEPTED).count() == 2
     end = stored(teams)
-    a_then_b = {**{(t.code, y): "11.1" for t in only_a for y in (2021, 2022)}, **{(t.code, y): "22.2" for t in both + only_b for y in (2021, 2022)}}
-    b_then_a = {**{(t.code, y): "22.2" for t in only_b for y in (2021, 2022)}, **{(t.code, y): "11.1" for t in both + only_a for y in (2021, 2022)}}
+    a_then_b = {
+        **{(t.code, y): "11.1" for t in only_a for y in (2021, 2022)},
+        **{(t.code, y): "22.2" for t in both + only_b for y in (2021, 2022)},
+    }
+    b_then_a = {
+        **{(t.code, y): "22.2" for t in only_b for y in (2021, 2022)},
+        **{(t.code, y): "11.1" for t in both + only_a for y in (2021, 2022)},
+    }
     assert end in (a_then_b, b_then_a)
     # The later upload replaced the earlier one's values: history holds both versions of an overlapping value.
     overlapping = Measurement.objects.get(indicator__code="2b", year=2021, team=both[0])
