@@ -176,3 +176,384 @@ def default_year(institution: Institution) -> int | None:
         .values_list("year", flat=True)
         .first()
     )
+
+
+# --- Board dashboards (issue 6): reads that shape stored payloads for the pages and exports. ---
+# Pages only display stored results (style.md, "Flow of a recompute"); the one exception is the
+# trend across all years, which aggregates one indicator's measurements with the pure engine.
+
+
+@dataclass
+class IndicatorTrend:
+    """Every year's values of one indicator: institution, colleges and teams (display only)."""
+
+    institution: pd.DataFrame  # year, value (Decimal)
+    colleges: pd.DataFrame  # year, college, name, value
+    teams: pd.DataFrame  # year, college, team, name, value, n
+
+
+def indicator_trend(indicator: Indicator) -> IndicatorTrend:
+    """Return the institution, college and team values of `indicator` in every year with data."""
+    from rapportage.engine.attainment import aggregate
+    from rapportage.engine.numbers import to_decimal
+
+    agg = aggregate(measurements_frame([indicator.pk]))
+    colleges = {
+        pk: (code, name)
+        for pk, code, name in College.objects.filter(institution_id=indicator.institution_id).values_list(
+            "id", "code", "name"
+        )
+    }
+    team_ids = [int(t) for t in agg.teams["team"].dropna().unique()]
+    teams = {
+        pk: (code, name) for pk, code, name in Team.objects.filter(id__in=team_ids).values_list("id", "code", "name")
+    }
+
+    def decimals(series: pd.Series) -> list:
+        """Return scaled engine units as Decimals (None when missing)."""
+        return [to_decimal(v) for v in series]
+
+    inst = agg.institution.sort_values("year")
+    college_rows = agg.colleges.sort_values(["college", "year"])
+    team_rows = agg.teams.sort_values(["year", "college", "team"])
+    return IndicatorTrend(
+        institution=pd.DataFrame({"year": inst["year"].astype(int).tolist(), "value": decimals(inst["value"])}),
+        colleges=pd.DataFrame(
+            {
+                "year": college_rows["year"].astype(int).tolist(),
+                "college": [colleges[int(c)][0] for c in college_rows["college"]],
+                "name": [colleges[int(c)][1] for c in college_rows["college"]],
+                "value": decimals(college_rows["value"]),
+            },
+            columns=["year", "college", "name", "value"],
+        ),
+        teams=pd.DataFrame(
+            {
+                "year": team_rows["year"].astype(int).tolist(),
+                "college": [colleges[int(c)][0] for c in team_rows["college"]],
+                "team": [teams[int(t)][0] for t in team_rows["team"]],
+                "name": [teams[int(t)][1] for t in team_rows["team"]],
+                "value": decimals(team_rows["value"]),
+                "n": [None if pd.isna(n) else int(n) for n in team_rows["n"]],
+            },
+            columns=["year", "college", "team", "name", "value", "n"],
+        ),
+    )
+
+
+def indicator_history(institution: Institution, code: str, version: str = Version.CURRENT) -> list[dict]:
+    """Return the stored STATUS of one indicator in every agenda year, oldest first."""
+    return list(
+        IndicatorResult.objects.filter(institution=institution, indicator__code=code, version=version)
+        .order_by("year")
+        .values_list("payload", flat=True)
+    )
+
+
+def verdict_counts(statuses: list[dict]) -> dict:
+    """Return how many statuses are attained, not attained and without a verdict."""
+    met = sum(1 for s in statuses if s["attained"] is True)
+    not_met = sum(1 for s in statuses if s["attained"] is False)
+    return {"met": met, "not_met": not_met, "none": len(statuses) - met - not_met, "judged": met + not_met}
+
+
+def overview_data(institution: Institution, year: int) -> dict:
+    """Return the themes with their indicators' stored verdicts in `year` and the counts per theme."""
+    body = status_body(institution, year)
+    by_theme: dict[str, list[dict]] = {}
+    for status in body["indicators"]:
+        by_theme.setdefault(status["theme"], []).append(status)
+    themes = [
+        {
+            "theme": theme,
+            "statuses": by_theme.get(theme.code, []),
+            "counts": verdict_counts(by_theme.get(theme.code, [])),
+        }
+        for theme in Theme.objects.filter(institution=institution).order_by("position", "code")
+    ]
+    return {"themes": themes, "counts": verdict_counts(body["indicators"]), "body": body}
+
+
+def college_rows(body: dict, college_code: str) -> list[dict]:
+    """Return, per indicator of a status body, the STATUS and this college's entry (None if institution-only)."""
+    rows = []
+    for status in body["indicators"]:
+        entry = next((c for c in status["colleges"] if c["college"] == college_code), None)
+        unreferenced = [t for t in status.get("teams_without_baseline", []) if t["college"] == college_code]
+        rows.append({"status": status, "college": entry, "teams_without_baseline": unreferenced})
+    return rows
+
+
+def colleges_data(institution: Institution, year: int) -> dict:
+    """Return every college with its result per college-level indicator in `year` and the counts."""
+    matrix = college_matrix(status_body(institution, year))
+    by_code = {row["college"]: row for row in matrix["rows"]}
+    empty = {"cells": [None] * len(matrix["indicators"]), "met": 0, "judged": 0}
+    rows = [
+        {**by_code.get(college.code, empty), "college": college}
+        for college in College.objects.filter(institution=institution).order_by("code")
+    ]
+    return {"indicators": matrix["indicators"], "rows": rows}
+
+
+def college_data(institution: Institution, college: College, year: int) -> dict:
+    """Return one college's results per theme, its team names, budget part and measures."""
+    from maatregelen.models import Measure
+
+    body = status_body(institution, year)
+    rows = college_rows(body, college.code)
+    themes = list(Theme.objects.filter(institution=institution).order_by("position", "code"))
+    by_theme = {theme.code: [] for theme in themes}
+    for row in rows:
+        by_theme.setdefault(row["status"]["theme"], []).append(row)
+    entries = [row["college"] for row in rows if row["college"] is not None]
+    judged = [c for c in entries if c["met"] is not None]
+    measures = list(
+        Measure.objects.filter(institution=institution, college__isnull=True)
+        .select_related("theme")
+        .prefetch_related("indicators")
+        .order_by("theme__position", "title")
+    )
+    own = list(
+        Measure.objects.filter(institution=institution, college=college)
+        .select_related("theme")
+        .prefetch_related("indicators")
+        .order_by("theme__position", "title")
+    )
+    budget = budget_body(institution, year)
+    names = {theme.code: theme.name for theme in themes}
+    budget_rows = []
+    for theme in (budget or {}).get("themes", []):
+        part = next((c for c in theme["colleges"] if c["college"] == college.code), None)
+        if part is not None:
+            budget_rows.append({"theme": theme["theme"], "name": names.get(theme["theme"], ""), **part})
+    return {
+        "themes": [{"theme": theme, "rows": by_theme[theme.code]} for theme in themes if by_theme[theme.code]],
+        "counts": {
+            "met": sum(1 for c in judged if c["met"]),
+            "not_met": sum(1 for c in judged if c["met"] is False),
+            "judged": len(judged),
+            "none": len(rows) - len(judged),
+        },
+        "team_names": dict(Team.objects.filter(college=college).values_list("code", "name")),
+        "own_measures": own,
+        "roc_measures": measures,
+        "budget": budget_rows,
+        "budget_totals": {
+            key: sum(row[key] for row in budget_rows)
+            for key in ("amount_cents", "fixed_cents", "result_dependent_cents", "released_cents", "reserved_cents")
+        },
+    }
+
+
+def indicator_data(institution: Institution, indicator: Indicator, year: int) -> dict:
+    """Return what the indicator page shows: stored statuses, the trend, factors, measures, evidence."""
+    from maatregelen.models import Evidence
+
+    history = indicator_history(institution, indicator.code)
+    status = next((s for s in history if s["year"] == year), None)
+    trend = indicator_trend(indicator)
+    return {
+        "status": status,
+        "history": history,
+        "trend": trend,
+        "institution_rows": trend.institution.to_dict("records"),
+        "team_names": dict(zip(trend.teams["team"], trend.teams["name"], strict=True)),
+        "factors": list(indicator.factors.order_by("position", "name")),
+        "measures": list(indicator.measures.select_related("college", "theme").order_by("college__code", "title")),
+        "evidence": list(
+            Evidence.objects.filter(institution=institution, theme_id=indicator.theme_id)
+            .select_related("college", "team")
+            .order_by("-year", "title")
+        ),
+    }
+
+
+def funds_table(themes: list[dict], funds: list[dict], total_cents: int) -> dict:
+    """Return the agenda's ch. 12 table: per national theme the quality budget, other funds and total.
+
+    `themes`: code, name, national, amount_cents (the theme's quality budget); `funds`: theme code
+    and amount_cents of every other additional fund of the year. Percentages are whole numbers as
+    in the agenda ("25% 7 59% 4,8 41% 11,8 100%"), computed from exact integers.
+    """
+
+    def pct(part: int, whole: int) -> int | None:
+        # Round half up on exact integers: 59,32 % -> 59 %, as the agenda prints it.
+        return None if whole == 0 else (200 * part + whole) // (2 * whole)
+
+    other: dict[str, int] = {}
+    for fund in funds:
+        other[fund["theme"]] = other.get(fund["theme"], 0) + fund["amount_cents"]
+    rows = []
+    for theme in themes:
+        if not theme["national"]:
+            continue
+        quality, extra = theme["amount_cents"], other.get(theme["code"], 0)
+        rows.append(
+            {
+                "theme": theme["code"],
+                "name": theme["name"],
+                "quality_cents": quality,
+                "quality_pct_of_budget": pct(quality, total_cents),
+                "quality_pct": pct(quality, quality + extra),
+                "other_cents": extra,
+                "other_pct": pct(extra, quality + extra),
+                "total_cents": quality + extra,
+            }
+        )
+    quality = sum(r["quality_cents"] for r in rows)
+    extra = sum(r["other_cents"] for r in rows)
+    total = {
+        "quality_cents": quality,
+        "quality_pct_of_budget": pct(quality, total_cents),
+        "quality_pct": pct(quality, quality + extra),
+        "other_cents": extra,
+        "other_pct": pct(extra, quality + extra),
+        "total_cents": quality + extra,
+    }
+    return {"rows": rows, "total": total}
+
+
+def budget_totals(body: dict) -> dict:
+    """Return the year's sums (central, fixed, result-dependent, released, reserved) overall, per college and theme."""
+    keys = ("amount_cents", "fixed_cents", "result_dependent_cents", "released_cents", "reserved_cents")
+    totals = {key: 0 for key in keys}
+    per_college: dict[str, dict] = {}
+    for theme in body["themes"]:
+        for part in theme["colleges"]:
+            row = per_college.setdefault(part["college"], {key: 0 for key in keys} | {"college": part["college"]})
+            for key in keys:
+                totals[key] += part[key]
+                row[key] += part[key]
+    totals["central_cents"] = sum(theme["central_cents"] for theme in body["themes"])
+    theme_rows = [
+        {
+            "theme": theme["theme"],
+            "share_pct": theme["share_pct"],
+            "amount_cents": theme["amount_cents"],
+            "central_cents": theme["central_cents"],
+            **{key: sum(part[key] for part in theme["colleges"]) for key in keys[1:]},
+        }
+        for theme in body["themes"]
+    ]
+    return {"totals": totals, "colleges": [per_college[code] for code in sorted(per_college)], "theme_rows": theme_rows}
+
+
+def budget_data(institution: Institution, year: int) -> dict:
+    """Return the stored budget of `year` with theme and college names, sums and the other funds."""
+    from django.db.models import Q
+
+    from agenda.models import AdditionalFund
+
+    body = budget_body(institution, year)
+    themes = list(Theme.objects.filter(institution=institution).order_by("position", "code"))
+    college_names = dict(College.objects.filter(institution=institution).values_list("code", "name"))
+    theme_names = {t.code: t.name for t in themes}
+    if body is None:
+        return {"body": None, "themes": themes, "theme_names": theme_names, "college_names": college_names}
+    amounts = {t["theme"]: t["amount_cents"] for t in body["themes"]}
+    # A fund without a year counts in every year (AdditionalFund.year: "leeg: elk jaar").
+    funds = list(
+        AdditionalFund.objects.filter(institution=institution)
+        .filter(Q(year=year) | Q(year__isnull=True))
+        .select_related("theme")
+        .order_by("theme__position", "source")
+    )
+    return {
+        "body": body,
+        "themes": themes,
+        "theme_names": theme_names,
+        "college_names": college_names,
+        "funds": funds,
+        "funds_table": funds_table(
+            [
+                {"code": t.code, "name": t.name, "national": t.national, "amount_cents": amounts.get(t.code, 0)}
+                for t in themes
+            ],
+            [{"theme": f.theme.code, "amount_cents": f.amount_cents} for f in funds],
+            body["total_cents"],
+        ),
+        **budget_totals(body),
+    }
+
+
+def herijking_data(institution: Institution, year: int) -> dict:
+    """Return per indicator the verdict under the original and the current ambition, and every revision."""
+    current = status_body(institution, year, Version.CURRENT)["indicators"]
+    original = {s["indicator"]: s for s in status_body(institution, year, Version.ORIGINAL)["indicators"]}
+    rows = []
+    for status in current:
+        before = original.get(status["indicator"])
+        changed_ambition = before is not None and (
+            before["ambition_type"],
+            before["target"],
+            before["tolerance"],
+        ) != (status["ambition_type"], status["target"], status["tolerance"])
+        rows.append(
+            {
+                "code": status["indicator"],
+                "current": status,
+                "original": before,
+                "ambition_changed": changed_ambition,
+                "verdict_changed": before is not None and before["attained"] != status["attained"],
+            }
+        )
+    ambitions = list(
+        Ambition.objects.filter(indicator__institution=institution)
+        .select_related("indicator", "author")
+        .order_by("indicator__position", "indicator__code", "year", "revision")
+    )
+    grouped: dict[tuple, list[Ambition]] = {}
+    for ambition in ambitions:
+        grouped.setdefault((ambition.indicator_id, ambition.year), []).append(ambition)
+    revisions = [
+        {"indicator": items[0].indicator, "year": items[0].year, "revisions": items}
+        for items in grouped.values()
+        if len(items) > 1
+    ]
+    return {
+        "rows": rows,
+        "revisions": revisions,
+        "changed": sum(1 for row in rows if row["verdict_changed"]),
+    }
+
+
+def college_matrix(body: dict) -> dict:
+    """Return the colleges (rows) by college-level indicators (columns) with each college's result."""
+    statuses = [s for s in body["indicators"] if not s["institution_only"]]
+    entries = {(s["indicator"], c["college"]): c for s in statuses for c in s["colleges"]}
+    names = {c["college"]: c["name"] for s in statuses for c in s["colleges"]}
+    rows = []
+    for code in sorted(names):
+        cells = [entries.get((s["indicator"], code), {}).get("met") for s in statuses]
+        rows.append(
+            {
+                "college": code,
+                "name": names[code],
+                "cells": cells,
+                "met": sum(1 for c in cells if c is True),
+                "judged": sum(1 for c in cells if c is not None),
+            }
+        )
+    return {"indicators": [s["indicator"] for s in statuses], "rows": rows}
+
+
+def report_data(institution: Institution, year: int) -> dict:
+    """Return everything the annual-report export and the print layout show for `year`."""
+    overview = overview_data(institution, year)
+    budget = budget_data(institution, year)
+    run = last_completed_run(institution)
+    return {
+        **overview,
+        "matrix": college_matrix(overview["body"]),
+        "budget": budget,
+        "theme_names": budget["theme_names"],
+        "run": run,
+        "meta": {
+            "institution": institution.code,
+            "name": institution.name,
+            "year": year,
+            "computed_at": run.finished_at if run else None,
+            "synthetic": institution.synthetic_data,
+        },
+    }

@@ -1,4 +1,4 @@
-"""Board pages: overview, indicator, college, budget, herijking."""
+"""Board pages: overview, indicator, college, budget, herijking, the print layout and the export."""
 
 from django.urls import path
 
@@ -13,4 +13,6 @@ urlpatterns = [
     path("indicator/<str:code>/", views.indicator, name="indicator"),
     path("budget/", views.budget, name="budget"),
     path("herijking/", views.herijking, name="herijking"),
+    path("afdrukken/", views.report_print, name="print"),
+    path("export.xlsx", views.report_xlsx, name="export"),
 ]

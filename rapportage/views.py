@@ -1,13 +1,14 @@
 """Board pages: thin views that check permission, read stored results and render."""
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
-from agenda.models import College, Indicator, Theme
-from agenda.permissions import current_institution, require_read
-from rapportage import selectors
-from rapportage.models import Version
+from agenda.models import College, Indicator
+from agenda.permissions import can_write_college, current_institution, require_read
+from rapportage import charts, exports, selectors
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _context(request):
@@ -30,59 +31,72 @@ def _context(request):
 def overview(request):
     """Show every theme with its indicators' verdicts for the chosen year."""
     institution, year, years = _context(request)
-    body = selectors.status_body(institution, year)
-    by_theme = {}
-    for status in body["indicators"]:
-        by_theme.setdefault(status["theme"], []).append(status)
-    themes = [(theme, by_theme.get(theme.code, [])) for theme in Theme.objects.filter(institution=institution)]
-    return render(request, "rapportage/overview.html", {"year": year, "years": years, "themes": themes})
+    data = selectors.overview_data(institution, year)
+    return render(request, "rapportage/overview.html", {"year": year, "years": years, **data})
 
 
 @login_required
 def colleges(request):
-    """List the colleges with how many indicators each met in the chosen year."""
+    """List the colleges with their result per indicator and how many they met in the chosen year."""
     institution, year, years = _context(request)
-    body = selectors.status_body(institution, year)
-    rows = []
-    for college in College.objects.filter(institution=institution).order_by("code"):
-        entries = [c for s in body["indicators"] for c in s["colleges"] if c["college"] == college.code]
-        judged = [c for c in entries if c["met"] is not None]
-        rows.append({"college": college, "met": sum(1 for c in judged if c["met"]), "judged": len(judged)})
-    return render(request, "rapportage/colleges.html", {"year": year, "years": years, "rows": rows})
+    data = selectors.colleges_data(institution, year)
+    return render(request, "rapportage/colleges.html", {"year": year, "years": years, **data})
 
 
 @login_required
 def college(request, code):
-    """Show one college: every indicator's result with its teams."""
+    """Show one college ("Mijn college" for its director): every indicator with its teams, and its measures."""
     institution, year, years = _context(request)
     college = get_object_or_404(College, institution=institution, code=code)
-    body = selectors.status_body(institution, year)
-    rows = []
-    for status in body["indicators"]:
-        entry = next((c for c in status["colleges"] if c["college"] == college.code), None)
-        rows.append({"status": status, "college": entry})
-    return render(request, "rapportage/college.html", {"year": year, "years": years, "college": college, "rows": rows})
+    data = selectors.college_data(institution, college, year)
+    return render(
+        request,
+        "rapportage/college.html",
+        {
+            "year": year,
+            "years": years,
+            "college": college,
+            "can_write": can_write_college(request.user, college),
+            **data,
+        },
+    )
 
 
 @login_required
 def indicator(request, code):
-    """Show one indicator: the verdict, its explanation and every college."""
+    """Show one indicator: the verdict and why, the trend, the teams, the factors and measures."""
     institution, year, years = _context(request)
-    item = get_object_or_404(Indicator, institution=institution, code=code)
-    status = selectors.indicator_status(institution, code, year)
+    item = get_object_or_404(Indicator.objects.select_related("theme"), institution=institution, code=code)
+    data = selectors.indicator_data(institution, item, year)
+    figures = charts.indicator_figures(data["history"], data["trend"], data["status"], unit=item.unit)
     return render(
-        request, "rapportage/indicator.html", {"year": year, "years": years, "indicator": item, "status": status}
+        request,
+        "rapportage/indicator.html",
+        {
+            "year": year,
+            "years": years,
+            "indicator": item,
+            "figures": {name: charts.figure_data(fig) for name, fig in figures.items()},
+            **data,
+        },
     )
 
 
 @login_required
 def budget(request):
-    """Show the budget split of the chosen year."""
+    """Show the budget split of the chosen year, the release of the result-dependent part and other funds."""
     institution, year, years = _context(request)
+    data = selectors.budget_data(institution, year)
+    figures = charts.budget_figures(data) if data["body"] else {}
     return render(
         request,
         "rapportage/budget.html",
-        {"year": year, "years": years, "body": selectors.budget_body(institution, year)},
+        {
+            "year": year,
+            "years": years,
+            "figures": {name: charts.figure_data(fig) for name, fig in figures.items()},
+            **data,
+        },
     )
 
 
@@ -90,7 +104,24 @@ def budget(request):
 def herijking(request):
     """Show verdicts under the original and the current (revised) ambitions side by side."""
     institution, year, years = _context(request)
-    current = {s["indicator"]: s for s in selectors.status_body(institution, year, Version.CURRENT)["indicators"]}
-    original = {s["indicator"]: s for s in selectors.status_body(institution, year, Version.ORIGINAL)["indicators"]}
-    rows = [{"code": code, "current": current[code], "original": original.get(code)} for code in current]
-    return render(request, "rapportage/herijking.html", {"year": year, "years": years, "rows": rows})
+    data = selectors.herijking_data(institution, year)
+    return render(request, "rapportage/herijking.html", {"year": year, "years": years, **data})
+
+
+@login_required
+def report_print(request):
+    """Show every theme, college result and the budget on one page laid out for printing to PDF."""
+    institution, year, years = _context(request)
+    data = selectors.report_data(institution, year)
+    return render(request, "rapportage/print.html", {"year": year, "years": years, "institution": institution, **data})
+
+
+@login_required
+def report_xlsx(request):
+    """Return the annual-report workbook of the chosen year (status, college results, budget)."""
+    institution, year, _ = _context(request)
+    data = selectors.report_data(institution, year)
+    content = exports.annual_report_xlsx(data)
+    response = HttpResponse(content, content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="kwaliteitsagenda-{institution.code}-{year}.xlsx"'
+    return response

@@ -1,9 +1,12 @@
 """Template helpers: verdict badges (word + colour), Dutch numbers and euro amounts."""
 
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 
 from django import template
 from django.utils.html import format_html
+
+from rapportage.charts import SMALL_GROUP_N, euro_short
+from rapportage.engine.explain import nl_number, plural
 
 register = template.Library()
 
@@ -55,3 +58,79 @@ def ambition_words(status):
         tol = status.get("tolerance")
         return "behoud" + (f" (marge {nl(tol)})" if tol else "")
     return "monitoren"
+
+
+@register.filter
+def nl_against(value, other):
+    """Return `value` with just enough decimals that its order against `other` stays visible."""
+    if value is None or value == "":
+        return "–"
+    a = Decimal(str(value))
+    b = None if other is None or other == "" else Decimal(str(other))
+    for places in range(1, 7):
+        q = Decimal(1).scaleb(-places)
+        # The same rounding as the explanations (explain.nl_pair), but trailing zeros stay: "7,0".
+        ra = a.quantize(q, rounding=ROUND_HALF_EVEN)
+        if b is None:
+            return nl_number(ra, places)
+        rb = b.quantize(q, rounding=ROUND_HALF_EVEN)
+        if (ra > rb) == (a > b) and (ra == rb) == (a == b):
+            return nl_number(ra, places)
+    return nl_number(a)
+
+
+@register.filter
+def college_distance(entry):
+    """Return how far one college is from flipping its result, in words ("nog 1 team nodig")."""
+    if not entry or entry.get("met") is None:
+        return ""
+    if entry["basis"] == "no_data":
+        return "geen gegevens: telt als niet gehaald"
+    if entry["basis"] == "college_value":
+        return "geen teamwaarden: het college als geheel beoordeeld"
+    if entry["met"] is False:
+        return f"nog {plural(entry['teams_needed'], 'team', 'teams')} nodig"
+    # Agenda ch. 4.3: gehaald when 3 * contributed >= 2 * teams; the margin is the surplus.
+    margin = entry["teams_contributed"] - (2 * entry["teams_total"] + 2) // 3
+    if margin == 0:
+        return "precies tweederde: één team minder en het is niet gehaald"
+    return f"{plural(margin, 'team', 'teams')} marge"
+
+
+@register.filter
+def small_group(team):
+    """Return whether a team's cohort is so small that one student moves its percentage a lot."""
+    n = team.get("n") if isinstance(team, dict) else None
+    return n is not None and n < SMALL_GROUP_N
+
+
+@register.filter
+def effect_words(effect):
+    """Return the expected effect of an exogenous factor in words with its sign."""
+    return {"+": "+ gunstig", "-": "− ongunstig", "?": "? onbekend"}.get(effect, effect)
+
+
+@register.filter
+def euro_mln(cents):
+    """Return cents as a short Dutch amount ("€ 7,00 mln")."""
+    return "–" if cents is None else euro_short(int(cents))
+
+
+@register.filter
+def pct(value):
+    """Return a whole percentage ("59 %"), or a dash."""
+    return "–" if value is None else f"{value} %"
+
+
+@register.filter
+def get(mapping, key):
+    """Return mapping[key] (or an empty string) for lookups by a variable key."""
+    return mapping.get(key, "") if mapping else ""
+
+
+@register.filter
+def year_label(status):
+    """Return the year of a STATUS, with "(tussentijds)" when judged against a later ambition."""
+    if status.get("interim"):
+        return f"{status['year']}, tussentijds tegen {status['ambition_year']}"
+    return str(status["year"])

@@ -1,0 +1,538 @@
+"""Plotly figures for the board dashboards: pure functions from frames and payloads to figures.
+
+No queries (style.md, "Where things go"). Every figure must be readable on a laptop and on a
+projector: large fonts, dark text, and meaning carried by a word, a symbol or a pattern as well
+as by colour (issue 6: "no colour-only meaning"). Numbers are shown the Dutch way (decimal comma).
+Values arrive as Decimals and become floats here only to be drawn, never to be compared.
+"""
+
+import json
+import zlib
+from decimal import Decimal
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from rapportage.engine.explain import nl_number
+
+SMALL_GROUP_N = 20  # kept equal to selectors.SMALL_GROUP_N: teams below it are drawn open
+
+FONT = {"family": "system-ui, -apple-system, Segoe UI, Roboto, Arial, sans-serif", "size": 15, "color": "#1b1f24"}
+INK, MUTED, ACCENT = "#1b1f24", "#57606a", "#0b4f8a"
+MET, NOT_MET, NONE = "#116329", "#a40e26", "#57606a"
+MET_BG, NOT_MET_BG, NONE_BG = "#b7ebc3", "#ffc9c9", "#e3e7eb"
+# Twelve distinguishable hues for the college lines (d3 category10 plus two dark tones).
+COLLEGE_COLOURS = [
+    "#1f77b4",
+    "#ff7f0e",
+    "#2ca02c",
+    "#d62728",
+    "#9467bd",
+    "#8c564b",
+    "#e377c2",
+    "#7f7f7f",
+    "#bcbd22",
+    "#17becf",
+    "#393b79",
+    "#637939",
+]
+VERDICT_TEXT = {True: "✓ gehaald", False: "✗ niet gehaald", None: "– geen oordeel"}
+INDICATOR_TEXT = {True: "✓ behaald", False: "✗ niet behaald", None: "– geen oordeel"}
+
+
+def _float(value) -> float | None:
+    """Return a Decimal (or number) as a float for drawing; None stays None."""
+    return None if value is None or (not isinstance(value, Decimal) and pd.isna(value)) else float(value)
+
+
+def _nl(value, places: int = 1) -> str:
+    """Return a number in Dutch notation with `places` decimals."""
+    return nl_number(None if value is None else Decimal(str(value)), places)
+
+
+def _layout(fig: go.Figure, *, title: str, height: int = 440, **extra) -> go.Figure:
+    """Apply the shared readable layout: white background, large fonts, legend below."""
+    settings = {
+        # "none" instead of a named template: plotly_white costs ~10-90 ms and ~6 KB per figure
+        # (issue 6: pages under 300 ms); the few styles it gave are set here and in _axes.
+        "template": "none",
+        "paper_bgcolor": "#ffffff",
+        "plot_bgcolor": "#ffffff",
+        "font": FONT,
+        "title": {"text": title, "font": {"size": 18}, "x": 0, "xanchor": "left"},
+        "height": height,
+        "margin": {"l": 60, "r": 20, "t": 60, "b": 60},
+        "hoverlabel": {"font": {"size": 15}},
+        "separators": ",.",
+    }
+    fig.update_layout(**(settings | extra))
+    # autotypenumbers "strict" (as plotly's own templates do): "2020" in a category list stays a
+    # category, so the heatmap's year columns never turn into a numeric axis.
+    axis = {
+        "gridcolor": "#e3e7eb",
+        "linecolor": "#8c959f",
+        "zeroline": False,
+        "automargin": True,
+        "autotypenumbers": "strict",
+    }
+    fig.update_xaxes(**axis)
+    fig.update_yaxes(**axis)
+    return fig
+
+
+def jitter(key: str, width: float = 0.3) -> float:
+    """Return a stable offset in [-width, width] for `key` (same team, same place on every page)."""
+    return (zlib.crc32(key.encode("utf-8")) % 2001 - 1000) / 1000 * width
+
+
+def trend_figure(
+    institution: pd.DataFrame,
+    colleges: pd.DataFrame,
+    *,
+    baseline=None,
+    baseline_year: int | None = None,
+    targets: list[tuple[int, object]] | None = None,
+    floor=None,
+    unit_label: str = "",
+) -> go.Figure:
+    """Return the trend of an indicator: the institution (bold, labelled), each college, the norm lines.
+
+    `institution`: year, value; `colleges`: year, college, name, value; `targets`: (ambition year,
+    target) pairs; `floor`: the lowest (or highest) value still counted as "behoud" (baseline minus
+    the tolerance), drawn when it differs from the baseline.
+    """
+    fig = go.Figure()
+    years = sorted(set(institution["year"]) | set(colleges["year"]))
+    span = [years[0] - 0.3, years[-1] + 0.3] if years else [0, 1]
+    # Norm lines are traces (not shapes) so that they sit in the legend with their value and
+    # never cover the institution line or its labels.
+    norms = []
+    if baseline is not None:
+        label = f"Nulmeting {baseline_year}: {_nl(baseline)}" if baseline_year else f"Nulmeting: {_nl(baseline)}"
+        norms.append((label, baseline, "dash", ACCENT))
+    if floor is not None and baseline is not None and Decimal(str(floor)) != Decimal(str(baseline)):
+        norms.append((f"Grens behoud (nulmeting en marge): {_nl(floor)}", floor, "dot", ACCENT))
+    for year, target in sorted({(y, Decimal(str(t))) for y, t in targets or [] if t is not None}):
+        norms.append((f"Streefcijfer {year}: {_nl(target)}", target, "longdash", MET))
+    for position, (label, value, dash, colour) in enumerate(norms):
+        fig.add_trace(
+            go.Scatter(
+                x=span,
+                y=[_float(value)] * 2,
+                mode="lines",
+                name=label,
+                legendgroup="norms",
+                legendgrouptitle={"text": "Normen"} if position == 0 else None,
+                legendrank=200 + position,
+                line={"dash": dash, "width": 3, "color": colour},
+                hovertemplate=f"{label}<extra></extra>",
+            )
+        )
+    codes = list(dict.fromkeys(colleges["college"]))
+    for position, code in enumerate(codes):
+        rows = colleges[colleges["college"] == code].sort_values("year")
+        name = f"{code} {str(rows['name'].iloc[0]).removeprefix('MBO College ')}"
+        fig.add_trace(
+            go.Scatter(
+                x=rows["year"].tolist(),
+                y=[_float(v) for v in rows["value"]],
+                mode="lines+markers",
+                name=name,
+                legendgroup="colleges",
+                legendgrouptitle={"text": "Colleges"} if position == 0 else None,
+                legendrank=300 + position,
+                line={"width": 1.5, "color": COLLEGE_COLOURS[position % len(COLLEGE_COLOURS)]},
+                marker={"size": 5},
+                opacity=0.7,
+                hovertemplate=f"{name}<br>%{{x}}: %{{y:.1f}}<extra></extra>",
+            )
+        )
+    inst = institution.sort_values("year")
+    fig.add_trace(
+        go.Scatter(
+            x=inst["year"].tolist(),
+            y=[_float(v) for v in inst["value"]],
+            mode="lines+markers",
+            name="Instelling",
+            legendrank=100,
+            line={"width": 5, "color": INK},
+            marker={"size": 10, "color": INK},
+            hovertemplate="Instelling<br>%{x}: %{y:.1f}<extra></extra>",
+        )
+    )
+    # The institution's values as labels on a white ground: annotations are drawn above every line.
+    # Passed in one update (add_annotation per point copies the layout each time).
+    fig.update_layout(
+        annotations=[
+            {
+                "x": int(year),
+                "y": _float(value),
+                "text": f"<b>{_nl(value)}</b>",
+                "showarrow": False,
+                "yshift": 18,
+                "font": {"size": 14, "color": INK},
+                "bgcolor": "rgba(255,255,255,0.9)",
+                "bordercolor": INK,
+                "borderwidth": 1,
+                "borderpad": 2,
+            }
+            for year, value in zip(inst["year"], inst["value"], strict=True)
+            if value is not None
+        ]
+    )
+    fig.update_xaxes(tickmode="array", tickvals=years, ticktext=[str(y) for y in years], title_text="Jaar")
+    fig.update_yaxes(title_text=unit_label)
+    return _layout(
+        fig,
+        title="Trend: instelling (dik, met waarden), normen en colleges" if codes else "Trend: instelling en normen",
+        height=560,
+        legend={"font": {"size": 13}, "groupclick": "toggleitem", "tracegroupgap": 6},
+    )
+
+
+def team_dots_figure(teams: pd.DataFrame, institution: pd.DataFrame, *, unit_label: str = "") -> go.Figure:
+    """Return the team spread per year: one dot per team, jittered; small groups as open diamonds.
+
+    `teams`: year, team, name, value, n; `institution`: year, value (drawn as the line to compare).
+    Mirrors the agenda's figures (x = year, y = team value).
+    """
+    fig = go.Figure()
+    small = teams["n"].map(lambda n: n is not None and not pd.isna(n) and n < SMALL_GROUP_N)
+    for label, mask, symbol in (
+        ("Team", ~small, "circle"),
+        (f"Team, kleine groep (n < {SMALL_GROUP_N})", small, "diamond-open"),
+    ):
+        rows = teams[mask]
+        if rows.empty:
+            continue
+        fig.add_trace(
+            go.Scatter(
+                x=[y + jitter(f"{t}") for y, t in zip(rows["year"], rows["team"], strict=True)],
+                y=[_float(v) for v in rows["value"]],
+                mode="markers",
+                name=label,
+                marker={
+                    "size": 9 if symbol == "circle" else 11,
+                    "symbol": symbol,
+                    "color": ACCENT if symbol == "circle" else NOT_MET,
+                    "opacity": 0.7 if symbol == "circle" else 1,
+                    "line": {"width": 2 if symbol != "circle" else 0, "color": NOT_MET},
+                },
+                customdata=[
+                    [t, nm, y, "onbekend" if n is None or pd.isna(n) else int(n)]
+                    for t, nm, y, n in zip(rows["team"], rows["name"], rows["year"], rows["n"], strict=True)
+                ],
+                hovertemplate="%{customdata[0]} %{customdata[1]}<br>%{customdata[2]}: %{y:.1f} (n = %{customdata[3]})"
+                "<extra></extra>",
+            )
+        )
+    inst = institution.sort_values("year")
+    fig.add_trace(
+        go.Scatter(
+            x=inst["year"].tolist(),
+            y=[_float(v) for v in inst["value"]],
+            mode="lines+markers",
+            name="Instelling",
+            line={"width": 4, "color": INK},
+            marker={"size": 9, "symbol": "line-ew-open", "line": {"width": 3}},
+            hovertemplate="Instelling<br>%{x}: %{y:.1f}<extra></extra>",
+        )
+    )
+    years = sorted(set(teams["year"]) | set(institution["year"]))
+    fig.update_xaxes(tickmode="array", tickvals=years, ticktext=[str(y) for y in years], title_text="Jaar")
+    fig.update_yaxes(title_text=unit_label)
+    return _layout(
+        fig,
+        title="Spreiding van de teams per jaar (één stip per team)",
+        height=460,
+        legend={"orientation": "h", "yanchor": "top", "y": -0.18, "x": 0},
+        margin={"l": 60, "r": 20, "t": 60, "b": 100},
+    )
+
+
+def _basis_detail(status: dict) -> str:
+    """Return the short reason under an indicator's verdict in the heatmap."""
+    if status.get("institution_only") and status["basis"] in ("institution", "not_met"):
+        return "alleen instellingsniveau"
+    if status["basis"] == "institution":
+        return "via instellingsniveau"
+    if status["basis"] in ("colleges", "not_met") and status["colleges_total"]:
+        return f"{status['colleges_met']} van {status['colleges_total']} colleges"
+    if status["basis"] == "not_met":
+        return "instelling niet gehaald"
+    return {"monitor": "alleen gevolgd", "no_data": "geen gegevens"}.get(status["basis"], "")
+
+
+def verdict_heatmap(history: list[dict]) -> go.Figure:
+    """Return the verdicts per college (rows) and agenda year (columns), with words in every cell.
+
+    `history`: the stored STATUS of one indicator per year. The top row is the indicator's own
+    verdict; a year judged against a later ambition is marked "tussentijds" (domain.md).
+    """
+    columns = [f"{s['year']} (tussentijds)" if s.get("interim") else str(s["year"]) for s in history]
+    rows: list[tuple[str, list]] = [
+        ("Indicator (oordeel)", [(s["attained"], INDICATOR_TEXT[s["attained"]], _basis_detail(s)) for s in history])
+    ]
+    codes: dict[str, str] = {}
+    for status in history:
+        for college in status["colleges"]:
+            codes.setdefault(college["college"], college["name"])
+    for code, name in sorted(codes.items()):
+        cells = []
+        for status in history:
+            entry = next((c for c in status["colleges"] if c["college"] == code), None)
+            if entry is None:
+                cells.append((None, VERDICT_TEXT[None], ""))
+                continue
+            detail = f"{entry['teams_contributed']} van {entry['teams_total']} teams" if entry["teams_total"] else ""
+            if entry["basis"] == "college_value":
+                detail = "als geheel"
+            elif entry["basis"] == "no_data":
+                detail = "geen gegevens"
+            cells.append((entry["met"], VERDICT_TEXT[entry["met"]], detail))
+        rows.append((f"{code} {name.removeprefix('MBO College ')}", cells))
+    z = [[{True: 1.0, False: 0.0, None: 0.5}[cell[0]] for cell in cells] for _, cells in rows]
+    text = [
+        [f"{cell[1]}<br><span style='font-size:12px'>{cell[2]}</span>" if cell[2] else cell[1] for cell in cells]
+        for _, cells in rows
+    ]
+    fig = go.Figure(
+        go.Heatmap(
+            z=z,
+            x=columns,
+            y=[label for label, _ in rows],
+            text=text,
+            texttemplate="%{text}",
+            textfont={"size": 14, "color": INK},
+            zmin=0,
+            zmax=1,
+            colorscale=[
+                [0, NOT_MET_BG],
+                [0.33, NOT_MET_BG],
+                [0.33, NONE_BG],
+                [0.67, NONE_BG],
+                [0.67, MET_BG],
+                [1, MET_BG],
+            ],
+            showscale=False,
+            xgap=3,
+            ygap=3,
+            hovertemplate="%{y}, %{x}: %{text}<extra></extra>",
+        )
+    )
+    fig.update_yaxes(type="category", autorange="reversed", tickfont={"size": 14})
+    fig.update_xaxes(type="category", side="top", tickfont={"size": 15})
+    _layout(
+        fig,
+        title="Oordeel per college en jaar" if codes else "Oordeel per jaar",
+        height=max(190, 48 * len(rows) + 110),
+        margin={"l": 200, "r": 20, "t": 90, "b": 20},
+    )
+    fig.update_xaxes(showgrid=False, showline=False)
+    fig.update_yaxes(showgrid=False, showline=False)
+    return fig
+
+
+def euro_short(cents: int) -> str:
+    """Return cents as a short Dutch amount: "€ 7,00 mln" or "€ 752 k"."""
+    if abs(cents) >= 100_000_000:
+        return f"€ {nl_number(Decimal(cents) / Decimal(100_000_000), 2)} mln"
+    return f"€ {nl_number(Decimal(cents) / Decimal(100_000), 0)} k"
+
+
+THEME_COLOURS = ["#0b4f8a", "#1f6f78", "#5b4a8b", "#7a5c12", "#3f6b2f", "#8a3b52"]
+THEME_TINTS = ["#cfe0f1", "#cde8ea", "#dfd8ee", "#efe3c4", "#d8e8cf", "#f1d5de"]
+
+
+def budget_treemap(body: dict, theme_names: dict[str, str], college_names: dict[str, str]) -> go.Figure:
+    """Return the year's budget as a treemap: themes by share, inside them the colleges and the top-slice.
+
+    Each theme has its own dark colour with white text; its colleges a light tint with dark text,
+    so the theme a tile belongs to is also written in its header, not only shown by colour.
+    """
+    ids, labels, parents, values, texts, colours, inks = [], [], [], [], [], [], []
+
+    def node(node_id, label, parent, cents, colour, ink):
+        """Append one tile."""
+        ids.append(node_id)
+        labels.append(label)
+        parents.append(parent)
+        values.append(cents / 100)
+        texts.append(euro_short(cents))
+        colours.append(colour)
+        inks.append(ink)
+
+    node("root", f"Kwaliteitsbudget {body['year']}", "", body["total_cents"], "#ffffff", INK)
+    for position, theme in enumerate(body["themes"]):
+        tid = f"theme-{theme['theme']}"
+        share = nl_number(Decimal(str(theme["share_pct"])))
+        dark = THEME_COLOURS[position % len(THEME_COLOURS)]
+        tint = THEME_TINTS[position % len(THEME_TINTS)]
+        label = (
+            f"{theme['theme']} {theme_names.get(theme['theme'], '')} · {share} % · {euro_short(theme['amount_cents'])}"
+        )
+        node(tid, label, "root", theme["amount_cents"], dark, "#ffffff")
+        if theme["central_cents"]:
+            node(f"{tid}-central", "Gem. voorzieningen", tid, theme["central_cents"], "#e3e7eb", INK)
+        for part in theme["colleges"]:
+            name = college_names.get(part["college"], "").removeprefix("MBO College ")
+            node(f"{tid}-{part['college']}", f"{part['college']} {name}", tid, part["amount_cents"], tint, INK)
+    fig = go.Figure(
+        go.Treemap(
+            ids=ids,
+            labels=labels,
+            parents=parents,
+            values=values,
+            customdata=texts,
+            branchvalues="total",
+            texttemplate="<b>%{label}</b><br>%{customdata}",
+            hovertemplate="%{label}<br>%{customdata} (%{percentParent:.0%} van het bovenliggende)<extra></extra>",
+            textfont={"size": 13, "color": inks},
+            insidetextfont={"size": 13, "color": inks},
+            maxdepth=3,
+            marker={
+                "colors": colours,
+                "line": {"width": 1, "color": "#ffffff"},
+                "pad": {"t": 26, "l": 3, "r": 3, "b": 3},
+            },
+            pathbar={"visible": True, "textfont": {"size": 14}},
+            tiling={"pad": 2},
+        )
+    )
+    return _layout(
+        fig,
+        title="Verdeling over thema's en colleges (klik een thema om in te zoomen)",
+        height=620,
+        margin={"l": 10, "r": 10, "t": 60, "b": 10},
+    )
+
+
+def release_bars(rows: list[dict], *, title: str) -> go.Figure:
+    """Return stacked bars per row (college or theme): released and reserved result-dependent money.
+
+    `rows`: label, released_cents, reserved_cents. Reserved is hatched as well as lighter, so the
+    two parts differ without colour (manifesto principle 8: reserved, not cut).
+    """
+    labels = [row["label"] for row in rows]
+    fig = go.Figure()
+    for key, name, colour, pattern in (
+        ("released_cents", "Vrijgegeven", MET, ""),
+        ("reserved_cents", "Gereserveerd (komt vrij bij later resultaat)", "#f5dc8f", "/"),
+    ):
+        amounts = [row[key] for row in rows]
+        fig.add_trace(
+            go.Bar(
+                y=labels,
+                x=[a / 100 for a in amounts],
+                name=name,
+                orientation="h",
+                marker={
+                    "color": colour,
+                    "line": {"width": 1, "color": "#7d4e00" if pattern else colour},
+                    "pattern": {
+                        "shape": pattern,
+                        "fgcolor": "#9a6b00",
+                        "size": 10,
+                        "solidity": 0.15,
+                        "fillmode": "overlay",
+                    },
+                },
+                text=[euro_short(a) if a else "" for a in amounts],
+                textposition="inside",
+                insidetextanchor="middle",
+                textfont={"size": 13, "color": "#ffffff" if key == "released_cents" else INK},
+                hovertemplate=f"%{{y}}<br>{name}: %{{text}}<extra></extra>",
+            )
+        )
+    fig.update_layout(barmode="stack")
+    fig.update_yaxes(autorange="reversed", tickfont={"size": 14}, automargin=True)
+    fig.update_xaxes(title_text="euro", tickformat=",.0f", automargin=True)
+    return _layout(
+        fig,
+        title=title,
+        height=max(260, 34 * len(rows) + 150),
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0, "traceorder": "normal"},
+        margin={"l": 20, "r": 20, "t": 90, "b": 50},
+    )
+
+
+UNIT_LABELS = {"percent": "procent", "score": "score", "count": "aantal"}
+
+
+def norm_lines(status: dict | None, history: list[dict]) -> dict:
+    """Return the baseline, the targets and the "behoud" limit to draw for an indicator.
+
+    The limit is the baseline moved by the tolerance against the polarity (domain.md step 1,
+    maintain: d*(v - b) >= -tol), shown only when the ambition of the chosen year is "behoud".
+    """
+    reference = status or (history[-1] if history else None)
+    if reference is None:
+        return {"baseline": None, "baseline_year": None, "targets": [], "floor": None}
+    targets = sorted(
+        {
+            (s["ambition_year"], s["target"])
+            for s in history
+            if s["ambition_type"] == "target" and s["target"] is not None
+        }
+    )
+    floor = None
+    if reference["ambition_type"] == "maintain" and reference["baseline"] is not None and reference["tolerance"]:
+        d = 1 if reference["polarity"] == "higher" else -1
+        floor = Decimal(str(reference["baseline"])) - d * Decimal(str(reference["tolerance"]))
+    return {
+        "baseline": reference["baseline"],
+        "baseline_year": reference["baseline_year"],
+        "targets": targets,
+        "floor": floor,
+    }
+
+
+def indicator_figures(history: list[dict], trend, status: dict | None, *, unit: str) -> dict[str, go.Figure]:
+    """Return the indicator page's figures: trend, team spread (when teams report) and verdict heatmap."""
+    label = UNIT_LABELS.get(unit, "")
+    reference = status or (history[-1] if history else None)
+    if reference is not None:
+        label = f"{label} ({'hoger' if reference['polarity'] == 'higher' else 'lager'} is beter)"
+    figures = {}
+    if len(trend.institution) or len(trend.colleges):
+        figures["trend"] = trend_figure(
+            trend.institution, trend.colleges, unit_label=label, **norm_lines(status, history)
+        )
+    if len(trend.teams):
+        figures["teams"] = team_dots_figure(trend.teams, trend.institution, unit_label=label)
+    if history:
+        figures["heatmap"] = verdict_heatmap(history)
+    return figures
+
+
+def budget_figures(data: dict) -> dict[str, go.Figure]:
+    """Return the budget page's figures: the treemap and released-against-reserved per college and theme."""
+    body, theme_names, college_names = data["body"], data["theme_names"], data["college_names"]
+    per_theme = [
+        {
+            "label": f"{row['theme']} {theme_names.get(row['theme'], '')}",
+            "released_cents": row["released_cents"],
+            "reserved_cents": row["reserved_cents"],
+        }
+        for row in data["theme_rows"]
+    ]
+    per_college = [
+        {
+            "label": f"{row['college']} {college_names.get(row['college'], '').removeprefix('MBO College ')}",
+            "released_cents": row["released_cents"],
+            "reserved_cents": row["reserved_cents"],
+        }
+        for row in data["colleges"]
+    ]
+    return {
+        "treemap": budget_treemap(body, theme_names, college_names),
+        "colleges": release_bars(
+            per_college, title="Resultaatafhankelijk deel per college: vrijgegeven en gereserveerd"
+        ),
+        "themes": release_bars(per_theme, title="Resultaatafhankelijk deel per thema: vrijgegeven en gereserveerd"),
+    }
+
+
+def figure_data(fig: go.Figure) -> dict:
+    """Return the figure as plain JSON data for `json_script` (rendered by static/js/dashboard.js)."""
+    return json.loads(fig.to_json())

@@ -1,0 +1,370 @@
+"""The annual-report workbook: pure functions from stored payloads (dicts) to XLSX bytes.
+
+No queries (style.md, "Where things go"): the view reads with `selectors.report_data` and
+hands the plain parts over. Numbers are written as numbers with the digits of the payload
+(Decimal, never a rounded float); money as euros from exact cents. Every text cell that a
+spreadsheet could read as a formula (= + - @, tab, carriage return: OWASP "CSV injection")
+is written as an explicit string with Excel's quote prefix, so it is never evaluated.
+"""
+
+from datetime import datetime
+from decimal import Decimal
+from io import BytesIO
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from rapportage.charts import SMALL_GROUP_N
+from rapportage.templatetags.kwaliteit import ambition_words
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+WORDS = {True: "behaald", False: "niet behaald", None: "geen oordeel"}
+COLLEGE_WORDS = {True: "gehaald", False: "niet gehaald", None: "geen oordeel"}
+TEAM_WORDS = {True: "droeg bij", False: "droeg niet bij", None: "geen oordeel"}
+BASIS_WORDS = {
+    "colleges": "tweederde van de colleges",
+    "institution": "instellingsniveau",
+    "not_met": "niet behaald",
+    "monitor": "alleen gevolgd",
+    "no_data": "geen gegevens",
+    "teams": "teams",
+    "college_value": "college als geheel",
+}
+EURO = '"€" #,##0.00'
+HEADER_FILL = PatternFill("solid", fgColor="DCE6F1")
+WARNING_FILL = PatternFill("solid", fgColor="FFF8C5")
+
+
+def is_formula_like(text: str) -> bool:
+    """Return whether a spreadsheet could take `text` for a formula."""
+    return text.startswith(FORMULA_START)
+
+
+def put(ws, row: int, column: int, value, *, number_format: str | None = None, bold: bool = False):
+    """Write one cell: numbers as numbers, texts always as texts (formula-looking ones neutralised)."""
+    cell = ws.cell(row=row, column=column)
+    if isinstance(value, bool):
+        value = "ja" if value else "nee"
+    if isinstance(value, float):
+        value = Decimal(str(value))  # the payload's digits, not the binary float's
+    if isinstance(value, str):
+        cell.value = value
+        if is_formula_like(value):
+            # openpyxl treats "=..." as a formula; force a string cell with Excel's quote prefix.
+            cell.data_type = "s"
+            cell.quotePrefix = True
+    else:
+        cell.value = value
+    if number_format:
+        cell.number_format = number_format
+    if bold:
+        cell.font = Font(bold=True)
+    return cell
+
+
+def _euros(cents: int | None) -> Decimal | None:
+    """Return integer cents as exact euros."""
+    return None if cents is None else Decimal(cents) / 100
+
+
+def _table(ws, start_row: int, headers: list[str], rows: list[list], *, formats: dict[int, str] | None = None) -> int:
+    """Write a header and rows from `start_row`; return the next free row."""
+    for col, header in enumerate(headers, start=1):
+        cell = put(ws, start_row, col, header, bold=True)
+        cell.fill = HEADER_FILL
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    for offset, values in enumerate(rows, start=1):
+        for col, value in enumerate(values, start=1):
+            put(ws, start_row + offset, col, value, number_format=(formats or {}).get(col))
+    return start_row + len(rows) + 1
+
+
+def _widths(ws, widths: list[int]) -> None:
+    """Set the column widths (characters)."""
+    for col, width in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(col)].width = width
+
+
+def status_rows(body: dict, theme_names: dict[str, str]) -> list[list]:
+    """Return one row per indicator: the verdict, the numbers behind it and the explanation."""
+    return [
+        [
+            s["theme"],
+            theme_names.get(s["theme"], ""),
+            s["indicator"],
+            s["name"],
+            s["year"],
+            WORDS[s["attained"]],
+            BASIS_WORDS.get(s["basis"], s["basis"]),
+            ambition_words(s),
+            s["ambition_year"],
+            s["indicative"],
+            s["baseline_year"],
+            s["baseline"],
+            s["target"],
+            s["institution_value"],
+            "" if s["institution_met"] is None else s["institution_met"],
+            s["colleges_met"] if s["colleges_total"] else None,
+            s["colleges_total"] or None,
+            s.get("distance", ""),
+            s.get("explanation", ""),
+        ]
+        for s in body["indicators"]
+    ]
+
+
+def college_rows(body: dict) -> list[list]:
+    """Return one row per indicator and college: result, value, reference, teams and explanation."""
+    return [
+        [
+            s["indicator"],
+            c["college"],
+            c["name"],
+            COLLEGE_WORDS[c["met"]],
+            BASIS_WORDS.get(c["basis"], c["basis"]),
+            c["value"],
+            c["reference"],
+            c["teams_contributed"],
+            c["teams_total"],
+            c.get("teams_needed", 0),
+            c.get("explanation", ""),
+        ]
+        for s in body["indicators"]
+        for c in s["colleges"]
+    ]
+
+
+def team_rows(body: dict) -> list[list]:
+    """Return one row per judged team: value, reference, contribution and cohort size."""
+    return [
+        [
+            s["indicator"],
+            c["college"],
+            t["team"],
+            t["value"],
+            t["reference"],
+            TEAM_WORDS[t["contributed"]],
+            t.get("n"),
+            "ja" if t.get("n") is not None and t["n"] < SMALL_GROUP_N else "",
+        ]
+        for s in body["indicators"]
+        for c in s["colleges"]
+        for t in c["teams"]
+    ]
+
+
+def budget_rows(body: dict, theme_names: dict[str, str], college_names: dict[str, str]) -> list[list]:
+    """Return per theme its colleges' parts, the top-slice and a theme total; then the year total."""
+    rows = []
+    for theme in body["themes"]:
+        name = f"{theme['theme']} {theme_names.get(theme['theme'], '')}".strip()
+        for part in theme["colleges"]:
+            rows.append(
+                [
+                    name,
+                    f"{part['college']} {college_names.get(part['college'], '')}".strip(),
+                    _euros(part["amount_cents"]),
+                    _euros(part["fixed_cents"]),
+                    _euros(part["result_dependent_cents"]),
+                    _euros(part["released_cents"]),
+                    _euros(part["reserved_cents"]),
+                    part.get("indicators_met"),
+                    part.get("indicators_judged"),
+                ]
+            )
+        rows.append([name, "Gemeenschappelijke voorzieningen", _euros(theme["central_cents"])] + [None] * 6)
+        rows.append(
+            [f"Totaal {name}", f"{theme['share_pct']} % van het budget", _euros(theme["amount_cents"])] + [None] * 6
+        )
+    rows.append(["Totaal", "", _euros(body["total_cents"])] + [None] * 6)
+    return rows
+
+
+def annual_report_xlsx(report: dict) -> bytes:
+    """Return the annual-report workbook for one year as XLSX bytes.
+
+    `report`: meta (institution, name, year, computed_at, synthetic), body (the STATUS body),
+    theme_names, budget (body, college_names, funds_table; body may be None).
+    """
+    meta, body, theme_names = report["meta"], report["body"], report["theme_names"]
+    budget = report.get("budget") or {}
+    wb = Workbook()
+
+    ws = wb.active
+    ws.title = "Toelichting"
+    computed: datetime | None = meta.get("computed_at")
+    lines = [
+        (f"Kwaliteitsagenda 2019-2022: stand {meta['year']}", True),
+        (f"{meta['institution']} {meta['name']}", False),
+        (f"Berekend op: {computed:%d-%m-%Y %H:%M}" if computed else "Berekend op: onbekend", False),
+        (
+            "Oordeel volgens de tweederderegel (agenda hoofdstuk 4.3): tweederde van de colleges heeft de ambitie"
+            " gehaald, anders beslist het instellingsniveau.",
+            False,
+        ),
+        (
+            "Bladen: Status (per indicator), Colleges (per indicator en college), Teams (bijdrage per team),"
+            " Budget (verdeling en vrijgave), Middelen (andere additionele middelen, agenda hoofdstuk 12).",
+            False,
+        ),
+    ]
+    if meta.get("synthetic"):
+        lines.append(("Let op: synthetische demogegevens, geen echte cijfers.", True))
+    for row, (text, bold) in enumerate(lines, start=1):
+        put(ws, row, 1, text, bold=bold)
+    _widths(ws, [120])
+
+    ws = wb.create_sheet("Status")
+    _table(
+        ws,
+        1,
+        [
+            "Thema",
+            "Themanaam",
+            "Indicator",
+            "Naam",
+            "Jaar",
+            "Oordeel",
+            "Grond",
+            "Ambitie",
+            "Ambitiejaar",
+            "Indicatief",
+            "Nulmeting jaar",
+            "Nulmeting",
+            "Streefcijfer",
+            "Instelling",
+            "Instelling gehaald",
+            "Colleges gehaald",
+            "Colleges totaal",
+            "Afstand",
+            "Uitleg",
+        ],
+        status_rows(body, theme_names),
+    )
+    _widths(ws, [7, 28, 10, 40, 6, 13, 22, 24, 11, 10, 11, 11, 11, 11, 11, 10, 10, 40, 80])
+    ws.freeze_panes = "E2"
+    ws.auto_filter.ref = ws.dimensions
+
+    ws = wb.create_sheet("Colleges")
+    _table(
+        ws,
+        1,
+        [
+            "Indicator",
+            "College",
+            "Naam",
+            "Resultaat",
+            "Grond",
+            "Waarde",
+            "Referentie",
+            "Teams bijgedragen",
+            "Teams totaal",
+            "Nog nodig",
+            "Uitleg",
+        ],
+        college_rows(body),
+    )
+    _widths(ws, [10, 8, 28, 13, 18, 10, 10, 10, 10, 9, 70])
+    ws.freeze_panes = "D2"
+    ws.auto_filter.ref = ws.dimensions
+
+    ws = wb.create_sheet("Teams")
+    _table(
+        ws,
+        1,
+        [
+            "Indicator",
+            "College",
+            "Team",
+            "Waarde",
+            "Referentie",
+            "Bijdrage",
+            "n",
+            f"Kleine groep (n < {SMALL_GROUP_N})",
+        ],
+        team_rows(body),
+    )
+    _widths(ws, [10, 8, 14, 10, 10, 16, 7, 18])
+    ws.freeze_panes = "D2"
+    ws.auto_filter.ref = ws.dimensions
+
+    ws = wb.create_sheet("Budget")
+    budget_body = budget.get("body")
+    if budget_body is None:
+        put(ws, 1, 1, f"Geen budget voor {meta['year']} in de agenda.")
+    else:
+        row = 1
+        for warning in budget_body.get("warnings", []):
+            put(ws, row, 1, f"Waarschuwing: {warning}", bold=True).fill = WARNING_FILL
+            row += 1
+        if row > 1:
+            row += 1
+        _table(
+            ws,
+            row,
+            [
+                "Thema",
+                "College",
+                "Bedrag",
+                "Vast deel",
+                "Resultaatafhankelijk",
+                "Vrijgegeven",
+                "Gereserveerd",
+                "Indicatoren gehaald",
+                "Indicatoren met oordeel",
+            ],
+            budget_rows(budget_body, theme_names, budget.get("college_names", {})),
+            formats={3: EURO, 4: EURO, 5: EURO, 6: EURO, 7: EURO},
+        )
+        _widths(ws, [40, 36, 16, 16, 18, 16, 16, 12, 12])
+
+    ws = wb.create_sheet("Middelen")
+    table = budget.get("funds_table")
+    if budget_body is None or not table:
+        put(ws, 1, 1, "Geen budget of andere additionele middelen voor dit jaar.")
+    else:
+        rows = [
+            [
+                f"{r['theme']} {r['name']}",
+                r["quality_pct_of_budget"],
+                _euros(r["quality_cents"]),
+                r["quality_pct"],
+                _euros(r["other_cents"]),
+                r["other_pct"],
+                _euros(r["total_cents"]),
+            ]
+            for r in table["rows"]
+        ]
+        t = table["total"]
+        rows.append(
+            [
+                "Totaal landelijke thema's",
+                t["quality_pct_of_budget"],
+                _euros(t["quality_cents"]),
+                t["quality_pct"],
+                _euros(t["other_cents"]),
+                t["other_pct"],
+                _euros(t["total_cents"]),
+            ]
+        )
+        _table(
+            ws,
+            1,
+            [
+                "Thema",
+                "Kwaliteitsagenda: % van het budget",
+                "Kwaliteitsagenda (€)",
+                "Kwaliteitsagenda: % van totaal additioneel",
+                "Andere additionele middelen (€)",
+                "Andere: % van totaal additioneel",
+                "Totaal additioneel (€)",
+            ],
+            rows,
+            formats={3: EURO, 5: EURO, 7: EURO},
+        )
+        _widths(ws, [44, 16, 18, 18, 20, 16, 18])
+
+    out = BytesIO()
+    wb.save(out)
+    return out.getvalue()

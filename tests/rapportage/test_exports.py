@@ -1,0 +1,215 @@
+"""The annual-report workbook: pure, from payload dicts to XLSX bytes (no database)."""
+
+import zipfile
+from datetime import datetime
+from decimal import Decimal
+from io import BytesIO
+
+import pytest
+from openpyxl import load_workbook
+
+from rapportage import exports
+
+SHEETS = ["Toelichting", "Status", "Colleges", "Teams", "Budget", "Middelen"]
+
+
+def report(*, name="Vsv", explanation="8 van de 12 colleges; behaald.", budget=True, warnings=()) -> dict:
+    """Return a minimal report: one indicator with one college and two teams, and a budget."""
+    status = {
+        "indicator": "2b",
+        "name": name,
+        "theme": "T2",
+        "year": 2022,
+        "ambition_year": 2022,
+        "ambition_type": "maintain",
+        "polarity": "lower",
+        "indicative": True,
+        "baseline_year": 2016,
+        "baseline": 6.7,
+        "target": None,
+        "tolerance": 0.5,
+        "institution_value": 7.042956,
+        "institution_met": True,
+        "colleges_met": 1,
+        "colleges_total": 1,
+        "attained": True,
+        "basis": "colleges",
+        "institution_only": False,
+        "explanation": explanation,
+        "distance": "1 college marge",
+        "colleges": [
+            {
+                "college": "5100",
+                "name": "MBO College Zuidoost",
+                "value": 6.1,
+                "reference": 6.3,
+                "met": True,
+                "basis": "teams",
+                "teams_contributed": 1,
+                "teams_total": 2,
+                "teams_needed": 0,
+                "explanation": "1 van de 2 teams droeg bij",
+                "teams": [
+                    {"team": "5100-ENT", "value": 22.0, "reference": 25.0, "contributed": True, "n": 18},
+                    {"team": "5100-VPK", "value": 4.0, "reference": 3.0, "contributed": False, "n": 120},
+                ],
+            }
+        ],
+    }
+    body = {
+        "year": 2022,
+        "total_cents": 2_800_000_000,
+        "themes": [
+            {
+                "theme": "T2",
+                "share_pct": 25,
+                "amount_cents": 700_000_000,
+                "central_cents": 35_000_000,
+                "colleges": [
+                    {
+                        "college": "5100",
+                        "amount_cents": 665_000_000,
+                        "fixed_cents": 498_750_000,
+                        "result_dependent_cents": 166_250_001,
+                        "released_cents": 83_125_000,
+                        "reserved_cents": 83_125_001,
+                        "indicators_met": 1,
+                        "indicators_judged": 2,
+                    }
+                ],
+            }
+        ],
+        "warnings": list(warnings),
+    }
+    funds = {
+        "rows": [
+            {
+                "theme": "T2",
+                "name": "Kwetsbare jongeren",
+                "quality_cents": 700_000_000,
+                "quality_pct_of_budget": 25,
+                "quality_pct": 59,
+                "other_cents": 480_000_000,
+                "other_pct": 41,
+                "total_cents": 1_180_000_000,
+            }
+        ],
+        "total": {
+            "quality_cents": 700_000_000,
+            "quality_pct_of_budget": 25,
+            "quality_pct": 59,
+            "other_cents": 480_000_000,
+            "other_pct": 41,
+            "total_cents": 1_180_000_000,
+        },
+    }
+    return {
+        "meta": {
+            "institution": "ROCVAF",
+            "name": "ROC van Amsterdam en ROC van Flevoland",
+            "year": 2022,
+            "computed_at": datetime(2022, 11, 22, 14, 15),
+            "synthetic": True,
+        },
+        "body": {"institution": "ROCVAF", "year": 2022, "indicators": [status]},
+        "theme_names": {"T2": "Jongeren in kwetsbare positie"},
+        "budget": {
+            "body": body if budget else None,
+            "college_names": {"5100": "MBO College Zuidoost"},
+            "funds_table": funds if budget else None,
+        },
+    }
+
+
+def open_workbook(content: bytes):
+    """Return the workbook in `content`, read back with openpyxl."""
+    return load_workbook(BytesIO(content))
+
+
+def rows(ws) -> list[tuple]:
+    """Return the sheet's values row by row."""
+    return [tuple(row) for row in ws.iter_rows(values_only=True)]
+
+
+def test_workbook_has_the_status_college_team_and_budget_sheets():
+    """The workbook opens and holds one row per indicator, college, team and budget part."""
+    wb = open_workbook(exports.annual_report_xlsx(report()))
+    assert wb.sheetnames == SHEETS
+    status = rows(wb["Status"])
+    assert status[0][:6] == ("Thema", "Themanaam", "Indicator", "Naam", "Jaar", "Oordeel")
+    assert status[1][:6] == ("T2", "Jongeren in kwetsbare positie", "2b", "Vsv", 2022, "behaald")
+    header = status[0]
+    assert status[1][header.index("Instelling")] == pytest.approx(7.042956)
+    assert status[1][header.index("Uitleg")] == "8 van de 12 colleges; behaald."
+    assert status[1][header.index("Ambitie")] == "behoud (marge 0,5)"
+    colleges = rows(wb["Colleges"])
+    assert colleges[1][:4] == ("2b", "5100", "MBO College Zuidoost", "gehaald")
+    teams = rows(wb["Teams"])
+    assert [r[2] for r in teams[1:]] == ["5100-ENT", "5100-VPK"]
+    assert teams[1][5:] == ("droeg bij", 18, "ja") and teams[2][5:] == ("droeg niet bij", 120, None)
+    budget = rows(wb["Budget"])
+    part = budget[1]
+    assert part[:2] == ("T2 Jongeren in kwetsbare positie", "5100 MBO College Zuidoost")
+    assert Decimal(str(part[4])) == Decimal("1662500.01")  # exact cents, not a rounded float
+    assert budget[-1][:3] == ("Totaal", None, 28_000_000)
+    assert wb["Budget"].cell(row=2, column=3).number_format == exports.EURO
+    middelen = rows(wb["Middelen"])
+    assert middelen[1][:4] == ("T2 Kwetsbare jongeren", 25, 7_000_000, 59)
+    assert "synthetische" in " ".join(str(r[0]) for r in rows(wb["Toelichting"]))
+
+
+def test_budget_warnings_come_first_on_the_budget_sheet():
+    """When the agenda breaks its own budget rules the warning heads the budget sheet."""
+    wb = open_workbook(exports.annual_report_xlsx(report(warnings=["De aandelen tellen op tot 90 %, niet tot 100 %."])))
+    assert wb["Budget"]["A1"].value == "Waarschuwing: De aandelen tellen op tot 90 %, niet tot 100 %."
+
+
+def test_a_year_without_budget_says_so():
+    """Without a budget the budget sheets explain that instead of being empty."""
+    wb = open_workbook(exports.annual_report_xlsx(report(budget=False)))
+    assert wb["Budget"]["A1"].value == "Geen budget voor 2022 in de agenda."
+    assert wb["Middelen"]["A1"].value.startswith("Geen budget")
+
+
+@pytest.mark.parametrize(
+    ("text", "formula_like"),
+    [
+        ('=HYPERLINK("http://x","klik")', True),
+        ("+31 20 1234567", True),
+        ("-2+3", True),
+        ("@SUM(A1:A9)", True),
+        ("\t=1+1", True),
+        ("\r=1+1", True),
+        ("Vsv", False),
+        ("8 van de 12 = tweederde", False),
+        ("– geen oordeel", False),  # an en dash is not a minus
+        ("", False),
+    ],
+)
+def test_is_formula_like_recognises_what_a_spreadsheet_would_evaluate(text, formula_like):
+    """Texts starting with = + - @ tab or carriage return are formula-like (OWASP CSV injection)."""
+    assert exports.is_formula_like(text) is formula_like
+
+
+@pytest.mark.parametrize("evil", ['=HYPERLINK("http://evil","klik")', "+1+1", "-1+1", "@SUM(1)", "=cmd|'/C calc'!A0"])
+def test_formula_looking_text_is_written_as_a_string_never_a_formula(evil):
+    """A formula-looking name or explanation arrives as the same text, typed string, with a quote prefix."""
+    content = exports.annual_report_xlsx(report(name=evil, explanation=evil))
+    with zipfile.ZipFile(BytesIO(content)) as archive:
+        sheets = [n for n in archive.namelist() if n.startswith("xl/worksheets/sheet")]
+        assert sheets
+        for sheet in sheets:
+            assert b"<f>" not in archive.read(sheet)  # no formula element anywhere
+    ws = open_workbook(content)["Status"]
+    header = [c.value for c in ws[1]]
+    for column in ("Naam", "Uitleg"):
+        cell = ws.cell(row=2, column=header.index(column) + 1)
+        assert cell.value == evil
+        assert cell.data_type == "s"
+        assert cell.quotePrefix is True
+
+
+def test_ordinary_text_has_no_quote_prefix():
+    """Only formula-looking texts are marked; ordinary ones stay plain."""
+    ws = open_workbook(exports.annual_report_xlsx(report()))["Status"]
+    assert ws["D2"].value == "Vsv" and not ws["D2"].quotePrefix
