@@ -1,28 +1,80 @@
-"""Read-only API over stored results: the status list, one indicator's status, the budget."""
+"""Read-only API over stored results: the status list, one indicator's status, the budget.
 
-from django.http import Http404
-from rest_framework.exceptions import PermissionDenied, ValidationError
+Bodies are the stored payloads as they are (rapportage.selectors), so they equal the JSON
+of `agenda_status` and `budget`. Every answer carries ETag and Last-Modified and honours
+If-None-Match / If-Modified-Since (304); see rapportage/api/conditional.py.
+"""
+
+from django.http import Http404, HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework.exceptions import ValidationError
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from agenda.api.common import ERROR_400, ERROR_401, ERROR_403, ERROR_404, INSTITUTION_PARAMETER, api_institution
 from agenda.models import Institution
-from agenda.permissions import can_read, current_institution
 from rapportage import selectors
+from rapportage.api import conditional
+from rapportage.api.renderers import StatusCSVRenderer
+from rapportage.api.serializers import BudgetSerializer, StatusListSerializer, StatusSerializer
+from rapportage.models import Version
+
+JSON = "application/json"
+YEAR_PARAMETER = OpenApiParameter("year", OpenApiTypes.INT, required=True, description="jaar, binnen de agendaperiode")
+VERSION_PARAMETER = OpenApiParameter(
+    "version",
+    OpenApiTypes.STR,
+    enum=Version.values,
+    description="ambitieversie: current (na herijking, standaard) of original",
+)
+CONDITIONAL_PARAMETERS = [
+    OpenApiParameter(
+        "If-None-Match", OpenApiTypes.STR, OpenApiParameter.HEADER, description="ETag van de eigen kopie: 304"
+    ),
+    OpenApiParameter(
+        "If-Modified-Since",
+        OpenApiTypes.STR,
+        OpenApiParameter.HEADER,
+        description="HTTP-datum (Last-Modified) van de eigen kopie: 304 als er sindsdien niets is herberekend",
+    ),
+]
+VALIDATOR_HEADERS = [
+    OpenApiParameter(
+        "ETag", OpenApiTypes.STR, OpenApiParameter.HEADER, response=[200, 304], description="versie van de uitslag"
+    ),
+    OpenApiParameter(
+        "Last-Modified",
+        OpenApiTypes.STR,
+        OpenApiParameter.HEADER,
+        response=[200, 304],
+        description="tijdstip van de herberekening (ontbreekt zonder opgeslagen uitslag)",
+    ),
+]
+NOT_MODIFIED = OpenApiResponse(description="niet gewijzigd sinds de meegestuurde ETag of datum")
+
+
+def result_responses(serializer, *, csv: bool = False) -> dict:
+    """Return the documented responses of a stored-result endpoint, errors always as JSON."""
+    result = {
+        (200, JSON): serializer,
+        (304, JSON): NOT_MODIFIED,
+        (400, JSON): ERROR_400,
+        (401, JSON): ERROR_401,
+        (403, JSON): ERROR_403,
+        (404, JSON): ERROR_404,
+    }
+    if csv:
+        result[(200, StatusCSVRenderer.media_type)] = OpenApiResponse(
+            OpenApiTypes.STR, description="één rij per indicator (?format=csv)"
+        )
+    return result
 
 
 def institution_and_year(request) -> tuple[Institution, int]:
     """Return the institution (?institution=CODE, else the caller's) and ?year=Y, checked."""
-    code = request.query_params.get("institution")
-    if code:
-        institution = Institution.objects.filter(code=code).first()
-        if institution is None:
-            raise Http404(f"Onbekende instelling: {code}")
-    else:
-        institution = current_institution(request.user)
-        if institution is None:
-            raise PermissionDenied("Geen instelling gekoppeld aan dit account.")
-    if not can_read(request.user, institution):
-        raise PermissionDenied("Geen toegang tot deze instelling.")
+    institution = api_institution(request)
     raw = request.query_params.get("year")
     try:
         year = int(raw)
@@ -35,31 +87,105 @@ def institution_and_year(request) -> tuple[Institution, int]:
     return institution, year
 
 
-class StatusListApi(APIView):
-    """GET /api/v1/status/?year=Y: every indicator's STATUS (contracts.md section 4)."""
+def version_of(request) -> str:
+    """Return ?version= (current when left out), checked."""
+    version = request.query_params.get("version") or Version.CURRENT
+    if version not in Version.values:
+        raise ValidationError({"version": "Kies current of original."})
+    return version
 
+
+class StoredResultApi(APIView):
+    """Answer from stored results with validators; errors and OPTIONS are always JSON, whatever the format."""
+
+    renderer_classes = [JSONRenderer]
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        """Render every DRF Response (errors, OPTIONS) as JSON."""
+        response = super().finalize_response(request, response, *args, **kwargs)
+        # Results go out pre-rendered (answer()); a DRF Response here is an error or OPTIONS metadata.
+        if isinstance(response, Response):
+            response.accepted_renderer, response.accepted_media_type = JSONRenderer(), JSON
+        return response
+
+    def answer(self, request, validators: conditional.Validators, body, filename: str = "") -> HttpResponse:
+        """Return 304 when the client's copy is current, else the (cached) rendered body; `body` makes it."""
+        if conditional.is_not_modified(request, validators):
+            return conditional.not_modified(validators)
+        renderer = request.accepted_renderer
+        content = conditional.rendered(validators, lambda: renderer.render(body(), renderer.media_type, {}))
+        content_type = renderer.media_type + (f"; charset={renderer.charset}" if renderer.charset else "")
+        response = HttpResponse(content, content_type=content_type)
+        if isinstance(renderer, StatusCSVRenderer):
+            response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return validators.apply(response)
+
+
+class StatusListApi(StoredResultApi):
+    """GET /api/v1/status/?year=Y: every indicator's STATUS (contracts.md section 4); ?format=csv: a flat table."""
+
+    renderer_classes = [JSONRenderer, StatusCSVRenderer]
+
+    @extend_schema(
+        parameters=[
+            YEAR_PARAMETER,
+            INSTITUTION_PARAMETER,
+            VERSION_PARAMETER,
+            OpenApiParameter(
+                "format", OpenApiTypes.STR, enum=["json", "csv"], description="csv: één rij per indicator"
+            ),
+            *CONDITIONAL_PARAMETERS,
+            *VALIDATOR_HEADERS,
+        ],
+        responses=result_responses(StatusListSerializer, csv=True),
+    )
     def get(self, request):
+        """Return the status list of ?year=Y as JSON, or as CSV with ?format=csv."""
         institution, year = institution_and_year(request)
-        return Response(selectors.status_body(institution, year))
+        version = version_of(request)
+        validators = conditional.status_validators(institution, year, version, request.accepted_renderer.format)
+        return self.answer(
+            request,
+            validators,
+            lambda: selectors.status_body(institution, year, version),
+            filename=f"status-{institution.code}-{year}.csv",
+        )
 
 
-class IndicatorStatusApi(APIView):
+class IndicatorStatusApi(StoredResultApi):
     """GET /api/v1/indicators/{code}/status/?year=Y: one STATUS."""
 
+    @extend_schema(
+        parameters=[
+            YEAR_PARAMETER,
+            INSTITUTION_PARAMETER,
+            VERSION_PARAMETER,
+            *CONDITIONAL_PARAMETERS,
+            *VALIDATOR_HEADERS,
+        ],
+        responses=result_responses(StatusSerializer),
+    )
     def get(self, request, code):
+        """Return the STATUS of one indicator in ?year=Y."""
         institution, year = institution_and_year(request)
-        status = selectors.indicator_status(institution, code, year)
-        if status is None:
+        version = version_of(request)
+        validators = conditional.indicator_validators(institution, code, year, version)
+        if validators.last_modified is None:
             raise Http404(f"Geen indicator {code} met een oordeel over {year}.")
-        return Response(status)
+        return self.answer(request, validators, lambda: selectors.indicator_status(institution, code, year, version))
 
 
-class BudgetApi(APIView):
+class BudgetApi(StoredResultApi):
     """GET /api/v1/budget/?year=Y: the budget split in cents."""
 
+    @extend_schema(
+        parameters=[YEAR_PARAMETER, INSTITUTION_PARAMETER, *CONDITIONAL_PARAMETERS, *VALIDATOR_HEADERS],
+        responses=result_responses(BudgetSerializer),
+    )
     def get(self, request):
+        """Return the budget split of ?year=Y."""
         institution, year = institution_and_year(request)
-        body = selectors.budget_body(institution, year)
-        if body is None:
+        validators = conditional.budget_validators(institution, year)
+        if validators.last_modified is None:
             raise Http404(f"Geen budget voor {year}.")
-        return Response(body)
+        return self.answer(request, validators, lambda: selectors.budget_body(institution, year))

@@ -1,0 +1,136 @@
+"""Shared pieces of API v1: the caller's institution, role checks, service errors, schema parts.
+
+Permissions are exactly those of the pages (agenda/permissions.py): bestuur reads, a
+directeur writes for their own colleges, beleid writes everything, an api client reads
+and writes like its colleges or like policy staff only when granted api_write.
+"""
+
+from contextlib import contextmanager
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, inline_serializer
+from rest_framework import permissions, serializers
+from rest_framework.exceptions import PermissionDenied, ValidationError
+
+from agenda.models import College, Institution
+from agenda.permissions import can_read, current_institution, writable_colleges
+
+INSTITUTION_PARAMETER = OpenApiParameter(
+    "institution",
+    OpenApiTypes.STR,
+    OpenApiParameter.QUERY,
+    required=False,
+    description="Instellingscode; weg te laten: de instelling van het account.",
+)
+
+# Any path segment reaches the view, so a malformed id is the API's JSON 404, not Django's HTML page.
+ID_PATTERN = r"[^/]+"
+
+ErrorSerializer = inline_serializer("Error", fields={"detail": serializers.CharField()})
+ERROR_401 = OpenApiResponse(ErrorSerializer, description="Niet ingelogd, of een ongeldige of ingetrokken token.")
+ERROR_403 = OpenApiResponse(ErrorSerializer, description="Geen toegang tot deze instelling of geen schrijfrechten.")
+ERROR_404 = OpenApiResponse(ErrorSerializer, description="Niet gevonden (of van een andere instelling).")
+ERROR_400 = OpenApiResponse(
+    OpenApiTypes.OBJECT, description="Ongeldige invoer: per veld de foutmeldingen ({veld: [melding, ...]})."
+)
+
+
+def responses(
+    ok, *, status: int = 200, bad_request: bool = False, not_found: bool = True, extra: dict | None = None
+) -> dict:
+    """Return the documented responses of one operation: the success body and every error it can give."""
+    result = {status: ok, 401: ERROR_401, 403: ERROR_403}
+    if bad_request:
+        result[400] = ERROR_400
+    if not_found:
+        result[404] = ERROR_404
+    result.update(extra or {})
+    return result
+
+
+class InstitutionSlugField(serializers.SlugRelatedField):
+    """A code that refers to a row of the request's institution only."""
+
+    def get_queryset(self):
+        """Return the rows of the request's institution only."""
+        institution = self.context.get("institution")
+        if institution is None:
+            return self.queryset.none()
+        return self.queryset.filter(institution=institution)
+
+
+def api_institution(request) -> Institution:
+    """Return the institution of the request (?institution=CODE, else the caller's), checked for reading."""
+    user = request.user
+    code = request.query_params.get("institution")
+    if code:
+        institution = Institution.objects.filter(code=code).first()
+        if institution is None and user.is_superuser:
+            raise Http404(f"Onbekende instelling: {code}")
+        if institution is None or not can_read(user, institution):
+            # The same answer for an unknown and a foreign code: codes of others stay unseen.
+            raise PermissionDenied(f"Geen toegang tot instelling {code}.")
+        return institution
+    institution = current_institution(user)
+    if institution is None:
+        raise PermissionDenied("Geen instelling gekoppeld aan dit account.")
+    if not can_read(user, institution):
+        raise PermissionDenied("Geen toegang tot deze instelling.")
+    return institution
+
+
+class InstitutionScopedMixin:
+    """Give a view the institution of the request, resolved and checked once."""
+
+    def get_institution(self) -> Institution:
+        """Return the institution this request reads or writes."""
+        if not hasattr(self, "_institution"):
+            self._institution = api_institution(self.request)
+        return self._institution
+
+    def writable(self) -> set[int] | None:
+        """Return the ids of the colleges the caller may write, or None for all of them."""
+        return writable_colleges(self.request.user, self.get_institution())
+
+    def get_serializer_context(self):
+        """Give serializers the institution, so codes resolve within it."""
+        context = super().get_serializer_context()
+        if not getattr(self, "swagger_fake_view", False) and self.request is not None:
+            context["institution"] = self.get_institution()
+        return context
+
+
+class RoleWritePermission(permissions.BasePermission):
+    """Allow reads to every member; writes only to roles that may write some college (or all)."""
+
+    message = "Je rol mag via de API alleen lezen."
+
+    def has_permission(self, request, view) -> bool:
+        """Return whether the caller may read the institution and, for a write, write somewhere."""
+        institution = view.get_institution()  # raises 403 when the caller may not even read it
+        if request.method in permissions.SAFE_METHODS:
+            return True
+        return writable_colleges(request.user, institution) != set()
+
+
+def require_college(allowed: set[int] | None, college: College | None) -> None:
+    """Raise 403 unless the caller may write for `college` (None: ROC-wide, policy staff only)."""
+    if allowed is None:
+        return
+    if college is None:
+        raise PermissionDenied("Alleen beleidsmedewerkers mogen ROC-brede gegevens schrijven.")
+    if college.pk not in allowed:
+        raise PermissionDenied(f"Geen schrijfrechten voor college {college.code}.")
+
+
+@contextmanager
+def service_errors():
+    """Turn a service's Django ValidationError into the API's 400."""
+    try:
+        yield
+    except DjangoValidationError as exc:
+        if hasattr(exc, "error_dict"):
+            raise ValidationError(exc.message_dict) from exc
+        raise ValidationError({"non_field_errors": exc.messages}) from exc

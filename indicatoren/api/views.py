@@ -1,0 +1,246 @@
+"""Measured values (read, and written through the measurement services) and benchmark uploads."""
+
+import django_filters
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, permissions, status, viewsets
+from rest_framework.generics import RetrieveAPIView
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from agenda.api.common import (
+    ID_PATTERN,
+    INSTITUTION_PARAMETER,
+    InstitutionScopedMixin,
+    RoleWritePermission,
+    responses,
+    service_errors,
+)
+from agenda.choices import Level
+from agenda.models import College
+from agenda.permissions import can_write_college, is_policy
+from indicatoren.api.serializers import (
+    MeasurementSerializer,
+    MeasurementValueSerializer,
+    UploadFileSerializer,
+    UploadRejectedSerializer,
+    UploadSerializer,
+)
+from indicatoren.importers import RowError
+from indicatoren.models import Measurement, Upload
+from indicatoren.services import MeasurementRow, measurement_delete, measurements_apply
+from indicatoren.uploads import UploadRejected, benchmark_import, error_dict
+
+API_SOURCE = "API"
+
+
+class MeasurementFilter(django_filters.FilterSet):
+    indicator = django_filters.CharFilter(field_name="indicator__code", help_text="indicatorcode")
+    college = django_filters.CharFilter(field_name="college__code", help_text="collegecode (ook de teams ervan)")
+    team = django_filters.CharFilter(field_name="team__code", help_text="teamcode")
+    level = django_filters.ChoiceFilter(choices=Level.choices)
+
+    class Meta:
+        model = Measurement
+        fields = ["year", "indicator", "college", "team", "level"]
+
+
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[INSTITUTION_PARAMETER], responses=responses(MeasurementSerializer(many=True), bad_request=True)
+    ),
+    retrieve=extend_schema(parameters=[INSTITUTION_PARAMETER], responses=responses(MeasurementSerializer)),
+    create=extend_schema(
+        parameters=[INSTITUTION_PARAMETER],
+        description="Voer een waarde in of vervang die (geschiedenis blijft bewaard); daarna wordt herberekend. "
+        "Een directeur schrijft alleen voor de teams en colleges die hij leidt.",
+        responses=responses(
+            MeasurementSerializer,
+            status=201,
+            bad_request=True,
+            not_found=False,
+            extra={200: OpenApiResponse(MeasurementSerializer, description="bestaande waarde vervangen")},
+        ),
+    ),
+    partial_update=extend_schema(
+        parameters=[INSTITUTION_PARAMETER],
+        request=MeasurementValueSerializer,
+        responses=responses(MeasurementSerializer, bad_request=True),
+    ),
+    destroy=extend_schema(parameters=[INSTITUTION_PARAMETER], responses=responses(None, status=204)),
+)
+class MeasurementViewSet(
+    InstitutionScopedMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Values per indicator, year and unit (?year, ?indicator, ?college, ?team, ?level), paginated."""
+
+    serializer_class = MeasurementSerializer
+    permission_classes = [permissions.IsAuthenticated, RoleWritePermission]
+    filterset_class = MeasurementFilter
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+    lookup_value_regex = ID_PATTERN
+
+    def get_queryset(self):
+        """Return the measurements of the request's institution, in the order of the agenda."""
+        if getattr(self, "swagger_fake_view", False):
+            return Measurement.objects.none()
+        return (
+            Measurement.objects.filter(indicator__institution=self.get_institution())
+            .select_related("indicator", "college", "team", "updated_by")
+            .order_by("indicator__position", "indicator__code", "year", "level", "college__code", "team__code", "id")
+        )
+
+    def create(self, request, *args, **kwargs):
+        """Insert or replace one value through measurements_apply, within the caller's colleges."""
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        row = MeasurementRow(
+            indicator=data["indicator"],
+            year=data["year"],
+            value=data["value"],
+            college=data.get("college"),
+            team=data.get("team"),
+            n=data.get("n"),
+        )
+        with service_errors():
+            report = measurements_apply(
+                institution=self.get_institution(),
+                rows=[row],
+                user=request.user,
+                source=API_SOURCE,
+                allowed_colleges=self.writable(),
+            )
+        stored = self._stored(row)
+        code = status.HTTP_201_CREATED if report.new else status.HTTP_200_OK
+        return Response(self.get_serializer(stored).data, status=code)
+
+    def partial_update(self, request, *args, **kwargs):
+        """Replace the value (and n) of one measurement; its unit and year stay."""
+        measurement = self.get_object()
+        serializer = MeasurementValueSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        row = MeasurementRow(
+            indicator=measurement.indicator,
+            year=measurement.year,
+            value=serializer.validated_data["value"],
+            college=measurement.college,
+            team=measurement.team,
+            n=serializer.validated_data.get("n", measurement.n),
+        )
+        with service_errors():
+            measurements_apply(
+                institution=self.get_institution(),
+                rows=[row],
+                user=request.user,
+                source=API_SOURCE,
+                allowed_colleges=self.writable(),
+            )
+        measurement.refresh_from_db()
+        return Response(self.get_serializer(measurement).data)
+
+    def destroy(self, request, *args, **kwargs):
+        """Delete one measurement (history keeps it) within the caller's colleges."""
+        measurement = self.get_object()
+        with service_errors():
+            measurement_delete(measurement=measurement, user=request.user, allowed_colleges=self.writable())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    def _stored(self, row: MeasurementRow) -> Measurement:
+        """Return the stored measurement of a row's indicator, year and unit."""
+        queryset = self.get_queryset().filter(indicator=row.indicator, year=row.year)
+        if row.team is not None:
+            return queryset.get(level=Level.TEAM, team=row.team)
+        if row.college is not None:
+            return queryset.get(level=Level.COLLEGE, college=row.college)
+        return queryset.get(level=Level.INSTITUTION)
+
+
+def rejected(errors: list[RowError], upload: Upload | None = None) -> Response:
+    """Return the 400 body of a rejected file (contracts.md section 4), with the id of its audit record."""
+    body = {"status": "rejected", "errors": [error_dict(e) for e in errors]}
+    if upload is not None:
+        body = {"id": upload.pk, **body}
+    return Response(body, status=400)
+
+
+class UploadCreateApi(InstitutionScopedMixin, APIView):
+    """POST /api/v1/uploads/: import a benchmark file at once (all or nothing), then recompute."""
+
+    parser_classes = [MultiPartParser, FormParser]
+    permission_classes = [permissions.IsAuthenticated, RoleWritePermission]
+
+    @extend_schema(
+        operation_id="uploads_create",
+        parameters=[INSTITUTION_PARAMETER],
+        request={"multipart/form-data": UploadFileSerializer},
+        responses=responses(
+            UploadSerializer,
+            status=201,
+            not_found=False,
+            extra={
+                400: OpenApiResponse(UploadRejectedSerializer, description="afgewezen: geen enkele waarde opgeslagen")
+            },
+        ),
+        description="Beleidsmedewerkers uploaden voor de hele instelling; een directeur geeft `college` mee en "
+        "uploadt alleen waarden van dat college.",
+    )
+    def post(self, request):
+        """Import the posted file for the caller's scope; 201 with the record, or 400 with every error."""
+        institution = self.get_institution()
+        scope_college = self._scope(request, institution)
+        uploaded = request.FILES.get("file")
+        if uploaded is None:
+            return rejected(
+                [RowError(None, None, None, "Geen bestand ontvangen: stuur het als multipart-veld 'file'.")]
+            )
+        try:
+            # The pipeline refuses a file over UPLOAD_MAX_BYTES without reading it into memory.
+            upload = benchmark_import(
+                institution=institution,
+                data=uploaded,
+                filename=uploaded.name or "upload",
+                user=request.user,
+                channel="api",
+                scope_college=scope_college,
+            )
+        except UploadRejected as exc:
+            return rejected(exc.errors, exc.upload)
+        upload = Upload.objects.select_related("uploaded_by", "scope_college", "recompute_run").get(pk=upload.pk)
+        return Response(UploadSerializer(upload).data, status=status.HTTP_201_CREATED)
+
+    def _scope(self, request, institution) -> College | None:
+        """Return the college a non-policy caller uploads for; raise 403 when they may not."""
+        code = request.data.get("college") or None
+        user = request.user
+        if code is None and is_policy(user, institution):
+            return None
+        if code is None:
+            self.permission_denied(request, "Geef college=CODE mee: je mag alleen voor je eigen college uploaden.")
+        college = College.objects.filter(institution=institution, code=code).first()
+        if college is None or not can_write_college(user, college):
+            self.permission_denied(request, f"Geen schrijfrechten voor college {code}.")
+        return college
+
+
+@extend_schema(parameters=[INSTITUTION_PARAMETER], responses=responses(UploadSerializer))
+class UploadDetailApi(InstitutionScopedMixin, RetrieveAPIView):
+    """GET /api/v1/uploads/{id}/: an upload's record with the state of its recompute."""
+
+    serializer_class = UploadSerializer
+
+    def get_queryset(self):
+        """Return the institution's uploads: all of them for policy staff, else the caller's own."""
+        if getattr(self, "swagger_fake_view", False):
+            return Upload.objects.none()
+        institution = self.get_institution()
+        queryset = Upload.objects.filter(institution=institution).select_related(
+            "uploaded_by", "scope_college", "recompute_run"
+        )
+        # Policy staff see every upload; anyone else only their own.
+        if is_policy(self.request.user, institution):
+            return queryset
+        return queryset.filter(uploaded_by=self.request.user)

@@ -1,0 +1,102 @@
+"""Validators for the stored results: ETag and Last-Modified, conditional GETs and rendered bodies.
+
+A recompute deletes and recreates every stored result (rapportage.services), so the ids and
+`computed_at` of the result rows, in the order of the body, identify its content: the ETag is
+a hash of them (with the institution, year, version and representation). Last-Modified is the newest
+`computed_at`. A rendered body is kept in the cache under its ETag, so an unchanged result
+is serialised once per process instead of once per request.
+"""
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.core.cache import cache
+from django.http import HttpResponse, HttpResponseNotModified
+from django.utils.cache import patch_vary_headers
+from django.utils.http import http_date, parse_etags, parse_http_date_safe
+
+from agenda.models import Institution
+from rapportage.models import BudgetResult, IndicatorResult
+
+CACHE_SECONDS = 3600
+CACHE_CONTROL = "private, no-cache"  # per caller; a client may keep it but must revalidate (cheap: 304)
+
+
+@dataclass(frozen=True)
+class Validators:
+    """The ETag (quoted) and Last-Modified of one representation of stored results."""
+
+    etag: str
+    last_modified: datetime | None
+
+    def apply(self, response: HttpResponse) -> HttpResponse:
+        """Set the validator and caching headers on a response."""
+        response["ETag"] = self.etag
+        if self.last_modified is not None:
+            response["Last-Modified"] = http_date(self.last_modified.timestamp())
+        response["Cache-Control"] = CACHE_CONTROL
+        patch_vary_headers(response, ["Accept", "Authorization", "Cookie"])
+        return response
+
+
+def _validators(parts: list, rows: list[tuple[int, datetime]]) -> Validators:
+    """Return the validators of a body made of the stored rows `rows` (id, computed_at), in order."""
+    stamps = [(pk, at.isoformat()) for pk, at in rows]
+    digest = hashlib.sha256(repr([*parts, stamps]).encode()).hexdigest()[:32]
+    return Validators(etag=f'"{digest}"', last_modified=max((at for _, at in rows), default=None))
+
+
+def status_validators(institution: Institution, year: int, version: str, representation: str) -> Validators:
+    """Return the validators of the status list of one year."""
+    rows = list(
+        IndicatorResult.objects.filter(institution=institution, year=year, version=version)
+        .order_by("indicator__position", "indicator__code")
+        .values_list("id", "computed_at")
+    )
+    return _validators(["status", institution.code, year, version, representation], rows)
+
+
+def indicator_validators(institution: Institution, code: str, year: int, version: str) -> Validators:
+    """Return the validators of one indicator's status in one year."""
+    rows = list(
+        IndicatorResult.objects.filter(
+            institution=institution, indicator__code=code, year=year, version=version
+        ).values_list("id", "computed_at")
+    )
+    return _validators(["indicator", institution.code, code, year, version], rows)
+
+
+def budget_validators(institution: Institution, year: int) -> Validators:
+    """Return the validators of the budget split of one year."""
+    rows = list(BudgetResult.objects.filter(institution=institution, year=year).values_list("id", "computed_at"))
+    return _validators(["budget", institution.code, year], rows)
+
+
+def is_not_modified(request, validators: Validators) -> bool:
+    """Return whether the client's copy is current (If-None-Match, else If-Modified-Since; RFC 9110 13.2.2)."""
+    if_none_match = request.headers.get("If-None-Match")
+    if if_none_match:
+        tags = parse_etags(if_none_match)
+        # Weak comparison for GET: W/"x" matches "x".
+        return "*" in tags or any(tag.removeprefix("W/") == validators.etag for tag in tags)
+    since = parse_http_date_safe(request.headers.get("If-Modified-Since", ""))
+    if since is None or validators.last_modified is None:
+        return False
+    return int(validators.last_modified.timestamp()) <= since
+
+
+def not_modified(validators: Validators) -> HttpResponse:
+    """Return the 304 answer with the current validators."""
+    return validators.apply(HttpResponseNotModified())
+
+
+def rendered(validators: Validators, render: Callable[[], bytes]) -> bytes:
+    """Return the body under these validators, rendering it only when the cache has no copy."""
+    key = f"api:v1:{validators.etag.strip(chr(34))}"
+    body = cache.get(key)
+    if body is None:
+        body = render()
+        cache.set(key, body, CACHE_SECONDS)
+    return body

@@ -1,0 +1,58 @@
+"""The status list as a flat CSV for spreadsheet users: one row per indicator."""
+
+import csv
+import io
+
+from rest_framework.renderers import BaseRenderer
+
+STATUS_COLUMNS = [
+    "indicator",
+    "name",
+    "theme",
+    "year",
+    "ambition_type",
+    "baseline",
+    "target",
+    "institution_value",
+    "colleges_met",
+    "colleges_total",
+    "attained",
+    "basis",
+    "explanation",
+]
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value) -> str:
+    """Return a value as a CSV cell: numbers as written in JSON, text with formulas neutralised."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)
+    text = str(value)
+    # A spreadsheet would run "=...", "+...", "-..." or "@..." as a formula (CSV injection).
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def status_csv(body: dict) -> str:
+    """Return the rows of a status list body as CSV text with a header."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(STATUS_COLUMNS)
+    for status in body["indicators"]:
+        writer.writerow([csv_cell(status.get(column)) for column in STATUS_COLUMNS])
+    return out.getvalue()
+
+
+class StatusCSVRenderer(BaseRenderer):
+    """Render a status list body as UTF-8 CSV with a byte order mark (Excel reads it as UTF-8)."""
+
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None) -> bytes:
+        """Return the status list body as CSV bytes."""
+        return ("\ufeff" + status_csv(data)).encode("utf-8")
