@@ -17,12 +17,19 @@ def membership(user, institution: Institution | None = None) -> Membership | Non
         return None
     cache = getattr(user, "_memberships", None)
     if cache is None:
-        cache = list(Membership.objects.filter(user=user).select_related("institution").prefetch_related("colleges"))
+        cache = list(Membership.objects.filter(user=user).select_related("institution"))
         user._memberships = cache
     for m in cache:
         if institution is None or m.institution_id == institution.pk:
             return m
     return None
+
+
+def _college_ids(m: Membership) -> set[int]:
+    """Return the ids of the membership's colleges, read once per request (reads never need them)."""
+    if not hasattr(m, "_college_ids"):
+        m._college_ids = set(m.colleges.values_list("pk", flat=True))
+    return m._college_ids
 
 
 def current_institution(user) -> Institution | None:
@@ -45,7 +52,7 @@ def is_policy(user, institution: Institution) -> bool:
     if user.is_authenticated and user.is_superuser:
         return True
     m = membership(user, institution)
-    return bool(m and (m.role == Role.POLICY or (m.role == Role.API and m.api_write and not m.colleges.exists())))
+    return bool(m and (m.role == Role.POLICY or (m.role == Role.API and m.api_write and not _college_ids(m))))
 
 
 def writable_colleges(user, institution: Institution) -> set[int] | None:
@@ -56,7 +63,7 @@ def writable_colleges(user, institution: Institution) -> set[int] | None:
     if m is None:
         return set()
     if m.role == Role.DIRECTOR or (m.role == Role.API and m.api_write):
-        return {c.pk for c in m.colleges.all()}
+        return set(_college_ids(m))
     return set()
 
 
