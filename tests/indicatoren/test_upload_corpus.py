@@ -3,8 +3,8 @@
 Each file holds a valid row 2 and, where the error is in a row, the bad row 3. Every channel
 must reject the whole file with a message naming row and column, store no value, and leave
 an audit record of the attempt. A channel is a function (data, filename) -> (status, errors)
-with errors in the API's shape; the API channel (POST /api/v1/uploads/, expected status
-400) is added to CHANNELS and REJECTED the same way.
+with errors in the API's shape: import_benchmark (exit 1), the upload page (400) and
+POST /api/v1/uploads/ (400).
 """
 
 import io
@@ -146,8 +146,23 @@ def via_web(data: bytes, filename: str, tmp_path, client) -> tuple[int, list[dic
     return response.status_code, errors
 
 
-CHANNELS = {"command": via_command, "web": via_web}
-REJECTED = {"command": 1, "web": 400}
+def via_api(data: bytes, filename: str, tmp_path, client) -> tuple[int, list[dict]]:
+    """POST the file to /api/v1/uploads/ with beleid's token; return the status and the body's errors."""
+    from rest_framework.authtoken.models import Token
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    token, _ = Token.objects.get_or_create(user=get_user_model().objects.get(username="beleid"))
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    response = api.post("/api/v1/uploads/", {"file": SimpleUploadedFile(filename, data)}, format="multipart")
+    body = response.json()
+    if response.status_code == 400:
+        assert body["status"] == "rejected"  # contracts.md section 4
+    return response.status_code, body.get("errors", [])
+
+
+CHANNELS = {"command": via_command, "web": via_web, "api": via_api}
+REJECTED = {"command": 1, "web": 400, "api": 400}
 
 
 def snapshot() -> tuple:
