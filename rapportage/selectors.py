@@ -31,15 +31,40 @@ def measurements_frame(indicator_ids, overrides: list[dict] | None = None) -> pd
     `overrides` are would-be rows (indicator, year, level, college, team, value, n) that
     replace or add to the stored ones: the dry run of an upload judges them without saving.
     """
-    rows = Measurement.objects.filter(indicator_id__in=list(indicator_ids)).values_list(
-        "indicator_id", "year", "level", "college_id", "team_id", "value", "n"
-    )
-    data = {(r[0], r[1], r[2], r[3], r[4]): (r[5], r[6]) for r in rows}
-    for row in overrides or []:
-        data[(row["indicator"], row["year"], row["level"], row["college"], row["team"])] = (row["value"], row["n"])
-    frame = pd.DataFrame([(*key, to_units(value), n) for key, (value, n) in data.items()], columns=MEASUREMENT_COLUMNS)
-    return frame.astype(
-        {"indicator": "int64", "year": "int64", "college": "Int64", "team": "Int64", "value": "Int64", "n": "Int64"}
+    import numpy as np
+    from django.db.models import BigIntegerField, F, Value
+    from django.db.models.functions import Cast, Round
+
+    from rapportage.engine.numbers import SCALE
+
+    ids = list(indicator_ids)
+    # The database scales the values to integer units (bench/engine_bench.py: a Decimal per row
+    # was most of the read). Exact for PostgreSQL's numeric; SQLite keeps a binary REAL, whose
+    # product with 10**6 rounds back exactly only below 10**9, so larger values take the Decimal path.
+    # No ORDER BY: the model's ordering joins three tables and sorts, and the engine needs no order.
+    units = Cast(Round(F("value") * Value(SCALE)), BigIntegerField())
+    query = Measurement.objects.filter(indicator_id__in=ids).order_by()
+    rows = list(query.values_list("indicator_id", "year", "level", "college_id", "team_id", units, "n"))
+    if rows and max(abs(r[5]) for r in rows) >= 10**9 * SCALE:
+        fields = ("indicator_id", "year", "level", "college_id", "team_id", "value", "n")
+        rows = [(*r[:5], to_units(r[5]), r[6]) for r in query.values_list(*fields)]
+    if overrides:
+        data = {r[:5]: r[5:] for r in rows}
+        for row in overrides:
+            key = (row["indicator"], row["year"], row["level"], row["college"], row["team"])
+            data[key] = (to_units(row["value"]), row["n"])
+        rows = [(*key, value, n) for key, (value, n) in data.items()]
+    columns = list(zip(*rows, strict=True)) if rows else [()] * len(MEASUREMENT_COLUMNS)
+    return pd.DataFrame(
+        {
+            "indicator": np.array(columns[0], dtype=np.int64),
+            "year": np.array(columns[1], dtype=np.int64),
+            "level": pd.array(columns[2], dtype="str"),
+            "college": pd.array(columns[3], dtype="Int64"),
+            "team": pd.array(columns[4], dtype="Int64"),
+            "value": pd.array(columns[5], dtype="Int64"),
+            "n": pd.array(columns[6], dtype="Int64"),
+        }
     )
 
 

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from agenda.models import Institution
 from rapportage import selectors
-from rapportage.engine.attainment import aggregate, judge
+from rapportage.engine.attainment import aggregate, judge_setup, judge_with
 from rapportage.engine.budget import ThemeShare, budget_warnings, split_budget
 from rapportage.engine.payload import budget_payload, status_payloads
 from rapportage.models import BudgetResult, IndicatorResult, RecomputeRun, RunState, VerdictChange, Version
@@ -109,9 +109,11 @@ def evaluate_institution(
     inputs = selectors.engine_inputs(institution, overrides)
     years = list(institution.years)
     agg = aggregate(inputs.measurements)
+    # Values, references and units do not depend on the ambitions: set them up once for both versions.
+    setup = judge_setup(agg, inputs.indicators, inputs.colleges, years)
     statuses, attainments = {}, {}
     for version in (Version.CURRENT, Version.ORIGINAL):
-        att = judge(agg, inputs.indicators, inputs.ambitions[version], inputs.colleges, years)
+        att = judge_with(setup, inputs.ambitions[version])
         attainments[version] = att
         statuses[version] = status_payloads(
             att, indicators=inputs.indicator_meta, colleges=inputs.college_meta, teams=inputs.team_codes

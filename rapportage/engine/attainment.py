@@ -1,7 +1,9 @@
 """The two-thirds rule of the agenda (ch. 4.3), vectorised over indicators, years and units.
 
-Pure: frames in, frames out, no Django. Values are integers scaled by numbers.SCALE and held
-in pandas nullable Int64 columns so that missing stays missing and nothing is a float.
+Pure: frames in, frames out, no Django. Values are integers scaled by numbers.SCALE; the work is
+done on numpy int64 arrays with explicit "present" masks (no floats, no per-row Python) and the
+results are returned in pandas nullable Int64 / boolean columns so that missing stays missing.
+Rows are matched on one int64 key per unit (see `_encode`) rather than on multi-column merges.
 The steps follow domain.md, "The two-thirds rule (wijze van vaststellen), precisely".
 """
 
@@ -23,7 +25,12 @@ INDICATOR_COLUMNS = ["indicator", "institution", "polarity", "institution_only",
 AMBITION_COLUMNS = ["indicator", "year", "type", "target", "tolerance", "indicative", "ambition_id"]
 COLLEGE_COLUMNS = ["college", "institution", "active"]
 
+# Python integers never overflow; int64 does, so sums that could pass this bound use Python ints.
 _OVERFLOW_GUARD = 2**62
+# float64 adds integers exactly while every partial sum stays below 2**53.
+_EXACT_FLOAT = 2**52
+_KIND_CODES = {TARGET: 0, IMPROVE: 1, MAINTAIN: 2}
+_NONE = 3  # monitor, or no ambition in force
 
 
 @dataclass
@@ -45,104 +52,550 @@ class Attainment:
     unreferenced: pd.DataFrame  # teams with a value in Y but no baseline: left out (domain.md step 2)
 
 
-def _int64(series: pd.Series) -> pd.Series:
-    """Return `series` as a nullable Int64 column."""
-    return series.astype("Int64")
+# --- exact integer columns -------------------------------------------------------------------
 
 
-def _mean(frame: pd.DataFrame, keys: list[str], weight_column: str) -> pd.DataFrame:
-    """Return the mean value per group: weighted by `weight_column` when every row has one."""
-    weights = frame[weight_column]
-    has_weight = weights.notna()
-    w = weights.fillna(0).to_numpy(dtype=np.int64)
-    v = frame["value"].to_numpy(dtype=np.int64)
-    if len(v) and int(np.abs(v).max()) * max(int(w.sum()), 1) >= _OVERFLOW_GUARD:
-        # Python integers never overflow; only reached with absurdly large counts.
-        w, v = w.astype(object), v.astype(object)
-    work = pd.DataFrame(
-        {
-            **{k: frame[k].to_numpy() for k in keys},
-            "v": v,
-            "w": w,
-            "wv": v * w,
-            "has_w": has_weight.to_numpy(dtype=np.int64),
-        }
-    )
-    grouped = work.groupby(keys, sort=False).agg(
-        count=("v", "size"), sum_v=("v", "sum"), sum_w=("w", "sum"), sum_wv=("wv", "sum"), with_w=("has_w", "sum")
-    )
-    all_weighted = (grouped["with_w"] == grouped["count"]).to_numpy()
-    sum_w = grouped["sum_w"].to_numpy()
-    use_weights = all_weighted & (sum_w > 0)
-    num = np.where(use_weights, grouped["sum_wv"].to_numpy(), grouped["sum_v"].to_numpy())
-    den = np.where(use_weights, sum_w, grouped["count"].to_numpy())
-    result = grouped.index.to_frame(index=False)
-    result["value"] = pd.array(div_round_half_even(num, den).astype(np.int64), dtype="Int64")
-    result["weight"] = pd.array(np.where(all_weighted, sum_w, 0).astype(np.int64), dtype="Int64")
-    result.loc[~all_weighted, "weight"] = pd.NA
-    return result
+def _ints(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Return (int64 values with 0 where missing, present mask) of an integer column."""
+    present = series.notna().to_numpy(dtype=bool)
+    if present.all():
+        return series.to_numpy(dtype=np.int64), present
+    return series.to_numpy(dtype=np.int64, na_value=0), present
+
+
+def _int_array(values: np.ndarray, present: np.ndarray | None = None) -> pd.arrays.IntegerArray:
+    """Return a nullable Int64 array of `values`, missing where not `present`."""
+    values = np.asarray(values, dtype=np.int64)
+    mask = np.zeros(len(values), dtype=bool) if present is None else ~np.asarray(present, dtype=bool)
+    return pd.arrays.IntegerArray(values, mask)
+
+
+def _bool_array(values: np.ndarray, present: np.ndarray) -> pd.arrays.BooleanArray:
+    """Return a nullable boolean array of `values`, missing where not `present`."""
+    return pd.arrays.BooleanArray(np.asarray(values, dtype=bool), ~np.asarray(present, dtype=bool))
+
+
+def _product(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Return a * b element-wise, in Python integers when int64 could overflow."""
+    if len(a) and int(np.abs(a).max()) * int(np.abs(b).max()) >= _OVERFLOW_GUARD:
+        return a.astype(object) * b.astype(object)
+    return a * b
+
+
+# --- keys, lookups and groups ----------------------------------------------------------------
+
+
+def _encode(*frames: list[np.ndarray]) -> list[np.ndarray]:
+    """Return one int64 key per row for each frame (a list of int64 columns), the same encoding for all.
+
+    Mixed radix over each column's range, so equal tuples get equal keys, different tuples
+    different keys, and keys sort like the tuples; sparse ids are renumbered densely (in order)
+    when the ranges would overflow.
+    """
+    keys = [np.zeros(len(columns[0]), dtype=np.int64) for columns in frames]
+    span = 1
+    for j in range(len(frames[0])):
+        columns = [np.asarray(frame[j], dtype=np.int64) for frame in frames]
+        filled = [c for c in columns if len(c)]
+        if not filled:
+            continue
+        low = min(int(c.min()) for c in filled)
+        radix = max(int(c.max()) for c in filled) - low + 1
+        if span * radix >= _OVERFLOW_GUARD:
+            codes = pd.factorize(np.concatenate(columns), sort=True)[0]
+            columns, low, radix = np.split(codes, np.cumsum([len(c) for c in columns])[:-1]), 0, int(codes.max()) + 1
+            if span * radix >= _OVERFLOW_GUARD:
+                codes = pd.factorize(np.concatenate(keys), sort=True)[0]
+                keys, span = np.split(codes, np.cumsum([len(k) for k in keys])[:-1]), int(codes.max()) + 1
+        keys = [k * radix + (c - low) for k, c in zip(keys, columns, strict=True)]
+        span *= radix
+    return keys
+
+
+def _lookup(table: np.ndarray, query: np.ndarray) -> np.ndarray:
+    """Return the position of each query key in `table` (unique keys), -1 where absent."""
+    if len(table) == 0 or len(query) == 0:
+        return np.full(len(query), -1, dtype=np.int64)
+    index = pd.Index(table)
+    if not index.is_unique:
+        raise ValueError("the same unit occurs twice in one indicator and year")
+    return index.get_indexer(query)
+
+
+def _fetch(values: np.ndarray, at: np.ndarray, present: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Return (values[at], found) for positions from `_lookup`: 0 and not found where at is -1 or missing."""
+    found = at >= 0
+    if len(values) == 0:
+        return np.zeros(len(at), dtype=values.dtype), np.zeros(len(at), dtype=bool)
+    safe = np.where(found, at, 0)
+    if present is not None:
+        found = found & present[safe]
+    return np.where(found, values[safe], 0 if values.dtype != bool else False), found
+
+
+def _groups(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return (group number of each row, first row of each group), groups numbered by first appearance."""
+    if len(keys) == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    change = np.empty(len(keys), dtype=bool)
+    change[0] = True
+    np.not_equal(keys[1:], keys[:-1], out=change[1:])
+    if (keys[1:] >= keys[:-1]).all():
+        # Sorted input (often the case: rows stored or listed in key order): groups are runs, no hashing.
+        return np.cumsum(change) - 1, np.flatnonzero(change)
+    codes = pd.factorize(keys)[0]
+    # Codes are numbered by first appearance, so a group starts where the running maximum grows.
+    running = np.maximum.accumulate(codes)
+    new = np.empty(len(codes), dtype=bool)
+    new[0] = True
+    np.greater(running[1:], running[:-1], out=new[1:])
+    return codes, np.flatnonzero(new)
+
+
+def _sums(codes: np.ndarray, groups: int, values: np.ndarray) -> np.ndarray:
+    """Return the exact sum of integer `values` per group (int64, or Python ints beyond int64)."""
+    # The bound in float64: an int64 sum of absolute values could itself overflow.
+    bound = float(np.abs(values.astype(np.float64)).sum()) if values.dtype != object else float(_OVERFLOW_GUARD)
+    if bound < _EXACT_FLOAT:
+        return np.bincount(codes, weights=values, minlength=groups).astype(np.int64)
+    if bound < _OVERFLOW_GUARD:
+        # Sum the low and the high bits apart: each part stays below 2**52, so float64 adds exactly.
+        bits = max(11, 52 - len(values).bit_length())
+        low = np.bincount(codes, weights=values & ((1 << bits) - 1), minlength=groups).astype(np.int64)
+        high = np.bincount(codes, weights=values >> bits, minlength=groups).astype(np.int64)
+        return high * (1 << bits) + low
+    order = np.argsort(codes, kind="stable")
+    starts = np.searchsorted(codes[order], np.arange(groups))
+    return np.add.reduceat(values[order].astype(object), starts)
+
+
+def _positions(ids: np.ndarray, query: np.ndarray) -> np.ndarray:
+    """Return the position of each query id in `ids` (unique ids), -1 where absent."""
+    return _lookup(np.asarray(ids, dtype=np.int64), np.asarray(query, dtype=np.int64))
+
+
+# --- aggregation -------------------------------------------------------------------------------
+
+
+def _mean(codes: np.ndarray, groups: int, value: np.ndarray, weight: np.ndarray, weighted: np.ndarray):
+    """Return (mean, weight sum, all weighted) per group: weighted by `weight` when every row has one."""
+    count = np.bincount(codes, minlength=groups)
+    all_weighted = np.bincount(codes, weights=weighted, minlength=groups).astype(np.int64) == count
+    w = np.where(weighted, weight, 0)
+    sum_w = _sums(codes, groups, w)
+    sum_v = _sums(codes, groups, value)
+    sum_wv = _sums(codes, groups, _product(value, w))
+    # A total weight of 0 cannot weigh anything: the plain mean then (domain.md).
+    use_weights = all_weighted & (np.asarray(sum_w) > 0)
+    num = np.where(use_weights, sum_wv, sum_v)
+    den = np.where(use_weights, sum_w, count)
+    return div_round_half_even(num, den).astype(np.int64), np.asarray(sum_w, dtype=np.int64), all_weighted
 
 
 def aggregate(measurements: pd.DataFrame) -> Aggregates:
     """Return college and institution values: given values win, else (weighted) means (domain.md)."""
     m = measurements
-    teams = m.loc[m["level"] == TEAM, ["indicator", "year", "college", "team", "value", "n"]].reset_index(drop=True)
-    given_c = m.loc[m["level"] == COLLEGE, ["indicator", "year", "college", "value", "n"]]
-    given_i = m.loc[m["level"] == INSTITUTION, ["indicator", "year", "value"]]
+    level = m["level"].to_numpy()
+    is_team, is_college, is_institution = (level == TEAM), (level == COLLEGE), (level == INSTITUTION)
+    teams = m.loc[is_team, ["indicator", "year", "college", "team", "value", "n"]].reset_index(drop=True)
 
-    keys_c = ["indicator", "year", "college"]
-    from_teams = _mean(teams, keys_c, "n") if len(teams) else _empty(keys_c + ["value", "weight"])
-    colleges = given_c.rename(columns={"value": "given_value", "n": "given_n"}).merge(
-        from_teams, on=keys_c, how="outer"
+    # Colleges: the teams' (weighted) mean per (indicator, year, college), unless given.
+    t_ind, t_year = teams["indicator"].to_numpy(dtype=np.int64), teams["year"].to_numpy(dtype=np.int64)
+    t_col, t_has_col = _ints(teams["college"])
+    t_value = _ints(teams["value"])[0]
+    t_n, t_has_n = _ints(teams["n"])
+    if not t_has_col.all():
+        # A team row without its college cannot be aggregated into one (the database forbids it).
+        t_ind, t_year, t_col, t_value, t_n, t_has_n = (
+            a[t_has_col] for a in (t_ind, t_year, t_col, t_value, t_n, t_has_n)
+        )
+    (t_key,) = _encode([t_ind, t_year, t_col])
+    codes, first = _groups(t_key)
+    mean, sum_n, all_n = _mean(codes, len(first), t_value, t_n, t_has_n)
+
+    given = m.loc[is_college]
+    g_ind, g_year = given["indicator"].to_numpy(dtype=np.int64), given["year"].to_numpy(dtype=np.int64)
+    g_col = _ints(given["college"])[0]
+    g_value = _ints(given["value"])[0]
+    g_n, g_has_n = _ints(given["n"])
+    a_ind, a_year, a_col = t_ind[first], t_year[first], t_col[first]
+    g_key, a_key = _encode([g_ind, g_year, g_col], [a_ind, a_year, a_col])
+    at = _lookup(a_key, g_key)  # each given college's team aggregate, if any
+    only_teams = np.ones(len(a_key), dtype=bool)
+    only_teams[at[at >= 0]] = False
+    # A value given at a level always wins; its weight is its own n, else its teams' sum of n.
+    c_ind = np.concatenate([g_ind, a_ind[only_teams]])
+    c_year = np.concatenate([g_year, a_year[only_teams]])
+    c_col = np.concatenate([g_col, a_col[only_teams]])
+    c_value = np.concatenate([g_value, mean[only_teams]])
+    teams_w, found = _fetch(sum_n, at)
+    teams_has_w = _fetch(all_n, at)[0] & found
+    c_weight = np.concatenate([np.where(g_has_n, g_n, teams_w), sum_n[only_teams]])
+    c_has_weight = np.concatenate([g_has_n | teams_has_w, all_n[only_teams]])
+    c_given = np.concatenate([np.ones(len(g_key), dtype=bool), np.zeros(int(only_teams.sum()), dtype=bool)])
+    order = np.lexsort((c_col, c_year, c_ind))
+    colleges = pd.DataFrame(
+        {
+            "indicator": c_ind[order],
+            "year": c_year[order],
+            "college": _int_array(c_col[order]),
+            "value": _int_array(c_value[order]),
+            "weight": _int_array(c_weight[order], c_has_weight[order]),
+            "given": c_given[order],
+        }
     )
-    colleges["given"] = colleges["given_value"].notna()
-    colleges["value"] = _int64(colleges["given_value"]).fillna(_int64(colleges["value"]))
-    # A college's weight is its own n, else the sum of its teams' n (domain.md).
-    colleges["weight"] = _int64(colleges["given_n"]).fillna(_int64(colleges["weight"]))
-    colleges = colleges[keys_c + ["value", "weight", "given"]].reset_index(drop=True)
 
-    keys_i = ["indicator", "year"]
-    from_colleges = _mean(colleges, keys_i, "weight") if len(colleges) else _empty(keys_i + ["value", "weight"])
-    institution = given_i.rename(columns={"value": "given_value"}).merge(from_colleges, on=keys_i, how="outer")
-    institution["given"] = institution["given_value"].notna()
-    institution["value"] = _int64(institution["given_value"]).fillna(_int64(institution["value"]))
-    institution = institution[keys_i + ["value", "given"]].reset_index(drop=True)
+    # Institution: the colleges' (weighted) mean per (indicator, year), unless given.
+    c_ind, c_year, c_value = c_ind[order], c_year[order], c_value[order]
+    c_weight, c_has_weight = c_weight[order], c_has_weight[order]
+    i_given = m.loc[is_institution]
+    gi_ind, gi_year = i_given["indicator"].to_numpy(dtype=np.int64), i_given["year"].to_numpy(dtype=np.int64)
+    gi_value = _ints(i_given["value"])[0]
+    (ck,) = _encode([c_ind, c_year])
+    codes, first = _groups(ck)
+    mean, _, _ = _mean(codes, len(first), c_value, c_weight, c_has_weight)
+    ai_ind, ai_year = c_ind[first], c_year[first]
+    gi_key, ai_key = _encode([gi_ind, gi_year], [ai_ind, ai_year])
+    at = _lookup(ai_key, gi_key)
+    only_colleges = np.ones(len(ai_key), dtype=bool)
+    only_colleges[at[at >= 0]] = False
+    i_ind = np.concatenate([gi_ind, ai_ind[only_colleges]])
+    i_year = np.concatenate([gi_year, ai_year[only_colleges]])
+    i_value = np.concatenate([gi_value, mean[only_colleges]])
+    i_given_flag = np.concatenate([np.ones(len(gi_key), dtype=bool), np.zeros(int(only_colleges.sum()), dtype=bool)])
+    order = np.lexsort((i_year, i_ind))
+    institution = pd.DataFrame(
+        {
+            "indicator": i_ind[order],
+            "year": i_year[order],
+            "value": _int_array(i_value[order]),
+            "given": i_given_flag[order],
+        }
+    )
     return Aggregates(teams=teams, colleges=colleges, institution=institution)
 
 
-def _empty(columns: list[str]) -> pd.DataFrame:
-    """Return an empty frame with Int64 columns."""
-    return pd.DataFrame({c: pd.array([], dtype="Int64") for c in columns})
+# --- the ambition in force ---------------------------------------------------------------------
 
 
 def ambitions_in_force(indicators: pd.DataFrame, ambitions: pd.DataFrame, years) -> pd.DataFrame:
     """Return per (indicator, year) the ambition that applies: that year's, else the nearest later one."""
-    grid = indicators[["indicator"]].merge(pd.DataFrame({"year": list(years)}, dtype="int64"), how="cross")
-    amb = ambitions[AMBITION_COLUMNS].rename(columns={"year": "ambition_year"})
-    candidates = grid.merge(amb, on="indicator")
-    candidates = candidates[candidates["ambition_year"] >= candidates["year"]]
-    # domain.md: "in a year without one, the nearest later ambition applies as an interim check".
-    candidates = candidates.sort_values(["indicator", "year", "ambition_year"]).drop_duplicates(["indicator", "year"])
-    return grid.merge(candidates, on=["indicator", "year"], how="left")
+    ind_ids = indicators["indicator"].to_numpy(dtype=np.int64)
+    years = np.asarray(list(years), dtype=np.int64)
+    grid_ind, grid_year = np.repeat(ind_ids, len(years)), np.tile(years, len(ind_ids))
+    amb = ambitions[AMBITION_COLUMNS].reset_index(drop=True)
+    a_ind, a_year = amb["indicator"].to_numpy(dtype=np.int64), amb["year"].to_numpy(dtype=np.int64)
+    # Keys keep (indicator, year) order, so the first ambition key >= (indicator, Y) of the same
+    # indicator is the nearest later one (domain.md: "the nearest later ambition applies as an interim check").
+    grid_key, amb_key = _encode([grid_ind, grid_year], [a_ind, a_year])
+    order = np.argsort(amb_key, kind="stable")
+    at = np.searchsorted(amb_key[order], grid_key)
+    chosen, found = _fetch(order, np.where(at < len(order), at, -1))
+    found &= _fetch(a_ind, chosen)[0] == grid_ind
+    chosen = np.where(found, chosen, -1)
+    frame = pd.DataFrame({"indicator": grid_ind, "year": grid_year})
+    frame["ambition_year"] = _int_array(*_fetch(a_year, chosen))
+    types = amb["type"].to_numpy(dtype=object)
+    frame["type"] = pd.array([types[i] if i >= 0 else None for i in chosen.tolist()], dtype="str")
+    for column in ("target", "tolerance", "ambition_id"):
+        values, present = _ints(amb[column])
+        frame[column] = _int_array(*_fetch(values, chosen, present))
+    indicative = amb["indicative"].fillna(False).to_numpy(dtype=bool)
+    frame["indicative"] = _bool_array(_fetch(indicative, chosen)[0], found)
+    return frame[["indicator", "year", "ambition_year", "type", "target", "tolerance", "indicative", "ambition_id"]]
 
 
-def _unit_test(kind: pd.Series, d, value, reference, target, b, tol) -> pd.Series:
-    """Return step 2 of the rule (contributed) for units with value `value` and reference `reference`."""
+# --- judging -----------------------------------------------------------------------------------
+
+
+@dataclass
+class Setup:
+    """Everything of a judgement that does not depend on the ambitions: shared by both versions."""
+
+    years: list[int]
+    indicators: pd.DataFrame  # INDICATOR_COLUMNS, in input order
+    d: np.ndarray  # per indicator
+    institution_only: np.ndarray
+    baseline_year: np.ndarray
+    baseline: np.ndarray  # b per indicator (agenda value, else the institution value in B)
+    has_baseline: np.ndarray
+    value: np.ndarray  # institution value per grid row (indicator-major, then year)
+    has_value: np.ndarray
+    teams: dict  # judged team rows (value in Y, a reference): grid row, columns, reference
+    unreferenced: pd.DataFrame
+    unreferenced_count: np.ndarray  # per grid row
+    colleges: dict  # one row per (college-level grid row, active college)
+
+
+def judge_setup(agg: Aggregates, indicators: pd.DataFrame, colleges: pd.DataFrame, years) -> Setup:
+    """Return the ambition-independent part of judging `years`: values, references, units."""
+    years = sorted(set(int(y) for y in years))
+    ind = indicators[INDICATOR_COLUMNS].reset_index(drop=True)
+    ind_id = ind["indicator"].to_numpy(dtype=np.int64)
+    inst = ind["institution"].to_numpy(dtype=np.int64)
+    d = ind["polarity"].to_numpy(dtype=np.int64)
+    inst_only = ind["institution_only"].fillna(False).to_numpy(dtype=bool)
+    b_year = ind["baseline_year"].to_numpy(dtype=np.int64)
+    b_given, has_b_given = _ints(ind["baseline_value"])
+    n_years, years_arr = len(years), np.array(years, dtype=np.int64)
+    grid_ind = np.repeat(np.arange(len(ind)), n_years)
+    grid_year = np.tile(years_arr, len(ind))
+
+    # Institution values in Y and in B; b is the agenda's value when given, else the data's (contracts.md 1).
+    inst_rows = agg.institution
+    i_value, i_has = _ints(inst_rows["value"])
+    i_keys, grid_keys, base_keys = _encode(
+        [inst_rows["indicator"].to_numpy(dtype=np.int64), inst_rows["year"].to_numpy(dtype=np.int64)],
+        [ind_id[grid_ind], grid_year],
+        [ind_id, b_year],
+    )
+    at = _lookup(i_keys, grid_keys)
+    value, has_value = _fetch(i_value, at, i_has)
+    at = _lookup(i_keys, base_keys)
+    b_data, has_b_data = _fetch(i_value, at, i_has)
+    baseline = np.where(has_b_given, b_given, b_data)
+    has_baseline = has_b_given | has_b_data
+
+    # Active colleges: the units of step 3 (and the only teams that are judged).
+    col = colleges[COLLEGE_COLUMNS]
+    active = col["active"].fillna(False).to_numpy(dtype=bool)
+    act_id = col["college"].to_numpy(dtype=np.int64)[active]
+    act_inst = col["institution"].to_numpy(dtype=np.int64)[active]
+
+    # Step 2 rows: team values in Y of college-level indicators in active colleges.
+    t = agg.teams
+    t_ind_pos = _positions(ind_id, t["indicator"].to_numpy(dtype=np.int64))
+    t_year = t["year"].to_numpy(dtype=np.int64)
+    year_pos = np.minimum(np.searchsorted(years_arr, t_year), n_years - 1) if n_years else np.zeros(len(t), int)
+    t_college, t_has_college = _ints(t["college"])
+    t_team = _ints(t["team"])[0]
+    t_value = _ints(t["value"])[0]
+    known = t_ind_pos >= 0
+    in_years = known & (years_arr[year_pos] == t_year) if n_years else np.zeros(len(t), dtype=bool)
+    in_active = t_has_college & (_positions(act_id, t_college) >= 0)
+    chosen = np.flatnonzero(in_years & in_active & ~inst_only[np.maximum(t_ind_pos, 0)])
+    ty_pos = t_ind_pos[chosen]
+    ty_grid = ty_pos * n_years + year_pos[chosen]
+
+    # References: the team's own value in B, else its college's value in B (domain.md step 2).
+    at_base = known & (t_year == b_year[np.maximum(t_ind_pos, 0)])
+    base_rows = np.flatnonzero(at_base)
+    own_table, own_query = _encode([t_ind_pos[base_rows], t_team[base_rows]], [ty_pos, t_team[chosen]])
+    at = _lookup(own_table, own_query)
+    reference, has_reference = _fetch(t_value[base_rows], at)
+
+    c = agg.colleges
+    c_ind_pos = _positions(ind_id, c["indicator"].to_numpy(dtype=np.int64))
+    c_year = c["year"].to_numpy(dtype=np.int64)
+    c_college = _ints(c["college"])[0]
+    c_value = _ints(c["value"])[0]
+    c_known = c_ind_pos >= 0
+    c_base = np.flatnonzero(c_known & (c_year == b_year[np.maximum(c_ind_pos, 0)]))
+    cb_table, cb_query = _encode([c_ind_pos[c_base], c_college[c_base]], [ty_pos, t_college[chosen]])
+    at = _lookup(cb_table, cb_query)
+    college_reference, found = _fetch(c_value[c_base], at)
+    use_college = ~has_reference & found
+    reference = np.where(use_college, college_reference, reference)
+    has_reference |= use_college
+
+    judged = chosen[has_reference]
+    lost = chosen[~has_reference]
+    lost_grid = ty_grid[~has_reference]
+    unreferenced = t.iloc[lost][["indicator", "year", "college", "team", "value", "n"]].reset_index(drop=True)
+    team_rows = {
+        "grid": ty_grid[has_reference],
+        "college": t_college[judged],
+        "value": t_value[judged],
+        "reference": reference[has_reference],
+        "frame": {
+            "indicator": t["indicator"].to_numpy(dtype=np.int64)[judged],
+            "year": t_year[judged],
+            "college": t["college"].array.take(judged),
+            "team": t["team"].array.take(judged),
+            "value": _int_array(t_value[judged]),
+            "reference": _int_array(reference[has_reference]),
+        },
+        "n": t["n"].array.take(judged),
+    }
+
+    # Step 3 units: every (college-level grid row, active college of the indicator's institution).
+    act_order = np.argsort(act_inst, kind="stable")
+    act_id, act_inst = act_id[act_order], act_inst[act_order]
+    inst_ids, starts, counts = np.unique(act_inst, return_index=True, return_counts=True)
+    grid_cl = np.flatnonzero(~inst_only[grid_ind])
+    inst_at = _positions(inst_ids, inst[grid_ind[grid_cl]])
+    per_row = _fetch(counts, inst_at)[0]
+    ce_grid = np.repeat(grid_cl, per_row)
+    offsets = np.repeat(np.cumsum(per_row) - per_row, per_row)
+    within = np.arange(len(ce_grid)) - offsets
+    ce_college = act_id[np.repeat(_fetch(starts, inst_at)[0], per_row) + within]
+    ce_ind = grid_ind[ce_grid]
+
+    # Each unit's judged teams, its value in Y and its own value in B.
+    ce_keys, tm_keys = _encode([ce_grid, ce_college], [team_rows["grid"], team_rows["college"]])
+    # A team of an active college of another institution has no unit here (-1): judged, not counted.
+    units = _lookup(ce_keys, tm_keys)
+    team_rows["unit"] = units
+    teams_total = np.bincount(units[units >= 0], minlength=len(ce_keys))
+    cy_table, cy_query = _encode(
+        [c_ind_pos[c_known], c_year[c_known], c_college[c_known]], [ce_ind, grid_year[ce_grid], ce_college]
+    )
+    at = _lookup(cy_table, cy_query)
+    ce_value, ce_has_value = _fetch(c_value[c_known], at)
+    cb_table, cb_query = _encode([c_ind_pos[c_base], c_college[c_base]], [ce_ind, ce_college])
+    at = _lookup(cb_table, cb_query)
+    ce_ref, ce_has_ref = _fetch(c_value[c_base], at)
+    college_rows = {
+        "grid": ce_grid,
+        "college": ce_college,
+        "teams_total": teams_total.astype(np.int64),
+        "value": ce_value,
+        "has_value": ce_has_value,
+        "reference": ce_ref,
+        "has_reference": ce_has_ref,
+    }
+    unreferenced_count = np.bincount(lost_grid, minlength=len(grid_ind)).astype(np.int64)
+    return Setup(
+        years=years,
+        indicators=ind,
+        d=d,
+        institution_only=inst_only,
+        baseline_year=b_year,
+        baseline=baseline,
+        has_baseline=has_baseline,
+        value=value,
+        has_value=has_value,
+        teams=team_rows,
+        unreferenced=unreferenced,
+        unreferenced_count=unreferenced_count,
+        colleges=college_rows,
+    )
+
+
+def _unit_test(kind, d, value, reference, has_reference, target, has_target, b, has_b, tol):
+    """Return step 2 element-wise for units with a value: (contributed, known); unknown counts as not."""
     change = d * (value - reference)
-    needed = d * (target - b)
-    at_target = (d * (value - target)) >= 0
-    improved_enough = (change >= needed).fillna(False)
-    result = pd.Series(pd.NA, index=kind.index, dtype="boolean")
-    is_target = (kind == TARGET).fillna(False).to_numpy(bool)
-    is_improve = (kind == IMPROVE).fillna(False).to_numpy(bool)
-    is_maintain = (kind == MAINTAIN).fillna(False).to_numpy(bool)
-    result[is_target] = (improved_enough | at_target)[is_target]
-    result[is_improve] = (change > 0)[is_improve]
-    result[is_maintain] = (change >= -tol)[is_maintain]
-    return result
+    is_target = kind == _KIND_CODES[TARGET]
+    # target: improved at least as much as the institution must (T - b), or already at the target.
+    improved_enough = has_reference & has_target & has_b & (change >= d * (target - b))
+    at_target = has_target & (d * (value - target) >= 0)
+    others = np.where(kind == _KIND_CODES[IMPROVE], change > 0, change >= -tol)
+    # Without a reference only "at the target" can be known; without a target nothing is.
+    known = np.where(is_target, has_target, has_reference) & (kind != _NONE)
+    return np.where(is_target, improved_enough | at_target, others) & known, known
 
 
-def _ceil_two_thirds(total: pd.Series) -> pd.Series:
+def judge_with(setup: Setup, ambitions: pd.DataFrame) -> Attainment:
+    """Return the verdicts of `setup` under one version of the ambitions (steps 1-4)."""
+    s, years = setup, setup.years
+    n_years = len(years)
+    e = ambitions_in_force(s.indicators, ambitions, years)
+    n = len(e)
+    grid_ind = np.repeat(np.arange(len(s.indicators)), n_years)
+    kind_text = e["type"].fillna(MONITOR)
+    kind = kind_text.map(_KIND_CODES).fillna(_NONE).to_numpy(dtype=np.int64)
+    target, has_target = _ints(e["target"])
+    tol = _ints(e["tolerance"])[0]
+    d = s.d[grid_ind]
+    b, has_b = s.baseline[grid_ind], s.has_baseline[grid_ind]
+    v, has_v = s.value, s.has_value
+    has_ambition = kind != _NONE
+    verdict = has_ambition & has_v
+
+    # Step 1: institution met; the gap is >= 0 when met (> 0 for improve).
+    gap = np.where(
+        kind == _KIND_CODES[TARGET], d * (v - target), d * (v - b) + np.where(kind == _KIND_CODES[MAINTAIN], tol, 0)
+    )
+    has_gap = verdict & np.where(kind == _KIND_CODES[TARGET], has_target, has_b)
+    inst_met = np.where(kind == _KIND_CODES[IMPROVE], gap > 0, gap >= 0)
+
+    # Step 2: each judged team's contribution (unknown without a verdict).
+    tr = s.teams
+    g = tr["grid"]
+    contributed, known = _unit_test(
+        kind[g], d[g], tr["value"], tr["reference"], True, target[g], has_target[g], b[g], has_b[g], tol[g]
+    )
+    known &= verdict[g]
+    contributed &= known
+    team_out = pd.DataFrame({**tr["frame"], "contributed": _bool_array(contributed, known), "n": tr["n"]}, copy=False)
+
+    # Step 3: two-thirds of a college's judged teams, else the college as one unit, else no data.
+    cr = s.colleges
+    cg = cr["grid"]
+    units = len(cg)
+    counted = tr["unit"] >= 0
+    teams_contributed = np.bincount(tr["unit"][counted], weights=contributed[counted], minlength=units)
+    teams_contributed = teams_contributed.astype(np.int64)
+    teams_total = cr["teams_total"]
+    by_teams = teams_total > 0
+    by_value = ~by_teams & cr["has_value"]
+    # A college judged as one unit uses its own value in B, else the institution baseline b.
+    unit_ref = np.where(cr["has_reference"], cr["reference"], b[cg])
+    has_unit_ref = cr["has_reference"] | has_b[cg]
+    unit_met, _ = _unit_test(
+        kind[cg], d[cg], cr["value"], unit_ref, has_unit_ref, target[cg], has_target[cg], b[cg], has_b[cg], tol[cg]
+    )
+    met = np.where(by_teams, 3 * teams_contributed >= 2 * teams_total, by_value & unit_met)
+    college_verdict = verdict[cg]
+    reference = np.where(by_value, unit_ref, cr["reference"])
+    has_reference = np.where(by_value, has_unit_ref, cr["has_reference"])
+    college_out = pd.DataFrame(
+        {
+            "indicator": s.indicators["indicator"].to_numpy(dtype=np.int64)[grid_ind[cg]],
+            "year": np.asarray(years, dtype=np.int64)[cg % n_years] if n_years else np.zeros(0, np.int64),
+            "college": cr["college"],
+            "value": _int_array(cr["value"], cr["has_value"]),
+            "reference": _int_array(reference, has_reference),
+            "met": _bool_array(met, college_verdict),
+            "basis": np.where(by_teams, BASIS_TEAMS, np.where(by_value, BASIS_COLLEGE_VALUE, BASIS_NO_DATA)),
+            "teams_contributed": teams_contributed,
+            "teams_total": teams_total,
+            "teams_needed": np.maximum(0, _ceil_two_thirds(teams_total) - teams_contributed),
+        }
+    )
+
+    # Step 4: two-thirds of the active colleges, else the institution, else not attained.
+    colleges_total = np.bincount(cg, minlength=n).astype(np.int64)
+    colleges_met = np.bincount(cg, weights=met & college_verdict, minlength=n).astype(np.int64)
+    inst_only = s.institution_only[grid_ind]
+    by_colleges = (colleges_total > 0) & (3 * colleges_met >= 2 * colleges_total) & ~inst_only
+    rescued = has_gap & inst_met
+    basis = np.select(
+        [~has_ambition, ~verdict, by_colleges, rescued],
+        [BASIS_MONITOR, BASIS_NO_DATA, BASIS_COLLEGES, BASIS_INSTITUTION],
+        default=BASIS_NOT_MET,
+    )
+    needed = _ceil_two_thirds(colleges_total)
+    indicator_out = pd.DataFrame(
+        {
+            "indicator": e["indicator"].to_numpy(dtype=np.int64),
+            "year": e["year"].to_numpy(dtype=np.int64),
+            "ambition_id": _int_array(*_ints(e["ambition_id"])),
+            "ambition_year": _int_array(*_ints(e["ambition_year"])),
+            "type": kind_text.to_numpy(),
+            "target": _int_array(target, has_target),
+            "tolerance": _int_array(tol),
+            "indicative": _bool_array(e["indicative"].fillna(False).to_numpy(dtype=bool), e["indicative"].notna()),
+            "d": d,
+            "baseline_year": s.baseline_year[grid_ind],
+            "baseline": _int_array(b, has_b),
+            "institution_value": _int_array(v, has_v),
+            "institution_met": _bool_array(inst_met, has_gap),
+            "institution_gap": _int_array(gap, has_gap),
+            "institution_only": inst_only,
+            "colleges_met": colleges_met,
+            "colleges_total": colleges_total,
+            "colleges_needed": np.maximum(0, needed - colleges_met),
+            "colleges_margin": colleges_met - needed,
+            "attained": _bool_array(basis != BASIS_NOT_MET, verdict),
+            "basis": basis,
+            "unreferenced": s.unreferenced_count,
+        }
+    )
+    return Attainment(indicators=indicator_out, colleges=college_out, teams=team_out, unreferenced=s.unreferenced)
+
+
+def _ceil_two_thirds(total: np.ndarray) -> np.ndarray:
     """Return the smallest count that is at least two-thirds of `total` (3*k >= 2*total)."""
     return (2 * total + 2) // 3
 
@@ -151,183 +604,7 @@ def judge(
     agg: Aggregates, indicators: pd.DataFrame, ambitions: pd.DataFrame, colleges: pd.DataFrame, years
 ) -> Attainment:
     """Return the verdict of every indicator in every year in `years` under the given ambitions."""
-    years = sorted(set(int(y) for y in years))
-    ind = indicators[INDICATOR_COLUMNS].copy()
-    ind["baseline_value"] = _int64(ind["baseline_value"])
-    e = ambitions_in_force(ind, ambitions, years).merge(ind, on="indicator")
-    e["type"] = e["type"].fillna(MONITOR)
-    e["target"] = _int64(e["target"])
-    e["tolerance"] = _int64(e["tolerance"]).fillna(0)
-
-    inst = agg.institution
-    e = e.merge(inst[["indicator", "year", "value"]].rename(columns={"value": "institution_value"}), how="left")
-    base = inst[["indicator", "year", "value"]].rename(columns={"year": "baseline_year", "value": "baseline_data"})
-    e = e.merge(base, on=["indicator", "baseline_year"], how="left")
-    # contracts.md section 1: b is the file's baseline value when given, else the data's.
-    e["baseline"] = e["baseline_value"].fillna(_int64(e["baseline_data"]))
-    e["d"] = e["polarity"].astype("int64")
-
-    d, v, b, t, tol = e["d"], _int64(e["institution_value"]), e["baseline"], e["target"], e["tolerance"]
-    kind = e["type"]
-    e["has_ambition"] = kind.isin([TARGET, IMPROVE, MAINTAIN])
-    e["verdict"] = e["has_ambition"] & v.notna()
-    # Step 1: institution met; the gap is >= 0 when met (> 0 for improve).
-    gap = pd.Series(pd.NA, index=e.index, dtype="Int64")
-    is_target, is_improve, is_maintain = (kind == TARGET), (kind == IMPROVE), (kind == MAINTAIN)
-    gap[is_target] = (d * (v - t))[is_target]
-    gap[is_improve] = (d * (v - b))[is_improve]
-    gap[is_maintain] = (d * (v - b) + tol)[is_maintain]
-    inst_met = pd.Series(pd.NA, index=e.index, dtype="boolean")
-    inst_met[is_target | is_maintain] = (gap >= 0)[is_target | is_maintain]
-    inst_met[is_improve] = (gap > 0)[is_improve]
-    inst_met[~e["verdict"]] = pd.NA
-    e["institution_gap"] = gap.where(e["verdict"])
-    e["institution_met"] = inst_met
-
-    evaluated = e[["indicator", "year", "type", "target", "tolerance", "d", "baseline", "baseline_year", "verdict"]]
-    evaluated = evaluated.merge(ind[["indicator", "institution", "institution_only"]], on="indicator")
-    college_level = evaluated[~evaluated["institution_only"]]
-
-    # Step 2: teams with a value in Y and a reference (own value in B, else the college's).
-    teams = agg.teams
-    active = colleges.loc[colleges["active"], ["college", "institution"]]
-    ty = teams[teams["year"].isin(years)].merge(college_level, on=["indicator", "year"])
-    ty = ty.merge(active[["college"]], on="college")
-    own_b = teams[["indicator", "year", "team", "value"]].rename(columns={"year": "baseline_year", "value": "ref_own"})
-    ty = ty.merge(own_b, on=["indicator", "baseline_year", "team"], how="left")
-    college_b = agg.colleges[["indicator", "year", "college", "value"]].rename(
-        columns={"year": "baseline_year", "value": "ref_college"}
-    )
-    ty = ty.merge(college_b, on=["indicator", "baseline_year", "college"], how="left")
-    ty["reference"] = _int64(ty["ref_own"]).fillna(_int64(ty["ref_college"]))
-    ty["value"] = _int64(ty["value"])
-    unreferenced = ty.loc[ty["reference"].isna(), ["indicator", "year", "college", "team", "value", "n"]]
-    judged = ty[ty["reference"].notna()].reset_index(drop=True)
-    judged["contributed"] = _unit_test(
-        judged["type"],
-        judged["d"],
-        judged["value"],
-        judged["reference"],
-        judged["target"],
-        judged["baseline"],
-        judged["tolerance"],
-    )
-    judged.loc[~judged["verdict"].to_numpy(bool), "contributed"] = pd.NA
-    team_out = judged[["indicator", "year", "college", "team", "value", "reference", "contributed", "n"]]
-
-    # Step 3: every active college of the institution, for college-level indicators.
-    ce = college_level.merge(active, on="institution")
-    counts = (
-        judged.assign(c=judged["contributed"].fillna(False).astype("int64"))
-        .groupby(["indicator", "year", "college"], sort=False)
-        .agg(teams_total=("c", "size"), teams_contributed=("c", "sum"))
-        .reset_index()
-    )
-    ce = ce.merge(counts, on=["indicator", "year", "college"], how="left")
-    ce["teams_total"] = ce["teams_total"].fillna(0).astype("int64")
-    ce["teams_contributed"] = ce["teams_contributed"].fillna(0).astype("int64")
-    cvals = agg.colleges[["indicator", "year", "college", "value"]]
-    ce = ce.merge(cvals, on=["indicator", "year", "college"], how="left")
-    ce = ce.merge(
-        college_b.rename(columns={"ref_college": "college_ref"}),
-        on=["indicator", "baseline_year", "college"],
-        how="left",
-    )
-    ce["value"] = _int64(ce["value"])
-    # A college judged as one unit uses its own value in B, else the institution baseline b.
-    ce["reference"] = _int64(ce["college_ref"]).fillna(ce["baseline"])
-    by_teams = ce["teams_total"] > 0
-    by_value = ~by_teams & ce["value"].notna()
-    ce["basis"] = np.where(by_teams, BASIS_TEAMS, np.where(by_value, BASIS_COLLEGE_VALUE, BASIS_NO_DATA))
-    unit_met = _unit_test(
-        ce["type"], ce["d"], ce["value"], ce["reference"], ce["target"], ce["baseline"], ce["tolerance"]
-    ).fillna(False)
-    met = pd.Series(False, index=ce.index, dtype="boolean")
-    met[by_teams] = (3 * ce["teams_contributed"] >= 2 * ce["teams_total"])[by_teams]
-    met[by_value] = unit_met[by_value]
-    met[~ce["verdict"].to_numpy(bool)] = pd.NA
-    ce["met"] = met
-    ce.loc[~by_value, "reference"] = ce.loc[~by_value, "college_ref"]
-    ce["teams_needed"] = np.maximum(0, _ceil_two_thirds(ce["teams_total"]) - ce["teams_contributed"])
-    college_out = ce[
-        [
-            "indicator",
-            "year",
-            "college",
-            "value",
-            "reference",
-            "met",
-            "basis",
-            "teams_contributed",
-            "teams_total",
-            "teams_needed",
-        ]
-    ].reset_index(drop=True)
-
-    # Step 4: two-thirds of the active colleges, else the institution, else not attained.
-    tally = (
-        ce.assign(m=ce["met"].fillna(False).astype("int64"))
-        .groupby(["indicator", "year"], sort=False)
-        .agg(colleges_total=("m", "size"), colleges_met=("m", "sum"))
-        .reset_index()
-    )
-    e = e.merge(tally, on=["indicator", "year"], how="left")
-    e["colleges_total"] = e["colleges_total"].fillna(0).astype("int64")
-    e["colleges_met"] = e["colleges_met"].fillna(0).astype("int64")
-    two_thirds = (e["colleges_total"] > 0) & (3 * e["colleges_met"] >= 2 * e["colleges_total"])
-    by_colleges = two_thirds & ~e["institution_only"]
-    rescued = e["institution_met"].fillna(False).astype(bool)
-    e["basis"] = np.select(
-        [~e["has_ambition"], ~e["verdict"], by_colleges, rescued],
-        [BASIS_MONITOR, BASIS_NO_DATA, BASIS_COLLEGES, BASIS_INSTITUTION],
-        default=BASIS_NOT_MET,
-    )
-    attained = pd.Series(pd.NA, index=e.index, dtype="boolean")
-    verdict = e["verdict"].to_numpy(bool)
-    attained[verdict] = pd.Series(e["basis"] != BASIS_NOT_MET, index=e.index)[verdict]
-    e["attained"] = attained
-    needed = _ceil_two_thirds(e["colleges_total"])
-    e["colleges_needed"] = np.maximum(0, needed - e["colleges_met"])
-    e["colleges_margin"] = e["colleges_met"] - needed
-    e["unreferenced"] = (
-        e[["indicator", "year"]]
-        .merge(unreferenced.groupby(["indicator", "year"]).size().rename("k").reset_index(), how="left")["k"]
-        .fillna(0)
-        .astype("int64")
-        .to_numpy()
-    )
-    indicator_out = e[
-        [
-            "indicator",
-            "year",
-            "ambition_id",
-            "ambition_year",
-            "type",
-            "target",
-            "tolerance",
-            "indicative",
-            "d",
-            "baseline_year",
-            "baseline",
-            "institution_value",
-            "institution_met",
-            "institution_gap",
-            "institution_only",
-            "colleges_met",
-            "colleges_total",
-            "colleges_needed",
-            "colleges_margin",
-            "attained",
-            "basis",
-            "unreferenced",
-        ]
-    ].reset_index(drop=True)
-    return Attainment(
-        indicators=indicator_out,
-        colleges=college_out,
-        teams=team_out.reset_index(drop=True),
-        unreferenced=unreferenced.reset_index(drop=True),
-    )
+    return judge_with(judge_setup(agg, indicators, colleges, years), ambitions)
 
 
 def evaluate(measurements, indicators, ambitions, colleges, years) -> tuple[Aggregates, Attainment]:

@@ -41,10 +41,14 @@ def div_round_half_even(num: np.ndarray, den: np.ndarray) -> np.ndarray:
     """Return num / den rounded half-to-even, element-wise, for integer arrays with den > 0."""
     num = np.asarray(num)
     den = np.asarray(den)
-    quotient, remainder = np.divmod(num, den)
+    if num.dtype == object or den.dtype == object:
+        # Python integers (sums beyond int64): numpy has no divmod for them, but // and % work.
+        quotient, remainder = num // den, num % den
+    else:
+        quotient, remainder = np.divmod(num, den)
     twice = 2 * remainder
     round_up = (twice > den) | ((twice == den) & (quotient % 2 == 1))
-    return quotient + round_up.astype(quotient.dtype)
+    return quotient + round_up.astype(np.int64)
 
 
 def decimal_round(value: Decimal) -> Decimal:

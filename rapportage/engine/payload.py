@@ -13,7 +13,7 @@ import pandas as pd
 from rapportage.engine.attainment import Attainment
 from rapportage.engine.budget import BudgetSplit
 from rapportage.engine.explain import college_sentence, indicator_distance, indicator_sentence
-from rapportage.engine.numbers import to_decimal
+from rapportage.engine.numbers import SCALE, to_decimal
 
 
 def json_number(value: Decimal | None):
@@ -36,6 +36,18 @@ def _opt_int(value) -> int | None:
     return None if value is None or pd.isna(value) else int(value)
 
 
+def _numbers(column: pd.Series) -> list:
+    """Return a column of engine units as JSON numbers: json_number(to_decimal(u)) for every u, fast."""
+    units = column.to_numpy(dtype=object, na_value=None).tolist()
+    # u / SCALE on Python ints is correctly rounded, the same float as float(Decimal(u).scaleb(-6)).
+    return [None if u is None else (u // SCALE if u % SCALE == 0 else u / SCALE) for u in units]
+
+
+def _values(column: pd.Series) -> list:
+    """Return a nullable column as Python values (bool, int, str) with None for missing."""
+    return column.to_numpy(dtype=object, na_value=None).tolist()
+
+
 def status_payloads(
     att: Attainment, *, indicators: dict[int, dict], colleges: dict[int, dict], teams: dict[int, str]
 ) -> dict[tuple[int, int], dict]:
@@ -44,55 +56,77 @@ def status_payloads(
     `indicators[id]` has code, name, theme and polarity; `colleges[id]` code and name;
     `teams[id]` the team code.
     """
+    # Whole columns at a time: per-row Decimal conversion dominated a recompute (bench/engine_bench.py).
+    t = att.teams
     team_lists: dict[tuple, list] = defaultdict(list)
-    for row in att.teams.itertuples(index=False):
-        team_lists[(row.indicator, row.year, row.college)].append(
-            {
-                "team": teams[row.team],
-                "value": json_number(to_decimal(row.value)),
-                "reference": json_number(to_decimal(row.reference)),
-                "contributed": _opt_bool(row.contributed),
-                "n": _opt_int(row.n),
-            }
+    for key, team, value, reference, contributed, n in zip(
+        zip(_values(t["indicator"]), _values(t["year"]), _values(t["college"]), strict=True),
+        _values(t["team"]),
+        _numbers(t["value"]),
+        _numbers(t["reference"]),
+        _values(t["contributed"]),
+        _values(t["n"]),
+        strict=True,
+    ):
+        team_lists[key].append(
+            {"team": teams[team], "value": value, "reference": reference, "contributed": contributed, "n": n}
         )
     for entries in team_lists.values():
         entries.sort(key=lambda entry: entry["team"])
 
+    u = att.unreferenced
     unreferenced: dict[tuple, list] = defaultdict(list)
-    for row in att.unreferenced.itertuples(index=False):
-        unreferenced[(row.indicator, row.year)].append(
-            {
-                "team": teams[row.team],
-                "college": colleges[row.college]["code"],
-                "value": json_number(to_decimal(row.value)),
-            }
-        )
+    for key, team, college, value in zip(
+        zip(_values(u["indicator"]), _values(u["year"]), strict=True),
+        _values(u["team"]),
+        _values(u["college"]),
+        _numbers(u["value"]),
+        strict=True,
+    ):
+        unreferenced[key].append({"team": teams[team], "college": colleges[college]["code"], "value": value})
 
+    c = att.colleges
     college_lists: dict[tuple, list] = defaultdict(list)
-    for row in att.colleges.itertuples(index=False):
-        value, reference, met = to_decimal(row.value), to_decimal(row.reference), _opt_bool(row.met)
+    for indicator, year, college, units, ref_units, value, reference, met, basis, done, total, needed in zip(
+        _values(c["indicator"]),
+        _values(c["year"]),
+        _values(c["college"]),
+        _values(c["value"]),
+        _values(c["reference"]),
+        _numbers(c["value"]),
+        _numbers(c["reference"]),
+        _values(c["met"]),
+        _values(c["basis"]),
+        _values(c["teams_contributed"]),
+        _values(c["teams_total"]),
+        _values(c["teams_needed"]),
+        strict=True,
+    ):
+        # Only a college judged as one unit shows its value and reference in words.
+        as_unit = basis == "college_value"
         facts = {
-            "basis": row.basis,
+            "basis": basis,
             "met": met,
-            "value": value,
-            "reference": reference,
-            "teams_total": int(row.teams_total),
-            "teams_contributed": int(row.teams_contributed),
-            "teams_needed": int(row.teams_needed),
+            "value": to_decimal(units) if as_unit else None,
+            "reference": to_decimal(ref_units) if as_unit else None,
+            "teams_total": total,
+            "teams_contributed": done,
+            "teams_needed": needed,
         }
-        college_lists[(row.indicator, row.year)].append(
+        meta = colleges[college]
+        college_lists[(indicator, year)].append(
             {
-                "college": colleges[row.college]["code"],
-                "name": colleges[row.college]["name"],
-                "value": json_number(value),
-                "reference": json_number(reference),
+                "college": meta["code"],
+                "name": meta["name"],
+                "value": value,
+                "reference": reference,
                 "met": met,
-                "basis": row.basis,
-                "teams_contributed": int(row.teams_contributed),
-                "teams_total": int(row.teams_total),
-                "teams_needed": int(row.teams_needed) if met is False else 0,
-                "explanation": college_sentence(facts, int(row.year)),
-                "teams": team_lists.get((row.indicator, row.year, row.college), []),
+                "basis": basis,
+                "teams_contributed": done,
+                "teams_total": total,
+                "teams_needed": needed if met is False else 0,
+                "explanation": college_sentence(facts, year),
+                "teams": team_lists.get((indicator, year, college), []),
             }
         )
     for entries in college_lists.values():

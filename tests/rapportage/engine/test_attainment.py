@@ -328,3 +328,29 @@ def test_several_institutions_in_one_call_stay_apart():
     rows = att.indicators.set_index("indicator")
     assert (rows.loc[1, "colleges_met"], rows.loc[1, "colleges_total"], rows.loc[1, "basis"]) == (2, 3, "colleges")
     assert (rows.loc[2, "colleges_met"], rows.loc[2, "colleges_total"], rows.loc[2, "basis"]) == (0, 3, "not_met")
+
+
+# The largest value a measurement can hold (18 digits, 6 decimals): 999999999999.999999.
+LARGEST = "999999999999.999999"
+
+
+@pytest.mark.parametrize(
+    ("values", "ns", "expected"),
+    [
+        # value x n passes 2**62: the Python-integer fallback of the mean crashed (numpy has no divmod for it).
+        ((LARGEST, "999999999999.999997"), (1000, 3000), Decimal("999999999999.999998")),
+        # 20 unweighted values: their int64 sum overflowed silently (the mean came out as 77662796314.522418).
+        ((LARGEST,) * 20, (None,) * 20, Decimal(LARGEST)),
+        # Weights of zero only: the plain mean, same overflow.
+        ((LARGEST,) * 20, (0,) * 20, Decimal(LARGEST)),
+        ((LARGEST, "0"), (None, None), Decimal("500000000000")),  # 499999999999.9999995: half to even
+    ],
+)
+def test_mean_of_the_largest_values_is_exact(values, ns, expected):
+    """Means stay exact up to the largest storable value: no int64 overflow and no crash."""
+    scenario = Scenario()
+    for team, (value, n) in enumerate(zip(values, ns, strict=True)):
+        scenario.team(1, team, {2020: value}, n=n)
+    agg = aggregate(scenario.frames()[0])
+    assert dec(agg.colleges.iloc[0]["value"]) == expected
+    assert dec(agg.institution.iloc[0]["value"]) == expected

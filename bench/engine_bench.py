@@ -1,0 +1,283 @@
+"""Benchmark of the engine (issue 3 item 7): one institution (S) and the whole sector (L), in one run.
+
+Run by hand: `.venv/bin/python -m bench.engine_bench` (about five minutes; `--quick` leaves out the
+database runs at size L). Data: bench.engine_data, SYNTHETIC institutions shaped like ROCvAF
+(12 colleges x 10-13 teams x 15 indicators x 2015-2022): S is one (about 14,000 measurements),
+L is 65 (about 960,000). Every figure is measured for the code before the optimisation
+(bench.engine_baseline, read from git) and the current code, alternating, in the same run:
+
+1. engine: aggregate + judge of every indicator in the 4 agenda years, both ambition versions
+   (current and original), as `evaluate_institution` does; also the current version alone;
+2. STATUS payloads (the JSON stored per indicator and year) for both versions;
+3. the row-by-row reference of the property tests (tests/rapportage/engine/rowwise.py), both versions;
+4. the floor: a bare `groupby(["indicator", "year", "college"])["value"].mean()` over the same rows;
+5. end to end: `rapportage.services.attainment_recompute` of one institution (read, compute, store)
+   on SQLite and on PostgreSQL (a throwaway cluster), each in a child process whose DATABASE_URL
+   is set before django.setup(): size S, and at size L per institution plus all 65 in turn.
+
+Figures are medians of several repetitions, wall clock and CPU time of this process (the machine
+is shared: CPU time is the steadier of the two). Goals: one institution end to end < 0.5 s; the
+sector's engine time < 5 s and within 10x of the bare groupby.
+"""
+
+import argparse
+import gc
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from bench import engine_baseline
+from bench.engine_data import AGENDA_YEARS, engine_frames, sector
+from rapportage.engine import attainment, payload
+
+ROOT = Path(__file__).resolve().parent.parent
+GOAL_END_TO_END_S = 0.5
+GOAL_SECTOR_ENGINE_S = 5.0
+GOAL_FLOOR_RATIO = 10.0
+VERSIONS = ("current", "original")
+
+
+def machine() -> str:
+    """Return one line about the machine and the library versions."""
+    model = "unknown CPU"
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        for line in cpuinfo.read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    return (
+        f"{model}, {os.cpu_count()} cores, load average {load}; Python {platform.python_version()}, "
+        f"pandas {pd.__version__}, numpy {np.__version__}"
+    )
+
+
+def measure(functions: dict, repeats: int) -> dict:
+    """Return {name: (median wall s, median CPU s)}, running the functions in turn `repeats` times."""
+    wall = {name: [] for name in functions}
+    cpu = {name: [] for name in functions}
+    for _ in range(repeats):
+        for name, function in functions.items():
+            # Start each run with the garbage of the previous one collected, as timeit does.
+            gc.collect()
+            started, started_cpu = time.perf_counter(), time.process_time()
+            function()
+            wall[name].append(time.perf_counter() - started)
+            cpu[name].append(time.process_time() - started_cpu)
+    return {name: (statistics.median(wall[name]), statistics.median(cpu[name])) for name in functions}
+
+
+def _metas(frames) -> dict:
+    """Return synthetic code and name lookups for the payload builder."""
+    teams = frames.measurements["team"].dropna().unique()
+    return {
+        "indicators": {
+            int(i): {"code": f"I{i}", "name": f"Indicator {i}", "theme": "T1", "polarity": "higher"}
+            for i in frames.indicators["indicator"]
+        },
+        "colleges": {int(c): {"code": f"C{c:05d}", "name": f"College {c}"} for c in frames.colleges["college"]},
+        "teams": {int(t): f"T{t:06d}" for t in teams},
+    }
+
+
+def engine_figures(frames, repeats: int, reference_repeats: int) -> dict:
+    """Return the in-process figures of one size: engine, payloads, reference, floor."""
+    from tests.rapportage.engine import rowwise
+
+    old = engine_baseline.load().engine
+    m, ind, amb, col = frames.measurements, frames.indicators, frames.ambitions, frames.colleges
+
+    def old_engine(versions=VERSIONS):
+        agg = old.attainment.aggregate(m)
+        return [old.attainment.judge(agg, ind, amb[v], col, AGENDA_YEARS) for v in versions]
+
+    def new_engine(versions=VERSIONS):
+        agg = attainment.aggregate(m)
+        setup = attainment.judge_setup(agg, ind, col, AGENDA_YEARS)
+        return [attainment.judge_with(setup, amb[v]) for v in versions]
+
+    figures = measure(
+        {
+            "engine_baseline": old_engine,
+            "engine_optimised": new_engine,
+            "current_baseline": lambda: old_engine(VERSIONS[:1]),
+            "current_optimised": lambda: new_engine(VERSIONS[:1]),
+            "floor": lambda: m.groupby(["indicator", "year", "college"])["value"].mean(),
+        },
+        repeats,
+    )
+    metas = _metas(frames)
+    old_att, new_att = old_engine(), new_engine()
+    figures.update(
+        measure(
+            {
+                "payload_baseline": lambda: [old.payload.status_payloads(a, **metas) for a in old_att],
+                "payload_optimised": lambda: [payload.status_payloads(a, **metas) for a in new_att],
+            },
+            repeats,
+        )
+    )
+    figures.update(
+        measure(
+            {"reference": lambda: [rowwise.evaluate(m, ind, amb[v], col, AGENDA_YEARS) for v in VERSIONS]},
+            reference_repeats,
+        )
+    )
+    # The optimised engine must say what the baseline said: same verdicts, same payloads.
+    same = all(
+        json.dumps(list(old.payload.status_payloads(a, **metas).values()))
+        == json.dumps(list(payload.status_payloads(b, **metas).values()))
+        for a, b in zip(old_att, new_att, strict=True)
+    )
+    figures["rows"] = len(m)
+    figures["same_payloads"] = same
+    return figures
+
+
+def db_figures(database: str, size: str, repeats: int, sector_pass: bool) -> dict:
+    """Run bench.engine_db in a child process on a fresh SQLite file or PostgreSQL cluster."""
+    from tests.services import postgres_cluster
+
+    arguments = [sys.executable, "-m", "bench.engine_db", "--size", size, "--repeats", str(repeats)]
+    if sector_pass:
+        arguments.append("--sector-pass")
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "kwaliteit.settings",
+        "DEBUG": "false",
+        "SECRET_KEY": "bench-only-not-secret",
+        "LOG_LEVEL": "WARNING",
+    }
+    env.pop("CELERY_BROKER_URL", None)
+    with tempfile.TemporaryDirectory(prefix="kwaliteit-engine-bench-") as directory:
+        if database == "sqlite":
+            return _child(arguments, {**env, "DATABASE_URL": f"sqlite:///{directory}/bench.sqlite3"})
+        with postgres_cluster() as pg:
+            result = _child(arguments, {**env, "DATABASE_URL": pg["url"]})
+            result["version"] = pg["version"]
+            return result
+
+
+def _child(arguments: list[str], env: dict) -> dict:
+    """Run the child and return the JSON it printed."""
+    process = subprocess.run(arguments, cwd=ROOT, env=env, capture_output=True, text=True)
+    if process.returncode != 0:
+        raise RuntimeError(process.stdout[-2000:] + process.stderr[-4000:])
+    line = next(line for line in process.stdout.splitlines() if line.startswith("RESULT "))
+    return json.loads(line.removeprefix("RESULT "))
+
+
+def _ms(seconds: float) -> str:
+    """Return seconds as milliseconds."""
+    return f"{seconds * 1000:,.0f} ms" if seconds < 10 else f"{seconds:,.1f} s"
+
+
+def _pair(figure: tuple) -> str:
+    """Return 'wall (CPU)'."""
+    return f"{_ms(figure[0])} ({_ms(figure[1])})"
+
+
+def report(engine: dict, databases: dict, command: str) -> str:
+    """Return the markdown report of the run."""
+    lines = [
+        f"Command: `{command}`",
+        "",
+        "Times: median wall clock (median CPU time of the process); baseline = the code before the "
+        f"optimisation ({engine_baseline.BASELINE_COMMIT[:10]}), measured in the same run.",
+        "",
+        "| what | size | rows | baseline | optimised | speed-up |",
+        "|---|---|---|---|---|---|",
+    ]
+    for size, fig in engine.items():
+        for key, label in (
+            ("engine", "engine: aggregate + judge, 4 years, both versions"),
+            ("current", "engine: current version only"),
+            ("payload", "STATUS payloads, both versions"),
+        ):
+            old, new = fig[f"{key}_baseline"], fig[f"{key}_optimised"]
+            lines.append(
+                f"| {label} | {size} | {fig['rows']:,} | {_pair(old)} | {_pair(new)} | {old[0] / new[0]:.1f}x |"
+            )
+        lines.append(
+            f"| row-by-row reference (rowwise.py), both versions | {size} | {fig['rows']:,} | | "
+            f"{_pair(fig['reference'])} | |"
+        )
+        lines.append(f"| floor: bare groupby mean | {size} | {fig['rows']:,} | | {_pair(fig['floor'])} | |")
+    for (database, size), fig in databases.items():
+        old, new = fig["baseline"], fig["optimised"]
+        per = "one institution" if size == "S" else f"per institution (median of {fig['institutions_timed']})"
+        for key, label in (
+            ("recompute", f"attainment_recompute end to end, {per}"),
+            ("read", "  of which read: engine_inputs"),
+            ("evaluate", "  read + compute: evaluate_institution"),
+        ):
+            lines.append(
+                f"| {label} ({database}) | {size} | {fig['rows']:,} | {_ms(old[key])} | {_ms(new[key])} | "
+                f"{old[key] / new[key]:.1f}x |"
+            )
+        if "sector_s" in new:
+            lines.append(
+                f"| all 65 institutions recomputed in turn ({database}) | {size} | {fig['rows']:,} | "
+                f"{_ms(old['sector_s'])} | {_ms(new['sector_s'])} | {old['sector_s'] / new['sector_s']:.1f}x |"
+            )
+    lines += ["", "Goals:"]
+    if "L" in engine:
+        fig = engine["L"]
+        new, floor = fig["engine_optimised"], fig["floor"]
+        lines.append(
+            f"- sector engine time {_ms(new[0])} (goal < {GOAL_SECTOR_ENGINE_S:.0f} s): "
+            f"{'met' if new[0] < GOAL_SECTOR_ENGINE_S else 'MISSED'}; "
+            f"{new[0] / floor[0]:.1f}x the bare groupby by wall clock, {new[1] / floor[1]:.1f}x by CPU "
+            f"(goal <= {GOAL_FLOOR_RATIO:.0f}x): {'met' if new[0] / floor[0] <= GOAL_FLOOR_RATIO else 'MISSED'}; "
+            f"current version alone {fig['current_optimised'][0] / floor[0]:.1f}x."
+        )
+    for (database, size), fig in databases.items():
+        seconds = fig["optimised"]["recompute"]
+        lines.append(
+            f"- one institution end to end on {database} at size {size}: {_ms(seconds)} "
+            f"(goal < {GOAL_END_TO_END_S} s): {'met' if seconds < GOAL_END_TO_END_S else 'MISSED'}"
+        )
+    same = all(fig["same_payloads"] for fig in engine.values())
+    lines.append(f"- optimised payloads identical to the baseline's: {'yes' if same else 'NO'}")
+    return "\n".join(lines)
+
+
+def main() -> int:
+    """Generate the data, measure, print the report."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--quick", action="store_true", help="no database runs at size L")
+    parser.add_argument("--no-db", action="store_true", help="in-process figures only")
+    args = parser.parse_args()
+    print(f"Machine: {machine()}", flush=True)
+    engine = {}
+    for size, institutions, repeats, reference_repeats in (("S", 1, args.repeats, 3), ("L", 65, 5, 1)):
+        # Rows in generation order (per indicator, team by team), not sorted by (indicator, year,
+        # college): the selectors read them without ORDER BY, so the engine may not count on order.
+        frames = engine_frames(sector(institutions))
+        engine[size] = engine_figures(frames, repeats, reference_repeats)
+        print(f"engine {size} done", file=sys.stderr, flush=True)
+    databases = {}
+    if not args.no_db:
+        for database in ("sqlite", "postgres"):
+            for size in ("S",) if args.quick else ("S", "L"):
+                databases[(database, size)] = db_figures(database, size, 5 if size == "S" else 3, size == "L")
+                print(f"{database} {size} done", file=sys.stderr, flush=True)
+    command = ".venv/bin/python -m bench.engine_bench" + "".join(f" {a}" for a in sys.argv[1:])
+    print(report(engine, databases, command))
+    print(f"Machine at the end: {machine()}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,235 @@
+"""The database half of the engine benchmark: store a synthetic sector, time `attainment_recompute`.
+
+Runs in a child process per database (`python -m bench.engine_db --size S`), because the settings
+read DATABASE_URL once, at django.setup(); engine_bench starts it with DATABASE_URL set and reads
+the one JSON line it prints. The rows are exactly those of bench.engine_data (explicit ids).
+"""
+
+import argparse
+import gc
+import io
+import json
+import os
+import statistics
+import time
+from decimal import Decimal
+
+from bench.engine_data import AGENDA_YEARS, THEMES, UNIT, sector
+
+SIZES = {"S": 1, "L": 65}
+
+
+def _decimal(units) -> Decimal | None:
+    """Return engine units as a Decimal."""
+    return None if units is None else Decimal(int(units)) / UNIT
+
+
+def store(data) -> None:
+    """Insert the sector's rows with their ids; measurements through COPY or executemany."""
+    from django.core.management.color import no_style
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    from agenda.models import Ambition, BudgetYear, College, Indicator, Institution, Team, Theme
+    from indicatoren.models import Measurement, StudentCount
+
+    names = {code: f"Synthetisch thema {code}" for code, _, _ in THEMES}
+    with transaction.atomic():
+        Institution.objects.bulk_create(
+            Institution(id=i["id"], code=i["code"], name=i["name"], synthetic_data=True) for i in data.institutions
+        )
+        College.objects.bulk_create(
+            College(id=c["id"], institution_id=c["institution"], code=c["code"], name=c["code"], active=c["active"])
+            for c in data.colleges
+        )
+        Team.objects.bulk_create(
+            (
+                Team(
+                    id=t["id"], institution_id=t["institution"], college_id=t["college"], code=t["code"], name=t["code"]
+                )
+                for t in data.teams
+            ),
+            batch_size=2000,
+        )
+        Theme.objects.bulk_create(
+            Theme(
+                id=t["id"],
+                institution_id=t["institution"],
+                code=t["code"],
+                name=names[t["code"]],
+                national=t["national"],
+                budget_share_pct=t["share"],
+                position=t["position"],
+            )
+            for t in data.themes
+        )
+        Indicator.objects.bulk_create(
+            (
+                Indicator(
+                    id=i["id"],
+                    institution_id=i["institution"],
+                    theme_id=i["theme"],
+                    code=i["code"],
+                    name=f"Synthetische indicator {i['code']}",
+                    unit=i["unit"],
+                    polarity="higher" if i["polarity"] == 1 else "lower",
+                    levels=["institution"] if i["institution_only"] else ["team", "college", "institution"],
+                    baseline_year=i["baseline_year"],
+                    baseline_value=_decimal(i["baseline_value"]),
+                    position=i["position"],
+                )
+                for i in data.indicators
+            ),
+            batch_size=2000,
+        )
+        Ambition.objects.bulk_create(
+            (
+                Ambition(
+                    id=a["id"],
+                    indicator_id=a["indicator"],
+                    year=a["year"],
+                    revision=a["revision"],
+                    type=a["type"],
+                    target=_decimal(a["target"]),
+                    tolerance=_decimal(a["tolerance"]),
+                    indicative=a["indicative"],
+                )
+                for a in data.ambitions
+            ),
+            batch_size=2000,
+        )
+        BudgetYear.objects.bulk_create(
+            BudgetYear(institution_id=i["id"], year=y, total_cents=2_800_000_000, central_pct=5)
+            for i in data.institutions
+            for y in AGENDA_YEARS
+        )
+        StudentCount.objects.bulk_create(
+            (StudentCount(college_id=s["college"], year=s["year"], count=s["count"]) for s in data.students),
+            batch_size=5000,
+        )
+        _store_measurements(data.measurements, connection, Measurement, timezone.now())
+        with connection.cursor() as cursor:
+            for sql in connection.ops.sequence_reset_sql(
+                no_style(), [Institution, College, Team, Theme, Indicator, Ambition]
+            ):
+                cursor.execute(sql)
+
+
+def _store_measurements(frame, connection, model, now) -> None:
+    """Insert the measurement rows in bulk (the benchmark's setup, not what it measures)."""
+    m = frame
+    rows = zip(
+        m["indicator"].tolist(),
+        m["year"].tolist(),
+        m["level"].tolist(),
+        [None if c is None else int(c) for c in m["college"].astype(object).where(m["college"].notna(), None)],
+        [None if t is None else int(t) for t in m["team"].astype(object).where(m["team"].notna(), None)],
+        [str(_decimal(v)) for v in m["value"].tolist()],
+        [None if n is None else int(n) for n in m["n"].astype(object).where(m["n"].notna(), None)],
+        strict=True,
+    )
+    table = model._meta.db_table
+    columns = "indicator_id, year, level, college_id, team_id, value, n, source, updated_at"
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            buffer = io.StringIO()
+            stamp = now.isoformat()
+            for i, y, level, c, t, v, n in rows:
+                buffer.write(f"{i}\t{y}\t{level}\t{_copy(c)}\t{_copy(t)}\t{v}\t{_copy(n)}\tbench\t{stamp}\n")
+            buffer.seek(0)
+            cursor.cursor.copy_expert(f"COPY {table} ({columns}) FROM STDIN", buffer)
+        else:
+            cursor.executemany(
+                f"INSERT INTO {table} ({columns}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                [(*row, "bench", now) for row in rows],
+            )
+
+
+def _copy(value) -> str:
+    """Return a value in COPY's text format."""
+    return "\\N" if value is None else str(value)
+
+
+def _recompute(services, institution) -> float:
+    """Return the seconds of one recompute of `institution`, inside a transaction like recompute_run."""
+    from django.db import transaction
+
+    gc.collect()  # the garbage of the previous run is not this run's cost
+    started = time.perf_counter()
+    with transaction.atomic():
+        services.attainment_recompute(institution=institution, run=None)
+    return time.perf_counter() - started
+
+
+def _phases(services, selectors, institution) -> dict:
+    """Return the seconds of read (engine_inputs) and read+compute (evaluate_institution)."""
+    gc.collect()
+    started = time.perf_counter()
+    selectors.engine_inputs(institution)
+    read = time.perf_counter() - started
+    gc.collect()
+    started = time.perf_counter()
+    services.evaluate_institution(institution)
+    return {"read": read, "evaluate": time.perf_counter() - started}
+
+
+def child(size: str, repeats: int, sample: int, sector_pass: bool) -> dict:
+    """Store the sector of `size`, then time both implementations; return the figures."""
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kwaliteit.settings")
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    from agenda.models import Institution
+    from bench import engine_baseline
+    from rapportage import selectors, services
+
+    baseline = engine_baseline.load_django()
+    implementations = {"baseline": (baseline.services, baseline.selectors), "optimised": (services, selectors)}
+    call_command("migrate", verbosity=0)
+    started = time.perf_counter()
+    data = sector(SIZES[size])
+    store(data)
+    result = {"vendor": connection.vendor, "rows": len(data.measurements), "store_s": time.perf_counter() - started}
+    ids = data.institution_ids()
+    del data  # a million rows of Python objects would slow every garbage collection that follows
+    picked = sorted({ids[0], ids[len(ids) // 2], ids[-1]})[:sample] if size == "L" else ids
+    institutions = list(Institution.objects.filter(id__in=picked).order_by("id"))
+    timings = {name: {"recompute": [], "read": [], "evaluate": []} for name in implementations}
+    for institution in institutions:
+        for svc, _ in implementations.values():
+            _recompute(svc, institution)  # warm up: imports, caches, previous results exist
+        for _ in range(repeats):
+            # Alternate so that noise from other processes hits both implementations alike.
+            for name, (svc, sel) in implementations.items():
+                timings[name]["recompute"].append(_recompute(svc, institution))
+                for phase, seconds in _phases(svc, sel, institution).items():
+                    timings[name][phase].append(seconds)
+    for name, figures in timings.items():
+        result[name] = {phase: statistics.median(values) for phase, values in figures.items()}
+    result["institutions_timed"] = len(institutions)
+    if sector_pass:
+        everything = list(Institution.objects.order_by("id"))
+        for name, (svc, _) in implementations.items():
+            started = time.perf_counter()
+            for institution in everything:
+                _recompute(svc, institution)
+            result[name]["sector_s"] = time.perf_counter() - started
+    return result
+
+
+def main() -> None:
+    """Parse the arguments, run the child and print its figures as one JSON line."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", choices=sorted(SIZES), default="S")
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--sample", type=int, default=3, help="institutions timed at size L")
+    parser.add_argument("--sector-pass", action="store_true", help="also recompute every institution once")
+    args = parser.parse_args()
+    print("RESULT " + json.dumps(child(args.size, args.repeats, args.sample, args.sector_pass)))
+
+
+if __name__ == "__main__":
+    main()
