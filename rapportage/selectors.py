@@ -2,13 +2,22 @@
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
+from django.db.models import BigIntegerField, F, Value
+from django.db.models.functions import Cast, Round
 
 from agenda.choices import Polarity
 from agenda.models import Ambition, BudgetYear, College, Indicator, Institution, Team, Theme
 from indicatoren.models import Measurement, StudentCount
-from rapportage.engine.attainment import AMBITION_COLUMNS, COLLEGE_COLUMNS, INDICATOR_COLUMNS, MEASUREMENT_COLUMNS
-from rapportage.engine.numbers import to_units
+from rapportage.engine.attainment import (
+    AMBITION_COLUMNS,
+    COLLEGE_COLUMNS,
+    INDICATOR_COLUMNS,
+    MEASUREMENT_COLUMNS,
+    aggregate,
+)
+from rapportage.engine.numbers import SCALE, to_decimal, to_units
 from rapportage.models import BudgetResult, IndicatorResult, RecomputeRun, Version
 
 
@@ -31,12 +40,6 @@ def measurements_frame(indicator_ids, overrides: list[dict] | None = None) -> pd
     `overrides` are would-be rows (indicator, year, level, college, team, value, n) that
     replace or add to the stored ones: the dry run of an upload judges them without saving.
     """
-    import numpy as np
-    from django.db.models import BigIntegerField, F, Value
-    from django.db.models.functions import Cast, Round
-
-    from rapportage.engine.numbers import SCALE
-
     ids = list(indicator_ids)
     # The database scales the values to integer units (bench/engine_bench.py: a Decimal per row
     # was most of the read). Exact for PostgreSQL's numeric; SQLite keeps a binary REAL, whose
@@ -219,9 +222,6 @@ class IndicatorTrend:
 
 def indicator_trend(indicator: Indicator) -> IndicatorTrend:
     """Return the institution, college and team values of `indicator` in every year with data."""
-    from rapportage.engine.attainment import aggregate
-    from rapportage.engine.numbers import to_decimal
-
     agg = aggregate(measurements_frame([indicator.pk]))
     colleges = {
         pk: (code, name)

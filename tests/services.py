@@ -22,6 +22,17 @@ class ServiceUnavailable(RuntimeError):
     """A service binary is missing or did not start."""
 
 
+def _die_with_parent() -> None:
+    """Ask Linux to stop this child when the test process dies (no orphaned servers after a kill)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass
+    os.setsid()  # its own process group, so stop_process can stop it with its children
+
+
 def free_port() -> int:
     """Return a free TCP port on 127.0.0.1."""
     with socket.socket() as sock:
@@ -139,7 +150,7 @@ def start_gunicorn(env: dict[str, str], port: int, log_path: Path, workers: int 
         env={**os.environ, **env},
         stdout=log,
         stderr=subprocess.STDOUT,
-        start_new_session=True,
+        preexec_fn=_die_with_parent,
     )
     _wait_for_port(port, process, "gunicorn", timeout=30)
     return process
@@ -156,6 +167,7 @@ def redis_server(port: int | None = None):
         [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--daemonize", "no"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        preexec_fn=_die_with_parent,
     )
     try:
         _wait_for_port(port, process, "redis-server")
@@ -212,7 +224,7 @@ def start_worker(env: dict[str, str], log_path: Path, concurrency: int = 2) -> s
         env={**os.environ, **env},
         stdout=log,
         stderr=subprocess.STDOUT,
-        start_new_session=True,
+        preexec_fn=_die_with_parent,
     )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
