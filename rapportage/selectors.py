@@ -4,12 +4,13 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from django.db.models import BigIntegerField, F, Value
+from django.db.models import BigIntegerField, F, Q, Value
 from django.db.models.functions import Cast, Round
 
 from agenda.choices import Polarity
-from agenda.models import Ambition, BudgetYear, College, Indicator, Institution, Team, Theme
+from agenda.models import AdditionalFund, Ambition, BudgetYear, College, Indicator, Institution, Team, Theme
 from indicatoren.models import Measurement, StudentCount
+from maatregelen.models import Evidence, Measure
 from rapportage.engine.attainment import (
     AMBITION_COLUMNS,
     COLLEGE_COLUMNS,
@@ -323,7 +324,6 @@ def colleges_data(institution: Institution, year: int) -> dict:
 
 def college_data(institution: Institution, college: College, year: int) -> dict:
     """Return one college's results per theme, its team names, budget part and measures."""
-    from maatregelen.models import Measure
 
     body = status_body(institution, year)
     rows = college_rows(body, college.code)
@@ -373,7 +373,6 @@ def college_data(institution: Institution, college: College, year: int) -> dict:
 
 def indicator_data(institution: Institution, indicator: Indicator, year: int) -> dict:
     """Return what the indicator page shows: stored statuses, the trend, factors, measures, evidence."""
-    from maatregelen.models import Evidence
 
     history = indicator_history(institution, indicator.code)
     status = next((s for s in history if s["year"] == year), None)
@@ -466,9 +465,6 @@ def budget_totals(body: dict) -> dict:
 
 def budget_data(institution: Institution, year: int) -> dict:
     """Return the stored budget of `year` with theme and college names, sums and the other funds."""
-    from django.db.models import Q
-
-    from agenda.models import AdditionalFund
 
     body = budget_body(institution, year)
     themes = list(Theme.objects.filter(institution=institution).order_by("position", "code"))
