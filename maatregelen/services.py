@@ -16,7 +16,7 @@ def _check_college(allowed_colleges, college: College | None) -> None:
     if allowed_colleges is None:
         return
     if college is None:
-        raise PermissionDenied("Alleen beleidsmedewerkers mogen ROC-brede maatregelen wijzigen.")
+        raise PermissionDenied("Alleen beleidsmedewerkers mogen ROC-brede gegevens wijzigen.")
     if college.pk not in allowed_colleges:
         raise PermissionDenied(f"Geen rechten voor college {college.code}.")
 
@@ -32,7 +32,7 @@ def _check_institution(institution_id: int, theme: Theme, indicators=()) -> None
 @transaction.atomic
 def measure_create(
     *,
-    college: College,
+    college: College | None,
     theme: Theme,
     title: str,
     category: str,
@@ -44,11 +44,13 @@ def measure_create(
     user=None,
     allowed_colleges=None,
 ) -> Measure:
-    """Create a measure of a college."""
+    """Create a measure of a college, or ROC-wide when `college` is None (policy staff only)."""
     _check_college(allowed_colleges, college)
-    _check_institution(college.institution_id, theme, indicators)
+    _check_institution(theme.institution_id, theme, indicators)
+    if college is not None and college.institution_id != theme.institution_id:
+        raise ValidationError({"college": "Het college hoort niet bij deze instelling."})
     measure = Measure(
-        institution_id=college.institution_id,
+        institution_id=theme.institution_id,
         college=college,
         theme=theme,
         title=title.strip(),
@@ -65,6 +67,9 @@ def measure_create(
     return measure
 
 
+KEEP = object()  # "leave the college as it is" (the pages never move a record)
+
+
 @transaction.atomic
 def measure_update(
     *,
@@ -77,11 +82,15 @@ def measure_update(
     planned_budget_cents: int = 0,
     status: str = MeasureStatus.PLANNED,
     owner: str = "",
+    college=KEEP,
     user=None,
     allowed_colleges=None,
 ) -> Measure:
-    """Change a measure; its college (scope) stays, history keeps the earlier version."""
+    """Change a measure; moving it to another college needs rights on both; history keeps the old."""
     _check_college(allowed_colleges, measure.college)
+    if college is not KEEP:
+        _check_college(allowed_colleges, college)
+        measure.college = college
     _check_institution(measure.institution_id, theme, indicators)
     measure.theme = theme
     measure.title = title.strip()
@@ -98,9 +107,17 @@ def measure_update(
 
 
 @transaction.atomic
+def measure_delete(*, measure: Measure, user=None, allowed_colleges=None) -> None:
+    """Delete a measure (history keeps it)."""
+    _check_college(allowed_colleges, measure.college)
+    measure._history_user = user
+    measure.delete()
+
+
+@transaction.atomic
 def evidence_create(
     *,
-    college: College,
+    college: College | None,
     theme: Theme,
     year: int,
     kind: str,
@@ -111,13 +128,12 @@ def evidence_create(
     user=None,
     allowed_colleges=None,
 ) -> Evidence:
-    """Record noticeable evidence (merkbaar) of a college, optionally of one of its teams."""
+    """Record noticeable evidence (merkbaar) of a college or one of its teams; ROC-wide when no college."""
     _check_college(allowed_colleges, college)
-    _check_institution(college.institution_id, theme)
-    if team is not None and team.college_id != college.pk:
-        raise ValidationError({"team": f"Team {team.code} hoort niet bij college {college.code}."})
+    _check_institution(theme.institution_id, theme)
+    _check_team(college, team)
     evidence = Evidence(
-        institution_id=college.institution_id,
+        institution_id=theme.institution_id,
         college=college,
         team=team,
         theme=theme,
@@ -132,6 +148,37 @@ def evidence_create(
     evidence._history_user = user
     evidence.save()
     return evidence
+
+
+def _check_team(college: College | None, team: Team | None) -> None:
+    """Raise ValidationError when the team is not one of the college's."""
+    if team is not None and (college is None or team.college_id != college.pk):
+        where = f"college {college.code}" if college else "een ROC-breed bewijs"
+        raise ValidationError({"team": f"Team {team.code} hoort niet bij {where}."})
+
+
+@transaction.atomic
+def evidence_update(*, evidence: Evidence, user=None, allowed_colleges=None, **changes) -> Evidence:
+    """Change evidence (theme, college, team, year, kind, title, text, link); rights on old and new college."""
+    _check_college(allowed_colleges, evidence.college)
+    if "college" in changes:
+        _check_college(allowed_colleges, changes["college"])
+    for name, value in changes.items():
+        setattr(evidence, name, value.strip() if isinstance(value, str) else value)
+    _check_institution(evidence.institution_id, evidence.theme)
+    _check_team(evidence.college, evidence.team)
+    evidence.full_clean()
+    evidence._history_user = user
+    evidence.save()
+    return evidence
+
+
+@transaction.atomic
+def evidence_delete(*, evidence: Evidence, user=None, allowed_colleges=None) -> None:
+    """Delete evidence (history keeps it)."""
+    _check_college(allowed_colleges, evidence.college)
+    evidence._history_user = user
+    evidence.delete()
 
 
 def _check_review_unique(college: College, year: int, quadrimester: int, exclude_pk=None) -> None:

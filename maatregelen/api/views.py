@@ -1,7 +1,6 @@
 """Measures and noticeable evidence: read by every member, written per college as on the pages."""
 
 import django_filters
-from django.db import transaction
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import permissions, viewsets
 
@@ -10,9 +9,10 @@ from agenda.api.common import (
     INSTITUTION_PARAMETER,
     InstitutionScopedMixin,
     RoleWritePermission,
-    require_college,
     responses,
+    service_errors,
 )
+from maatregelen import services
 from maatregelen.api.serializers import EvidenceSerializer, MeasureSerializer
 from maatregelen.models import Evidence, Measure
 
@@ -36,7 +36,10 @@ def crud_schema(serializer):
 
 
 class CollegeWriteViewSet(InstitutionScopedMixin, viewsets.ModelViewSet):
-    """Rows of the institution that a director writes for their own colleges and policy staff for all."""
+    """Rows of the institution that a director writes for their own colleges and policy staff for all.
+
+    Writes go through maatregelen.services, as on the pages, so the rules are in one place.
+    """
 
     permission_classes = [permissions.IsAuthenticated, RoleWritePermission]
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
@@ -48,25 +51,12 @@ class CollegeWriteViewSet(InstitutionScopedMixin, viewsets.ModelViewSet):
             return self.queryset.none()
         return self.queryset.filter(institution=self.get_institution())
 
-    def perform_create(self, serializer):
-        """Save a new row when the caller may write its college."""
-        require_college(self.writable(), serializer.validated_data.get("college"))
-        with transaction.atomic():
-            serializer.save(institution=self.get_institution())
+    def write_args(self) -> dict:
+        """Return what every service call gets: the caller and the colleges they may write."""
+        return {"user": self.request.user, "allowed_colleges": self.writable()}
 
-    def perform_update(self, serializer):
-        """Save the changes when the caller may write both the old and the new college."""
-        allowed = self.writable()
-        require_college(allowed, serializer.instance.college)
-        if "college" in serializer.validated_data:
-            require_college(allowed, serializer.validated_data["college"])
-        with transaction.atomic():
-            serializer.save()
 
-    def perform_destroy(self, instance):
-        """Delete the row when the caller may write its college."""
-        require_college(self.writable(), instance.college)
-        instance.delete()
+MEASURE_DEFAULTS = {"description": "", "indicators": [], "planned_budget_cents": 0, "owner": ""}
 
 
 class MeasureFilter(django_filters.FilterSet):
@@ -90,6 +80,34 @@ class MeasureViewSet(CollegeWriteViewSet):
     serializer_class = MeasureSerializer
     filterset_class = MeasureFilter
 
+    def perform_create(self, serializer):
+        """Create the measure through the service (ROC-wide: policy staff only)."""
+        data = {**MEASURE_DEFAULTS, "college": None, **serializer.validated_data}
+        with service_errors():
+            serializer.instance = services.measure_create(**data, **self.write_args())
+
+    def perform_update(self, serializer):
+        """Change the measure through the service; a partial update keeps the other fields."""
+        measure = serializer.instance
+        current = {
+            "theme": measure.theme,
+            "title": measure.title,
+            "category": measure.category,
+            "description": measure.description,
+            "indicators": list(measure.indicators.all()),
+            "planned_budget_cents": measure.planned_budget_cents,
+            "status": measure.status,
+            "owner": measure.owner,
+        }
+        with service_errors():
+            serializer.instance = services.measure_update(
+                measure=measure, **{**current, **serializer.validated_data}, **self.write_args()
+            )
+
+    def perform_destroy(self, instance):
+        """Delete the measure through the service."""
+        services.measure_delete(measure=instance, **self.write_args())
+
 
 class EvidenceFilter(django_filters.FilterSet):
     theme = django_filters.CharFilter(field_name="theme__code", help_text="themacode")
@@ -112,7 +130,18 @@ class EvidenceViewSet(CollegeWriteViewSet):
     filterset_class = EvidenceFilter
 
     def perform_create(self, serializer):
-        """Save new evidence, by the caller, when they may write its college."""
-        require_college(self.writable(), serializer.validated_data.get("college"))
-        with transaction.atomic():
-            serializer.save(institution=self.get_institution(), created_by=self.request.user)
+        """Record the evidence through the service, by the caller."""
+        data = {"college": None, **serializer.validated_data}
+        with service_errors():
+            serializer.instance = services.evidence_create(**data, **self.write_args())
+
+    def perform_update(self, serializer):
+        """Change the evidence through the service."""
+        with service_errors():
+            serializer.instance = services.evidence_update(
+                evidence=serializer.instance, **serializer.validated_data, **self.write_args()
+            )
+
+    def perform_destroy(self, instance):
+        """Delete the evidence through the service."""
+        services.evidence_delete(evidence=instance, **self.write_args())
