@@ -22,6 +22,7 @@ from agenda.models import College, Indicator, Institution, Team
 from indicatoren.importers import STUDENTS_CODE, Catalogue, ParseResult, RowError, parse_benchmark, size_error
 from indicatoren.models import Measurement, StudentCount, Upload, UploadStatus
 from indicatoren.services import MeasurementRow, lock_institution_data, measurements_apply, student_counts_apply
+from rapportage.engine.payload import verdict_flips
 from rapportage.models import RecomputeRun, RunState, Version
 
 BASELINE_MARGIN_YEARS = 5  # accept history this many years before the earliest baseline year
@@ -467,51 +468,11 @@ def verdict_effects(upload: Upload, plan: Plan | None = None) -> dict:
     before = evaluate_institution(institution)
     after = evaluate_institution(institution, overrides, student_overrides)
     return {
-        "flips": _flips(before["statuses"][Version.CURRENT], after["statuses"][Version.CURRENT]),
+        "flips": verdict_flips(
+            before["statuses"][Version.CURRENT].values(), after["statuses"][Version.CURRENT].values()
+        ),
         "budget": _budget_changes(before["budgets"], after["budgets"]),
     }
-
-
-def _flips(before: dict, after: dict) -> list[dict]:
-    """Return the indicator and college verdicts that differ between two sets of STATUS bodies."""
-    flips = []
-    for key, new in after.items():
-        old = before.get(key)
-        if old is None:
-            continue
-        if old["attained"] != new["attained"]:
-            flips.append(
-                {
-                    "indicator": new["indicator"],
-                    "name": new["name"],
-                    "year": new["year"],
-                    "college": None,
-                    "old": old["attained"],
-                    "new": new["attained"],
-                    "old_detail": f"{old['colleges_met']} van {old['colleges_total']} colleges",
-                    "new_detail": f"{new['colleges_met']} van {new['colleges_total']} colleges",
-                    "explanation": new["explanation"],
-                }
-            )
-        old_colleges = {c["college"]: c for c in old["colleges"]}
-        for college in new["colleges"]:
-            was = old_colleges.get(college["college"])
-            if was is None or was["met"] == college["met"]:
-                continue
-            flips.append(
-                {
-                    "indicator": new["indicator"],
-                    "name": new["name"],
-                    "year": new["year"],
-                    "college": college["college"],
-                    "old": was["met"],
-                    "new": college["met"],
-                    "old_detail": f"{was['teams_contributed']} van {was['teams_total']} teams",
-                    "new_detail": f"{college['teams_contributed']} van {college['teams_total']} teams",
-                    "explanation": college["explanation"],
-                }
-            )
-    return flips
 
 
 def _budget_changes(before: dict, after: dict) -> list[dict]:

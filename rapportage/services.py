@@ -16,7 +16,7 @@ from agenda.models import Institution
 from rapportage import selectors
 from rapportage.engine.attainment import aggregate, judge_setup, judge_with
 from rapportage.engine.budget import ThemeShare, budget_warnings, split_budget
-from rapportage.engine.payload import budget_payload, status_payloads
+from rapportage.engine.payload import budget_payload, status_payloads, verdict_flips
 from rapportage.models import BudgetResult, IndicatorResult, RecomputeRun, RunState, VerdictChange, Version
 
 logger = logging.getLogger(__name__)
@@ -160,15 +160,9 @@ def attainment_recompute(*, institution: Institution, run: RecomputeRun | None =
     """Recompute and store every verdict and budget of the institution; return the number of flips."""
     computed = evaluate_institution(institution)
     now = timezone.now()
-    previous = {
-        (r.indicator_id, r.year, r.version): r.payload
-        for r in IndicatorResult.objects.filter(institution=institution, version=Version.CURRENT)
-    }
-    changes = []
-    for key, payload in computed["statuses"][Version.CURRENT].items():
-        old = previous.get((key[0], key[1], Version.CURRENT))
-        if old is not None:
-            changes.extend(_flips(institution, run, key[0], old, payload, computed["inputs"].college_meta))
+    previous = IndicatorResult.objects.filter(institution=institution, version=Version.CURRENT)
+    flips = verdict_flips(previous.values_list("payload", flat=True), computed["statuses"][Version.CURRENT].values())
+    changes = _changes(institution, run, flips, computed["inputs"])
 
     ambition_ids = {
         version: dict(zip(zip(frame["indicator"], frame["year"], strict=True), frame["ambition_id"], strict=True))
@@ -200,48 +194,28 @@ def attainment_recompute(*, institution: Institution, run: RecomputeRun | None =
     return len(changes)
 
 
-def _flips(institution, run, indicator_id: int, old: dict, new: dict, college_meta: dict) -> list[VerdictChange]:
-    """Return the verdict changes between two STATUS bodies of one indicator and year."""
-    flips = []
-    year = new["year"]
-    if old["attained"] != new["attained"]:
-        flips.append(
+def _changes(institution, run, flips: list[dict], inputs) -> list[VerdictChange]:
+    """Return the change-log rows of the verdicts that flipped in this run."""
+    indicator_ids = {meta["code"]: pk for pk, meta in inputs.indicator_meta.items()}
+    college_ids = {meta["code"]: pk for pk, meta in inputs.college_meta.items()}
+    changes = []
+    for flip in flips:
+        words = COLLEGE_WORDS if flip["college"] else WORDS
+        where = f"{flip['indicator']} {flip['year']}" + (f", college {flip['college']}" if flip["college"] else "")
+        detail = flip["new_detail"] if flip["college"] else f"{flip['new_detail']}; {flip['explanation']}"
+        changes.append(
             VerdictChange(
                 institution=institution,
                 run=run,
-                indicator_id=indicator_id,
-                year=year,
-                old=WORDS[old["attained"]],
-                new=WORDS[new["attained"]],
-                description=(
-                    f"{new['indicator']} {year}: {WORDS[old['attained']]} -> {WORDS[new['attained']]} "
-                    f"({new['colleges_met']} van {new['colleges_total']} colleges; {new['explanation']})"
-                ),
+                indicator_id=indicator_ids[flip["indicator"]],
+                year=flip["year"],
+                college_id=college_ids.get(flip["college"]) if flip["college"] else None,
+                old=words[flip["old"]],
+                new=words[flip["new"]],
+                description=f"{where}: {words[flip['old']]} -> {words[flip['new']]} ({detail})",
             )
         )
-    old_colleges = {c["college"]: c for c in old.get("colleges", [])}
-    college_ids = {meta["code"]: cid for cid, meta in college_meta.items()}
-    for college in new.get("colleges", []):
-        before = old_colleges.get(college["college"])
-        if before is None or before["met"] == college["met"]:
-            continue
-        flips.append(
-            VerdictChange(
-                institution=institution,
-                run=run,
-                indicator_id=indicator_id,
-                year=year,
-                college_id=college_ids.get(college["college"]),
-                old=COLLEGE_WORDS[before["met"]],
-                new=COLLEGE_WORDS[college["met"]],
-                description=(
-                    f"{new['indicator']} {year}, college {college['college']}: "
-                    f"{COLLEGE_WORDS[before['met']]} -> {COLLEGE_WORDS[college['met']]} "
-                    f"({college['teams_contributed']} van {college['teams_total']} teams)"
-                ),
-            )
-        )
-    return flips
+    return changes
 
 
 def recompute_sweep(*, older_than_seconds: int = 60) -> int:

@@ -14,7 +14,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, inline_seri
 from rest_framework import permissions, serializers
 from rest_framework.exceptions import PermissionDenied, ValidationError
 
-from agenda.models import College, Institution
+from agenda.models import Institution
 from agenda.permissions import can_read, current_institution, writable_colleges
 
 INSTITUTION_PARAMETER = OpenApiParameter(
@@ -113,16 +113,6 @@ class RoleWritePermission(permissions.BasePermission):
         if request.method in permissions.SAFE_METHODS:
             return True
         return writable_colleges(request.user, institution) != set()
-
-
-def require_college(allowed: set[int] | None, college: College | None) -> None:
-    """Raise 403 unless the caller may write for `college` (None: ROC-wide, policy staff only)."""
-    if allowed is None:
-        return
-    if college is None:
-        raise PermissionDenied("Alleen beleidsmedewerkers mogen ROC-brede gegevens schrijven.")
-    if college.pk not in allowed:
-        raise PermissionDenied(f"Geen schrijfrechten voor college {college.code}.")
 
 
 @contextmanager

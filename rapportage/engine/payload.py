@@ -220,3 +220,50 @@ def budget_payload(institution: str, split: BudgetSplit, warnings: list[str] | N
         ],
         "warnings": warnings or [],
     }
+
+
+def verdict_flips(before, after) -> list[dict]:
+    """Return the indicator and college verdicts that differ between two sets of STATUS bodies.
+
+    One comparison for the recompute's change log and an upload's dry run; a verdict that
+    did not exist before (a new year or indicator) is not a flip.
+    """
+    earlier = {(status["indicator"], status["year"]): status for status in before}
+    flips = []
+    for new in after:
+        old = earlier.get((new["indicator"], new["year"]))
+        if old is None:
+            continue
+        if old["attained"] != new["attained"]:
+            flips.append(
+                {
+                    "indicator": new["indicator"],
+                    "name": new["name"],
+                    "year": new["year"],
+                    "college": None,
+                    "old": old["attained"],
+                    "new": new["attained"],
+                    "old_detail": f"{old['colleges_met']} van {old['colleges_total']} colleges",
+                    "new_detail": f"{new['colleges_met']} van {new['colleges_total']} colleges",
+                    "explanation": new["explanation"],
+                }
+            )
+        old_colleges = {c["college"]: c for c in old["colleges"]}
+        for college in new["colleges"]:
+            was = old_colleges.get(college["college"])
+            if was is None or was["met"] == college["met"]:
+                continue
+            flips.append(
+                {
+                    "indicator": new["indicator"],
+                    "name": new["name"],
+                    "year": new["year"],
+                    "college": college["college"],
+                    "old": was["met"],
+                    "new": college["met"],
+                    "old_detail": f"{was['teams_contributed']} van {was['teams_total']} teams",
+                    "new_detail": f"{college['teams_contributed']} van {college['teams_total']} teams",
+                    "explanation": college["explanation"],
+                }
+            )
+    return flips
