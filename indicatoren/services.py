@@ -31,7 +31,9 @@ def value_problem(indicator: Indicator, value: Decimal) -> str | None:
     if value < low or (high is not None and value > high):
         bounds = f"{low} en {high}" if high is not None else f"minstens {low}"
         shown = format(value, "f").replace(".", ",")  # Dutch interface: decimal comma
-        return f"De waarde {shown} past niet bij de eenheid {indicator.get_unit_display()}: moet tussen {bounds} liggen."
+        return (
+            f"De waarde {shown} past niet bij de eenheid {indicator.get_unit_display()}: moet tussen {bounds} liggen."
+        )
     if -value.as_tuple().exponent > 6:
         return "Hoogstens 6 decimalen."
     return None

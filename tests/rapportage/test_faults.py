@@ -38,7 +38,9 @@ def test_upload_while_the_broker_is_down_is_kept_and_recomputed_when_it_is_back(
         redis["process"].terminate()
         redis["process"].wait(timeout=10)
         started = time.monotonic()
-        upload = benchmark_import(institution=rocvaf_demo_tx, data=flip_file(team), filename="storing.csv", channel="api")
+        upload = benchmark_import(
+            institution=rocvaf_demo_tx, data=flip_file(team), filename="storing.csv", channel="api"
+        )
         assert time.monotonic() - started < 15, "a commit must not hang while the broker is down"
         upload.refresh_from_db()
         assert upload.status == UploadStatus.ACCEPTED
