@@ -12,7 +12,6 @@ from decimal import Decimal
 from django.db import transaction
 from django.db.models import Q
 from openpyxl import Workbook
-from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from agenda.choices import Level
@@ -20,6 +19,7 @@ from agenda.models import College, Indicator, Team
 from indicatoren.importers import parse_number
 from indicatoren.models import Measurement
 from indicatoren.services import ApplyReport, MeasurementRow, measurement_delete, measurements_apply, value_problem
+from rapportage.exports import put
 from rapportage.selectors import status_body
 
 UNIT_SHORT = {"percent": "%", "score": "cijfer 1-10", "count": "aantal"}
@@ -279,22 +279,22 @@ def grid_workbook(college: College, years) -> bytes:
     """
     workbook = Workbook()
     workbook.remove(workbook.active)
-    bold = Font(bold=True)
     for year in years:
         grid = grid_build(college, year)
         sheet = workbook.create_sheet(title=str(year))
         header = ["team", "naam"]
         for indicator in grid.indicators:
             header += [indicator.code, f"n {indicator.code}"]
-        sheet.append(header)
-        for row in grid.rows:
+        for column, title in enumerate(header, start=1):
+            put(sheet, 1, column, title, bold=True)
+        for number, row in enumerate(grid.rows, start=2):
             line = [row.team.code, row.team.name]
             for cell in row.cells:
                 m = cell.measurement
                 line += [_excel_number(m.value) if m else None, m.n if m else None]
-            sheet.append(line)
-        for cell in sheet[1]:
-            cell.font = bold
+            for column, value in enumerate(line, start=1):
+                # Team names are typed by directors: a name like "=HYPERLINK(...)" must stay text.
+                put(sheet, number, column, value)
         sheet.freeze_panes = "C2"
         sheet.column_dimensions["A"].width = 14
         sheet.column_dimensions["B"].width = 32

@@ -404,6 +404,15 @@ def test_export_has_a_sheet_per_year_with_team_naam_codes_and_n_columns(director
     assert Decimal(str(rows["5100-JUR"]["1a"])) == value and rows["5100-JUR"]["n 1a"] == n
 
 
+def test_export_writes_a_formula_like_team_name_as_text(director):
+    """A team renamed to '=HYPERLINK(...)' is exported as a string cell, never as a formula (issue 8)."""
+    Team.objects.filter(code="5100-JUR").update(name='=HYPERLINK("http://evil.example","klik")')
+    sheet = export(director)["2022"]
+    cell = next(r for r in sheet.iter_rows(min_row=2) if r[0].value == "5100-JUR")[1]
+    assert cell.data_type == "s" and cell.quotePrefix
+    assert cell.value.startswith("=HYPERLINK")
+
+
 def test_export_changed_in_excel_and_uploaded_stores_the_new_value(director, media):
     """Round trip: export, change 1a of 5100-JUR in sheet 2022 with openpyxl, upload: 7.5 stored."""
     workbook = export(director)
