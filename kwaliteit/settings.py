@@ -190,8 +190,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS: dict = {}
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] = int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600"))
 # The sweep re-sends recompute runs that never reached a worker (broker down at commit time).
+RECOMPUTE_SWEEP_SECONDS = float(os.environ.get("RECOMPUTE_SWEEP_SECONDS", "60"))
 CELERY_BEAT_SCHEDULE = {
-    "recompute-sweep": {"task": "rapportage.tasks.recompute_sweep_task", "schedule": 60.0},
+    "recompute-sweep": {"task": "rapportage.tasks.recompute_sweep_task", "schedule": RECOMPUTE_SWEEP_SECONDS},
 }
 
 REST_FRAMEWORK = {

@@ -2,6 +2,7 @@
 
 from celery import shared_task
 from celery.signals import worker_ready
+from django.conf import settings
 
 from rapportage import services
 
@@ -16,7 +17,7 @@ def recompute_task(run_id: int) -> str | None:
 @shared_task(ignore_result=True)
 def recompute_sweep_task() -> int:
     """Re-enqueue recompute runs that were never delivered or were cut off."""
-    return services.recompute_sweep()
+    return services.recompute_sweep(older_than_seconds=int(settings.RECOMPUTE_SWEEP_SECONDS))
 
 
 @worker_ready.connect

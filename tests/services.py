@@ -237,6 +237,19 @@ def start_worker(env: dict[str, str], log_path: Path, concurrency: int = 2) -> s
     raise ServiceUnavailable(f"celery worker not ready within 60 s: {log_path.read_text()[-2000:]}")
 
 
+def start_beat(env: dict[str, str], log_path: Path, schedule_file: Path) -> subprocess.Popen:
+    """Start `celery beat` for the project (the periodic recompute sweep) with `env`."""
+    log = open(log_path, "ab")  # noqa: SIM115 - closed with the process by the caller
+    return subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "kwaliteit", "beat", "-l", "info", "--schedule", str(schedule_file)],
+        cwd=ROOT,
+        env={**os.environ, **env},
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        preexec_fn=_die_with_parent,
+    )
+
+
 def stop_process(process: subprocess.Popen, sig=signal.SIGTERM, timeout: float = 20) -> None:
     """Stop a process we started (and its group), by its own PID."""
     if process.poll() is not None:

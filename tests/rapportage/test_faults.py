@@ -14,7 +14,7 @@ from rapportage.services import recompute_request
 from tests.conftest import ARTIFACTS, celery_broker, worker_env
 from tests.rapportage.test_services import fragile_team
 from tests.rapportage.test_worker_integration import wait_for
-from tests.services import redis_server, start_worker, stop_process
+from tests.services import redis_server, start_beat, start_worker, stop_process
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -93,3 +93,23 @@ def test_a_worker_killed_in_the_middle_of_a_recompute_does_not_lose_it(rocvaf_de
     assert IndicatorResult.objects.filter(institution=rocvaf_demo_tx, run=done).count() == 14 * 4 * 2
     assert IndicatorResult.objects.filter(institution=rocvaf_demo_tx).exclude(run=done).count() == 0
     assert BudgetResult.objects.filter(institution=rocvaf_demo_tx, run=done).count() == 4
+
+
+def test_beat_sends_a_run_that_waited_while_no_worker_saw_it(rocvaf_demo_tx, tmp_path):
+    """A pending run nobody sent is picked up by beat's periodic sweep, not only at worker start."""
+    log = ARTIFACTS / "celery-beat.log"
+    log.write_bytes(b"")
+    with redis_server() as redis, celery_broker(redis["url"]):
+        env = worker_env(redis["url"], RECOMPUTE_SWEEP_SECONDS="1")
+        worker = start_worker(env, ARTIFACTS / "celery-worker-beat.log")  # its start-up sweep finds nothing
+        try:
+            run = RecomputeRun.objects.create(institution=rocvaf_demo_tx, reason="nooit verstuurd")
+            beat = start_beat(env, log, tmp_path / "schedule")
+            try:
+                done = wait_for(lambda: RecomputeRun.objects.filter(pk=run.pk, state=RunState.DONE).first(), timeout=30)
+            finally:
+                stop_process(beat)
+        finally:
+            stop_process(worker)
+    assert done.enqueued_at is not None
+    assert "recompute_sweep_task" in log.read_text()
