@@ -11,6 +11,13 @@ from agenda.models import College, Team, Theme
 from maatregelen.models import Evidence, Measure, MeasureStatus, Review
 
 
+def _save(record, user) -> None:
+    """Validate the record and save it, with `user` in its history."""
+    record.full_clean()
+    record._history_user = user
+    record.save()
+
+
 def _check_college(allowed_colleges, college: College | None) -> None:
     """Raise PermissionDenied unless the caller may write for `college` (None: ROC-wide, policy only)."""
     if allowed_colleges is None:
@@ -60,9 +67,7 @@ def measure_create(
         status=status,
         owner=owner.strip(),
     )
-    measure.full_clean()
-    measure._history_user = user
-    measure.save()
+    _save(measure, user)
     measure.indicators.set(indicators)
     return measure
 
@@ -99,9 +104,7 @@ def measure_update(
     measure.planned_budget_cents = planned_budget_cents
     measure.status = status
     measure.owner = owner.strip()
-    measure.full_clean()
-    measure._history_user = user
-    measure.save()
+    _save(measure, user)
     measure.indicators.set(indicators)
     return measure
 
@@ -144,9 +147,7 @@ def evidence_create(
         link=link.strip(),
         created_by=user,
     )
-    evidence.full_clean()
-    evidence._history_user = user
-    evidence.save()
+    _save(evidence, user)
     return evidence
 
 
@@ -167,9 +168,7 @@ def evidence_update(*, evidence: Evidence, user=None, allowed_colleges=None, **c
         setattr(evidence, name, value.strip() if isinstance(value, str) else value)
     _check_institution(evidence.institution_id, evidence.theme)
     _check_team(evidence.college, evidence.team)
-    evidence.full_clean()
-    evidence._history_user = user
-    evidence.save()
+    _save(evidence, user)
     return evidence
 
 
@@ -216,9 +215,7 @@ def review_create(
         actions=actions.strip(),
         created_by=user,
     )
-    review.full_clean()
-    review._history_user = user
-    review.save()
+    _save(review, user)
     return review
 
 
@@ -242,7 +239,5 @@ def review_update(
     review.held_on = held_on
     review.notes = notes.strip()
     review.actions = actions.strip()
-    review.full_clean()
-    review._history_user = user
-    review.save()
+    _save(review, user)
     return review
