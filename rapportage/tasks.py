@@ -1,10 +1,14 @@
 """Thin Celery tasks: ids in, a service call, a small result out."""
 
+import logging
+
 from celery import shared_task
 from celery.signals import worker_ready
 from django.conf import settings
 
 from rapportage import services
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
@@ -23,4 +27,5 @@ def recompute_sweep_task() -> int:
 @worker_ready.connect
 def sweep_on_worker_start(sender=None, **kwargs) -> None:
     """Re-send runs that waited while no broker or worker was available (issue 8: nothing lost)."""
-    services.recompute_sweep(older_than_seconds=0)
+    sent = services.recompute_sweep(older_than_seconds=0)
+    logger.info("start-up sweep: %d recompute run(s) re-sent", sent)

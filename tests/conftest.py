@@ -106,11 +106,15 @@ def celery_broker(url: str):
     saved = {k: app.conf[k] for k in ("broker_url", "task_always_eager")}
 
     def reset_pools():
-        # Eager calls already acquired a producer on the old broker; drop the cached pools.
+        # Eager calls already acquired a producer on the old broker; drop the cached pools,
+        # kombu's process-wide ones too: returning to a URL would get its closed pool back.
+        from kombu import pools
+
         if app._pool is not None:
             app._pool.force_close_all()
         app._pool = None
         app.amqp._producer_pool = None
+        pools.reset()
 
     app.conf.update(broker_url=url, task_always_eager=False)
     reset_pools()

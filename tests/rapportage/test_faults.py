@@ -19,6 +19,29 @@ from tests.services import redis_server, start_beat, start_worker, stop_process
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
 
+@pytest.fixture
+def settled(rocvaf_demo_tx):
+    """Return the demo once no recompute of its loading is still waiting or running.
+
+    When an earlier test started the session's worker, the demo's own recompute went to that
+    worker; a fault test must not mistake it for the run it is about to break.
+    """
+    wait_for(
+        lambda: (
+            not RecomputeRun.objects.filter(
+                institution=rocvaf_demo_tx, state__in=[RunState.PENDING, RunState.RUNNING]
+            ).exists()
+        ),
+        timeout=30,
+        message=lambda: list(
+            RecomputeRun.objects.filter(institution=rocvaf_demo_tx).values_list(
+                "id", "state", "reason", "enqueued_at", "attempts", "error"
+            )
+        ),
+    )
+    return rocvaf_demo_tx
+
+
 def flip_file(team) -> bytes:
     """Return a one-row benchmark file that lowers the team's 1a 2022 value far below its reference."""
     return f"jaar;indicator;college;team;waarde\n2022;1a;{team.college.code};{team.code};5,0\n".encode()
@@ -29,18 +52,16 @@ def attained_1a_2022() -> bool:
     return IndicatorResult.objects.get(indicator__code="1a", year=2022, version=Version.CURRENT).payload["attained"]
 
 
-def test_upload_while_the_broker_is_down_is_kept_and_recomputed_when_it_is_back(rocvaf_demo_tx):
+def test_upload_while_the_broker_is_down_is_kept_and_recomputed_when_it_is_back(settled):
     """The upload and its values are stored, the run waits (pending), and runs once a worker starts."""
-    team, _ = fragile_team(rocvaf_demo_tx)
+    team, _ = fragile_team(settled)
     log = ARTIFACTS / "celery-worker-broker-down.log"
     log.write_bytes(b"")
     with redis_server() as redis, celery_broker(redis["url"]):
         redis["process"].terminate()
         redis["process"].wait(timeout=10)
         started = time.monotonic()
-        upload = benchmark_import(
-            institution=rocvaf_demo_tx, data=flip_file(team), filename="storing.csv", channel="api"
-        )
+        upload = benchmark_import(institution=settled, data=flip_file(team), filename="storing.csv", channel="api")
         assert time.monotonic() - started < 15, "a commit must not hang while the broker is down"
         upload.refresh_from_db()
         assert upload.status == UploadStatus.ACCEPTED
@@ -60,7 +81,7 @@ def test_upload_while_the_broker_is_down_is_kept_and_recomputed_when_it_is_back(
     assert Upload.objects.get(pk=upload.pk).recompute_run.state == RunState.DONE
 
 
-def test_a_worker_killed_in_the_middle_of_a_recompute_does_not_lose_it(rocvaf_demo_tx):
+def test_a_worker_killed_in_the_middle_of_a_recompute_does_not_lose_it(settled):
     """The worker dies while recomputing; the run is done by the next worker, results whole."""
     db = settings.DATABASES["default"]
     blocker = psycopg2.connect(host=db["HOST"], port=db["PORT"], user=db["USER"], dbname=db["NAME"])
@@ -72,8 +93,8 @@ def test_a_worker_killed_in_the_middle_of_a_recompute_does_not_lose_it(rocvaf_de
         try:
             # Hold the institution's row lock: the worker claims the run and then waits inside it.
             with blocker.cursor() as cursor:
-                cursor.execute("SELECT id FROM agenda_institution WHERE id = %s FOR NO KEY UPDATE", [rocvaf_demo_tx.pk])
-                run = recompute_request(institution=rocvaf_demo_tx, reason="wordt onderbroken")
+                cursor.execute("SELECT id FROM agenda_institution WHERE id = %s FOR NO KEY UPDATE", [settled.pk])
+                run = recompute_request(institution=settled, reason="wordt onderbroken")
                 wait_for(lambda: RecomputeRun.objects.filter(pk=run.pk, state=RunState.RUNNING).exists(), timeout=20)
                 time.sleep(0.5)
                 stop_process(first, sig=signal.SIGKILL)
@@ -90,20 +111,24 @@ def test_a_worker_killed_in_the_middle_of_a_recompute_does_not_lose_it(rocvaf_de
             stop_process(second)
     assert done.attempts >= 2
     # Never partial: every verdict (14 indicators x 4 years x 2 versions) and budget from that one run.
-    assert IndicatorResult.objects.filter(institution=rocvaf_demo_tx, run=done).count() == 14 * 4 * 2
-    assert IndicatorResult.objects.filter(institution=rocvaf_demo_tx).exclude(run=done).count() == 0
-    assert BudgetResult.objects.filter(institution=rocvaf_demo_tx, run=done).count() == 4
+    assert IndicatorResult.objects.filter(institution=settled, run=done).count() == 14 * 4 * 2
+    assert IndicatorResult.objects.filter(institution=settled).exclude(run=done).count() == 0
+    assert BudgetResult.objects.filter(institution=settled, run=done).count() == 4
 
 
-def test_beat_sends_a_run_that_waited_while_no_worker_saw_it(rocvaf_demo_tx, tmp_path):
+def test_beat_sends_a_run_that_waited_while_no_worker_saw_it(settled, tmp_path):
     """A pending run nobody sent is picked up by beat's periodic sweep, not only at worker start."""
     log = ARTIFACTS / "celery-beat.log"
     log.write_bytes(b"")
     with redis_server() as redis, celery_broker(redis["url"]):
         env = worker_env(redis["url"], RECOMPUTE_SWEEP_SECONDS="1")
-        worker = start_worker(env, ARTIFACTS / "celery-worker-beat.log")  # its start-up sweep finds nothing
+        worker_log = ARTIFACTS / "celery-worker-beat.log"
+        worker_log.write_bytes(b"")
+        worker = start_worker(env, worker_log)
         try:
-            run = RecomputeRun.objects.create(institution=rocvaf_demo_tx, reason="nooit verstuurd")
+            # The run must come after the worker's own start-up sweep, so only beat can send it.
+            wait_for(lambda: "start-up sweep" in worker_log.read_text(), timeout=20)
+            run = RecomputeRun.objects.create(institution=settled, reason="nooit verstuurd")
             beat = start_beat(env, log, tmp_path / "schedule")
             try:
                 done = wait_for(lambda: RecomputeRun.objects.filter(pk=run.pk, state=RunState.DONE).first(), timeout=30)

@@ -13,7 +13,7 @@ from tests.rapportage.test_services import fragile_team
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
 
-def wait_for(predicate, timeout=30.0, interval=0.1):
+def wait_for(predicate, timeout=30.0, interval=0.1, message=None):
     """Poll until `predicate()` is truthy; return its value or fail after `timeout` seconds."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -21,7 +21,7 @@ def wait_for(predicate, timeout=30.0, interval=0.1):
         if value:
             return value
         time.sleep(interval)
-    pytest.fail(f"condition not met within {timeout} s")
+    pytest.fail(f"condition not met within {timeout} s" + (f": {message()}" if message else ""))
 
 
 def test_admin_change_is_recomputed_by_the_worker_within_seconds(rocvaf_demo_tx, celery_worker):
