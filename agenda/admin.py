@@ -1,7 +1,6 @@
 """The Django admin for the agenda, in Dutch: the fallback editor for policy staff."""
 
 from django.contrib import admin
-from django.db.models import Max
 from simple_history.admin import SimpleHistoryAdmin
 
 from agenda.models import (
@@ -17,6 +16,7 @@ from agenda.models import (
     Team,
     Theme,
 )
+from agenda.services import ambition_revise
 from rapportage.services import recompute_request
 
 admin.site.site_header = "Kwaliteitsagenda beheer"
@@ -143,11 +143,18 @@ class AmbitionAdmin(admin.ModelAdmin):
         return False
 
     def save_model(self, request, obj, form, change):
-        latest = Ambition.objects.filter(indicator=obj.indicator, year=obj.year).aggregate(m=Max("revision"))["m"]
-        obj.revision = (latest or 0) + 1
-        obj.author = request.user
-        super().save_model(request, obj, form, change)
-        recompute_request(institution=obj.indicator.institution, reason=f"beheer: ambitie {obj}")
+        """Add the revision through ambition_revise, the one write path for ambitions."""
+        stored = ambition_revise(
+            indicator=obj.indicator,
+            year=obj.year,
+            type=obj.type,
+            target=obj.target,
+            tolerance=obj.tolerance,
+            indicative=obj.indicative,
+            reason=obj.reason or "herijking via beheer",
+            author=request.user,
+        )
+        obj.pk, obj.revision = stored.pk, stored.revision
 
 
 @admin.register(BudgetYear)

@@ -1,8 +1,10 @@
 """Measured values: indicator results per unit and year, student numbers, and benchmark uploads."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django_fsm import FSMField, FSMModelMixin, transition
 from simple_history.models import HistoricalRecords
 
 from agenda.choices import Level
@@ -68,6 +70,8 @@ class Measurement(models.Model):
     value = models.DecimalField("waarde", **VALUE_DIGITS)
     n = models.PositiveIntegerField("n (noemer)", null=True, blank=True)
     source = models.CharField("bron", max_length=200, blank=True)
+    # Why a value flagged as implausible is right anyway (domain.md, "Plausibility"); kept in history.
+    note = models.CharField("toelichting", max_length=500, blank=True)
     upload = models.ForeignKey(Upload, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     updated_at = models.DateTimeField("gewijzigd op", auto_now=True)
     updated_by = models.ForeignKey(
@@ -107,6 +111,18 @@ class Measurement(models.Model):
         unit = self.team or self.college or "instelling"
         return f"{self.indicator.code} {self.year} {unit}: {self.value}"
 
+    def clean(self):
+        """Check the one-row rules of indicatoren.rules: the unit's range and the storable decimals."""
+        from indicatoren import rules
+
+        if self.value is not None and self.indicator_id is not None:
+            problem = rules.value_problem(self.indicator.unit, self.value)
+            if problem:
+                raise ValidationError({"value": problem})
+        problem = rules.n_problem(self.n)
+        if problem:
+            raise ValidationError({"n": problem})
+
 
 class StudentCount(models.Model):
     """Student numbers of a college in a year (benchmark code `studenten`): the budget weights."""
@@ -126,3 +142,88 @@ class StudentCount(models.Model):
 
     def __str__(self):
         return f"{self.college.code} {self.year}: {self.count}"
+
+
+class SignoffState(models.TextChoices):
+    OPEN = "open", "open"
+    SUBMITTED = "submitted", "ingediend"
+    APPROVED = "approved", "vastgesteld"
+
+
+class YearSignoff(FSMModelMixin, models.Model):
+    """The sign-off of one college's results for one year (college empty: the institution-level values).
+
+    Agenda ch. 4: teams account to the college directorate, colleges to the board. A director
+    submits ("ingediend"), policy staff approve for the institution ("vastgesteld"), which
+    locks the year; reopening needs a reason and is logged (domain.md, "Sign-off and locking").
+    The state moves only through the transitions below (django-fsm-2), called by
+    indicatoren.signoff; no code assigns it directly.
+    """
+
+    institution = models.ForeignKey(Institution, on_delete=models.CASCADE, related_name="signoffs")
+    college = models.ForeignKey(College, null=True, blank=True, on_delete=models.CASCADE, related_name="signoffs")
+    year = models.PositiveSmallIntegerField("jaar")
+    state = FSMField("status", default=SignoffState.OPEN, choices=SignoffState.choices, protected=True)
+    changed_at = models.DateTimeField("gewijzigd op", auto_now=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "vaststelling"
+        verbose_name_plural = "vaststellingen"
+        ordering = ["institution", "year", "college"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["institution", "college", "year"],
+                condition=Q(college__isnull=False),
+                name="signoff_college_year_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["institution", "year"],
+                condition=Q(college__isnull=True),
+                name="signoff_institution_year_unique",
+            ),
+        ]
+
+    def __str__(self):
+        unit = f"college {self.college.code}" if self.college_id else "instellingsniveau"
+        return f"{unit} {self.year}: {self.get_state_display()}"
+
+    @transition(field=state, source=SignoffState.OPEN, target=SignoffState.SUBMITTED)
+    def submit(self):
+        """Submit the year's results for approval (a director, or policy staff)."""
+
+    @transition(field=state, source=SignoffState.SUBMITTED, target=SignoffState.OPEN)
+    def withdraw(self):
+        """Take a submission back to correct it further."""
+
+    @transition(field=state, source=[SignoffState.OPEN, SignoffState.SUBMITTED], target=SignoffState.APPROVED)
+    def approve(self):
+        """Approve the year for the institution: its values are locked from now on."""
+
+    @transition(field=state, source=SignoffState.APPROVED, target=SignoffState.OPEN)
+    def reopen(self):
+        """Reopen an approved year (policy staff, with a reason that is logged)."""
+
+
+class SignoffEvent(models.Model):
+    """One step of a sign-off: who, when, what and why; never changed or deleted (the audit trail)."""
+
+    signoff = models.ForeignKey(YearSignoff, on_delete=models.CASCADE, related_name="events")
+    action = models.CharField("handeling", max_length=20)  # submit | withdraw | approve | reopen
+    from_state = models.CharField("van", max_length=12, choices=SignoffState.choices)
+    to_state = models.CharField("naar", max_length=12, choices=SignoffState.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, verbose_name="door"
+    )
+    at = models.DateTimeField("op", auto_now_add=True)
+    reason = models.TextField("reden", blank=True)
+
+    class Meta:
+        verbose_name = "vaststellingsstap"
+        verbose_name_plural = "vaststellingsstappen"
+        ordering = ["-at", "-id"]
+
+    def __str__(self):
+        return f"{self.signoff}: {self.action} ({self.at:%Y-%m-%d %H:%M})"

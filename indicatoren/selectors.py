@@ -1,7 +1,9 @@
-"""Reads of measured values: every value of an institution as benchmark rows (backup)."""
+"""Reads of measured values: benchmark rows (backup) and the sign-off state of a year."""
 
-from agenda.models import Institution
-from indicatoren.models import Measurement, StudentCount
+from agenda.models import College, Institution
+from indicatoren.models import Measurement, SignoffState, StudentCount, YearSignoff
+
+PROVISIONAL, FINAL = "voorlopig", "vastgesteld"
 
 COLUMNS = ["jaar", "indicator", "college", "team", "waarde", "n"]
 
@@ -23,3 +25,24 @@ def benchmark_rows(institution: Institution) -> list[list[str]]:
     ):
         rows.append([str(year), "studenten", college, "", str(count), ""])
     return rows
+
+
+def year_states(institution: Institution, years) -> dict[tuple[int | None, int], str]:
+    """Return the sign-off state per (college id or None, year); units without a row are open."""
+    rows = YearSignoff.objects.filter(institution=institution, year__in=list(years)).values_list(
+        "college_id", "year", "state"
+    )
+    return {(college, year): state for college, year, state in rows}
+
+
+def data_status(institution: Institution, year: int, college_ids=None) -> str:
+    """Return 'vastgesteld' when the year is approved for every college and the institution level, else 'voorlopig'.
+
+    Verdicts on unapproved data are provisional (domain.md, "Sign-off and locking"). With
+    `college_ids`, only those colleges (not the institution level) are asked.
+    """
+    states = year_states(institution, [year])
+    if college_ids is None:
+        college_ids = [*College.objects.filter(institution=institution).values_list("pk", flat=True), None]
+    approved = all(states.get((college, year)) == SignoffState.APPROVED for college in college_ids)
+    return FINAL if approved else PROVISIONAL

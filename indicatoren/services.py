@@ -1,7 +1,8 @@
 """Writes of measured values: one value, or many at once (grid, upload), always with history."""
 
+import hashlib
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.conf import settings
@@ -10,33 +11,69 @@ from django.db import connection, transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from agenda.choices import Level, Unit
+from agenda.choices import Level
 from agenda.models import College, Indicator, Institution, Team
+from indicatoren import rules
 from indicatoren.models import Measurement, StudentCount
 from rapportage.services import recompute_request
 
 # django-simple-history keeps the change reason in a CharField(max_length=100).
 _REASON_LENGTH = 100
+NOTE_LENGTH = 500  # Measurement.note
 
-UNIT_RANGES = {
-    Unit.PERCENT: (Decimal(0), Decimal(100)),
-    Unit.SCORE: (Decimal(1), Decimal(10)),
-    Unit.COUNT: (Decimal(0), None),
-}
+# The write service checks in this order, all inside the institution's write lock so that no
+# other writer can slip in between a check and the write (issue 12): permission, level and
+# value rules (rules.py) -> sign-off lock -> baseline year -> conflicts with what the writer
+# saw -> plausibility notes. Any refusal stores nothing.
+
+
+class WriteRefused(Exception):
+    """A write the service refused as a whole; `problems` names each cell and why, in Dutch."""
+
+    def __init__(self, problems: list["CellProblem"]):
+        self.problems = problems
+        super().__init__(" ".join(p.message for p in problems[:3]) + (" …" if len(problems) > 3 else ""))
+
+    @property
+    def messages(self) -> list[str]:
+        """Return every problem's message."""
+        return [p.message for p in self.problems]
+
+
+class YearLocked(WriteRefused):
+    """A write to a year that policy staff approved (vastgesteld): HTTP 409 in the API."""
+
+
+class BaselineProtected(WriteRefused):
+    """A write to an indicator's baseline year (or earlier) by someone who is not policy staff."""
+
+
+class WriteConflict(WriteRefused):
+    """A write based on an older read: the stored value changed since (no lost updates)."""
+
+
+class NoteRequired(WriteRefused):
+    """Values flagged as implausible were saved without the short note that confirms them."""
+
+
+@dataclass
+class CellProblem:
+    """Why one row was refused, with what is stored now (for conflicts: theirs beside yours)."""
+
+    row: "MeasurementRow"
+    message: str
+    stored_value: Decimal | None = None
+    stored_n: int | None = None
+    stored_by: str = ""
+    flags: list = field(default_factory=list)
+
+
+UNCHECKED = object()  # a row whose writer did not say what they saw: no conflict check
 
 
 def value_problem(indicator: Indicator, value: Decimal) -> str | None:
-    """Return why `value` is not valid for the indicator's unit, or None."""
-    low, high = UNIT_RANGES[indicator.unit]
-    if value < low or (high is not None and value > high):
-        bounds = f"{low} en {high}" if high is not None else f"minstens {low}"
-        shown = format(value, "f").replace(".", ",")  # Dutch interface: decimal comma
-        return (
-            f"De waarde {shown} past niet bij de eenheid {indicator.get_unit_display()}: moet tussen {bounds} liggen."
-        )
-    if -value.as_tuple().exponent > 6:
-        return "Hoogstens 6 decimalen."
-    return None
+    """Return why `value` is not valid for the indicator's unit, or None (indicatoren.rules)."""
+    return rules.value_problem(indicator.unit, value)
 
 
 def unit_of(college: College | None, team: Team | None) -> tuple[str, College | None]:
@@ -52,37 +89,58 @@ def unit_of(college: College | None, team: Team | None) -> tuple[str, College | 
 
 @dataclass
 class MeasurementRow:
-    """A value to store: indicator, year, unit, value and optional n."""
+    """A value to store (or, with value None, to delete): indicator, year, unit, value and optional n.
+
+    `expected` is what the writer saw of this cell: (value, n), (None, None) for an empty
+    cell, or an ETag string (the API's If-Match); UNCHECKED skips the conflict check.
+    `note` confirms a value flagged as implausible.
+    """
 
     indicator: Indicator
     year: int
-    value: Decimal
+    value: Decimal | None
     college: College | None = None
     team: Team | None = None
     n: int | None = None
+    expected: object = UNCHECKED
+    note: str = ""
+    origin: tuple | None = None  # (sheet, row, column) in an uploaded file, for its error list
+
+    @property
+    def unit_label(self) -> str:
+        """Return the code of the row's unit."""
+        return self.team.code if self.team else (self.college.code if self.college else "instelling")
+
+    def describe(self) -> str:
+        """Return 'indicator 1a, 2020, 5100-ECA' for messages."""
+        return f"{self.indicator.code}, {self.year}, {self.unit_label}"
 
 
 @dataclass
 class ApplyReport:
-    """How many values were new, changed or unchanged."""
+    """How many values were new, changed, unchanged or deleted, and the flags of those stored."""
 
     new: int = 0
     changed: int = 0
     unchanged: int = 0
+    deleted: int = 0
+    flagged: list[CellProblem] = field(default_factory=list)
 
 
 def _check_row(row: MeasurementRow, allowed_colleges) -> tuple[str, College | None]:
-    """Return the row's level and college after checking permission, level and range."""
+    """Return the row's level and college after checking permission, level and the value rules."""
     level, college = unit_of(row.college, row.team)
     if allowed_colleges is not None and (college is None or college.pk not in allowed_colleges):
         raise PermissionDenied("Geen rechten voor deze eenheid.")
     if level not in row.indicator.levels:
         raise ValidationError(f"Indicator {row.indicator.code} wordt niet op niveau {level} gemeten.")
-    problem = value_problem(row.indicator, row.value)
+    if row.value is not None:
+        problem = value_problem(row.indicator, row.value)
+        if problem:
+            raise ValidationError(problem)
+    problem = rules.n_problem(row.n)
     if problem:
         raise ValidationError(problem)
-    if row.n is not None and row.n < 0:
-        raise ValidationError("n moet een geheel getal van 0 of meer zijn.")
     return level, college
 
 
@@ -90,16 +148,25 @@ DATA_LOCK_NAMESPACE = 7419  # an arbitrary constant: the first key of our adviso
 
 
 def lock_institution_data(institution: Institution) -> None:
-    """Serialise writes of an institution's values until the transaction ends (issue 8).
+    """Serialise writes of an institution's values until the transaction ends (issues 8 and 12).
 
-    Two uploads at once must end as if applied one after the other: without this, both see
-    a key as new and the second insert fails on the unique constraint. An advisory lock,
-    not the institution row: writers must not wait for a running recompute.
+    Two writers must end as if they ran one after the other: every check that compares with
+    stored values (conflicts, locks, plausibility) runs after this call, so no other writer
+    changes a value between the check and the write. An advisory lock, not the institution
+    row: writers must not wait for a running recompute.
     """
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [DATA_LOCK_NAMESPACE, institution.pk])
-    # SQLite serialises all writers by itself.
+    # SQLite serialises writers by itself: settings open every transaction IMMEDIATE, so a
+    # writer holds the write lock from BEGIN and its checks see no half-done other write.
+
+
+def measurement_etag(value: Decimal | None, n: int | None) -> str:
+    """Return the ETag of a cell's content: the API's If-Match compares it inside the write lock."""
+    text = "" if value is None else format(value.normalize(), "f")
+    digest = hashlib.sha256(f"{text};{'' if n is None else n}".encode()).hexdigest()[:32]
+    return f'"{digest}"'
 
 
 @transaction.atomic
@@ -111,29 +178,68 @@ def measurements_apply(
     source: str = "",
     upload=None,
     allowed_colleges=None,
+    note_required: bool = True,
+    flag_note: str = "",
 ) -> ApplyReport:
-    """Insert or replace many values at once, keeping history; all or nothing, one recompute."""
+    """Insert, replace or delete many values at once, keeping history; all or nothing, one recompute.
+
+    The one write path for values (grid, Excel, upload, API, admin, commands, demo).
+    `allowed_colleges` None means policy scope (policy staff, commands); a set limits the
+    writer to those colleges and keeps them out of baseline years. Raise a WriteRefused
+    subclass, storing nothing, when a year is locked, a baseline is protected, a value
+    changed since the writer read it, or a flagged value has no note (`note_required`).
+    `flag_note` is the note for every flagged row that has none of its own (an upload's
+    confirmation, a command's --note).
+    """
     report = ApplyReport()
     keyed = _keyed_rows(institution, rows, allowed_colleges)
     lock_institution_data(institution)
+    _refuse_locked(institution, keyed)
+    if allowed_colleges is not None:
+        _refuse_baseline(keyed)
     stored = _stored_values({key[0] for key, _ in keyed}, {key[1] for key, _ in keyed})
-    creates, updates = [], []
+    _refuse_conflicts(keyed, stored)
+    creates, updates, deletes = [], [], []
     for key, row in keyed:
         current = stored.get(key)
+        if row.value is None:
+            if current is not None:
+                deletes.append(current[0])
+            continue
         if current is None:
             creates.append((key, row))
         elif current[1] != row.value or current[2] != row.n:
             updates.append((current[0], row))
+        elif row.note and row.note != current[4]:
+            updates.append((current[0], row))  # the same value, now with its note
         else:
             report.unchanged += 1
-    report.new, report.changed = len(creates), len(updates)
-    if not creates and not updates:
+    report.flagged = plausibility_problems(institution, [(key, row) for key, row in creates + _by_key(updates, keyed)])
+    flag_note = (flag_note or "").strip()[:NOTE_LENGTH]
+    for problem in report.flagged:
+        if not problem.row.note and flag_note:
+            problem.row.note = flag_note
+    missing = [problem for problem in report.flagged if not problem.row.note]
+    if missing and note_required:
+        raise NoteRequired(missing)
+    report.new, report.changed, report.deleted = len(creates), len(updates), len(deletes)
+    if not creates and not updates and not deletes:
         return report
     source = source[: Measurement._meta.get_field("source").max_length]
-    store = _store_postgresql if connection.vendor == "postgresql" else _store_orm
-    store(creates, updates, user=user, source=source, upload=upload, now=timezone.now())
+    now = timezone.now()
+    if creates or updates:
+        store = _store_postgresql if connection.vendor == "postgresql" else _store_orm
+        store(creates, updates, user=user, source=source, upload=upload, now=now)
+    if deletes:
+        _delete(deletes, user=user, source=source)
     recompute_request(institution=institution, reason=source or "waarden gewijzigd")
     return report
+
+
+def _by_key(updates, keyed) -> list[tuple[tuple, MeasurementRow]]:
+    """Return the (key, row) pairs of the updated rows."""
+    rows = {id(row) for _, row in updates}
+    return [(key, row) for key, row in keyed if id(row) in rows]
 
 
 def _keyed_rows(
@@ -155,16 +261,169 @@ def _keyed_rows(
             unit = row.team or college or "de instelling"
             raise ValidationError(f"Dubbele waarde voor indicator {indicator.code}, jaar {row.year}, {unit}.")
         seen.add(key)
+        row.note = (row.note or "").strip()[:NOTE_LENGTH]
         keyed.append((key, row))
     return keyed
 
 
+def _refuse_locked(institution: Institution, keyed) -> None:
+    """Raise YearLocked when a row falls in a college-year (or the institution's year) that is approved."""
+    from indicatoren.signoff import approved_units
+
+    locked = approved_units(institution, {key[1] for key, _ in keyed})
+    problems = []
+    for key, row in keyed:
+        approval = locked.get((key[3], key[1]))
+        if approval is not None:
+            problems.append(CellProblem(row, f"{row.describe()}: {approval}"))
+    if problems:
+        raise YearLocked(problems)
+
+
+def _refuse_baseline(keyed) -> None:
+    """Raise BaselineProtected for rows in an indicator's baseline year or before: the bar teams are judged by."""
+    problems = [
+        CellProblem(
+            row,
+            f"{row.describe()}: {row.year} is het referentiejaar (nulmeting) van {row.indicator.code} of eerder; "
+            "alleen een beleidsmedewerker mag deze waarden wijzigen.",
+        )
+        for _, row in keyed
+        if row.year <= row.indicator.baseline_year
+    ]
+    if problems:
+        raise BaselineProtected(problems)
+
+
+def _refuse_conflicts(keyed, stored) -> None:
+    """Raise WriteConflict for every row whose cell changed since its writer read it (old, theirs, yours)."""
+    problems = []
+    names = None
+    for key, row in keyed:
+        if row.expected is UNCHECKED:
+            continue
+        current = stored.get(key)
+        now_value, now_n = (current[1], current[2]) if current else (None, None)
+        if (row.value, row.n if row.value is not None else None) == (
+            now_value,
+            now_n if row.value is not None else None,
+        ):
+            continue  # the writer asks for what is stored already: nothing is lost
+        if isinstance(row.expected, str):
+            same = row.expected.strip().removeprefix("W/") == measurement_etag(now_value, now_n)
+        else:
+            seen_value, seen_n = row.expected
+            same = (seen_value, seen_n) == (now_value, now_n) or (seen_value is None and current is None)
+        if same:
+            continue
+        if names is None:
+            names = _user_names({c[3] for c in stored.values() if c[3]})
+        who = names.get(current[3], "") if current else ""
+        now = f"nu {rules.dutch(now_value)}" if now_value is not None else "nu leeg"
+        by = f" door {who}" if who else ""
+        yours = "leeg" if row.value is None else rules.dutch(row.value)
+        problems.append(
+            CellProblem(
+                row,
+                f"{row.describe()}: intussen gewijzigd{by} ({now}); uw waarde {yours} is niet opgeslagen.",
+                stored_value=now_value,
+                stored_n=now_n,
+                stored_by=who,
+            )
+        )
+    if problems:
+        raise WriteConflict(problems)
+
+
+def _user_names(ids: set[int]) -> dict[int, str]:
+    """Return the usernames of the given user ids."""
+    from django.contrib.auth import get_user_model
+
+    return dict(get_user_model().objects.filter(pk__in=ids).values_list("pk", "username"))
+
+
+def rows_flags(institution: Institution, rows: list[MeasurementRow]) -> list[CellProblem]:
+    """Return the plausibility flags of the rows that would change a stored value (for a dry run)."""
+    keyed = [
+        (
+            (
+                r.indicator.pk,
+                r.year,
+                unit_of(r.college, r.team)[0],
+                r.college.pk if r.college else None,
+                r.team.pk if r.team else None,
+            ),
+            r,
+        )
+        for r in rows
+        if r.value is not None
+    ]
+    stored = _stored_values({key[0] for key, _ in keyed}, {key[1] for key, _ in keyed})
+    changing = [
+        (key, row) for key, row in keyed if key not in stored or (stored[key][1], stored[key][2]) != (row.value, row.n)
+    ]
+    return plausibility_problems(institution, changing)
+
+
+def stored_cells(rows: list[MeasurementRow]) -> dict[int, tuple]:
+    """Return, per id() of a row, the stored (id, value, n, updated_by id, note) of its cell, for a dry run."""
+    keyed = {
+        id(r): (
+            r.indicator.pk,
+            r.year,
+            unit_of(r.college, r.team)[0],
+            r.college.pk if r.college else None,
+            r.team.pk if r.team else None,
+        )
+        for r in rows
+    }
+    stored = _stored_values({key[0] for key in keyed.values()}, {key[1] for key in keyed.values()})
+    return {row_id: stored[key] for row_id, key in keyed.items() if key in stored}
+
+
+def plausibility_problems(institution: Institution, keyed) -> list[CellProblem]:
+    """Return a CellProblem for every row whose new value is valid but implausible (indicatoren.rules).
+
+    Peers are the other units of the same indicator, year and level as they will be after
+    the write; history is the unit's nearest earlier stored (or written) value.
+    """
+    keyed = [(key, row) for key, row in keyed if row.value is not None]
+    if not keyed:
+        return []
+    indicator_ids = {key[0] for key, _ in keyed}
+    values: dict[tuple, Decimal] = {}
+    query = Measurement.objects.filter(indicator_id__in=indicator_ids).values_list(
+        "indicator_id", "year", "level", "college_id", "team_id", "value"
+    )
+    for row in query.iterator(chunk_size=10_000):
+        values[row[:5]] = row[5]
+    for key, row in keyed:
+        values[key] = row.value
+    groups: dict[tuple, list[Decimal]] = {}
+    history: dict[tuple, list[tuple[int, Decimal]]] = {}
+    for (indicator, year, level, college, team), value in values.items():
+        groups.setdefault((indicator, year, level), []).append(value)
+        history.setdefault((indicator, level, college, team), []).append((year, value))
+    problems = []
+    for key, row in keyed:
+        indicator, year, level, college, team = key
+        earlier = [entry for entry in history[(indicator, level, college, team)] if entry[0] < year]
+        previous = max(earlier) if earlier else None
+        flags = rules.plausibility_flags(
+            row.indicator.unit, row.value, peers=groups[(indicator, year, level)], previous=previous
+        )
+        if flags:
+            message = f"{row.describe()}: {rules.flags_text(flags)} Sla op met een korte toelichting."
+            problems.append(CellProblem(row, message, flags=flags))
+    return problems
+
+
 def _stored_values(indicator_ids: set[int], years: set[int]) -> dict[tuple, tuple[int, Decimal, int | None]]:
-    """Return the stored (id, value, n) per unit key, as plain tuples (no model instances)."""
+    """Return the stored (id, value, n, updated_by id, note) per unit key, as plain tuples (no model instances)."""
     if not indicator_ids:
         return {}
     rows = Measurement.objects.filter(indicator_id__in=indicator_ids, year__in=years).values_list(
-        "indicator_id", "year", "level", "college_id", "team_id", "pk", "value", "n"
+        "indicator_id", "year", "level", "college_id", "team_id", "pk", "value", "n", "updated_by_id", "note"
     )
     return {row[:5]: row[5:] for row in rows.iterator(chunk_size=10_000)}
 
@@ -191,6 +450,7 @@ def _store_orm(creates, updates, *, user, source: str, upload, now) -> None:
                 team_id=key[4],
                 value=row.value,
                 n=row.n,
+                note=row.note,
                 source=source,
                 upload=upload,
                 updated_by=user,
@@ -205,12 +465,12 @@ def _store_orm(creates, updates, *, user, source: str, upload, now) -> None:
         for pk, row in updates:
             measurement = current[pk]
             measurement.value, measurement.n, measurement.source, measurement.upload = row.value, row.n, source, upload
-            measurement.updated_by, measurement.updated_at = user, now
+            measurement.updated_by, measurement.updated_at, measurement.note = user, now, row.note
             objects.append(measurement)
         bulk_update_with_history(
             objects,
             Measurement,
-            ["value", "n", "source", "upload", "updated_by", "updated_at"],
+            ["value", "n", "note", "source", "upload", "updated_by", "updated_at"],
             batch_size=2000,
             default_user=user,
             default_change_reason=reason,
@@ -242,14 +502,19 @@ def _store_postgresql(creates, updates, *, user, source: str, upload, now) -> No
     tracked = ", ".join(quote(field.column) for field in history.tracked_fields)
     user_id = getattr(user, "pk", None)
     upload_id = getattr(upload, "pk", None)
-    lines = ["\t".join(_copy_cell(cell) for cell in (None, *key, row.value, row.n)) for key, row in creates] + [
-        "\t".join(_copy_cell(cell) for cell in (pk, None, None, None, None, None, row.value, row.n))
+    lines = [
+        "\t".join(_copy_cell(cell) for cell in (None, *key, row.value, row.n, _copy_text(row.note)))
+        for key, row in creates
+    ] + [
+        "\t".join(
+            _copy_cell(cell) for cell in (pk, None, None, None, None, None, row.value, row.n, _copy_text(row.note))
+        )
         for pk, row in updates
     ]
     with connection.cursor() as cursor:
         cursor.execute(
             "CREATE TEMPORARY TABLE measurement_stage (existing_id bigint, indicator_id bigint, year integer, "
-            "level varchar(12), college_id bigint, team_id bigint, value numeric, n integer) ON COMMIT DROP"
+            "level varchar(12), college_id bigint, team_id bigint, value numeric, n integer, note text) ON COMMIT DROP"
         )
         _copy(cursor, "COPY measurement_stage FROM STDIN", "\n".join(lines) + "\n")
         write_history = getattr(settings, "SIMPLE_HISTORY_ENABLED", True)
@@ -261,8 +526,8 @@ def _store_postgresql(creates, updates, *, user, source: str, upload, now) -> No
         history_user = [_history_user_id(user)]
         if creates:
             insert = (
-                f"INSERT INTO {table} (indicator_id, year, level, college_id, team_id, value, n, source, upload_id, "
-                "updated_at, updated_by_id) SELECT indicator_id, year, level, college_id, team_id, value, n, "
+                f"INSERT INTO {table} (indicator_id, year, level, college_id, team_id, value, n, note, source, upload_id, "
+                "updated_at, updated_by_id) SELECT indicator_id, year, level, college_id, team_id, value, n, note, "
                 "%s, %s, %s, %s FROM measurement_stage WHERE existing_id IS NULL"
             )
             params = [source, upload_id, now, user_id]
@@ -275,7 +540,7 @@ def _store_postgresql(creates, updates, *, user, source: str, upload, now) -> No
                 cursor.execute(insert, params)
         if updates:
             update = (
-                f"UPDATE {table} AS m SET value = s.value, n = s.n, source = %s, upload_id = %s, updated_at = %s, "
+                f"UPDATE {table} AS m SET value = s.value, n = s.n, note = s.note, source = %s, upload_id = %s, updated_at = %s, "
                 "updated_by_id = %s FROM measurement_stage AS s WHERE s.existing_id IS NOT NULL AND m.id = s.existing_id"
             )
             params = [source, upload_id, now, user_id]
@@ -287,6 +552,19 @@ def _store_postgresql(creates, updates, *, user, source: str, upload, now) -> No
             else:
                 cursor.execute(update, params)
         cursor.execute("DROP TABLE measurement_stage")
+
+
+def _copy_text(text: str) -> str:
+    """Return free text for COPY's text format: backslash, tab and line breaks escaped."""
+    return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+
+
+def _delete(ids: list[int], *, user, source: str) -> None:
+    """Delete values deliberately emptied by their writer; history keeps each one ('-')."""
+    for measurement in Measurement.objects.filter(pk__in=ids):
+        measurement._history_user = user if getattr(user, "pk", None) is not None else None
+        measurement._change_reason = (source or "waarde verwijderd")[:_REASON_LENGTH]
+        measurement.delete()
 
 
 def _copy(cursor, statement: str, text: str) -> None:
@@ -310,24 +588,39 @@ def measurement_record(
     user=None,
     source="",
     allowed_colleges=None,
+    expected=UNCHECKED,
+    note: str = "",
 ) -> ApplyReport:
     """Insert or replace one value (with history) and ask for a recompute."""
-    row = MeasurementRow(indicator=indicator, year=year, value=value, college=college, team=team, n=n)
+    row = MeasurementRow(
+        indicator=indicator, year=year, value=value, college=college, team=team, n=n, expected=expected, note=note
+    )
     return measurements_apply(
         institution=indicator.institution, rows=[row], user=user, source=source, allowed_colleges=allowed_colleges
     )
 
 
-@transaction.atomic
-def measurement_delete(*, measurement: Measurement, user=None, allowed_colleges=None) -> None:
-    """Delete one value (history keeps it) and ask for a recompute."""
+def measurement_delete(
+    *, measurement: Measurement, user=None, allowed_colleges=None, expected=UNCHECKED, source: str = ""
+) -> ApplyReport:
+    """Delete one value (history keeps it) through the one write path, and ask for a recompute."""
     if allowed_colleges is not None and measurement.college_id not in allowed_colleges:
         raise PermissionDenied("Geen rechten voor deze eenheid.")
-    institution = measurement.indicator.institution
-    lock_institution_data(institution)
-    measurement._history_user = user
-    measurement.delete()
-    recompute_request(institution=institution, reason="waarde verwijderd")
+    row = MeasurementRow(
+        indicator=measurement.indicator,
+        year=measurement.year,
+        value=None,
+        college=measurement.college,
+        team=measurement.team,
+        expected=expected,
+    )
+    return measurements_apply(
+        institution=measurement.indicator.institution,
+        rows=[row],
+        user=user,
+        source=source or "waarde verwijderd",
+        allowed_colleges=allowed_colleges,
+    )
 
 
 @transaction.atomic
@@ -335,11 +628,25 @@ def student_counts_apply(
     *, institution: Institution, counts: dict[tuple[College, int], int], upload=None, user=None
 ) -> ApplyReport:
     """Insert or replace student numbers per college and year (the budget weights)."""
+    from indicatoren.signoff import approved_units
+
     report = ApplyReport()
-    lock_institution_data(institution)
     for (college, year), count in counts.items():
         if college.institution_id != institution.pk:
             raise PermissionDenied("College van een andere instelling.")
+        problem = rules.student_count_problem(count)
+        if problem:
+            raise ValidationError(f"Studentaantal {college.code} {year}: {problem}")
+    lock_institution_data(institution)
+    locked = approved_units(institution, {year for _, year in counts})
+    refused = [
+        f"Studentaantal {college.code} {year}: {locked[(college.pk, year)]}"
+        for college, year in counts
+        if (college.pk, year) in locked
+    ]
+    if refused:
+        raise YearLocked([CellProblem(None, message) for message in refused])
+    for (college, year), count in counts.items():
         current = StudentCount.objects.filter(college=college, year=year).first()
         if current is None:
             current = StudentCount(college=college, year=year, count=count, upload=upload)

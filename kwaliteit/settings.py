@@ -66,6 +66,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "kwaliteit.errors.BusyDatabaseMiddleware",
 ]
 
 ROOT_URLCONF = "kwaliteit.urls"
@@ -98,8 +99,10 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Concurrent readers while the in-process recompute writes (demo server).
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # Concurrent readers while the in-process recompute writes (demo server). IMMEDIATE takes the
+    # write lock at BEGIN, so two writers queue for up to `timeout` seconds instead of one failing
+    # at once with "database is locked" on the upgrade from a read (issue 12).
+    DATABASES["default"].setdefault("OPTIONS", {}).update(timeout=20, transaction_mode="IMMEDIATE")
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -206,6 +209,7 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 100,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "COERCE_DECIMAL_TO_STRING": False,
+    "EXCEPTION_HANDLER": "kwaliteit.errors.api_exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Kwaliteitsagenda API",

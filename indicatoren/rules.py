@@ -1,0 +1,176 @@
+"""The rules a value must obey, and when a valid value looks implausible: one home for every channel.
+
+Pure Python (no Django): the write service, the importer, the agenda file's checker, the
+grid, the admin (through `Measurement.clean()`) and the synthetic demo all ask this module,
+so a unit range, the decimal limit or the plausibility rule changes in one place
+(domain.md, "Data that can be trusted before it moves money"; issue 12).
+"""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass
+from decimal import Decimal
+
+PERCENT, SCORE, COUNT = "percent", "score", "count"
+
+# Ranges per unit: percentages are stored as percent (77.5, not 0.775), scores are Dutch
+# report marks 1-10, counts have no upper bound (domain.md, "Hierarchy and data").
+UNIT_RANGES: dict[str, tuple[Decimal, Decimal | None]] = {
+    PERCENT: (Decimal(0), Decimal(100)),
+    SCORE: (Decimal(1), Decimal(10)),
+    COUNT: (Decimal(0), None),
+}
+UNIT_NAMES = {PERCENT: "percentage", SCORE: "cijfer", COUNT: "aantal"}
+
+# Storage holds numeric(18, 6) (agenda.models.VALUE_DIGITS): 6 decimals, 12 whole digits.
+MAX_DECIMALS = 6
+MAX_DIGITS = 18
+MAX_VALUE = Decimal(10) ** (MAX_DIGITS - MAX_DECIMALS)  # exclusive
+STORAGE_PLACES = Decimal(1).scaleb(-MAX_DECIMALS)
+MAX_WHOLE = 2**31 - 1  # n and student numbers: PostgreSQL integer
+
+
+def dutch(value: Decimal) -> str:
+    """Return a decimal as the Dutch interface shows it: decimal comma, no exponent, no trailing zeros."""
+    text = format(value, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text.replace(".", ",")
+
+
+def decimal_places(value: Decimal) -> int:
+    """Return how many significant decimals a value has ('77,50' has 1)."""
+    exponent = value.normalize().as_tuple().exponent
+    return max(0, -exponent) if isinstance(exponent, int) else 0
+
+
+def range_problem(unit: str, value: Decimal, shown: str | None = None) -> str | None:
+    """Return why `value` lies outside the unit's range or storage, or None; `shown` is the text as typed."""
+    shown = shown if shown is not None else dutch(value)
+    low, high = UNIT_RANGES[unit]
+    if value < low or (high is not None and value > high):
+        bounds = f"tussen {dutch(low)} en {dutch(high)}" if high is not None else f"minstens {dutch(low)}"
+        return f"De waarde {shown} past niet bij de eenheid {UNIT_NAMES[unit]}: moet {bounds} liggen."
+    if abs(value) >= MAX_VALUE:
+        return f"De waarde {shown} is te groot: hoogstens {MAX_DIGITS - MAX_DECIMALS} cijfers voor de komma."
+    return None
+
+
+def decimals_problem(value: Decimal, shown: str | None = None) -> str | None:
+    """Return why a value has too many decimals to store exactly, or None."""
+    if decimal_places(value) > MAX_DECIMALS:
+        shown = shown if shown is not None else format(value, "f").replace(".", ",")
+        return f"Te veel decimalen in {shown}: hoogstens {MAX_DECIMALS} cijfers achter de komma."
+    return None
+
+
+def value_problem(unit: str, value: Decimal, shown: str | None = None) -> str | None:
+    """Return why a value may not be stored for an indicator of this unit, or None."""
+    return range_problem(unit, value, shown) or decimals_problem(value, shown)
+
+
+def n_problem(n: int | None) -> str | None:
+    """Return why a cohort size n is not valid, or None (n is optional)."""
+    if n is None:
+        return None
+    if n < 0 or n > MAX_WHOLE:
+        return f"n moet een geheel getal van 0 tot en met {MAX_WHOLE} zijn."
+    return None
+
+
+def student_count_problem(count: int) -> str | None:
+    """Return why a student number is not valid, or None."""
+    if count < 0 or count > MAX_WHOLE:
+        return f"Een studentaantal moet een geheel getal van 0 tot en met {MAX_WHOLE} zijn."
+    return None
+
+
+# --- plausibility -----------------------------------------------------------------------------
+# A flag asks for a second look, never blocks (domain.md). The rule is robust against the
+# outliers it looks for: the median and the median absolute deviation (MAD) of the peers
+# (Iglewicz & Hoaglin's modified z-score, |0.6745 (x - median) / MAD| > 3.5), and a jump
+# against the unit's own nearest earlier value. A value is flagged only when every check
+# that has enough data calls it far, so an honest change in a small team stays quiet while
+# "8,77 typed for 85,9" or "a vsv of 95 %" is caught by both.
+
+MODIFIED_Z_LIMIT = Decimal("3.5")
+MODIFIED_Z_FACTOR = Decimal("0.6745")
+MIN_PEERS = 5  # fewer peers say nothing robust about a spread
+# Smallest distance that counts as far, per unit: the spread of tight peers (all teams
+# at 85-86 %) must not flag a value one point off. Percentage points and report-mark points.
+MIN_DISTANCE = {PERCENT: Decimal(10), SCORE: Decimal("1.5")}
+# A jump against the unit's own earlier value: percentage points, report-mark points, or a
+# factor for counts.
+JUMP_LIMIT = {PERCENT: Decimal(20), SCORE: Decimal(2)}
+COUNT_JUMP_FACTOR = Decimal(3)
+NEW_UNIT_FACTOR = 3  # a unit without history: flagged only at three times the peer distance
+
+
+@dataclass(frozen=True)
+class Flag:
+    """Why a valid value looks implausible: a short Dutch reason for the user and the history."""
+
+    check: str  # "peers" | "history"
+    reason: str
+
+
+def _far_from_peers(unit: str, value: Decimal, peers: list[Decimal], factor: int = 1) -> Flag | None | bool:
+    """Return a Flag when far from the peers, False when close, None when there are too few peers."""
+    if len(peers) < MIN_PEERS:
+        return None
+    median = Decimal(statistics.median(peers))
+    mad = Decimal(statistics.median([abs(p - median) for p in peers]))
+    distance = abs(value - median)
+    floor = MIN_DISTANCE.get(unit)
+    if floor is None:  # counts: relative to the median's size
+        floor = max(abs(median) / 2, Decimal(1))
+    if distance < floor * factor:
+        return False
+    if mad and MODIFIED_Z_FACTOR * distance / mad <= MODIFIED_Z_LIMIT:
+        return False
+    return Flag(
+        "peers",
+        f"ver van vergelijkbare eenheden: mediaan {dutch(median.quantize(Decimal('0.1')))} "
+        f"over {len(peers)} eenheden in hetzelfde jaar",
+    )
+
+
+def _far_from_history(unit: str, value: Decimal, previous: tuple[int, Decimal] | None) -> Flag | None | bool:
+    """Return a Flag when the value jumps from the unit's earlier value, False when not, None without history."""
+    if previous is None:
+        return None
+    year, earlier = previous
+    if unit == COUNT:
+        low, high = sorted((abs(earlier), abs(value)))
+        far = high > 0 and (low == 0 or high / low > COUNT_JUMP_FACTOR)
+    else:
+        far = abs(value - earlier) > JUMP_LIMIT[unit]
+    if not far:
+        return False
+    return Flag("history", f"grote sprong ten opzichte van {year}: toen {dutch(earlier)}")
+
+
+def plausibility_flags(
+    unit: str, value: Decimal, *, peers: list[Decimal], previous: tuple[int, Decimal] | None
+) -> list[Flag]:
+    """Return the reasons a valid value looks implausible, or [] (every check with data must agree).
+
+    `peers` are the other units' values of the same indicator, year and level; `previous` is
+    the unit's own nearest earlier (year, value).
+    """
+    history = _far_from_history(unit, value, previous)
+    if history is None:
+        peer = _far_from_peers(unit, value, peers, NEW_UNIT_FACTOR)
+        return [peer] if peer else []
+    if history is False:
+        return []
+    peer = _far_from_peers(unit, value, peers)
+    if peer is False:
+        return []
+    return [flag for flag in (peer, history) if flag]
+
+
+def flags_text(flags: list[Flag]) -> str:
+    """Return the flags as one Dutch sentence for messages and the API."""
+    return "Onwaarschijnlijke waarde: " + "; ".join(flag.reason for flag in flags) + "."
