@@ -16,9 +16,18 @@ from openpyxl.utils import get_column_letter
 
 from agenda.choices import Level
 from agenda.models import College, Indicator, Team
-from indicatoren.importers import parse_number
+from indicatoren.importers import EXPORT_COLUMNS, EXPORT_SHEET, parse_number
 from indicatoren.models import Measurement
-from indicatoren.services import ApplyReport, MeasurementRow, measurement_delete, measurements_apply, value_problem
+from indicatoren.services import (
+    NOTE_LENGTH,
+    ApplyReport,
+    MeasurementRow,
+    NoteRequired,
+    WriteConflict,
+    WriteRefused,
+    measurements_apply,
+    value_problem,
+)
 from rapportage.exports import put
 from rapportage.selectors import status_body
 
@@ -42,7 +51,7 @@ def _fingerprint(measurement: Measurement | None) -> str:
     """Return what a cell held when the page was built: 'value;n', '' when empty."""
     if measurement is None:
         return ""
-    return f"{value_text(measurement.value)};{'' if measurement.n is None else measurement.n}"
+    return _fingerprint_of(measurement.value, measurement.n)
 
 
 def _split_fingerprint(text: str) -> tuple[Decimal | None, int | None]:
@@ -66,6 +75,8 @@ class Cell:
     value_error: str | None = None
     n_error: str | None = None
     changed: bool = False  # entered but not saved: marked on a page re-rendered with errors
+    note_input: str = ""
+    flag: str | None = None  # why the entered value looks implausible: a note confirms it
 
     @property
     def key(self) -> str:
@@ -76,6 +87,11 @@ class Cell:
     def has_error(self) -> bool:
         """Return whether the cell has a message to show beside it."""
         return bool(self.value_error or self.n_error)
+
+    @property
+    def needs_note(self) -> bool:
+        """Return whether the cell shows the note field: its value was flagged, or a note was typed."""
+        return bool(self.flag or self.note_input)
 
 
 @dataclass
@@ -108,10 +124,15 @@ class Grid:
 
 @dataclass
 class Submission:
-    """What a posted grid asks to store and delete."""
+    """What a posted grid asks to store (value None: delete), each row with what its writer saw."""
 
     rows: list[MeasurementRow] = field(default_factory=list)
-    deletions: list[Measurement] = field(default_factory=list)
+    cells: dict[tuple[int, int], Cell] = field(default_factory=dict)
+
+    @property
+    def deleted(self) -> int:
+        """Return how many rows empty a cell."""
+        return sum(1 for row in self.rows if row.value is None)
 
 
 def team_indicators(institution) -> list[Indicator]:
@@ -172,14 +193,17 @@ def grid_parse(grid: Grid, data) -> Submission:
     """Read the posted cells into the grid and return what to store; messages go on the cells.
 
     Only cells the user changed are stored, so a value someone else saved meanwhile in an
-    untouched cell is never overwritten. An emptied cell that had a value is deleted (history
-    keeps it); a changed cell whose stored value changed since the page was built is refused.
+    untouched cell is never overwritten. Each stored row carries what the page showed
+    (`o_` field); the write service compares it with the stored value inside its lock and
+    refuses a cell changed since (issue 12). An emptied cell that had a value is deleted
+    (history keeps it).
     """
     submission = Submission()
     for cell in grid.cells():
         stored_value, stored_n, current = cell.value_input, cell.n_input, cell.original
         cell.value_input = data.get(f"v_{cell.key}", cell.value_input)
         cell.n_input = data.get(f"n_{cell.key}", cell.n_input)
+        cell.note_input = (data.get(f"t_{cell.key}", "") or "").strip()[:NOTE_LENGTH]
         shown = data.get(f"o_{cell.key}", current)
         cell.original = shown  # a re-rendered page keeps comparing against what the user saw
         value, cell.value_error = parse_number(cell.value_input)
@@ -194,33 +218,32 @@ def grid_parse(grid: Grid, data) -> Submission:
         shown_value, shown_n = _split_fingerprint(shown)
         if value is None and n is not None and shown_value is not None:
             n = None  # emptying the value deletes the cell; the n beside it goes with it
-        if (value, n) == (shown_value, shown_n):
+        if (value, n) == (shown_value, shown_n) and not (cell.note_input and value is not None):
             # Untouched: show what is stored now, including a change someone else saved meanwhile.
             cell.value_input, cell.n_input, cell.original = stored_value, stored_n, current
             cell.changed = False
             continue
-        if shown != current:
-            m = cell.measurement
-            now = f"nu {value_text(m.value)}" if m else "nu leeg"
-            who = f" door {m.updated_by}" if m and m.updated_by else ""
-            cell.value_error = f"Intussen gewijzigd{who} ({now}); controleer de waarde en sla opnieuw op."
-            cell.original = current
-            continue
-        if value is None:
-            if cell.measurement is not None:
-                submission.deletions.append(cell.measurement)
-            continue
+        if value is None and shown_value is None:
+            continue  # an empty cell left empty
         submission.rows.append(
             MeasurementRow(
-                indicator=cell.indicator, year=grid.year, value=value, college=grid.college, team=cell.team, n=n
+                indicator=cell.indicator,
+                year=grid.year,
+                value=value,
+                college=grid.college,
+                team=cell.team,
+                n=n,
+                expected=(shown_value, shown_n),
+                note=cell.note_input,
             )
         )
+        submission.cells[(cell.team.pk, cell.indicator.pk)] = cell
     return submission
 
 
 @dataclass
 class SaveReport:
-    """How many values a grid save stored and deleted."""
+    """How many values a grid save stored and deleted, and the flags it stored with their notes."""
 
     applied: ApplyReport
     deleted: int
@@ -228,7 +251,7 @@ class SaveReport:
 
 @transaction.atomic
 def grid_save(*, grid: Grid, submission: Submission, user, allowed_colleges) -> SaveReport:
-    """Store a parsed grid all or nothing: one measurements_apply call plus the deliberate deletions."""
+    """Store a parsed grid all or nothing through the one write service (conflicts checked in its lock)."""
     source = f"invoer {grid.college.code} {grid.year}"
     applied = measurements_apply(
         institution=grid.college.institution,
@@ -237,9 +260,41 @@ def grid_save(*, grid: Grid, submission: Submission, user, allowed_colleges) -> 
         source=source,
         allowed_colleges=allowed_colleges,
     )
-    for measurement in submission.deletions:
-        measurement_delete(measurement=measurement, user=user, allowed_colleges=allowed_colleges)
-    return SaveReport(applied=applied, deleted=len(submission.deletions))
+    return SaveReport(applied=applied, deleted=applied.deleted)
+
+
+def grid_refused(grid: Grid, submission: Submission, refused: WriteRefused) -> list[str]:
+    """Put a refused save's messages on its cells; return the messages that belong to no cell."""
+    loose = []
+    for problem in refused.problems:
+        row = problem.row
+        cell = submission.cells.get((row.team.pk, row.indicator.pk)) if row is not None and row.team else None
+        if cell is None:
+            loose.append(problem.message)
+            continue
+        if isinstance(refused, NoteRequired):
+            cell.flag = "; ".join(flag.reason for flag in problem.flags)
+            cell.value_error = (
+                "Onwaarschijnlijke waarde: "
+                + cell.flag
+                + ". Controleer haar; klopt ze, geef dan een korte toelichting."
+            )
+        elif isinstance(refused, WriteConflict):
+            now = f"nu {value_text(problem.stored_value)}" if problem.stored_value is not None else "nu leeg"
+            who = f" door {problem.stored_by}" if problem.stored_by else ""
+            cell.value_error = f"Intussen gewijzigd{who} ({now}); controleer de waarde en sla opnieuw op."
+            # The next save compares with what is stored now: the user has seen it in this message.
+            cell.original = _fingerprint_of(problem.stored_value, problem.stored_n)
+        else:
+            cell.value_error = problem.message
+    return loose
+
+
+def _fingerprint_of(value: Decimal | None, n: int | None) -> str:
+    """Return the fingerprint of a cell content given as value and n."""
+    if value is None:
+        return ""
+    return f"{value_text(value)};{'' if n is None else n}"
 
 
 def cell_history(team: Team, indicator: Indicator, year: int) -> list[dict]:
@@ -279,8 +334,15 @@ def grid_workbook(college: College, years) -> bytes:
     """
     workbook = Workbook()
     workbook.remove(workbook.active)
+    exported = []  # (year, indicator, team, value, n) of every cell: what the export showed
     for year in years:
         grid = grid_build(college, year)
+        for row in grid.rows:
+            for cell in row.cells:
+                m = cell.measurement
+                exported.append(
+                    (year, cell.indicator.code, row.team.code, format(m.value, "f") if m else None, m.n if m else None)
+                )
         sheet = workbook.create_sheet(title=str(year))
         header = ["team", "naam"]
         for indicator in grid.indicators:
@@ -300,6 +362,14 @@ def grid_workbook(college: College, years) -> bytes:
         sheet.column_dimensions["B"].width = 32
         for position in range(3, len(header) + 1):
             sheet.column_dimensions[get_column_letter(position)].width = 10
+    # Hidden: what each cell held at export (values as exact text); an upload compares with it.
+    hidden = workbook.create_sheet(title=EXPORT_SHEET)
+    hidden.sheet_state = "hidden"
+    for column, title in enumerate(EXPORT_COLUMNS, start=1):
+        put(hidden, 1, column, title)
+    for number, line in enumerate(exported, start=2):
+        for column, value in enumerate(line, start=1):
+            put(hidden, number, column, value)  # a team code like "=1+2" stays text
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -17,11 +17,14 @@ from indicatoren.grid import (
     college_verdicts,
     grid_build,
     grid_parse,
+    grid_refused,
     grid_save,
     grid_workbook,
     verdict_changes,
 )
-from indicatoren.uploads import UploadRejected, benchmark_import, error_dict
+from indicatoren.services import NoteRequired, WriteConflict, WriteRefused
+from indicatoren.signoff_views import signoff_panel
+from indicatoren.uploads import UploadRejected, error_dict, upload_preview
 from rapportage.models import RunState
 from rapportage.selectors import last_run
 
@@ -77,28 +80,36 @@ def grid(request, code):
     college = college_for(request, code)
     year = _year(request, college.institution)
     table = grid_build(college, year)
+    signoff = signoff_panel(request.user, college, year)
+    refused, status = [], 200
     if request.method == "POST":
         require_college_write(request.user, college)
         submission = grid_parse(table, request.POST)
         if not table.errors:
             before = college_verdicts(college, [year])
-            report = grid_save(
-                grid=table,
-                submission=submission,
-                user=request.user,
-                allowed_colleges=writable_colleges(request.user, college.institution),
-            )
-            applied = report.applied
-            if applied.new or applied.changed or report.deleted:
-                messages.success(
-                    request,
-                    f"Opgeslagen voor {year}: {applied.new} nieuw, {applied.changed} gewijzigd, "
-                    f"{report.deleted} verwijderd.",
+            try:
+                report = grid_save(
+                    grid=table,
+                    submission=submission,
+                    user=request.user,
+                    allowed_colleges=writable_colleges(request.user, college.institution),
                 )
-                _announce_recompute(request, college, before, [year])
+            except WriteRefused as exc:
+                refused = grid_refused(table, submission, exc)
+                status = 409 if not isinstance(exc, (NoteRequired, WriteConflict)) else 400
             else:
-                messages.info(request, "Er was niets gewijzigd; er is niets opgeslagen.")
-            return redirect(_grid_url(college, year))
+                applied = report.applied
+                if applied.new or applied.changed or report.deleted:
+                    flagged = f" ({len(applied.flagged)} met toelichting)" if applied.flagged else ""
+                    messages.success(
+                        request,
+                        f"Opgeslagen voor {year}: {applied.new} nieuw, {applied.changed} gewijzigd, "
+                        f"{report.deleted} verwijderd{flagged}.",
+                    )
+                    _announce_recompute(request, college, before, [year])
+                else:
+                    messages.info(request, "Er was niets gewijzigd; er is niets opgeslagen.")
+                return redirect(_grid_url(college, year))
     statuses = college_verdicts(college, [year])
     columns = [
         {"indicator": ind, "unit": UNIT_SHORT[ind.unit], "status": statuses.get((ind.code, year))}
@@ -110,10 +121,14 @@ def grid(request, code):
         "years": list(college.institution.years),
         "grid": table,
         "columns": columns,
-        "writable": can_write_college(request.user, college),
+        "writable": can_write_college(request.user, college) and not signoff["locked"],
         "run": last_run(college.institution),
+        "signoff": signoff,
+        "refused": refused,
     }
-    return render(request, "indicatoren/grid.html", context, status=400 if table.errors else 200)
+    if table.errors and status == 200:
+        status = 400
+    return render(request, "indicatoren/grid.html", context, status=status)
 
 
 @login_required
@@ -137,10 +152,10 @@ def grid_upload(request, code):
         form = GridUploadForm(request.POST, request.FILES)
         if form.is_valid():
             upload_file = form.cleaned_data["file"]
-            years = list(college.institution.years)
-            before = college_verdicts(college, years)
             try:
-                upload = benchmark_import(
+                # A dry run first, as for policy staff: what changes, which verdicts flip, and
+                # the cells changed since the export (issue 12).
+                upload = upload_preview(
                     institution=college.institution,
                     data=upload_file,
                     filename=upload_file.name,
@@ -151,14 +166,7 @@ def grid_upload(request, code):
             except UploadRejected as exc:
                 errors = [error_dict(error) for error in exc.errors]
             else:
-                messages.success(
-                    request,
-                    f"Upload {upload.original_name} verwerkt: {upload.rows_new} nieuw, "
-                    f"{upload.rows_changed} gewijzigd, {upload.rows_unchanged} ongewijzigd.",
-                )
-                if upload.rows_new or upload.rows_changed:
-                    _announce_recompute(request, college, before, years)
-                return redirect("indicatoren:grid", code=college.code)
+                return redirect("uploads:detail", pk=upload.pk)
     status = 400 if errors or form.errors else 200
     return render(
         request, "indicatoren/upload.html", {"college": college, "form": form, "errors": errors}, status=status

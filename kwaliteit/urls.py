@@ -15,6 +15,7 @@ urlpatterns = [
     path("dashboard/", include("rapportage.urls")),
     path("invoer/", include("indicatoren.urls")),
     path("uploads/", include("indicatoren.upload_urls")),
+    path("vaststelling/", include("indicatoren.signoff_urls")),
     path("maatregelen/", include("maatregelen.urls")),
     path("teams/", include("agenda.urls")),
     path("api/v1/", include("kwaliteit.api_v1")),
