@@ -63,6 +63,15 @@ _WIDE_INFO = frozenset({"naam", "name", "teamnaam", "collegenaam"})
 _WIDE_N = re.compile(r"(?:n|noemer)\s+(\S.*)")
 
 MSG_EMPTY = "Het bestand bevat geen gegevens"
+# The grid export keeps what every cell held when it was exported in a hidden sheet; an
+# upload of an edited export is compared with it, so a value changed since is never
+# silently overwritten (issue 12, domain.md "No lost updates").
+EXPORT_SHEET = "bij export"
+EXPORT_COLUMNS = ("jaar", "indicator", "team", "waarde", "n")
+MSG_EXPORT_SHEET = (
+    f"Het verborgen blad '{EXPORT_SHEET}' is gewijzigd of beschadigd; exporteer het overzicht opnieuw "
+    "en breng uw wijzigingen daarin aan"
+)
 MSG_FORMULA = "Formules zijn niet toegestaan; plak de waarde als getal"
 MSG_DATE = "Een datum is geen geldige waarde; maak de cel op als getal"
 MSG_XLS = "Oude Excel-bestanden (.xls) worden niet ondersteund; sla het bestand op als .xlsx of als CSV"
@@ -113,6 +122,9 @@ class ParseResult:
     layout: str  # "long" | "wide"
     encoding: str | None = None
     separator: str | None = None
+    # What each cell held at export, per (indicator, year, team): (value, n); None when the
+    # file is not a grid export.
+    exported: dict[tuple[str, int, str], tuple[Decimal | None, int | None]] | None = None
 
     @property
     def ok(self) -> bool:
@@ -170,6 +182,13 @@ def parse_benchmark(
         return result
 
     tables = [table for table in tables if table.header]
+    exported = [table for table in tables if table.sheet == EXPORT_SHEET]
+    if exported:
+        tables = [table for table in tables if table.sheet != EXPORT_SHEET]
+        result.exported, problem = _read_exported(exported[0])
+        if problem:
+            result.errors.append(RowError(problem[0], None, problem[1], MSG_EXPORT_SHEET, EXPORT_SHEET))
+            return result
     if not tables:
         result.errors.append(RowError(None, None, None, MSG_EMPTY))
         return result
@@ -189,6 +208,26 @@ def parse_benchmark(
     if not result.errors and result.rows.empty:
         result.errors.append(RowError(None, None, None, MSG_EMPTY))
     return result
+
+
+def _read_exported(table: _Table) -> tuple[dict, tuple[int | None, str | None] | None]:
+    """Return the export's cell contents per (indicator, year, team), or the (row, value) of a problem."""
+    if tuple(_normalise(name) for name in table.header[: len(EXPORT_COLUMNS)]) != EXPORT_COLUMNS:
+        return {}, (table.header_row, None)
+    exported = {}
+    for number, cells in table.rows:
+        cells = list(cells) + [None] * (len(EXPORT_COLUMNS) - len(cells))
+        year, indicator, team, value, n = cells[: len(EXPORT_COLUMNS)]
+        try:
+            year = int(year)
+        except (TypeError, ValueError):
+            return {}, (number, _raw(year))
+        number_value, problem = _number(value)
+        whole, n_problem = _whole(n)
+        if problem or n_problem or not isinstance(indicator, str) or not isinstance(team, str):
+            return {}, (number, _raw(value))
+        exported[(indicator.strip(), year, team.strip())] = (number_value, whole)
+    return exported, None
 
 
 def size_error(size: int, max_bytes: int) -> RowError | None:

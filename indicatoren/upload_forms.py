@@ -32,3 +32,9 @@ class ConfirmForm(forms.Form):
     """Confirm a preview: the fingerprint of the values the preview showed (uploads.Plan.fingerprint)."""
 
     fingerprint = forms.CharField(widget=forms.HiddenInput, max_length=64, min_length=64)
+    note = forms.CharField(
+        label="Toelichting bij de gemarkeerde waarden",
+        required=False,
+        max_length=500,
+        widget=forms.TextInput(attrs={"placeholder": "waarom kloppen deze waarden?"}),
+    )

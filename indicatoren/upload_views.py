@@ -12,12 +12,13 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from agenda.permissions import current_institution, require_policy
+from agenda.permissions import can_write_college, current_institution, is_policy, require_policy
 from indicatoren.models import Measurement, Upload, UploadStatus
 from indicatoren.upload_forms import ConfirmForm, UploadForm
 from indicatoren.uploads import (
     KIND_CHANGED,
     KIND_NEW,
+    NoteMissing,
     UploadRejected,
     UploadStale,
     error_dicts,
@@ -79,15 +80,27 @@ def uploads(request):
     return render(request, "uploads/list.html", {"form": form, "page": page, **_limits()}, status=status)
 
 
-@login_required
-def detail(request, pk):
-    """Show one upload: the dry run of a preview, the errors of a rejected file, or what an accepted one did."""
-    institution = _institution(request)
+def _upload_for(request, pk) -> Upload:
+    """Return an upload the user may see and decide on: policy staff all, a director their college's grid uploads."""
+    institution = current_institution(request.user)
+    if institution is None:
+        raise PermissionDenied("Geen instelling.")
     upload = get_object_or_404(
-        Upload.objects.select_related("uploaded_by", "duplicate_of", "recompute_run", "scope_college"),
+        Upload.objects.select_related("uploaded_by", "duplicate_of", "recompute_run", "scope_college", "institution"),
         pk=pk,
         institution=institution,
     )
+    if is_policy(request.user, institution):
+        return upload
+    if upload.scope_college is not None and can_write_college(request.user, upload.scope_college):
+        return upload
+    raise PermissionDenied("Alleen beleidsmedewerkers en de directeur van het college zien deze upload.")
+
+
+@login_required
+def detail(request, pk):
+    """Show one upload: the dry run of a preview, the errors of a rejected file, or what an accepted one did."""
+    upload = _upload_for(request, pk)
     return _detail(request, upload, errors=upload.errors)
 
 
@@ -112,6 +125,8 @@ def _detail(request, upload: Upload, *, errors: list[dict], status: int = 200):
                 changes=Paginator(shown, CHANGES_PER_PAGE).get_page(request.GET.get("pagina")),
                 effects=verdict_effects(upload, plan),
                 confirm_form=ConfirmForm(initial={"fingerprint": plan.fingerprint()}),
+                conflicts=plan.conflicts,
+                flags=plan.flags,
             )
     elif upload.status == UploadStatus.ACCEPTED:
         context.update(
@@ -131,15 +146,20 @@ def _detail(request, upload: Upload, *, errors: list[dict], status: int = 200):
 @require_POST
 def confirm(request, pk):
     """Apply a previewed upload exactly as shown; when the stored values changed since, say so and show it again."""
-    institution = _institution(request)
-    upload = get_object_or_404(Upload, pk=pk, institution=institution)
+    upload = _upload_for(request, pk)
     form = ConfirmForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Het voorbeeld is onvolledig verstuurd; bekijk het en bevestig opnieuw.")
         return redirect("uploads:detail", pk=upload.pk)
     try:
-        upload = upload_confirm(upload=upload, fingerprint=form.cleaned_data["fingerprint"], user=request.user)
-    except UploadStale as exc:
+        upload = upload_confirm(
+            upload=upload,
+            fingerprint=form.cleaned_data["fingerprint"],
+            user=request.user,
+            keep_mine=set(request.POST.getlist("mijn")),
+            note=form.cleaned_data["note"],
+        )
+    except (UploadStale, NoteMissing) as exc:
         messages.error(request, str(exc))
         return redirect("uploads:detail", pk=upload.pk)
     messages.success(
@@ -154,12 +174,13 @@ def confirm(request, pk):
 @require_POST
 def cancel(request, pk):
     """Cancel a previewed upload: nothing is stored."""
-    institution = _institution(request)
-    upload = get_object_or_404(Upload, pk=pk, institution=institution)
+    upload = _upload_for(request, pk)
     try:
         upload_cancel(upload=upload)
     except UploadStale as exc:
         messages.error(request, str(exc))
         return redirect("uploads:detail", pk=upload.pk)
     messages.info(request, f"Upload {upload.original_name} geannuleerd; er is niets opgeslagen.")
+    if upload.scope_college is not None and not is_policy(request.user, upload.institution):
+        return redirect("indicatoren:grid", code=upload.scope_college.code)
     return redirect("uploads:list")

@@ -19,9 +19,21 @@ from django.db import transaction
 from django.utils import timezone
 
 from agenda.models import College, Indicator, Institution, Team
+from indicatoren import rules
 from indicatoren.importers import STUDENTS_CODE, Catalogue, ParseResult, RowError, parse_benchmark, size_error
 from indicatoren.models import Measurement, StudentCount, Upload, UploadStatus
-from indicatoren.services import MeasurementRow, lock_institution_data, measurements_apply, student_counts_apply
+from indicatoren.services import (
+    CellProblem,
+    MeasurementRow,
+    WriteConflict,
+    WriteRefused,
+    YearLocked,
+    lock_institution_data,
+    measurements_apply,
+    rows_flags,
+    stored_cells,
+    student_counts_apply,
+)
 from rapportage.engine.payload import verdict_flips
 from rapportage.models import RecomputeRun, RunState, Version
 
@@ -41,6 +53,7 @@ class UploadRejected(Exception):
         self.errors = errors
         self.parsed = parsed
         self.upload = upload
+        self.locked = False  # refused because a year is approved (the API answers 409)
 
 
 class UploadStale(Exception):
@@ -90,6 +103,23 @@ class Change:
 
 
 @dataclass
+class Conflict:
+    """A cell of an edited export that changed since the export: what it was, what it is now, what the file says."""
+
+    key: str  # "indicator|year|team": the form field that lets the user keep their own value
+    row: MeasurementRow
+    old: Decimal | None
+    old_n: int | None
+    theirs: Decimal | None
+    theirs_n: int | None
+    theirs_by: str
+
+    @property
+    def yours(self) -> Decimal | None:
+        return self.row.value
+
+
+@dataclass
 class Plan:
     """A parsed, resolved file: the rows to store and how they compare with what is stored."""
 
@@ -98,6 +128,22 @@ class Plan:
     students: dict[tuple[College, int], int]
     changes: list[Change] = field(default_factory=list)
     checksum: str = ""
+    conflicts: list[Conflict] = field(default_factory=list)
+    flags: list[CellProblem] = field(default_factory=list)
+
+    def rows_to_store(self, keep_mine=()) -> list[MeasurementRow]:
+        """Return the rows to write: a conflicting cell only when the user chose their own value (`keep_mine`)."""
+        conflicted = {id(c.row): c for c in self.conflicts}
+        rows = []
+        for row in self.rows:
+            conflict = conflicted.get(id(row))
+            if conflict is None:
+                rows.append(row)
+            elif conflict.key in keep_mine:
+                # The user saw theirs in the preview and chose to replace it: compare with that.
+                row.expected = (conflict.theirs, conflict.theirs_n)
+                rows.append(row)
+        return rows
 
     def counts(self) -> dict[str, int]:
         """Return the number of new, changed and unchanged values."""
@@ -172,8 +218,17 @@ def _plan_parsed(institution: Institution, parsed: ParseResult) -> Plan:
     teams = {t.code: t for t in Team.objects.filter(institution=institution).select_related("college")}
     rows, students = [], {}
     frame = parsed.rows
-    for code, year, college_code, team_code, value, n in zip(
-        frame["indicator"], frame["year"], frame["college"], frame["team"], frame["value"], frame["n"], strict=True
+    value_column = "waarde" if parsed.layout == "long" else None
+    for code, year, college_code, team_code, value, n, sheet, line in zip(
+        frame["indicator"],
+        frame["year"],
+        frame["college"],
+        frame["team"],
+        frame["value"],
+        frame["n"],
+        frame["sheet"],
+        frame["row"],
+        strict=True,
     ):
         year = int(year)
         if code == STUDENTS_CODE:
@@ -183,17 +238,74 @@ def _plan_parsed(institution: Institution, parsed: ParseResult) -> Plan:
             # '77,5000000' has only trailing zeros beyond storage's 6 decimals (the parser allows it).
             value = value.quantize(_STORAGE_PLACES)
         team = teams[team_code] if team_code else None
-        rows.append(
-            MeasurementRow(
-                indicator=indicators[code],
-                year=year,
-                value=value,
-                college=team.college if team else (colleges[college_code] if college_code else None),
-                team=team,
-                n=None if n is None else int(n),
-            )
+        row = MeasurementRow(
+            indicator=indicators[code],
+            year=year,
+            value=value,
+            college=team.college if team else (colleges[college_code] if college_code else None),
+            team=team,
+            n=None if n is None else int(n),
+            origin=(sheet, int(line), value_column or code),
         )
-    return Plan(parsed=parsed, rows=rows, students=students, changes=_compare(institution, rows, students))
+        if parsed.exported is not None:
+            # An edited grid export: compare with what the cell held at export (no lost updates).
+            row.expected = parsed.exported.get((code, year, team_code or college_code or ""), (None, None))
+        rows.append(row)
+    plan = Plan(parsed=parsed, rows=rows, students=students, changes=_compare(institution, rows, students))
+    plan.conflicts = _conflicts(rows)
+    conflicted = {id(c.row) for c in plan.conflicts}
+    plan.flags = [p for p in rows_flags(institution, rows) if id(p.row) not in conflicted]
+    return plan
+
+
+def _conflicts(rows: list[MeasurementRow]) -> list[Conflict]:
+    """Return the cells whose stored value changed since the export and differs from the file (old, theirs, yours)."""
+    checked = [row for row in rows if isinstance(row.expected, tuple)]
+    if not checked:
+        return []
+    stored = stored_cells(checked)
+    from django.contrib.auth import get_user_model
+
+    names = dict(
+        get_user_model().objects.filter(pk__in={c[3] for c in stored.values() if c[3]}).values_list("pk", "username")
+    )
+    conflicts = []
+    for row in checked:
+        current = stored.get(id(row))
+        theirs, theirs_n = (current[1], current[2]) if current else (None, None)
+        old, old_n = row.expected
+        if (old, old_n) == (theirs, theirs_n) or (row.value, row.n) == (theirs, theirs_n):
+            continue
+        key = f"{row.indicator.code}|{row.year}|{row.unit_label}"
+        who = names.get(current[3], "") if current else ""
+        conflicts.append(Conflict(key, row, old, old_n, theirs, theirs_n, who))
+    return conflicts
+
+
+def _conflict_error(conflict: Conflict) -> RowError:
+    """Return a conflict as a file error: the cell, with what it was at export, what it is now and the file's value."""
+    row = conflict.row
+    sheet, line, column = row.origin or (None, None, None)
+    now = rules.dutch(conflict.theirs) if conflict.theirs is not None else "leeg"
+    was = rules.dutch(conflict.old) if conflict.old is not None else "leeg"
+    by = f" door {conflict.theirs_by}" if conflict.theirs_by else ""
+    yours = rules.dutch(row.value) if row.value is not None else "leeg"
+    message = (
+        f"{row.describe()}: intussen gewijzigd{by} (bij export {was}, nu {now}); uw waarde {yours} is niet "
+        "opgeslagen. Exporteer opnieuw, of upload via de pagina en kies per cel."
+    )
+    return RowError(line, column, yours, message, sheet)
+
+
+def refused_errors(exc: WriteRefused) -> list[RowError]:
+    """Return a refused write's problems as file errors (row and column as the user sees them)."""
+    errors = []
+    for problem in exc.problems:
+        origin = problem.row.origin if problem.row is not None and problem.row.origin else (None, None, None)
+        sheet, line, column = origin
+        value = None if problem.row is None or problem.row.value is None else rules.dutch(problem.row.value)
+        errors.append(RowError(line, column, value, problem.message, sheet))
+    return errors
 
 
 def _unit_label(row: MeasurementRow) -> str:
@@ -304,7 +416,15 @@ def _record(
 
 
 def _receive(
-    institution: Institution, source: bytes | File, filename: str, *, apply: bool, user, channel, scope_college
+    institution: Institution,
+    source: bytes | File,
+    filename: str,
+    *,
+    apply: bool,
+    user,
+    channel,
+    scope_college,
+    note: str = "",
 ) -> Upload:
     """Record a received file and plan it; apply it too when `apply`; on errors record the rejection and raise."""
     data, size, checksum = _read(source)
@@ -320,8 +440,16 @@ def _receive(
             plan = plan_upload(institution, data, filename, scope_college)
             status = UploadStatus.ACCEPTED if apply else UploadStatus.PREVIEW
             upload = _record(institution, **recorded, **who, status=status, plan=plan)
+            if apply and plan.conflicts:
+                # At once (API, command) nobody can choose per cell: refuse each changed-since cell.
+                raise UploadRejected([_conflict_error(c) for c in plan.conflicts], plan.parsed)
             if apply:
-                _apply(institution, plan, upload, user, scope_college)
+                try:
+                    _apply(institution, plan, upload, user, scope_college, note=note)
+                except WriteRefused as exc:
+                    rejected = UploadRejected(refused_errors(exc), plan.parsed)
+                    rejected.locked = isinstance(exc, YearLocked)
+                    raise rejected from exc
             return upload
     except UploadRejected as exc:
         # The rejection is recorded after the rollback: an audit trail, with no value touched.
@@ -339,14 +467,21 @@ def benchmark_import(
     user=None,
     channel: str = "command",
     scope_college: College | None = None,
+    note: str = "",
 ) -> Upload:
-    """Import a benchmark file at once (command, API, grid): all or nothing, then recompute.
+    """Import a benchmark file at once (command, API): all or nothing, then recompute.
+
+    `note` confirms the values flagged as implausible; without it a flagged value rejects
+    the file (each named with its row). Cells of an edited export changed since the export
+    are refused cell by cell; the preview (upload_preview) lets a person choose instead.
 
     `data` is the file's bytes or a Django File (an UploadedFile): a file over
     UPLOAD_MAX_BYTES is then refused without being read. Raise UploadRejected with every
     error (and the rejected record as `.upload`) when the file is not valid.
     """
-    return _receive(institution, data, filename, apply=True, user=user, channel=channel, scope_college=scope_college)
+    return _receive(
+        institution, data, filename, apply=True, user=user, channel=channel, scope_college=scope_college, note=note
+    )
 
 
 def upload_preview(
@@ -362,13 +497,24 @@ def upload_preview(
     return _receive(institution, data, filename, apply=False, user=user, channel=channel, scope_college=scope_college)
 
 
-def _apply(institution: Institution, plan: Plan, upload: Upload, user, scope_college) -> Upload:
-    """Store the plan's values and student numbers, linked to the upload, and link the recompute it asked for."""
+def _apply(
+    institution: Institution, plan: Plan, upload: Upload, user, scope_college, keep_mine=(), note: str = ""
+) -> Upload:
+    """Store the plan's values and student numbers, linked to the upload, and link the recompute it asked for.
+
+    A director's upload (`scope_college`) writes like a director: own college only, no baseline years.
+    """
     source = f"upload #{upload.pk} {upload.original_name}"
     allowed = {scope_college.pk} if scope_college else None
     with _without_cyclic_gc():
         values = measurements_apply(
-            institution=institution, rows=plan.rows, user=user, source=source, upload=upload, allowed_colleges=allowed
+            institution=institution,
+            rows=plan.rows_to_store(keep_mine),
+            user=user,
+            source=source,
+            upload=upload,
+            allowed_colleges=allowed,
+            flag_note=note,
         )
     new, changed, unchanged = values.new, values.changed, values.unchanged
     if plan.students:
@@ -407,9 +553,17 @@ def upload_plan(upload: Upload) -> Plan:
     return plan_upload(upload.institution, data, upload.original_name, upload.scope_college)
 
 
+class NoteMissing(Exception):
+    """A preview with flagged values was confirmed without the note that confirms them; nothing was stored."""
+
+
 @transaction.atomic
-def upload_confirm(*, upload: Upload, fingerprint: str, user=None) -> Upload:
-    """Apply exactly what was previewed; raise UploadStale when it no longer holds (nothing stored)."""
+def upload_confirm(*, upload: Upload, fingerprint: str, user=None, keep_mine=(), note: str = "") -> Upload:
+    """Apply exactly what was previewed; raise UploadStale when it no longer holds (nothing stored).
+
+    `keep_mine` names the conflicting cells (Conflict.key) for which the user chose their own
+    value; the other conflicting cells keep what is stored. `note` confirms flagged values.
+    """
     upload = (
         Upload.objects.select_for_update(of=("self",)).select_related("institution", "scope_college").get(pk=upload.pk)
     )
@@ -427,7 +581,19 @@ def upload_confirm(*, upload: Upload, fingerprint: str, user=None) -> Upload:
             "De opgeslagen waarden zijn sinds het voorbeeld gewijzigd; er is niets opgeslagen. "
             "Bekijk het bijgewerkte voorbeeld en bevestig opnieuw."
         )
-    return _apply(upload.institution, plan, upload, user, upload.scope_college)
+    if plan.flags and not note.strip():
+        raise NoteMissing(
+            f"{len(plan.flags)} waarde(n) zijn als onwaarschijnlijk gemarkeerd; geef een korte toelichting "
+            "om ze toch op te slaan. Er is niets opgeslagen."
+        )
+    try:
+        return _apply(upload.institution, plan, upload, user, upload.scope_college, keep_mine, note)
+    except WriteConflict as exc:
+        raise UploadStale(
+            "Een waarde is sinds het voorbeeld gewijzigd; er is niets opgeslagen. " + " ".join(exc.messages[:3])
+        ) from exc
+    except WriteRefused as exc:
+        raise UploadStale("Er is niets opgeslagen: " + " ".join(exc.messages[:3])) from exc
 
 
 @transaction.atomic

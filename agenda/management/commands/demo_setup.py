@@ -143,7 +143,14 @@ class Command(BaseCommand):
         ]
         data = ("\n".join(lines) + "\n").encode("utf-8")
         try:
-            upload = benchmark_import(institution=institution, data=data, filename=DEMO_FILE, channel="demo")
+            # The generator makes a few deliberate outliers (e.g. 5800-REI's 1b); they carry this note.
+            upload = benchmark_import(
+                institution=institution,
+                data=data,
+                filename=DEMO_FILE,
+                channel="demo",
+                note="synthetische demodata: bewust afwijkende waarde",
+            )
         except UploadRejected as exc:
             for error in exc.errors[:20]:
                 self.stderr.write(f"  rij {error.row} {error.column}: {error.message}")

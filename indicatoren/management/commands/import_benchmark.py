@@ -34,8 +34,13 @@ class Command(BaseCommand):
         parser.add_argument("path", help="pad naar het CSV- of XLSX-bestand")
         parser.add_argument("--institution", help="instellingscode (weg te laten bij één instelling)")
         parser.add_argument("--user", help="gebruikersnaam die als uploader en in de geschiedenis wordt vastgelegd")
+        parser.add_argument(
+            "--note",
+            default="",
+            help="toelichting bij waarden die als onwaarschijnlijk worden gemarkeerd (zonder: afgewezen)",
+        )
 
-    def handle(self, *args, path, institution, user, **options):
+    def handle(self, *args, path, institution, user, note, **options):
         inst = institution_or_exit(self, institution)
         account = None
         if user:
@@ -53,7 +58,7 @@ class Command(BaseCommand):
             with handle:
                 # A File, not bytes: a file over the size limit is refused without being read.
                 upload = benchmark_import(
-                    institution=inst, data=File(handle, name=file.name), filename=file.name, user=account
+                    institution=inst, data=File(handle, name=file.name), filename=file.name, user=account, note=note
                 )
         except UploadRejected as exc:
             record = f" Vastgelegd als upload #{exc.upload.pk}." if exc.upload else ""
