@@ -199,6 +199,10 @@ def annual_report_xlsx(report: dict) -> bytes:
         (f"{meta['institution']} {meta['name']}", False),
         (f"Berekend op: {computed:%d-%m-%Y %H:%M}" if computed else "Berekend op: onbekend", False),
         (
+            f"Oordelen: {meta.get('data_status', 'voorlopig')} (voorlopig tot het jaar voor alle colleges is vastgesteld)",
+            True,
+        ),
+        (
             "Oordeel volgens de tweederderegel (agenda hoofdstuk 4.3): tweederde van de colleges heeft de ambitie"
             " gehaald, anders beslist het instellingsniveau.",
             False,

@@ -10,6 +10,7 @@ from django.db.models.functions import Cast, Round
 from agenda.choices import Polarity
 from agenda.models import AdditionalFund, Ambition, BudgetYear, College, Indicator, Institution, Team, Theme
 from indicatoren.models import Measurement, StudentCount
+from indicatoren.selectors import data_status
 from maatregelen.models import Evidence, Measure
 from rapportage.engine.attainment import (
     AMBITION_COLUMNS,
@@ -170,21 +171,29 @@ def status_body(institution: Institution, year: int, version: str = Version.CURR
         .order_by("indicator__position", "indicator__code")
         .values_list("payload", flat=True)
     )
-    return {"institution": institution.code, "year": year, "indicators": list(payloads)}
+    # "voorlopig" until policy staff approved the year for every college (domain.md, sign-off).
+    return {
+        "institution": institution.code,
+        "year": year,
+        "data_status": data_status(institution, year),
+        "indicators": list(payloads),
+    }
 
 
 def indicator_status(institution: Institution, code: str, year: int, version: str = Version.CURRENT) -> dict | None:
-    """Return the stored STATUS of one indicator in one year, or None."""
-    return (
+    """Return the stored STATUS of one indicator in one year (with the year's data_status), or None."""
+    payload = (
         IndicatorResult.objects.filter(institution=institution, indicator__code=code, year=year, version=version)
         .values_list("payload", flat=True)
         .first()
     )
+    return None if payload is None else {**payload, "data_status": data_status(institution, year)}
 
 
 def budget_body(institution: Institution, year: int) -> dict | None:
-    """Return the stored budget split of `year`, or None."""
-    return BudgetResult.objects.filter(institution=institution, year=year).values_list("payload", flat=True).first()
+    """Return the stored budget split of `year` (with the year's data_status), or None."""
+    payload = BudgetResult.objects.filter(institution=institution, year=year).values_list("payload", flat=True).first()
+    return None if payload is None else {**payload, "data_status": data_status(institution, year)}
 
 
 def last_run(institution: Institution) -> RecomputeRun | None:
@@ -576,5 +585,6 @@ def report_data(institution: Institution, year: int) -> dict:
             "year": year,
             "computed_at": run.finished_at if run else None,
             "synthetic": institution.synthetic_data,
+            "data_status": data_status(institution, year),
         },
     }

@@ -25,6 +25,12 @@ class MeasurementSerializer(serializers.ModelSerializer):
     )
     value = serializers.DecimalField(max_digits=18, decimal_places=6, help_text="percentages als 77.5, niet 0.775")
     n = serializers.IntegerField(min_value=0, required=False, allow_null=True, help_text="cohortgrootte (weging)")
+    note = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=500,
+        help_text="toelichting; verplicht bij een waarde die als onwaarschijnlijk wordt gemarkeerd",
+    )
     level = serializers.ChoiceField(choices=Level.choices, read_only=True)
     updated_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
@@ -39,6 +45,7 @@ class MeasurementSerializer(serializers.ModelSerializer):
             "team",
             "value",
             "n",
+            "note",
             "source",
             "upload",
             "updated_at",
@@ -63,6 +70,7 @@ class MeasurementValueSerializer(serializers.Serializer):
 
     value = serializers.DecimalField(max_digits=18, decimal_places=6)
     n = serializers.IntegerField(min_value=0, required=False, allow_null=True)
+    note = serializers.CharField(required=False, allow_blank=True, max_length=500)
 
 
 class RecomputeRunSerializer(serializers.ModelSerializer):
@@ -128,6 +136,9 @@ class UploadFileSerializer(serializers.Serializer):
     file = serializers.FileField(help_text="benchmarkbestand: CSV of XLSX (contracts.md sectie 2)")
     college = serializers.CharField(
         required=False, help_text="collegecode: verplicht voor directeuren (alleen waarden van dat college)"
+    )
+    note = serializers.CharField(
+        required=False, help_text="toelichting bij waarden die als onwaarschijnlijk worden gemarkeerd (zonder: 400)"
     )
 
 

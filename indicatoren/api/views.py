@@ -28,7 +28,7 @@ from indicatoren.api.serializers import (
 )
 from indicatoren.importers import RowError
 from indicatoren.models import Measurement, Upload
-from indicatoren.services import MeasurementRow, measurement_delete, measurements_apply
+from indicatoren.services import UNCHECKED, MeasurementRow, measurement_delete, measurement_etag, measurements_apply
 from indicatoren.uploads import UploadRejected, benchmark_import, error_dict
 
 API_SOURCE = "API"
@@ -93,8 +93,17 @@ class MeasurementViewSet(
             .order_by("indicator__position", "indicator__code", "year", "level", "college__code", "team__code", "id")
         )
 
+    def retrieve(self, request, *args, **kwargs):
+        """Return one measurement with its ETag: send it back as If-Match to write without losing an update."""
+        measurement = self.get_object()
+        return self._respond(measurement)
+
     def create(self, request, *args, **kwargs):
-        """Insert or replace one value through measurements_apply, within the caller's colleges."""
+        """Insert or replace one value through measurements_apply, within the caller's colleges.
+
+        With If-Match, the value is stored only when the cell still holds what that ETag
+        says (an empty cell has the ETag of an empty value); else 412 with what is stored now.
+        """
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
@@ -105,6 +114,8 @@ class MeasurementViewSet(
             college=data.get("college"),
             team=data.get("team"),
             n=data.get("n"),
+            expected=self._if_match(),
+            note=data.get("note", ""),
         )
         with service_errors():
             report = measurements_apply(
@@ -116,10 +127,10 @@ class MeasurementViewSet(
             )
         stored = self._stored(row)
         code = status.HTTP_201_CREATED if report.new else status.HTTP_200_OK
-        return Response(self.get_serializer(stored).data, status=code)
+        return self._respond(stored, code, report)
 
     def partial_update(self, request, *args, **kwargs):
-        """Replace the value (and n) of one measurement; its unit and year stay."""
+        """Replace the value (and n) of one measurement; its unit and year stay. If-Match is honoured (412)."""
         measurement = self.get_object()
         serializer = MeasurementValueSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -130,9 +141,11 @@ class MeasurementViewSet(
             college=measurement.college,
             team=measurement.team,
             n=serializer.validated_data.get("n", measurement.n),
+            expected=self._if_match(),
+            note=serializer.validated_data.get("note", ""),
         )
         with service_errors():
-            measurements_apply(
+            report = measurements_apply(
                 institution=self.get_institution(),
                 rows=[row],
                 user=request.user,
@@ -140,14 +153,31 @@ class MeasurementViewSet(
                 allowed_colleges=self.writable(),
             )
         measurement.refresh_from_db()
-        return Response(self.get_serializer(measurement).data)
+        return self._respond(measurement, status.HTTP_200_OK, report)
 
     def destroy(self, request, *args, **kwargs):
-        """Delete one measurement (history keeps it) within the caller's colleges."""
+        """Delete one measurement (history keeps it) within the caller's colleges; If-Match is honoured (412)."""
         measurement = self.get_object()
         with service_errors():
-            measurement_delete(measurement=measurement, user=request.user, allowed_colleges=self.writable())
+            measurement_delete(
+                measurement=measurement,
+                user=request.user,
+                allowed_colleges=self.writable(),
+                expected=self._if_match(),
+                source=API_SOURCE,
+            )
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+    def _if_match(self):
+        """Return the If-Match ETag to check inside the write lock, or UNCHECKED ('*' or absent)."""
+        header = (self.request.headers.get("If-Match") or "").strip()
+        return UNCHECKED if header in ("", "*") else header
+
+    def _respond(self, measurement: Measurement, code: int = status.HTTP_200_OK, report=None) -> Response:
+        """Return the measurement's body with its ETag, and the plausibility flags the write raised."""
+        body = dict(self.get_serializer(measurement).data)
+        body["flags"] = [flag.reason for problem in (report.flagged if report else []) for flag in problem.flags]
+        return Response(body, status=code, headers={"ETag": measurement_etag(measurement.value, measurement.n)})
 
     def _stored(self, row: MeasurementRow) -> Measurement:
         """Return the stored measurement of a row's indicator, year and unit."""
@@ -159,12 +189,15 @@ class MeasurementViewSet(
         return queryset.get(level=Level.INSTITUTION)
 
 
-def rejected(errors: list[RowError], upload: Upload | None = None) -> Response:
-    """Return the 400 body of a rejected file (contracts.md section 4), with the id of its audit record."""
+def rejected(errors: list[RowError], upload: Upload | None = None, code: int = 400) -> Response:
+    """Return the body of a rejected file (contracts.md section 4), with the id of its audit record.
+
+    400, or 409 when the file writes into an approved (locked) year.
+    """
     body = {"status": "rejected", "errors": [error_dict(e) for e in errors]}
     if upload is not None:
         body = {"id": upload.pk, **body}
-    return Response(body, status=400)
+    return Response(body, status=code)
 
 
 class UploadCreateApi(InstitutionScopedMixin, APIView):
@@ -206,9 +239,10 @@ class UploadCreateApi(InstitutionScopedMixin, APIView):
                 user=request.user,
                 channel="api",
                 scope_college=scope_college,
+                note=str(request.data.get("note") or ""),
             )
         except UploadRejected as exc:
-            return rejected(exc.errors, exc.upload)
+            return rejected(exc.errors, exc.upload, 409 if exc.locked else 400)
         upload = Upload.objects.select_related("uploaded_by", "scope_college", "recompute_run").get(pk=upload.pk)
         return Response(UploadSerializer(upload).data, status=status.HTTP_201_CREATED)
 

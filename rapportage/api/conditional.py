@@ -18,6 +18,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.http import http_date, parse_etags, parse_http_date_safe
 
 from agenda.models import Institution
+from indicatoren.selectors import data_status
 from rapportage.models import BudgetResult, IndicatorResult
 
 CACHE_SECONDS = 3600
@@ -41,8 +42,13 @@ class Validators:
         return response
 
 
-def _validators(parts: list, rows: list[tuple[int, datetime]]) -> Validators:
-    """Return the validators of a body made of the stored rows `rows` (id, computed_at), in order."""
+def _validators(parts: list, rows: list[tuple[int, datetime]], institution: Institution, year: int) -> Validators:
+    """Return the validators of a body made of the stored rows `rows` (id, computed_at), in order.
+
+    The year's sign-off (`data_status`, voorlopig / vastgesteld) is part of every body, so it is
+    part of the ETag too: approving or reopening a year changes the ETag at once.
+    """
+    parts = [*parts, data_status(institution, year)]
     stamps = [(pk, at.isoformat()) for pk, at in rows]
     digest = hashlib.sha256(repr([*parts, stamps]).encode()).hexdigest()[:32]
     return Validators(etag=f'"{digest}"', last_modified=max((at for _, at in rows), default=None))
@@ -55,7 +61,7 @@ def status_validators(institution: Institution, year: int, version: str, represe
         .order_by("indicator__position", "indicator__code")
         .values_list("id", "computed_at")
     )
-    return _validators(["status", institution.code, year, version, representation], rows)
+    return _validators(["status", institution.code, year, version, representation], rows, institution, year)
 
 
 def indicator_validators(institution: Institution, code: str, year: int, version: str) -> Validators:
@@ -65,13 +71,13 @@ def indicator_validators(institution: Institution, code: str, year: int, version
             institution=institution, indicator__code=code, year=year, version=version
         ).values_list("id", "computed_at")
     )
-    return _validators(["indicator", institution.code, code, year, version], rows)
+    return _validators(["indicator", institution.code, code, year, version], rows, institution, year)
 
 
 def budget_validators(institution: Institution, year: int) -> Validators:
     """Return the validators of the budget split of one year."""
     rows = list(BudgetResult.objects.filter(institution=institution, year=year).values_list("id", "computed_at"))
-    return _validators(["budget", institution.code, year], rows)
+    return _validators(["budget", institution.code, year], rows, institution, year)
 
 
 def is_not_modified(request, validators: Validators) -> bool:

@@ -134,3 +134,29 @@ def year_label(status):
     if status.get("interim"):
         return f"{status['year']}, tussentijds tegen {status['ambition_year']}"
     return str(status["year"])
+
+
+@register.simple_tag(takes_context=True)
+def data_status_badge(context, year):
+    """Return 'voorlopig' or 'vastgesteld' for the year's verdicts, linking to the sign-off overview."""
+    from django.urls import reverse
+
+    from indicatoren.selectors import FINAL, data_status
+
+    institution = context.get("nav_institution")
+    if institution is None or year in (None, ""):
+        return ""
+    status = data_status(institution, int(year))
+    css = "approved" if status == FINAL else "open"
+    title = (
+        "Alle colleges hebben dit jaar vastgesteld."
+        if status == FINAL
+        else "Nog niet voor alle colleges vastgesteld: de oordelen kunnen nog veranderen."
+    )
+    return format_html(
+        '<a class="signoff-state {} data-status" href="{}" title="{}">Oordelen {}</a>',
+        css,
+        reverse("signoff:overview"),
+        title,
+        status,
+    )
