@@ -93,10 +93,15 @@ def _seed_rows(inst: Institution) -> None:
     vsv = Indicator.objects.get(institution=inst, code="vsv")
     theme = Theme.objects.get(institution=inst, code="T1")
     Measurement.objects.create(indicator=vsv, year=2017, level=Level.INSTITUTION, value=Decimal("6.7"))
+    # 2018: after the baseline year, so directors may correct it (2017 is policy staff's only, issue 12).
+    Measurement.objects.create(indicator=vsv, year=2018, level=Level.INSTITUTION, value=Decimal("6.7"))
     for college in College.objects.filter(institution=inst):
         team = Team.objects.get(code=f"{college.code}-T1")
         Measurement.objects.create(
             indicator=vsv, year=2017, level=Level.TEAM, college=college, team=team, value=Decimal("6.5"), n=40
+        )
+        Measurement.objects.create(
+            indicator=vsv, year=2018, level=Level.TEAM, college=college, team=team, value=Decimal("6.5"), n=40
         )
         Measurement.objects.create(indicator=vsv, year=2017, level=Level.COLLEGE, college=college, value=Decimal("6.6"))
         Measure.objects.create(

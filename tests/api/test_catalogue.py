@@ -121,10 +121,16 @@ def test_measurement_filters(world):
         ("college", "A100", None),
     }
     rows = listed(client, "/api/v1/measurements/?team=B200-T1")
-    assert [(r["team"], r["value"], r["n"]) for r in rows] == [("B200-T1", 6.5, 40)]
+    assert [(r["team"], r["year"], r["value"], r["n"]) for r in rows] == [
+        ("B200-T1", 2017, 6.5, 40),
+        ("B200-T1", 2018, 6.5, 40),
+    ]
     rows = listed(client, "/api/v1/measurements/?level=institution")
-    assert [(r["indicator"], r["year"], r["college"], r["value"]) for r in rows] == [("vsv", 2017, None, 6.7)]
-    assert listed(client, "/api/v1/measurements/?year=2018") == []
+    assert [(r["indicator"], r["year"], r["college"], r["value"]) for r in rows] == [
+        ("vsv", 2017, None, 6.7),
+        ("vsv", 2018, None, 6.7),
+    ]
+    assert listed(client, "/api/v1/measurements/?year=2016") == []
     assert client.get("/api/v1/measurements/?year=abc").status_code == 400
     assert client.get("/api/v1/measurements/?page=99").status_code == 404
 

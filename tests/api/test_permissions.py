@@ -40,8 +40,11 @@ def snapshot() -> tuple:
 
 
 def measurement_of(target) -> Measurement:
-    """Return the seeded 2017 vsv value of the target: team T1 of a college, or the institution value."""
-    rows = Measurement.objects.filter(indicator__institution__code="TST", indicator__code="vsv", year=2017)
+    """Return the seeded 2018 vsv value of the target: team T1 of a college, or the institution value.
+
+    2018, not the baseline year 2017: baseline values are policy staff's only (issue 12).
+    """
+    rows = Measurement.objects.filter(indicator__institution__code="TST", indicator__code="vsv", year=2018)
     if target is None:
         return rows.get(level=Level.INSTITUTION)
     return rows.get(level=Level.TEAM, team__code=f"{target}-T1")

@@ -12,8 +12,8 @@ pytestmark = pytest.mark.django_db
 
 
 def team_value(code: str) -> Measurement:
-    """Return the seeded 2017 vsv value of a TST team."""
-    return Measurement.objects.get(indicator__institution__code="TST", level=Level.TEAM, team__code=code, year=2017)
+    """Return the seeded 2018 vsv value of a TST team."""
+    return Measurement.objects.get(indicator__institution__code="TST", level=Level.TEAM, team__code=code, year=2018)
 
 
 @pytest.mark.parametrize(
@@ -45,7 +45,7 @@ def test_invalid_values_are_400_and_store_nothing(world, payload, field, fragmen
 def test_posting_an_existing_unit_replaces_its_value(world):
     """POST for a unit and year that has a value replaces it (200) and keeps the old one in history."""
     response = world.client("directeur").post(
-        "/api/v1/measurements/", {"indicator": "vsv", "year": 2017, "team": "A100-T1", "value": "6.0", "n": 41}
+        "/api/v1/measurements/", {"indicator": "vsv", "year": 2018, "team": "A100-T1", "value": "6.0", "n": 41}
     )
     assert response.status_code == 200, response.content
     stored = team_value("A100-T1")
@@ -61,7 +61,7 @@ def test_patch_changes_value_and_n_only(world):
     )
     assert response.status_code == 200, response.content
     row.refresh_from_db()
-    assert (row.value, row.n, row.year, row.team.code) == (Decimal("6.3"), 40, 2017, "A100-T1")
+    assert (row.value, row.n, row.year, row.team.code) == (Decimal("6.3"), 40, 2018, "A100-T1")
 
 
 def test_measure_with_indicators_is_stored_for_the_institution(world):

@@ -148,7 +148,7 @@ def test_invalid_input_puts_a_message_on_the_cell_and_stores_nothing(unit, text,
     grid, cell = _cell(unit)
     submission = grid_parse(grid, {f"v_{cell.key}": text, f"n_{cell.key}": n, f"o_{cell.key}": ""})
     assert message in (cell.value_error or cell.n_error or "")
-    assert submission.rows == [] and submission.deletions == []
+    assert submission.rows == []
     assert (cell.value_input, cell.n_input) == (text, n)  # re-rendered as entered
 
 
@@ -156,7 +156,7 @@ def test_untouched_cell_is_not_stored_even_in_other_notation():
     """A stored 50 posted back as '50,0' is no change, so nothing is written."""
     grid, cell = _cell("percent", "50", 10)
     submission = grid_parse(grid, {f"v_{cell.key}": "50,0", f"n_{cell.key}": "10", f"o_{cell.key}": "50;10"})
-    assert submission.rows == [] and submission.deletions == [] and not cell.has_error
+    assert submission.rows == [] and not cell.has_error
 
 
 def test_clearing_n_keeps_the_value_and_stores_no_n():
@@ -170,16 +170,33 @@ def test_emptied_value_is_a_deliberate_deletion_with_its_n():
     """Emptying a value that was shown deletes the stored value, even when n is left standing."""
     grid, cell = _cell("percent", "50", 10)
     submission = grid_parse(grid, {f"v_{cell.key}": "", f"n_{cell.key}": "10", f"o_{cell.key}": "50;10"})
-    assert submission.deletions == [cell.measurement] and submission.rows == []
+    # A deletion is a row without a value, checked against what the page showed (issue 12).
+    assert [(row.value, row.n, row.expected) for row in submission.rows] == [(None, None, (Decimal("50"), 10))]
 
 
-def test_changed_cell_that_someone_else_changed_meanwhile_is_refused():
-    """The page showed 40, someone stored 50 since: the user's 45 is refused with the current value."""
+def test_changed_cell_carries_what_the_page_showed_for_the_check_inside_the_write():
+    """The page showed 40: the row carries (40, 10), so the write service refuses it when 50 is stored now."""
     grid, cell = _cell("percent", "50", 10)
     submission = grid_parse(grid, {f"v_{cell.key}": "45", f"n_{cell.key}": "10", f"o_{cell.key}": "40;10"})
-    assert submission.rows == []
-    assert "Intussen gewijzigd" in cell.value_error and "nu 50" in cell.value_error
-    assert cell.original == "50;10"  # saving again after checking is possible
+    assert [(row.value, row.expected) for row in submission.rows] == [(Decimal("45"), (Decimal("40"), 10))]
+
+
+@pytest.mark.django_db
+def test_changed_cell_that_someone_else_changed_meanwhile_is_refused(director):
+    """The page showed the old value, someone stored another since: the save is refused naming the current value."""
+    page = director.get(f"{GRID.format(code='5100')}?jaar={YEAR}")
+    fields = grid_form(page.content.decode()).fields
+    m = Measurement.objects.get(indicator__code="1a", team__code="5100-JUR", year=YEAR)
+    Measurement.objects.filter(pk=m.pk).update(value=Decimal("6.1"))  # someone else, after the page was built
+    fields[f"v_{key('1a', '5100-JUR')}"] = "6,3"
+    response = director.post(f"{GRID.format(code='5100')}?jaar={YEAR}", fields)
+    assert response.status_code == 400
+    assert "Intussen gewijzigd" in response.content.decode() and "nu 6,1" in response.content.decode()
+    assert stored("1a", "5100-JUR")[0] == Decimal("6.1")
+    # The re-rendered page compares with 6,1 now: saving again after checking stores the value.
+    fields = grid_form(response.content.decode()).fields
+    assert director.post(f"{GRID.format(code='5100')}?jaar={YEAR}", fields).status_code == 302
+    assert stored("1a", "5100-JUR")[0] == Decimal("6.3")
 
 
 def test_untouched_cell_that_someone_else_changed_meanwhile_keeps_their_value():
@@ -309,13 +326,13 @@ def test_history_lists_each_change_with_user_date_and_old_value(director):
 
 def test_a_failure_halfway_through_the_save_stores_nothing(director, monkeypatch):
     """When a deletion fails after the values were applied, the values are rolled back too."""
-    import indicatoren.grid
+    import indicatoren.services
 
-    def broken(**kwargs):
+    def broken(*args, **kwargs):
         """Fail like a lost database connection would."""
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(indicatoren.grid, "measurement_delete", broken)
+    monkeypatch.setattr(indicatoren.services, "_delete", broken)
     before = (stored("1a", "5100-JUR"), stored("2b", "5100-PW"))
     with pytest.raises(RuntimeError):
         post_grid(director, "5100", {("1a", "5100-JUR"): "7,5", ("2b", "5100-PW"): ""})
@@ -392,7 +409,8 @@ def media(settings, tmp_path):
 def test_export_has_a_sheet_per_year_with_team_naam_codes_and_n_columns(director):
     """Sheets 2019-2022; header team, naam, then each team indicator and 'n <code>'; values as numbers."""
     workbook = export(director)
-    assert workbook.sheetnames == ["2019", "2020", "2021", "2022"]
+    assert workbook.sheetnames == ["2019", "2020", "2021", "2022", "bij export"]
+    assert workbook["bij export"].sheet_state == "hidden"  # what each cell held: the upload compares with it
     sheet = workbook["2022"]
     codes = [i.code for i in Indicator.objects.order_by("position") if "team" in i.levels]
     header = [c.value for c in sheet[1]]
@@ -422,6 +440,12 @@ def test_export_changed_in_excel_and_uploaded_stores_the_new_value(director, med
     row[header.index("1a")].value = 7.5
     response = upload(director, workbook)
     assert response.status_code == 302, response.content.decode()[:2000]
+    # A dry run first (issue 12): nothing stored until the director confirms the preview.
+    preview = director.get(response["Location"])
+    assert stored("1a", "5100-JUR")[0] != Decimal("7.5") and preview.context["counts"]["gewijzigd"] == 1
+    fingerprint = preview.context["confirm_form"].initial["fingerprint"]
+    record = Upload.objects.latest("id")
+    assert director.post(f"/uploads/{record.pk}/bevestigen/", {"fingerprint": fingerprint}).status_code == 302
     assert stored("1a", "5100-JUR")[0] == Decimal("7.5")
     record = Upload.objects.latest("id")
     assert (record.channel, record.scope_college.code, record.layout) == ("grid", "5100", "wide")

@@ -24,14 +24,13 @@ def wait_for(predicate, timeout=30.0, interval=0.1, message=None):
     pytest.fail(f"condition not met within {timeout} s" + (f": {message()}" if message else ""))
 
 
-def test_admin_change_is_recomputed_by_the_worker_within_seconds(rocvaf_demo_tx, celery_worker):
+def test_admin_change_is_recomputed_by_the_worker(rocvaf_demo_tx, celery_worker):
     """One team value changed in the admin flips 1a 2022 on the worker; the log shows the flip."""
     team, status = fragile_team(rocvaf_demo_tx)
     measurement = Measurement.objects.get(indicator__code="1a", year=2022, team=team)
     admin = get_user_model().objects.create_superuser("admin", "admin@example.org", "pw")
     client = Client()
     client.force_login(admin)
-    started = time.monotonic()
     response = client.post(
         f"/admin/indicatoren/measurement/{measurement.pk}/change/",
         {
@@ -47,11 +46,10 @@ def test_admin_change_is_recomputed_by_the_worker_within_seconds(rocvaf_demo_tx,
     assert response.status_code == 302
     run = RecomputeRun.objects.filter(institution=rocvaf_demo_tx).order_by("-id").first()
     done = wait_for(lambda: RecomputeRun.objects.filter(pk=run.pk, state=RunState.DONE).first())
-    elapsed = time.monotonic() - started
     after = IndicatorResult.objects.get(indicator__code="1a", year=2022, version=Version.CURRENT).payload
     assert (status["attained"], after["attained"]) == (True, False)
     assert VerdictChange.objects.filter(run=done, indicator__code="1a", year=2022, college__isnull=True).exists()
-    assert elapsed < 10, f"verdict visible after {elapsed:.2f} s"
+    # How fast is measured in bench/ (upload to visible verdict), never asserted here.
     # The worker, not this process, did it: its log names the task.
     assert "rapportage.tasks.recompute_task" in celery_worker["log"].read_text()
 

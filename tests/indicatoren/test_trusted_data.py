@@ -1,0 +1,369 @@
+"""Figures you can trust (issue 12): one write path, locks, baseline protection, conflicts, plausibility flags."""
+
+import io
+from decimal import Decimal
+
+import openpyxl
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.test import Client
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from agenda.models import College, Indicator, Team
+from indicatoren.grid import grid_build
+from indicatoren.models import Measurement, SignoffEvent, SignoffState, Upload, UploadStatus, YearSignoff
+from indicatoren.selectors import data_status
+from indicatoren.services import measurement_etag
+
+pytestmark = pytest.mark.django_db
+YEAR = 2021
+
+
+def user(name):
+    return get_user_model().objects.get(username=name)
+
+
+def client_for(name) -> Client:
+    client = Client()
+    client.force_login(user(name))
+    return client
+
+
+def api_for(name) -> APIClient:
+    client = APIClient()
+    token, _ = Token.objects.get_or_create(user=user(name))
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    return client
+
+
+def cell(code: str, team: str, year: int = YEAR) -> Measurement:
+    return Measurement.objects.get(indicator__code=code, year=year, team__code=team)
+
+
+def grid_post(client, college: College, year: int, values: dict, notes: dict | None = None):
+    """Post the grid as a browser would: every field of the page, with `values` typed in {(team, code): text}."""
+    grid = grid_build(college, year)
+    data = {}
+    for c in grid.cells():
+        data[f"v_{c.key}"], data[f"n_{c.key}"], data[f"o_{c.key}"] = c.value_input, c.n_input, c.original
+        typed = values.get((c.team.code, c.indicator.code))
+        if typed is not None:
+            data[f"v_{c.key}"] = typed
+        note = (notes or {}).get((c.team.code, c.indicator.code))
+        if note:
+            data[f"t_{c.key}"] = note
+    return client.post(f"/invoer/college/{college.code}/?jaar={year}", data)
+
+
+def percent_cell(rocvaf, college="5100", year=YEAR, low=60):
+    """Return a team value of a percent indicator above `low` in the college (e.g. a 'jaarresultaat')."""
+    return (
+        Measurement.objects.filter(
+            indicator__institution=rocvaf,
+            indicator__unit="percent",
+            year=year,
+            team__college__code=college,
+            value__gt=low,
+        )
+        .select_related("indicator", "team")
+        .order_by("indicator__code", "team__code")
+        .first()
+    )
+
+
+# --- plausibility ------------------------------------------------------------------------------
+
+
+def test_typo_8_77_for_85_9_is_flagged_in_the_grid_and_saved_only_with_a_note(rocvaf_demo):
+    """A value a tenth of its history and peers is flagged beside the cell; with a note it is stored with it."""
+    m = percent_cell(rocvaf_demo)
+    college = m.team.college
+    key = (m.team.code, m.indicator.code)
+    response = grid_post(client_for("directeur5100"), college, YEAR, {key: "8,77"})
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "Onwaarschijnlijke waarde" in html and "toelichting" in html.lower()
+    assert cell(m.indicator.code, m.team.code).value == m.value  # nothing stored
+    response = grid_post(client_for("directeur5100"), college, YEAR, {key: "8,77"}, {key: "echt gedaald na fusie"})
+    assert response.status_code == 302
+    stored = cell(m.indicator.code, m.team.code)
+    assert stored.value == Decimal("8.77") and stored.note == "echt gedaald na fusie"
+    assert stored.history.first().note == "echt gedaald na fusie"  # kept with the value in its history
+
+
+def test_vsv_of_95_is_flagged_through_the_api_and_a_note_confirms_it(rocvaf_demo):
+    """A vsv of 95 % is refused without a note (400 naming the flag) and stored with one; the flag is reported."""
+    m = Measurement.objects.filter(indicator__code="2b", year=YEAR, team__college__code="5100").first()
+    api = api_for("beleid")
+    body = {"indicator": "2b", "year": YEAR, "team": m.team.code, "value": "95"}
+    response = api.post("/api/v1/measurements/", body, format="json")
+    assert response.status_code == 400, response.content
+    assert "Onwaarschijnlijke waarde" in response.json()["detail"]
+    assert cell("2b", m.team.code).value == m.value
+    response = api.post("/api/v1/measurements/", {**body, "note": "klopt: herindeling"}, format="json")
+    assert response.status_code == 200, response.content
+    assert response.json()["flags"] and response.json()["note"] == "klopt: herindeling"
+
+
+def test_an_ordinary_correction_is_not_flagged(rocvaf_demo):
+    """A small correction (half a point) saves at once without a note."""
+    m = percent_cell(rocvaf_demo)
+    key = (m.team.code, m.indicator.code)
+    new = (m.value + Decimal("0.5")).normalize()
+    response = grid_post(client_for("directeur5100"), m.team.college, YEAR, {key: format(new, "f").replace(".", ",")})
+    assert response.status_code == 302
+    assert cell(m.indicator.code, m.team.code).value == new
+
+
+# --- sign-off and locking ----------------------------------------------------------------------
+
+
+def test_approved_year_refuses_every_channel_and_reopen_is_logged(rocvaf_demo):
+    """After `approve`, grid, API, upload and admin writes are refused and nothing changes; `reopen` logs who/why."""
+    m = percent_cell(rocvaf_demo)
+    original = m.value
+    out = io.StringIO()
+    call_command("approve", "--year", str(YEAR), "--user", "beleid", stdout=out)
+    assert "vastgesteld" in out.getvalue()
+    assert data_status(rocvaf_demo, YEAR) == "vastgesteld"
+    key = (m.team.code, m.indicator.code)
+
+    response = grid_post(client_for("directeur5100"), m.team.college, YEAR, {key: "70"})
+    assert response.status_code in (200, 409)  # the page is read-only now; a forged post is refused
+    api = api_for("beleid")
+    response = api.post(
+        "/api/v1/measurements/",
+        {"indicator": m.indicator.code, "year": YEAR, "team": m.team.code, "value": "70"},
+        format="json",
+    )
+    assert response.status_code == 409 and "vastgesteld" in response.json()["detail"]
+    csv = f"jaar;indicator;team;waarde\n{YEAR};{m.indicator.code};{m.team.code};70\n".encode()
+    response = api.post("/api/v1/uploads/", {"file": io.BytesIO(csv)}, format="multipart")
+    assert response.status_code == 409 and "vastgesteld" in response.json()["errors"][0]["message"]
+    admin = Client()
+    admin.force_login(get_user_model().objects.create_superuser("root", "r@example.org", "pw"))
+    response = admin.post(
+        f"/admin/indicatoren/measurement/{m.pk}/change/",
+        {
+            "indicator": m.indicator_id,
+            "year": YEAR,
+            "college": m.college_id,
+            "team": m.team_id,
+            "value": "70",
+            "n": "",
+            "note": "",
+        },
+    )
+    assert response.status_code == 200 and "vastgesteld" in response.content.decode()
+    assert cell(m.indicator.code, m.team.code).value == original
+    assert api.get(f"/api/v1/status/?year={YEAR}").json()["data_status"] == "vastgesteld"
+
+    with pytest.raises(CommandError):
+        call_command("reopen", "--year", str(YEAR), "--reason", "", stdout=io.StringIO())
+    call_command("reopen", "--year", str(YEAR), "--college", "5100", "--reason", "correctie 1a", stdout=io.StringIO())
+    event = SignoffEvent.objects.filter(action="reopen").get()
+    assert (event.reason, event.signoff.college.code, event.from_state, event.to_state) == (
+        "correctie 1a",
+        "5100",
+        SignoffState.APPROVED,
+        SignoffState.OPEN,
+    )
+    response = grid_post(client_for("directeur5100"), m.team.college, YEAR, {key: "70"})
+    assert response.status_code == 302
+    assert cell(m.indicator.code, m.team.code).value == Decimal(70)
+    assert data_status(rocvaf_demo, YEAR) == "voorlopig"  # 5100 is open again
+
+
+def test_director_submits_and_policy_approves_in_the_pages(rocvaf_demo):
+    """Submit on the grid by the director, approve by policy staff; the grid then shows the year locked."""
+    director = client_for("directeur5100")
+    response = director.post("/invoer/college/5100/vaststelling/", {"jaar": YEAR, "actie": "indienen"})
+    assert response.status_code == 302
+    signoff = YearSignoff.objects.get(college__code="5100", year=YEAR)
+    assert signoff.state == SignoffState.SUBMITTED
+    response = director.post("/invoer/college/5100/vaststelling/", {"jaar": YEAR, "actie": "vaststellen"})
+    assert YearSignoff.objects.get(pk=signoff.pk).state == SignoffState.SUBMITTED  # a director cannot approve
+    client_for("beleid").post("/invoer/college/5100/vaststelling/", {"jaar": YEAR, "actie": "vaststellen"})
+    assert YearSignoff.objects.get(pk=signoff.pk).state == SignoffState.APPROVED
+    html = director.get(f"/invoer/college/5100/?jaar={YEAR}").content.decode()
+    assert "vastgesteld en vergrendeld" in html and 'name="v_' not in html
+
+
+def test_reopen_without_reason_is_refused_by_the_command(rocvaf_demo):
+    """`reopen` needs a reason; `approve` of an unknown college exits 1."""
+    with pytest.raises(CommandError, match="Onbekend college"):
+        call_command("approve", "--year", str(YEAR), "--college", "9999", stdout=io.StringIO())
+    with pytest.raises(CommandError, match="buiten de agendaperiode"):
+        call_command("approve", "--year", "2030", stdout=io.StringIO())
+
+
+# --- baseline protection -----------------------------------------------------------------------
+
+
+def test_baseline_year_is_writable_only_by_policy_staff(rocvaf_demo):
+    """A director's API write or Excel sheet for the baseline year is refused; policy staff may write it."""
+    m = Measurement.objects.filter(indicator__code="1a", team__college__code="5100").order_by("year").first()
+    baseline = m.indicator.baseline_year
+    assert m.year <= baseline
+    body = {"indicator": "1a", "year": m.year, "team": m.team.code, "value": "5.5"}
+    response = api_for("directeur5100").post("/api/v1/measurements/", body, format="json")
+    assert response.status_code == 403 and "referentiejaar" in response.json()["detail"]
+    assert cell("1a", m.team.code, m.year).value == m.value
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = str(m.year)
+    sheet.append(["team", "1a"])
+    sheet.append([m.team.code, 5.5])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    buffer.name = "met-2017.xlsx"
+    buffer.seek(0)
+    response = client_for("directeur5100").post("/invoer/college/5100/upload/", {"file": buffer})
+    upload = Upload.objects.order_by("-id").first()
+    confirm = client_for("directeur5100").get(f"/uploads/{upload.pk}/")
+    fingerprint = confirm.context["confirm_form"].initial["fingerprint"]
+    client_for("directeur5100").post(f"/uploads/{upload.pk}/bevestigen/", {"fingerprint": fingerprint})
+    assert cell("1a", m.team.code, m.year).value == m.value
+    response = api_for("beleid").post("/api/v1/measurements/", {**body, "value": "7.3"}, format="json")
+    assert response.status_code == 200
+
+
+# --- no lost updates ---------------------------------------------------------------------------
+
+
+def export_of(client, college="5100") -> openpyxl.Workbook:
+    response = client.get(f"/invoer/college/{college}/export.xlsx")
+    return openpyxl.load_workbook(io.BytesIO(response.content))
+
+
+def as_file(workbook, name="resultaten-5100.xlsx") -> io.BytesIO:
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    buffer.seek(0)
+    buffer.name = name
+    return buffer
+
+
+def set_cell(workbook, year: int, team: str, code: str, value):
+    sheet = workbook[str(year)]
+    header = [c.value for c in sheet[1]]
+    for row in sheet.iter_rows(min_row=2):
+        if row[0].value == team:
+            row[header.index(code)].value = value
+            return
+    raise AssertionError(f"{team} not in sheet {year}")
+
+
+def test_stale_excel_is_refused_cell_by_cell(rocvaf_demo):
+    """Export, a colleague corrects a cell, the old export comes back: that cell is shown as a conflict, not stored."""
+    director = client_for("directeur5100")
+    a, b = (
+        Measurement.objects.filter(indicator__code="1a", year=YEAR, team__college__code="5100")
+        .select_related("team")
+        .order_by("team__code")[:2]
+    )
+    workbook = export_of(director)
+    colleague = api_for("beleid")
+    etag = colleague.get(f"/api/v1/measurements/{a.pk}/").headers["ETag"]
+    corrected = (a.value + Decimal("0.2")).normalize()
+    response = colleague.patch(
+        f"/api/v1/measurements/{a.pk}/", {"value": str(corrected)}, format="json", HTTP_IF_MATCH=etag
+    )
+    assert response.status_code == 200
+    mine = (b.value + Decimal("0.1")).normalize()
+    set_cell(workbook, YEAR, b.team.code, "1a", float(mine))  # the director's own edit; a's cell left as exported
+
+    # Through the API at once: refused as a whole, naming the conflicting cell; nothing stored.
+    response = api_for("directeur5100").post(
+        "/api/v1/uploads/", {"file": as_file(workbook), "college": "5100"}, format="multipart"
+    )
+    assert response.status_code == 400
+    errors = response.json()["errors"]
+    assert len(errors) == 1 and a.team.code in errors[0]["message"] and "intussen gewijzigd" in errors[0]["message"]
+    assert (cell("1a", a.team.code).value, cell("1a", b.team.code).value) == (corrected, b.value)
+
+    # Through the page: a dry run lists the conflict (old, theirs, yours); confirming keeps theirs.
+    director.post("/invoer/college/5100/upload/", {"file": as_file(workbook)})
+    upload = Upload.objects.filter(status=UploadStatus.PREVIEW).order_by("-id").first()
+    page = director.get(f"/uploads/{upload.pk}/")
+    conflicts = page.context["conflicts"]
+    assert [(c.row.team.code, c.old, c.theirs, c.yours) for c in conflicts] == [
+        (a.team.code, a.value, corrected, a.value)
+    ]
+    fingerprint = page.context["confirm_form"].initial["fingerprint"]
+    response = director.post(f"/uploads/{upload.pk}/bevestigen/", {"fingerprint": fingerprint})
+    assert response.status_code == 302
+    assert (cell("1a", a.team.code).value, cell("1a", b.team.code).value) == (corrected, mine)
+
+
+def test_api_if_match_gives_412_on_a_stale_etag(rocvaf_demo):
+    """A PATCH with the ETag of an older read is refused (412) and names the newer value; '*' or none writes."""
+    m = percent_cell(rocvaf_demo)
+    api = api_for("beleid")
+    response = api.get(f"/api/v1/measurements/{m.pk}/")
+    etag = response.headers["ETag"]
+    assert etag == measurement_etag(m.value, m.n)
+    first = (m.value + 1).normalize()
+    assert (
+        api.patch(f"/api/v1/measurements/{m.pk}/", {"value": str(first)}, format="json", HTTP_IF_MATCH=etag).status_code
+        == 200
+    )
+    response = api.patch(f"/api/v1/measurements/{m.pk}/", {"value": "1"}, format="json", HTTP_IF_MATCH=etag)
+    assert response.status_code == 412
+    assert response.json()["cells"][0]["stored_value"] == float(first) or str(first) in response.json()["detail"]
+    assert cell(m.indicator.code, m.team.code).value == first
+
+
+def test_grid_conflict_is_checked_inside_the_write(rocvaf_demo):
+    """A grid page built before another save is refused for that cell, with the newer value named."""
+    m = percent_cell(rocvaf_demo)
+    college = m.team.college
+    stale = grid_build(college, YEAR)
+    api_for("beleid").patch(f"/api/v1/measurements/{m.pk}/", {"value": str((m.value + 1).normalize())}, format="json")
+    data = {}
+    for c in stale.cells():
+        data[f"v_{c.key}"], data[f"n_{c.key}"], data[f"o_{c.key}"] = c.value_input, c.n_input, c.original
+        if (c.team.pk, c.indicator.pk) == (m.team_id, m.indicator_id):
+            data[f"v_{c.key}"] = format((m.value + 2).normalize(), "f")
+    response = client_for("directeur5100").post(f"/invoer/college/{college.code}/?jaar={YEAR}", data)
+    assert response.status_code == 400 and "Intussen gewijzigd" in response.content.decode()
+    assert cell(m.indicator.code, m.team.code).value == (m.value + 1)
+
+
+def test_status_and_budget_say_voorlopig_until_approved(rocvaf_demo):
+    """API bodies, the command and the pages carry data_status; the overview shows the badge."""
+    api = api_for("bestuur")
+    assert api.get(f"/api/v1/status/?year={YEAR}").json()["data_status"] == "voorlopig"
+    assert api.get(f"/api/v1/budget/?year={YEAR}").json()["data_status"] == "voorlopig"
+    html = client_for("bestuur").get(f"/dashboard/?jaar={YEAR}").content.decode()
+    assert "Oordelen voorlopig" in html
+
+
+def test_admin_ambition_and_value_go_through_the_services(rocvaf_demo):
+    """The admin adds an ambition revision through ambition_revise and refuses an out-of-range value in Dutch."""
+    admin = Client()
+    admin.force_login(get_user_model().objects.create_superuser("root2", "r2@example.org", "pw"))
+    indicator = Indicator.objects.get(institution=rocvaf_demo, code="2b")
+    before = indicator.ambitions.filter(year=2022).count()
+    response = admin.post(
+        "/admin/agenda/ambition/add/",
+        {
+            "indicator": indicator.pk,
+            "year": 2022,
+            "type": "maintain",
+            "target": "",
+            "tolerance": "0.5",
+            "reason": "test",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert indicator.ambitions.filter(year=2022).count() == before + 1
+    team = Team.objects.filter(college__code="5100").first()
+    response = admin.post(
+        "/admin/indicatoren/measurement/add/",
+        {"indicator": indicator.pk, "year": 2022, "college": team.college_id, "team": team.pk, "value": "150", "n": ""},
+    )
+    assert response.status_code == 200 and "past niet bij de eenheid" in response.content.decode()
