@@ -14,13 +14,7 @@ from decimal import Decimal, InvalidOperation
 import yaml
 
 from agenda.choices import AmbitionType, Effect, Level, Polarity, Unit
-
-UNIT_RANGES = {
-    Unit.PERCENT: (Decimal(0), Decimal(100)),
-    Unit.SCORE: (Decimal(1), Decimal(10)),
-    Unit.COUNT: (Decimal(0), None),
-}
-MAX_DECIMALS = 6
+from indicatoren.rules import MAX_DECIMALS, UNIT_RANGES  # the value rules' one home (pure, no Django)
 
 KEYS = {
     "": {"institution", "period", "colleges", "themes", "budget"},

@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
+from indicatoren.rules import UNIT_RANGES
+
 COLLEGE_VALUES_CSV = Path(__file__).resolve().parent / "data" / "rocvaf_college_values.csv"
 
 FIRST_YEAR, LAST_YEAR = 2015, 2022
@@ -253,7 +255,8 @@ class _Spec:
 
 
 ALL = frozenset({"E", "2", "3", "4", "34"})
-_UNIT_RANGE = {"percent": (0, 100 * HUNDRED), "score": (1 * HUNDRED, 10 * HUNDRED)}
+# The unit ranges of indicatoren.rules (the value rules' one home), in hundredths.
+_UNIT_RANGE = {unit: (int(low * HUNDRED), int(high * HUNDRED)) for unit, (low, high) in UNIT_RANGES.items() if high}
 # One row per indicator, aligned as a table: keep it so (fmt: off).
 # fmt: off
 _SPECS = [

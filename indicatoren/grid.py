@@ -129,11 +129,6 @@ class Submission:
     rows: list[MeasurementRow] = field(default_factory=list)
     cells: dict[tuple[int, int], Cell] = field(default_factory=dict)
 
-    @property
-    def deleted(self) -> int:
-        """Return how many rows empty a cell."""
-        return sum(1 for row in self.rows if row.value is None)
-
 
 def team_indicators(institution) -> list[Indicator]:
     """Return the institution's indicators measured at team level, in agenda order."""

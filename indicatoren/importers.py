@@ -18,6 +18,8 @@ from decimal import Decimal
 import openpyxl
 import pandas as pd
 
+from indicatoren import rules
+
 STUDENTS_CODE = "studenten"  # benchmark code for student numbers (budget weights), college level only
 
 LEVEL_TEAM = "team"
@@ -32,17 +34,15 @@ _XLSX_MAGIC = b"PK\x03\x04"
 _XLS_MAGIC = b"\xd0\xcf\x11\xe0"
 # A zip of a few MB can unpack to gigabytes; legitimate workbooks compress about 5-10x.
 _XLSX_MAX_EXPANSION = 30
-_DECIMAL_PLACES = 6  # storage keeps 6 decimal places (brief)
+_DECIMAL_PLACES = rules.MAX_DECIMALS  # the value rules' one home: indicatoren/rules.py
 # Storage is numeric(18, 6) for values and a 32-bit positive integer for n and student numbers
 # (agenda.models.VALUE_DIGITS, PositiveIntegerField): larger numbers would fail on PostgreSQL.
-_MAX_VALUE = Decimal(10) ** (18 - _DECIMAL_PLACES)
-_MAX_WHOLE = 2**31 - 1
+_MAX_WHOLE = rules.MAX_WHOLE
 _SEPARATORS = (",", ";", "\t")
 # difflib costs about 2 ms per unknown code against ~100 teams; a file may hold 100,000 unknown codes.
 _SUGGESTION_BUDGET = 200
 
 _LEVEL_NAMES = {LEVEL_TEAM: "teamniveau", LEVEL_COLLEGE: "collegeniveau", LEVEL_INSTITUTION: "instellingsniveau"}
-_UNIT_NAMES = {"percent": "een percentage", "score": "een rapportcijfer", "count": "een aantal"}
 
 # Long format headers, Dutch or English (contracts.md section 2).
 _LONG_ALIASES = {
@@ -508,7 +508,7 @@ def _decimal_places(number: Decimal) -> int:
 
 def _too_many_places(raw: str | None) -> str:
     """Return the message for a number with more decimals than storage keeps."""
-    return f"Te veel decimalen in '{raw}'; rond af op ten hoogste {_DECIMAL_PLACES} cijfers achter de komma"
+    return rules.decimals_message(f"'{raw}'")
 
 
 def _whole(cell: object) -> tuple[int | None, str | None]:
@@ -727,15 +727,7 @@ class _Collector:
                 return f"Studentaantal '{raw}' is te groot; het grootste toegestane aantal is {_MAX_WHOLE}"
             return None
         unit = self.catalogue.indicators.get(code)
-        if unit == "percent" and not 0 <= value <= 100:
-            return f"Waarde '{raw}' ligt buiten het bereik 0-100 voor {_UNIT_NAMES[unit]}"
-        if unit == "score" and not 1 <= value <= 10:
-            return f"Waarde '{raw}' ligt buiten het bereik 1-10 voor {_UNIT_NAMES[unit]}"
-        if unit == "count" and value < 0:
-            return f"Waarde '{raw}' mag niet negatief zijn voor {_UNIT_NAMES[unit]}"
-        if abs(value) >= _MAX_VALUE:
-            return f"Waarde '{raw}' is te groot; gebruik hoogstens {18 - _DECIMAL_PLACES} cijfers voor de komma"
-        return None
+        return rules.range_problem(unit, value, f"'{raw}'") if unit in rules.UNIT_RANGES else None
 
     def duplicate_message(self, key: tuple, sheet: str | None, row: int) -> str | None:
         """Return an error naming the first row when (indicator, year, unit) was seen before."""

@@ -21,7 +21,7 @@ UNIT_RANGES: dict[str, tuple[Decimal, Decimal | None]] = {
     SCORE: (Decimal(1), Decimal(10)),
     COUNT: (Decimal(0), None),
 }
-UNIT_NAMES = {PERCENT: "percentage", SCORE: "cijfer", COUNT: "aantal"}
+UNIT_NAMES = {PERCENT: "een percentage", SCORE: "een rapportcijfer", COUNT: "een aantal"}
 
 # Storage holds numeric(18, 6) (agenda.models.VALUE_DIGITS): 6 decimals, 12 whole digits.
 MAX_DECIMALS = 6
@@ -50,18 +50,22 @@ def range_problem(unit: str, value: Decimal, shown: str | None = None) -> str | 
     shown = shown if shown is not None else dutch(value)
     low, high = UNIT_RANGES[unit]
     if value < low or (high is not None and value > high):
-        bounds = f"tussen {dutch(low)} en {dutch(high)}" if high is not None else f"minstens {dutch(low)}"
-        return f"De waarde {shown} past niet bij de eenheid {UNIT_NAMES[unit]}: moet {bounds} liggen."
+        bounds = f"tussen {dutch(low)} en {dutch(high)} liggen" if high is not None else f"minstens {dutch(low)} zijn"
+        return f"Waarde {shown} past niet bij de eenheid van de indicator, {UNIT_NAMES[unit]}: moet {bounds}."
     if abs(value) >= MAX_VALUE:
-        return f"De waarde {shown} is te groot: hoogstens {MAX_DIGITS - MAX_DECIMALS} cijfers voor de komma."
+        return f"Waarde {shown} is te groot: gebruik hoogstens {MAX_DIGITS - MAX_DECIMALS} cijfers voor de komma."
     return None
+
+
+def decimals_message(shown: str) -> str:
+    """Return the message for a number with more decimals than storage keeps."""
+    return f"Te veel decimalen in {shown}; rond af op ten hoogste {MAX_DECIMALS} cijfers achter de komma."
 
 
 def decimals_problem(value: Decimal, shown: str | None = None) -> str | None:
     """Return why a value has too many decimals to store exactly, or None."""
     if decimal_places(value) > MAX_DECIMALS:
-        shown = shown if shown is not None else format(value, "f").replace(".", ",")
-        return f"Te veel decimalen in {shown}: hoogstens {MAX_DECIMALS} cijfers achter de komma."
+        return decimals_message(shown if shown is not None else format(value, "f").replace(".", ","))
     return None
 
 

@@ -178,7 +178,6 @@ def measurements_apply(
     source: str = "",
     upload=None,
     allowed_colleges=None,
-    note_required: bool = True,
     flag_note: str = "",
 ) -> ApplyReport:
     """Insert, replace or delete many values at once, keeping history; all or nothing, one recompute.
@@ -187,7 +186,7 @@ def measurements_apply(
     `allowed_colleges` None means policy scope (policy staff, commands); a set limits the
     writer to those colleges and keeps them out of baseline years. Raise a WriteRefused
     subclass, storing nothing, when a year is locked, a baseline is protected, a value
-    changed since the writer read it, or a flagged value has no note (`note_required`).
+    changed since the writer read it, or a flagged value has no note.
     `flag_note` is the note for every flagged row that has none of its own (an upload's
     confirmation, a command's --note).
     """
@@ -220,7 +219,7 @@ def measurements_apply(
         if not problem.row.note and flag_note:
             problem.row.note = flag_note
     missing = [problem for problem in report.flagged if not problem.row.note]
-    if missing and note_required:
+    if missing:
         raise NoteRequired(missing)
     report.new, report.changed, report.deleted = len(creates), len(updates), len(deletes)
     if not creates and not updates and not deletes:

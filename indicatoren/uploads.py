@@ -40,7 +40,6 @@ from rapportage.models import RecomputeRun, RunState, Version
 BASELINE_MARGIN_YEARS = 5  # accept history this many years before the earliest baseline year
 # A rejected record keeps the first errors; the channel that received the file reports all of them.
 MAX_STORED_ERRORS = 1000
-_STORAGE_PLACES = Decimal("0.000001")  # values are stored with 6 decimals (agenda.models.VALUE_DIGITS)
 
 KIND_NEW, KIND_CHANGED, KIND_UNCHANGED = "nieuw", "gewijzigd", "ongewijzigd"
 
@@ -234,9 +233,9 @@ def _plan_parsed(institution: Institution, parsed: ParseResult) -> Plan:
         if code == STUDENTS_CODE:
             students[(colleges[college_code], year)] = int(value)
             continue
-        if value.as_tuple().exponent < -6:
+        if value.as_tuple().exponent < -rules.MAX_DECIMALS:
             # '77,5000000' has only trailing zeros beyond storage's 6 decimals (the parser allows it).
-            value = value.quantize(_STORAGE_PLACES)
+            value = value.quantize(rules.STORAGE_PLACES)
         team = teams[team_code] if team_code else None
         row = MeasurementRow(
             indicator=indicators[code],

@@ -598,7 +598,7 @@ BAD_FILES = [
         {},
         2,
         "waarde",
-        "buiten het bereik 0-100 voor een percentage",
+        "een percentage: moet tussen 0 en 100 liggen",
         id="percent-range",
     ),
     pytest.param(
@@ -606,11 +606,11 @@ BAD_FILES = [
         {},
         2,
         "waarde",
-        "buiten het bereik 1-10 voor een rapportcijfer",
+        "een rapportcijfer: moet tussen 1 en 10 liggen",
         id="score-range",
     ),
     pytest.param(
-        long_csv("2020;4a;5100;;-1;"), {}, 2, "waarde", "mag niet negatief zijn voor een aantal", id="count-negative"
+        long_csv("2020;4a;5100;;-1;"), {}, 2, "waarde", "een aantal: moet minstens 0 zijn", id="count-negative"
     ),
     pytest.param(
         long_csv("2020;studenten;5100;;12,5;"),
