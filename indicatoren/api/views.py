@@ -1,8 +1,15 @@
 """Measured values (read, and written through the measurement services) and benchmark uploads."""
 
 import django_filters
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import mixins, permissions, status, viewsets
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+    inline_serializer,
+)
+from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.generics import RetrieveAPIView
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
@@ -45,29 +52,58 @@ class MeasurementFilter(django_filters.FilterSet):
         fields = ["year", "indicator", "college", "team", "level"]
 
 
+IF_MATCH = OpenApiParameter(
+    "If-Match",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    required=False,
+    description="ETag van de gelezen waarde (GET): schrijft alleen als de cel sindsdien niet is gewijzigd, anders 412.",
+)
+ETAG = OpenApiParameter(
+    "ETag", OpenApiTypes.STR, OpenApiParameter.HEADER, response=True, description="versie van de waarde (If-Match)"
+)
+REFUSED = inline_serializer(
+    "WriteRefused",
+    fields={
+        "detail": serializers.CharField(),
+        "cells": serializers.ListField(child=serializers.DictField(), help_text="per cel: indicator, jaar, eenheid"),
+    },
+)
+WRITE_ERRORS = {
+    409: OpenApiResponse(REFUSED, description="het jaar is vastgesteld (vergrendeld); de reden staat in detail"),
+    412: OpenApiResponse(REFUSED, description="If-Match verouderd: de waarde is intussen gewijzigd (staat in cells)"),
+}
+
+
 @extend_schema_view(
     list=extend_schema(
         parameters=[INSTITUTION_PARAMETER], responses=responses(MeasurementSerializer(many=True), bad_request=True)
     ),
-    retrieve=extend_schema(parameters=[INSTITUTION_PARAMETER], responses=responses(MeasurementSerializer)),
+    retrieve=extend_schema(parameters=[INSTITUTION_PARAMETER, ETAG], responses=responses(MeasurementSerializer)),
     create=extend_schema(
-        parameters=[INSTITUTION_PARAMETER],
+        parameters=[INSTITUTION_PARAMETER, IF_MATCH],
         description="Voer een waarde in of vervang die (geschiedenis blijft bewaard); daarna wordt herberekend. "
-        "Een directeur schrijft alleen voor de teams en colleges die hij leidt.",
+        "Een directeur schrijft alleen voor de teams en colleges die hij leidt, en niet in het referentiejaar. "
+        "Een onwaarschijnlijke waarde vraagt een toelichting (`note`); `flags` noemt de reden.",
         responses=responses(
             MeasurementSerializer,
             status=201,
             bad_request=True,
             not_found=False,
-            extra={200: OpenApiResponse(MeasurementSerializer, description="bestaande waarde vervangen")},
+            extra={
+                200: OpenApiResponse(MeasurementSerializer, description="bestaande waarde vervangen"),
+                **WRITE_ERRORS,
+            },
         ),
     ),
     partial_update=extend_schema(
-        parameters=[INSTITUTION_PARAMETER],
+        parameters=[INSTITUTION_PARAMETER, IF_MATCH],
         request=MeasurementValueSerializer,
-        responses=responses(MeasurementSerializer, bad_request=True),
+        responses=responses(MeasurementSerializer, bad_request=True, extra=WRITE_ERRORS),
     ),
-    destroy=extend_schema(parameters=[INSTITUTION_PARAMETER], responses=responses(None, status=204)),
+    destroy=extend_schema(
+        parameters=[INSTITUTION_PARAMETER, IF_MATCH], responses=responses(None, status=204, extra=WRITE_ERRORS)
+    ),
 )
 class MeasurementViewSet(
     InstitutionScopedMixin,
@@ -215,7 +251,8 @@ class UploadCreateApi(InstitutionScopedMixin, APIView):
             status=201,
             not_found=False,
             extra={
-                400: OpenApiResponse(UploadRejectedSerializer, description="afgewezen: geen enkele waarde opgeslagen")
+                400: OpenApiResponse(UploadRejectedSerializer, description="afgewezen: geen enkele waarde opgeslagen"),
+                409: OpenApiResponse(UploadRejectedSerializer, description="afgewezen: een jaar is vastgesteld"),
             },
         ),
         description="Beleidsmedewerkers uploaden voor de hele instelling; een directeur geeft `college` mee en "

@@ -223,7 +223,7 @@ def test_export_change_and_upload_in_the_browser(
     download = download_info.value
     assert download.suggested_filename == "resultaten-5100.xlsx"
     workbook = openpyxl.load_workbook(io.BytesIO(download.path().read_bytes()))
-    assert workbook.sheetnames == ["2019", "2020", "2021", "2022"]
+    assert workbook.sheetnames == ["2019", "2020", "2021", "2022", "bij export"]  # the last one hidden
     sheet = workbook["2022"]
     header = [c.value for c in sheet[1]]
     row = next(r for r in sheet.iter_rows(min_row=2) if r[0].value == "5100-JUR")
@@ -238,7 +238,7 @@ def test_export_change_and_upload_in_the_browser(
 
     page.get_by_role("link", name="Excel uploaden").first.click()
     page.get_by_label("Bestand").set_input_files(file_of(workbook))
-    page.get_by_role("button", name="Uploaden en opslaan").click()
+    page.get_by_role("button", name="Uploaden en controleren").click()
     expect(page.locator("#upload-errors")).to_contain_text("2 fouten")
     expect(page.locator("table.upload-errors tbody tr")).to_have_count(2)
     screenshot("grid-7-upload-errors")
@@ -246,9 +246,14 @@ def test_export_change_and_upload_in_the_browser(
     row[header.index("1a")].value = 7.5
     row[header.index("n 1a")].value = 110
     page.get_by_label("Bestand").set_input_files(file_of(workbook))
-    page.get_by_role("button", name="Uploaden en opslaan").click()
+    page.get_by_role("button", name="Uploaden en controleren").click()
+    # A dry run first (issue 12): what changes and which verdicts flip; nothing stored yet.
+    expect(page.locator(".summary-counts")).to_contain_text("1 gewijzigd")
+    assert stored("1a", "5100-JUR") != Decimal("7.5")
+    page.get_by_role("button", name="Bevestigen en opslaan").click()
     expect(page.locator(".message.success")).to_contain_text("1 gewijzigd")
     assert stored("1a", "5100-JUR") == Decimal("7.5")
+    page.get_by_role("link", name="Resultaten 5100").click()
     expect(page.locator("#status-1a .verdict")).to_have_text("gehaald")
     screenshot("grid-8-upload-done")
 

@@ -229,3 +229,57 @@ def test_flagged_grid_and_signoff_overview_at_three_widths(rocvaf_demo_tx, login
 
     found = {where: problem for where, problem in problems.items() if problem}
     assert not found, f"layout problems: {found}"
+
+
+def test_director_upload_preview_shows_conflicts_and_flags_then_stores_the_choice(
+    rocvaf_demo_tx, live_server, login, page, screenshot, tmp_path
+):
+    """An edited old export with a typo: the dry run lists the changed-since cell and the flag; the choice is kept."""
+    import io
+
+    import openpyxl
+
+    from indicatoren.grid import grid_workbook
+    from indicatoren.services import measurement_record
+
+    college = College.objects.get(code=COLLEGE)
+    m = percent_cell()
+    other = (
+        Measurement.objects.filter(indicator__code="1a", year=YEAR, team__college__code=COLLEGE)
+        .exclude(team=m.team)
+        .select_related("indicator", "team")
+        .first()
+    )
+    workbook = openpyxl.load_workbook(io.BytesIO(grid_workbook(college, college.institution.years)))
+    sheet = workbook[str(YEAR)]
+    header = [c.value for c in sheet[1]]
+    for row in sheet.iter_rows(min_row=2):
+        if row[0].value == m.team.code:
+            row[header.index(m.indicator.code)].value = 8.77  # the typo
+        if row[0].value == other.team.code:
+            row[header.index("1a")].value = float(other.value + Decimal("0.3"))  # the director's edit
+    path = tmp_path / "resultaten-5100.xlsx"
+    workbook.save(path)
+    # A colleague corrects the director's cell after the export.
+    theirs = other.value + Decimal("0.1")
+    measurement_record(indicator=other.indicator, year=YEAR, value=theirs, team=other.team, source="collega")
+
+    login("directeur5100")
+    page.goto(f"{live_server.url}/invoer/college/{COLLEGE}/upload/")
+    page.set_input_files("input[type=file]", str(path))
+    with page.expect_navigation():
+        page.get_by_role("button", name="Uploaden en controleren").click()
+    expect(page.locator("#conflicts")).to_contain_text(other.team.code)
+    expect(page.locator("#flags")).to_contain_text("Onwaarschijnlijke waarde")
+    screenshot("trusted-upload-preview")
+    page.set_viewport_size({"width": 390, "height": 844})
+    screenshot("trusted-upload-preview-390")
+    page.set_viewport_size({"width": 1366, "height": 768})
+    page.locator("#conflicts input[type=checkbox]").check()
+    page.locator("#id_note").fill("Typfout gecontroleerd: klopt na herindeling")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Bevestigen en opslaan").click()
+    expect(page.locator(".messages")).to_contain_text("verwerkt")
+    stored = Measurement.objects.get(pk=m.pk)
+    assert (stored.value, stored.note) == (Decimal("8.77"), "Typfout gecontroleerd: klopt na herindeling")
+    assert Measurement.objects.get(pk=other.pk).value == other.value + Decimal("0.3")  # the director chose theirs over

@@ -367,3 +367,31 @@ def test_admin_ambition_and_value_go_through_the_services(rocvaf_demo):
         {"indicator": indicator.pk, "year": 2022, "college": team.college_id, "team": team.pk, "value": "150", "n": ""},
     )
     assert response.status_code == 200 and "past niet bij de eenheid" in response.content.decode()
+
+
+def test_a_busy_sqlite_database_gives_a_dutch_retry_answer_not_a_500(rocvaf_demo, monkeypatch):
+    """SQLite's 'database is locked' after its timeout is a 503 with a Dutch retry message, page and API alike."""
+    from django.db import OperationalError
+
+    import indicatoren.grid
+    import indicatoren.services
+
+    def locked(**kwargs):
+        raise OperationalError("database is locked")
+
+    monkeypatch.setattr(indicatoren.grid, "measurements_apply", locked)
+    monkeypatch.setattr(indicatoren.services, "_keyed_rows", lambda *a: locked())
+    m = percent_cell(rocvaf_demo)
+    page = Client(raise_request_exception=False)
+    page.force_login(user("directeur5100"))
+    response = grid_post(page, m.team.college, YEAR, {(m.team.code, m.indicator.code): "70"})
+    assert response.status_code == 503 and "probeer het over een paar seconden opnieuw" in response.content.decode()
+    assert response["Retry-After"] == "2"
+    api = api_for("beleid")
+    api.raise_request_exception = False
+    response = api.post(
+        "/api/v1/measurements/",
+        {"indicator": m.indicator.code, "year": YEAR, "team": m.team.code, "value": "70"},
+        format="json",
+    )
+    assert response.status_code == 503 and "Er is niets opgeslagen" in response.json()["detail"]
