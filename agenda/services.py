@@ -192,20 +192,17 @@ def _load_indicator(
         current = indicator.ambitions.filter(year=amb["year"]).order_by("-revision").first()
         if current is None and amb["revisions"]:
             # A backup restores the herijking history first, oldest revision first.
-            for number, earlier in enumerate(amb["revisions"], start=1):
-                revision = Ambition.objects.create(
+            for earlier in amb["revisions"]:
+                revision = ambition_add(
                     indicator=indicator,
                     year=amb["year"],
-                    revision=number,
                     **{k: earlier[k] for k in ("type", "target", "tolerance", "indicative", "reason")},
                 )
                 _restore_date(revision, earlier["date"])
                 report.created["ambitieversies"] += 1
-            current = revision
-            Ambition.objects.create(
+            ambition_add(
                 indicator=indicator,
                 year=amb["year"],
-                revision=current.revision + 1,
                 author=user,
                 **{k: amb[k] for k in ("type", "target", "tolerance", "indicative", "reason")},
             )
@@ -213,10 +210,9 @@ def _load_indicator(
             continue
         if current is not None and not _ambition_differs(current, amb):
             continue
-        Ambition.objects.create(
+        ambition_add(
             indicator=indicator,
             year=amb["year"],
-            revision=(current.revision + 1) if current else 1,
             type=amb["type"],
             target=amb["target"],
             tolerance=amb["tolerance"],
@@ -264,13 +260,14 @@ def _sync_funds(inst: Institution, theme: Theme, funds: list[dict], report: Load
     report.removed["additionele middelen"] += theme.additional_funds.exclude(pk__in=keep).delete()[0]
 
 
-@transaction.atomic
-def ambition_revise(
-    *, indicator: Indicator, year: int, type: str, target=None, tolerance=0, indicative=False, reason: str, author=None
+def ambition_add(
+    *, indicator: Indicator, year: int, type: str, target=None, tolerance=0, indicative=False, reason="", author=None
 ) -> Ambition:
-    """Add a revision of an indicator's ambition for `year` (herijking); the earlier one stays."""
-    if not reason.strip():
-        raise ValidationError({"reason": "Geef de reden van de herijking."})
+    """Store the next revision of an indicator's ambition for `year`: the one write of an ambition.
+
+    Ambitions are never changed or deleted; a herijking adds a revision (domain.md, "Time").
+    The loader and ambition_revise (pages, admin) both write through here.
+    """
     current = indicator.ambitions.filter(year=year).order_by("-revision").first()
     ambition = Ambition(
         indicator=indicator,
@@ -280,11 +277,31 @@ def ambition_revise(
         target=target,
         tolerance=tolerance,
         indicative=indicative,
-        reason=reason.strip(),
+        reason=(reason or "").strip(),
         author=author,
     )
     ambition.full_clean()
     ambition.save()
+    return ambition
+
+
+@transaction.atomic
+def ambition_revise(
+    *, indicator: Indicator, year: int, type: str, target=None, tolerance=0, indicative=False, reason: str, author=None
+) -> Ambition:
+    """Add a revision of an indicator's ambition for `year` (herijking) with its reason; the earlier one stays."""
+    if not reason.strip():
+        raise ValidationError({"reason": "Geef de reden van de herijking."})
+    ambition = ambition_add(
+        indicator=indicator,
+        year=year,
+        type=type,
+        target=target,
+        tolerance=tolerance,
+        indicative=indicative,
+        reason=reason,
+        author=author,
+    )
     recompute_request(institution=indicator.institution, reason=f"ambitie {indicator.code} {year} herijkt")
     return ambition
 
