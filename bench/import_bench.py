@@ -160,7 +160,9 @@ def _import(institution, data: bytes, filename: str) -> dict:
     clock = _Clock()
     with _phases(clock):
         started = time.perf_counter()
-        upload = benchmark_import(institution=institution, data=data, filename=filename, channel="command")
+        upload = benchmark_import(
+            institution=institution, data=data, filename=filename, channel="command", note="synthetische benchmarkdata"
+        )
         total = time.perf_counter() - started
     parse, plan = clock.seconds.get("parse", 0.0), clock.seconds.get("plan", 0.0)
     return {

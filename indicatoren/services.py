@@ -341,6 +341,21 @@ def _user_names(ids: set[int]) -> dict[int, str]:
     return dict(get_user_model().objects.filter(pk__in=ids).values_list("pk", "username"))
 
 
+def write_refusal(institution: Institution, rows: list[MeasurementRow], allowed_colleges=None) -> WriteRefused | None:
+    """Return why measurements_apply would refuse these rows for their year or baseline, or None (a dry run).
+
+    The write itself checks again inside its lock; this lets a preview say so before anyone confirms.
+    """
+    keyed = _keyed_rows(institution, rows, allowed_colleges)
+    try:
+        _refuse_locked(institution, keyed)
+        if allowed_colleges is not None:
+            _refuse_baseline(keyed)
+    except WriteRefused as exc:
+        return exc
+    return None
+
+
 def rows_flags(institution: Institution, rows: list[MeasurementRow]) -> list[CellProblem]:
     """Return the plausibility flags of the rows that would change a stored value (for a dry run)."""
     keyed = [

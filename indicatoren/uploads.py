@@ -33,6 +33,7 @@ from indicatoren.services import (
     rows_flags,
     stored_cells,
     student_counts_apply,
+    write_refusal,
 )
 from rapportage.engine.payload import verdict_flips
 from rapportage.models import RecomputeRun, RunState, Version
@@ -437,6 +438,12 @@ def _receive(
                 # Plan against the values as they are once earlier writers are done (issue 8).
                 lock_institution_data(institution)
             plan = plan_upload(institution, data, filename, scope_college)
+            # A locked year or a protected baseline is refused already in the preview, row by row.
+            refusal = write_refusal(institution, plan.rows, {scope_college.pk} if scope_college else None)
+            if refusal is not None:
+                rejected = UploadRejected(refused_errors(refusal), plan.parsed)
+                rejected.locked = isinstance(refusal, YearLocked)
+                raise rejected
             status = UploadStatus.ACCEPTED if apply else UploadStatus.PREVIEW
             upload = _record(institution, **recorded, **who, status=status, plan=plan)
             if apply and plan.conflicts:

@@ -127,7 +127,7 @@ def test_an_unknown_indicator_or_college_is_not_found(board):
         ("rapportage:college", "5100", 20),
         ("rapportage:budget", None, 14),
         ("rapportage:herijking", None, 12),
-        ("rapportage:print", None, 17),
+        ("rapportage:print", None, 19),
     ],
 )
 def test_pages_use_a_bounded_number_of_queries(board, django_assert_max_num_queries, name, code, limit):
