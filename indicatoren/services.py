@@ -111,6 +111,17 @@ class MeasurementRow:
         """Return the code of the row's unit."""
         return self.team.code if self.team else (self.college.code if self.college else "instelling")
 
+    def key(self) -> tuple:
+        """Return the cell's unit key (indicator, year, level, college, team), as the stored values are keyed."""
+        level, college = unit_of(self.college, self.team)
+        return (
+            self.indicator.pk,
+            self.year,
+            level,
+            college.pk if college else None,
+            self.team.pk if self.team else None,
+        )
+
     def describe(self) -> str:
         """Return 'indicator 1a, 2020, 5100-ECA' for messages."""
         return f"{self.indicator.code}, {self.year}, {self.unit_label}"
@@ -254,10 +265,10 @@ def _keyed_rows(
             if indicator.institution_id != institution.pk:
                 raise PermissionDenied("Indicator van een andere instelling.")
             own.add(indicator.pk)
-        level, college = _check_row(row, allowed_colleges)
-        key = (indicator.pk, row.year, level, college.pk if college else None, row.team.pk if row.team else None)
+        _check_row(row, allowed_colleges)
+        key = row.key()
         if key in seen:
-            unit = row.team or college or "de instelling"
+            unit = row.team or row.college or "de instelling"
             raise ValidationError(f"Dubbele waarde voor indicator {indicator.code}, jaar {row.year}, {unit}.")
         seen.add(key)
         row.note = (row.note or "").strip()[:NOTE_LENGTH]
@@ -358,20 +369,7 @@ def write_refusal(institution: Institution, rows: list[MeasurementRow], allowed_
 
 def rows_flags(institution: Institution, rows: list[MeasurementRow]) -> list[CellProblem]:
     """Return the plausibility flags of the rows that would change a stored value (for a dry run)."""
-    keyed = [
-        (
-            (
-                r.indicator.pk,
-                r.year,
-                unit_of(r.college, r.team)[0],
-                r.college.pk if r.college else None,
-                r.team.pk if r.team else None,
-            ),
-            r,
-        )
-        for r in rows
-        if r.value is not None
-    ]
+    keyed = [(r.key(), r) for r in rows if r.value is not None]
     stored = _stored_values({key[0] for key, _ in keyed}, {key[1] for key, _ in keyed})
     changing = [
         (key, row) for key, row in keyed if key not in stored or (stored[key][1], stored[key][2]) != (row.value, row.n)
@@ -381,16 +379,7 @@ def rows_flags(institution: Institution, rows: list[MeasurementRow]) -> list[Cel
 
 def stored_cells(rows: list[MeasurementRow]) -> dict[int, tuple]:
     """Return, per id() of a row, the stored (id, value, n, updated_by id, note) of its cell, for a dry run."""
-    keyed = {
-        id(r): (
-            r.indicator.pk,
-            r.year,
-            unit_of(r.college, r.team)[0],
-            r.college.pk if r.college else None,
-            r.team.pk if r.team else None,
-        )
-        for r in rows
-    }
+    keyed = {id(r): r.key() for r in rows}
     stored = _stored_values({key[0] for key in keyed.values()}, {key[1] for key in keyed.values()})
     return {row_id: stored[key] for row_id, key in keyed.items() if key in stored}
 
