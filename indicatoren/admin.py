@@ -5,12 +5,14 @@ service there, so a refused write (a locked year, a protected baseline, a value 
 its note) is a form error on the page and nothing is stored, as on every other channel.
 """
 
+import copy
+
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied, ValidationError
 from simple_history.admin import SimpleHistoryAdmin
 
-from agenda.permissions import writable_colleges
+from agenda.permissions import require_policy, writable_colleges
 from indicatoren.models import Measurement, SignoffEvent, StudentCount, Upload, YearSignoff
 from indicatoren.services import (
     MeasurementRow,
@@ -22,8 +24,37 @@ from indicatoren.services import (
 )
 
 
-class MeasurementAdminForm(forms.ModelForm):
-    """A value with its unit; saving calls measurements_apply (rules, locks, notes) inside the admin's transaction."""
+class ServiceWriteForm(forms.ModelForm):
+    """A model form whose save is a call of a write service, made once every other check passed.
+
+    The admin runs each change in one transaction; the write happens at the end of validation
+    (so a refusal is a form error and nothing is stored) and only when the form is otherwise
+    valid. Uniqueness is the service's business: it inserts or replaces.
+    """
+
+    request = None
+    original = None  # the object being changed, or None when adding
+
+    def validate_unique(self):
+        """Leave uniqueness to the service (it inserts or replaces one unit and year)."""
+
+    def _post_clean(self):
+        super()._post_clean()
+        if self.errors:
+            return
+        try:
+            self.write()
+        except WriteRefused as exc:
+            self.add_error(None, exc.messages)
+        except (PermissionDenied, ValidationError) as exc:
+            self.add_error(None, exc.messages if isinstance(exc, ValidationError) else [str(exc) or "Geen rechten."])
+
+    def write(self):
+        raise NotImplementedError
+
+
+class MeasurementAdminForm(ServiceWriteForm):
+    """A value with its unit; saving calls measurements_apply (rules, locks, notes)."""
 
     class Meta:
         model = Measurement
@@ -35,12 +66,54 @@ class MeasurementAdminForm(forms.ModelForm):
             level, college = unit_of(data.get("college"), data.get("team"))
         except ValidationError as exc:
             raise ValidationError(exc.messages) from exc
+        # The team's college, also when the college field was left empty.
+        data["college"] = college
         self.instance.level, self.instance.college = level, college
         return data
 
+    def write(self):
+        data = self.cleaned_data
+        indicator = data["indicator"]
+        original = self.original
+        if original is not None and (original.indicator_id, original.year, original.team_id, original.college_id) != (
+            indicator.pk,
+            data["year"],
+            getattr(data.get("team"), "pk", None),
+            getattr(data.get("college"), "pk", None),
+        ):
+            raise ValidationError("Eenheid, indicator en jaar van een waarde liggen vast; voeg een nieuwe waarde toe.")
+        institution = indicator.institution
+        row = MeasurementRow(
+            indicator=indicator,
+            year=data["year"],
+            value=data["value"],
+            college=data.get("college"),
+            team=data.get("team"),
+            n=data.get("n"),
+            note=data.get("note") or "",
+            # Changing: compare with the value the form showed; adding: the cell must still be empty.
+            expected=(original.value, original.n) if original is not None else (None, None),
+        )
+        measurements_apply(
+            institution=institution,
+            rows=[row],
+            user=self.request.user,
+            source=f"beheer: {self.request.user.username}",
+            allowed_colleges=writable_colleges(self.request.user, institution),
+        )
+
+
+class ServiceAdminMixin:
+    """Hand the request and the object to the form; after the form's write, point the admin at the stored row."""
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        # A copy: the bound form writes the posted values into `obj` before the service is called.
+        return type(form.__name__, (form,), {"request": request, "original": copy.copy(obj)})
+
 
 @admin.register(Measurement)
-class MeasurementAdmin(SimpleHistoryAdmin):
+class MeasurementAdmin(ServiceAdminMixin, SimpleHistoryAdmin):
     """Values edited here keep their history and trigger a recompute, like every other path."""
 
     form = MeasurementAdminForm
@@ -50,59 +123,8 @@ class MeasurementAdmin(SimpleHistoryAdmin):
     autocomplete_fields = ["team"]
     list_select_related = ["indicator", "college", "team", "updated_by"]
 
-    def get_form(self, request, obj=None, **kwargs):
-        form = super().get_form(request, obj, **kwargs)
-        original_clean = form.clean
-        admin_site = self
-
-        def clean(form_self):
-            data = original_clean(form_self)
-            if form_self.errors:
-                return data
-            admin_site._write(request, form_self, data, obj)
-            return data
-
-        form.clean = clean
-        return form
-
-    def _write(self, request, form, data, obj) -> None:
-        """Store the form's value through the one write service; refusals become form errors."""
-        indicator = data["indicator"]
-        institution = indicator.institution
-        try:
-            if obj is not None and (obj.indicator_id, obj.year, obj.team_id, obj.college_id) != (
-                indicator.pk,
-                data["year"],
-                getattr(data.get("team"), "pk", None),
-                form.instance.college_id,
-            ):
-                raise ValidationError(
-                    "Eenheid, indicator en jaar van een waarde liggen vast; voeg een nieuwe waarde toe."
-                )
-            row = MeasurementRow(
-                indicator=indicator,
-                year=data["year"],
-                value=data["value"],
-                college=form.instance.college,
-                team=data.get("team"),
-                n=data.get("n"),
-                note=data.get("note") or "",
-            )
-            measurements_apply(
-                institution=institution,
-                rows=[row],
-                user=request.user,
-                source=f"beheer: {request.user.username}",
-                allowed_colleges=writable_colleges(request.user, institution),
-            )
-        except WriteRefused as exc:
-            raise ValidationError(exc.messages) from exc
-        except PermissionDenied as exc:
-            raise ValidationError(str(exc) or "Geen rechten voor deze eenheid.") from exc
-        form._written = True
-
     def save_model(self, request, obj, form, change):
-        """Point the admin at the value the service stored (the write happened in the form's clean)."""
+        """Point the admin at the value the service stored (the write happened in the form's validation)."""
         stored = Measurement.objects.get(
             indicator=obj.indicator, year=obj.year, level=obj.level, college=obj.college, team=obj.team
         )
@@ -129,45 +151,33 @@ class MeasurementAdmin(SimpleHistoryAdmin):
         return actions
 
 
-class StudentCountAdminForm(forms.ModelForm):
+class StudentCountAdminForm(ServiceWriteForm):
     class Meta:
         model = StudentCount
         fields = ["college", "year", "count"]
 
+    def write(self):
+        data = self.cleaned_data
+        college = data["college"]
+        original = self.original
+        if original is not None and (original.college_id, original.year) != (college.pk, data["year"]):
+            raise ValidationError("College en jaar van een studentaantal liggen vast; voeg een nieuw toe.")
+        require_policy(self.request.user, college.institution)  # budget weights: policy staff only
+        student_counts_apply(
+            institution=college.institution, counts={(college, data["year"]): data["count"]}, user=self.request.user
+        )
+
 
 @admin.register(StudentCount)
-class StudentCountAdmin(SimpleHistoryAdmin):
+class StudentCountAdmin(ServiceAdminMixin, SimpleHistoryAdmin):
     """Student numbers are written through student_counts_apply (locks, history, recompute)."""
 
     form = StudentCountAdminForm
     list_display = ["college", "year", "count", "updated_at"]
     list_filter = ["college__institution", "year"]
 
-    def get_form(self, request, obj=None, **kwargs):
-        form = super().get_form(request, obj, **kwargs)
-        original_clean = form.clean
-
-        def clean(form_self):
-            data = original_clean(form_self)
-            if form_self.errors:
-                return data
-            college = data["college"]
-            if obj is not None and (obj.college_id, obj.year) != (college.pk, data["year"]):
-                raise ValidationError("College en jaar van een studentaantal liggen vast; voeg een nieuw toe.")
-            try:
-                student_counts_apply(
-                    institution=college.institution, counts={(college, data["year"]): data["count"]}, user=request.user
-                )
-            except WriteRefused as exc:
-                raise ValidationError(exc.messages) from exc
-            return data
-
-        form.clean = clean
-        return form
-
     def save_model(self, request, obj, form, change):
-        stored = StudentCount.objects.get(college=obj.college, year=obj.year)
-        obj.pk = stored.pk
+        obj.pk = StudentCount.objects.get(college=obj.college, year=obj.year).pk
 
     def has_delete_permission(self, request, obj=None):
         return False  # budget weights are replaced, never removed

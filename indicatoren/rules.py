@@ -108,6 +108,7 @@ MIN_DISTANCE = {PERCENT: Decimal(10), SCORE: Decimal("1.5")}
 # factor for counts.
 JUMP_LIMIT = {PERCENT: Decimal(20), SCORE: Decimal(2)}
 COUNT_JUMP_FACTOR = Decimal(3)
+MIN_COUNT_DISTANCE = Decimal(5)  # counts: a change of a handful (0 -> 1) is never far
 NEW_UNIT_FACTOR = 3  # a unit without history: flagged only at three times the peer distance
 
 
@@ -128,7 +129,7 @@ def _far_from_peers(unit: str, value: Decimal, peers: list[Decimal], factor: int
     distance = abs(value - median)
     floor = MIN_DISTANCE.get(unit)
     if floor is None:  # counts: relative to the median's size
-        floor = max(abs(median) / 2, Decimal(1))
+        floor = max(abs(median) / 2, MIN_COUNT_DISTANCE)
     if distance < floor * factor:
         return False
     if mad and MODIFIED_Z_FACTOR * distance / mad <= MODIFIED_Z_LIMIT:
@@ -147,7 +148,7 @@ def _far_from_history(unit: str, value: Decimal, previous: tuple[int, Decimal] |
     year, earlier = previous
     if unit == COUNT:
         low, high = sorted((abs(earlier), abs(value)))
-        far = high > 0 and (low == 0 or high / low > COUNT_JUMP_FACTOR)
+        far = high - low >= MIN_COUNT_DISTANCE and (low == 0 or high / low > COUNT_JUMP_FACTOR)
     else:
         far = abs(value - earlier) > JUMP_LIMIT[unit]
     if not far:

@@ -139,17 +139,19 @@ class ApplyReport:
 
 
 def _check_row(row: MeasurementRow, allowed_colleges) -> tuple[str, College | None]:
-    """Return the row's level and college after checking permission, level and the value rules."""
+    """Return the row's level and college after checking institution, permission, level and the value rules."""
     level, college = unit_of(row.college, row.team)
+    if college is not None and college.institution_id != row.indicator.institution_id:
+        raise PermissionDenied("College of team van een andere instelling.")
     if allowed_colleges is not None and (college is None or college.pk not in allowed_colleges):
         raise PermissionDenied("Geen rechten voor deze eenheid.")
     if level not in row.indicator.levels:
-        raise ValidationError(f"Indicator {row.indicator.code} wordt niet op niveau {level} gemeten.")
+        raise ValidationError(f"Indicator {row.indicator.code} wordt niet op niveau {Level(level).label} gemeten.")
     if row.value is not None:
         problem = value_problem(row.indicator, row.value)
         if problem:
             raise ValidationError(problem)
-    problem = rules.n_problem(row.n)
+    problem = rules.n_problem(None if row.n is KEEP else row.n)
     if problem:
         raise ValidationError(problem)
     return level, college
@@ -171,6 +173,16 @@ def lock_institution_data(institution: Institution) -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [DATA_LOCK_NAMESPACE, institution.pk])
     # SQLite serialises writers by itself: settings open every transaction IMMEDIATE, so a
     # writer holds the write lock from BEGIN and its checks see no half-done other write.
+
+
+def etag_matches(header: str, value: Decimal | None, n: int | None, *, exists: bool) -> bool:
+    """Return whether an If-Match header holds for a cell (RFC 9110 13.1.1: strong comparison, '*' = exists)."""
+    from django.utils.http import parse_etags
+
+    tags = parse_etags(header)
+    if tags == ["*"]:
+        return exists
+    return measurement_etag(value, n) in tags  # a weak tag (W/"...") never matches strongly
 
 
 def measurement_etag(value: Decimal | None, n: int | None) -> str:
@@ -204,27 +216,17 @@ def measurements_apply(
     report = ApplyReport()
     keyed = _keyed_rows(institution, rows, allowed_colleges)
     lock_institution_data(institution)
-    _refuse_locked(institution, keyed)
-    if allowed_colleges is not None:
-        _refuse_baseline(keyed)
     stored = _stored_values({key[0] for key, _ in keyed}, {key[1] for key, _ in keyed})
     _refuse_conflicts(keyed, stored)
-    creates, updates, deletes = [], [], []
-    for key, row in keyed:
-        current = stored.get(key)
-        if row.value is None:
-            if current is not None:
-                deletes.append(current[0])
-            continue
-        if current is None:
-            creates.append((key, row))
-        elif current[1] != row.value or current[2] != row.n:
-            updates.append((current[0], row))
-        elif row.note and row.note != current[4]:
-            updates.append((current[0], row))  # the same value, now with its note
-        else:
-            report.unchanged += 1
-    report.flagged = plausibility_problems(institution, [(key, row) for key, row in creates + _by_key(updates, keyed)])
+    creates, updates, deletes, changing = _changes(keyed, stored)
+    report.unchanged = len(keyed) - len(changing)
+    # Only rows that change something meet the year lock and the baseline protection: an
+    # unchanged export or backup that repeats an approved year is no write (review, issue 12).
+    _refuse_locked(institution, changing)
+    if allowed_colleges is not None:
+        _refuse_baseline(changing)
+    revalued = [(key, row) for key, row in changing if row.value is not None and _value_changes(row, stored.get(key))]
+    report.flagged = plausibility_problems(institution, revalued)
     flag_note = (flag_note or "").strip()[:NOTE_LENGTH]
     for problem in report.flagged:
         if not problem.row.note and flag_note:
@@ -246,10 +248,40 @@ def measurements_apply(
     return report
 
 
-def _by_key(updates, keyed) -> list[tuple[tuple, MeasurementRow]]:
-    """Return the (key, row) pairs of the updated rows."""
-    rows = {id(row) for _, row in updates}
-    return [(key, row) for key, row in keyed if id(row) in rows]
+KEEP = object()  # MeasurementRow.n: keep the stored n (an API PATCH without n), read inside the lock
+
+
+def _changes(keyed, stored) -> tuple[list, list, list, list]:
+    """Return the rows to create, to update (stored id, row), the ids to delete, and every (key, row) that changes.
+
+    A row that keeps n (KEEP) takes the stored n; an unchanged value without a new note keeps
+    the stored note, so correcting n alone never drops the note of a flagged value.
+    """
+    creates, updates, deletes, changing = [], [], [], []
+    for key, row in keyed:
+        current = stored.get(key)
+        if row.n is KEEP:
+            row.n = current[2] if current else None
+        if row.value is None:
+            if current is not None:
+                deletes.append(current[0])
+                changing.append((key, row))
+            continue
+        if current is None:
+            creates.append((key, row))
+            changing.append((key, row))
+            continue
+        if not row.note and current[1] == row.value:
+            row.note = current[4]
+        if (current[1], current[2], current[4]) != (row.value, row.n, row.note):
+            updates.append((current[0], row))
+            changing.append((key, row))
+    return creates, updates, deletes, changing
+
+
+def _value_changes(row: MeasurementRow, current) -> bool:
+    """Return whether the row sets a value the cell does not hold yet (the plausibility rule asks only then)."""
+    return current is None or current[1] != row.value
 
 
 def _keyed_rows(
@@ -314,13 +346,13 @@ def _refuse_conflicts(keyed, stored) -> None:
             continue
         current = stored.get(key)
         now_value, now_n = (current[1], current[2]) if current else (None, None)
-        if (row.value, row.n if row.value is not None else None) == (
-            now_value,
-            now_n if row.value is not None else None,
-        ):
+        wanted_n = now_n if row.n is KEEP else row.n
+        if row.value is None and current is None:
+            continue  # deleting what is not there: nothing is lost
+        if row.value is not None and (row.value, wanted_n) == (now_value, now_n):
             continue  # the writer asks for what is stored already: nothing is lost
         if isinstance(row.expected, str):
-            same = row.expected.strip().removeprefix("W/") == measurement_etag(now_value, now_n)
+            same = etag_matches(row.expected, now_value, now_n, exists=current is not None)
         else:
             seen_value, seen_n = row.expected
             same = (seen_value, seen_n) == (now_value, now_n) or (seen_value is None and current is None)
@@ -352,28 +384,50 @@ def _user_names(ids: set[int]) -> dict[int, str]:
     return dict(get_user_model().objects.filter(pk__in=ids).values_list("pk", "username"))
 
 
-def write_refusal(institution: Institution, rows: list[MeasurementRow], allowed_colleges=None) -> WriteRefused | None:
-    """Return why measurements_apply would refuse these rows for their year or baseline, or None (a dry run).
-
-    The write itself checks again inside its lock; this lets a preview say so before anyone confirms.
+def write_refusal(
+    institution: Institution, rows: list[MeasurementRow], allowed_colleges=None, students=None
+) -> WriteRefused | None:
+    """Return why the write services would refuse these rows (and student numbers) for a locked year or a
+    protected baseline, or None: a dry run for previews. The writes check again inside their lock.
     """
+    from indicatoren.signoff import approved_units
+
     keyed = _keyed_rows(institution, rows, allowed_colleges)
+    stored = _stored_values({key[0] for key, _ in keyed}, {key[1] for key, _ in keyed})
+    changing = _changes(keyed, stored)[3]
     try:
-        _refuse_locked(institution, keyed)
+        _refuse_locked(institution, changing)
         if allowed_colleges is not None:
-            _refuse_baseline(keyed)
+            _refuse_baseline(changing)
+        _refuse_locked_students(institution, students or {}, approved_units)
     except WriteRefused as exc:
         return exc
     return None
 
 
+def _refuse_locked_students(institution: Institution, counts: dict, approved_units) -> None:
+    """Raise YearLocked for student numbers that would change in an approved college-year."""
+    if not counts:
+        return
+    locked = approved_units(institution, {year for _, year in counts})
+    stored = {
+        (s.college_id, s.year): s.count
+        for s in StudentCount.objects.filter(college__institution=institution, year__in={y for _, y in counts})
+    }
+    refused = [
+        f"Studentaantal {college.code} {year}: {locked[(college.pk, year)]}"
+        for (college, year), count in counts.items()
+        if (college.pk, year) in locked and stored.get((college.pk, year)) != count
+    ]
+    if refused:
+        raise YearLocked([CellProblem(None, message) for message in refused])
+
+
 def rows_flags(institution: Institution, rows: list[MeasurementRow]) -> list[CellProblem]:
-    """Return the plausibility flags of the rows that would change a stored value (for a dry run)."""
+    """Return the plausibility flags of the rows that would set a new value (for a dry run)."""
     keyed = [(r.key(), r) for r in rows if r.value is not None]
     stored = _stored_values({key[0] for key, _ in keyed}, {key[1] for key, _ in keyed})
-    changing = [
-        (key, row) for key, row in keyed if key not in stored or (stored[key][1], stored[key][2]) != (row.value, row.n)
-    ]
+    changing = [(key, row) for key, row in keyed if _value_changes(row, stored.get(key))]
     return plausibility_problems(institution, changing)
 
 
@@ -641,14 +695,7 @@ def student_counts_apply(
         if problem:
             raise ValidationError(f"Studentaantal {college.code} {year}: {problem}")
     lock_institution_data(institution)
-    locked = approved_units(institution, {year for _, year in counts})
-    refused = [
-        f"Studentaantal {college.code} {year}: {locked[(college.pk, year)]}"
-        for college, year in counts
-        if (college.pk, year) in locked
-    ]
-    if refused:
-        raise YearLocked([CellProblem(None, message) for message in refused])
+    _refuse_locked_students(institution, counts, approved_units)
     for (college, year), count in counts.items():
         current = StudentCount.objects.filter(college=college, year=year).first()
         if current is None:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django_fsm import TransitionNotAllowed
 
 from agenda.models import College, Institution
@@ -36,7 +37,7 @@ def approved_units(institution: Institution, years) -> dict[tuple[int | None, in
     for signoff in rows:
         unit = f"college {signoff.college.code}" if signoff.college_id else "het instellingsniveau"
         who = f" door {signoff.changed_by.username}" if signoff.changed_by_id else ""
-        when = signoff.changed_at.strftime("%d-%m-%Y")
+        when = timezone.localtime(signoff.changed_at).strftime("%d-%m-%Y")
         refused[(signoff.college_id, signoff.year)] = (
             f"het jaar {signoff.year} is voor {unit} vastgesteld op {when}{who}; "
             "wijzigen kan pas nadat een beleidsmedewerker het jaar heropent."

@@ -127,6 +127,7 @@ def _detail(request, upload: Upload, *, errors: list[dict], status: int = 200):
                 confirm_form=ConfirmForm(initial={"fingerprint": plan.fingerprint()}),
                 conflicts=plan.conflicts,
                 flags=plan.flags,
+                uncompared=plan.uncompared,
             )
     elif upload.status == UploadStatus.ACCEPTED:
         context.update(

@@ -130,6 +130,7 @@ class Plan:
     checksum: str = ""
     conflicts: list[Conflict] = field(default_factory=list)
     flags: list[CellProblem] = field(default_factory=list)
+    uncompared: bool = False
 
     def rows_to_store(self, keep_mine=()) -> list[MeasurementRow]:
         """Return the rows to write: a conflicting cell only when the user chose their own value (`keep_mine`)."""
@@ -253,8 +254,10 @@ def _plan_parsed(institution: Institution, parsed: ParseResult) -> Plan:
         rows.append(row)
     plan = Plan(parsed=parsed, rows=rows, students=students, changes=_compare(institution, rows, students))
     plan.conflicts = _conflicts(rows)
-    conflicted = {id(c.row) for c in plan.conflicts}
-    plan.flags = [p for p in rows_flags(institution, rows) if id(p.row) not in conflicted]
+    # Conflicting cells are flagged too: keeping one's own implausible value needs the note as well.
+    plan.flags = rows_flags(institution, rows)
+    # An edited grid export without its hidden sheet cannot be compared with the export (no lost updates).
+    plan.uncompared = parsed.layout == "wide" and parsed.exported is None
     return plan
 
 
@@ -439,7 +442,9 @@ def _receive(
                 lock_institution_data(institution)
             plan = plan_upload(institution, data, filename, scope_college)
             # A locked year or a protected baseline is refused already in the preview, row by row.
-            refusal = write_refusal(institution, plan.rows, {scope_college.pk} if scope_college else None)
+            refusal = write_refusal(
+                institution, plan.rows, {scope_college.pk} if scope_college else None, plan.students
+            )
             if refusal is not None:
                 rejected = UploadRejected(refused_errors(refusal), plan.parsed)
                 rejected.locked = isinstance(refusal, YearLocked)
@@ -587,9 +592,12 @@ def upload_confirm(*, upload: Upload, fingerprint: str, user=None, keep_mine=(),
             "De opgeslagen waarden zijn sinds het voorbeeld gewijzigd; er is niets opgeslagen. "
             "Bekijk het bijgewerkte voorbeeld en bevestig opnieuw."
         )
-    if plan.flags and not note.strip():
+    kept = set(keep_mine)
+    conflicted = {id(c.row): c.key for c in plan.conflicts}
+    flagged = [p for p in plan.flags if id(p.row) not in conflicted or conflicted[id(p.row)] in kept]
+    if flagged and not note.strip():
         raise NoteMissing(
-            f"{len(plan.flags)} waarde(n) zijn als onwaarschijnlijk gemarkeerd; geef een korte toelichting "
+            f"{len(flagged)} waarde(n) zijn als onwaarschijnlijk gemarkeerd; geef een korte toelichting "
             "om ze toch op te slaan. Er is niets opgeslagen."
         )
     try:

@@ -35,7 +35,14 @@ from indicatoren.api.serializers import (
 )
 from indicatoren.importers import RowError
 from indicatoren.models import Measurement, Upload
-from indicatoren.services import UNCHECKED, MeasurementRow, measurement_delete, measurement_etag, measurements_apply
+from indicatoren.services import (
+    KEEP,
+    UNCHECKED,
+    MeasurementRow,
+    measurement_delete,
+    measurement_etag,
+    measurements_apply,
+)
 from indicatoren.uploads import UploadRejected, benchmark_import, error_dict
 
 API_SOURCE = "API"
@@ -176,7 +183,7 @@ class MeasurementViewSet(
             value=serializer.validated_data["value"],
             college=measurement.college,
             team=measurement.team,
-            n=serializer.validated_data.get("n", measurement.n),
+            n=serializer.validated_data.get("n", KEEP),  # no n: the stored one, read inside the write lock
             expected=self._if_match(),
             note=serializer.validated_data.get("note", ""),
         )
@@ -205,9 +212,9 @@ class MeasurementViewSet(
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     def _if_match(self):
-        """Return the If-Match ETag to check inside the write lock, or UNCHECKED ('*' or absent)."""
+        """Return the If-Match header to check inside the write lock ('*': the cell must exist), or UNCHECKED."""
         header = (self.request.headers.get("If-Match") or "").strip()
-        return UNCHECKED if header in ("", "*") else header
+        return header or UNCHECKED
 
     def _respond(self, measurement: Measurement, code: int = status.HTTP_200_OK, report=None) -> Response:
         """Return the measurement's body with its ETag, and the plausibility flags the write raised."""

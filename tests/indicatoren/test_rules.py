@@ -74,6 +74,8 @@ VSV_6 = [D(x) for x in ("5.1", "6.0", "6.4", "5.8", "7.2", "6.6", "5.5")]
             (2020, D("7.1")),
             ["peers", "history"],
         ),
+        # Counts: 0 -> 1 among mostly-zero peers is never far.
+        ("count", D(1), [D(x) for x in ("0", "0", "0", "0", "1", "2")], (2020, D(0)), []),
         # Counts: ten times the previous year.
         (
             "count",

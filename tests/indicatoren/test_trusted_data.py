@@ -394,3 +394,84 @@ def test_a_busy_sqlite_database_gives_a_dutch_retry_answer_not_a_500(rocvaf_demo
         format="json",
     )
     assert response.status_code == 503 and "Er is niets opgeslagen" in response.json()["detail"]
+
+
+def test_an_unchanged_export_reuploaded_after_an_approval_is_accepted(rocvaf_demo):
+    """Rows that change nothing meet no lock: the export of all years still uploads after 2019 is approved."""
+    call_command("approve", "--year", "2019", "--college", "5100", stdout=io.StringIO())
+    director = client_for("directeur5100")
+    workbook = export_of(director)
+    m = Measurement.objects.filter(indicator__code="1a", year=YEAR, team__college__code="5100").first()
+    set_cell(workbook, YEAR, m.team.code, "1a", float(m.value + Decimal("0.1")))
+    response = director.post("/invoer/college/5100/upload/", {"file": as_file(workbook)})
+    assert response.status_code == 302, response.content.decode()[:1500]
+    # But a changed 2019 cell is refused, naming the lock.
+    set_cell(workbook, 2019, m.team.code, "1a", 9.9)
+    response = director.post("/invoer/college/5100/upload/", {"file": as_file(workbook)})
+    assert response.status_code == 400 and "vastgesteld" in response.content.decode()
+
+
+def test_correcting_n_of_a_flagged_value_keeps_its_note(rocvaf_demo):
+    """A value confirmed with a note keeps it when only n changes; no new note is asked."""
+    m = Measurement.objects.filter(indicator__code="2b", year=YEAR, team__college__code="5100").first()
+    api = api_for("beleid")
+    body = {"indicator": "2b", "year": YEAR, "team": m.team.code, "value": "95", "note": "klopt"}
+    response = api.post("/api/v1/measurements/", body, format="json")
+    assert response.status_code == 200
+    response = api.patch(f"/api/v1/measurements/{m.pk}/", {"value": "95", "n": 33}, format="json")
+    assert response.status_code == 200, response.content
+    stored = cell("2b", m.team.code)
+    assert (stored.value, stored.n, stored.note) == (Decimal(95), 33, "klopt")
+    # PATCH without n keeps the stored n.
+    assert (
+        api.patch(f"/api/v1/measurements/{m.pk}/", {"value": "94", "note": "nog steeds"}, format="json").json()["n"]
+        == 33
+    )
+
+
+def test_if_match_is_a_strong_comparison_and_star_needs_an_existing_cell(rocvaf_demo):
+    """A weak tag never matches; 'If-Match: *' on an empty cell is 412; a list of tags is honoured."""
+    m = percent_cell(rocvaf_demo)
+    api = api_for("beleid")
+    etag = api.get(f"/api/v1/measurements/{m.pk}/").headers["ETag"]
+    url = f"/api/v1/measurements/{m.pk}/"
+    assert api.patch(url, {"value": "70"}, format="json", HTTP_IF_MATCH=f"W/{etag}").status_code == 412
+    assert api.patch(url, {"value": "70"}, format="json", HTTP_IF_MATCH=f'"x", {etag}').status_code == 200
+    taken = Measurement.objects.filter(indicator__code="2a-entree", year=YEAR, team__isnull=False).values("team")
+    team = Team.objects.filter(college__code="5100").exclude(pk__in=taken).order_by("code")
+    body = {"indicator": "2a-entree", "year": YEAR, "team": team.first().code, "value": "70"}
+    assert api.post("/api/v1/measurements/", body, format="json", HTTP_IF_MATCH="*").status_code == 412
+
+
+def test_admin_adds_a_team_value_without_college_and_a_student_number(rocvaf_demo):
+    """The admin finds the team's college itself, and a new student number is stored without a false error."""
+    admin = Client()
+    admin.force_login(get_user_model().objects.create_superuser("root3", "r3@example.org", "pw"))
+    indicator = Indicator.objects.get(institution=rocvaf_demo, code="2a-entree")
+    taken = Measurement.objects.filter(indicator=indicator, year=YEAR, team__isnull=False).values("team")
+    team = Team.objects.filter(college__code="5100").exclude(pk__in=taken).order_by("code").first()
+    response = admin.post(
+        "/admin/indicatoren/measurement/add/",
+        {"indicator": indicator.pk, "year": YEAR, "college": "", "team": team.pk, "value": "71", "n": ""},
+    )
+    assert response.status_code == 302, response.content.decode()[:1500]
+    assert cell("2a-entree", team.code).value == Decimal(71)
+    college = College.objects.get(institution=rocvaf_demo, code="5100")
+    response = admin.post("/admin/indicatoren/studentcount/add/", {"college": college.pk, "year": 2023, "count": 1234})
+    assert response.status_code == 302, response.content.decode()[:1500]
+
+
+def test_a_value_for_another_institutions_team_is_refused(rocvaf_demo):
+    """The write service keeps rows inside the indicator's institution, also for policy scope."""
+    from django.core.exceptions import PermissionDenied
+
+    from agenda.models import Institution
+    from indicatoren.services import MeasurementRow, measurements_apply
+
+    other = Institution.objects.create(code="ROCX", name="ROC X")
+    college = College.objects.create(institution=other, code="9100", name="X")
+    team = Team.objects.create(institution=other, college=college, code="9100-A", name="A")
+    indicator = Indicator.objects.get(institution=rocvaf_demo, code="3a")
+    row = MeasurementRow(indicator=indicator, year=YEAR, value=Decimal(70), college=college, team=team)
+    with pytest.raises(PermissionDenied):
+        measurements_apply(institution=rocvaf_demo, rows=[row])
