@@ -195,12 +195,12 @@ def _copy_floor(institution, data: bytes) -> dict:
     for number, line in enumerate(data.decode("utf-8").splitlines()[1:], start=1):
         year, code, college, team, value, n = line.split(";")
         value = value.rstrip("%").replace(",", ".")
-        row = (
-            f"{indicators[code]}\t{year}\tteam\t{colleges[college]}\t{teams[team]}\t{value}\t{n}\tcopy\t\\N\t{now}\t\\N"
-        )
+        row = f"{indicators[code]}\t{year}\tteam\t{colleges[college]}\t{teams[team]}\t{value}\t{n}\t\tcopy\t\\N\t{now}\t\\N"
         values.write(row + "\n")
         history.write(f"{number}\t{row}\t{now}\t\\N\t+\t\\N\n")
-    columns = "indicator_id, year, level, college_id, team_id, value, n, source, upload_id, updated_at, updated_by_id"
+    columns = (
+        "indicator_id, year, level, college_id, team_id, value, n, note, source, upload_id, updated_at, updated_by_id"
+    )
     history_columns = f"id, {columns}, history_date, history_change_reason, history_type, history_user_id"
     with connection.cursor() as cursor:
         cursor.execute("CREATE TABLE floor_values (LIKE indicatoren_measurement INCLUDING ALL)")

@@ -40,15 +40,20 @@ def dutch(value: Decimal) -> str:
 
 
 def decimal_places(value: Decimal) -> int:
-    """Return how many significant decimals a value has ('77,50' has 1)."""
+    """Return how many decimals a value needs ('77,50' needs 1; at most MAX_DECIMALS are counted exactly)."""
+    exponent = value.as_tuple().exponent
+    if isinstance(exponent, int) and exponent >= -MAX_DECIMALS:
+        return max(0, -exponent)  # few enough as written: no need to strip trailing zeros (fast path)
     exponent = value.normalize().as_tuple().exponent
     return max(0, -exponent) if isinstance(exponent, int) else 0
 
 
 def range_problem(unit: str, value: Decimal, shown: str | None = None) -> str | None:
     """Return why `value` lies outside the unit's range or storage, or None; `shown` is the text as typed."""
-    shown = shown if shown is not None else dutch(value)
     low, high = UNIT_RANGES[unit]
+    if (low <= value and (high is None or value <= high)) and abs(value) < MAX_VALUE:
+        return None  # the usual case first: no message to build
+    shown = shown if shown is not None else dutch(value)
     if value < low or (high is not None and value > high):
         bounds = f"tussen {dutch(low)} en {dutch(high)} liggen" if high is not None else f"minstens {dutch(low)} zijn"
         return f"Waarde {shown} past niet bij de eenheid van de indicator, {UNIT_NAMES[unit]}: moet {bounds}."
@@ -120,12 +125,28 @@ class Flag:
     reason: str
 
 
-def _far_from_peers(unit: str, value: Decimal, peers: list[Decimal], factor: int = 1) -> Flag | None | bool:
+@dataclass(frozen=True)
+class PeerStats:
+    """The median and median absolute deviation of a group of peers: computed once per group, not per value."""
+
+    count: int
+    median: Decimal
+    mad: Decimal
+
+    @classmethod
+    def of(cls, values: list[Decimal]) -> PeerStats:
+        """Return the statistics of the values (median and MAD are 0 for an empty list)."""
+        if not values:
+            return cls(0, Decimal(0), Decimal(0))
+        median = Decimal(statistics.median(values))
+        return cls(len(values), median, Decimal(statistics.median([abs(v - median) for v in values])))
+
+
+def _far_from_peers(unit: str, value: Decimal, peers: PeerStats, factor: int = 1) -> Flag | None | bool:
     """Return a Flag when far from the peers, False when close, None when there are too few peers."""
-    if len(peers) < MIN_PEERS:
+    if peers.count < MIN_PEERS:
         return None
-    median = Decimal(statistics.median(peers))
-    mad = Decimal(statistics.median([abs(p - median) for p in peers]))
+    median, mad = peers.median, peers.mad
     distance = abs(value - median)
     floor = MIN_DISTANCE.get(unit)
     if floor is None:  # counts: relative to the median's size
@@ -137,7 +158,7 @@ def _far_from_peers(unit: str, value: Decimal, peers: list[Decimal], factor: int
     return Flag(
         "peers",
         f"ver van vergelijkbare eenheden: mediaan {dutch(median.quantize(Decimal('0.1')))} "
-        f"over {len(peers)} eenheden in hetzelfde jaar",
+        f"over {peers.count} eenheden in hetzelfde jaar",
     )
 
 
@@ -157,13 +178,15 @@ def _far_from_history(unit: str, value: Decimal, previous: tuple[int, Decimal] |
 
 
 def plausibility_flags(
-    unit: str, value: Decimal, *, peers: list[Decimal], previous: tuple[int, Decimal] | None
+    unit: str, value: Decimal, *, peers: PeerStats | list[Decimal], previous: tuple[int, Decimal] | None
 ) -> list[Flag]:
-    """Return the reasons a valid value looks implausible, or [] (every check with data must agree).
+    """Return the reasons a valid value looks implausible, or [] (see the rule above).
 
-    `peers` are the other units' values of the same indicator, year and level; `previous` is
-    the unit's own nearest earlier (year, value).
+    `peers` are the values of the same indicator, year and level (or their PeerStats, to
+    compute them once for many values); `previous` is the unit's own nearest earlier (year, value).
     """
+    if not isinstance(peers, PeerStats):
+        peers = PeerStats.of(peers)
     history = _far_from_history(unit, value, previous)
     if history is None:
         peer = _far_from_peers(unit, value, peers, NEW_UNIT_FACTOR)

@@ -461,14 +461,16 @@ def plausibility_problems(institution: Institution, keyed) -> list[CellProblem]:
     for (indicator, year, level, college, team), value in values.items():
         groups.setdefault((indicator, year, level), []).append(value)
         history.setdefault((indicator, level, college, team), []).append((year, value))
+    stats: dict[tuple, rules.PeerStats] = {}
     problems = []
     for key, row in keyed:
         indicator, year, level, college, team = key
         earlier = [entry for entry in history[(indicator, level, college, team)] if entry[0] < year]
         previous = max(earlier) if earlier else None
-        flags = rules.plausibility_flags(
-            row.indicator.unit, row.value, peers=groups[(indicator, year, level)], previous=previous
-        )
+        group = (indicator, year, level)
+        if group not in stats:  # once per group: a median per value would be quadratic in big files
+            stats[group] = rules.PeerStats.of(groups[group])
+        flags = rules.plausibility_flags(row.indicator.unit, row.value, peers=stats[group], previous=previous)
         if flags:
             message = f"{row.describe()}: {rules.flags_text(flags)} Sla op met een korte toelichting."
             problems.append(CellProblem(row, message, flags=flags))

@@ -25,6 +25,7 @@ from indicatoren.models import Measurement, StudentCount, Upload, UploadStatus
 from indicatoren.services import (
     CellProblem,
     MeasurementRow,
+    NoteRequired,
     WriteConflict,
     WriteRefused,
     YearLocked,
@@ -199,20 +200,26 @@ def _without_cyclic_gc():
             gc.enable()
 
 
-def plan_upload(institution: Institution, data: bytes, filename: str, scope_college: College | None = None) -> Plan:
-    """Parse and resolve a file against the agenda; raise UploadRejected with every error (stores nothing)."""
+def plan_upload(
+    institution: Institution, data: bytes, filename: str, scope_college: College | None = None, *, preview: bool = False
+) -> Plan:
+    """Parse and resolve a file against the agenda; raise UploadRejected with every error (stores nothing).
+
+    `preview`: also find the plausibility flags and whether an edited export can be compared,
+    which only a person deciding needs (a write finds the flags itself, inside its lock).
+    """
     with _without_cyclic_gc():
         parsed = parse_benchmark(
             data, filename, catalogue_for(institution, scope_college), max_bytes=settings.UPLOAD_MAX_BYTES
         )
         if not parsed.ok:
             raise UploadRejected(parsed.errors, parsed)
-        plan = _plan_parsed(institution, parsed)
+        plan = _plan_parsed(institution, parsed, preview)
     plan.checksum = hashlib.sha256(data).hexdigest()
     return plan
 
 
-def _plan_parsed(institution: Institution, parsed: ParseResult) -> Plan:
+def _plan_parsed(institution: Institution, parsed: ParseResult, preview: bool = False) -> Plan:
     """Resolve the parsed codes to the agenda's rows and compare them with the stored values."""
     indicators = {i.code: i for i in Indicator.objects.filter(institution=institution)}
     colleges = {c.code: c for c in College.objects.filter(institution=institution)}
@@ -254,10 +261,11 @@ def _plan_parsed(institution: Institution, parsed: ParseResult) -> Plan:
         rows.append(row)
     plan = Plan(parsed=parsed, rows=rows, students=students, changes=_compare(institution, rows, students))
     plan.conflicts = _conflicts(rows)
-    # Conflicting cells are flagged too: keeping one's own implausible value needs the note as well.
-    plan.flags = rows_flags(institution, rows)
-    # An edited grid export without its hidden sheet cannot be compared with the export (no lost updates).
-    plan.uncompared = parsed.layout == "wide" and parsed.exported is None
+    if preview:
+        # Conflicting cells are flagged too: keeping one's own implausible value needs the note as well.
+        plan.flags = rows_flags(institution, rows)
+        # An edited grid export without its hidden sheet cannot be compared with the export (no lost updates).
+        plan.uncompared = parsed.layout == "wide" and parsed.exported is None
     return plan
 
 
@@ -440,10 +448,13 @@ def _receive(
             if apply:
                 # Plan against the values as they are once earlier writers are done (issue 8).
                 lock_institution_data(institution)
-            plan = plan_upload(institution, data, filename, scope_college)
-            # A locked year or a protected baseline is refused already in the preview, row by row.
-            refusal = write_refusal(
-                institution, plan.rows, {scope_college.pk} if scope_college else None, plan.students
+            plan = plan_upload(institution, data, filename, scope_college, preview=not apply)
+            # A locked year or a protected baseline is refused already in the preview, row by row
+            # (an import at once meets the same checks in the write itself).
+            refusal = (
+                None
+                if apply
+                else write_refusal(institution, plan.rows, {scope_college.pk} if scope_college else None, plan.students)
             )
             if refusal is not None:
                 rejected = UploadRejected(refused_errors(refusal), plan.parsed)
@@ -553,7 +564,7 @@ def _apply(
     return upload
 
 
-def upload_plan(upload: Upload) -> Plan:
+def upload_plan(upload: Upload, *, preview: bool = True) -> Plan:
     """Return the plan of a kept upload, re-read from its original file (checked against its checksum)."""
     try:
         data = Path(upload.stored_file).read_bytes() if upload.stored_file else None
@@ -561,7 +572,7 @@ def upload_plan(upload: Upload) -> Plan:
         data = None
     if data is None or hashlib.sha256(data).hexdigest() != upload.checksum:
         raise UploadStale("Het bewaarde bestand ontbreekt of is gewijzigd; upload het bestand opnieuw.")
-    return plan_upload(upload.institution, data, upload.original_name, upload.scope_college)
+    return plan_upload(upload.institution, data, upload.original_name, upload.scope_college, preview=preview)
 
 
 class NoteMissing(Exception):
@@ -582,7 +593,7 @@ def upload_confirm(*, upload: Upload, fingerprint: str, user=None, keep_mine=(),
         raise UploadStale(f"Deze upload is al {upload.get_status_display()}; er is niets opnieuw opgeslagen.")
     lock_institution_data(upload.institution)  # compare with the values as earlier writers left them
     try:
-        plan = upload_plan(upload)
+        plan = upload_plan(upload, preview=False)
     except UploadRejected as exc:
         raise UploadStale(
             f"Het bestand past niet meer bij de agenda ({len(exc.errors)} fouten); bekijk het voorbeeld opnieuw."
@@ -592,16 +603,13 @@ def upload_confirm(*, upload: Upload, fingerprint: str, user=None, keep_mine=(),
             "De opgeslagen waarden zijn sinds het voorbeeld gewijzigd; er is niets opgeslagen. "
             "Bekijk het bijgewerkte voorbeeld en bevestig opnieuw."
         )
-    kept = set(keep_mine)
-    conflicted = {id(c.row): c.key for c in plan.conflicts}
-    flagged = [p for p in plan.flags if id(p.row) not in conflicted or conflicted[id(p.row)] in kept]
-    if flagged and not note.strip():
-        raise NoteMissing(
-            f"{len(flagged)} waarde(n) zijn als onwaarschijnlijk gemarkeerd; geef een korte toelichting "
-            "om ze toch op te slaan. Er is niets opgeslagen."
-        )
     try:
         return _apply(upload.institution, plan, upload, user, upload.scope_college, keep_mine, note)
+    except NoteRequired as exc:
+        raise NoteMissing(
+            f"{len(exc.problems)} waarde(n) zijn als onwaarschijnlijk gemarkeerd; geef een korte toelichting "
+            "om ze toch op te slaan. Er is niets opgeslagen."
+        ) from exc
     except WriteConflict as exc:
         raise UploadStale(
             "Een waarde is sinds het voorbeeld gewijzigd; er is niets opgeslagen. " + " ".join(exc.messages[:3])
