@@ -48,6 +48,11 @@ class CollegeStatusSerializer(serializers.Serializer):
 class StatusSerializer(serializers.Serializer):
     """STATUS: the verdict of one indicator in one year with its explanation (two-thirds rule)."""
 
+    data_status = serializers.ChoiceField(
+        choices=["voorlopig", "vastgesteld"],
+        required=False,
+        help_text="alleen bij /indicators/{code}/status/: of het jaar is vastgesteld (in de lijst staat het bovenaan)",
+    )
     indicator = serializers.CharField()
     name = serializers.CharField()
     theme = serializers.CharField()
@@ -81,6 +86,10 @@ class StatusSerializer(serializers.Serializer):
 class StatusListSerializer(serializers.Serializer):
     institution = serializers.CharField()
     year = serializers.IntegerField()
+    data_status = serializers.ChoiceField(
+        choices=["voorlopig", "vastgesteld"],
+        help_text="vastgesteld zodra het jaar voor alle colleges en het instellingsniveau is vastgesteld, anders voorlopig",
+    )
     indicators = StatusSerializer(many=True)
 
 
@@ -108,6 +117,10 @@ class BudgetSerializer(serializers.Serializer):
 
     institution = serializers.CharField()
     year = serializers.IntegerField()
+    data_status = serializers.ChoiceField(
+        choices=["voorlopig", "vastgesteld"],
+        help_text="vastgesteld zodra het jaar voor alle colleges en het instellingsniveau is vastgesteld, anders voorlopig",
+    )
     total_cents = serializers.IntegerField()
     themes = BudgetThemeSerializer(many=True)
     warnings = serializers.ListField(child=serializers.CharField(), required=False)

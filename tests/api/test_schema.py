@@ -60,7 +60,7 @@ def test_result_bodies_are_described(openapi):
         "colleges",
     ):
         assert field in status
-    assert set(schemas["StatusList"]["properties"]) == {"institution", "year", "indicators"}
+    assert set(schemas["StatusList"]["properties"]) == {"institution", "year", "data_status", "indicators"}
     assert {"theme", "share_pct", "amount_cents", "central_cents", "colleges"} <= set(
         schemas["BudgetTheme"]["properties"]
     )
