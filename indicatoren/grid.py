@@ -311,6 +311,7 @@ def cell_history(team: Team, indicator: Indicator, year: int) -> list[dict]:
                 "old_value": previous.value if previous is not None else None,
                 "old_n": previous.n if previous is not None else None,
                 "source": record.history_change_reason or record.source,
+                "note": "" if record.history_type == "-" else record.note,
             }
         )
         previous = None if record.history_type == "-" else record

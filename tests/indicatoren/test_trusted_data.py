@@ -475,3 +475,15 @@ def test_a_value_for_another_institutions_team_is_refused(rocvaf_demo):
     row = MeasurementRow(indicator=indicator, year=YEAR, value=Decimal(70), college=college, team=team)
     with pytest.raises(PermissionDenied):
         measurements_apply(institution=rocvaf_demo, rows=[row])
+
+
+def test_the_note_is_shown_in_the_cell_history(rocvaf_demo):
+    """The history page of a cell lists the note saved with a flagged value."""
+    m = percent_cell(rocvaf_demo)
+    key = (m.team.code, m.indicator.code)
+    director = client_for("directeur5100")
+    grid_post(director, m.team.college, YEAR, {key: "8,77"}, {key: "na fusie opnieuw gestart"})
+    page = director.get(f"/invoer/college/5100/geschiedenis/{m.team.code}/{m.indicator.code}/?jaar={YEAR}")
+    assert "na fusie opnieuw gestart" in page.content.decode()
+    grid = director.get(f"/invoer/college/5100/?jaar={YEAR}").content.decode()
+    assert "met toelichting" in grid
