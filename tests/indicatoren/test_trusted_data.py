@@ -143,6 +143,10 @@ def test_approved_year_refuses_every_channel_and_reopen_is_logged(rocvaf_demo):
     csv = f"jaar;indicator;team;waarde\n{YEAR};{m.indicator.code};{m.team.code};70\n".encode()
     response = api.post("/api/v1/uploads/", {"file": io.BytesIO(csv)}, format="multipart")
     assert response.status_code == 409 and "vastgesteld" in response.json()["errors"][0]["message"]
+    page_upload = io.BytesIO(csv)
+    page_upload.name = "locked.csv"
+    response = client_for("beleid").post("/uploads/", {"file": page_upload})
+    assert response.status_code == 400 and "vastgesteld" in response.content.decode()
     admin = Client()
     admin.force_login(get_user_model().objects.create_superuser("root", "r@example.org", "pw"))
     response = admin.post(
