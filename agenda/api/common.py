@@ -1,18 +1,18 @@
-"""Shared pieces of API v1: the caller's institution, role checks, service errors, schema parts.
+"""Shared pieces of API v1: the caller's institution, role checks, schema parts.
+
+Errors the services raise become API answers in one place, the exception handler
+kwaliteit.errors.api_exception_handler (settings REST_FRAMEWORK).
 
 Permissions are exactly those of the pages (agenda/permissions.py): bestuur reads, a
 directeur writes for their own colleges, beleid writes everything, an api client reads
 and writes like its colleges or like policy staff only when granted api_write.
 """
 
-from contextlib import contextmanager
-
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, inline_serializer
 from rest_framework import permissions, serializers
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import PermissionDenied
 
 from agenda.models import Institution
 from agenda.permissions import can_read, current_institution, writable_colleges
@@ -113,14 +113,3 @@ class RoleWritePermission(permissions.BasePermission):
         if request.method in permissions.SAFE_METHODS:
             return True
         return writable_colleges(request.user, institution) != set()
-
-
-@contextmanager
-def service_errors():
-    """Turn a service's Django ValidationError into the API's 400."""
-    try:
-        yield
-    except DjangoValidationError as exc:
-        if hasattr(exc, "error_dict"):
-            raise ValidationError(exc.message_dict) from exc
-        raise ValidationError({"non_field_errors": exc.messages}) from exc

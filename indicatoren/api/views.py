@@ -21,7 +21,6 @@ from agenda.api.common import (
     InstitutionScopedMixin,
     RoleWritePermission,
     responses,
-    service_errors,
 )
 from agenda.choices import Level
 from agenda.models import College
@@ -160,14 +159,13 @@ class MeasurementViewSet(
             expected=self._if_match(),
             note=data.get("note", ""),
         )
-        with service_errors():
-            report = measurements_apply(
-                institution=self.get_institution(),
-                rows=[row],
-                user=request.user,
-                source=API_SOURCE,
-                allowed_colleges=self.writable(),
-            )
+        report = measurements_apply(
+            institution=self.get_institution(),
+            rows=[row],
+            user=request.user,
+            source=API_SOURCE,
+            allowed_colleges=self.writable(),
+        )
         stored = self._stored(row)
         code = status.HTTP_201_CREATED if report.new else status.HTTP_200_OK
         return self._respond(stored, code, report)
@@ -187,28 +185,26 @@ class MeasurementViewSet(
             expected=self._if_match(),
             note=serializer.validated_data.get("note", ""),
         )
-        with service_errors():
-            report = measurements_apply(
-                institution=self.get_institution(),
-                rows=[row],
-                user=request.user,
-                source=API_SOURCE,
-                allowed_colleges=self.writable(),
-            )
+        report = measurements_apply(
+            institution=self.get_institution(),
+            rows=[row],
+            user=request.user,
+            source=API_SOURCE,
+            allowed_colleges=self.writable(),
+        )
         measurement.refresh_from_db()
         return self._respond(measurement, status.HTTP_200_OK, report)
 
     def destroy(self, request, *args, **kwargs):
         """Delete one measurement (history keeps it) within the caller's colleges; If-Match is honoured (412)."""
         measurement = self.get_object()
-        with service_errors():
-            measurement_delete(
-                measurement=measurement,
-                user=request.user,
-                allowed_colleges=self.writable(),
-                expected=self._if_match(),
-                source=API_SOURCE,
-            )
+        measurement_delete(
+            measurement=measurement,
+            user=request.user,
+            allowed_colleges=self.writable(),
+            expected=self._if_match(),
+            source=API_SOURCE,
+        )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     def _if_match(self):

@@ -10,7 +10,6 @@ from agenda.api.common import (
     InstitutionScopedMixin,
     RoleWritePermission,
     responses,
-    service_errors,
 )
 from maatregelen import services
 from maatregelen.api.serializers import EvidenceSerializer, MeasureSerializer
@@ -83,8 +82,7 @@ class MeasureViewSet(CollegeWriteViewSet):
     def perform_create(self, serializer):
         """Create the measure through the service (ROC-wide: policy staff only)."""
         data = {**MEASURE_DEFAULTS, "college": None, **serializer.validated_data}
-        with service_errors():
-            serializer.instance = services.measure_create(**data, **self.write_args())
+        serializer.instance = services.measure_create(**data, **self.write_args())
 
     def perform_update(self, serializer):
         """Change the measure through the service; a partial update keeps the other fields."""
@@ -99,10 +97,9 @@ class MeasureViewSet(CollegeWriteViewSet):
             "status": measure.status,
             "owner": measure.owner,
         }
-        with service_errors():
-            serializer.instance = services.measure_update(
-                measure=measure, **{**current, **serializer.validated_data}, **self.write_args()
-            )
+        serializer.instance = services.measure_update(
+            measure=measure, **{**current, **serializer.validated_data}, **self.write_args()
+        )
 
     def perform_destroy(self, instance):
         """Delete the measure through the service."""
@@ -132,15 +129,13 @@ class EvidenceViewSet(CollegeWriteViewSet):
     def perform_create(self, serializer):
         """Record the evidence through the service, by the caller."""
         data = {"college": None, **serializer.validated_data}
-        with service_errors():
-            serializer.instance = services.evidence_create(**data, **self.write_args())
+        serializer.instance = services.evidence_create(**data, **self.write_args())
 
     def perform_update(self, serializer):
         """Change the evidence through the service."""
-        with service_errors():
-            serializer.instance = services.evidence_update(
-                evidence=serializer.instance, **serializer.validated_data, **self.write_args()
-            )
+        serializer.instance = services.evidence_update(
+            evidence=serializer.instance, **serializer.validated_data, **self.write_args()
+        )
 
     def perform_destroy(self, instance):
         """Delete the evidence through the service."""
