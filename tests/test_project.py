@@ -1,6 +1,6 @@
 """Project-wide rules of style.md: migrations complete, a pure engine, ruff clean."""
 
-import ast
+import shutil
 import subprocess
 import sys
 from io import StringIO
@@ -10,40 +10,36 @@ import pytest
 from django.core.management import call_command
 
 ROOT = Path(__file__).resolve().parent.parent
-PURE = [
-    ROOT / "rapportage" / "engine",
-    ROOT / "indicatoren" / "importers.py",
-    ROOT / "indicatoren" / "demo.py",
-    ROOT / "indicatoren" / "rules.py",
-]
-FORBIDDEN = ("django", "rest_framework", "celery", "kwaliteit", "agenda", "maatregelen", "indicatoren", "rapportage")
-# Project modules that are pure themselves, so a pure module may import them.
-PURE_MODULES = ("rapportage.engine", "indicatoren.rules")
+PACKAGES = ("agenda", "indicatoren", "maatregelen", "rapportage", "kwaliteit")
+LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
 
 
-def imported_modules(path: Path) -> set[str]:
-    """Return the top-level modules a Python file imports, leaving out the project's pure modules."""
-    tree = ast.parse(path.read_text())
-    names = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            full = [alias.name for alias in node.names]
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            full = [f"{node.module}.{alias.name}" for alias in node.names]
-        else:
-            continue
-        names.update(name.split(".")[0] for name in full if not name.startswith(PURE_MODULES))
-    return names
+def lint_imports(root: Path) -> subprocess.CompletedProcess:
+    """Run import-linter's contracts (pyproject.toml) on the packages under `root`."""
+    env = {"PYTHONPATH": str(root), "PATH": str(LINT_IMPORTS.parent), "LC_ALL": "C.UTF-8", "COLUMNS": "200"}
+    return subprocess.run(
+        [str(LINT_IMPORTS), "--no-cache"], cwd=root, env=env, capture_output=True, text=True, timeout=300
+    )
 
 
-@pytest.mark.parametrize("target", PURE, ids=lambda p: str(p.relative_to(ROOT)))
-def test_pure_modules_import_no_django(target):
-    """The engine, the importer and the demo generator import no Django, settings or ORM."""
-    files = sorted(target.rglob("*.py")) if target.is_dir() else [target]
-    assert files
-    for file in files:
-        bad = imported_modules(file) & set(FORBIDDEN)
-        assert not bad, f"{file.relative_to(ROOT)} imports {bad}"
+def test_import_contracts_are_kept():
+    """The engine, importer, rules and demo generator are pure; no lower app imports a higher one anew."""
+    result = lint_imports(ROOT)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_import_contracts_catch_a_deliberate_violation(tmp_path):
+    """Django in the engine, or an upward import in agenda, breaks the contracts (make lint fails)."""
+    for package in PACKAGES:
+        shutil.copytree(ROOT / package, tmp_path / package, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
+    (tmp_path / "rapportage" / "engine" / "leak.py").write_text("from django.db import models  # deliberate\n")
+    (tmp_path / "agenda" / "upward.py").write_text("import rapportage.charts  # deliberate\n")
+    result = lint_imports(tmp_path)
+    assert result.returncode != 0
+    assert "rapportage.engine.leak -> django" in result.stdout
+    assert "agenda.upward -> rapportage.charts" in result.stdout
+    assert "Contracts: 0 kept, 2 broken." in result.stdout
 
 
 @pytest.mark.django_db
