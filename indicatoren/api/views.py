@@ -159,13 +159,7 @@ class MeasurementViewSet(
             expected=self._if_match(),
             note=data.get("note", ""),
         )
-        report = measurements_apply(
-            institution=self.get_institution(),
-            rows=[row],
-            user=request.user,
-            source=API_SOURCE,
-            allowed_colleges=self.writable(),
-        )
+        report = self._write(row)
         stored = self._stored(row)
         code = status.HTTP_201_CREATED if report.new else status.HTTP_200_OK
         return self._respond(stored, code, report)
@@ -185,13 +179,7 @@ class MeasurementViewSet(
             expected=self._if_match(),
             note=serializer.validated_data.get("note", ""),
         )
-        report = measurements_apply(
-            institution=self.get_institution(),
-            rows=[row],
-            user=request.user,
-            source=API_SOURCE,
-            allowed_colleges=self.writable(),
-        )
+        report = self._write(row)
         measurement.refresh_from_db()
         return self._respond(measurement, status.HTTP_200_OK, report)
 
@@ -206,6 +194,16 @@ class MeasurementViewSet(
             source=API_SOURCE,
         )
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+    def _write(self, row: MeasurementRow):
+        """Store one row through the write service, within the caller's colleges; return its report."""
+        return measurements_apply(
+            institution=self.get_institution(),
+            rows=[row],
+            user=self.request.user,
+            source=API_SOURCE,
+            allowed_colleges=self.writable(),
+        )
 
     def _if_match(self):
         """Return the If-Match header to check inside the write lock ('*': the cell must exist), or UNCHECKED."""
