@@ -17,7 +17,7 @@ from agenda.models import (
     Theme,
 )
 from agenda.services import ambition_revise
-from rapportage.services import recompute_request
+from kern.signals import announce_change
 
 admin.site.site_header = "Kwaliteitsagenda beheer"
 admin.site.site_title = "Kwaliteitsagenda"
@@ -32,12 +32,12 @@ class RecomputeMixin:
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
-        recompute_request(institution=self.institution_of(obj), reason=f"beheer: {obj._meta.verbose_name} {obj}")
+        announce_change(institution=self.institution_of(obj), reason=f"beheer: {obj._meta.verbose_name} {obj}")
 
     def delete_model(self, request, obj):
         institution = self.institution_of(obj)
         super().delete_model(request, obj)
-        recompute_request(institution=institution, reason=f"beheer: {obj._meta.verbose_name} verwijderd")
+        announce_change(institution=institution, reason=f"beheer: {obj._meta.verbose_name} verwijderd")
 
 
 class CollegeInline(admin.TabularInline):

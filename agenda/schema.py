@@ -14,7 +14,7 @@ from decimal import Decimal, InvalidOperation
 import yaml
 
 from agenda.choices import AmbitionType, Effect, Level, Polarity, Unit
-from indicatoren.rules import MAX_DECIMALS, UNIT_RANGES  # the value rules' one home (pure, no Django)
+from kern.rules import MAX_DECIMALS, UNIT_RANGES  # the value rules' one home (pure, no Django)
 
 KEYS = {
     "": {"institution", "period", "colleges", "themes", "budget"},

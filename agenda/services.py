@@ -19,7 +19,7 @@ from agenda.models import (
     Theme,
 )
 from agenda.schema import AgendaFileError, validate_agenda
-from rapportage.services import recompute_request
+from kern.signals import announce_change
 
 
 @dataclass
@@ -163,7 +163,7 @@ def agenda_load(*, data: dict, source: str = "", user=None) -> LoadReport:
             "budgetjaren",
         )
     if report.changes:
-        recompute_request(institution=inst, reason=f"agenda geladen ({source or 'bestand'})")
+        announce_change(institution=inst, reason=f"agenda geladen ({source or 'bestand'})")
     return report
 
 
@@ -302,7 +302,7 @@ def ambition_revise(
         reason=reason,
         author=author,
     )
-    recompute_request(institution=indicator.institution, reason=f"ambitie {indicator.code} {year} herijkt")
+    announce_change(institution=indicator.institution, reason=f"ambitie {indicator.code} {year} herijkt")
     return ambition
 
 
@@ -334,7 +334,7 @@ def team_update(*, team: Team, name: str, active_until: int | None, allowed_coll
     team.active_until = active_until
     team.full_clean()
     team.save()
-    recompute_request(institution=team.institution, reason=f"team {team.code} gewijzigd")
+    announce_change(institution=team.institution, reason=f"team {team.code} gewijzigd")
     return team
 
 

@@ -18,7 +18,7 @@ from decimal import Decimal
 import openpyxl
 import pandas as pd
 
-from indicatoren import rules
+from kern import rules
 
 STUDENTS_CODE = "studenten"  # benchmark code for student numbers (budget weights), college level only
 
@@ -34,7 +34,7 @@ _XLSX_MAGIC = b"PK\x03\x04"
 _XLS_MAGIC = b"\xd0\xcf\x11\xe0"
 # A zip of a few MB can unpack to gigabytes; legitimate workbooks compress about 5-10x.
 _XLSX_MAX_EXPANSION = 30
-_DECIMAL_PLACES = rules.MAX_DECIMALS  # the value rules' one home: indicatoren/rules.py
+_DECIMAL_PLACES = rules.MAX_DECIMALS  # the value rules' one home: kern/rules.py
 # Storage is numeric(18, 6) for values and a 32-bit positive integer for n and student numbers
 # (agenda.models.VALUE_DIGITS, PositiveIntegerField): larger numbers would fail on PostgreSQL.
 _MAX_WHOLE = rules.MAX_WHOLE

@@ -112,8 +112,8 @@ class Measurement(models.Model):
         return f"{self.indicator.code} {self.year} {unit}: {self.value}"
 
     def clean(self):
-        """Check the one-row rules of indicatoren.rules: the unit's range and the storable decimals."""
-        from indicatoren import rules
+        """Check the one-row rules of kern.rules: the unit's range and the storable decimals."""
+        from kern import rules
 
         if self.value is not None and self.indicator_id is not None:
             problem = rules.value_problem(self.indicator.unit, self.value)

@@ -13,9 +13,9 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from agenda.choices import Level
 from agenda.models import College, Indicator, Institution, Team
-from indicatoren import rules
 from indicatoren.models import Measurement, StudentCount
-from rapportage.services import recompute_request
+from kern import rules
+from kern.signals import announce_change
 
 # django-simple-history keeps the change reason in a CharField(max_length=100).
 _REASON_LENGTH = 100
@@ -72,7 +72,7 @@ UNCHECKED = object()  # a row whose writer did not say what they saw: no conflic
 
 
 def value_problem(indicator: Indicator, value: Decimal) -> str | None:
-    """Return why `value` is not valid for the indicator's unit, or None (indicatoren.rules)."""
+    """Return why `value` is not valid for the indicator's unit, or None (kern.rules)."""
     return rules.value_problem(indicator.unit, value)
 
 
@@ -244,7 +244,7 @@ def measurements_apply(
         store(creates, updates, user=user, source=source, upload=upload, now=now)
     if deletes:
         _delete(deletes, user=user, source=source)
-    recompute_request(institution=institution, reason=source or "waarden gewijzigd")
+    announce_change(institution=institution, reason=source or "waarden gewijzigd")
     return report
 
 
@@ -439,7 +439,7 @@ def stored_cells(rows: list[MeasurementRow]) -> dict[int, tuple]:
 
 
 def plausibility_problems(institution: Institution, keyed) -> list[CellProblem]:
-    """Return a CellProblem for every row whose new value is valid but implausible (indicatoren.rules).
+    """Return a CellProblem for every row whose new value is valid but implausible (kern.rules).
 
     Peers are the other units of the same indicator, year and level as they will be after
     the write; history is the unit's nearest earlier stored (or written) value.
@@ -713,5 +713,5 @@ def student_counts_apply(
         else:
             report.unchanged += 1
     if report.new or report.changed:
-        recompute_request(institution=institution, reason="studentaantallen gewijzigd")
+        announce_change(institution=institution, reason="studentaantallen gewijzigd")
     return report

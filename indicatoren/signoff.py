@@ -20,7 +20,7 @@ from agenda.permissions import can_write_college, is_policy
 from indicatoren.models import SignoffEvent, SignoffState, YearSignoff
 from indicatoren.selectors import FINAL, PROVISIONAL, data_status, year_states  # noqa: F401  (re-exported)
 from indicatoren.services import lock_institution_data
-from rapportage.services import recompute_request
+from kern.signals import announce_change
 
 REASON_MIN_LENGTH = 5
 ACTION_WORDS = {"submit": "ingediend", "withdraw": "ingetrokken", "approve": "vastgesteld", "reopen": "heropend"}
@@ -144,7 +144,7 @@ def signoff_approve(
         report.changed.append(_label(unit))
     if report.changed:
         # Verdicts on approved data read "vastgesteld": a new result version refreshes pages and ETags.
-        recompute_request(institution=institution, reason=f"jaar {year} vastgesteld")
+        announce_change(institution=institution, reason=f"jaar {year} vastgesteld")
     return report
 
 
@@ -168,7 +168,7 @@ def signoff_reopen(
         _step(signoff, "reopen", user, reason)
         report.changed.append(_label(unit))
     if report.changed:
-        recompute_request(institution=institution, reason=f"jaar {year} heropend")
+        announce_change(institution=institution, reason=f"jaar {year} heropend")
     return report
 
 

@@ -19,7 +19,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from agenda.models import College, Indicator, Institution, Team
-from indicatoren import rules
 from indicatoren.importers import STUDENTS_CODE, Catalogue, ParseResult, RowError, parse_benchmark, size_error
 from indicatoren.models import Measurement, StudentCount, Upload, UploadStatus
 from indicatoren.services import (
@@ -36,6 +35,7 @@ from indicatoren.services import (
     student_counts_apply,
     write_refusal,
 )
+from kern import rules
 from rapportage.engine.payload import verdict_flips
 from rapportage.models import RecomputeRun, RunState, Version
 

@@ -5,3 +5,10 @@ class RapportageConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "rapportage"
     verbose_name = "Rapportage"
+
+    def ready(self):
+        """Listen for data changes announced by the apps below (kern/signals.py)."""
+        from kern.signals import data_changed
+        from rapportage.services import recompute_on_change
+
+        data_changed.connect(recompute_on_change, dispatch_uid="rapportage.recompute_on_change")

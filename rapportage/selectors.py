@@ -152,18 +152,6 @@ def budget_inputs(institution: Institution) -> tuple[list[BudgetYear], list[Them
     return years, themes, students
 
 
-def institution_for(code: str | None) -> Institution:
-    """Return the institution with `code`, or the only one when `code` is None."""
-    if code:
-        return Institution.objects.get(code=code)
-    institutions = list(Institution.objects.all()[:2])
-    if len(institutions) != 1:
-        raise Institution.DoesNotExist(
-            "Geef --institution CODE: er zijn " + ("geen" if not institutions else "meerdere") + " instellingen."
-        )
-    return institutions[0]
-
-
 def status_body(institution: Institution, year: int, version: str = Version.CURRENT) -> dict:
     """Return the stored status of every indicator in `year` (contracts.md section 4)."""
     payloads = (

@@ -46,6 +46,11 @@ def recompute_request(*, institution: Institution, reason: str) -> RecomputeRun:
         return run
 
 
+def recompute_on_change(sender, *, institution: Institution, reason: str, **kwargs) -> RecomputeRun:
+    """Answer kern.signals.data_changed: a write below asked for its verdicts to be recomputed."""
+    return recompute_request(institution=institution, reason=reason)
+
+
 def recompute_enqueue(run_id: int) -> bool:
     """Send the run to the worker; if the broker is down the run stays pending for the sweep."""
     from rapportage.tasks import recompute_task

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 from django.core.management import call_command
+from django.core.management.base import CommandError
 
 from agenda.models import Ambition, College, Factor, Goal, Indicator, Institution, Team, Theme
 from agenda.schema import AgendaFileError, validate_agenda
@@ -34,8 +35,9 @@ def run_load(path) -> tuple[int, str, str]:
     try:
         call_command("load_agenda", str(path), stdout=out, stderr=err)
         status = 0
-    except SystemExit as exc:
-        status = exc.code
+    except CommandError as exc:  # manage.py prints it on stderr and exits 1
+        status = 1
+        err.write(str(exc))
     return status, out.getvalue(), err.getvalue()
 
 

@@ -16,6 +16,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.utils.html import escape
 
 from indicatoren.models import Measurement, StudentCount, Upload, UploadStatus
@@ -117,8 +118,9 @@ def via_command(data: bytes, filename: str, tmp_path, client) -> tuple[int, list
     try:
         call_command("import_benchmark", str(path), stdout=StringIO(), stderr=err)
         status = 0
-    except SystemExit as exc:
-        status = exc.code
+    except CommandError as exc:  # manage.py prints it on stderr and exits 1
+        status = 1
+        err.write(str(exc))
     lines = err.getvalue().splitlines()
     assert lines and "afgewezen, niets opgeslagen" in lines[0]
     errors = []

@@ -4,10 +4,8 @@ A token acts with its user's role (agenda/permissions.py); revoking deletes it, 
 requests with it get 401. `list` never prints whole keys.
 """
 
-import sys
-
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from rest_framework.authtoken.models import Token
 
 from agenda.models import Membership
@@ -34,8 +32,7 @@ class Command(BaseCommand):
             return
         user = get_user_model().objects.filter(username=username).first()
         if user is None:
-            self.stderr.write(f"Onbekende gebruiker: {username}")
-            sys.exit(1)
+            raise CommandError(f"Onbekende gebruiker: {username}")
         if action == "create":
             self._create(user, rotate)
         else:

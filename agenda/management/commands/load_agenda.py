@@ -1,9 +1,8 @@
 """`load_agenda PATH`: load or update an agenda file (contracts.md section 3)."""
 
-import sys
 from pathlib import Path
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from agenda.schema import AgendaFileError, parse_agenda_text
 from agenda.services import agenda_load
@@ -20,13 +19,10 @@ class Command(BaseCommand):
         try:
             text = file.read_text(encoding="utf-8-sig")
         except (OSError, UnicodeDecodeError) as exc:
-            self.stderr.write(f"{path}: kan het bestand niet lezen: {exc}")
-            sys.exit(1)
+            raise CommandError(f"{path}: kan het bestand niet lezen: {exc}") from None
         try:
             report = agenda_load(data=parse_agenda_text(text, file.name), source=file.name)
         except AgendaFileError as exc:
-            self.stderr.write(f"{path}: ongeldig agendabestand, niets gewijzigd ({len(exc.errors)} fouten):")
-            for error in exc.errors:
-                self.stderr.write(f"  {error}")
-            sys.exit(1)
+            lines = [f"{path}: ongeldig agendabestand, niets gewijzigd ({len(exc.errors)} fouten):"]
+            raise CommandError("\n".join(lines + [f"  {error}" for error in exc.errors])) from None
         self.stdout.write(report.summary())

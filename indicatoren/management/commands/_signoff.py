@@ -4,8 +4,8 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import CommandError
 
+from agenda.cli import institution_for
 from agenda.models import College
-from rapportage.management.commands._output import institution_or_exit
 
 
 def add_arguments(parser) -> None:
@@ -18,7 +18,7 @@ def add_arguments(parser) -> None:
 
 def resolve(command, *, institution, college, user):
     """Return (institution, college or None, user or None); raise CommandError (exit 1) on unknown codes."""
-    inst = institution_or_exit(command, institution)
+    inst = institution_for(institution)
     unit = None
     if college:
         unit = College.objects.filter(institution=inst, code=college).first()

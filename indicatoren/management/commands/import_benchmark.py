@@ -1,15 +1,14 @@
 """`import_benchmark PATH [--institution CODE] [--user NAME]`: import a benchmark file, then recompute."""
 
-import sys
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.core.files import File
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
+from agenda.cli import institution_for
 from indicatoren.importers import RowError
 from indicatoren.uploads import UploadRejected, benchmark_import
-from rapportage.management.commands._output import institution_or_exit
 
 
 def error_line(error: RowError) -> str:
@@ -41,19 +40,17 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, path, institution, user, note, **options):
-        inst = institution_or_exit(self, institution)
+        inst = institution_for(institution)
         account = None
         if user:
             account = get_user_model().objects.filter(username=user).first()
             if account is None:
-                self.stderr.write(f"Onbekende gebruiker: {user}")
-                sys.exit(1)
+                raise CommandError(f"Onbekende gebruiker: {user}")
         file = Path(path)
         try:
             handle = file.open("rb")
         except OSError as exc:
-            self.stderr.write(f"{path}: kan het bestand niet lezen: {exc}")
-            sys.exit(1)
+            raise CommandError(f"{path}: kan het bestand niet lezen: {exc}") from None
         try:
             with handle:
                 # A File, not bytes: a file over the size limit is refused without being read.
@@ -62,10 +59,8 @@ class Command(BaseCommand):
                 )
         except UploadRejected as exc:
             record = f" Vastgelegd als upload #{exc.upload.pk}." if exc.upload else ""
-            self.stderr.write(f"{file.name}: afgewezen, niets opgeslagen ({len(exc.errors)} fouten).{record}")
-            for error in exc.errors:
-                self.stderr.write(error_line(error))
-            sys.exit(1)
+            lines = [f"{file.name}: afgewezen, niets opgeslagen ({len(exc.errors)} fouten).{record}"]
+            raise CommandError("\n".join(lines + [error_line(error) for error in exc.errors])) from None
         upload.refresh_from_db()  # the recompute ran on commit (in-process when there is no broker)
         duplicate = (
             f" Let op: hetzelfde bestand als upload #{upload.duplicate_of_id}." if upload.duplicate_of_id else ""

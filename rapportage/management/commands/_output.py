@@ -1,10 +1,8 @@
 """Shared argument handling and printing for the reporting commands."""
 
 import json
-import sys
 
 from agenda.models import Institution
-from rapportage import selectors
 from rapportage.models import IndicatorResult
 from rapportage.services import recompute_now
 
@@ -14,15 +12,6 @@ def add_common_arguments(parser) -> None:
     parser.add_argument("--year", type=int, required=True, help="jaar")
     parser.add_argument("--institution", help="instellingscode (weg te laten bij één instelling)")
     parser.add_argument("--format", choices=["json", "table"], default="table", help="json of table")
-
-
-def institution_or_exit(command, code: str | None) -> Institution:
-    """Return the institution or print why not and exit 1."""
-    try:
-        return selectors.institution_for(code)
-    except Institution.DoesNotExist as exc:
-        command.stderr.write(str(exc) if str(exc) else f"Onbekende instelling: {code}")
-        sys.exit(1)
 
 
 def ensure_results(institution: Institution) -> None:

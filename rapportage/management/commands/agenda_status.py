@@ -2,8 +2,9 @@
 
 from django.core.management.base import BaseCommand
 
+from agenda.cli import institution_for
 from rapportage import selectors
-from rapportage.management.commands._output import add_common_arguments, ensure_results, institution_or_exit, print_json
+from rapportage.management.commands._output import add_common_arguments, ensure_results, print_json
 
 MARK = {True: "BEHAALD", False: "NIET BEHAALD", None: "geen oordeel"}
 
@@ -15,7 +16,7 @@ class Command(BaseCommand):
         add_common_arguments(parser)
 
     def handle(self, *args, year, institution, format, **options):
-        inst = institution_or_exit(self, institution)
+        inst = institution_for(institution)
         ensure_results(inst)
         body = selectors.status_body(inst, year)
         if format == "json":

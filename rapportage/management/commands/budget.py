@@ -1,11 +1,10 @@
 """`budget --year Y`: print the split of the quality budget in cents."""
 
-import sys
+from django.core.management.base import BaseCommand, CommandError
 
-from django.core.management.base import BaseCommand
-
+from agenda.cli import institution_for
 from rapportage import selectors
-from rapportage.management.commands._output import add_common_arguments, ensure_results, institution_or_exit, print_json
+from rapportage.management.commands._output import add_common_arguments, ensure_results, print_json
 
 
 def euro(cents: int) -> str:
@@ -21,12 +20,11 @@ class Command(BaseCommand):
         add_common_arguments(parser)
 
     def handle(self, *args, year, institution, format, **options):
-        inst = institution_or_exit(self, institution)
+        inst = institution_for(institution)
         ensure_results(inst)
         body = selectors.budget_body(inst, year)
         if body is None:
-            self.stderr.write(f"Geen budget voor {year} in de agenda van {inst.code}.")
-            sys.exit(1)
+            raise CommandError(f"Geen budget voor {year} in de agenda van {inst.code}.")
         if format == "json":
             print_json(self, body)
             return

@@ -1,10 +1,8 @@
 """`recompute [--institution CODE] [--async]`: recompute verdicts and budget now."""
 
-import sys
+from django.core.management.base import BaseCommand, CommandError
 
-from django.core.management.base import BaseCommand
-
-from rapportage.management.commands._output import institution_or_exit
+from agenda.cli import institution_for
 from rapportage.models import RunState
 from rapportage.services import recompute_now, recompute_request
 
@@ -19,13 +17,12 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, institution, queue, **options):
-        inst = institution_or_exit(self, institution)
+        inst = institution_for(institution)
         if queue:
             run = recompute_request(institution=inst, reason="commando recompute")
             self.stdout.write(f"Herberekening #{run.pk} aangevraagd voor {inst.code}.")
             return
         run = recompute_now(institution=inst, reason="commando recompute")
         if run.state != RunState.DONE:
-            self.stderr.write(f"Herberekening #{run.pk} mislukt: {run.error}")
-            sys.exit(1)
+            raise CommandError(f"Herberekening #{run.pk} mislukt: {run.error}")
         self.stdout.write(f"{inst.code}: herberekend in {run.duration_ms} ms; {run.changes} oordelen gewijzigd.")

@@ -10,9 +10,9 @@ from pathlib import Path
 import yaml
 from django.core.management.base import BaseCommand
 
+from agenda.cli import institution_for
 from agenda.selectors import agenda_document
 from indicatoren.selectors import COLUMNS, benchmark_rows
-from rapportage.management.commands._output import institution_or_exit
 
 
 class Command(BaseCommand):
@@ -23,7 +23,7 @@ class Command(BaseCommand):
         parser.add_argument("--institution", help="instellingscode (weg te laten bij één instelling)")
 
     def handle(self, *args, outdir, institution, **options):
-        inst = institution_or_exit(self, institution)
+        inst = institution_for(institution)
         folder = Path(outdir)
         folder.mkdir(parents=True, exist_ok=True)
         document = agenda_document(inst)

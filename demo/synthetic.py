@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
-from indicatoren.rules import UNIT_RANGES
+from kern.rules import UNIT_RANGES
 
 COLLEGE_VALUES_CSV = Path(__file__).resolve().parent / "data" / "rocvaf_college_values.csv"
 
@@ -255,7 +255,7 @@ class _Spec:
 
 
 ALL = frozenset({"E", "2", "3", "4", "34"})
-# The unit ranges of indicatoren.rules (the value rules' one home), in hundredths.
+# The unit ranges of kern.rules (the value rules' one home), in hundredths.
 _UNIT_RANGE = {unit: (int(low * HUNDRED), int(high * HUNDRED)) for unit, (low, high) in UNIT_RANGES.items() if high}
 # One row per indicator, aligned as a table: keep it so (fmt: off).
 # fmt: off

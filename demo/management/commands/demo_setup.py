@@ -4,18 +4,17 @@ Idempotent: running it again changes nothing. Everything it adds is labelled syn
 Run after `load_agenda agenda/agendas/rocvaf-2019-2022.yaml` (make demo does both).
 """
 
-import sys
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from agenda.choices import AmbitionType, Role
 from agenda.models import Ambition, College, Indicator, Institution, Membership, Team, Theme
 from agenda.services import ambition_revise
-from indicatoren import demo
+from demo import synthetic as demo
 from indicatoren.models import Upload, UploadStatus
 from indicatoren.uploads import UploadRejected, benchmark_import
 from maatregelen.models import Evidence, EvidenceKind, Measure, MeasureCategory, MeasureStatus, Review
@@ -53,8 +52,9 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         institution = Institution.objects.filter(code="ROCVAF").first()
         if institution is None:
-            self.stderr.write("Laad eerst de agenda: python manage.py load_agenda agenda/agendas/rocvaf-2019-2022.yaml")
-            sys.exit(1)
+            raise CommandError(
+                "Laad eerst de agenda: python manage.py load_agenda agenda/agendas/rocvaf-2019-2022.yaml"
+            )
         # One transaction: the changes coalesce into a single recompute when it commits.
         with transaction.atomic():
             created = self._teams(institution)

@@ -1,4 +1,4 @@
-"""The synthetic demo data (indicatoren.demo) and the real agenda file of ROCvAF 2019-2022."""
+"""The synthetic demo data (demo.synthetic) and the real agenda file of ROCvAF 2019-2022."""
 
 import csv
 import hashlib
@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from indicatoren.demo import COLLEGE_VALUES_CSV, demo_rows, demo_teams, write_demo_csv
+from demo.synthetic import COLLEGE_VALUES_CSV, demo_rows, demo_teams, write_demo_csv
 
 ROOT = Path(__file__).resolve().parents[2]
 AGENDA_FILE = ROOT / "agenda" / "agendas" / "rocvaf-2019-2022.yaml"
@@ -108,7 +108,7 @@ def test_other_seed_gives_other_rows(rows):
 @pytest.mark.parametrize("hash_seed", ["0", "12345"])
 def test_rows_do_not_depend_on_string_hashing(rows, hash_seed):
     """The output is the same in a new interpreter with another PYTHONHASHSEED (no set-order leaks)."""
-    code = "import hashlib, json; from indicatoren.demo import demo_rows; "
+    code = "import hashlib, json; from demo.synthetic import demo_rows; "
     code += "print(hashlib.sha256(json.dumps(demo_rows(), sort_keys=True).encode()).hexdigest())"
     env = {**os.environ, "PYTHONHASHSEED": hash_seed}
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True)

@@ -1,10 +1,10 @@
-"""The value rules and the plausibility rule (indicatoren/rules.py): pure, table-driven, no database."""
+"""The value rules and the plausibility rule (kern/rules.py): pure, table-driven, no database."""
 
 from decimal import Decimal
 
 import pytest
 
-from indicatoren import rules
+from kern import rules
 
 D = Decimal
 
