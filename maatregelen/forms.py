@@ -7,7 +7,8 @@ from django.core.exceptions import ValidationError
 
 from agenda.forms import PageForm
 from agenda.models import College, Indicator, Team, Theme
-from maatregelen.models import Evidence, EvidenceKind, Measure, MeasureCategory, MeasureStatus, Review
+from maatregelen.choices import EvidenceKind, MeasureCategory, MeasureStatus
+from maatregelen.models import Evidence, Measure, Review
 
 _EURO_GROUPED = re.compile(r"([0-9]{1,3}(?:\.[0-9]{3})+)(?:,([0-9]{1,2}))?")  # 45.000 or 45.000,50
 _EURO_COMMA = re.compile(r"([0-9]+)(?:,([0-9]{1,2}))?")  # 45000 or 45000,50

@@ -7,25 +7,7 @@ from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
 from agenda.models import College, Indicator, Institution, Team, Theme
-
-
-class MeasureCategory(models.TextChoices):
-    PROGRAMME = "programma", "programma"
-    SUPPORT = "begeleiding", "begeleiding, ondersteuning en stimulering"
-
-
-class MeasureStatus(models.TextChoices):
-    PLANNED = "gepland", "gepland"
-    RUNNING = "lopend", "lopend"
-    DONE = "afgerond", "afgerond"
-    STOPPED = "gestopt", "gestopt"
-
-
-class EvidenceKind(models.TextChoices):
-    STORY = "verhaal", "verhaal"
-    AUDIT = "audit", "auditbevinding"
-    JOURNEY = "studentreis", "episode studentreis"
-    IMAGE = "beeld", "beeld (link)"
+from maatregelen.choices import EvidenceKind, MeasureCategory, MeasureStatus  # older code imports them from here
 
 
 class Measure(models.Model):

@@ -8,7 +8,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from agenda.models import College, Team, Theme
-from maatregelen.models import Evidence, Measure, MeasureStatus, Review
+from maatregelen.choices import MeasureStatus
+from maatregelen.models import Evidence, Measure, Review
 
 
 def _save(record, user) -> None:
