@@ -8,9 +8,9 @@ app_name = "maatregelen"
 
 urlpatterns = [
     path("college/<str:code>/", views.college, name="college"),
-    path("college/<str:code>/maatregel/nieuw/", views.measure_add, name="measure_add"),
-    path("college/<str:code>/maatregel/<int:pk>/", views.measure_edit, name="measure_edit"),
-    path("college/<str:code>/merkbaar/nieuw/", views.evidence_add, name="evidence_add"),
-    path("college/<str:code>/q-gesprek/nieuw/", views.review_add, name="review_add"),
-    path("college/<str:code>/q-gesprek/<int:pk>/", views.review_edit, name="review_edit"),
+    path("college/<str:code>/maatregel/nieuw/", views.form_page, {"page": views.MEASURE_ADD}, name="measure_add"),
+    path("college/<str:code>/maatregel/<int:pk>/", views.form_page, {"page": views.MEASURE_EDIT}, name="measure_edit"),
+    path("college/<str:code>/merkbaar/nieuw/", views.form_page, {"page": views.EVIDENCE_ADD}, name="evidence_add"),
+    path("college/<str:code>/q-gesprek/nieuw/", views.form_page, {"page": views.REVIEW_ADD}, name="review_add"),
+    path("college/<str:code>/q-gesprek/<int:pk>/", views.form_page, {"page": views.REVIEW_EDIT}, name="review_edit"),
 ]

@@ -1,13 +1,16 @@
 """Measures, evidence and Q-review pages of one college: thin views over maatregelen.services."""
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Q
+from django.db.models import Model, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
-from agenda.forms import add_service_error
+from agenda.forms import PageForm, add_service_error
 from agenda.permissions import can_write_college, require_college_write, writable_colleges
 from agenda.views import college_for
 from maatregelen import services
@@ -36,136 +39,50 @@ def college(request, code):
     return render(request, "maatregelen/college.html", context)
 
 
-def _form_page(request, college, form, write, *, template: str, context: dict, success: str):
-    """Run `write(**cleaned_data)` for a valid posted form, else render the form (400 when invalid)."""
+@dataclass(frozen=True)
+class FormPage:
+    """One form page of a college, so every page shares the same checks, write and answer."""
+
+    name: str  # "measure": the record's name in the template and the update; template maatregelen/measure_form.html
+    form: type[PageForm]
+    write: Callable  # a maatregelen.services function
+    success: str  # may name the record as loaded, before the write: "{record.title}"
+    model: type[Model] | None = None  # set on an edit page: the record is looked up within the college
+
+
+MEASURE_ADD = FormPage("measure", MeasureForm, services.measure_create, "De maatregel is toegevoegd.")
+MEASURE_EDIT = FormPage(
+    "measure", MeasureForm, services.measure_update, "De maatregel ‘{record.title}’ is bijgewerkt.", Measure
+)
+EVIDENCE_ADD = FormPage("evidence", EvidenceForm, services.evidence_create, "Het merkbare bewijs is vastgelegd.")
+REVIEW_ADD = FormPage("review", ReviewForm, services.review_create, "Het Q-gesprek is vastgelegd.")
+REVIEW_EDIT = FormPage(
+    "review",
+    ReviewForm,
+    services.review_update,
+    "Het Q-gesprek {record.year} Q{record.quadrimester} is bijgewerkt.",
+    Review,
+)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def form_page(request, code, pk=None, *, page: FormPage):
+    """Show or save one form page of the college: writers only, 400 when the form or the service refuses."""
+    college = college_for(request, code)
+    require_college_write(request.user, college)
+    record = get_object_or_404(page.model, pk=pk, college=college) if page.model else None
+    form = page.form(request.POST or None, college=college, initial=page.form.initial_for(record) if record else None)
     if request.method == "POST" and form.is_valid():
+        success = page.success.format(record=record)
+        target = {page.name: record} if record else {"college": college}
+        allowed = writable_colleges(request.user, college.institution)
         try:
-            write(**form.cleaned_data)
+            page.write(**target, **form.cleaned_data, user=request.user, allowed_colleges=allowed)
         except ValidationError as exc:
             add_service_error(form, exc)
         else:
             messages.success(request, success)
             return redirect("maatregelen:college", code=college.code)
-    return render(request, template, {"college": college, "form": form, **context}, status=400 if form.errors else 200)
-
-
-def _write_args(request, college) -> dict:
-    """Return the arguments every write gets: the user and the colleges they may write."""
-    return {"user": request.user, "allowed_colleges": writable_colleges(request.user, college.institution)}
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def measure_add(request, code):
-    """Add a measure of the college."""
-    college = college_for(request, code)
-    require_college_write(request.user, college)
-    form = MeasureForm(request.POST or None, college=college)
-
-    def write(**data):
-        """Create the measure."""
-        return services.measure_create(college=college, **data, **_write_args(request, college))
-
-    return _form_page(
-        request,
-        college,
-        form,
-        write,
-        template="maatregelen/measure_form.html",
-        context={"measure": None},
-        success="De maatregel is toegevoegd.",
-    )
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def measure_edit(request, code, pk):
-    """Change a measure of the college."""
-    college = college_for(request, code)
-    require_college_write(request.user, college)
-    measure = get_object_or_404(Measure, pk=pk, college=college)
-    form = MeasureForm(request.POST or None, college=college, initial=MeasureForm.initial_for(measure))
-
-    def write(**data):
-        """Update the measure."""
-        return services.measure_update(measure=measure, **data, **_write_args(request, college))
-
-    return _form_page(
-        request,
-        college,
-        form,
-        write,
-        template="maatregelen/measure_form.html",
-        context={"measure": measure},
-        success=f"De maatregel ‘{measure.title}’ is bijgewerkt.",
-    )
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def evidence_add(request, code):
-    """Record noticeable evidence of the college."""
-    college = college_for(request, code)
-    require_college_write(request.user, college)
-    form = EvidenceForm(request.POST or None, college=college)
-
-    def write(**data):
-        """Create the evidence."""
-        return services.evidence_create(college=college, **data, **_write_args(request, college))
-
-    return _form_page(
-        request,
-        college,
-        form,
-        write,
-        template="maatregelen/evidence_form.html",
-        context={},
-        success="Het merkbare bewijs is vastgelegd.",
-    )
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def review_add(request, code):
-    """Record a Q-review of the college."""
-    college = college_for(request, code)
-    require_college_write(request.user, college)
-    form = ReviewForm(request.POST or None, college=college)
-
-    def write(**data):
-        """Create the Q-review."""
-        return services.review_create(college=college, **data, **_write_args(request, college))
-
-    return _form_page(
-        request,
-        college,
-        form,
-        write,
-        template="maatregelen/review_form.html",
-        context={"review": None},
-        success="Het Q-gesprek is vastgelegd.",
-    )
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def review_edit(request, code, pk):
-    """Change a Q-review of the college."""
-    college = college_for(request, code)
-    require_college_write(request.user, college)
-    review = get_object_or_404(Review, pk=pk, college=college)
-    form = ReviewForm(request.POST or None, college=college, initial=ReviewForm.initial_for(review))
-
-    def write(**data):
-        """Update the Q-review."""
-        return services.review_update(review=review, **data, **_write_args(request, college))
-
-    return _form_page(
-        request,
-        college,
-        form,
-        write,
-        template="maatregelen/review_form.html",
-        context={"review": review},
-        success=f"Het Q-gesprek {review.year} Q{review.quadrimester} is bijgewerkt.",
-    )
+    context = {"college": college, "form": form, page.name: record}
+    return render(request, f"maatregelen/{page.name}_form.html", context, status=400 if form.errors else 200)

@@ -258,3 +258,61 @@ def test_services_refuse_another_college_even_without_the_page(rocvaf_demo, db):
             kind="verhaal",
             title="x",
         )
+
+
+def _form_pages(college) -> list[tuple[str, str, dict, str]]:
+    """Return each form page of 5100 as (address, template, a valid post, its success message)."""
+    theme = Theme.objects.get(code="T2")
+    measure = services.measure_create(college=college, theme=theme, title="Bestaand", category="programma")
+    review = Review.objects.get(college=college, year=2020, quadrimester=2)
+    measure_post = {"title": "Bestaand", "theme": theme.pk, "category": "programma", "status": "lopend"}
+    base = PAGE.format(code=college.code)
+    return [
+        (f"{base}maatregel/nieuw/", "measure_form", measure_post, "De maatregel is toegevoegd."),
+        (f"{base}maatregel/{measure.pk}/", "measure_form", measure_post, "De maatregel ‘Bestaand’ is bijgewerkt."),
+        (
+            f"{base}merkbaar/nieuw/",
+            "evidence_form",
+            {"kind": "verhaal", "theme": theme.pk, "year": 2021, "title": "T", "text": "x"},
+            "Het merkbare bewijs is vastgelegd.",
+        ),
+        (f"{base}q-gesprek/nieuw/", "review_form", {"year": 2021, "quadrimester": 1}, "Het Q-gesprek is vastgelegd."),
+        (
+            f"{base}q-gesprek/{review.pk}/",
+            "review_form",
+            {"year": 2020, "quadrimester": 2, "notes": "Nieuw"},
+            "Het Q-gesprek 2020 Q2 is bijgewerkt.",
+        ),
+    ]
+
+
+def _stored() -> list:
+    """Return every measure, evidence and Q-review row as stored."""
+    return [list(model.objects.order_by("pk").values()) for model in (Measure, Evidence, Review)]
+
+
+def test_every_form_page_shows_refuses_and_saves_alike(director):
+    """Each form page: GET shows its template, an invalid POST is 400 and stores nothing, a valid POST says so."""
+    for url, template, data, success in _form_pages(College.objects.get(code="5100")):
+        page = director.get(url)
+        assert page.status_code == 200 and f"maatregelen/{template}.html" in [t.name for t in page.templates]
+        before = _stored()
+        refused = director.post(url, {"title": "", "year": ""})
+        assert refused.status_code == 400 and refused.context["form"].errors, url
+        assert _stored() == before, url
+        saved = director.post(url, data, follow=True)
+        assert saved.redirect_chain == [(PAGE.format(code="5100"), 302)], url
+        assert [str(m) for m in saved.context["messages"]] == [success]
+        assert _stored() != before, url
+
+
+def test_a_page_for_a_missing_record_is_not_found(director):
+    """An edit address with an unknown number is 404, for measures and Q-reviews alike."""
+    assert director.get("/maatregelen/college/5100/maatregel/999999/").status_code == 404
+    assert director.get("/maatregelen/college/5100/q-gesprek/999999/").status_code == 404
+
+
+@pytest.mark.parametrize("method", ["put", "delete"])
+def test_form_pages_answer_get_and_post_only(director, method):
+    """Other methods get 405."""
+    assert getattr(director, method)("/maatregelen/college/5100/maatregel/nieuw/").status_code == 405
