@@ -6,7 +6,6 @@ results atomically with their explanation and logs verdict flips -> pages only d
 
 import logging
 import time
-from collections import Counter
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -15,7 +14,7 @@ from django.utils import timezone
 from agenda.models import Institution
 from rapportage import selectors
 from rapportage.engine.attainment import aggregate, judge_setup, judge_with
-from rapportage.engine.budget import ThemeShare, budget_warnings, split_budget
+from rapportage.engine.budget import ThemeShare, budget_verdicts, budget_warnings, split_budget
 from rapportage.engine.payload import budget_payload, status_payloads, verdict_flips
 from rapportage.models import BudgetResult, IndicatorResult, RecomputeRun, RunState, VerdictChange, Version
 
@@ -136,15 +135,7 @@ def _budgets(institution: Institution, inputs, statuses: dict, student_overrides
     active = [meta["code"] for meta in inputs.college_meta.values() if meta["active"]]
     result = {}
     for by in budget_years:
-        judged, met = Counter(), Counter()
-        for (_, year), status in statuses.items():
-            # K counts the theme's college-level indicators that have a verdict in Y.
-            if year != by.year or status["attained"] is None or status["institution_only"]:
-                continue
-            judged[status["theme"]] += 1
-            for college in status["colleges"]:
-                if college["met"]:
-                    met[(status["theme"], college["college"])] += 1
+        judged, met = budget_verdicts(statuses.values(), by.year)
         split = split_budget(
             year=by.year,
             total_cents=by.total_cents,
@@ -153,8 +144,8 @@ def _budgets(institution: Institution, inputs, statuses: dict, student_overrides
             themes=shares,
             colleges=active,
             students=students,
-            verdicts=dict(judged),
-            met=dict(met),
+            verdicts=judged,
+            met=met,
         )
         warnings = budget_warnings(shares, by.result_dependent_pct, by.central_pct)
         result[by.year] = budget_payload(institution.code, split, warnings)

@@ -4,6 +4,8 @@ Pure: plain integers and Decimals in, dataclasses out. Every split is a largest-
 share, so the parts always add up to the whole (domain.md, "Budget, precisely").
 """
 
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
@@ -82,6 +84,24 @@ def students_for_year(counts: dict[int, int], year: int) -> int:
     """Return the student number of `year`, else of the latest earlier year, else 0 (domain.md)."""
     earlier = [y for y in counts if y <= year]
     return counts[max(earlier)] if earlier else 0
+
+
+def budget_verdicts(statuses: Iterable[dict], year: int) -> tuple[dict[str, int], dict[tuple[str, str], int]]:
+    """Return (K per theme, met per (theme, college)) of budget year `year` from the STATUS bodies.
+
+    Domain.md, "Budget, precisely": K counts the theme's indicators measured at college level
+    that bear a verdict in Y; a college's count is how many of those it met in Y (budget year Y
+    is judged on the verdicts of Y).
+    """
+    judged, met = Counter(), Counter()
+    for status in statuses:
+        if status["year"] != year or status["attained"] is None or status["institution_only"]:
+            continue
+        judged[status["theme"]] += 1
+        for college in status["colleges"]:
+            if college["met"]:
+                met[(status["theme"], college["college"])] += 1
+    return dict(judged), dict(met)
 
 
 def split_budget(

@@ -6,7 +6,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rapportage.engine.budget import ThemeShare, budget_warnings, largest_remainder, split_budget, students_for_year
+from rapportage.engine.budget import (
+    ThemeShare,
+    budget_verdicts,
+    budget_warnings,
+    largest_remainder,
+    split_budget,
+    students_for_year,
+)
 
 ROCVAF_THEMES = [
     ThemeShare("T1", Decimal(25)),
@@ -48,6 +55,35 @@ def test_largest_remainder(total, weights, expected):
 def test_students_for_year_falls_back_to_the_latest_earlier_year(counts, year, expected):
     """Student numbers of Y, else the latest earlier year, else 0."""
     assert students_for_year(counts, year) == expected
+
+
+def status(code, theme, attained, colleges=None, year=2020, institution_only=False):
+    """Return a minimal STATUS body: the verdict and which colleges met (code: met)."""
+    return {
+        "indicator": code,
+        "theme": theme,
+        "year": year,
+        "attained": attained,
+        "institution_only": institution_only,
+        "colleges": [{"college": c, "met": met} for c, met in (colleges or {}).items()],
+    }
+
+
+def test_budget_verdicts_count_k_per_theme_and_met_per_college():
+    """K counts a theme's college-level indicators with a verdict in Y; a college's count the ones it met."""
+    statuses = [
+        status("1a", "T1", True, {"5100": True, "5200": False}),
+        status("1b", "T1", False, {"5100": True, "5200": None}),
+        status("1c", "T1", None, {"5100": None, "5200": None}),  # monitor or no data: not in K
+        status("3c", "T1", True, institution_only=True),  # decided by the institution alone: not in K
+        status("2b", "T2", False, {"5100": False, "5200": True}),
+        status("1a", "T1", True, {"5100": True, "5200": True}, year=2019),  # another year
+    ]
+    judged, met = budget_verdicts(statuses, 2020)
+    assert judged == {"T1": 2, "T2": 1}
+    assert met == {("T1", "5100"): 2, ("T2", "5200"): 1}
+    assert budget_verdicts(statuses, 2019) == ({"T1": 1}, {("T1", "5100"): 1, ("T1", "5200"): 1})
+    assert budget_verdicts(statuses, 2021) == ({}, {})
 
 
 def rocvaf_split(**overrides):
