@@ -35,5 +35,13 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(PY) -m bench.run
 
+# The quick pass while developing: SQLite, no browser, no services, the `quick` Hypothesis profile
+# (a quarter of the examples). `make test` is the full check; CI runs it with the `thorough` profile.
+.PHONY: quick
+quick: $(STAMP)
+	env -u DATABASE_URL -u CELERY_BROKER_URL -u REDIS_URL -u TEST_REDIS_URL HYPOTHESIS_PROFILE=quick \
+		TEST_PASS=sqlite DJANGO_ALLOW_ASYNC_UNSAFE=true \
+		$(PY) -m pytest -p no:cacheprovider -m "not integration and not browser" $(PYTEST_ARGS)
+
 clean:
 	rm -rf $(VENV) db.sqlite3 var staticfiles artifacts

@@ -7,10 +7,21 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from hypothesis import settings as hypothesis_settings
 
 from tests.services import ROOT, ServiceUnavailable, start_worker, stop_process
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+# Hypothesis profiles (issue "no timed tests, faster quick pass"). `quick`, the default, runs a
+# quarter of the examples for a fast edit-test loop; `thorough` runs the full counts and is what CI
+# selects (.ci/run exports HYPOTHESIS_PROFILE=thorough). Property tests set no max_examples of their
+# own, or scale it from hypothesis.settings.default, so the profile decides; schemathesis too.
+# Neither profile has a deadline: a busy machine makes a test slow, not wrong.
+hypothesis_settings.register_profile("thorough", max_examples=300, deadline=None)
+hypothesis_settings.register_profile("quick", max_examples=75, deadline=None)
+HYPOTHESIS_PROFILE = os.environ.get("HYPOTHESIS_PROFILE") or "quick"
+hypothesis_settings.load_profile(HYPOTHESIS_PROFILE)
 
 ARTIFACTS = ROOT / "artifacts"
 REQUIRE = os.environ.get("REQUIRE_SERVICES") == "1"
@@ -196,6 +207,8 @@ def pytest_terminal_summary(terminalreporter):
         lines.append(f"redis: {os.environ['TEST_REDIS_URL']}")
     if "celery" in _USED:
         lines.append(_USED["celery"])
+    profile = hypothesis_settings.get_current_profile_name()
+    lines.append(f"hypothesis profile: {profile} (max_examples={hypothesis_settings.default.max_examples})")
     terminalreporter.write_sep("-", "services used")
     for line in lines:
         terminalreporter.write_line(line)

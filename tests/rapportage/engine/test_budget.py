@@ -163,7 +163,7 @@ def test_budget_warnings_name_each_broken_rule(themes, rd, fragments):
         assert fragment in warning
 
 
-@settings(max_examples=300, deadline=None)
+@settings(deadline=None)  # max_examples: the Hypothesis profile's (tests/conftest.py)
 @given(
     total=st.integers(min_value=0, max_value=10**11),
     shares=st.lists(st.decimals(min_value=0, max_value=100, places=2), min_size=1, max_size=6),
