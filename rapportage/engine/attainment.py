@@ -536,6 +536,8 @@ def judge_with(setup: Setup, ambitions: pd.DataFrame) -> Attainment:
         kind[cg], d[cg], cr["value"], unit_ref, has_unit_ref, target[cg], has_target[cg], b[cg], has_b[cg], tol[cg]
     )
     met = np.where(by_teams, 3 * teams_contributed >= 2 * teams_total, by_value & unit_met)
+    # The distance to flipping, here where the rule lives: words.py only phrases it.
+    teams_threshold = _ceil_two_thirds(teams_total)
     college_verdict = verdict[cg]
     reference = np.where(by_value, unit_ref, cr["reference"])
     has_reference = np.where(by_value, has_unit_ref, cr["has_reference"])
@@ -550,7 +552,9 @@ def judge_with(setup: Setup, ambitions: pd.DataFrame) -> Attainment:
             "basis": np.where(by_teams, BASIS_TEAMS, np.where(by_value, BASIS_COLLEGE_VALUE, BASIS_NO_DATA)),
             "teams_contributed": teams_contributed,
             "teams_total": teams_total,
-            "teams_needed": np.maximum(0, _ceil_two_thirds(teams_total) - teams_contributed),
+            "teams_needed": np.maximum(0, teams_threshold - teams_contributed),
+            # >= 0 when met (the surplus; 0 is exactly two-thirds), < 0 when short, like colleges_margin.
+            "teams_margin": teams_contributed - teams_threshold,
         }
     )
 

@@ -87,7 +87,7 @@ def status_payloads(
 
     c = att.colleges
     college_lists: dict[tuple, list] = defaultdict(list)
-    for indicator, year, college, units, ref_units, value, reference, met, basis, done, total, needed in zip(
+    for indicator, year, college, units, ref_units, value, reference, met, basis, done, total, needed, margin in zip(
         _values(c["indicator"]),
         _values(c["year"]),
         _values(c["college"]),
@@ -100,6 +100,7 @@ def status_payloads(
         _values(c["teams_contributed"]),
         _values(c["teams_total"]),
         _values(c["teams_needed"]),
+        _values(c["teams_margin"]),
         strict=True,
     ):
         # Only a college judged as one unit shows its value and reference in words.
@@ -112,6 +113,7 @@ def status_payloads(
             "teams_total": total,
             "teams_contributed": done,
             "teams_needed": needed,
+            "teams_margin": margin,
         }
         meta = colleges[college]
         college_lists[(indicator, year)].append(
@@ -125,6 +127,8 @@ def status_payloads(
                 "teams_contributed": done,
                 "teams_total": total,
                 "teams_needed": needed if met is False else 0,
+                # Added field (contracts.md: extend, never rename): the engine's distance, phrased by words.py.
+                "teams_margin": margin,
                 "explanation": college_sentence(facts, year),
                 "teams": team_lists.get((indicator, year, college), []),
             }

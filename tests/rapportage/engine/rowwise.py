@@ -227,6 +227,8 @@ def evaluate(measurements, indicators, ambitions, colleges, years) -> Reference:
                     "met": met,
                     "teams_contributed": contributed,
                     "teams_total": judged,
+                    # Surplus over two-thirds (< 0: short), counted up rather than by formula.
+                    "teams_margin": contributed - next(k for k in range(judged + 1) if 3 * k >= 2 * judged),
                     "value": college_value,
                     "reference": reference,
                 }

@@ -140,3 +140,21 @@ def colleges_meeting(scenario: Scenario, met: int, total: int, year=2020, base="
         value = "7.0" if college <= met else "5.0"
         scenario.team(college, 100 + college, {scenario.baseline_year: base, year: value})
     return scenario
+
+
+def two_thirds(total: int) -> int:
+    """Return the smallest k with 3*k >= 2*total, by counting up (a reference, not the engine's formula)."""
+    return next(k for k in range(total + 1) if 3 * k >= 2 * total)
+
+
+def colleges_by_teams(combos: list[tuple[int, int]], year=2020) -> dict[tuple[int, int], dict]:
+    """Return the engine's college row per (teams, contributed) combination, one college each (improve)."""
+    scenario = Scenario().ambition(year, "improve")
+    team = 0
+    for college, (total, contributed) in enumerate(combos, start=1):
+        for i in range(total):
+            team += 1
+            scenario.team(college, team, {scenario.baseline_year: "50", year: "55" if i < contributed else "45"})
+    _, att = scenario.judge((year,))
+    rows = att.colleges.set_index("college")
+    return {combo: rows.loc[college].to_dict() for college, combo in enumerate(combos, start=1)}

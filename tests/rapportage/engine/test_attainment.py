@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from rapportage.engine.attainment import aggregate, ambitions_in_force
-from tests.rapportage.engine.scenario import Scenario, colleges_meeting, dec
+from tests.rapportage.engine.scenario import Scenario, colleges_by_teams, colleges_meeting, dec, two_thirds
 
 
 def improve_with_colleges(met: int, total: int, institution: str | None = None) -> Scenario:
@@ -52,6 +52,17 @@ def test_college_meets_when_two_thirds_of_its_teams_contributed(contributed, tea
     assert (college["teams_contributed"], college["teams_total"]) == (contributed, teams)
     assert bool(college["met"]) is met
     assert college["basis"] == "teams"
+
+
+def test_the_margin_over_two_thirds_is_emitted_for_every_combination():
+    """teams_margin = contributed - two-thirds of the teams (< 0: short), for 1..30 teams and every count."""
+    combos = [(total, contributed) for total in range(1, 31) for contributed in range(total + 1)]
+    for (total, contributed), row in colleges_by_teams(combos).items():
+        assert (row["teams_total"], row["teams_contributed"]) == (total, contributed)
+        margin = contributed - two_thirds(total)
+        assert row["teams_margin"] == margin, (total, contributed)
+        assert row["teams_needed"] == max(0, -margin)
+        assert bool(row["met"]) is (margin >= 0)
 
 
 def test_teams_without_value_in_the_year_do_not_count():
