@@ -13,7 +13,15 @@ from decimal import Decimal
 import pandas as pd
 import plotly.graph_objects as go
 
-from rapportage.engine.explain import nl_number
+from rapportage.engine.words import (
+    COLLEGE,
+    COLLEGE_BASIS_WORDS,
+    COLLEGE_WORDS,
+    INDICATOR,
+    INDICATOR_BASIS_WORDS,
+    nl_number,
+    verdict_text,
+)
 
 SMALL_GROUP_N = 20  # kept equal to selectors.SMALL_GROUP_N: teams below it are drawn open
 
@@ -36,8 +44,6 @@ COLLEGE_COLOURS = [
     "#393b79",
     "#637939",
 ]
-VERDICT_TEXT = {True: "✓ gehaald", False: "✗ niet gehaald", None: "– geen oordeel"}
-INDICATOR_TEXT = {True: "✓ behaald", False: "✗ niet behaald", None: "– geen oordeel"}
 
 
 def _float(value) -> float | None:
@@ -259,8 +265,10 @@ def _basis_detail(status: dict) -> str:
     if status["basis"] in ("colleges", "not_met") and status["colleges_total"]:
         return f"{status['colleges_met']} van {status['colleges_total']} colleges"
     if status["basis"] == "not_met":
-        return "instelling niet gehaald"
-    return {"monitor": "alleen gevolgd", "no_data": "geen gegevens"}.get(status["basis"], "")
+        return f"instelling {COLLEGE_WORDS[False]}"
+    if status["basis"] in ("monitor", "no_data"):
+        return INDICATOR_BASIS_WORDS[status["basis"]]
+    return ""
 
 
 def verdict_heatmap(history: list[dict]) -> go.Figure:
@@ -271,7 +279,10 @@ def verdict_heatmap(history: list[dict]) -> go.Figure:
     """
     columns = [f"{s['year']} (tussentijds)" if s.get("interim") else str(s["year"]) for s in history]
     rows: list[tuple[str, list]] = [
-        ("Indicator (oordeel)", [(s["attained"], INDICATOR_TEXT[s["attained"]], _basis_detail(s)) for s in history])
+        (
+            "Indicator (oordeel)",
+            [(s["attained"], verdict_text(s["attained"], INDICATOR), _basis_detail(s)) for s in history],
+        )
     ]
     codes: dict[str, str] = {}
     for status in history:
@@ -282,14 +293,14 @@ def verdict_heatmap(history: list[dict]) -> go.Figure:
         for status in history:
             entry = next((c for c in status["colleges"] if c["college"] == code), None)
             if entry is None:
-                cells.append((None, VERDICT_TEXT[None], ""))
+                cells.append((None, verdict_text(None, COLLEGE), ""))
                 continue
             detail = f"{entry['teams_contributed']} van {entry['teams_total']} teams" if entry["teams_total"] else ""
             if entry["basis"] == "college_value":
                 detail = "als geheel"
             elif entry["basis"] == "no_data":
-                detail = "geen gegevens"
-            cells.append((entry["met"], VERDICT_TEXT[entry["met"]], detail))
+                detail = COLLEGE_BASIS_WORDS["no_data"]
+            cells.append((entry["met"], verdict_text(entry["met"], COLLEGE), detail))
         rows.append((f"{code} {name.removeprefix('MBO College ')}", cells))
     z = [[{True: 1.0, False: 0.0, None: 0.5}[cell[0]] for cell in cells] for _, cells in rows]
     text = [

@@ -16,21 +16,10 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from rapportage.charts import SMALL_GROUP_N
+from rapportage.engine.words import COLLEGE, INDICATOR, TEAM, basis_word, verdict_word
 from rapportage.templatetags.kwaliteit import ambition_words
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-WORDS = {True: "behaald", False: "niet behaald", None: "geen oordeel"}
-COLLEGE_WORDS = {True: "gehaald", False: "niet gehaald", None: "geen oordeel"}
-TEAM_WORDS = {True: "droeg bij", False: "droeg niet bij", None: "geen oordeel"}
-BASIS_WORDS = {
-    "colleges": "tweederde van de colleges",
-    "institution": "instellingsniveau",
-    "not_met": "niet behaald",
-    "monitor": "alleen gevolgd",
-    "no_data": "geen gegevens",
-    "teams": "teams",
-    "college_value": "college als geheel",
-}
 EURO = '"€" #,##0.00'
 HEADER_FILL = PatternFill("solid", fgColor="DCE6F1")
 WARNING_FILL = PatternFill("solid", fgColor="FFF8C5")
@@ -95,8 +84,8 @@ def status_rows(body: dict, theme_names: dict[str, str]) -> list[list]:
             s["indicator"],
             s["name"],
             s["year"],
-            WORDS[s["attained"]],
-            BASIS_WORDS.get(s["basis"], s["basis"]),
+            verdict_word(s["attained"], INDICATOR),
+            basis_word(s["basis"]),
             ambition_words(s),
             s["ambition_year"],
             s["indicative"],
@@ -121,8 +110,8 @@ def college_rows(body: dict) -> list[list]:
             s["indicator"],
             c["college"],
             c["name"],
-            COLLEGE_WORDS[c["met"]],
-            BASIS_WORDS.get(c["basis"], c["basis"]),
+            verdict_word(c["met"], COLLEGE),
+            basis_word(c["basis"]),
             c["value"],
             c["reference"],
             c["teams_contributed"],
@@ -144,7 +133,7 @@ def team_rows(body: dict) -> list[list]:
             t["team"],
             t["value"],
             t["reference"],
-            TEAM_WORDS[t["contributed"]],
+            verdict_word(t["contributed"], TEAM),
             t.get("n"),
             "ja" if t.get("n") is not None and t["n"] < SMALL_GROUP_N else "",
         ]

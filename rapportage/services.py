@@ -16,12 +16,10 @@ from rapportage import selectors
 from rapportage.engine.attainment import aggregate, judge_setup, judge_with
 from rapportage.engine.budget import ThemeShare, budget_verdicts, budget_warnings, split_budget
 from rapportage.engine.payload import budget_payload, status_payloads, verdict_flips
+from rapportage.engine.words import COLLEGE_WORDS, INDICATOR_WORDS
 from rapportage.models import BudgetResult, IndicatorResult, RecomputeRun, RunState, VerdictChange, Version
 
 logger = logging.getLogger(__name__)
-
-WORDS = {True: "behaald", False: "niet behaald", None: "geen oordeel"}
-COLLEGE_WORDS = {True: "gehaald", False: "niet gehaald", None: "geen oordeel"}
 
 
 def recompute_request(*, institution: Institution, reason: str) -> RecomputeRun:
@@ -196,7 +194,7 @@ def _changes(institution, run, flips: list[dict], inputs) -> list[VerdictChange]
     college_ids = {meta["code"]: pk for pk, meta in inputs.college_meta.items()}
     changes = []
     for flip in flips:
-        words = COLLEGE_WORDS if flip["college"] else WORDS
+        words = COLLEGE_WORDS if flip["college"] else INDICATOR_WORDS
         where = f"{flip['indicator']} {flip['year']}" + (f", college {flip['college']}" if flip["college"] else "")
         detail = flip["new_detail"] if flip["college"] else f"{flip['new_detail']}; {flip['explanation']}"
         changes.append(

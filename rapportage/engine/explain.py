@@ -1,24 +1,20 @@
-"""Dutch sentences that explain a verdict: the counts, the step that decided, the distance.
+"""Dutch sentences that explain a verdict: the counts and the step that decided.
 
 Issue: "Every verdict carries its explanation" (e.g. "8 van de 12 colleges hebben hun
-ambitie gehaald; tweederde is 8: behaald"). Pure string building from exact numbers.
+ambitie gehaald; tweederde is 8: behaald"). Pure string building from exact numbers; the
+verdict words and the distance wording come from words.py (their one home).
 """
 
 from decimal import ROUND_HALF_EVEN, Decimal
 
-TYPE_WORDS = {"target": "streefcijfer", "improve": "verbeteren", "maintain": "behoud", "monitor": "monitoren"}
-
-
-def nl_number(value: Decimal | None, places: int | None = None) -> str:
-    """Return `value` in Dutch notation (decimal comma), optionally rounded to `places`."""
-    if value is None:
-        return "onbekend"
-    if places is not None:
-        value = value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_EVEN)
-    text = f"{value:f}"
-    if "." in text and places is None:
-        text = text.rstrip("0").rstrip(".")
-    return text.replace(".", ",")
+from rapportage.engine.words import (
+    COLLEGE_WORDS,
+    INDICATOR_WORDS,
+    INSTITUTION_WORDS,
+    nl_number,
+    plural,
+    teams_needed_words,
+)
 
 
 def nl_pair(a: Decimal | None, b: Decimal | None) -> tuple[str, str]:
@@ -32,11 +28,6 @@ def nl_pair(a: Decimal | None, b: Decimal | None) -> tuple[str, str]:
             # Same number of decimals on both sides: "7,0 tegen 7,1", not "7 tegen 7,1".
             return nl_number(ra, places), nl_number(rb, places)
     return nl_number(a), nl_number(b)
-
-
-def plural(count: int, one: str, many: str) -> str:
-    """Return "<count> <noun>" with the Dutch singular or plural."""
-    return f"{count} {one if count == 1 else many}"
 
 
 def institution_sentence(
@@ -53,14 +44,14 @@ def institution_sentence(
         return "niet vast te stellen (geen waarde op instellingsniveau)"
     if kind == "target":
         v, t = nl_pair(value, target)
-        return f"{'gehaald' if met else 'niet gehaald'} ({v} tegen streefcijfer {t})"
+        return f"{INSTITUTION_WORDS[kind][bool(met)]} ({v} tegen streefcijfer {t})"
     if baseline is None:
         return "niet vast te stellen (geen nulmeting op instellingsniveau)"
     v, b = nl_pair(value, baseline)
     if kind == "improve":
-        return f"{'verbeterd' if met else 'niet verbeterd'} ({v} tegen nulmeting {b} uit {baseline_year})"
+        return f"{INSTITUTION_WORDS[kind][bool(met)]} ({v} tegen nulmeting {b} uit {baseline_year})"
     margin = f", marge {nl_number(tolerance)}" if tolerance else ""
-    return f"{'behouden' if met else 'niet behouden'} ({v} tegen nulmeting {b} uit {baseline_year}{margin})"
+    return f"{INSTITUTION_WORDS['maintain'][bool(met)]} ({v} tegen nulmeting {b} uit {baseline_year}{margin})"
 
 
 def indicator_sentence(row: dict) -> str:
@@ -85,52 +76,36 @@ def indicator_sentence(row: dict) -> str:
         row["institution_met"],
     )
     if row["institution_only"]:
-        verdict = "behaald" if row["attained"] else "niet behaald"
-        return f"{prefix}Alleen op instellingsniveau gemeten: {inst}, dus {verdict}."
+        return f"{prefix}Alleen op instellingsniveau gemeten: {inst}, dus {INDICATOR_WORDS[bool(row['attained'])]}."
     met, total, needed = row["colleges_met"], row["colleges_total"], row["colleges_needed_total"]
     verb = "heeft zijn" if met == 1 else "hebben hun"
     counts = f"{met} van de {total} colleges {verb} ambitie gehaald; tweederde is {needed}"
     if basis == "colleges":
-        return f"{prefix}{counts}: behaald."
+        return f"{prefix}{counts}: {INDICATOR_WORDS[True]}."
     if basis == "institution":
-        return f"{prefix}{counts}: niet genoeg. Op instellingsniveau wel {inst}, dus alsnog behaald."
-    return f"{prefix}{counts}: niet genoeg. Op instellingsniveau ook {inst}: niet behaald."
-
-
-def indicator_distance(row: dict) -> str:
-    """Return how close the verdict is to flipping, in words."""
-    basis = row["basis"]
-    if basis in ("monitor", "no_data"):
-        return ""
-    if row["institution_only"]:
-        gap = row["institution_gap"]
-        if gap is None:
-            return ""
-        return f"{nl_number(abs(gap))} {'boven' if gap >= 0 else 'onder'} de norm op instellingsniveau"
-    margin = row["colleges_margin"]
-    if basis == "colleges":
-        if margin == 0:
-            return "precies tweederde: één college minder en het instellingsniveau beslist"
-        return f"{plural(margin, 'college', 'colleges')} marge"
-    return f"nog {plural(-margin, 'college', 'colleges')} nodig voor tweederde"
+        return f"{prefix}{counts}: niet genoeg. Op instellingsniveau wel {inst}, dus alsnog {INDICATOR_WORDS[True]}."
+    return f"{prefix}{counts}: niet genoeg. Op instellingsniveau ook {inst}: {INDICATOR_WORDS[False]}."
 
 
 def college_sentence(row: dict, year: int) -> str:
     """Return the explanation of one college's result (step 3)."""
     basis, met = row["basis"], row["met"]
     if basis == "no_data":
-        return f"Geen gegevens over {year}: telt mee als niet gehaald." if met is not None else "Geen gegevens."
+        return (
+            f"Geen gegevens over {year}: telt mee als {COLLEGE_WORDS[False]}." if met is not None else "Geen gegevens."
+        )
     if basis == "college_value":
         v, r = nl_pair(row["value"], row["reference"])
         if met is None:
             return f"Collegewaarde {v} (referentie {r})."
-        return f"Geen teamwaarden; het college als geheel: {v} tegen {r}: {'gehaald' if met else 'niet gehaald'}."
+        return f"Geen teamwaarden; het college als geheel: {v} tegen {r}: {COLLEGE_WORDS[bool(met)]}."
     total, done = row["teams_total"], row["teams_contributed"]
     if met is None:
         return f"{plural(total, 'team', 'teams')} met een waarde en een referentie."
-    needed = (2 * total + 2) // 3
+    # The engine's margin over two-thirds (attainment.judge_with), so the threshold has one home.
+    needed = done - row["teams_margin"]
     verb = "droeg" if done == 1 else "droegen"
-    text = f"{done} van de {total} teams {verb} bij; tweederde is {needed}: {'gehaald' if met else 'niet gehaald'}"
+    text = f"{done} van de {total} teams {verb} bij; tweederde is {needed}: {COLLEGE_WORDS[bool(met)]}"
     if not met:
-        text += f" (nog {plural(row['teams_needed'], 'team', 'teams')} nodig)"
+        text += f" ({teams_needed_words(row['teams_needed'])})"
     return text + "."

@@ -12,8 +12,9 @@ import pandas as pd
 
 from rapportage.engine.attainment import Attainment
 from rapportage.engine.budget import BudgetSplit
-from rapportage.engine.explain import college_sentence, indicator_distance, indicator_sentence
+from rapportage.engine.explain import college_sentence, indicator_sentence
 from rapportage.engine.numbers import SCALE, to_decimal
+from rapportage.engine.words import indicator_distance
 
 
 def json_number(value: Decimal | None):

@@ -1,4 +1,7 @@
-"""Template helpers: verdict badges (word + colour), Dutch numbers and euro amounts."""
+"""Template helpers: verdict badges (word + colour), Dutch numbers and euro amounts.
+
+The words come from rapportage.engine.words (their one home); these filters only dress them in HTML.
+"""
 
 from decimal import ROUND_HALF_EVEN, Decimal
 
@@ -6,21 +9,45 @@ from django import template
 from django.utils.html import format_html
 
 from rapportage.charts import SMALL_GROUP_N, euro_short
-from rapportage.engine.explain import nl_number, plural
+from rapportage.engine import words
+from rapportage.engine.words import nl_number
 
 register = template.Library()
 
-WORDS = {True: ("met", "behaald"), False: ("notmet", "niet behaald"), None: ("none", "geen oordeel")}
-COLLEGE_WORDS = {True: ("met", "gehaald"), False: ("notmet", "niet gehaald"), None: ("none", "geen oordeel")}
-TEAM_WORDS = {True: ("met", "droeg bij"), False: ("notmet", "droeg niet bij"), None: ("none", "–")}
+VERDICT_CLASS = {True: "met", False: "notmet", None: "none"}
+
+
+@register.filter
+def verdict_class(attained):
+    """Return the CSS class of a verdict (met, notmet, none)."""
+    return VERDICT_CLASS[words.verdict_key(attained)]
 
 
 @register.filter
 def verdict(attained, kind="indicator"):
     """Return a badge with a word and a colour for a verdict (never colour alone)."""
-    table = {"college": COLLEGE_WORDS, "team": TEAM_WORDS}.get(kind, WORDS)
-    css, word = table[attained if attained in (True, False) else None]
-    return format_html('<span class="verdict {}">{}</span>', css, word)
+    return format_html(
+        '<span class="verdict {}">{}</span>', verdict_class(attained), words.verdict_word(attained, kind)
+    )
+
+
+@register.filter
+def verdict_text(attained, kind="indicator"):
+    """Return the mark and the word of a verdict ("✓ behaald")."""
+    return words.verdict_text(attained, kind)
+
+
+@register.filter
+def verdict_cell(attained, kind="college"):
+    """Return a matrix cell's mark, with the word for screen readers ("✓" + " gehaald")."""
+    key = words.verdict_key(attained)
+    return format_html('{}<span class="visually-hidden"> {}</span>', words.MARKS[key], words.verdict_word(key, kind))
+
+
+@register.simple_tag
+def verdict_legend(kind="indicator"):
+    """Return every mark with its word ("✓ gehaald · ✗ niet gehaald · – geen oordeel")."""
+    return words.verdict_legend(kind)
 
 
 @register.filter
@@ -28,13 +55,7 @@ def nl(value, places=None):
     """Return a number with a decimal comma; None becomes a dash."""
     if value is None or value == "":
         return "–"
-    number = Decimal(str(value))
-    if places not in (None, ""):
-        number = number.quantize(Decimal(1).scaleb(-int(places)))
-    text = f"{number:f}"
-    if "." in text and places in (None, ""):
-        text = text.rstrip("0").rstrip(".")
-    return text.replace(".", ",")
+    return nl_number(Decimal(str(value)), None if places in (None, "") else int(places))
 
 
 @register.filter
@@ -82,19 +103,7 @@ def nl_against(value, other):
 @register.filter
 def college_distance(entry):
     """Return how far one college is from flipping its result, in words ("nog 1 team nodig")."""
-    if not entry or entry.get("met") is None:
-        return ""
-    if entry["basis"] == "no_data":
-        return "geen gegevens: telt als niet gehaald"
-    if entry["basis"] == "college_value":
-        return "geen teamwaarden: het college als geheel beoordeeld"
-    if entry["met"] is False:
-        return f"nog {plural(entry['teams_needed'], 'team', 'teams')} nodig"
-    # Agenda ch. 4.3: gehaald when 3 * contributed >= 2 * teams; the margin is the surplus.
-    margin = entry["teams_contributed"] - (2 * entry["teams_total"] + 2) // 3
-    if margin == 0:
-        return "precies tweederde: één team minder en het is niet gehaald"
-    return f"{plural(margin, 'team', 'teams')} marge"
+    return words.college_distance(entry)
 
 
 @register.filter

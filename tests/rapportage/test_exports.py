@@ -213,3 +213,28 @@ def test_ordinary_text_has_no_quote_prefix():
     """Only formula-looking texts are marked; ordinary ones stay plain."""
     ws = open_workbook(exports.annual_report_xlsx(report()))["Status"]
     assert ws["D2"].value == "Vsv" and not ws["D2"].quotePrefix
+
+
+@pytest.mark.parametrize("verdict", [True, False, None])
+def test_workbook_pages_and_charts_call_a_verdict_by_the_same_word(verdict):
+    """The export, the badge filter and the heatmap take one word per verdict and level from words.py."""
+    import re
+
+    from rapportage.charts import verdict_heatmap
+    from rapportage.templatetags.kwaliteit import verdict as badge
+
+    body = {"indicators": [report()["body"]["indicators"][0]]}
+    status = body["indicators"][0]
+    status["attained"] = verdict
+    status["colleges"][0]["met"] = verdict
+    status["colleges"][0]["teams"][0]["contributed"] = verdict
+
+    def word(level):
+        return re.fullmatch(r'<span class="verdict [a-z]+">(.*)</span>', str(badge(verdict, level))).group(1)
+
+    assert exports.status_rows(body, {})[0][5] == word("indicator")
+    assert exports.college_rows(body)[0][3] == word("college")
+    assert exports.team_rows(body)[0][5] == word("team")
+    cells = verdict_heatmap([status]).data[0].text
+    assert cells[0][0].startswith(f"{'✓✗–'[[True, False, None].index(verdict)]} {word('indicator')}")
+    assert cells[1][0].startswith(f"{'✓✗–'[[True, False, None].index(verdict)]} {word('college')}")

@@ -312,37 +312,59 @@ def test_export_workbook_holds_the_stored_status(board):
     assert len(colleges) - 1 == sum(len(s["colleges"]) for s in expected.values())
 
 
+@pytest.mark.django_db
+def test_pages_show_the_engines_margin_and_survive_payloads_stored_before_it(board):
+    """A college's margin words come from the stored teams_margin; without the field the pages still answer."""
+    from rapportage.models import IndicatorResult
+
+    result = IndicatorResult.objects.get(indicator__code="1a", year=2022, version=Version.CURRENT)
+    entries = [c for c in result.payload["colleges"] if c["met"] and c["basis"] == "teams"]
+    assert entries and all(c["teams_margin"] >= 0 for c in entries)
+    college = next(c for c in entries if c["teams_margin"] > 0)
+    page = url("rapportage:college", college["college"], 2022)
+    row_1a = r'<tr data-indicator="1a">.*?</tr>'
+    word = "team" if college["teams_margin"] == 1 else "teams"
+    assert f"<td>{college['teams_margin']} {word} marge</td>" in re.search(
+        row_1a, board.get(page).content.decode(), re.S
+    ).group(0)
+    for entry in result.payload["colleges"]:
+        entry.pop("teams_margin")
+    result.save(update_fields=["payload"])
+    response = board.get(page)
+    assert response.status_code == 200
+    assert "marge" not in re.search(row_1a, response.content.decode(), re.S).group(0)
+    response = board.get(url("rapportage:indicator", "1a", 2022))
+    assert response.status_code == 200
+    assert " marge</td>" not in response.content.decode()
+
+
 @pytest.mark.parametrize(
     ("entry", "words"),
     [
+        ({"met": False, "basis": "teams", "teams_needed": 1, "teams_margin": -1}, "nog 1 team nodig"),
+        ({"met": False, "basis": "teams", "teams_needed": 2, "teams_margin": -2}, "nog 2 teams nodig"),
         (
-            {"met": False, "basis": "teams", "teams_needed": 1, "teams_contributed": 5, "teams_total": 9},
-            "nog 1 team nodig",
-        ),
-        (
-            {"met": False, "basis": "teams", "teams_needed": 2, "teams_contributed": 4, "teams_total": 9},
-            "nog 2 teams nodig",
-        ),
-        (
-            {"met": True, "basis": "teams", "teams_needed": 0, "teams_contributed": 6, "teams_total": 9},
+            {"met": True, "basis": "teams", "teams_needed": 0, "teams_margin": 0},
             "precies tweederde: één team minder en het is niet gehaald",
         ),
-        ({"met": True, "basis": "teams", "teams_needed": 0, "teams_contributed": 8, "teams_total": 9}, "2 teams marge"),
-        ({"met": True, "basis": "teams", "teams_needed": 0, "teams_contributed": 7, "teams_total": 9}, "1 team marge"),
+        ({"met": True, "basis": "teams", "teams_needed": 0, "teams_margin": 2}, "2 teams marge"),
+        ({"met": True, "basis": "teams", "teams_needed": 0, "teams_margin": 1}, "1 team marge"),
         (
-            {"met": False, "basis": "no_data", "teams_needed": 0, "teams_contributed": 0, "teams_total": 0},
+            {"met": False, "basis": "no_data", "teams_needed": 0, "teams_margin": 0},
             "geen gegevens: telt als niet gehaald",
         ),
         (
-            {"met": True, "basis": "college_value", "teams_needed": 0, "teams_contributed": 0, "teams_total": 0},
+            {"met": True, "basis": "college_value", "teams_needed": 0, "teams_margin": 0},
             "geen teamwaarden: het college als geheel beoordeeld",
         ),
-        ({"met": None, "basis": "teams", "teams_needed": 0, "teams_contributed": 0, "teams_total": 4}, ""),
+        ({"met": None, "basis": "teams", "teams_needed": 0, "teams_margin": -3}, ""),
         (None, ""),
+        # A payload stored before the engine gave teams_margin: the page still renders, without margin words.
+        ({"met": True, "basis": "teams", "teams_needed": 0, "teams_contributed": 8, "teams_total": 9}, ""),
     ],
 )
 def test_college_distance_says_how_far_a_college_is_from_flipping(entry, words):
-    """The distance of a college follows 3*contributed >= 2*teams (agenda 4.3) in words."""
+    """The filter phrases the engine's distance (teams_needed, teams_margin); it computes no two-thirds itself."""
     assert college_distance(entry) == words
 
 
