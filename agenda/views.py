@@ -18,8 +18,6 @@ from agenda.permissions import (
     require_read,
     writable_colleges,
 )
-from indicatoren.models import Measurement
-from maatregelen.models import Evidence
 
 
 def college_for(request, code: str) -> College:
@@ -36,11 +34,20 @@ def _team(college: College, team_code: str) -> Team:
     return get_object_or_404(Team, college=college, code=team_code)
 
 
+def _refers_to_team(relation) -> Exists:
+    """Return whether rows of a higher app's model point at the team, through its reverse relation.
+
+    The apps above declare the foreign key to Team; asking through that relation keeps agenda
+    free of imports from them (import-linter layers, README "Map of the apps").
+    """
+    return Exists(relation.rel.related_model.objects.filter(team=OuterRef("pk")))
+
+
 def _teams_with_data(college: College):
     """Return the college's teams, each annotated with whether values or evidence refer to it."""
     return Team.objects.filter(college=college).annotate(
-        has_measurements=Exists(Measurement.objects.filter(team=OuterRef("pk"))),
-        has_evidence=Exists(Evidence.objects.filter(team=OuterRef("pk"))),
+        has_measurements=_refers_to_team(Team.measurements),
+        has_evidence=_refers_to_team(Team.evidence),
     )
 
 

@@ -143,7 +143,7 @@ class _Clock:
 @contextmanager
 def _phases(clock: _Clock):
     """Time parsing and validation+planning inside the real entry point, benchmark_import."""
-    from indicatoren import uploads
+    from invoer import uploads
 
     restore = [clock.wrap(uploads, "parse_benchmark", "parse"), clock.wrap(uploads, "_plan_parsed", "plan")]
     try:
@@ -154,8 +154,8 @@ def _phases(clock: _Clock):
 
 
 def _import(institution, data: bytes, filename: str) -> dict:
-    """Import a file through indicatoren.uploads.benchmark_import and return its phase times."""
-    from indicatoren.uploads import benchmark_import
+    """Import a file through invoer.uploads.benchmark_import and return its phase times."""
+    from invoer.uploads import benchmark_import
 
     clock = _Clock()
     with _phases(clock):

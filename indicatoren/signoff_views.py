@@ -56,7 +56,7 @@ def signoff_action(request, code):
     except ValueError:
         year = None
     action = ACTIONS.get(request.POST.get("actie", ""))
-    back = f"{reverse('indicatoren:grid', args=[college.code])}?jaar={year or ''}"
+    back = f"{reverse('invoer:grid', args=[college.code])}?jaar={year or ''}"
     if action is None or year is None:
         messages.error(request, "Onbekende handeling of jaar; er is niets gewijzigd.")
         return redirect(back)

@@ -7,6 +7,6 @@ app_name = "api"
 urlpatterns = [
     path("", include("rapportage.api.urls")),
     path("", include("agenda.api.urls")),
-    path("", include("indicatoren.api.urls")),
+    path("", include("invoer.api.urls")),
     path("", include("maatregelen.api.urls")),
 ]

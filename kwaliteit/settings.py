@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "indicatoren",
     "maatregelen",
     "rapportage",
+    "invoer",
     "demo",
 ]
 

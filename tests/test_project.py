@@ -10,7 +10,7 @@ import pytest
 from django.core.management import call_command
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("agenda", "indicatoren", "maatregelen", "rapportage", "kwaliteit")
+PACKAGES = ("kern", "agenda", "indicatoren", "maatregelen", "rapportage", "invoer", "demo", "kwaliteit")
 LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
 
 

@@ -239,8 +239,8 @@ def test_director_upload_preview_shows_conflicts_and_flags_then_stores_the_choic
 
     import openpyxl
 
-    from indicatoren.grid import grid_workbook
     from indicatoren.services import measurement_record
+    from invoer.grid import grid_workbook
 
     college = College.objects.get(code=COLLEGE)
     m = percent_cell()

@@ -21,8 +21,8 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from agenda.models import College
-from indicatoren.grid import grid_build, value_text
 from indicatoren.models import Measurement
+from invoer.grid import grid_build, value_text
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 

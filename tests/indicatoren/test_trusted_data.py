@@ -13,10 +13,10 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from agenda.models import College, Indicator, Team
-from indicatoren.grid import grid_build
 from indicatoren.models import Measurement, SignoffEvent, SignoffState, Upload, UploadStatus, YearSignoff
 from indicatoren.selectors import data_status
 from indicatoren.services import measurement_etag
+from invoer.grid import grid_build
 
 pytestmark = pytest.mark.django_db
 YEAR = 2021
@@ -376,13 +376,13 @@ def test_a_busy_sqlite_database_gives_a_dutch_retry_answer_not_a_500(rocvaf_demo
     """SQLite's 'database is locked' after its timeout is a 503 with a Dutch retry message, page and API alike."""
     from django.db import OperationalError
 
-    import indicatoren.grid
     import indicatoren.services
+    import invoer.grid
 
     def locked(**kwargs):
         raise OperationalError("database is locked")
 
-    monkeypatch.setattr(indicatoren.grid, "measurements_apply", locked)
+    monkeypatch.setattr(invoer.grid, "measurements_apply", locked)
     monkeypatch.setattr(indicatoren.services, "_keyed_rows", lambda *a: locked())
     m = percent_cell(rocvaf_demo)
     page = Client(raise_request_exception=False)

@@ -12,8 +12,8 @@ import openpyxl
 import pytest
 
 from agenda.models import College, Team, Theme
-from indicatoren.grid import grid_build, grid_workbook
 from indicatoren.models import Measurement, Upload
+from invoer.grid import grid_build, grid_workbook
 from maatregelen.models import Evidence, Measure, MeasureCategory, MeasureStatus, Review
 
 YEAR = 2022

@@ -16,7 +16,7 @@ from agenda.models import Ambition, College, Indicator, Institution, Membership,
 from agenda.services import ambition_revise
 from demo import synthetic as demo
 from indicatoren.models import Upload, UploadStatus
-from indicatoren.uploads import UploadRejected, benchmark_import
+from invoer.uploads import UploadRejected, benchmark_import
 from maatregelen.models import Evidence, EvidenceKind, Measure, MeasureCategory, MeasureStatus, Review
 from rapportage.models import RunState
 from rapportage.selectors import last_run

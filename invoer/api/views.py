@@ -25,13 +25,6 @@ from agenda.api.common import (
 from agenda.choices import Level
 from agenda.models import College
 from agenda.permissions import can_write_college, is_policy
-from indicatoren.api.serializers import (
-    MeasurementSerializer,
-    MeasurementValueSerializer,
-    UploadFileSerializer,
-    UploadRejectedSerializer,
-    UploadSerializer,
-)
 from indicatoren.importers import RowError
 from indicatoren.models import Measurement, Upload
 from indicatoren.services import (
@@ -42,7 +35,14 @@ from indicatoren.services import (
     measurement_etag,
     measurements_apply,
 )
-from indicatoren.uploads import UploadRejected, benchmark_import, error_dict
+from invoer.api.serializers import (
+    MeasurementSerializer,
+    MeasurementValueSerializer,
+    UploadFileSerializer,
+    UploadRejectedSerializer,
+    UploadSerializer,
+)
+from invoer.uploads import UploadRejected, benchmark_import, error_dict
 
 API_SOURCE = "API"
 

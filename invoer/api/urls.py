@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from indicatoren.api import views
+from invoer.api import views
 
 router = SimpleRouter()
 router.register("measurements", views.MeasurementViewSet, basename="measurement")

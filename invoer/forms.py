@@ -1,4 +1,4 @@
-"""Forms of the result pages; the grid itself is parsed by indicatoren.grid (its cells are dynamic)."""
+"""Forms of the result pages; the grid itself is parsed by invoer.grid (its cells are dynamic)."""
 
 from django import forms
 

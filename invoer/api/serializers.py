@@ -7,7 +7,7 @@ from agenda.api.common import InstitutionSlugField
 from agenda.choices import Level
 from agenda.models import College, Indicator, Team
 from indicatoren.models import Measurement, Upload, UploadStatus
-from indicatoren.uploads import BASELINE_MARGIN_YEARS
+from invoer.uploads import BASELINE_MARGIN_YEARS
 from rapportage.models import RecomputeRun, RunState
 
 

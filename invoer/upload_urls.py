@@ -5,7 +5,7 @@ The kept files themselves have no route: they live under MEDIA_ROOT and are neve
 
 from django.urls import path
 
-from indicatoren import upload_views
+from invoer import upload_views
 
 app_name = "uploads"
 

@@ -1,7 +1,7 @@
 """Upload pages for policy staff: upload, dry-run preview with the verdicts it would flip, confirm or cancel.
 
 Thin views (style.md): check that the user is policy staff, call the pipeline in
-indicatoren.uploads, render. Only policy staff see these pages; everyone else gets 403.
+invoer.uploads, render. Only policy staff see these pages; everyone else gets 403.
 """
 
 from django.conf import settings
@@ -14,8 +14,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from agenda.permissions import can_write_college, current_institution, is_policy, require_policy
 from indicatoren.models import Measurement, Upload, UploadStatus
-from indicatoren.upload_forms import ConfirmForm, UploadForm
-from indicatoren.uploads import (
+from invoer.upload_forms import ConfirmForm, UploadForm
+from invoer.uploads import (
     KIND_CHANGED,
     KIND_NEW,
     NoteMissing,
@@ -183,5 +183,5 @@ def cancel(request, pk):
         return redirect("uploads:detail", pk=upload.pk)
     messages.info(request, f"Upload {upload.original_name} geannuleerd; er is niets opgeslagen.")
     if upload.scope_college is not None and not is_policy(request.user, upload.institution):
-        return redirect("indicatoren:grid", code=upload.scope_college.code)
+        return redirect("invoer:grid", code=upload.scope_college.code)
     return redirect("uploads:list")

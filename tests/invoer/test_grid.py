@@ -9,7 +9,8 @@ import openpyxl
 import pytest
 
 from agenda.models import College, Indicator, Team
-from indicatoren.grid import (
+from indicatoren.models import Measurement, Upload
+from invoer.grid import (
     MSG_N,
     MSG_N_WITHOUT_VALUE,
     Cell,
@@ -17,9 +18,9 @@ from indicatoren.grid import (
     GridRow,
     grid_parse,
     value_text,
-    verdict_changes,
 )
-from indicatoren.models import Measurement, Upload
+from rapportage.models import RecomputeRun, RunState
+from rapportage.services import recompute_run
 
 GRID = "/invoer/college/{code}/"
 YEAR = 2022
@@ -207,13 +208,6 @@ def test_untouched_cell_that_someone_else_changed_meanwhile_keeps_their_value():
     assert (cell.value_input, cell.original) == ("50", "50;10")
 
 
-def test_verdict_changes_lists_only_flipped_college_verdicts():
-    """Only verdicts that existed before and changed are reported."""
-    before = {("1a", 2022): {"met": False}, ("2b", 2022): {"met": True}}
-    after = {("1a", 2022): {"met": True}, ("2b", 2022): {"met": True}, ("3a", 2022): {"met": True}}
-    assert [(c["indicator"], c["old"], c["new"]) for c in verdict_changes(before, after)] == [("1a", False, True)]
-
-
 # --- the page -------------------------------------------------------------------------------
 
 
@@ -360,6 +354,32 @@ def test_after_saving_the_footer_shows_the_recomputed_college_status(director, d
     html = director.get(f"{GRID.format(code='5100')}?jaar={YEAR}").content.decode()
     footer = re.search(r'<td class="status" id="status-1a">(.*?)</td>', html, re.S).group(1)
     assert 'class="verdict met"' in footer and "6 van 9 teams" in footer
+
+
+FLIP_1A = "Oordeel 5100 voor 1a in 2022: niet gehaald → gehaald (6 van 9 teams droegen bij)."
+
+
+def _messages(response) -> list[str]:
+    """Return the texts of the Django messages a response shows."""
+    return [str(message) for message in response.context["messages"]]
+
+
+def test_the_flips_of_a_save_are_shown_once_the_worker_has_recomputed(director):
+    """With a worker the run is still pending after the save; the next visit after the run shows the flips.
+
+    In-process (make demo) the run is done before the redirect, so the flips follow the save at
+    once: tests/invoer/test_browser_grid.py shows that on a live server.
+    """
+    response = post_grid(director, "5100", {("1a", "5100-JUR"): "7,5"}, follow=True)
+    shown = _messages(response)
+    assert any("worden herberekend" in text for text in shown) and FLIP_1A not in shown
+    run = RecomputeRun.objects.get(state=RunState.PENDING)
+    # The worker's part, done here by hand: the service the task calls (rapportage.tasks).
+    recompute_run(run_id=run.pk)
+    later = director.get(f"{GRID.format(code='5100')}?jaar={YEAR}")
+    assert FLIP_1A in _messages(later)
+    again = director.get(f"{GRID.format(code='5100')}?jaar={YEAR}")
+    assert FLIP_1A not in _messages(again), "announced once"
 
 
 def test_board_member_sees_the_grid_read_only(client, rocvaf_demo, db):

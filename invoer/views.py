@@ -10,26 +10,26 @@ from django.views.decorators.http import require_http_methods
 from agenda.models import Indicator, Team
 from agenda.permissions import can_write_college, require_college_write, writable_colleges
 from agenda.views import college_for
-from indicatoren.forms import GridUploadForm
-from indicatoren.grid import (
+from indicatoren.services import NoteRequired, WriteConflict, WriteRefused
+from indicatoren.signoff_views import signoff_panel
+from invoer.forms import GridUploadForm
+from invoer.grid import (
     UNIT_SHORT,
     cell_history,
     college_verdicts,
+    flip_mark,
+    flips_since,
     grid_build,
     grid_parse,
     grid_refused,
     grid_save,
     grid_workbook,
-    verdict_changes,
 )
-from indicatoren.services import NoteRequired, WriteConflict, WriteRefused
-from indicatoren.signoff_views import signoff_panel
-from indicatoren.uploads import UploadRejected, error_dict, upload_preview
+from invoer.uploads import UploadRejected, error_dict, upload_preview
 from rapportage.models import RunState
 from rapportage.selectors import last_run
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-MET_WORDS = {True: "gehaald", False: "niet gehaald", None: "geen oordeel"}
 
 
 def _year(request, institution) -> int:
@@ -44,21 +44,30 @@ def _year(request, institution) -> int:
 
 def _grid_url(college, year: int) -> str:
     """Return the grid page of a college and year."""
-    return f"{reverse('indicatoren:grid', args=[college.code])}?jaar={year}"
+    return f"{reverse('invoer:grid', args=[college.code])}?jaar={year}"
 
 
-def _announce_recompute(request, college, before: dict, years) -> None:
-    """Add messages with the college verdicts the save changed, or say that the recompute is still running."""
+def _waiting_key(college) -> str:
+    """Return the session key under which a save waits for its recompute's flips."""
+    return f"grid-flips-{college.institution_id}-{college.code}"
+
+
+def _announce_flips(request, college, mark: int) -> bool:
+    """Add the college verdicts the recompute changed since `mark` as messages; False while it still runs.
+
+    The flips are read from the flip log the recompute writes (rapportage.models.VerdictChange),
+    so this works the same with an in-process recompute and with the Celery worker.
+    """
     run = last_run(college.institution)
     if run is None or run.state in (RunState.PENDING, RunState.RUNNING):
-        messages.info(request, "De oordelen worden herberekend; ververs de pagina over enkele ogenblikken.")
-        return
+        return False
     if run.state == RunState.FAILED:
         messages.warning(request, "De herberekening van de oordelen is mislukt; de getoonde oordelen zijn van eerder.")
-        return
-    changes = verdict_changes(before, college_verdicts(college, years))
+        return True
+    changes = flips_since(college, mark)
+    statuses = college_verdicts(college, sorted({change.year for change in changes}))
     for change in changes:
-        entry = change["entry"]
+        entry = statuses.get((change.indicator.code, change.year), {})
         counts = (
             f" ({entry['teams_contributed']} van {entry['teams_total']} teams droegen bij)"
             if entry.get("basis") == "teams"
@@ -66,11 +75,25 @@ def _announce_recompute(request, college, before: dict, years) -> None:
         )
         messages.info(
             request,
-            f"Oordeel {college.code} voor {change['indicator']} in {change['year']}: "
-            f"{MET_WORDS[change['old']]} → {MET_WORDS[change['new']]}{counts}.",
+            f"Oordeel {college.code} voor {change.indicator.code} in {change.year}: {change.old} → {change.new}{counts}.",
         )
     if not changes:
         messages.info(request, f"Oordelen herberekend: geen oordeel van {college.code} is veranderd.")
+    return True
+
+
+def _announce_recompute(request, college, mark: int) -> None:
+    """Announce the flips of the save now, or remember to announce them once the worker is done."""
+    if not _announce_flips(request, college, mark):
+        request.session[_waiting_key(college)] = mark
+        messages.info(request, "De oordelen worden herberekend; ververs de pagina over enkele ogenblikken.")
+
+
+def _announce_waiting(request, college) -> None:
+    """On a later visit, announce the flips of a save whose recompute had not finished then."""
+    mark = request.session.get(_waiting_key(college))
+    if mark is not None and _announce_flips(request, college, mark):
+        del request.session[_waiting_key(college)]
 
 
 @login_required
@@ -86,7 +109,7 @@ def grid(request, code):
         require_college_write(request.user, college)
         submission = grid_parse(table, request.POST)
         if not table.errors:
-            before = college_verdicts(college, [year])
+            mark = flip_mark(college.institution)
             try:
                 report = grid_save(
                     grid=table,
@@ -106,10 +129,12 @@ def grid(request, code):
                         f"Opgeslagen voor {year}: {applied.new} nieuw, {applied.changed} gewijzigd, "
                         f"{report.deleted} verwijderd{flagged}.",
                     )
-                    _announce_recompute(request, college, before, [year])
+                    _announce_recompute(request, college, mark)
                 else:
                     messages.info(request, "Er was niets gewijzigd; er is niets opgeslagen.")
                 return redirect(_grid_url(college, year))
+    if request.method == "GET":
+        _announce_waiting(request, college)
     statuses = college_verdicts(college, [year])
     columns = [
         {"indicator": ind, "unit": UNIT_SHORT[ind.unit], "status": statuses.get((ind.code, year))}
@@ -128,7 +153,7 @@ def grid(request, code):
     }
     if table.errors and status == 200:
         status = 400
-    return render(request, "indicatoren/grid.html", context, status=status)
+    return render(request, "invoer/grid.html", context, status=status)
 
 
 @login_required
@@ -168,9 +193,7 @@ def grid_upload(request, code):
             else:
                 return redirect("uploads:detail", pk=upload.pk)
     status = 400 if errors or form.errors else 200
-    return render(
-        request, "indicatoren/upload.html", {"college": college, "form": form, "errors": errors}, status=status
-    )
+    return render(request, "invoer/upload.html", {"college": college, "form": form, "errors": errors}, status=status)
 
 
 @login_required
@@ -182,4 +205,4 @@ def history(request, code, team_code, indicator_code):
     indicator = get_object_or_404(Indicator, institution=college.institution, code=indicator_code)
     entries = cell_history(team, indicator, year)
     context = {"college": college, "team": team, "indicator": indicator, "year": year, "entries": entries}
-    return render(request, "indicatoren/history.html", context)
+    return render(request, "invoer/history.html", context)

@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from agenda.cli import institution_for
 from indicatoren.importers import RowError
-from indicatoren.uploads import UploadRejected, benchmark_import
+from invoer.uploads import UploadRejected, benchmark_import
 
 
 def error_line(error: RowError) -> str:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Max, Q
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
@@ -29,6 +29,7 @@ from indicatoren.services import (
     value_problem,
 )
 from rapportage.exports import put
+from rapportage.models import VerdictChange, Version
 from rapportage.selectors import status_body
 
 UNIT_SHORT = {"percent": "%", "score": "cijfer 1-10", "count": "aantal"}
@@ -382,13 +383,24 @@ def college_verdicts(college: College, years) -> dict[tuple[str, int], dict]:
     return verdicts
 
 
-def verdict_changes(before: dict, after: dict) -> list[dict]:
-    """Return the college verdicts that changed between two college_verdicts() results."""
-    changes = []
-    for key, entry in after.items():
-        old = before.get(key)
-        if old is not None and old["met"] != entry["met"]:
-            changes.append(
-                {"indicator": key[0], "year": key[1], "old": old["met"], "new": entry["met"], "entry": entry}
-            )
-    return sorted(changes, key=lambda change: (change["year"], change["indicator"]))
+def flip_mark(institution) -> int:
+    """Return the newest entry of the institution's flip log, so later flips can be told apart."""
+    return VerdictChange.objects.filter(institution=institution).aggregate(mark=Max("id"))["mark"] or 0
+
+
+def flips_since(college: College, mark: int) -> list[VerdictChange]:
+    """Return the college's verdict flips logged after `mark`, the latest per indicator and year."""
+    changes = (
+        VerdictChange.objects.filter(institution=college.institution, college=college, id__gt=mark)
+        .filter(version=Version.CURRENT)
+        .select_related("indicator")
+        .order_by("id")
+    )
+    # Two runs after one save (coalesced requests) may flip a verdict and flip it back:
+    # report where each verdict ended, and only when it differs from where it started.
+    first, last = {}, {}
+    for change in changes:
+        key = (change.year, change.indicator.code)
+        first.setdefault(key, change)
+        last[key] = change
+    return [last[key] for key in sorted(last) if first[key].old != last[key].new]

@@ -2,9 +2,10 @@
 
 from django.urls import path
 
-from indicatoren import signoff_views, views
+from indicatoren import signoff_views
+from invoer import views
 
-app_name = "indicatoren"
+app_name = "invoer"
 
 urlpatterns = [
     path("college/<str:code>/", views.grid, name="grid"),

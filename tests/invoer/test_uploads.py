@@ -16,7 +16,7 @@ from django.core.management import call_command
 from agenda.models import College, Indicator, Team
 from indicatoren.models import Measurement, StudentCount, Upload, UploadStatus
 from indicatoren.services import MeasurementRow, measurement_record, measurements_apply
-from indicatoren.uploads import (
+from invoer.uploads import (
     UploadRejected,
     UploadStale,
     benchmark_import,

@@ -7,7 +7,7 @@ from django.db import connection
 
 from agenda.models import Team
 from indicatoren.models import Measurement, Upload, UploadStatus
-from indicatoren.uploads import benchmark_import
+from invoer.uploads import benchmark_import
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
