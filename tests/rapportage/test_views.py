@@ -190,7 +190,7 @@ def test_director_sees_action_links_on_own_college_only(director):
     """directeur5100 gets the three action links on 5100 and none on 5200."""
     own = director.get(url("rapportage:college", "5100")).content.decode()
     for name, text in (
-        ("indicatoren:grid", "Resultaten invoeren"),
+        ("invoer:grid", "Resultaten invoeren"),
         ("agenda:teams", "Teams beheren"),
         ("maatregelen:college", "Maatregelen, merkbaar en Q-gesprekken"),
     ):
@@ -204,7 +204,7 @@ def test_director_sees_action_links_on_own_college_only(director):
 def test_board_sees_no_action_links(board):
     """The board reads only: no entry links on a college page."""
     html = board.get(url("rapportage:college", "5100")).content.decode()
-    assert "Resultaten invoeren" not in html and reverse("indicatoren:grid", args=["5100"]) not in html
+    assert "Resultaten invoeren" not in html and reverse("invoer:grid", args=["5100"]) not in html
 
 
 @pytest.mark.django_db
