@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.core.cache import cache
-from django.http import HttpResponse, HttpResponseNotModified
-from django.utils.cache import patch_vary_headers
-from django.utils.http import http_date, parse_etags, parse_http_date_safe
+from django.http import HttpResponse
+from django.utils.cache import get_conditional_response, patch_vary_headers
+from django.utils.http import http_date
 
 from agenda.models import Institution
 from indicatoren.selectors import data_status
@@ -80,22 +80,15 @@ def budget_validators(institution: Institution, year: int) -> Validators:
     return _validators(["budget", institution.code, year], rows, institution, year)
 
 
-def is_not_modified(request, validators: Validators) -> bool:
-    """Return whether the client's copy is current (If-None-Match, else If-Modified-Since; RFC 9110 13.2.2)."""
-    if_none_match = request.headers.get("If-None-Match")
-    if if_none_match:
-        tags = parse_etags(if_none_match)
-        # Weak comparison for GET: W/"x" matches "x".
-        return "*" in tags or any(tag.removeprefix("W/") == validators.etag for tag in tags)
-    since = parse_http_date_safe(request.headers.get("If-Modified-Since", ""))
-    if since is None or validators.last_modified is None:
-        return False
-    return int(validators.last_modified.timestamp()) <= since
+def not_modified(request, validators: Validators) -> HttpResponse | None:
+    """Return the 304 (or 412) answer when the client's copy is current, else None.
 
-
-def not_modified(validators: Validators) -> HttpResponse:
-    """Return the 304 answer with the current validators."""
-    return validators.apply(HttpResponseNotModified())
+    Django's own get_conditional_response applies RFC 9110 13.2.2: If-None-Match (weak
+    comparison) before If-Modified-Since.
+    """
+    last_modified = None if validators.last_modified is None else int(validators.last_modified.timestamp())
+    response = get_conditional_response(request, etag=validators.etag, last_modified=last_modified)
+    return None if response is None else validators.apply(response)
 
 
 def rendered(validators: Validators, render: Callable[[], bytes]) -> bytes:

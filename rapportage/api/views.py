@@ -110,8 +110,9 @@ class StoredResultApi(APIView):
 
     def answer(self, request, validators: conditional.Validators, body, filename: str = "") -> HttpResponse:
         """Return 304 when the client's copy is current, else the (cached) rendered body; `body` makes it."""
-        if conditional.is_not_modified(request, validators):
-            return conditional.not_modified(validators)
+        unchanged = conditional.not_modified(request, validators)
+        if unchanged is not None:
+            return unchanged
         renderer = request.accepted_renderer
         content = conditional.rendered(validators, lambda: renderer.render(body(), renderer.media_type, {}))
         content_type = renderer.media_type + (f"; charset={renderer.charset}" if renderer.charset else "")
