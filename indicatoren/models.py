@@ -9,13 +9,7 @@ from simple_history.models import HistoricalRecords
 
 from agenda.choices import Level
 from agenda.models import VALUE_DIGITS, College, Indicator, Institution, Team
-
-
-class UploadStatus(models.TextChoices):
-    PREVIEW = "preview", "voorbeeld (nog niet opgeslagen)"
-    ACCEPTED = "accepted", "verwerkt"
-    REJECTED = "rejected", "afgewezen"
-    CANCELLED = "cancelled", "geannuleerd"
+from indicatoren.choices import SignoffState, UploadStatus
 
 
 class Upload(models.Model):
@@ -142,12 +136,6 @@ class StudentCount(models.Model):
 
     def __str__(self):
         return f"{self.college.code} {self.year}: {self.count}"
-
-
-class SignoffState(models.TextChoices):
-    OPEN = "open", "open"
-    SUBMITTED = "submitted", "ingediend"
-    APPROVED = "approved", "vastgesteld"
 
 
 class YearSignoff(FSMModelMixin, models.Model):

@@ -1,7 +1,8 @@
 """Reads of measured values: benchmark rows (backup) and the sign-off state of a year."""
 
 from agenda.models import College, Institution
-from indicatoren.models import Measurement, SignoffState, StudentCount, YearSignoff
+from indicatoren.choices import SignoffState
+from indicatoren.models import Measurement, StudentCount, YearSignoff
 
 PROVISIONAL, FINAL = "voorlopig", "vastgesteld"
 

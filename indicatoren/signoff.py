@@ -17,7 +17,8 @@ from django_fsm import TransitionNotAllowed
 
 from agenda.models import College, Institution
 from agenda.permissions import can_write_college, is_policy
-from indicatoren.models import SignoffEvent, SignoffState, YearSignoff
+from indicatoren.choices import SignoffState
+from indicatoren.models import SignoffEvent, YearSignoff
 from indicatoren.selectors import FINAL, PROVISIONAL, data_status, year_states  # noqa: F401  (re-exported)
 from indicatoren.services import lock_institution_data
 from kern.signals import announce_change

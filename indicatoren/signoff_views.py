@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from agenda.models import College
 from agenda.permissions import can_write_college, current_institution, is_policy, require_read
 from agenda.views import college_for
-from indicatoren.models import SignoffState
+from indicatoren.choices import SignoffState
 from indicatoren.signoff import (
     FINAL,
     PROVISIONAL,

@@ -13,7 +13,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from agenda.permissions import can_write_college, current_institution, is_policy, require_policy
-from indicatoren.models import Measurement, Upload, UploadStatus
+from indicatoren.choices import UploadStatus
+from indicatoren.models import Measurement, Upload
 from invoer.upload_forms import ConfirmForm, UploadForm
 from invoer.uploads import (
     KIND_CHANGED,

@@ -19,8 +19,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from agenda.models import College, Indicator, Institution, Team
+from indicatoren.choices import UploadStatus
 from indicatoren.importers import STUDENTS_CODE, Catalogue, ParseResult, RowError, parse_benchmark, size_error
-from indicatoren.models import Measurement, StudentCount, Upload, UploadStatus
+from indicatoren.models import Measurement, StudentCount, Upload
 from indicatoren.services import (
     CellProblem,
     MeasurementRow,

@@ -6,7 +6,8 @@ from rest_framework import serializers
 from agenda.api.common import InstitutionSlugField
 from agenda.choices import Level
 from agenda.models import College, Indicator, Team
-from indicatoren.models import Measurement, Upload, UploadStatus
+from indicatoren.choices import UploadStatus
+from indicatoren.models import Measurement, Upload
 from invoer.uploads import BASELINE_MARGIN_YEARS
 from rapportage.models import RecomputeRun, RunState
 

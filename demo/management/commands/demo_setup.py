@@ -15,7 +15,8 @@ from agenda.choices import AmbitionType, Role
 from agenda.models import Ambition, College, Indicator, Institution, Membership, Team, Theme
 from agenda.services import ambition_revise
 from demo import synthetic as demo
-from indicatoren.models import Upload, UploadStatus
+from indicatoren.choices import UploadStatus
+from indicatoren.models import Upload
 from invoer.uploads import UploadRejected, benchmark_import
 from maatregelen.models import Evidence, EvidenceKind, Measure, MeasureCategory, MeasureStatus, Review
 from rapportage.models import RunState
