@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # The last commit before the optimisation of issue 3 item 7 (engine, selectors, services).
 BASELINE_COMMIT = "0fe50df7543fd83cdee0837758ce48f107437fe1"
 PACKAGE = "bench_baseline"
-ENGINE_FILES = ["numbers", "attainment", "payload"]
+ENGINE_FILES = ["numbers", "attainment", "payload", "explain"]
 
 
 def _source(path: str) -> str:

@@ -64,8 +64,7 @@ session.create()
 status = IndicatorResult.objects.get(indicator__code="1a", year=2022, version="current").payload
 fragile = None
 for college in status["colleges"]:
-    needed = (2 * college["teams_total"] + 2) // 3
-    if college["met"] and college["teams_contributed"] == needed:
+    if college["met"] and college["teams_margin"] == 0:  # exactly two-thirds: one team fewer flips it
         fragile = (college["college"], next(t["team"] for t in college["teams"] if t["contributed"]))
         break
 print(json.dumps({

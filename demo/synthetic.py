@@ -25,6 +25,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from kern.rules import UNIT_RANGES
+from rapportage.engine.attainment import two_thirds_needed
 
 COLLEGE_VALUES_CSV = Path(__file__).resolve().parent / "data" / "rocvaf_college_values.csv"
 
@@ -677,7 +678,7 @@ class _Generator:
                 }
                 teams = sorted((t for t in members if t.college == college), key=lambda t: -noisy[t.code])
                 total = len(teams)
-                needed = (2 * total + 2) // 3
+                needed = two_thirds_needed(total)
                 if college in meeting:
                     count = rng.randint(needed, total)
                 else:

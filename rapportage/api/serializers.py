@@ -41,6 +41,10 @@ class CollegeStatusSerializer(serializers.Serializer):
     teams_contributed = serializers.IntegerField()
     teams_total = serializers.IntegerField()
     teams_needed = serializers.IntegerField(required=False)
+    teams_margin = serializers.IntegerField(
+        required=False,
+        help_text="teams_contributed min tweederde van teams_total: >= 0 gehaald (0 = precies tweederde), < 0 te weinig",
+    )
     explanation = serializers.CharField(required=False)
     teams = TeamStatusSerializer(many=True)
 

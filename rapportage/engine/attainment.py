@@ -537,7 +537,7 @@ def judge_with(setup: Setup, ambitions: pd.DataFrame) -> Attainment:
     )
     met = np.where(by_teams, 3 * teams_contributed >= 2 * teams_total, by_value & unit_met)
     # The distance to flipping, here where the rule lives: words.py only phrases it.
-    teams_threshold = _ceil_two_thirds(teams_total)
+    teams_threshold = two_thirds_needed(teams_total)
     college_verdict = verdict[cg]
     reference = np.where(by_value, unit_ref, cr["reference"])
     has_reference = np.where(by_value, has_unit_ref, cr["has_reference"])
@@ -569,7 +569,7 @@ def judge_with(setup: Setup, ambitions: pd.DataFrame) -> Attainment:
         [BASIS_MONITOR, BASIS_NO_DATA, BASIS_COLLEGES, BASIS_INSTITUTION],
         default=BASIS_NOT_MET,
     )
-    needed = _ceil_two_thirds(colleges_total)
+    needed = two_thirds_needed(colleges_total)
     indicator_out = pd.DataFrame(
         {
             "indicator": e["indicator"].to_numpy(dtype=np.int64),
@@ -599,8 +599,11 @@ def judge_with(setup: Setup, ambitions: pd.DataFrame) -> Attainment:
     return Attainment(indicators=indicator_out, colleges=college_out, teams=team_out, unreferenced=s.unreferenced)
 
 
-def _ceil_two_thirds(total: np.ndarray) -> np.ndarray:
-    """Return the smallest count that is at least two-thirds of `total` (3*k >= 2*total)."""
+def two_thirds_needed(total: np.ndarray) -> np.ndarray:
+    """Return the smallest count that is at least two-thirds of `total` (3*k >= 2*total; agenda ch. 4.3).
+
+    The one home of the ceiling: works on a number or an array (the demo generator uses it too).
+    """
     return (2 * total + 2) // 3
 
 

@@ -4,9 +4,10 @@ from django.core.management.base import BaseCommand
 
 from agenda.cli import institution_for
 from rapportage import selectors
+from rapportage.engine.words import INDICATOR_WORDS
 from rapportage.management.commands._output import add_common_arguments, ensure_results, print_json
 
-MARK = {True: "BEHAALD", False: "NIET BEHAALD", None: "geen oordeel"}
+MARK = {True: INDICATOR_WORDS[True].upper(), False: INDICATOR_WORDS[False].upper(), None: INDICATOR_WORDS[None]}
 
 
 class Command(BaseCommand):
