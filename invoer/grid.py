@@ -28,8 +28,9 @@ from indicatoren.services import (
     measurements_apply,
     value_problem,
 )
+from rapportage.choices import Version
 from rapportage.exports import put
-from rapportage.models import VerdictChange, Version
+from rapportage.models import VerdictChange
 from rapportage.selectors import status_body
 
 UNIT_SHORT = {"percent": "%", "score": "cijfer 1-10", "count": "aantal"}

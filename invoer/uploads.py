@@ -37,8 +37,9 @@ from indicatoren.services import (
     write_refusal,
 )
 from kern import rules
+from rapportage.choices import RunState, Version
 from rapportage.engine.payload import verdict_flips
-from rapportage.models import RecomputeRun, RunState, Version
+from rapportage.models import RecomputeRun
 
 BASELINE_MARGIN_YEARS = 5  # accept history this many years before the earliest baseline year
 # A rejected record keeps the first errors; the channel that received the file reports all of them.

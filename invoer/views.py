@@ -26,7 +26,7 @@ from invoer.grid import (
     grid_workbook,
 )
 from invoer.uploads import UploadRejected, error_dict, upload_preview
-from rapportage.models import RunState
+from rapportage.choices import RunState
 from rapportage.selectors import last_run
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

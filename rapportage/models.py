@@ -7,28 +7,7 @@ from django.db import models
 from django.db.models import Q
 
 from agenda.models import Ambition, College, Indicator, Institution
-from rapportage.engine.words import INDICATOR_BASIS_WORDS
-
-
-class RunState(models.TextChoices):
-    PENDING = "pending", "wacht"
-    RUNNING = "running", "bezig"
-    DONE = "done", "klaar"
-    FAILED = "failed", "mislukt"
-
-
-class Basis(models.TextChoices):
-    # The labels are the words of rapportage.engine.words (their one home); changing one needs a migration.
-    COLLEGES = "colleges", INDICATOR_BASIS_WORDS["colleges"]
-    INSTITUTION = "institution", INDICATOR_BASIS_WORDS["institution"]
-    NOT_MET = "not_met", INDICATOR_BASIS_WORDS["not_met"]
-    MONITOR = "monitor", INDICATOR_BASIS_WORDS["monitor"]
-    NO_DATA = "no_data", INDICATOR_BASIS_WORDS["no_data"]
-
-
-class Version(models.TextChoices):
-    CURRENT = "current", "geldende ambitie"
-    ORIGINAL = "original", "oorspronkelijke ambitie"
+from rapportage.choices import Basis, RunState, Version
 
 
 class RecomputeRun(models.Model):

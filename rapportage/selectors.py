@@ -12,6 +12,7 @@ from agenda.models import AdditionalFund, Ambition, BudgetYear, College, Indicat
 from indicatoren.models import Measurement, StudentCount
 from indicatoren.selectors import data_status
 from maatregelen.models import Evidence, Measure
+from rapportage.choices import Version
 from rapportage.engine.attainment import (
     AMBITION_COLUMNS,
     COLLEGE_COLUMNS,
@@ -20,7 +21,7 @@ from rapportage.engine.attainment import (
     aggregate,
 )
 from rapportage.engine.numbers import SCALE, to_decimal, to_units
-from rapportage.models import BudgetResult, IndicatorResult, RecomputeRun, Version
+from rapportage.models import BudgetResult, IndicatorResult, RecomputeRun
 
 
 @dataclass

@@ -13,11 +13,12 @@ from django.utils import timezone
 
 from agenda.models import Institution
 from rapportage import selectors
+from rapportage.choices import RunState, Version
 from rapportage.engine.attainment import aggregate, judge_setup, judge_with
 from rapportage.engine.budget import ThemeShare, budget_verdicts, budget_warnings, split_budget
 from rapportage.engine.payload import budget_payload, status_payloads, verdict_flips
 from rapportage.engine.words import COLLEGE_WORDS, INDICATOR_WORDS
-from rapportage.models import BudgetResult, IndicatorResult, RecomputeRun, RunState, VerdictChange, Version
+from rapportage.models import BudgetResult, IndicatorResult, RecomputeRun, VerdictChange
 
 logger = logging.getLogger(__name__)
 

@@ -9,7 +9,8 @@ from agenda.models import College, Indicator, Team
 from indicatoren.choices import UploadStatus
 from indicatoren.models import Measurement, Upload
 from invoer.uploads import BASELINE_MARGIN_YEARS
-from rapportage.models import RecomputeRun, RunState
+from rapportage.choices import RunState
+from rapportage.models import RecomputeRun
 
 
 class MeasurementSerializer(serializers.ModelSerializer):

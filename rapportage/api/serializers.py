@@ -7,7 +7,7 @@ only document their shape, so the field names here must match the engine's paylo
 from rest_framework import serializers
 
 from agenda.choices import AmbitionType, Polarity
-from rapportage.models import Basis
+from rapportage.choices import Basis
 
 COLLEGE_BASIS = [("teams", "teams"), ("college_value", "collegewaarde"), ("no_data", "geen gegevens")]
 

@@ -19,7 +19,7 @@ from rapportage import selectors
 from rapportage.api import conditional
 from rapportage.api.renderers import StatusCSVRenderer
 from rapportage.api.serializers import BudgetSerializer, StatusListSerializer, StatusSerializer
-from rapportage.models import Version
+from rapportage.choices import Version
 
 JSON = "application/json"
 YEAR_PARAMETER = OpenApiParameter("year", OpenApiTypes.INT, required=True, description="jaar, binnen de agendaperiode")

@@ -19,7 +19,7 @@ from indicatoren.choices import UploadStatus
 from indicatoren.models import Upload
 from invoer.uploads import UploadRejected, benchmark_import
 from maatregelen.models import Evidence, EvidenceKind, Measure, MeasureCategory, MeasureStatus, Review
-from rapportage.models import RunState
+from rapportage.choices import RunState
 from rapportage.selectors import last_run
 from rapportage.services import recompute_now
 

@@ -3,7 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from agenda.cli import institution_for
-from rapportage.models import RunState
+from rapportage.choices import RunState
 from rapportage.services import recompute_now, recompute_request
 
 
