@@ -42,11 +42,18 @@ def is_postgres() -> bool:
     return settings.configured and settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
 
 
+@pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config, items):
-    """Skip PostgreSQL-only and integration tests in the SQLite pass, with the reason."""
+    """Skip PostgreSQL-only and integration tests in the SQLite pass; group the readers of shared data.
+
+    pytest-django has already put the tests in rolled-back transactions first. Of those, the ones
+    that read shared data (the demo, the API's world) move to the front, one data set after the
+    other, the order otherwise kept: each data set is then loaded once in the session.
+    """
     for item in items:
         if ("integration" in item.keywords or "postgres" in item.keywords) and not is_postgres():
             item.add_marker(pytest.mark.skip(reason="runs in the PostgreSQL pass of make test"))
+    items.sort(key=_shared_data_read)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -82,23 +89,153 @@ def load_rocvaf_demo():
     return Institution.objects.get(code="ROCVAF")
 
 
-@pytest.fixture(scope="module")
-def rocvaf_demo(django_db_setup, django_db_blocker):
-    """The ROCvAF demo, loaded once per test module and removed afterwards."""
-    from django.core.management import call_command
+def demo_institution():
+    """Return the loaded ROCvAF demo institution, or None when the database does not hold it."""
+    from agenda.models import Institution
 
-    with django_db_blocker.unblock():
-        institution = load_rocvaf_demo()
+    return Institution.objects.filter(code="ROCVAF").first()
+
+
+def _uses_transactions(item) -> bool:
+    """Return whether the test commits (transactional_db, live_server, transaction=True): it ends with a flush."""
+    marker = item.get_closest_marker("django_db")
+    if marker and (marker.kwargs.get("transaction") or marker.kwargs.get("reset_sequences")):
+        return True
+    return bool({"transactional_db", "live_server"} & set(getattr(item, "fixturenames", ())))
+
+
+def _uses_the_database(item) -> bool:
+    """Return whether the test touches the database (a django_db mark or a fixture that needs it)."""
+    return item.get_closest_marker("django_db") is not None or "django_db_setup" in getattr(item, "fixturenames", ())
+
+
+class SharedData:
+    """Rows committed outside the test transactions, loaded once and shared by the session's tests.
+
+    Tests get them through a function fixture (`fixture`) that also asks for `db`: each test runs
+    in a transaction that is rolled back, so whatever one test writes is gone for the next. The
+    database holds one data set at a time, and only for the tests that read it:
+    pytest_runtest_teardown, between two tests and outside any transaction, loads the data set the
+    next test reads if it is missing (a flush at the end of a transactional test removes it), and
+    flushes the database before a test that uses it without this data set, so such tests see the
+    database they always saw. `kept_for`: fixtures that use the data set as it is (rocvaf_demo_tx).
+    """
+
+    def __init__(self, fixture: str, load, present, kept_for=()):
+        self.fixture = fixture
+        self.load = load
+        self.present = present
+        self.kept_for = set(kept_for)
+        self.blocker = None  # set while the session fixture is active
+
+    def ensure_loaded(self) -> None:
+        """Load the data set unless the database already holds it."""
+        with self.blocker.unblock():
+            if not self.present():
+                self.load()
+
+    def ensure_removed(self) -> None:
+        """Empty the database if it holds the data set."""
+        from django.core.management import call_command
+
+        with self.blocker.unblock():
+            if self.present():
+                call_command("flush", "--noinput", verbosity=0)
+
+    def for_test(self) -> None:
+        """Make sure, inside the test's transaction, that the data set is there for the test."""
+        from django.contrib.contenttypes.models import ContentType
+
+        # An earlier test may have flushed and rebuilt the content types inside its rolled-back
+        # transaction (export_institution's restore does); its cached ids must not outlive it.
+        ContentType.objects.clear_cache()
+        if not self.present():
+            # Removed by a fixture set up for this very test, after pytest_runtest_teardown ran:
+            # load it inside the test's transaction, rolled back with the test.
+            self.load()
+
+    def session(self, request, blocker):
+        """The body of the data set's session fixture: load it now, flush it at the end of the session."""
+        active = request.config.stash.setdefault(_ACTIVE_SHARED_DATA, {})
+        self.blocker = blocker
+        active[self.fixture] = self
+        self.ensure_loaded()
         try:
-            yield institution
+            yield self
         finally:
-            call_command("flush", "--noinput", verbosity=0)
+            del active[self.fixture]
+            self.ensure_removed()
+            self.blocker = None
+
+
+# The fixtures of shared data sets, in the order their readers run (tests/api/conftest.py adds `world`).
+SHARED_DATA: list[str] = []
+_ACTIVE_SHARED_DATA = pytest.StashKey[dict]()
+
+
+def register_shared_data(data: SharedData) -> SharedData:
+    """Make `data.fixture` a shared data set: its readers are grouped and it is loaded between tests."""
+    if data.fixture not in SHARED_DATA:
+        SHARED_DATA.append(data.fixture)
+    return data
+
+
+def _shared_data_read(item) -> int:
+    """Return the position of the shared data set the test reads in a rolled-back transaction (others: last)."""
+    names = getattr(item, "fixturenames", ())
+    if not _uses_transactions(item):
+        for position, fixture in enumerate(SHARED_DATA):
+            if fixture in names:
+                return position
+    return len(SHARED_DATA)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """Between tests, outside any transaction: the shared data the next test reads, and no other."""
+    result = yield
+    active = item.config.stash.get(_ACTIVE_SHARED_DATA, {})
+    if active and nextitem is not None and _uses_the_database(nextitem):
+        names = set(nextitem.fixturenames)
+        for data in list(active.values()):
+            if data.fixture not in names and not data.kept_for & names:
+                data.ensure_removed()
+        for data in list(active.values()):
+            if data.fixture in names:
+                data.ensure_loaded()
+    return result
+
+
+DEMO = register_shared_data(
+    SharedData(
+        "rocvaf_demo",
+        load=load_rocvaf_demo,
+        present=lambda: demo_institution() is not None,
+        kept_for=["rocvaf_demo_tx"],
+    )
+)
+
+
+@pytest.fixture(scope="session")
+def _rocvaf_demo_session(request, django_db_setup, django_db_blocker):
+    """Load the demo once for the session (again only after a flush removed it); remove it at the end."""
+    yield from DEMO.session(request, django_db_blocker)
+
+
+@pytest.fixture
+def rocvaf_demo(_rocvaf_demo_session, db):
+    """The ROCvAF demo: loaded once per session, each test in a transaction that is rolled back.
+
+    Returns a fresh Institution for every test, so no test sees another's changes to the object.
+    """
+    DEMO.for_test()
+    return demo_institution()
 
 
 @pytest.fixture
 def rocvaf_demo_tx(transactional_db):
-    """The ROCvAF demo for one transactional test (live server, real worker)."""
-    return load_rocvaf_demo()
+    """The ROCvAF demo for one transactional test (live server, real worker); flushed at its end."""
+    return demo_institution() or load_rocvaf_demo()
 
 
 @pytest.fixture(scope="session")

@@ -13,6 +13,7 @@ from agenda.models import College, Indicator, Institution, Membership, Team, The
 from agenda.services import agenda_load
 from indicatoren.models import Measurement
 from maatregelen.models import Evidence, EvidenceKind, Measure, MeasureCategory
+from tests.conftest import SharedData, register_shared_data
 
 
 def agenda_spec(code: str, colleges: list[str]) -> dict:
@@ -127,6 +128,20 @@ def _uploads_in_tmp(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "uploads"
 
 
+# Every user of the world: one per role (see build_world), then one without any.
+USERNAMES = [
+    "bestuur",
+    "directeur",
+    "beleid",
+    "api_read",
+    "api_college",
+    "api_all",
+    "api_college_readonly",
+    "oth_beleid",
+    "nobody",
+]
+
+
 def build_world() -> World:
     """Load TST and OTH with rows everywhere and one token per role."""
     inst = agenda_load(data=agenda_spec("TST", ["A100", "B200"])).institution
@@ -154,16 +169,32 @@ def build_world() -> World:
         tokens[username] = Token.objects.create(user=user).key
     users["nobody"] = User.objects.create_user(username="nobody", password="x")
     tokens["nobody"] = Token.objects.create(user=users["nobody"]).key
+    assert list(users) == USERNAMES
     return World(inst=inst, other=other, users=users, tokens=tokens)
 
 
-@pytest.fixture(scope="module")
-def world(django_db_setup, django_db_blocker) -> World:
-    """The small world, built once per test module (each test still runs in its own transaction)."""
-    from django.core.management import call_command
+def current_world() -> World:
+    """Return the world the database holds, as fresh objects (no test sees another's changes to them)."""
+    users = {user.username: user for user in get_user_model().objects.filter(username__in=USERNAMES)}
+    tokens = dict(Token.objects.filter(user__username__in=USERNAMES).values_list("user__username", "key"))
+    return World(
+        inst=Institution.objects.get(code="TST"), other=Institution.objects.get(code="OTH"), users=users, tokens=tokens
+    )
 
-    with django_db_blocker.unblock():
-        try:
-            yield build_world()
-        finally:
-            call_command("flush", "--noinput", verbosity=0)
+
+WORLD = register_shared_data(
+    SharedData("world", load=build_world, present=lambda: Institution.objects.filter(code="TST").exists())
+)
+
+
+@pytest.fixture(scope="session")
+def _world_session(request, django_db_setup, django_db_blocker):
+    """Build the world once for the session (again only after a flush removed it); remove it at the end."""
+    yield from WORLD.session(request, django_db_blocker)
+
+
+@pytest.fixture
+def world(_world_session, db) -> World:
+    """The small world, built once per session; each test runs in a transaction that is rolled back."""
+    WORLD.for_test()
+    return current_world()
