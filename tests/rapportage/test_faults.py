@@ -1,6 +1,7 @@
 """Faults with real services (issue 8): nothing is lost when the broker or a worker fails."""
 
 import signal
+import threading
 import time
 
 import psycopg2
@@ -52,6 +53,35 @@ def attained_1a_2022() -> bool:
     return IndicatorResult.objects.get(indicator__code="1a", year=2022, version=Version.CURRENT).payload["attained"]
 
 
+def upload_in_a_thread(institution, data: bytes, filename: str, timeout: float = 120.0):
+    """Import the file in a thread and return its upload; fail only if the import never returns.
+
+    The commit must not hang while the broker is down. How long it takes on a busy machine is not
+    the question, so the timeout is generous and only a commit stuck for good fails the test.
+    """
+    outcome = {}
+
+    def upload():
+        from django.db import connection
+
+        try:
+            outcome["upload"] = benchmark_import(institution=institution, data=data, filename=filename, channel="api")
+        except BaseException as exc:  # raised again in the test's thread below
+            outcome["error"] = exc
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=upload, name="upload-broker-down", daemon=True)
+    thread.start()
+    thread.join(timeout)
+    assert not thread.is_alive(), (
+        f"a commit must not hang while the broker is down (still waiting after {timeout:.0f} s)"
+    )
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["upload"]
+
+
 def test_upload_while_the_broker_is_down_is_kept_and_recomputed_when_it_is_back(settled):
     """The upload and its values are stored, the run waits (pending), and runs once a worker starts."""
     team, _ = fragile_team(settled)
@@ -60,9 +90,7 @@ def test_upload_while_the_broker_is_down_is_kept_and_recomputed_when_it_is_back(
     with redis_server() as redis, celery_broker(redis["url"]):
         redis["process"].terminate()
         redis["process"].wait(timeout=10)
-        started = time.monotonic()
-        upload = benchmark_import(institution=settled, data=flip_file(team), filename="storing.csv", channel="api")
-        assert time.monotonic() - started < 15, "a commit must not hang while the broker is down"
+        upload = upload_in_a_thread(settled, flip_file(team), "storing.csv")
         upload.refresh_from_db()
         assert upload.status == UploadStatus.ACCEPTED
         assert Measurement.objects.get(indicator__code="1a", year=2022, team=team).upload_id == upload.pk
