@@ -19,11 +19,16 @@ TARGET, IMPROVE, MAINTAIN, MONITOR = "target", "improve", "maintain", "monitor"
 BASIS_COLLEGES, BASIS_INSTITUTION, BASIS_NOT_MET = "colleges", "institution", "not_met"
 BASIS_MONITOR, BASIS_NO_DATA = "monitor", "no_data"
 BASIS_TEAMS, BASIS_COLLEGE_VALUE = "teams", "college_value"
+BASIS_NOT_APPLICABLE = "not_applicable"
 
 MEASUREMENT_COLUMNS = ["indicator", "year", "level", "college", "team", "value", "n"]
 INDICATOR_COLUMNS = ["indicator", "institution", "polarity", "institution_only", "baseline_year", "baseline_value"]
 AMBITION_COLUMNS = ["indicator", "year", "type", "target", "tolerance", "indicative", "ambition_id"]
 COLLEGE_COLUMNS = ["college", "institution", "active"]
+# Optional inputs (domain.md, "Which teams and colleges count"): the years a team is active
+# (missing bound = open) and the colleges an indicator does not apply to, per year.
+TEAM_COLUMNS = ["team", "active_from", "active_until"]
+NOT_APPLICABLE_COLUMNS = ["indicator", "year", "college"]
 
 # Python integers never overflow; int64 does, so sums that could pass this bound use Python ints.
 _OVERFLOW_GUARD = 2**62
@@ -37,7 +42,7 @@ _NONE = 3  # monitor, or no ambition in force
 class Aggregates:
     """Every unit's value per indicator and year: the given value, else the aggregate."""
 
-    teams: pd.DataFrame  # indicator, year, college, team, value, n
+    teams: pd.DataFrame  # indicator, year, college, team, value, n, counted (every team row)
     colleges: pd.DataFrame  # indicator, year, college, value, weight, given
     institution: pd.DataFrame  # indicator, year, value, given
 
@@ -192,18 +197,66 @@ def _mean(codes: np.ndarray, groups: int, value: np.ndarray, weight: np.ndarray,
     return div_round_half_even(num, den).astype(np.int64), np.asarray(sum_w, dtype=np.int64), all_weighted
 
 
-def aggregate(measurements: pd.DataFrame) -> Aggregates:
-    """Return college and institution values: given values win, else (weighted) means (domain.md)."""
+def counted_rows(
+    measurements: pd.DataFrame,
+    colleges: pd.DataFrame,
+    teams: pd.DataFrame | None = None,
+    not_applicable: pd.DataFrame | None = None,
+) -> np.ndarray:
+    """Return which measurement rows count in their year (domain.md, "Which teams and colleges count").
+
+    Institution rows always count. A college row counts when its college is active and the
+    indicator applies to it in that year; a team row when, besides, the team is active in that
+    year (active_from <= Y <= active_until, a missing bound is open; a team not in `teams` is
+    active). Rows that do not count are kept and shown, never aggregated or judged.
+    """
     m = measurements
     level = m["level"].to_numpy()
-    is_team, is_college, is_institution = (level == TEAM), (level == COLLEGE), (level == INSTITUTION)
+    is_team, is_institution = level == TEAM, level == INSTITUTION
+    ind = m["indicator"].to_numpy(dtype=np.int64)
+    year = m["year"].to_numpy(dtype=np.int64)
+    college, has_college = _ints(m["college"])
+    col = colleges[COLLEGE_COLUMNS]
+    active_ids = col["college"].to_numpy(dtype=np.int64)[col["active"].fillna(False).to_numpy(dtype=bool)]
+    college_ok = has_college & (_positions(active_ids, college) >= 0)
+    if not_applicable is not None and len(not_applicable):
+        na = not_applicable[NOT_APPLICABLE_COLUMNS]
+        na_keys, row_keys = _encode(
+            [na[c].to_numpy(dtype=np.int64) for c in NOT_APPLICABLE_COLUMNS], [ind, year, college]
+        )
+        college_ok &= ~(has_college & (_lookup(np.unique(na_keys), row_keys) >= 0))
+    team_ok = np.ones(len(m), dtype=bool)
+    if teams is not None and len(teams):
+        team, has_team = _ints(m["team"])
+        at = _positions(teams["team"].to_numpy(dtype=np.int64), team)
+        since, since_present = _ints(teams["active_from"])
+        until, until_present = _ints(teams["active_until"])
+        first, has_first = _fetch(since, at, since_present)
+        last, has_last = _fetch(until, at, until_present)
+        team_ok = ~has_team | ((~has_first | (first <= year)) & (~has_last | (year <= last)))
+    return is_institution | (college_ok & (~is_team | team_ok))
+
+
+def aggregate(measurements: pd.DataFrame, counted: np.ndarray | None = None) -> Aggregates:
+    """Return college and institution values: given values win, else (weighted) means (domain.md).
+
+    Only rows that count (`counted_rows`; all when None) are aggregated; every team row is
+    returned, flagged, because a team's own value in the baseline year stays its reference.
+    """
+    m = measurements
+    counted = np.ones(len(m), dtype=bool) if counted is None else np.asarray(counted, dtype=bool)
+    level = m["level"].to_numpy()
+    is_team, is_institution = (level == TEAM), (level == INSTITUTION)
+    is_college = (level == COLLEGE) & counted
     teams = m.loc[is_team, ["indicator", "year", "college", "team", "value", "n"]].reset_index(drop=True)
+    teams["counted"] = counted[is_team]
+    counting = m.loc[is_team & counted]
 
     # Colleges: the teams' (weighted) mean per (indicator, year, college), unless given.
-    t_ind, t_year = teams["indicator"].to_numpy(dtype=np.int64), teams["year"].to_numpy(dtype=np.int64)
-    t_col, t_has_col = _ints(teams["college"])
-    t_value = _ints(teams["value"])[0]
-    t_n, t_has_n = _ints(teams["n"])
+    t_ind, t_year = counting["indicator"].to_numpy(dtype=np.int64), counting["year"].to_numpy(dtype=np.int64)
+    t_col, t_has_col = _ints(counting["college"])
+    t_value = _ints(counting["value"])[0]
+    t_n, t_has_n = _ints(counting["n"])
     if not t_has_col.all():
         # A team row without its college cannot be aggregated into one (the database forbids it).
         t_ind, t_year, t_col, t_value, t_n, t_has_n = (
@@ -324,10 +377,16 @@ class Setup:
     teams: dict  # judged team rows (value in Y, a reference): grid row, columns, reference
     unreferenced: pd.DataFrame
     unreferenced_count: np.ndarray  # per grid row
-    colleges: dict  # one row per (college-level grid row, active college)
+    colleges: dict  # one row per (college-level grid row, active college), with whether it applies
 
 
-def judge_setup(agg: Aggregates, indicators: pd.DataFrame, colleges: pd.DataFrame, years) -> Setup:
+def judge_setup(
+    agg: Aggregates,
+    indicators: pd.DataFrame,
+    colleges: pd.DataFrame,
+    years,
+    not_applicable: pd.DataFrame | None = None,
+) -> Setup:
     """Return the ambition-independent part of judging `years`: values, references, units."""
     years = sorted(set(int(y) for y in years))
     ind = indicators[INDICATOR_COLUMNS].reset_index(drop=True)
@@ -373,7 +432,8 @@ def judge_setup(agg: Aggregates, indicators: pd.DataFrame, colleges: pd.DataFram
     known = t_ind_pos >= 0
     in_years = known & (years_arr[year_pos] == t_year) if n_years else np.zeros(len(t), dtype=bool)
     in_active = t_has_college & (_positions(act_id, t_college) >= 0)
-    chosen = np.flatnonzero(in_years & in_active & ~inst_only[np.maximum(t_ind_pos, 0)])
+    counts = t["counted"].to_numpy(dtype=bool) if "counted" in t else np.ones(len(t), dtype=bool)
+    chosen = np.flatnonzero(in_years & in_active & counts & ~inst_only[np.maximum(t_ind_pos, 0)])
     ty_pos = t_ind_pos[chosen]
     ty_grid = ty_pos * n_years + year_pos[chosen]
 
@@ -430,6 +490,15 @@ def judge_setup(agg: Aggregates, indicators: pd.DataFrame, colleges: pd.DataFram
     within = np.arange(len(ce_grid)) - offsets
     ce_college = act_id[np.repeat(_fetch(starts, inst_at)[0], per_row) + within]
     ce_ind = grid_ind[ce_grid]
+    # A college to which the indicator does not apply in Y is a unit that is listed, never counted.
+    applies = np.ones(len(ce_grid), dtype=bool)
+    if not_applicable is not None and len(not_applicable):
+        na = not_applicable[NOT_APPLICABLE_COLUMNS]
+        na_keys, ce_keys_na = _encode(
+            [na[c].to_numpy(dtype=np.int64) for c in NOT_APPLICABLE_COLUMNS],
+            [ind_id[ce_ind], grid_year[ce_grid], ce_college],
+        )
+        applies = _lookup(np.unique(na_keys), ce_keys_na) < 0
 
     # Each unit's judged teams, its value in Y and its own value in B.
     ce_keys, tm_keys = _encode([ce_grid, ce_college], [team_rows["grid"], team_rows["college"]])
@@ -453,6 +522,7 @@ def judge_setup(agg: Aggregates, indicators: pd.DataFrame, colleges: pd.DataFram
         "has_value": ce_has_value,
         "reference": ce_ref,
         "has_reference": ce_has_ref,
+        "applies": applies,
     }
     unreferenced_count = np.bincount(lost_grid, minlength=len(grid_ind)).astype(np.int64)
     return Setup(
@@ -538,18 +608,20 @@ def judge_with(setup: Setup, ambitions: pd.DataFrame) -> Attainment:
     met = np.where(by_teams, 3 * teams_contributed >= 2 * teams_total, by_value & unit_met)
     # The distance to flipping, here where the rule lives: words.py only phrases it.
     teams_threshold = two_thirds_needed(teams_total)
-    college_verdict = verdict[cg]
+    applies = cr["applies"]
+    college_verdict = verdict[cg] & applies
     reference = np.where(by_value, unit_ref, cr["reference"])
-    has_reference = np.where(by_value, has_unit_ref, cr["has_reference"])
+    has_reference = np.where(by_value, has_unit_ref, cr["has_reference"]) & applies
+    college_basis = np.where(by_teams, BASIS_TEAMS, np.where(by_value, BASIS_COLLEGE_VALUE, BASIS_NO_DATA))
     college_out = pd.DataFrame(
         {
             "indicator": s.indicators["indicator"].to_numpy(dtype=np.int64)[grid_ind[cg]],
             "year": np.asarray(years, dtype=np.int64)[cg % n_years] if n_years else np.zeros(0, np.int64),
             "college": cr["college"],
-            "value": _int_array(cr["value"], cr["has_value"]),
+            "value": _int_array(cr["value"], cr["has_value"] & applies),
             "reference": _int_array(reference, has_reference),
             "met": _bool_array(met, college_verdict),
-            "basis": np.where(by_teams, BASIS_TEAMS, np.where(by_value, BASIS_COLLEGE_VALUE, BASIS_NO_DATA)),
+            "basis": np.where(applies, college_basis, BASIS_NOT_APPLICABLE),
             "teams_contributed": teams_contributed,
             "teams_total": teams_total,
             "teams_needed": np.maximum(0, teams_threshold - teams_contributed),
@@ -559,7 +631,8 @@ def judge_with(setup: Setup, ambitions: pd.DataFrame) -> Attainment:
     )
 
     # Step 4: two-thirds of the active colleges, else the institution, else not attained.
-    colleges_total = np.bincount(cg, minlength=n).astype(np.int64)
+    # Only the colleges to which the indicator applies count (domain.md, "Which teams and colleges count").
+    colleges_total = np.bincount(cg, weights=applies, minlength=n).astype(np.int64)
     colleges_met = np.bincount(cg, weights=met & college_verdict, minlength=n).astype(np.int64)
     inst_only = s.institution_only[grid_ind]
     by_colleges = (colleges_total > 0) & (3 * colleges_met >= 2 * colleges_total) & ~inst_only
@@ -608,13 +681,20 @@ def two_thirds_needed(total: np.ndarray) -> np.ndarray:
 
 
 def judge(
-    agg: Aggregates, indicators: pd.DataFrame, ambitions: pd.DataFrame, colleges: pd.DataFrame, years
+    agg: Aggregates,
+    indicators: pd.DataFrame,
+    ambitions: pd.DataFrame,
+    colleges: pd.DataFrame,
+    years,
+    not_applicable: pd.DataFrame | None = None,
 ) -> Attainment:
     """Return the verdict of every indicator in every year in `years` under the given ambitions."""
-    return judge_with(judge_setup(agg, indicators, colleges, years), ambitions)
+    return judge_with(judge_setup(agg, indicators, colleges, years, not_applicable), ambitions)
 
 
-def evaluate(measurements, indicators, ambitions, colleges, years) -> tuple[Aggregates, Attainment]:
+def evaluate(
+    measurements, indicators, ambitions, colleges, years, teams=None, not_applicable=None
+) -> tuple[Aggregates, Attainment]:
     """Return the aggregates and the verdicts for `years` in one call."""
-    agg = aggregate(measurements)
-    return agg, judge(agg, indicators, ambitions, colleges, years)
+    agg = aggregate(measurements, counted_rows(measurements, colleges, teams, not_applicable))
+    return agg, judge(agg, indicators, ambitions, colleges, years, not_applicable)

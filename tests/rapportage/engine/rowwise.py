@@ -8,8 +8,14 @@ Conventions where domain.md is silent, chosen here and documented so the engine 
 - An aggregated mean is the exact (weighted) mean rounded half-to-even to whole units, i.e. to
   6 decimals, at each level (rapportage/engine/numbers.py).
 - Weights of zero only: a weighted mean over a total weight of 0 is undefined; the plain mean is used.
-- The institution aggregate takes every college with a value in the year, active or not: a college
-  closed since still belonged to the institution in the baseline year.
+- Only rows that count in their year are aggregated (domain.md, "Which teams and colleges count"
+  and "Points ... now decided"): a team row when the team is active in that year, its college is
+  active and the indicator applies to that college in that year; a college row when the college
+  is active and the indicator applies to it; institution rows always. Rows that do not count are
+  kept but never aggregated, judged or listed, except that a team's own value in B stays its
+  reference (domain.md, "Fine print").
+- A college to which the indicator does not apply in Y is listed with basis `not_applicable`,
+  `met` None, no teams, no value and no reference, and is left out of colleges_total/met.
 - A college is "judged as one unit" when none of its teams is judged in Y (no team value in Y, or
   only teams without a reference), but it has a value in Y (given or its teams' mean).
 - A comparison that needs the institution baseline b while b is unknown (no agenda value, no
@@ -68,7 +74,8 @@ def _mean(pairs: list[tuple[int, int | None]]) -> int:
 class Level:
     """The values of one indicator in one year, at every level (given or aggregated)."""
 
-    teams: dict = field(default_factory=dict)  # team -> (college, value, n)
+    teams: dict = field(default_factory=dict)  # team -> (college, value, n), rows that count only
+    all_teams: dict = field(default_factory=dict)  # team -> (college, value, n), every row (references)
     colleges: dict = field(default_factory=dict)  # college -> (value, weight, given)
     institution: tuple | None = None  # (value, given) or None
     has_data: bool = False
@@ -82,9 +89,18 @@ class Level:
         return self.by_college.get(college, [])
 
 
-def aggregate_year(rows: list[dict]) -> Level:
+def aggregate_year(rows: list[dict], counts=lambda row: True) -> Level:
     """Return the values of one (indicator, year) from its measurement rows (domain.md, Hierarchy)."""
-    level = Level(has_data=bool(rows))
+    for row in rows:
+        if row["level"] == "team":
+            all_teams = {
+                row["team"]: (row["college"], row["value"], row["n"]) for row in rows if row["level"] == "team"
+            }
+            break
+    else:
+        all_teams = {}
+    rows = [row for row in rows if counts(row)]
+    level = Level(has_data=bool(rows), all_teams=all_teams)
     given_colleges = {}
     given_institution = None
     team_rows_by_college: dict = {}
@@ -138,8 +154,12 @@ class Reference:
     unreferenced: dict = field(default_factory=dict)  # (indicator, year, team) -> fields
 
 
-def evaluate(measurements, indicators, ambitions, colleges, years) -> Reference:
-    """Return the rowwise aggregation and verdicts for every indicator and year in `years`."""
+def evaluate(measurements, indicators, ambitions, colleges, years, teams=None, not_applicable=None) -> Reference:
+    """Return the rowwise aggregation and verdicts for every indicator and year in `years`.
+
+    `teams` (team, active_from, active_until; None = open) and `not_applicable` (indicator,
+    year, college) are optional: without them every team is active and every indicator applies.
+    """
     rows_by_key: dict = {}
     for row in _records(measurements):
         rows_by_key.setdefault((row["indicator"], row["year"]), []).append(row)
@@ -150,13 +170,37 @@ def evaluate(measurements, indicators, ambitions, colleges, years) -> Reference:
     for row in _records(colleges):
         if row["active"]:
             active_by_institution.setdefault(row["institution"], []).append(row["college"])
+    active_colleges = {c for members in active_by_institution.values() for c in members}
+    bounds = {} if teams is None else {row["team"]: row for row in _records(teams)}
+    excluded = set() if not_applicable is None else {tuple(row.values()) for row in _records(not_applicable)}
+
+    def team_active(team, year) -> bool:
+        """Return whether the team is active in `year` (active_from <= year <= active_until, open bounds)."""
+        row = bounds.get(team)
+        if row is None:
+            return True
+        return (row["active_from"] is None or row["active_from"] <= year) and (
+            row["active_until"] is None or year <= row["active_until"]
+        )
+
+    def applies(indicator, year, college) -> bool:
+        """Return whether the indicator applies to the college in `year`."""
+        return (indicator, year, college) not in excluded
+
+    def counts(row) -> bool:
+        """Return whether a measurement row counts in its year."""
+        if row["level"] == "institution":
+            return True
+        if row["college"] not in active_colleges or not applies(row["indicator"], row["year"], row["college"]):
+            return False
+        return row["level"] != "team" or team_active(row["team"], row["year"])
 
     result = Reference()
 
     def level_of(indicator, year) -> Level:
         key = (indicator, year)
         if key not in result.aggregates:
-            result.aggregates[key] = aggregate_year(rows_by_key.get(key, []))
+            result.aggregates[key] = aggregate_year(rows_by_key.get(key, []), counts)
         return result.aggregates[key]
 
     for ind in _records(indicators):
@@ -190,9 +234,21 @@ def evaluate(measurements, indicators, ambitions, colleges, years) -> Reference:
             colleges_met = 0
             college_units = [] if ind["institution_only"] else active
             for college in college_units:
+                if not applies(indicator, year, college):
+                    result.colleges[(indicator, year, college)] = {
+                        "basis": "not_applicable",
+                        "met": None,
+                        "teams_contributed": 0,
+                        "teams_total": 0,
+                        "teams_margin": 0,
+                        "value": None,
+                        "reference": None,
+                    }
+                    continue
                 judged = contributed = 0
                 for team, t in now.teams_of(college):
-                    own = base.teams.get(team)
+                    # A team's own value in B is its reference even when it did not count in B.
+                    own = base.all_teams.get(team)
                     if own is not None:
                         r = own[1]
                     elif college in base.colleges:
@@ -233,7 +289,7 @@ def evaluate(measurements, indicators, ambitions, colleges, years) -> Reference:
                     "reference": reference,
                 }
 
-            total = len(college_units)
+            total = sum(1 for college in college_units if applies(indicator, year, college))
             if kind == "monitor":
                 basis, attained = "monitor", None
             elif not now.has_data:

@@ -12,6 +12,8 @@ from rapportage.engine.attainment import (
     COLLEGE_COLUMNS,
     INDICATOR_COLUMNS,
     MEASUREMENT_COLUMNS,
+    NOT_APPLICABLE_COLUMNS,
+    TEAM_COLUMNS,
     evaluate,
 )
 from tests.rapportage.engine import rowwise
@@ -31,17 +33,27 @@ BASE_YEAR = 2017
 
 @dataclass
 class Case:
-    """One generated input: the engine's four frames and the years to judge."""
+    """One generated input: the engine's frames and the years to judge."""
 
     measurements: pd.DataFrame
     indicators: pd.DataFrame
     ambitions: pd.DataFrame
     colleges: pd.DataFrame
     years: list[int]
+    teams: pd.DataFrame | None = None  # active years per team (domain.md, "Which teams and colleges count")
+    not_applicable: pd.DataFrame | None = None  # (indicator, year, college) the indicator does not apply to
 
     def frames(self):
         """Return the engine's positional inputs."""
-        return self.measurements, self.indicators, self.ambitions, self.colleges, self.years
+        return (
+            self.measurements,
+            self.indicators,
+            self.ambitions,
+            self.colleges,
+            self.years,
+            self.teams,
+            self.not_applicable,
+        )
 
 
 @st.composite
@@ -53,7 +65,7 @@ def institutions(draw) -> Case:
     values = draw(st.sampled_from([COARSE, COARSE, COARSE, MICRO, HUGE]))
     window = list(range(BASE_YEAR - 1, BASE_YEAR + 6))
     years = sorted(draw(st.sets(st.sampled_from(window), min_size=1, max_size=4)))
-    rows, indicator_rows, ambition_rows, college_rows = [], [], [], []
+    rows, indicator_rows, ambition_rows, college_rows, team_rows, na_rows = [], [], [], [], [], []
     college_id = team_id = indicator_id = ambition_id = 0
     for institution in range(1, draw(st.integers(1, 3)) + 1):
         teams_of = {}
@@ -68,6 +80,12 @@ def institutions(draw) -> Case:
                 first = rng.choice(window)
                 last = rng.choice([y for y in window if y >= first])
                 teams_of[college_id].append([team_id, first, last, None, None])
+                # Active years need not match the years with data: values stored before a team
+                # was deactivated (or after it started late) are kept and must not count.
+                if rng.random() < 0.5:
+                    since = rng.choice([None, *window])
+                    until = rng.choice([None, *(y for y in window if since is None or y >= since)])
+                    team_rows.append({"team": team_id, "active_from": since, "active_until": until})
         for teams in teams_of.values():
             for team in teams:
                 if rng.random() < 0.05:
@@ -108,6 +126,14 @@ def institutions(draw) -> Case:
                     }
                 )
             rows += _measurements(rng, indicator_id, institution_only, teams_of, window, values)
+            for college in teams_of:
+                # Not every college offers every programme, sometimes only from a herijking on.
+                chance = rng.random()
+                if chance < 0.2:
+                    since = window[0] if chance < 0.12 else rng.choice(window)
+                    na_rows += [
+                        {"indicator": indicator_id, "year": y, "college": college} for y in window if y >= since
+                    ]
     measurements = pd.DataFrame(rows, columns=MEASUREMENT_COLUMNS).astype(
         {"indicator": "int64", "year": "int64", "college": "Int64", "team": "Int64", "value": "Int64", "n": "Int64"}
     )
@@ -116,7 +142,14 @@ def institutions(draw) -> Case:
         {"indicator": "int64", "year": "int64", "target": "Int64", "tolerance": "Int64", "ambition_id": "int64"}
     )
     colleges = pd.DataFrame(college_rows, columns=COLLEGE_COLUMNS)
-    return Case(measurements, indicators, ambitions, colleges, years)
+    teams = pd.DataFrame(team_rows, columns=TEAM_COLUMNS).astype(
+        {"team": "int64", "active_from": "Int64", "active_until": "Int64"}
+    )
+    not_applicable = pd.DataFrame(na_rows, columns=NOT_APPLICABLE_COLUMNS).astype("int64")
+    if draw(st.integers(0, 4)) == 0:
+        # The optional inputs left out: every team active, every indicator applying.
+        teams = not_applicable = None
+    return Case(measurements, indicators, ambitions, colleges, years, teams, not_applicable)
 
 
 def _measurements(rng, indicator, institution_only, teams_of, window, values) -> list[dict]:
@@ -240,12 +273,18 @@ def test_engine_equals_the_rowwise_reference(case):
 @settings(max_examples=settings.default.max_examples // 2, **SETTINGS)
 @given(institutions())
 def test_invariants_of_every_verdict(case):
-    """Counts cover the active colleges; monitor has no verdict; a college without data has not met."""
+    """Counts cover the active colleges the indicator applies to; monitor has no verdict; no data has not met."""
     _, att = evaluate(*case.frames())
-    active = case.colleges[case.colleges["active"].astype(bool)].groupby("institution").size()
+    active = case.colleges[case.colleges["active"].astype(bool)]
+    excluded = set() if case.not_applicable is None else set(map(tuple, case.not_applicable.to_numpy().tolist()))
     owners = case.indicators[["indicator", "institution"]]
     for row in att.indicators.merge(owners, on="indicator").to_dict("records"):
-        expected_total = 0 if row["institution_only"] else int(active.get(row["institution"], 0))
+        applying = [
+            c
+            for c, inst in zip(active["college"], active["institution"], strict=True)
+            if inst == row["institution"] and (row["indicator"], row["year"], c) not in excluded
+        ]
+        expected_total = 0 if row["institution_only"] else len(applying)
         assert row["colleges_total"] == expected_total
         met, total = row["colleges_met"], row["colleges_total"]
         assert 0 <= met <= total
@@ -264,7 +303,7 @@ def test_invariants_of_every_verdict(case):
         has_verdict = verdicts[(row["indicator"], row["year"])] not in ("monitor", "no_data")
         if row["basis"] == "no_data" and has_verdict:
             assert not pd.isna(row["met"]) and not row["met"]
-        if not has_verdict:
+        if not has_verdict or row["basis"] == "not_applicable":
             assert pd.isna(row["met"])
     monitored = verdicts[verdicts == "monitor"].index
     teams = att.teams.set_index(["indicator", "year"])
