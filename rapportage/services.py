@@ -15,7 +15,7 @@ from agenda.models import Institution
 from rapportage import selectors
 from rapportage.choices import RunState, Version
 from rapportage.engine.attainment import aggregate, judge_setup, judge_with
-from rapportage.engine.budget import ThemeShare, budget_verdicts, budget_warnings, split_budget
+from rapportage.engine.budget import ThemeShare, budget_verdicts, budget_warnings, reserve_ledger, split_budget
 from rapportage.engine.payload import budget_payload, status_payloads, verdict_flips
 from rapportage.engine.words import COLLEGE_WORDS, INDICATOR_WORDS
 from rapportage.models import BudgetResult, IndicatorResult, RecomputeRun, VerdictChange
@@ -126,29 +126,31 @@ def evaluate_institution(
 
 
 def _budgets(institution: Institution, inputs, statuses: dict, student_overrides: dict) -> dict[int, dict]:
-    """Return the budget payload per budget year, judged on that year's verdicts (domain.md)."""
+    """Return the budget payload per budget year, judged on that year's verdicts, with the reserve ledger."""
     budget_years, themes, students = selectors.budget_inputs(institution)
     for (college, year), count in student_overrides.items():
         students.setdefault(college, {})[year] = count
     shares = [ThemeShare(t.code, t.budget_share_pct, t.national) for t in themes]
     active = [meta["code"] for meta in inputs.college_meta.values() if meta["active"]]
-    result = {}
-    for by in budget_years:
-        judged, met = budget_verdicts(statuses.values(), by.year)
-        split = split_budget(
-            year=by.year,
-            total_cents=by.total_cents,
-            result_dependent_pct=by.result_dependent_pct,
-            central_pct=by.central_pct,
-            themes=shares,
-            colleges=active,
-            students=students,
-            verdicts=judged,
-            met=met,
+    verdicts, splits, warnings = {}, [], {}
+    for by in sorted(budget_years, key=lambda row: row.year):
+        verdicts[by.year] = budget_verdicts(statuses.values(), by.year)
+        splits.append(
+            split_budget(
+                year=by.year,
+                total_cents=by.total_cents,
+                result_dependent_pct=by.result_dependent_pct,
+                central_pct=by.central_pct,
+                themes=shares,
+                colleges=active,
+                students=students,
+                verdicts=verdicts[by.year],
+            )
         )
-        warnings = budget_warnings(shares, by.result_dependent_pct, by.central_pct)
-        result[by.year] = budget_payload(institution.code, split, warnings)
-    return result
+        warnings[by.year] = budget_warnings(shares, by.result_dependent_pct, by.central_pct)
+    # Manifesto principle 8: a year's reserve is released by later years, so the ledger spans them all.
+    ledger = reserve_ledger(splits, verdicts, institution.period_end)
+    return {split.year: budget_payload(institution.code, split, warnings[split.year]) for split in ledger}
 
 
 def attainment_recompute(*, institution: Institution, run: RecomputeRun | None = None) -> int:

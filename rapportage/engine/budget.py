@@ -4,9 +4,8 @@ Pure: plain integers and Decimals in, dataclasses out. Every split is a largest-
 share, so the parts always add up to the whole (domain.md, "Budget, precisely").
 """
 
-from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from fractions import Fraction
 
@@ -20,9 +19,37 @@ class ThemeShare:
     national: bool = False
 
 
+@dataclass(frozen=True)
+class IndicatorVerdict:
+    """A college-level indicator with a verdict in a budget year: who met it, to whom it does not apply."""
+
+    indicator: str
+    theme: str
+    met: frozenset[str] = frozenset()
+    not_applicable: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class Portion:
+    """A college's fixed share of its result-dependent money for one indicator in one year."""
+
+    indicator: str
+    cents: int
+    met: bool
+
+
+@dataclass(frozen=True)
+class ReserveEntry:
+    """Cents reserved for one indicator in budget year `from_year`: released later, open, or not realised."""
+
+    from_year: int
+    indicator: str
+    cents: int
+
+
 @dataclass
 class CollegeSplit:
-    """One college's part of one theme."""
+    """One college's part of one theme, with its reserve ledger (domain.md, "The reserve")."""
 
     college: str
     amount_cents: int
@@ -32,6 +59,26 @@ class CollegeSplit:
     reserved_cents: int
     met: int = 0
     verdicts: int = 0
+    portions: list[Portion] = field(default_factory=list)
+    reserve_releases: list[ReserveEntry] = field(default_factory=list)
+    reserve_open: list[ReserveEntry] = field(default_factory=list)
+    # Only in the period's last budget year: the reserve still open is not realised (step 4).
+    not_realised: list[ReserveEntry] | None = None
+
+    @property
+    def released_from_reserve_cents(self) -> int:
+        """Return the earlier years' reserved cents released in this year."""
+        return sum(entry.cents for entry in self.reserve_releases)
+
+    @property
+    def reserve_open_cents(self) -> int:
+        """Return the reserved cents of this and earlier years still open after this year."""
+        return sum(entry.cents for entry in self.reserve_open)
+
+    @property
+    def not_realised_cents(self) -> int | None:
+        """Return the cents not realised by the end of the period, None before the last budget year."""
+        return None if self.not_realised is None else sum(entry.cents for entry in self.not_realised)
 
 
 @dataclass
@@ -44,6 +91,16 @@ class ThemeSplit:
     central_cents: int
     colleges: list[CollegeSplit] = field(default_factory=list)
 
+    @property
+    def released_from_reserve_cents(self) -> int:
+        """Return the colleges' releases from reserve in this year."""
+        return sum(part.released_from_reserve_cents for part in self.colleges)
+
+    @property
+    def reserve_open_cents(self) -> int:
+        """Return the colleges' reserve still open after this year."""
+        return sum(part.reserve_open_cents for part in self.colleges)
+
 
 @dataclass
 class BudgetSplit:
@@ -52,6 +109,18 @@ class BudgetSplit:
     year: int
     total_cents: int
     themes: list[ThemeSplit]
+    # The period's last budget year: what is still open after it is not realised.
+    final: bool = False
+
+    @property
+    def released_from_reserve_cents(self) -> int:
+        """Return the releases from reserve in this year."""
+        return sum(theme.released_from_reserve_cents for theme in self.themes)
+
+    @property
+    def reserve_open_cents(self) -> int:
+        """Return the reserve still open after this year."""
+        return sum(theme.reserve_open_cents for theme in self.themes)
 
 
 def largest_remainder(total: int, weights: dict[str, Fraction | Decimal | int]) -> dict[str, int]:
@@ -86,22 +155,33 @@ def students_for_year(counts: dict[int, int], year: int) -> int:
     return counts[max(earlier)] if earlier else 0
 
 
-def budget_verdicts(statuses: Iterable[dict], year: int) -> tuple[dict[str, int], dict[tuple[str, str], int]]:
-    """Return (K per theme, met per (theme, college)) of budget year `year` from the STATUS bodies.
+def budget_verdicts(statuses: Iterable[dict], year: int) -> list[IndicatorVerdict]:
+    """Return the verdict-bearing college-level indicators of budget year `year`, in code order.
 
-    Domain.md, "Budget, precisely": K counts the theme's indicators measured at college level
-    that bear a verdict in Y; a college's count is how many of those it met in Y (budget year Y
-    is judged on the verdicts of Y).
+    Domain.md, "Budget, precisely" and "Fine print": an indicator counts when it bears a verdict
+    in Y (not monitor, not no data) and is measured at college level; it applies to a college
+    unless the college is listed with basis `not_applicable`; budget year Y is judged on Y.
     """
-    judged, met = Counter(), Counter()
+    verdicts = []
     for status in statuses:
         if status["year"] != year or status["attained"] is None or status["institution_only"]:
             continue
-        judged[status["theme"]] += 1
-        for college in status["colleges"]:
-            if college["met"]:
-                met[(status["theme"], college["college"])] += 1
-    return dict(judged), dict(met)
+        colleges = status["colleges"]
+        verdicts.append(
+            IndicatorVerdict(
+                indicator=status["indicator"],
+                theme=status["theme"],
+                met=frozenset(c["college"] for c in colleges if c["met"] is True),
+                not_applicable=frozenset(c["college"] for c in colleges if c.get("basis") == "not_applicable"),
+            )
+        )
+    # "Code order" is plain string order of the codes ("I10" before "I2").
+    return sorted(verdicts, key=lambda verdict: verdict.indicator)
+
+
+def indicator_portions(dependent: int, k: int) -> list[int]:
+    """Return `dependent` cents in k portions: each `dependent // k`, the first `dependent % k` one cent more."""
+    return [dependent // k + (1 if position < dependent % k else 0) for position in range(k)]
 
 
 def split_budget(
@@ -113,31 +193,39 @@ def split_budget(
     themes: list[ThemeShare],
     colleges: list[str],
     students: dict[str, dict[int, int]],
-    verdicts: dict[str, int],
-    met: dict[tuple[str, str], int],
+    verdicts: list[IndicatorVerdict],
 ) -> BudgetSplit:
     """Return the split of one year's quality budget over themes and colleges.
 
-    `verdicts[theme]` is K, the theme's verdict-bearing college-level indicators in `year`;
-    `met[(theme, college)]` how many of those the college met.
+    `verdicts` are the year's verdict-bearing college-level indicators (budget_verdicts); a
+    college's K is those of the theme that apply to it. The reserve ledger across the years
+    is added by `reserve_ledger`.
     """
     theme_amounts = largest_remainder(total_cents, {t.code: t.share_pct for t in themes})
     weights = {college: students_for_year(students.get(college, {}), year) for college in colleges}
+    by_theme: dict[str, list[IndicatorVerdict]] = {}
+    for verdict in sorted(verdicts, key=lambda v: v.indicator):
+        by_theme.setdefault(verdict.theme, []).append(verdict)
     result = []
     for theme in themes:
         amount = theme_amounts[theme.code]
-        # ch. 12: a limited top-slice for common facilities, the rest pro rata to the colleges.
-        central = amount * Fraction(central_pct) // 100
+        # ch. 12: a limited top-slice for common facilities, the rest pro rata to the colleges;
+        # with no active college all of it stays central, so the sums still add up (domain.md).
+        central = amount * Fraction(central_pct) // 100 if colleges else amount
         college_amounts = largest_remainder(amount - central, weights)
-        k = verdicts.get(theme.code, 0)
         parts = []
         for college in sorted(college_amounts):
             c_amount = college_amounts[college]
+            judged = [v for v in by_theme.get(theme.code, []) if college not in v.not_applicable]
+            k = len(judged)
             # Manifesto principle 4: at most 25 % result-dependent; none when nothing is judged.
             dependent = c_amount * Fraction(result_dependent_pct) // 100 if k else 0
-            met_count = met.get((theme.code, college), 0) if k else 0
-            # Manifesto principle 8: what is not yet earned is reserved, not cut.
-            released = dependent * met_count // k if k else 0
+            # Manifesto principle 8: fixed portions per indicator; what is not yet earned is reserved, not cut.
+            portions = [
+                Portion(verdict.indicator, cents, college in verdict.met)
+                for verdict, cents in zip(judged, indicator_portions(dependent, k) if k else [], strict=True)
+            ]
+            released = sum(p.cents for p in portions if p.met)
             parts.append(
                 CollegeSplit(
                     college=college,
@@ -146,8 +234,9 @@ def split_budget(
                     result_dependent_cents=dependent,
                     released_cents=released,
                     reserved_cents=dependent - released,
-                    met=met_count,
+                    met=sum(1 for p in portions if p.met),
                     verdicts=k,
+                    portions=portions,
                 )
             )
         result.append(
@@ -156,6 +245,71 @@ def split_budget(
             )
         )
     return BudgetSplit(year=year, total_cents=total_cents, themes=result)
+
+
+def reserve_ledger(
+    splits: list[BudgetSplit], verdicts: dict[int, list[IndicatorVerdict]], period_end: int
+) -> list[BudgetSplit]:
+    """Return the years' splits, in year order, with each college's reserve ledger filled in.
+
+    Domain.md, "The reserve": a portion reserved in budget year Y0 is released in the first
+    later budget year Y1 <= `period_end` in which the college met that indicator
+    (`verdicts[Y1]`); a year without a verdict for it leaves it open; after the period's last
+    budget year what is still open is not realised. A portion of 0 cents moves no money and
+    is not kept. A college with open reserve or a release in a year in which it has no part
+    (not among that year's colleges) is added with amount 0, so every cent stays in view.
+    The splits given are not changed.
+    """
+    ordered = sorted(splits, key=lambda split: split.year)
+    ledger_years = [split.year for split in ordered if split.year <= period_end]
+    last = ledger_years[-1] if ledger_years else None
+    open_entries: dict[tuple[str, str], list[ReserveEntry]] = {}  # (theme, college) -> open, in reserve order
+    result = []
+    for split in ordered:
+        themes = [replace(theme, colleges=[replace(part) for part in theme.colleges]) for theme in split.themes]
+        if split.year not in ledger_years:
+            result.append(replace(split, themes=themes))
+            continue
+        met = {(college, verdict.indicator) for verdict in verdicts.get(split.year, []) for college in verdict.met}
+        releases: dict[tuple[str, str], list[ReserveEntry]] = {}
+        for (theme, college), entries in open_entries.items():
+            for entry in entries:
+                if (college, entry.indicator) in met:
+                    releases.setdefault((theme, college), []).append(entry)
+            open_entries[(theme, college)] = [e for e in entries if (college, e.indicator) not in met]
+        for theme in themes:
+            for part in theme.colleges:
+                open_entries.setdefault((theme.theme, part.college), []).extend(
+                    ReserveEntry(split.year, p.indicator, p.cents) for p in part.portions if not p.met and p.cents
+                )
+        parts = _ledger_rows(themes, set(releases) | {key for key, entries in open_entries.items() if entries})
+        for key, part in parts.items():
+            part.reserve_releases = sorted(releases.get(key, []), key=_entry_order)
+            part.reserve_open = sorted(open_entries.get(key, []), key=_entry_order)
+            part.not_realised = list(part.reserve_open) if split.year == last else None
+        result.append(replace(split, themes=themes, final=split.year == last))
+    return result
+
+
+def _entry_order(entry: ReserveEntry) -> tuple[int, str]:
+    """Return the listing order of ledger entries: year reserved, then indicator code."""
+    return entry.from_year, entry.indicator
+
+
+def _ledger_rows(themes: list[ThemeSplit], needed: set[tuple[str, str]]) -> dict[tuple[str, str], CollegeSplit]:
+    """Return every college part by (theme, college), adding a part of amount 0 where `needed` lacks one."""
+    by_code = {theme.theme: theme for theme in themes}
+    parts = {(theme.theme, part.college): part for theme in themes for part in theme.colleges}
+    for theme_code, college in sorted(needed - set(parts)):
+        theme = by_code.get(theme_code)
+        if theme is None:
+            theme = by_code[theme_code] = ThemeSplit(theme_code, Decimal(0), 0, 0)
+            themes.append(theme)
+        part = CollegeSplit(college, 0, 0, 0, 0, 0)
+        theme.colleges.append(part)
+        theme.colleges.sort(key=lambda p: p.college)
+        parts[(theme_code, college)] = part
+    return parts
 
 
 def budget_warnings(themes: list[ThemeShare], result_dependent_pct: Decimal, central_pct: Decimal) -> list[str]:

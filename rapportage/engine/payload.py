@@ -196,17 +196,33 @@ def status_payloads(
 
 
 def budget_payload(institution: str, split: BudgetSplit, warnings: list[str] | None = None) -> dict:
-    """Return the budget body of contracts.md section 4 for one year."""
+    """Return the budget body of contracts.md section 4 for one year, with section 5's reserve ledger.
+
+    `not_realised_cents` is null except in the period's last budget year (domain.md, the reserve, step 4).
+    """
+
+    def entries(items) -> list[dict]:
+        return [{"from_year": e.from_year, "indicator": e.indicator, "cents": e.cents} for e in items]
+
+    def not_realised(cents: int) -> int | None:
+        return cents if split.final else None
+
     return {
         "institution": institution,
         "year": split.year,
         "total_cents": split.total_cents,
+        "released_from_reserve_cents": split.released_from_reserve_cents,
+        "reserve_open_cents": split.reserve_open_cents,
+        "not_realised_cents": not_realised(split.reserve_open_cents),
         "themes": [
             {
                 "theme": theme.theme,
                 "share_pct": json_number(theme.share_pct),
                 "amount_cents": theme.amount_cents,
                 "central_cents": theme.central_cents,
+                "released_from_reserve_cents": theme.released_from_reserve_cents,
+                "reserve_open_cents": theme.reserve_open_cents,
+                "not_realised_cents": not_realised(theme.reserve_open_cents),
                 "colleges": [
                     {
                         "college": part.college,
@@ -217,6 +233,13 @@ def budget_payload(institution: str, split: BudgetSplit, warnings: list[str] | N
                         "reserved_cents": part.reserved_cents,
                         "indicators_met": part.met,
                         "indicators_judged": part.verdicts,
+                        "portions": [{"indicator": p.indicator, "cents": p.cents, "met": p.met} for p in part.portions],
+                        "released_from_reserve_cents": part.released_from_reserve_cents,
+                        "reserve_releases": entries(part.reserve_releases),
+                        "reserve_open_cents": part.reserve_open_cents,
+                        "reserve_open": entries(part.reserve_open),
+                        "not_realised_cents": part.not_realised_cents,
+                        "not_realised": entries(part.not_realised or []),
                     }
                     for part in theme.colleges
                 ],

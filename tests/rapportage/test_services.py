@@ -9,10 +9,11 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.db import transaction
 
-from agenda.models import Team
+from agenda.models import BudgetYear, Team
 from indicatoren.models import Measurement
 from rapportage import services
 from rapportage.models import IndicatorResult, RecomputeRun, RunState, VerdictChange, Version
+from tests.rapportage.engine import rowwise_reserve
 
 pytestmark = pytest.mark.django_db
 
@@ -73,15 +74,37 @@ def test_budget_command_adds_up_to_the_cent(rocvaf_demo, year):
     assert "som van de thema's: € 28.000.000,00 (klopt)" in table
 
 
-def test_release_follows_the_verdicts(rocvaf_demo):
-    """A college's released share of a theme is floor(result_dependent * met / K) for that year."""
-    body = json.loads(command("budget", "--year", "2020", "--format", "json"))
-    status = json.loads(command("agenda_status", "--year", "2020", "--format", "json"))
-    t2 = [s for s in status["indicators"] if s["theme"] == "T2" and s["attained"] is not None]
-    k = len(t2)
-    for college in next(t for t in body["themes"] if t["theme"] == "T2")["colleges"]:
-        met = sum(1 for s in t2 for c in s["colleges"] if c["college"] == college["college"] and c["met"])
-        assert college["released_cents"] == college["result_dependent_cents"] * met // k
+def test_release_and_reserve_follow_the_verdicts_of_every_year(rocvaf_demo):
+    """The stored budgets of 2019-2022 equal the row-by-row reserve reference on the stored verdicts."""
+    years = [2019, 2020, 2021, 2022]
+    bodies = {year: json.loads(command("budget", "--year", str(year), "--format", "json")) for year in years}
+    statuses = [
+        status
+        for year in years
+        for status in json.loads(command("agenda_status", "--year", str(year), "--format", "json"))["indicators"]
+    ]
+    expected = rowwise_reserve.reserve(
+        statuses=statuses,
+        amounts={
+            (year, theme["theme"], c["college"]): c["amount_cents"]
+            for year, body in bodies.items()
+            for theme in body["themes"]
+            for c in theme["colleges"]
+        },
+        result_dependent_pct=dict(
+            BudgetYear.objects.filter(institution=rocvaf_demo).values_list("year", "result_dependent_pct")
+        ),
+        period_end=rocvaf_demo.period_end,
+    )
+    actual = {
+        (year, theme["theme"], c["college"]): {name: c[name] for name in rowwise_reserve.FIELDS}
+        for year, body in bodies.items()
+        for theme in body["themes"]
+        for c in theme["colleges"]
+    }
+    assert actual == expected
+    assert bodies[2022]["not_realised_cents"] == bodies[2022]["reserve_open_cents"]
+    assert all(bodies[year]["not_realised_cents"] is None for year in years[:-1])
 
 
 def fragile_team(institution, code="1a", year=2022):

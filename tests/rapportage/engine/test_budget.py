@@ -1,4 +1,4 @@
-"""The budget split of agenda ch. 12 in cents: shares, top-slice, release and reserve."""
+"""The budget split of agenda ch. 12 in cents: shares, top-slice, portions, release and reserve."""
 
 from decimal import Decimal
 
@@ -7,9 +7,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rapportage.engine.budget import (
+    IndicatorVerdict,
+    Portion,
     ThemeShare,
     budget_verdicts,
     budget_warnings,
+    indicator_portions,
     largest_remainder,
     split_budget,
     students_for_year,
@@ -58,32 +61,55 @@ def test_students_for_year_falls_back_to_the_latest_earlier_year(counts, year, e
 
 
 def status(code, theme, attained, colleges=None, year=2020, institution_only=False):
-    """Return a minimal STATUS body: the verdict and which colleges met (code: met)."""
+    """Return a minimal STATUS body: the verdict and each college's met (code: met, or "n/a": not applicable)."""
     return {
         "indicator": code,
         "theme": theme,
         "year": year,
         "attained": attained,
         "institution_only": institution_only,
-        "colleges": [{"college": c, "met": met} for c, met in (colleges or {}).items()],
+        "colleges": [
+            {"college": c, "met": None, "basis": "not_applicable"} if met == "n/a" else {"college": c, "met": met}
+            for c, met in (colleges or {}).items()
+        ],
     }
 
 
-def test_budget_verdicts_count_k_per_theme_and_met_per_college():
-    """K counts a theme's college-level indicators with a verdict in Y; a college's count the ones it met."""
+def verdict(code, theme, met=(), not_applicable=()):
+    """Return an IndicatorVerdict: the colleges that met it and those it does not apply to."""
+    return IndicatorVerdict(code, theme, frozenset(met), frozenset(not_applicable))
+
+
+def test_budget_verdicts_list_the_college_level_verdicts_in_code_order():
+    """K counts a theme's college-level indicators with a verdict in Y, in plain string order of the codes."""
     statuses = [
-        status("1a", "T1", True, {"5100": True, "5200": False}),
-        status("1b", "T1", False, {"5100": True, "5200": None}),
+        status("I2", "T1", True, {"5100": True, "5200": False}),
+        status("I10", "T1", False, {"5100": True, "5200": None, "5300": "n/a"}),
         status("1c", "T1", None, {"5100": None, "5200": None}),  # monitor or no data: not in K
         status("3c", "T1", True, institution_only=True),  # decided by the institution alone: not in K
         status("2b", "T2", False, {"5100": False, "5200": True}),
-        status("1a", "T1", True, {"5100": True, "5200": True}, year=2019),  # another year
+        status("I2", "T1", True, {"5100": True, "5200": True}, year=2019),  # another year
     ]
-    judged, met = budget_verdicts(statuses, 2020)
-    assert judged == {"T1": 2, "T2": 1}
-    assert met == {("T1", "5100"): 2, ("T2", "5200"): 1}
-    assert budget_verdicts(statuses, 2019) == ({"T1": 1}, {("T1", "5100"): 1, ("T1", "5200"): 1})
-    assert budget_verdicts(statuses, 2021) == ({}, {})
+    assert budget_verdicts(statuses, 2020) == [
+        verdict("2b", "T2", met={"5200"}),
+        verdict("I10", "T1", met={"5100"}, not_applicable={"5300"}),
+        verdict("I2", "T1", met={"5100"}),
+    ]
+    assert budget_verdicts(statuses, 2019) == [verdict("I2", "T1", met={"5100", "5200"})]
+    assert budget_verdicts(statuses, 2021) == []
+
+
+@pytest.mark.parametrize(
+    ("dependent", "k", "expected"),
+    [(187, 3, [63, 62, 62]), (188, 3, [63, 63, 62]), (2, 3, [1, 1, 0]), (0, 2, [0, 0]), (9, 1, [9])],
+)
+def test_indicator_portions_give_the_first_in_code_order_the_extra_cents(dependent, k, expected):
+    """Each of K indicators gets R // K, the first R % K of them one cent more (domain.md, the reserve)."""
+    assert indicator_portions(dependent, k) == expected
+
+
+T1_TWO = [verdict("1a", "T1", met={"5100", "5200"}), verdict("1b", "T1", met={"5100"})]
+T2_THREE = [verdict("2a", "T2", met={"5200"}), verdict("2b", "T2", met={"5200"}), verdict("2c", "T2", met={"5200"})]
 
 
 def rocvaf_split(**overrides):
@@ -96,8 +122,7 @@ def rocvaf_split(**overrides):
         "themes": ROCVAF_THEMES,
         "colleges": ["5100", "5200"],
         "students": {"5100": {2020: 3000}, "5200": {2019: 1000}},
-        "verdicts": {"T1": 2, "T2": 3},
-        "met": {("T1", "5100"): 2, ("T1", "5200"): 1, ("T2", "5100"): 0, ("T2", "5200"): 3},
+        "verdicts": T1_TWO + T2_THREE,
     }
     arguments.update(overrides)
     return split_budget(**arguments)
@@ -113,11 +138,31 @@ def test_rocvaf_budget_by_theme_and_college():
     assert t1["5100"].result_dependent_cents == 131_250_000
     assert t1["5100"].released_cents == 131_250_000  # met 2 of K=2
     assert t1["5200"].released_cents == 43_750_000 // 2  # met 1 of 2
+    assert (t1["5200"].met, t1["5200"].verdicts) == (1, 2)
     t2 = {c.college: c for c in themes["T2"].colleges}
     assert (t2["5100"].released_cents, t2["5100"].reserved_cents) == (0, 131_250_000)
     # T3 has no verdict-bearing indicators (K = 0): no result-dependent part at all.
     t3 = {c.college: c for c in themes["T3"].colleges}
     assert (t3["5100"].result_dependent_cents, t3["5100"].fixed_cents) == (0, 525_000_000)
+
+
+def test_k_is_per_college_when_an_indicator_does_not_apply():
+    """An indicator that does not apply to a college is left out of that college's K and portions."""
+    verdicts = [verdict("1a", "T1", met={"5100"}), verdict("1b", "T1", met={"5200"}, not_applicable={"5100"})]
+    split = rocvaf_split(total_cents=1000, themes=[ThemeShare("T1", Decimal(100))], verdicts=verdicts)
+    college = {c.college: c for c in split.themes[0].colleges}
+    assert (college["5100"].verdicts, college["5100"].met) == (1, 1)
+    assert college["5100"].portions == [Portion("1a", 187, True)]  # all of R on the one indicator
+    assert (college["5200"].verdicts, college["5200"].met) == (2, 1)
+    assert college["5200"].portions == [Portion("1a", 31, False), Portion("1b", 31, True)]
+
+
+def test_only_not_applicable_indicators_mean_no_result_dependent_part():
+    """A college to which none of the theme's judged indicators applies has K = 0: all of it is fixed."""
+    verdicts = [verdict("1a", "T1", met={"5200"}, not_applicable={"5100"})]
+    split = rocvaf_split(total_cents=1000, themes=[ThemeShare("T1", Decimal(100))], verdicts=verdicts)
+    college = {c.college: c for c in split.themes[0].colleges}["5100"]
+    assert (college.result_dependent_cents, college.fixed_cents, college.verdicts) == (0, 750, 0)
 
 
 def test_central_top_slice_is_floored():
@@ -128,16 +173,16 @@ def test_central_top_slice_is_floored():
     assert sum(c.amount_cents for c in theme.colleges) == 976
 
 
-def test_release_is_floored_and_the_rest_reserved():
-    """released = floor(result_dependent * met / K); released + reserved = result_dependent."""
-    split = rocvaf_split(
-        total_cents=1000, themes=[ThemeShare("T1", Decimal(100))], verdicts={"T1": 3}, met={("T1", "5100"): 1}
-    )
+def test_release_is_the_met_indicators_portions_and_the_rest_reserved():
+    """R is split in portions in code order; released is the met ones', reserved the rest."""
+    verdicts = [verdict("I1", "T1"), verdict("I10", "T1"), verdict("I2", "T1", met={"5100"})]
+    split = rocvaf_split(total_cents=1000, themes=[ThemeShare("T1", Decimal(100))], verdicts=verdicts)
     college = {c.college: c for c in split.themes[0].colleges}["5100"]
     assert college.amount_cents == 750
     assert college.result_dependent_cents == 187  # floor(750 * 25 / 100)
-    assert college.released_cents == 62  # floor(187 / 3)
-    assert college.reserved_cents == 125
+    # "I10" sorts before "I2": the extra cent goes to I1, and I2 gets 62.
+    assert college.portions == [Portion("I1", 63, False), Portion("I10", 62, False), Portion("I2", 62, True)]
+    assert (college.released_cents, college.reserved_cents) == (62, 125)
 
 
 def test_no_students_anywhere_gives_equal_shares():
@@ -177,7 +222,12 @@ def test_budget_always_adds_up_to_the_cent(total, shares, students, central, rd,
     """For any input, themes add up to the total and every college's parts add up exactly."""
     themes = [ThemeShare(f"T{i}", share) for i, share in enumerate(shares)]
     colleges = [f"{5000 + i}" for i in range(len(students))]
-    met = {(t.code, c): data.draw(st.integers(min_value=0, max_value=k)) for t in themes for c in colleges}
+    subsets = st.sets(st.sampled_from(colleges))
+    verdicts = [
+        verdict(f"{t.code}-{i}", t.code, met=data.draw(subsets), not_applicable=data.draw(subsets))
+        for t in themes
+        for i in range(k)
+    ]
     split = split_budget(
         year=2020,
         total_cents=total,
@@ -186,8 +236,7 @@ def test_budget_always_adds_up_to_the_cent(total, shares, students, central, rd,
         themes=themes,
         colleges=colleges,
         students={c: {2020: s} for c, s in zip(colleges, students, strict=True)},
-        verdicts={t.code: k for t in themes},
-        met=met,
+        verdicts=verdicts,
     )
     assert sum(t.amount_cents for t in split.themes) == total
     for theme in split.themes:
@@ -195,5 +244,6 @@ def test_budget_always_adds_up_to_the_cent(total, shares, students, central, rd,
         for college in theme.colleges:
             assert college.fixed_cents + college.result_dependent_cents == college.amount_cents
             assert college.released_cents + college.reserved_cents == college.result_dependent_cents
+            assert sum(p.cents for p in college.portions) == college.result_dependent_cents
             assert min(college.fixed_cents, college.released_cents, college.reserved_cents) >= 0
             assert 4 * college.result_dependent_cents <= college.amount_cents  # at most 25 %
