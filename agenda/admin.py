@@ -5,7 +5,10 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from agenda.models import (
     AdditionalFund,
+    AgendaLoad,
     Ambition,
+    Applicability,
+    BaselineRevision,
     BudgetYear,
     College,
     Factor,
@@ -15,6 +18,7 @@ from agenda.models import (
     Membership,
     Team,
     Theme,
+    ThemeShareRevision,
 )
 from agenda.services import ambition_revise
 from kern.signals import announce_change
@@ -40,6 +44,19 @@ class RecomputeMixin:
         announce_change(institution=institution, reason=f"beheer: {obj._meta.verbose_name} verwijderd")
 
 
+class RevisionAuthorMixin:
+    """Record the signed-in user as the author of revisions added in the inlines."""
+
+    def save_formset(self, request, form, formset, change):
+        for obj in formset.save(commit=False):
+            if hasattr(obj, "author_id") and obj.author_id is None:
+                obj.author = request.user
+            obj.save()
+        for obj in formset.deleted_objects:
+            obj.delete()
+        formset.save_m2m()
+
+
 class CollegeInline(admin.TabularInline):
     model = College
     extra = 0
@@ -63,7 +80,7 @@ class TeamInline(admin.TabularInline):
 
 
 @admin.register(College)
-class CollegeAdmin(RecomputeMixin, admin.ModelAdmin):
+class CollegeAdmin(RecomputeMixin, SimpleHistoryAdmin):
     list_display = ["code", "name", "institution", "active"]
     list_filter = ["institution", "active"]
     search_fields = ["code", "name"]
@@ -87,11 +104,20 @@ class GoalInline(admin.TabularInline):
     extra = 0
 
 
+class ThemeShareRevisionInline(admin.TabularInline):
+    """The theme's budget share from a year on (herijking); earlier years keep the share above."""
+
+    model = ThemeShareRevision
+    extra = 0
+    fields = ["from_year", "budget_share_pct", "reason", "author", "created_at"]
+    readonly_fields = ["author", "created_at"]
+
+
 @admin.register(Theme)
-class ThemeAdmin(RecomputeMixin, admin.ModelAdmin):
+class ThemeAdmin(RecomputeMixin, RevisionAuthorMixin, SimpleHistoryAdmin):
     list_display = ["code", "name", "institution", "national", "budget_share_pct", "position"]
     list_filter = ["institution", "national"]
-    inlines = [GoalInline]
+    inlines = [GoalInline, ThemeShareRevisionInline]
 
 
 class AmbitionInline(admin.TabularInline):
@@ -110,12 +136,36 @@ class FactorInline(admin.TabularInline):
     extra = 0
 
 
+class ApplicabilityInline(admin.TabularInline):
+    """The colleges the indicator applies to: from the start (year empty) and from a year on (herijking)."""
+
+    model = Applicability
+    extra = 0
+    fields = ["from_year", "colleges", "reason", "author", "created_at"]
+    readonly_fields = ["author", "created_at"]
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        """Offer only the colleges of the indicator's institution."""
+        if db_field.name == "colleges" and (object_id := request.resolver_match.kwargs.get("object_id")):
+            kwargs["queryset"] = College.objects.filter(institution__indicators__pk=object_id)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+
+class BaselineRevisionInline(admin.TabularInline):
+    """The indicator's baseline from a year on (herijking); earlier years keep the baseline above."""
+
+    model = BaselineRevision
+    extra = 0
+    fields = ["from_year", "baseline_year", "baseline_value", "reason", "author", "created_at"]
+    readonly_fields = ["author", "created_at"]
+
+
 @admin.register(Indicator)
-class IndicatorAdmin(RecomputeMixin, SimpleHistoryAdmin):
+class IndicatorAdmin(RecomputeMixin, RevisionAuthorMixin, SimpleHistoryAdmin):
     list_display = ["code", "name", "theme", "unit", "polarity", "baseline_year", "baseline_value"]
     list_filter = ["institution", "theme"]
     search_fields = ["code", "name"]
-    inlines = [AmbitionInline, FactorInline]
+    inlines = [AmbitionInline, ApplicabilityInline, BaselineRevisionInline, FactorInline]
 
 
 @admin.register(Ambition)
@@ -174,3 +224,22 @@ class MembershipAdmin(admin.ModelAdmin):
     list_display = ["user", "institution", "role", "api_write"]
     list_filter = ["institution", "role"]
     filter_horizontal = ["colleges"]
+
+
+@admin.register(AgendaLoad)
+class AgendaLoadAdmin(admin.ModelAdmin):
+    """What each load of an agenda file set, removed and overrode (read only: the loader's memory)."""
+
+    list_display = ["institution", "source", "loaded_at", "user", "file_wins"]
+    list_filter = ["institution", "file_wins"]
+    fields = ["institution", "source", "loaded_at", "user", "file_wins", "values", "removed", "overridden"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # deleting a load would make the loader forget which values the application changed

@@ -53,6 +53,7 @@ class College(models.Model):
     code = models.CharField("code", max_length=20)
     name = models.CharField("naam", max_length=200)
     active = models.BooleanField("actief", default=True)
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = "mbo-college"
@@ -114,6 +115,7 @@ class Theme(models.Model):
     budget_share_pct = models.DecimalField("aandeel budget (%)", default=0, **PCT_DIGITS)
     ambition = models.TextField("ambitie", blank=True)
     position = models.PositiveSmallIntegerField("volgorde", default=0)
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = "thema"
@@ -129,6 +131,39 @@ class Theme(models.Model):
 
     def __str__(self):
         return f"{self.code} {self.name}"
+
+
+class ThemeShareRevision(models.Model):
+    """A theme's budget share from a year on (herijking, agenda ch. 12); earlier years keep theirs.
+
+    The share in force in year Y is that of the latest revision with from_year <= Y, else the
+    theme's own budget_share_pct (domain.md, "The agenda changes over time").
+    """
+
+    theme = models.ForeignKey(Theme, on_delete=models.CASCADE, related_name="share_revisions")
+    from_year = models.PositiveSmallIntegerField("vanaf (jaar)")
+    budget_share_pct = models.DecimalField("aandeel budget (%)", **PCT_DIGITS)
+    reason = models.TextField("reden", blank=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, verbose_name="auteur"
+    )
+    created_at = models.DateTimeField("vastgesteld op", auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "herziening budgetaandeel"
+        verbose_name_plural = "herzieningen budgetaandeel"
+        ordering = ["theme", "from_year"]
+        constraints = [
+            models.UniqueConstraint(fields=["theme", "from_year"], name="theme_share_revision_unique"),
+            models.CheckConstraint(
+                condition=Q(budget_share_pct__gte=0) & Q(budget_share_pct__lte=100),
+                name="theme_share_revision_range",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.theme.code} vanaf {self.from_year}: {self.budget_share_pct} %"
 
 
 class Goal(models.Model):
@@ -188,6 +223,69 @@ class Indicator(models.Model):
     def team_level(self) -> bool:
         """Return whether teams report values for this indicator."""
         return Level.TEAM in self.levels
+
+
+class Applicability(models.Model):
+    """The colleges an indicator applies to, from a year on (domain.md, "Which teams and colleges count").
+
+    from_year empty is the indicator's own list, from the start; a herijking adds a row from a
+    later year and never rewrites earlier years. The list in force in year Y is that of the
+    latest row with from_year <= Y, else the own list; no row in force: every college.
+    """
+
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="applicability")
+    from_year = models.PositiveSmallIntegerField(
+        "vanaf (jaar)", null=True, blank=True, help_text="leeg: vanaf het begin (de eigen lijst van de indicator)"
+    )
+    colleges = models.ManyToManyField(College, related_name="applicable_indicators", verbose_name="colleges")
+    reason = models.TextField("reden", blank=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, verbose_name="auteur"
+    )
+    created_at = models.DateTimeField("vastgesteld op", auto_now_add=True)
+    history = HistoricalRecords(m2m_fields=[colleges])
+
+    class Meta:
+        verbose_name = "toepasbaarheid"
+        verbose_name_plural = "toepasbaarheid"
+        ordering = ["indicator", models.F("from_year").asc(nulls_first=True)]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["indicator", "from_year"], condition=Q(from_year__isnull=False), name="applicability_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["indicator"], condition=Q(from_year__isnull=True), name="applicability_base_unique"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.indicator.code} " + (f"vanaf {self.from_year}" if self.from_year else "vanaf het begin")
+
+
+class BaselineRevision(models.Model):
+    """An indicator's baseline (nulmeting) from a year on (herijking); earlier years keep the original."""
+
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="baseline_revisions")
+    from_year = models.PositiveSmallIntegerField("vanaf (jaar)")
+    baseline_year = models.PositiveSmallIntegerField("nulmeting jaar")
+    baseline_value = models.DecimalField("nulmeting waarde", null=True, blank=True, **VALUE_DIGITS)
+    reason = models.TextField("reden", blank=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, verbose_name="auteur"
+    )
+    created_at = models.DateTimeField("vastgesteld op", auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "herziening nulmeting"
+        verbose_name_plural = "herzieningen nulmeting"
+        ordering = ["indicator", "from_year"]
+        constraints = [
+            models.UniqueConstraint(fields=["indicator", "from_year"], name="baseline_revision_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.indicator.code} vanaf {self.from_year}: nulmeting {self.baseline_year}"
 
 
 class Ambition(models.Model):
@@ -296,6 +394,34 @@ class AdditionalFund(models.Model):
 
     def __str__(self):
         return f"{self.theme.code} {self.source}"
+
+
+class AgendaLoad(models.Model):
+    """One load of an agenda file and what it set, so a later load can tell the application's changes.
+
+    `values` maps each setting of the file (labelled as in the conflict messages, e.g.
+    "thema T2: budget_share_pct") to its plain value; `removed` lists the settings the load
+    removed; `overridden` the application's values the file replaced with --file-wins.
+    """
+
+    institution = models.ForeignKey(Institution, on_delete=models.CASCADE, related_name="agenda_loads")
+    source = models.CharField("bestand", max_length=300, blank=True)
+    loaded_at = models.DateTimeField("geladen op", auto_now_add=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, verbose_name="gebruiker"
+    )
+    file_wins = models.BooleanField("bestand wint", default=False)
+    values = models.JSONField("gezet door het bestand", default=dict)
+    removed = models.JSONField("verwijderd door het bestand", default=list)
+    overridden = models.JSONField("overschreven waarden uit de applicatie", default=list)
+
+    class Meta:
+        verbose_name = "geladen agendabestand"
+        verbose_name_plural = "geladen agendabestanden"
+        ordering = ["institution", "-loaded_at", "-id"]
+
+    def __str__(self):
+        return f"{self.institution.code} {self.source} {self.loaded_at:%Y-%m-%d %H:%M}"
 
 
 class Membership(models.Model):
