@@ -9,7 +9,7 @@ import pytest
 from django.conf import settings
 
 from indicatoren.models import Measurement, Upload, UploadStatus
-from indicatoren.uploads import benchmark_import
+from invoer.uploads import benchmark_import
 from rapportage.models import BudgetResult, IndicatorResult, RecomputeRun, RunState, Version
 from rapportage.services import recompute_request
 from tests.conftest import ARTIFACTS, celery_broker, worker_env
