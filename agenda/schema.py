@@ -22,8 +22,32 @@ KEYS = {
     "period": {"start", "end"},
     "college": {"code", "name", "active", "teams"},
     "team": {"code", "name", "active_from", "active_until"},
-    "theme": {"code", "name", "national", "budget_share_pct", "ambition", "goals", "indicators", "additional_funds"},
-    "indicator": {"code", "name", "unit", "polarity", "levels", "baseline", "ambitions", "factors", "description"},
+    "theme": {
+        "code",
+        "name",
+        "national",
+        "budget_share_pct",
+        "ambition",
+        "goals",
+        "indicators",
+        "additional_funds",
+        "revisions",
+    },
+    "share_revision": {"from", "budget_share_pct", "reason"},
+    "indicator": {
+        "code",
+        "name",
+        "unit",
+        "polarity",
+        "levels",
+        "baseline",
+        "ambitions",
+        "factors",
+        "description",
+        "colleges",
+        "revisions",
+    },
+    "indicator_revision": {"from", "colleges", "baseline", "reason"},
     "baseline": {"year", "value"},
     "ambition": {"year", "type", "target", "tolerance", "indicative", "reason", "revisions"},
     "revision": {"type", "target", "tolerance", "indicative", "reason", "date"},
@@ -225,6 +249,7 @@ def validate_agenda(data: dict) -> dict:
         c.error("colleges", "minstens één college")
     c.unique(college_codes, "collegecode")
     c.unique(team_codes, "teamcode")
+    known_colleges = sorted({code for _, code in college_codes if code})
 
     theme_codes, indicator_codes = [], []
     for i, raw in enumerate(c.items(root.get("themes"), "themes")):
@@ -244,10 +269,11 @@ def validate_agenda(data: dict) -> dict:
             ],
             "indicators": [],
             "additional_funds": [],
+            "revisions": _share_revisions(c, th.get("revisions"), f"{path}.revisions", years),
         }
         theme_codes.append((f"{path}.code", theme["code"]))
         for j, iraw in enumerate(c.items(th.get("indicators"), f"{path}.indicators", required=False)):
-            indicator = _indicator(c, iraw, f"{path}.indicators[{j}]", years)
+            indicator = _indicator(c, iraw, f"{path}.indicators[{j}]", years, known_colleges)
             indicator_codes.append((f"{path}.indicators[{j}].code", indicator["code"]))
             theme["indicators"].append(indicator)
         fund_keys = []
@@ -276,6 +302,7 @@ def validate_agenda(data: dict) -> dict:
             c.error("themes", f"de budget_share_pct van de thema's tellen op tot {total}, niet tot 100")
         elif 3 * national < 100:
             c.error("themes", f"de landelijke thema's krijgen samen {national} %, minder dan een derde")
+        _check_share_revisions(c, out["themes"])
 
     budget_years = []
     for i, raw in enumerate(c.items(root.get("budget"), "budget", required=False)):
@@ -331,7 +358,119 @@ def _ambition_terms(c: _Checker, a: dict, path: str, low, high) -> dict:
     }
 
 
-def _indicator(c: _Checker, raw, path: str, years: tuple[int, int]) -> dict:
+def _from_year(c: _Checker, value, path: str, years: tuple[int, int]) -> int | None:
+    """Return the first year of a revision (herijking): a year of the agenda period."""
+    year = c.integer(value, path)
+    if year is not None and not years[0] <= year <= years[1]:
+        c.error(path, f"{year} valt buiten de periode {years[0]}-{years[1]}")
+        return None
+    return year
+
+
+def _share_revisions(c: _Checker, value, path: str, years: tuple[int, int]) -> list[dict]:
+    """Return a theme's budget share revisions, each from a year on, in year order."""
+    revisions, seen = [], []
+    for k, raw in enumerate(c.items(value, path, required=False)):
+        rpath = f"{path}[{k}]"
+        r = c.mapping(raw, rpath, "share_revision", {"from", "budget_share_pct"}) or {}
+        year = _from_year(c, r.get("from"), f"{rpath}.from", years)
+        seen.append((f"{rpath}.from", str(year) if year is not None else ""))
+        revisions.append(
+            {
+                "from": year,
+                "budget_share_pct": c.number(
+                    r.get("budget_share_pct"), f"{rpath}.budget_share_pct", Decimal(0), Decimal(100)
+                ),
+                "reason": c.text(r.get("reason"), f"{rpath}.reason", 2000, required=False),
+            }
+        )
+    c.unique(seen, "herziening vanaf")
+    return revisions
+
+
+def shares_in_force(themes: list[dict], year: int) -> list[tuple[str, Decimal, bool]]:
+    """Return (code, budget share, national) of each theme in `year`: its latest revision from then, else its own."""
+    result = []
+    for theme in themes:
+        share, since = theme["budget_share_pct"], None
+        for revision in theme.get("revisions", []):
+            if (
+                revision["from"] is not None
+                and revision["from"] <= year
+                and (since is None or revision["from"] > since)
+            ):
+                share, since = revision["budget_share_pct"], revision["from"]
+        result.append((theme["code"], share, theme["national"]))
+    return result
+
+
+def _check_share_revisions(c: _Checker, themes: list[dict]) -> None:
+    """Record an error for each year from which the shares in force stop adding up (agenda ch. 12)."""
+    revisions = [r for t in themes for r in t["revisions"]]
+    if any(r["from"] is None or r["budget_share_pct"] is None for r in revisions):
+        return  # already reported with its path
+    for year in sorted({r["from"] for r in revisions}):
+        shares = shares_in_force(themes, year)
+        total = sum(share for _, share, _ in shares)
+        national = sum(share for _, share, is_national in shares if is_national)
+        if total != 100:
+            c.error("themes", f"vanaf {year} tellen de budget_share_pct van de thema's op tot {total}, niet tot 100")
+        elif 3 * national < 100:
+            c.error("themes", f"vanaf {year} krijgen de landelijke thema's samen {national} %, minder dan een derde")
+
+
+def _colleges(c: _Checker, value, path: str, known: list[str]) -> list[str]:
+    """Return the college codes an indicator applies to, each a college of the file, sorted."""
+    items = c.items(value, path)
+    if isinstance(value, list) and not value:
+        c.error(path, "minstens één college; laat de sleutel weg als de indicator voor elk college geldt")
+    codes = []
+    for k, raw in enumerate(items):
+        code = c.text(raw, f"{path}[{k}]", 20)
+        if code and code not in known:
+            hint = difflib.get_close_matches(code, known, n=1)
+            c.error(
+                f"{path}[{k}]",
+                f"onbekende collegecode '{code}' (niet onder colleges)"
+                + (f"; bedoelde u '{hint[0]}'?" if hint else ""),
+            )
+        codes.append((f"{path}[{k}]", code))
+    c.unique(codes, "collegecode")
+    return sorted({code for _, code in codes if code})
+
+
+def _indicator_revisions(
+    c: _Checker, value, path: str, years: tuple[int, int], known: list[str], low, high
+) -> list[dict]:
+    """Return an indicator's revisions (colleges and/or baseline from a year on), in year order."""
+    revisions, seen = [], []
+    for k, raw in enumerate(c.items(value, path, required=False)):
+        rpath = f"{path}[{k}]"
+        r = c.mapping(raw, rpath, "indicator_revision", {"from"}) or {}
+        year = _from_year(c, r.get("from"), f"{rpath}.from", years)
+        seen.append((f"{rpath}.from", str(year) if year is not None else ""))
+        if r and r.get("colleges") is None and r.get("baseline") is None:
+            c.error(rpath, "geef colleges of baseline (of beide) vanaf dit jaar")
+        revision = {
+            "from": year,
+            "colleges": _colleges(c, r["colleges"], f"{rpath}.colleges", known)
+            if r.get("colleges") is not None
+            else None,
+            "baseline_year": None,
+            "baseline_value": None,
+            "reason": c.text(r.get("reason"), f"{rpath}.reason", 2000, required=False),
+        }
+        if r.get("baseline") is not None:
+            base = c.mapping(r["baseline"], f"{rpath}.baseline", "baseline", {"year"}) or {}
+            revision["baseline_year"] = c.integer(base.get("year"), f"{rpath}.baseline.year", 1990, 2100)
+            if base.get("value") is not None:
+                revision["baseline_value"] = c.number(base["value"], f"{rpath}.baseline.value", low, high)
+        revisions.append(revision)
+    c.unique(seen, "herziening vanaf")
+    return revisions
+
+
+def _indicator(c: _Checker, raw, path: str, years: tuple[int, int], known_colleges: list[str]) -> dict:
     """Return one validated indicator."""
     ind = c.mapping(raw, path, "indicator", {"code", "name", "unit", "polarity", "levels", "baseline"}) or {}
     unit = c.choice(ind.get("unit"), f"{path}.unit", Unit.values)
@@ -355,9 +494,25 @@ def _indicator(c: _Checker, raw, path: str, years: tuple[int, int]) -> dict:
         if base.get("value") is not None
         else None,
         "description": c.text(ind.get("description"), f"{path}.description", 5000, required=False),
+        # Extension (contracts.md section 5): the colleges it applies to; None is every college.
+        "colleges": _colleges(c, ind["colleges"], f"{path}.colleges", known_colleges)
+        if ind.get("colleges") is not None
+        else None,
+        "revisions": _indicator_revisions(
+            c, ind.get("revisions"), f"{path}.revisions", years, known_colleges, low, high
+        ),
         "ambitions": [],
         "factors": [],
     }
+    if levels and not {Level.TEAM, Level.COLLEGE} & set(levels):
+        # An institution-only indicator (3c) has no college verdicts to leave out.
+        if indicator["colleges"] is not None:
+            c.error(f"{path}.colleges", "alleen bij een indicator die per college of team gemeten wordt")
+        for k, revision in enumerate(indicator["revisions"]):
+            if revision["colleges"] is not None:
+                c.error(
+                    f"{path}.revisions[{k}].colleges", "alleen bij een indicator die per college of team gemeten wordt"
+                )
     ambition_years = []
     for k, raw_amb in enumerate(c.items(ind.get("ambitions"), f"{path}.ambitions", required=False)):
         apath = f"{path}.ambitions[{k}]"
@@ -388,3 +543,104 @@ def _indicator(c: _Checker, raw, path: str, years: tuple[int, int]) -> dict:
         indicator["factors"].append(factor)
     c.unique(factor_names, "factor")
     return indicator
+
+
+# What a load sets (domain.md, "The agenda changes over time"). Each setting of a normalised
+# agenda has a label that names it in Dutch, as the loader's conflict messages show it. The
+# loader remembers the labels and values of each load (AgendaLoad), reads the database's
+# current agenda through the same labels (agenda.selectors.agenda_spec), and so tells which
+# values the application changed after the file's previous load.
+
+
+def plain(value):
+    """Return `value` in the plain form a load remembers (JSON): decimals as exact text."""
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    return value
+
+
+def colleges_label(indicator: str, year: int | None = None) -> str:
+    """Return the label of an indicator's college list (own list, or the revision from `year`)."""
+    return f"indicator {indicator}: colleges" + (f" vanaf {year}" if year is not None else "")
+
+
+def baseline_label(indicator: str, year: int) -> str:
+    """Return the label of an indicator's baseline revision from `year`."""
+    return f"indicator {indicator}: baseline vanaf {year}"
+
+
+def share_label(theme: str, year: int) -> str:
+    """Return the label of a theme's budget share revision from `year`."""
+    return f"thema {theme}: budget_share_pct vanaf {year}"
+
+
+def removable(label: str) -> bool:
+    """Return whether leaving the setting out of the file removes it: a college list or a revision."""
+    return label.endswith(": colleges") or " vanaf " in label.rpartition(": ")[2]
+
+
+def owner_label(label: str) -> str:
+    """Return the label of the name of the row a setting belongs to ("indicator 2b: name")."""
+    return label.partition(": ")[0] + ": name"
+
+
+def _ambition_value(ambition: dict) -> dict:
+    """Return the terms of an ambition that the loader compares (the reason is not one)."""
+    return {k: ambition[k] for k in ("type", "target", "tolerance", "indicative")}
+
+
+def spec_state(spec: dict) -> dict[str, object]:
+    """Return every setting of a normalised agenda as {label: plain value}."""
+    state: dict[str, object] = {}
+
+    def put(label: str, value) -> None:
+        state[label] = plain(value)
+
+    put("instelling: name", spec["institution"]["name"])
+    put("instelling: period", [spec["period"]["start"], spec["period"]["end"]])
+    for college in spec["colleges"]:
+        put(f"college {college['code']}: name", college["name"])
+        put(f"college {college['code']}: active", college["active"])
+        for team in college["teams"]:
+            for key in ("name", "active_from", "active_until"):
+                put(f"team {team['code']}: {key}", team[key])
+    for theme in spec["themes"]:
+        label = f"thema {theme['code']}"
+        for key in ("name", "national", "budget_share_pct", "ambition", "goals"):
+            put(f"{label}: {key}", theme[key])
+        funds = sorted(theme["additional_funds"], key=lambda f: (f["source"], f["year"] or 0))
+        put(
+            f"{label}: additional_funds",
+            [[f["source"], f["year"], Decimal(f["amount_cents"]) / 100, f["note"]] for f in funds],
+        )
+        for revision in theme["revisions"]:
+            put(share_label(theme["code"], revision["from"]), revision["budget_share_pct"])
+        for ind in theme["indicators"]:
+            label = f"indicator {ind['code']}"
+            put(f"{label}: theme", theme["code"])
+            for key in ("name", "unit", "polarity", "levels", "description"):
+                put(f"{label}: {key}", ind[key])
+            put(f"{label}: baseline", [ind["baseline_year"], ind["baseline_value"]])
+            if ind["colleges"] is not None:
+                put(colleges_label(ind["code"]), ind["colleges"])
+            for revision in ind["revisions"]:
+                if revision["colleges"] is not None:
+                    put(colleges_label(ind["code"], revision["from"]), revision["colleges"])
+                if revision["baseline_year"] is not None:
+                    put(
+                        baseline_label(ind["code"], revision["from"]),
+                        [revision["baseline_year"], revision["baseline_value"]],
+                    )
+            for ambition in ind["ambitions"]:
+                put(f"{label}: ambitie {ambition['year']}", _ambition_value(ambition))
+            put(f"{label}: factors", [[f["name"], f["effect"], f["description"]] for f in ind["factors"]])
+    for entry in spec["budget"]:
+        label = f"budget {entry['year']}"
+        put(f"{label}: total_eur", Decimal(entry["total_cents"]) / 100)
+        put(f"{label}: result_dependent_pct", entry["result_dependent_pct"])
+        put(f"{label}: central_pct", entry["central_pct"])
+    return state

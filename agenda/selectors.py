@@ -1,8 +1,216 @@
-"""Reads of the agenda: the whole agenda of an institution as a load_agenda document (backup)."""
+"""Reads of the agenda: the agenda as stored, the backup document, and what applies in a year.
+
+`agenda_spec` gives the stored agenda in the normalised shape of agenda.schema.validate_agenda,
+so the backup (`agenda_document`) and the loader's memory of what the application changed
+(agenda.services.agenda_load) read the database in one way. The herijking selectors answer
+"what is in force in year Y" (domain.md, "The agenda changes over time"): the latest revision
+from a year <= Y, else the original.
+"""
 
 from decimal import Decimal
 
-from agenda.models import AdditionalFund, BudgetYear, College, Indicator, Institution, Team, Theme
+from agenda.models import (
+    AdditionalFund,
+    Applicability,
+    BaselineRevision,
+    BudgetYear,
+    College,
+    Indicator,
+    Institution,
+    Team,
+    Theme,
+    ThemeShareRevision,
+)
+
+
+def _in_force(versions: dict, year: int, original):
+    """Return the version with the latest from-year <= `year` in {from_year: version}, else `original`."""
+    since = [from_year for from_year in versions if from_year is not None and from_year <= year]
+    return versions[max(since)] if since else original
+
+
+def _applicability_lists(indicators) -> dict[int, dict[int | None, set[int]]]:
+    """Return {indicator id: {from_year (None: own list): college ids}} for the given indicators."""
+    lists: dict[int, dict[int | None, set[int]]] = {}
+    rows = Applicability.objects.filter(indicator__in=indicators).values_list(
+        "indicator_id", "from_year", "colleges__id"
+    )
+    for indicator_id, from_year, college_id in rows:
+        versions = lists.setdefault(indicator_id, {})
+        versions.setdefault(from_year, set())
+        if college_id is not None:  # a row without colleges applies to none
+            versions[from_year].add(college_id)
+    return lists
+
+
+def not_applicable(institution: Institution, years) -> set[tuple[int, int, int]]:
+    """Return every (indicator id, year, college id) of the institution's colleges the indicator does not apply to.
+
+    In year Y an indicator applies to the colleges of its latest revision from a year <= Y,
+    else of its own list; with neither it applies to every college (contracts.md section 5).
+    Every college of the institution is considered, active or not.
+    """
+    college_ids = list(College.objects.filter(institution=institution).values_list("id", flat=True))
+    result = set()
+    for indicator_id, versions in _applicability_lists(Indicator.objects.filter(institution=institution)).items():
+        for year in years:
+            applies = _in_force(versions, year, versions.get(None))
+            if applies is not None:
+                result.update((indicator_id, year, cid) for cid in college_ids if cid not in applies)
+    return result
+
+
+def indicator_colleges(indicator: Indicator, year: int) -> list[str] | None:
+    """Return the codes of the colleges the indicator applies to in `year`, sorted; None for every college."""
+    versions = _applicability_lists([indicator]).get(indicator.pk, {})
+    applies = _in_force(versions, year, versions.get(None))
+    if applies is None:
+        return None
+    return sorted(College.objects.filter(pk__in=applies).values_list("code", flat=True))
+
+
+def theme_shares(institution: Institution, year: int) -> list[tuple[str, Decimal, bool]]:
+    """Return (theme code, budget share in % in force in `year`, national) per theme, in theme order."""
+    revisions: dict[int, dict[int, Decimal]] = {}
+    for theme_id, from_year, share in ThemeShareRevision.objects.filter(theme__institution=institution).values_list(
+        "theme_id", "from_year", "budget_share_pct"
+    ):
+        revisions.setdefault(theme_id, {})[from_year] = share
+    return [
+        (theme.code, _in_force(revisions.get(theme.pk, {}), year, theme.budget_share_pct), theme.national)
+        for theme in Theme.objects.filter(institution=institution).order_by("position", "code")
+    ]
+
+
+def indicator_baseline(indicator: Indicator, year: int) -> tuple[int, Decimal | None]:
+    """Return (baseline year, baseline value or None: from data) of the indicator in force in `year`."""
+    versions = {
+        r.from_year: (r.baseline_year, r.baseline_value)
+        for r in BaselineRevision.objects.filter(indicator=indicator).only(
+            "from_year", "baseline_year", "baseline_value"
+        )
+    }
+    return _in_force(versions, year, (indicator.baseline_year, indicator.baseline_value))
+
+
+def agenda_spec(institution: Institution) -> dict:
+    """Return the stored agenda in the normalised shape of agenda.schema.validate_agenda (every row, in order)."""
+    teams_by_college: dict[int, list[dict]] = {}
+    for team in Team.objects.filter(institution=institution).order_by("code"):
+        teams_by_college.setdefault(team.college_id, []).append(
+            {
+                "code": team.code,
+                "name": team.name,
+                "active_from": team.active_from,
+                "active_until": team.active_until,
+            }
+        )
+    stored_colleges = list(College.objects.filter(institution=institution).order_by("code"))
+    colleges = [
+        {"code": c.code, "name": c.name, "active": c.active, "teams": teams_by_college.get(c.pk, [])}
+        for c in stored_colleges
+    ]
+    codes = {c.pk: c.code for c in stored_colleges}
+
+    indicators = list(
+        Indicator.objects.filter(institution=institution)
+        .prefetch_related("ambitions", "factors", "baseline_revisions")
+        .order_by("position", "code")
+    )
+    applicability = _applicability_lists(indicators)
+    indicators_by_theme: dict[int, list[dict]] = {}
+    for indicator in indicators:
+        lists = applicability.get(indicator.pk, {})
+        revisions = {
+            year: {"from": year, "colleges": None, "baseline_year": None, "baseline_value": None, "reason": ""}
+            for year in [y for y in lists if y is not None] + [r.from_year for r in indicator.baseline_revisions.all()]
+        }
+        for year, ids in lists.items():
+            if year is not None:
+                revisions[year]["colleges"] = sorted(codes[i] for i in ids)
+        for r in indicator.baseline_revisions.all():
+            revisions[r.from_year].update(baseline_year=r.baseline_year, baseline_value=r.baseline_value)
+        by_year: dict[int, list] = {}
+        for ambition in sorted(indicator.ambitions.all(), key=lambda a: (a.year, a.revision)):
+            by_year.setdefault(ambition.year, []).append(ambition)
+        ambitions = []
+        for year, versions in sorted(by_year.items()):
+            *earlier, current = versions
+            ambitions.append(
+                {
+                    "year": year,
+                    **_ambition_terms(current),
+                    "revisions": [{**_ambition_terms(a), "date": a.created_at.isoformat()} for a in earlier],
+                }
+            )
+        indicators_by_theme.setdefault(indicator.theme_id, []).append(
+            {
+                "code": indicator.code,
+                "name": indicator.name,
+                "unit": indicator.unit,
+                "polarity": indicator.polarity,
+                "levels": list(indicator.levels),
+                "baseline_year": indicator.baseline_year,
+                "baseline_value": indicator.baseline_value,
+                "description": indicator.description,
+                "colleges": sorted(codes[i] for i in lists[None]) if None in lists else None,
+                "revisions": [revisions[year] for year in sorted(revisions)],
+                "ambitions": ambitions,
+                "factors": [
+                    {"name": f.name, "effect": f.effect, "description": f.description} for f in indicator.factors.all()
+                ],
+            }
+        )
+    funds_by_theme: dict[int, list[dict]] = {}
+    for fund in AdditionalFund.objects.filter(institution=institution).order_by("theme_id", "year", "source"):
+        funds_by_theme.setdefault(fund.theme_id, []).append(
+            {"source": fund.source, "amount_cents": fund.amount_cents, "year": fund.year, "note": fund.note}
+        )
+    themes = [
+        {
+            "code": theme.code,
+            "name": theme.name,
+            "national": theme.national,
+            "budget_share_pct": theme.budget_share_pct,
+            "ambition": theme.ambition,
+            "goals": [goal.text for goal in theme.goals.all()],
+            "indicators": indicators_by_theme.get(theme.pk, []),
+            "additional_funds": funds_by_theme.get(theme.pk, []),
+            "revisions": [
+                {"from": r.from_year, "budget_share_pct": r.budget_share_pct, "reason": r.reason}
+                for r in theme.share_revisions.all()
+            ],
+        }
+        for theme in Theme.objects.filter(institution=institution)
+        .prefetch_related("goals", "share_revisions")
+        .order_by("position", "code")
+    ]
+    return {
+        "institution": {"code": institution.code, "name": institution.name},
+        "period": {"start": institution.period_start, "end": institution.period_end},
+        "colleges": colleges,
+        "themes": themes,
+        "budget": [
+            {
+                "year": b.year,
+                "total_cents": b.total_cents,
+                "result_dependent_pct": b.result_dependent_pct,
+                "central_pct": b.central_pct,
+            }
+            for b in BudgetYear.objects.filter(institution=institution).order_by("year")
+        ],
+    }
+
+
+def _ambition_terms(ambition) -> dict:
+    """Return an ambition's terms in the normalised shape."""
+    return {
+        "type": ambition.type,
+        "target": ambition.target,
+        "tolerance": ambition.tolerance,
+        "indicative": ambition.indicative,
+        "reason": ambition.reason,
+    }
 
 
 def _number(value: Decimal | None):
@@ -18,101 +226,113 @@ def _euros(cents: int):
 
 
 def agenda_document(institution: Institution) -> dict:
-    """Return the institution's whole agenda in the format of contracts.md section 1 (+ extensions)."""
-    teams_by_college: dict[int, list[dict]] = {}
-    for team in Team.objects.filter(institution=institution).order_by("code"):
-        entry = {"code": team.code, "name": team.name}
-        if team.active_from is not None:
-            entry["active_from"] = team.active_from
-        if team.active_until is not None:
-            entry["active_until"] = team.active_until
-        teams_by_college.setdefault(team.college_id, []).append(entry)
+    """Return the institution's whole agenda in the format of contracts.md sections 1 and 5 (a backup)."""
+    spec = agenda_spec(institution)
     colleges = []
-    for college in College.objects.filter(institution=institution).order_by("code"):
-        entry = {"code": college.code, "name": college.name, "active": college.active}
-        if teams_by_college.get(college.pk):
-            entry["teams"] = teams_by_college[college.pk]
+    for college in spec["colleges"]:
+        entry = {"code": college["code"], "name": college["name"], "active": college["active"]}
+        if college["teams"]:
+            entry["teams"] = [{k: v for k, v in team.items() if v is not None} for team in college["teams"]]
         colleges.append(entry)
-
-    indicators_by_theme: dict[int, list[dict]] = {}
-    for indicator in (
-        Indicator.objects.filter(institution=institution)
-        .prefetch_related("ambitions", "factors")
-        .order_by("position", "code")
-    ):
-        ambitions = []
-        by_year: dict[int, list] = {}
-        for ambition in sorted(indicator.ambitions.all(), key=lambda a: (a.year, a.revision)):
-            by_year.setdefault(ambition.year, []).append(ambition)
-        for year, versions in sorted(by_year.items()):
-            *earlier, current = versions
-            entry = {"year": year, **_terms(current)}
-            if earlier:
-                entry["revisions"] = [{**_terms(a), "date": a.created_at.isoformat()} for a in earlier]
-            ambitions.append(entry)
-        baseline = {"year": indicator.baseline_year}
-        if indicator.baseline_value is not None:
-            baseline["value"] = _number(indicator.baseline_value)
-        indicators_by_theme.setdefault(indicator.theme_id, []).append(
+    themes = []
+    for theme in spec["themes"]:
+        entry = {
+            "code": theme["code"],
+            "name": theme["name"],
+            "national": theme["national"],
+            "budget_share_pct": _number(theme["budget_share_pct"]),
+        }
+        if theme["revisions"]:
+            entry["revisions"] = [
+                {"from": r["from"], "budget_share_pct": _number(r["budget_share_pct"]), **_reason(r)}
+                for r in theme["revisions"]
+            ]
+        entry.update(
             {
-                "code": indicator.code,
-                "name": indicator.name,
-                "unit": indicator.unit,
-                "polarity": indicator.polarity,
-                "levels": list(indicator.levels),
-                "baseline": baseline,
-                "description": indicator.description,
-                "ambitions": ambitions,
-                "factors": [
-                    {"name": f.name, "effect": f.effect, "description": f.description} for f in indicator.factors.all()
-                ],
+                "ambition": theme["ambition"],
+                "goals": theme["goals"],
+                "additional_funds": [_fund(f) for f in theme["additional_funds"]],
+                "indicators": [_indicator_entry(ind) for ind in theme["indicators"]],
             }
         )
-    funds_by_theme: dict[int, list[dict]] = {}
-    for fund in AdditionalFund.objects.filter(institution=institution).order_by("theme_id", "year", "source"):
-        entry = {"source": fund.source, "amount_eur": _euros(fund.amount_cents), "note": fund.note}
-        if fund.year is not None:
-            entry["year"] = fund.year
-        funds_by_theme.setdefault(fund.theme_id, []).append(entry)
-    themes = [
-        {
-            "code": theme.code,
-            "name": theme.name,
-            "national": theme.national,
-            "budget_share_pct": _number(theme.budget_share_pct),
-            "ambition": theme.ambition,
-            "goals": list(theme.goals.order_by("position").values_list("text", flat=True)),
-            "additional_funds": funds_by_theme.get(theme.pk, []),
-            "indicators": indicators_by_theme.get(theme.pk, []),
-        }
-        for theme in Theme.objects.filter(institution=institution).order_by("position", "code")
-    ]
+        themes.append(entry)
     return {
-        "institution": {"code": institution.code, "name": institution.name},
-        "period": {"start": institution.period_start, "end": institution.period_end},
+        "institution": spec["institution"],
+        "period": spec["period"],
         "colleges": colleges,
         "themes": themes,
         "budget": [
             {
-                "year": b.year,
-                "total_eur": _euros(b.total_cents),
-                "result_dependent_pct": _number(b.result_dependent_pct),
-                "central_pct": _number(b.central_pct),
+                "year": b["year"],
+                "total_eur": _euros(b["total_cents"]),
+                "result_dependent_pct": _number(b["result_dependent_pct"]),
+                "central_pct": _number(b["central_pct"]),
             }
-            for b in BudgetYear.objects.filter(institution=institution).order_by("year")
+            for b in spec["budget"]
         ],
     }
 
 
-def _terms(ambition) -> dict:
-    """Return an ambition's terms as file entries."""
-    entry = {"type": ambition.type}
-    if ambition.target is not None:
-        entry["target"] = _number(ambition.target)
-    if ambition.tolerance:
-        entry["tolerance"] = _number(ambition.tolerance)
-    if ambition.indicative:
+def _reason(entry: dict) -> dict:
+    """Return {"reason": ...} when the entry has one, else nothing."""
+    return {"reason": entry["reason"]} if entry.get("reason") else {}
+
+
+def _fund(fund: dict) -> dict:
+    """Return an additional fund as a file entry."""
+    entry = {"source": fund["source"], "amount_eur": _euros(fund["amount_cents"]), "note": fund["note"]}
+    if fund["year"] is not None:
+        entry["year"] = fund["year"]
+    return entry
+
+
+def _baseline(year: int, value: Decimal | None) -> dict:
+    """Return a baseline as a file entry (value only when stored)."""
+    return {"year": year} if value is None else {"year": year, "value": _number(value)}
+
+
+def _indicator_entry(ind: dict) -> dict:
+    """Return an indicator as a file entry."""
+    entry = {
+        "code": ind["code"],
+        "name": ind["name"],
+        "unit": ind["unit"],
+        "polarity": ind["polarity"],
+        "levels": ind["levels"],
+        "baseline": _baseline(ind["baseline_year"], ind["baseline_value"]),
+        "description": ind["description"],
+    }
+    if ind["colleges"] is not None:
+        entry["colleges"] = ind["colleges"]
+    if ind["revisions"]:
+        entry["revisions"] = []
+        for r in ind["revisions"]:
+            revision = {"from": r["from"]}
+            if r["colleges"] is not None:
+                revision["colleges"] = r["colleges"]
+            if r["baseline_year"] is not None:
+                revision["baseline"] = _baseline(r["baseline_year"], r["baseline_value"])
+            entry["revisions"].append(revision)
+    ambitions = []
+    for a in ind["ambitions"]:
+        item = {"year": a["year"], **_terms(a)}
+        if a["revisions"]:
+            item["revisions"] = [{**_terms(r), "date": r["date"]} for r in a["revisions"]]
+        ambitions.append(item)
+    entry["ambitions"] = ambitions
+    entry["factors"] = ind["factors"]
+    return entry
+
+
+def _terms(ambition: dict) -> dict:
+    """Return an ambition's terms as file entries (defaults left out)."""
+    entry = {"type": ambition["type"]}
+    if ambition["target"] is not None:
+        entry["target"] = _number(ambition["target"])
+    if ambition["tolerance"]:
+        entry["tolerance"] = _number(ambition["tolerance"])
+    if ambition["indicative"]:
         entry["indicative"] = True
-    if ambition.reason:
-        entry["reason"] = ambition.reason
+    if ambition["reason"]:
+        entry["reason"] = ambition["reason"]
     return entry

@@ -1,4 +1,5 @@
-"""Writes to the agenda: loading an agenda file, teams, and ambition revisions (herijking)."""
+"""Writes to the agenda: loading an agenda file, teams, and revisions (herijking) of ambitions,
+budget shares, applicability and baselines."""
 
 from collections import Counter
 from dataclasses import dataclass, field
@@ -6,9 +7,13 @@ from dataclasses import dataclass, field
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
+from agenda import selectors
 from agenda.models import (
     AdditionalFund,
+    AgendaLoad,
     Ambition,
+    Applicability,
+    BaselineRevision,
     BudgetYear,
     College,
     Factor,
@@ -17,9 +22,116 @@ from agenda.models import (
     Institution,
     Team,
     Theme,
+    ThemeShareRevision,
 )
-from agenda.schema import AgendaFileError, validate_agenda
+from agenda.schema import (
+    AgendaFileError,
+    baseline_label,
+    colleges_label,
+    owner_label,
+    removable,
+    share_label,
+    spec_state,
+    validate_agenda,
+)
 from kern.signals import announce_change
+
+ABSENT = object()  # a setting the file or the database does not have
+NEVER = object()  # a setting no earlier load of the file set
+
+
+class AgendaConflictError(Exception):
+    """A load that would undo what the application changed after the file's previous load; `conflicts` names each."""
+
+    def __init__(self, conflicts: list[str]):
+        super().__init__("\n".join(conflicts))
+        self.conflicts = conflicts
+
+
+@dataclass
+class Conflict:
+    """One setting the file would change although the application changed it after the file's previous load."""
+
+    label: str
+    app: object  # the value in the application
+    file: object  # the file's value, or ABSENT when the file would remove the setting
+    loaded: object  # the value the previous load set, or NEVER
+
+    def message(self) -> str:
+        """Return the conflict in Dutch."""
+        if self.loaded is NEVER:
+            app = f"in de applicatie ‘{_show(self.app)}’, niet gezet door een eerder geladen bestand"
+        else:
+            app = f"na de vorige load in de applicatie gewijzigd in ‘{_show(self.app)}’ (was ‘{_show(self.loaded)}’)"
+        if self.file is ABSENT:
+            return f"{self.label}: {app}; het bestand heeft deze instelling niet meer en zou haar verwijderen"
+        return f"{self.label}: {app}; het bestand zegt ‘{_show(self.file)}’"
+
+    def record(self) -> dict:
+        """Return the conflict as kept in the load's history (AgendaLoad.overridden)."""
+        return {
+            "label": self.label,
+            "app": self.app,
+            "file": None if self.file is ABSENT else self.file,
+            "removed": self.file is ABSENT,
+        }
+
+
+def _show(value) -> str:
+    """Return a remembered value as the file would write it."""
+    if value is None:
+        return "leeg"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict) and "type" in value:  # an ambition
+        text = value["type"] + (f" {value['target']}" if value.get("target") is not None else "")
+        if value.get("tolerance") not in (None, "0"):
+            text += f", tolerance {value['tolerance']}"
+        return text + (", indicatief" if value.get("indicative") else "")
+    if isinstance(value, list):
+        return "[" + ", ".join(_show(v) for v in value) + "]"
+    text = str(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _remembered(institution: Institution | None) -> dict[str, object]:
+    """Return per setting what the latest load that set or removed it left: its value, or ABSENT."""
+    memory: dict[str, object] = {}
+    if institution is None:
+        return memory
+    for load in AgendaLoad.objects.filter(institution=institution).order_by("-loaded_at", "-id"):
+        for label, value in load.values.items():
+            memory.setdefault(label, value)
+        for label in load.removed:
+            memory.setdefault(label, ABSENT)
+    return memory
+
+
+def _plan(wanted: dict, stored: dict, memory: dict) -> tuple[list[Conflict], set[str]]:
+    """Return the conflicts of a load and the settings it removes (if it goes ahead).
+
+    A setting is in conflict when the file would change it and the application changed it after
+    the file's previous load: its stored value differs from the one that load set, or no load set
+    it. A college list or revision that the previous load set and the file no longer has is removed.
+    """
+    labels = set(wanted) | {
+        label
+        for label, value in memory.items()
+        if value is not ABSENT and removable(label) and label not in wanted and owner_label(label) in wanted
+    }
+    conflicts, remove = [], set()
+    for label in sorted(labels):
+        new, now = wanted.get(label, ABSENT), stored.get(label, ABSENT)
+        if new == now:
+            continue
+        loaded = memory.get(label, NEVER)
+        if loaded is ABSENT:
+            loaded = NEVER  # removed by a load, set again in the application
+        if now is not ABSENT and (loaded is NEVER or loaded != now):
+            conflicts.append(Conflict(label, now, new, loaded))
+        if new is ABSENT:
+            remove.add(label)
+    return conflicts, remove
 
 
 @dataclass
@@ -30,6 +142,7 @@ class LoadReport:
     created: Counter = field(default_factory=Counter)
     updated: Counter = field(default_factory=Counter)
     removed: Counter = field(default_factory=Counter)
+    overridden: list[str] = field(default_factory=list)  # the application's values the file replaced (--file-wins)
 
     @property
     def changes(self) -> int:
@@ -45,7 +158,13 @@ class LoadReport:
             counts = {kind: n for kind, n in counter.items() if n}
             if counts:
                 parts.append(f"{label}: " + ", ".join(f"{n} {kind}" for kind, n in sorted(counts.items())))
-        return f"{self.institution.code}: " + "; ".join(parts) + "."
+        text = f"{self.institution.code}: " + "; ".join(parts) + "."
+        if self.overridden:
+            text += (
+                f"\nHet bestand wint van {len(self.overridden)} wijziging(en) uit de applicatie"
+                " (bewaard in de geschiedenis):\n" + "\n".join(f"  {line}" for line in self.overridden)
+            )
+        return text
 
 
 def _upsert(model, lookup: dict, values: dict, report: LoadReport, kind: str):
@@ -74,14 +193,27 @@ def _ambition_differs(current: Ambition, spec: dict) -> bool:
 
 
 @transaction.atomic
-def agenda_load(*, data: dict, source: str = "", user=None) -> LoadReport:
+def agenda_load(*, data: dict, source: str = "", user=None, file_wins: bool = False) -> LoadReport:
     """Load or update an institution's agenda from a parsed file: atomic and idempotent.
 
     Ambitions are never overwritten: a changed ambition becomes a new revision (herijking).
     Colleges, teams, themes and indicators missing from the file are kept, as they may have data.
+    Where the file would change a setting the application changed after the file's previous
+    load, nothing is written and AgendaConflictError names each one, unless `file_wins`: then
+    the file's value applies and the application's stays in history (domain.md, "The agenda
+    changes over time"). Each load that sets something new is remembered (AgendaLoad).
     """
     spec = validate_agenda(data)
-    report = LoadReport()
+    existing = Institution.objects.filter(code=spec["institution"]["code"]).first()
+    wanted = spec_state(spec)
+    memory = _remembered(existing)
+    stored = spec_state(selectors.agenda_spec(existing)) if existing else {}
+    conflicts, remove = _plan(wanted, stored, memory)
+    if conflicts and not file_wins:
+        raise AgendaConflictError([conflict.message() for conflict in conflicts])
+    overridden = {conflict.label for conflict in conflicts}
+
+    report = LoadReport(overridden=[conflict.message() for conflict in conflicts])
     inst = _upsert(
         Institution,
         {"code": spec["institution"]["code"]},
@@ -146,9 +278,11 @@ def agenda_load(*, data: dict, source: str = "", user=None) -> LoadReport:
             Goal.objects.bulk_create(Goal(theme=theme, text=text, position=k) for k, text in enumerate(th["goals"], 1))
             report.created["doelen"] += len(th["goals"])
         _sync_funds(inst, theme, th["additional_funds"], report)
+        _sync_share_revisions(theme, th["revisions"], remove, report)
         for ind in th["indicators"]:
             indicator_position += 1
-            _load_indicator(inst, theme, ind, indicator_position, report, source, user)
+            _load_indicator(inst, theme, ind, indicator_position, report, source, user, overridden)
+            _sync_indicator_revisions(inst, ind, remove, report)
 
     for entry in spec["budget"]:
         _upsert(
@@ -164,11 +298,29 @@ def agenda_load(*, data: dict, source: str = "", user=None) -> LoadReport:
         )
     if report.changes:
         announce_change(institution=inst, reason=f"agenda geladen ({source or 'bestand'})")
+    if conflicts or remove or any(memory.get(label, NEVER) != value for label, value in wanted.items()):
+        # Remember what this load set; a load that sets nothing new leaves no trace (idempotent).
+        AgendaLoad.objects.create(
+            institution=inst,
+            source=source[:300],
+            user=user,
+            file_wins=bool(conflicts),
+            values=wanted,
+            removed=sorted(remove),
+            overridden=[conflict.record() for conflict in conflicts],
+        )
     return report
 
 
 def _load_indicator(
-    inst: Institution, theme: Theme, ind: dict, position: int, report: LoadReport, source: str, user
+    inst: Institution,
+    theme: Theme,
+    ind: dict,
+    position: int,
+    report: LoadReport,
+    source: str,
+    user,
+    overridden: set[str],
 ) -> None:
     """Load one indicator with its ambitions (as revisions) and factors."""
     indicator = _upsert(
@@ -210,6 +362,9 @@ def _load_indicator(
             continue
         if current is not None and not _ambition_differs(current, amb):
             continue
+        reason = amb["reason"] or (f"gewijzigd in agendabestand {source}" if current else "")
+        if f"indicator {ind['code']}: ambitie {amb['year']}" in overridden:
+            reason = f"agendabestand {source} wint (--file-wins) van versie {current.revision} uit de applicatie"
         ambition_add(
             indicator=indicator,
             year=amb["year"],
@@ -217,7 +372,7 @@ def _load_indicator(
             target=amb["target"],
             tolerance=amb["tolerance"],
             indicative=amb["indicative"],
-            reason=amb["reason"] or (f"gewijzigd in agendabestand {source}" if current else ""),
+            reason=reason,
             author=user,
         )
         report.created["ambities" if current is None else "ambitieversies"] += 1
@@ -232,6 +387,71 @@ def _load_indicator(
         )
         keep.append(obj.pk)
     report.removed["factoren"] += indicator.factors.exclude(pk__in=keep).delete()[0]
+
+
+def _with_reason(values: dict, reason: str) -> dict:
+    """Return `values` plus the file's reason when it gives one (an application's reason is not wiped)."""
+    return {**values, "reason": reason} if reason else values
+
+
+def _sync_share_revisions(theme: Theme, revisions: list[dict], remove: set[str], report: LoadReport) -> None:
+    """Make the theme's budget share revisions those of the file (removing only those in `remove`)."""
+    for revision in revisions:
+        _upsert(
+            ThemeShareRevision,
+            {"theme": theme, "from_year": revision["from"]},
+            _with_reason({"budget_share_pct": revision["budget_share_pct"]}, revision["reason"]),
+            report,
+            "herzieningen budgetaandeel",
+        )
+    for row in theme.share_revisions.exclude(from_year__in=[r["from"] for r in revisions]):
+        if share_label(theme.code, row.from_year) in remove:
+            row.delete()
+            report.removed["herzieningen budgetaandeel"] += 1
+
+
+def _sync_indicator_revisions(inst: Institution, ind: dict, remove: set[str], report: LoadReport) -> None:
+    """Make the indicator's college lists and baseline revisions those of the file (removing only those in `remove`)."""
+    indicator = Indicator.objects.get(institution=inst, code=ind["code"])
+    wanted = {r["from"]: (r["colleges"], r["reason"]) for r in ind["revisions"] if r["colleges"] is not None}
+    if ind["colleges"] is not None:
+        wanted[None] = (ind["colleges"], "")
+    college_ids = dict(College.objects.filter(institution=inst).values_list("code", "id"))
+    stored = {row.from_year: row for row in indicator.applicability.prefetch_related("colleges")}
+    for year, (codes, reason) in wanted.items():
+        ids = {college_ids[code] for code in codes}
+        row = stored.get(year)
+        if row is None:
+            row = Applicability.objects.create(indicator=indicator, from_year=year, reason=reason)
+            row.colleges.set(ids)
+            report.created["toepasbaarheid"] += 1
+        elif {c.pk for c in row.colleges.all()} != ids:
+            if reason and row.reason != reason:
+                row.reason = reason
+                row.save(update_fields=["reason"])
+            row.colleges.set(ids)
+            report.updated["toepasbaarheid"] += 1
+    for year, row in stored.items():
+        if year not in wanted and colleges_label(indicator.code, year) in remove:
+            row.delete()
+            report.removed["toepasbaarheid"] += 1
+
+    baselines = [r for r in ind["revisions"] if r["baseline_year"] is not None]
+    for revision in baselines:
+        _upsert(
+            BaselineRevision,
+            {"indicator": indicator, "from_year": revision["from"]},
+            _with_reason(
+                {"baseline_year": revision["baseline_year"], "baseline_value": revision["baseline_value"]},
+                revision["reason"],
+            ),
+            report,
+            "herzieningen nulmeting",
+        )
+    for row in indicator.baseline_revisions.exclude(from_year__in=[r["from"] for r in baselines]):
+        if baseline_label(indicator.code, row.from_year) in remove:
+            row.delete()
+            report.removed["herzieningen nulmeting"] += 1
 
 
 def _restore_date(ambition: Ambition, text: str) -> None:
@@ -304,6 +524,91 @@ def ambition_revise(
     )
     announce_change(institution=indicator.institution, reason=f"ambitie {indicator.code} {year} herijkt")
     return ambition
+
+
+def _check_from_year(institution: Institution, from_year: int) -> None:
+    """Raise ValidationError unless a revision's first year lies in the agenda period."""
+    if not institution.period_start <= from_year <= institution.period_end:
+        raise ValidationError(
+            {"from_year": f"{from_year} valt buiten de periode {institution.period_start}-{institution.period_end}."}
+        )
+
+
+def _check_reason(reason: str) -> None:
+    """Raise ValidationError when a herijking has no reason."""
+    if not (reason or "").strip():
+        raise ValidationError({"reason": "Geef de reden van de herijking."})
+
+
+@transaction.atomic
+def theme_share_revise(
+    *, theme: Theme, from_year: int, budget_share_pct, reason: str, author=None
+) -> ThemeShareRevision:
+    """Set a theme's budget share from `from_year` on (herijking); earlier years keep theirs.
+
+    A second revision from the same year replaces the first, which stays in history. Whether the
+    shares of all themes still add up is reported with the budget, as for the shares themselves.
+    """
+    _check_reason(reason)
+    _check_from_year(theme.institution, from_year)
+    revision = ThemeShareRevision.objects.filter(theme=theme, from_year=from_year).first() or ThemeShareRevision(
+        theme=theme, from_year=from_year
+    )
+    revision.budget_share_pct, revision.reason, revision.author = budget_share_pct, reason.strip(), author
+    revision.full_clean()
+    revision.save()
+    announce_change(institution=theme.institution, reason=f"budgetaandeel {theme.code} vanaf {from_year} herijkt")
+    return revision
+
+
+@transaction.atomic
+def applicability_revise(
+    *, indicator: Indicator, from_year: int | None, colleges, reason: str, author=None
+) -> Applicability:
+    """Set the colleges an indicator applies to from `from_year` on (None: its own list, from the start).
+
+    Earlier years keep their list; a second revision from the same year replaces the first,
+    which stays in history.
+    """
+    _check_reason(reason)
+    institution = indicator.institution
+    if from_year is not None:
+        _check_from_year(institution, from_year)
+    colleges = list(colleges)
+    if not colleges:
+        raise ValidationError({"colleges": "Kies minstens één college."})
+    if any(c.institution_id != institution.pk for c in colleges):
+        raise ValidationError({"colleges": "Een college hoort niet bij deze instelling."})
+    row = Applicability.objects.filter(indicator=indicator, from_year=from_year).first()
+    if row is None:
+        row = Applicability.objects.create(
+            indicator=indicator, from_year=from_year, reason=reason.strip(), author=author
+        )
+    else:
+        row.reason, row.author = reason.strip(), author
+        row.save(update_fields=["reason", "author"])
+    row.colleges.set(colleges)
+    when = f"vanaf {from_year}" if from_year is not None else "vanaf het begin"
+    announce_change(institution=institution, reason=f"toepasbaarheid {indicator.code} {when} herijkt")
+    return row
+
+
+@transaction.atomic
+def baseline_revise(
+    *, indicator: Indicator, from_year: int, baseline_year: int, baseline_value=None, reason: str, author=None
+) -> BaselineRevision:
+    """Set an indicator's baseline from `from_year` on (herijking); earlier years keep the original."""
+    _check_reason(reason)
+    _check_from_year(indicator.institution, from_year)
+    revision = BaselineRevision.objects.filter(indicator=indicator, from_year=from_year).first() or BaselineRevision(
+        indicator=indicator, from_year=from_year
+    )
+    revision.baseline_year, revision.baseline_value = baseline_year, baseline_value
+    revision.reason, revision.author = reason.strip(), author
+    revision.full_clean()
+    revision.save()
+    announce_change(institution=indicator.institution, reason=f"nulmeting {indicator.code} vanaf {from_year} herijkt")
+    return revision
 
 
 def _check_college(user_colleges, college: College) -> None:
