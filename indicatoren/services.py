@@ -52,6 +52,10 @@ class WriteConflict(WriteRefused):
     """A write based on an older read: the stored value changed since (no lost updates)."""
 
 
+class TeamInactive(WriteRefused):
+    """A new value for a year in which its team is not active: it would never count (domain.md)."""
+
+
 class NoteRequired(WriteRefused):
     """Values flagged as implausible were saved without the short note that confirms them."""
 
@@ -202,6 +206,7 @@ def measurements_apply(
     upload=None,
     allowed_colleges=None,
     flag_note: str = "",
+    keep_uncounted: bool = False,
 ) -> ApplyReport:
     """Insert, replace or delete many values at once, keeping history; all or nothing, one recompute.
 
@@ -211,7 +216,9 @@ def measurements_apply(
     subclass, storing nothing, when a year is locked, a baseline is protected, a value
     changed since the writer read it, or a flagged value has no note.
     `flag_note` is the note for every flagged row that has none of its own (an upload's
-    confirmation, a command's --note).
+    confirmation, a command's --note). `keep_uncounted` lets a restore from a backup put back
+    values of years in which their team is not active (kept, never counted); every other
+    channel refuses them (TeamInactive).
     """
     report = ApplyReport()
     keyed = _keyed_rows(institution, rows, allowed_colleges)
@@ -225,6 +232,8 @@ def measurements_apply(
     _refuse_locked(institution, changing)
     if allowed_colleges is not None:
         _refuse_baseline(changing)
+    if not keep_uncounted:
+        _refuse_inactive(changing)
     revalued = [(key, row) for key, row in changing if row.value is not None and _value_changes(row, stored.get(key))]
     report.flagged = plausibility_problems(institution, revalued)
     flag_note = (flag_note or "").strip()[:NOTE_LENGTH]
@@ -322,6 +331,35 @@ def _refuse_locked(institution: Institution, keyed) -> None:
         raise YearLocked(problems)
 
 
+def team_inactive_problem(team, year: int) -> str | None:
+    """Return why a team cannot get a new value for `year` (not active then), or None (domain.md)."""
+    if team is None or team.is_active(year):
+        return None
+    span = " ".join(
+        part
+        for part in (
+            f"vanaf {team.active_from}" if team.active_from is not None else "",
+            f"tot en met {team.active_until}" if team.active_until is not None else "",
+        )
+        if part
+    )
+    return (
+        f"Team {team.code} is in {year} niet actief (actief {span}); een waarde voor dat jaar telt niet mee "
+        "en wordt niet opgeslagen."
+    )
+
+
+def _refuse_inactive(keyed) -> None:
+    """Raise TeamInactive for new values of a team in a year it is not active (deleting stays possible)."""
+    problems = []
+    for _, row in keyed:
+        message = team_inactive_problem(row.team, row.year) if row.value is not None else None
+        if message:
+            problems.append(CellProblem(row, f"{row.describe()}: {message}"))
+    if problems:
+        raise TeamInactive(problems)
+
+
 def _refuse_baseline(keyed) -> None:
     """Raise BaselineProtected for rows in an indicator's baseline year or before: the bar teams are judged by."""
     problems = [
@@ -399,6 +437,7 @@ def write_refusal(
         _refuse_locked(institution, changing)
         if allowed_colleges is not None:
             _refuse_baseline(changing)
+        _refuse_inactive(changing)
         _refuse_locked_students(institution, students or {}, approved_units)
     except WriteRefused as exc:
         return exc

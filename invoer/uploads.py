@@ -438,6 +438,7 @@ def _receive(
     channel,
     scope_college,
     note: str = "",
+    keep_uncounted: bool = False,
 ) -> Upload:
     """Record a received file and plan it; apply it too when `apply`; on errors record the rejection and raise."""
     data, size, checksum = _read(source)
@@ -469,7 +470,7 @@ def _receive(
                 raise UploadRejected([_conflict_error(c) for c in plan.conflicts], plan.parsed)
             if apply:
                 try:
-                    _apply(institution, plan, upload, user, scope_college, note=note)
+                    _apply(institution, plan, upload, user, scope_college, note=note, keep_uncounted=keep_uncounted)
                 except WriteRefused as exc:
                     rejected = UploadRejected(refused_errors(exc), plan.parsed)
                     rejected.locked = isinstance(exc, YearLocked)
@@ -492,11 +493,14 @@ def benchmark_import(
     channel: str = "command",
     scope_college: College | None = None,
     note: str = "",
+    keep_uncounted: bool = False,
 ) -> Upload:
     """Import a benchmark file at once (command, API): all or nothing, then recompute.
 
     `note` confirms the values flagged as implausible; without it a flagged value rejects
-    the file (each named with its row). Cells of an edited export changed since the export
+    the file (each named with its row). `keep_uncounted` (a restore from a backup) accepts
+    values of years in which their team is not active, kept and never counted; otherwise they
+    reject the file. Cells of an edited export changed since the export
     are refused cell by cell; the preview (upload_preview) lets a person choose instead.
 
     `data` is the file's bytes or a Django File (an UploadedFile): a file over
@@ -504,7 +508,15 @@ def benchmark_import(
     error (and the rejected record as `.upload`) when the file is not valid.
     """
     return _receive(
-        institution, data, filename, apply=True, user=user, channel=channel, scope_college=scope_college, note=note
+        institution,
+        data,
+        filename,
+        apply=True,
+        user=user,
+        channel=channel,
+        scope_college=scope_college,
+        note=note,
+        keep_uncounted=keep_uncounted,
     )
 
 
@@ -522,7 +534,14 @@ def upload_preview(
 
 
 def _apply(
-    institution: Institution, plan: Plan, upload: Upload, user, scope_college, keep_mine=(), note: str = ""
+    institution: Institution,
+    plan: Plan,
+    upload: Upload,
+    user,
+    scope_college,
+    keep_mine=(),
+    note: str = "",
+    keep_uncounted: bool = False,
 ) -> Upload:
     """Store the plan's values and student numbers, linked to the upload, and link the recompute it asked for.
 
@@ -539,6 +558,7 @@ def _apply(
             upload=upload,
             allowed_colleges=allowed,
             flag_note=note,
+            keep_uncounted=keep_uncounted,
         )
     new, changed, unchanged = values.new, values.changed, values.unchanged
     if plan.students:

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_http_methods
 from agenda.models import Indicator, Team
 from agenda.permissions import can_write_college, require_college_write, writable_colleges
 from agenda.views import college_for
-from indicatoren.services import NoteRequired, WriteConflict, WriteRefused
+from indicatoren.services import NoteRequired, TeamInactive, WriteConflict, WriteRefused
 from indicatoren.signoff_views import signoff_panel
 from invoer.forms import GridUploadForm
 from invoer.grid import (
@@ -119,7 +119,7 @@ def grid(request, code):
                 )
             except WriteRefused as exc:
                 refused = grid_refused(table, submission, exc)
-                status = 409 if not isinstance(exc, (NoteRequired, WriteConflict)) else 400
+                status = 409 if not isinstance(exc, (NoteRequired, WriteConflict, TeamInactive)) else 400
             else:
                 applied = report.applied
                 if applied.new or applied.changed or report.deleted:

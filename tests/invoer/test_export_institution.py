@@ -39,7 +39,7 @@ def test_export_into_an_empty_database_gives_identical_verdicts(rocvaf_demo, tmp
     assert not Institution.objects.exists()
 
     _run("load_agenda", str(tmp_path / "agenda.yaml"))
-    _run("import_benchmark", str(tmp_path / "data.csv"), "--note", "hersteld uit back-up")
+    _run("import_benchmark", str(tmp_path / "data.csv"), "--restore", "--note", "hersteld uit back-up")
     institution = Institution.objects.get(code="ROCVAF")
     recompute_now(institution=institution, reason="hersteld")
     assert sorted(Ambition.objects.values_list("indicator__code", "year", "revision", "type", "target")) == revisions

@@ -1,7 +1,7 @@
 """`export_institution OUTDIR [--institution CODE]`: the whole agenda and data as YAML + CSV.
 
 The files use the import formats (contracts.md sections 1 and 2), so a backup is restored
-with `load_agenda OUTDIR/agenda.yaml` and `import_benchmark OUTDIR/data.csv --note "hersteld uit back-up"`.
+with `load_agenda OUTDIR/agenda.yaml` and `import_benchmark OUTDIR/data.csv --restore --note "hersteld uit back-up"`.
 """
 
 import csv

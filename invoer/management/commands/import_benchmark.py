@@ -38,8 +38,14 @@ class Command(BaseCommand):
             default="",
             help="toelichting bij waarden die als onwaarschijnlijk worden gemarkeerd (zonder: afgewezen)",
         )
+        parser.add_argument(
+            "--restore",
+            action="store_true",
+            help="herstel uit een back-up: ook waarden van jaren waarin het team niet actief is terugzetten "
+            "(bewaard, tellen niet mee); zonder deze optie worden zulke waarden geweigerd",
+        )
 
-    def handle(self, *args, path, institution, user, note, **options):
+    def handle(self, *args, path, institution, user, note, restore, **options):
         inst = institution_for(institution)
         account = None
         if user:
@@ -55,7 +61,12 @@ class Command(BaseCommand):
             with handle:
                 # A File, not bytes: a file over the size limit is refused without being read.
                 upload = benchmark_import(
-                    institution=inst, data=File(handle, name=file.name), filename=file.name, user=account, note=note
+                    institution=inst,
+                    data=File(handle, name=file.name),
+                    filename=file.name,
+                    user=account,
+                    note=note,
+                    keep_uncounted=restore,
                 )
         except UploadRejected as exc:
             record = f" Vastgelegd als upload #{exc.upload.pk}." if exc.upload else ""
