@@ -11,6 +11,7 @@ from django.core.management.base import CommandError
 
 from agenda.models import Ambition, College, Factor, Goal, Indicator, Institution, Team, Theme
 from agenda.schema import AgendaFileError, validate_agenda
+from agenda.selectors import indicator_colleges, not_applicable
 from agenda.services import agenda_load
 
 ROCVAF = Path(__file__).resolve().parents[2] / "agenda" / "agendas" / "rocvaf-2019-2022.yaml"
@@ -67,6 +68,26 @@ def test_rocvaf_agenda_loads_with_everything_the_agenda_states():
     assert inst.budget_years.get(year=2020).total_cents == 2_800_000_000
     assert Factor.objects.filter(indicator__institution=inst).exists()
     assert "14 indicatoren" in out
+
+
+ENTREE_COLLEGES = ["5100", "5110", "5200", "5210", "5300", "5400", "5500", "5800", "7100", "7200"]
+
+
+@pytest.mark.django_db
+def test_shipped_file_applies_entree_to_10_colleges_and_niveau_2_to_11():
+    """Entree leaves out 5810 and 7110, niveau 2 leaves out 5810 (agenda ch. 7.4); the rest applies everywhere."""
+    inst = agenda_load(data=rocvaf()).institution
+    entree = Indicator.objects.get(institution=inst, code="2a-entree")
+    niveau2 = Indicator.objects.get(institution=inst, code="2a-n2")
+    for year in inst.years:
+        assert indicator_colleges(entree, year) == ENTREE_COLLEGES
+        assert len(indicator_colleges(niveau2, year)) == 11
+        assert "5810" not in indicator_colleges(niveau2, year)
+    ids = dict(College.objects.filter(institution=inst).values_list("code", "id"))
+    expected = {(entree.pk, y, ids[c]) for y in inst.years for c in ("5810", "7110")}
+    expected |= {(niveau2.pk, y, ids["5810"]) for y in inst.years}
+    assert not_applicable(inst, inst.years) == expected
+    assert indicator_colleges(Indicator.objects.get(institution=inst, code="1a"), 2020) is None
 
 
 @pytest.mark.django_db
