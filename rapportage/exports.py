@@ -144,7 +144,11 @@ def team_rows(body: dict) -> list[list]:
 
 
 def budget_rows(body: dict, theme_names: dict[str, str], college_names: dict[str, str]) -> list[list]:
-    """Return per theme its colleges' parts, the top-slice and a theme total; then the year total."""
+    """Return per theme its colleges' parts, the top-slice and a theme total; then the year total.
+
+    The last two columns are the reserve ledger (manifesto principle 8): earlier years' reserve
+    released in this year, and the reserve still open after it.
+    """
     rows = []
     for theme in body["themes"]:
         name = f"{theme['theme']} {theme_names.get(theme['theme'], '')}".strip()
@@ -160,13 +164,46 @@ def budget_rows(body: dict, theme_names: dict[str, str], college_names: dict[str
                     _euros(part["reserved_cents"]),
                     part.get("indicators_met"),
                     part.get("indicators_judged"),
+                    _euros(part.get("released_from_reserve_cents")),
+                    _euros(part.get("reserve_open_cents")),
                 ]
             )
-        rows.append([name, "Gemeenschappelijke voorzieningen", _euros(theme["central_cents"])] + [None] * 6)
+        rows.append([name, "Gemeenschappelijke voorzieningen", _euros(theme["central_cents"])] + [None] * 8)
         rows.append(
-            [f"Totaal {name}", f"{theme['share_pct']} % van het budget", _euros(theme["amount_cents"])] + [None] * 6
+            [f"Totaal {name}", f"{theme['share_pct']} % van het budget", _euros(theme["amount_cents"])]
+            + [None] * 6
+            + [_euros(theme.get("released_from_reserve_cents")), _euros(theme.get("reserve_open_cents"))]
         )
-    rows.append(["Totaal", "", _euros(body["total_cents"])] + [None] * 6)
+    rows.append(
+        ["Totaal", "", _euros(body["total_cents"])]
+        + [None] * 6
+        + [_euros(body.get("released_from_reserve_cents")), _euros(body.get("reserve_open_cents"))]
+    )
+    if body.get("not_realised_cents") is not None:
+        rows.append(
+            ["Niet gerealiseerd na het laatste budgetjaar", "het bestuur besluit", None]
+            + [None] * 7
+            + [_euros(body["not_realised_cents"])]
+        )
+    return rows
+
+
+def reserve_rows(body: dict, theme_names: dict[str, str], college_names: dict[str, str]) -> list[list]:
+    """Return one row per reserved portion in the year's ledger: released now, still open or not realised."""
+    year = body["year"]
+    rows = []
+    for theme in body["themes"]:
+        name = f"{theme['theme']} {theme_names.get(theme['theme'], '')}".strip()
+        for part in theme["colleges"]:
+            college = f"{part['college']} {college_names.get(part['college'], '')}".strip()
+            final = part.get("not_realised_cents") is not None
+            kinds = [
+                (f"uit reserve vrijgegeven in {year}", part.get("reserve_releases", [])),
+                ("niet gerealiseerd" if final else f"nog open na {year}", part.get("reserve_open", [])),
+            ]
+            for kind, entries in kinds:
+                for entry in entries:
+                    rows.append([name, college, kind, entry["from_year"], entry["indicator"], _euros(entry["cents"])])
     return rows
 
 
@@ -198,7 +235,8 @@ def annual_report_xlsx(report: dict) -> bytes:
         ),
         (
             "Bladen: Status (per indicator), Colleges (per indicator en college), Teams (bijdrage per team),"
-            " Budget (verdeling en vrijgave), Middelen (andere additionele middelen, agenda hoofdstuk 12).",
+            " Budget (verdeling en vrijgave), Reserve (vrijgegeven uit en nog open in de reserve),"
+            " Middelen (andere additionele middelen, agenda hoofdstuk 12).",
             False,
         ),
     ]
@@ -306,11 +344,39 @@ def annual_report_xlsx(report: dict) -> bytes:
                 "Gereserveerd",
                 "Indicatoren gehaald",
                 "Indicatoren met oordeel",
+                "Uit reserve vrijgegeven (eerdere jaren)",
+                "Reserve nog open na dit jaar",
             ],
             budget_rows(budget_body, theme_names, budget.get("college_names", {})),
-            formats={3: EURO, 4: EURO, 5: EURO, 6: EURO, 7: EURO},
+            formats={3: EURO, 4: EURO, 5: EURO, 6: EURO, 7: EURO, 10: EURO, 11: EURO},
         )
-        _widths(ws, [40, 36, 16, 16, 18, 16, 16, 12, 12])
+        _widths(ws, [40, 36, 16, 16, 18, 16, 16, 12, 12, 18, 18])
+
+    # Manifesto principle 8: reserved money is released when the result is realised later.
+    ws = wb.create_sheet("Reserve")
+    if budget_body is None:
+        put(ws, 1, 1, f"Geen budget voor {meta['year']} in de agenda.")
+    else:
+        put(
+            ws,
+            1,
+            1,
+            "Gereserveerd resultaatafhankelijk budget vervalt niet: het komt vrij in het eerste latere budgetjaar"
+            " waarin het college de indicator haalt (manifest, principe 8). Na het laatste budgetjaar is wat nog"
+            " openstaat niet gerealiseerd; het bestuur besluit wat ermee gebeurt.",
+        )
+        reserve = reserve_rows(budget_body, theme_names, budget.get("college_names", {}))
+        if reserve:
+            _table(
+                ws,
+                3,
+                ["Thema", "College", "Stand", "Gereserveerd in", "Indicator", "Bedrag"],
+                reserve,
+                formats={6: EURO},
+            )
+        else:
+            put(ws, 3, 1, f"Geen reserve vrijgegeven in {meta['year']} en niets meer open.")
+        _widths(ws, [40, 36, 30, 14, 12, 16])
 
     ws = wb.create_sheet("Middelen")
     table = budget.get("funds_table")

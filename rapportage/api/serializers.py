@@ -97,15 +97,67 @@ class StatusListSerializer(serializers.Serializer):
     indicators = StatusSerializer(many=True)
 
 
+class PortionSerializer(serializers.Serializer):
+    """One indicator's fixed share of a college's result-dependent money in this year."""
+
+    indicator = serializers.CharField()
+    cents = serializers.IntegerField()
+    met = serializers.BooleanField(help_text="gehaald: dit deel is dit jaar vrijgegeven; anders gereserveerd")
+
+
+class ReserveEntrySerializer(serializers.Serializer):
+    """Reserved cents of one indicator from one budget year (manifest, principe 8)."""
+
+    from_year = serializers.IntegerField(help_text="het budgetjaar waarin dit deel werd gereserveerd")
+    indicator = serializers.CharField()
+    cents = serializers.IntegerField()
+
+
 class BudgetCollegeSerializer(serializers.Serializer):
     college = serializers.CharField()
     amount_cents = serializers.IntegerField()
     fixed_cents = serializers.IntegerField()
     result_dependent_cents = serializers.IntegerField()
-    released_cents = serializers.IntegerField()
-    reserved_cents = serializers.IntegerField()
+    released_cents = serializers.IntegerField(help_text="de delen van de indicatoren die het college dit jaar haalde")
+    reserved_cents = serializers.IntegerField(help_text="de delen van de niet gehaalde indicatoren: gereserveerd")
     indicators_met = serializers.IntegerField(required=False)
-    indicators_judged = serializers.IntegerField(required=False)
+    indicators_judged = serializers.IntegerField(
+        required=False,
+        help_text="K van dit college: indicatoren van het thema met een oordeel die op het college van toepassing zijn",
+    )
+    portions = PortionSerializer(
+        many=True,
+        required=False,
+        help_text="resultaatafhankelijk bedrag verdeeld over de K indicatoren in codevolgorde: elk R // K, de eerste R % K een cent meer",
+    )
+    released_from_reserve_cents = serializers.IntegerField(
+        required=False,
+        help_text="gereserveerde delen van eerdere jaren die dit jaar vrijkomen (som van reserve_releases)",
+    )
+    reserve_releases = ReserveEntrySerializer(
+        many=True,
+        required=False,
+        help_text="per vrijgekomen deel: het jaar van reservering en de indicator die het college nu wel haalde",
+    )
+    reserve_open_cents = serializers.IntegerField(
+        required=False, help_text="gereserveerde delen van dit en eerdere jaren die na dit jaar nog openstaan"
+    )
+    reserve_open = ReserveEntrySerializer(many=True, required=False, help_text="de delen die na dit jaar nog openstaan")
+    not_realised_cents = serializers.IntegerField(
+        allow_null=True,
+        required=False,
+        help_text="alleen in het laatste budgetjaar van de periode: wat nog openstaat is niet gerealiseerd; anders null",
+    )
+    not_realised = ReserveEntrySerializer(
+        many=True, required=False, help_text="de niet gerealiseerde delen (alleen in het laatste budgetjaar)"
+    )
+
+
+RESERVE_HELP = {
+    "released_from_reserve_cents": "som van released_from_reserve_cents van de colleges",
+    "reserve_open_cents": "som van reserve_open_cents van de colleges",
+    "not_realised_cents": "som van not_realised_cents van de colleges; null behalve in het laatste budgetjaar",
+}
 
 
 class BudgetThemeSerializer(serializers.Serializer):
@@ -113,11 +165,22 @@ class BudgetThemeSerializer(serializers.Serializer):
     share_pct = serializers.FloatField()
     amount_cents = serializers.IntegerField()
     central_cents = serializers.IntegerField()
+    released_from_reserve_cents = serializers.IntegerField(
+        required=False, help_text=RESERVE_HELP["released_from_reserve_cents"]
+    )
+    reserve_open_cents = serializers.IntegerField(required=False, help_text=RESERVE_HELP["reserve_open_cents"])
+    not_realised_cents = serializers.IntegerField(
+        allow_null=True, required=False, help_text=RESERVE_HELP["not_realised_cents"]
+    )
     colleges = BudgetCollegeSerializer(many=True)
 
 
 class BudgetSerializer(serializers.Serializer):
-    """The budget split of one year in euro cents; every level adds up exactly."""
+    """The budget split of one year in euro cents; every level adds up exactly.
+
+    Reserve ledger (manifest, principe 8): per college and thema is wat tot en met dit jaar is
+    gereserveerd gelijk aan wat daarvan is vrijgekomen plus wat na dit jaar nog openstaat.
+    """
 
     institution = serializers.CharField()
     year = serializers.IntegerField()
@@ -126,5 +189,12 @@ class BudgetSerializer(serializers.Serializer):
         help_text="vastgesteld zodra het jaar voor alle colleges en het instellingsniveau is vastgesteld, anders voorlopig",
     )
     total_cents = serializers.IntegerField()
+    released_from_reserve_cents = serializers.IntegerField(
+        required=False, help_text=RESERVE_HELP["released_from_reserve_cents"]
+    )
+    reserve_open_cents = serializers.IntegerField(required=False, help_text=RESERVE_HELP["reserve_open_cents"])
+    not_realised_cents = serializers.IntegerField(
+        allow_null=True, required=False, help_text=RESERVE_HELP["not_realised_cents"]
+    )
     themes = BudgetThemeSerializer(many=True)
     warnings = serializers.ListField(child=serializers.CharField(), required=False)

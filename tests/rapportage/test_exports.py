@@ -10,7 +10,7 @@ from openpyxl import load_workbook
 
 from rapportage import exports
 
-SHEETS = ["Toelichting", "Status", "Colleges", "Teams", "Budget", "Middelen"]
+SHEETS = ["Toelichting", "Status", "Colleges", "Teams", "Budget", "Reserve", "Middelen"]
 
 
 def report(*, name="Vsv", explanation="8 van de 12 colleges; behaald.", budget=True, warnings=()) -> dict:
@@ -156,6 +156,60 @@ def test_workbook_has_the_status_college_team_and_budget_sheets():
     middelen = rows(wb["Middelen"])
     assert middelen[1][:4] == ("T2 Kwetsbare jongeren", 25, 7_000_000, 59)
     assert "synthetische" in " ".join(str(r[0]) for r in rows(wb["Toelichting"]))
+
+
+LEDGER = {
+    "released_from_reserve_cents": 12_345,
+    "reserve_releases": [{"from_year": 2019, "indicator": "2b", "cents": 12_345}],
+    "reserve_open_cents": 83_125_101,
+    "reserve_open": [
+        {"from_year": 2021, "indicator": "2c", "cents": 100},
+        {"from_year": 2022, "indicator": "2c", "cents": 83_125_001},
+    ],
+    "not_realised_cents": 83_125_101,
+    "not_realised": [
+        {"from_year": 2021, "indicator": "2c", "cents": 100},
+        {"from_year": 2022, "indicator": "2c", "cents": 83_125_001},
+    ],
+}
+
+
+def with_ledger(report_: dict) -> dict:
+    """Return the report with a reserve ledger in the 2022 budget: the period's last budget year."""
+    body = report_["budget"]["body"]
+    theme = body["themes"][0]
+    theme["colleges"][0].update(LEDGER)
+    for level in (body, theme):
+        level.update(released_from_reserve_cents=12_345, reserve_open_cents=83_125_101, not_realised_cents=83_125_101)
+    return report_
+
+
+def test_the_reserve_ledger_is_in_the_budget_sheet_and_has_its_own_sheet():
+    """Released from reserve and still open per college and in the totals; every portion on the Reserve sheet."""
+    wb = open_workbook(exports.annual_report_xlsx(with_ledger(report())))
+    budget = rows(wb["Budget"])
+    header = budget[0]
+    column = header.index("Uit reserve vrijgegeven (eerdere jaren)")
+    assert header[column + 1] == "Reserve nog open na dit jaar"
+    assert [Decimal(str(v)) for v in budget[1][column:]] == [Decimal("123.45"), Decimal("831251.01")]
+    assert budget[-2][0] == "Totaal" and Decimal(str(budget[-2][column])) == Decimal("123.45")
+    assert budget[-1][0] == "Niet gerealiseerd na het laatste budgetjaar"
+    assert Decimal(str(budget[-1][column + 1])) == Decimal("831251.01")
+    reserve = rows(wb["Reserve"])
+    assert "principe 8" in reserve[0][0]
+    assert reserve[2] == ("Thema", "College", "Stand", "Gereserveerd in", "Indicator", "Bedrag")
+    assert [r[2:5] for r in reserve[3:]] == [
+        ("uit reserve vrijgegeven in 2022", 2019, "2b"),
+        ("niet gerealiseerd", 2021, "2c"),
+        ("niet gerealiseerd", 2022, "2c"),
+    ]
+    assert wb["Reserve"].cell(row=4, column=6).number_format == exports.EURO
+
+
+def test_a_year_with_nothing_reserved_says_so_on_the_reserve_sheet():
+    """Without releases or open reserve the Reserve sheet says so instead of an empty table."""
+    wb = open_workbook(exports.annual_report_xlsx(report()))
+    assert rows(wb["Reserve"])[2][0] == "Geen reserve vrijgegeven in 2022 en niets meer open."
 
 
 def test_budget_warnings_come_first_on_the_budget_sheet():

@@ -12,6 +12,7 @@ from django.db import transaction
 from agenda.models import BudgetYear, Team
 from indicatoren.models import Measurement
 from rapportage import services
+from rapportage.management.commands.budget import euro
 from rapportage.models import IndicatorResult, RecomputeRun, RunState, VerdictChange, Version
 from tests.rapportage.engine import rowwise_reserve
 
@@ -105,6 +106,21 @@ def test_release_and_reserve_follow_the_verdicts_of_every_year(rocvaf_demo):
     assert actual == expected
     assert bodies[2022]["not_realised_cents"] == bodies[2022]["reserve_open_cents"]
     assert all(bodies[year]["not_realised_cents"] is None for year in years[:-1])
+
+
+def test_budget_table_names_each_release_from_reserve_and_what_is_not_realised(rocvaf_demo):
+    """The budget table says per college what came free from which year and indicator, and the totals."""
+    body = json.loads(command("budget", "--year", "2022", "--format", "json"))
+    table = command("budget", "--year", "2022")
+    release = next(
+        (c, r) for t in body["themes"] for c in t["colleges"] for r in c["reserve_releases"] if c["reserve_releases"]
+    )
+    college, entry = release
+    assert f"uit reserve vrijgegeven {euro(college['released_from_reserve_cents'])}: " in table
+    assert f"{entry['indicator']} uit {entry['from_year']} {euro(entry['cents'])}" in table
+    assert f"reserve: uit eerdere jaren vrijgegeven in 2022 {euro(body['released_from_reserve_cents'])}" in table
+    assert f"niet gerealiseerd na het laatste budgetjaar: {euro(body['not_realised_cents'])}" in table
+    assert "niet gerealiseerd na" not in command("budget", "--year", "2021")
 
 
 def fragile_team(institution, code="1a", year=2022):

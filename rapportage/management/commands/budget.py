@@ -41,7 +41,33 @@ class Command(BaseCommand):
                     f"    {c['college']}: {euro(c['amount_cents']):>18}  vast {euro(c['fixed_cents']):>16}  "
                     f"vrijgegeven {euro(c['released_cents']):>15}  gereserveerd {euro(c['reserved_cents']):>15}"
                 )
+                for line in reserve_lines(c, year):
+                    self.stdout.write(f"          {line}")
         total = sum(t["amount_cents"] for t in body["themes"])
         self.stdout.write(
             f"  som van de thema's: {euro(total)} ({'klopt' if total == body['total_cents'] else 'KLOPT NIET'})"
         )
+        # Manifesto principle 8: reserved money is released when the result is realised later.
+        self.stdout.write(
+            f"  reserve: uit eerdere jaren vrijgegeven in {year} {euro(body.get('released_from_reserve_cents', 0))}, "
+            f"nog open na {year} {euro(body.get('reserve_open_cents', 0))}"
+        )
+        if body.get("not_realised_cents") is not None:
+            self.stdout.write(
+                f"  niet gerealiseerd na het laatste budgetjaar: {euro(body['not_realised_cents'])} "
+                "(het bestuur besluit wat ermee gebeurt)"
+            )
+
+
+def reserve_lines(college: dict, year: int) -> list[str]:
+    """Return the college's reserve in words: what came free this year, from which year and indicator, what is open."""
+    lines = []
+    releases = college.get("reserve_releases", [])
+    if releases:
+        parts = ", ".join(f"{r['indicator']} uit {r['from_year']} {euro(r['cents'])}" for r in releases)
+        lines.append(f"uit reserve vrijgegeven {euro(college['released_from_reserve_cents'])}: {parts}")
+    if college.get("reserve_open_cents"):
+        parts = ", ".join(f"{r['indicator']} uit {r['from_year']} {euro(r['cents'])}" for r in college["reserve_open"])
+        label = "niet gerealiseerd" if college.get("not_realised_cents") is not None else f"nog open na {year}"
+        lines.append(f"{label} {euro(college['reserve_open_cents'])}: {parts}")
+    return lines
