@@ -7,6 +7,7 @@ import pandas as pd
 from django.db.models import BigIntegerField, F, Q, Value
 from django.db.models.functions import Cast, Round
 
+from agenda import selectors as agenda_selectors
 from agenda.choices import Polarity
 from agenda.models import AdditionalFund, Ambition, BudgetYear, College, Indicator, Institution, Team, Theme
 from indicatoren.models import Measurement, StudentCount
@@ -18,7 +19,10 @@ from rapportage.engine.attainment import (
     COLLEGE_COLUMNS,
     INDICATOR_COLUMNS,
     MEASUREMENT_COLUMNS,
+    NOT_APPLICABLE_COLUMNS,
+    TEAM_COLUMNS,
     aggregate,
+    counted_rows,
 )
 from rapportage.engine.numbers import SCALE, to_decimal, to_units
 from rapportage.models import BudgetResult, IndicatorResult, RecomputeRun
@@ -32,6 +36,8 @@ class EngineInputs:
     indicators: pd.DataFrame
     ambitions: dict[str, pd.DataFrame]  # version -> one ambition per (indicator, year)
     colleges: pd.DataFrame
+    teams: pd.DataFrame  # the years each team is active (domain.md, "Which teams and colleges count")
+    not_applicable: pd.DataFrame  # (indicator, year, college) the indicator does not apply to
     indicator_meta: dict[int, dict]
     college_meta: dict[int, dict]
     team_codes: dict[int, str]
@@ -97,6 +103,27 @@ def ambition_frames(indicator_ids) -> dict[str, pd.DataFrame]:
     return frames
 
 
+def college_frame(colleges: list[College], institution: Institution) -> pd.DataFrame:
+    """Return the engine's college frame: id, institution, active."""
+    return pd.DataFrame([(c.id, institution.id, c.active) for c in colleges], columns=COLLEGE_COLUMNS).astype(
+        {"college": "int64", "active": "bool"}
+    )
+
+
+def team_frame(institution: Institution) -> pd.DataFrame:
+    """Return the years each team of the institution is active (a missing bound is open)."""
+    return pd.DataFrame(
+        list(Team.objects.filter(institution=institution).values_list("id", "active_from", "active_until")),
+        columns=TEAM_COLUMNS,
+    ).astype({"team": "int64", "active_from": "Int64", "active_until": "Int64"})
+
+
+def not_applicable_frame(institution: Institution) -> pd.DataFrame:
+    """Return every (indicator, year, college) of the institution to which the indicator does not apply."""
+    rows = sorted(agenda_selectors.not_applicable(institution, list(institution.years)))
+    return pd.DataFrame(rows, columns=NOT_APPLICABLE_COLUMNS).astype("int64")
+
+
 def engine_inputs(institution: Institution, overrides: list[dict] | None = None) -> EngineInputs:
     """Return the engine's inputs for one institution."""
     indicators = list(
@@ -118,14 +145,13 @@ def engine_inputs(institution: Institution, overrides: list[dict] | None = None)
         columns=INDICATOR_COLUMNS,
     ).astype({"indicator": "int64", "baseline_value": "Int64"})
     colleges = list(College.objects.filter(institution=institution).order_by("code"))
-    college_frame = pd.DataFrame([(c.id, institution.id, c.active) for c in colleges], columns=COLLEGE_COLUMNS).astype(
-        {"college": "int64", "active": "bool"}
-    )
     return EngineInputs(
         measurements=measurements_frame(ids, overrides),
         indicators=indicator_frame,
         ambitions=ambition_frames(ids),
-        colleges=college_frame,
+        colleges=college_frame(colleges, institution),
+        teams=team_frame(institution),
+        not_applicable=not_applicable_frame(institution),
         indicator_meta={
             i.id: {
                 "code": i.code,
@@ -220,8 +246,16 @@ class IndicatorTrend:
 
 
 def indicator_trend(indicator: Indicator) -> IndicatorTrend:
-    """Return the institution, college and team values of `indicator` in every year with data."""
-    agg = aggregate(measurements_frame([indicator.pk]))
+    """Return the institution, college and team values of `indicator` in every year with data.
+
+    Only values that count (domain.md, "Which teams and colleges count") make up the trend.
+    """
+    institution = indicator.institution
+    frame = measurements_frame([indicator.pk])
+    colleges_in = college_frame(list(College.objects.filter(institution=institution)), institution)
+    counted = counted_rows(frame, colleges_in, team_frame(institution), not_applicable_frame(institution))
+    agg = aggregate(frame, counted)
+    agg.teams = agg.teams[agg.teams["counted"]]
     colleges = {
         pk: (code, name)
         for pk, code, name in College.objects.filter(institution_id=indicator.institution_id).values_list(

@@ -14,7 +14,7 @@ from django.utils import timezone
 from agenda.models import Institution
 from rapportage import selectors
 from rapportage.choices import RunState, Version
-from rapportage.engine.attainment import aggregate, judge_setup, judge_with
+from rapportage.engine.attainment import aggregate, counted_rows, judge_setup, judge_with
 from rapportage.engine.budget import ThemeShare, budget_verdicts, budget_warnings, reserve_ledger, split_budget
 from rapportage.engine.payload import budget_payload, status_payloads, verdict_flips
 from rapportage.engine.words import COLLEGE_WORDS, INDICATOR_WORDS
@@ -111,9 +111,10 @@ def evaluate_institution(
     """
     inputs = selectors.engine_inputs(institution, overrides)
     years = list(institution.years)
-    agg = aggregate(inputs.measurements)
+    counted = counted_rows(inputs.measurements, inputs.colleges, inputs.teams, inputs.not_applicable)
+    agg = aggregate(inputs.measurements, counted)
     # Values, references and units do not depend on the ambitions: set them up once for both versions.
-    setup = judge_setup(agg, inputs.indicators, inputs.colleges, years)
+    setup = judge_setup(agg, inputs.indicators, inputs.colleges, years, inputs.not_applicable)
     statuses, attainments = {}, {}
     for version in (Version.CURRENT, Version.ORIGINAL):
         att = judge_with(setup, inputs.ambitions[version])

@@ -8,8 +8,10 @@ from rest_framework import serializers
 
 from agenda.choices import AmbitionType, Polarity
 from rapportage.choices import Basis
+from rapportage.engine.words import COLLEGE_BASIS_WORDS
 
-COLLEGE_BASIS = [("teams", "teams"), ("college_value", "collegewaarde"), ("no_data", "geen gegevens")]
+# The college bases and their words (rapportage.engine.words, their one home; contracts.md section 5 adds not_applicable).
+COLLEGE_BASIS = list(COLLEGE_BASIS_WORDS.items())
 
 
 def number(**kwargs) -> serializers.FloatField:
@@ -74,6 +76,10 @@ class StatusSerializer(serializers.Serializer):
     institution_met = serializers.BooleanField(allow_null=True)
     colleges_met = serializers.IntegerField()
     colleges_total = serializers.IntegerField()
+    colleges_not_applicable = serializers.IntegerField(
+        required=False,
+        help_text="colleges waarop de indicator dit jaar niet van toepassing is: vermeld, niet meegeteld",
+    )
     attained = serializers.BooleanField(allow_null=True, help_text="null bij monitor en no_data")
     basis = serializers.ChoiceField(choices=Basis.choices)
     interim = serializers.BooleanField(required=False, help_text="tussentijdse toets tegen een latere ambitie")

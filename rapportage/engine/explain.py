@@ -80,6 +80,11 @@ def indicator_sentence(row: dict) -> str:
     met, total, needed = row["colleges_met"], row["colleges_total"], row["colleges_needed_total"]
     verb = "heeft zijn" if met == 1 else "hebben hun"
     counts = f"{met} van de {total} colleges {verb} ambitie gehaald; tweederde is {needed}"
+    outside = row.get("colleges_not_applicable", 0)
+    if outside:
+        # domain.md, "Which teams and colleges count": they are listed, never counted.
+        offer = "biedt" if outside == 1 else "bieden"
+        counts += f" ({plural(outside, 'college', 'colleges')} {offer} dit niet aan en {'telt' if outside == 1 else 'tellen'} niet mee)"
     if basis == "colleges":
         return f"{prefix}{counts}: {INDICATOR_WORDS[True]}."
     if basis == "institution":
@@ -90,6 +95,8 @@ def indicator_sentence(row: dict) -> str:
 def college_sentence(row: dict, year: int) -> str:
     """Return the explanation of one college's result (step 3)."""
     basis, met = row["basis"], row["met"]
+    if basis == "not_applicable":
+        return f"De indicator is in {year} niet van toepassing op dit college: telt niet mee."
     if basis == "no_data":
         return (
             f"Geen gegevens over {year}: telt mee als {COLLEGE_WORDS[False]}." if met is not None else "Geen gegevens."

@@ -160,6 +160,9 @@ def status_payloads(
             "colleges_total": int(row.colleges_total),
             "colleges_needed_total": int(row.colleges_met - row.colleges_margin),
             "colleges_margin": int(row.colleges_margin),
+            "colleges_not_applicable": sum(
+                1 for entry in college_lists.get((row.indicator, row.year), []) if entry["basis"] == "not_applicable"
+            ),
         }
         payloads[(row.indicator, int(row.year))] = {
             "indicator": meta["code"],
@@ -184,6 +187,8 @@ def status_payloads(
             "institution_only": facts["institution_only"],
             "colleges_needed": int(row.colleges_needed) if row.basis in ("institution", "not_met") else 0,
             "colleges_margin": facts["colleges_margin"],
+            # Added (contracts.md section 5): listed with basis not_applicable, left out of colleges_total.
+            "colleges_not_applicable": facts["colleges_not_applicable"],
             "institution_gap": json_number(facts["institution_gap"]),
             "explanation": indicator_sentence(facts),
             "distance": indicator_distance(facts),

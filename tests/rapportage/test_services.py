@@ -36,6 +36,7 @@ def test_agenda_status_gives_every_indicator_a_verdict_with_explanation(rocvaf_d
     assert [s["indicator"] for s in body["indicators"]] == CODES
     for status in body["indicators"]:
         assert status["basis"] in {"colleges", "institution", "not_met", "monitor", "no_data"}
+        assert status["colleges_total"] + status["colleges_not_applicable"] == (0 if status["institution_only"] else 12)
         assert status["explanation"]
         if status["basis"] in {"colleges", "institution", "not_met"}:
             assert status["attained"] is (status["basis"] != "not_met")
@@ -57,7 +58,13 @@ def test_demo_has_the_designed_mix_of_verdicts(rocvaf_demo):
     assert basis["3c"] == "institution"  # institution-only
     assert basis["4a"] == "monitor"
     exact = {s["indicator"]: (s["colleges_met"], s["colleges_total"]) for s in body["indicators"]}
-    assert exact["2a-entree"] == (8, 12)
+    # Entree is offered by 10 of the 12 colleges (agenda ch. 7.4, table "Entree"): judged over 10.
+    assert exact["2a-entree"] == (8, 10)
+    entree = next(s for s in body["indicators"] if s["indicator"] == "2a-entree")
+    outside = sorted(c["college"] for c in entree["colleges"] if c["basis"] == "not_applicable")
+    assert outside == ["5810", "7110"] and entree["colleges_not_applicable"] == 2
+    assert all(c["met"] is None for c in entree["colleges"] if c["basis"] == "not_applicable")
+    assert "8 van de 10 colleges" in entree["explanation"] and "2 colleges bieden dit niet aan" in entree["explanation"]
 
 
 @pytest.mark.parametrize("year", [2019, 2020, 2021, 2022])
