@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 from agenda.models import Factor, Indicator
 from rapportage import selectors
 from rapportage.models import BudgetResult, Version
-from rapportage.templatetags.kwaliteit import college_distance, nl_against
+from rapportage.templatetags.kwaliteit import college_distance, euro, nl_against
 
 WORDS = {True: "behaald", False: "niet behaald", None: "geen oordeel"}
 COLLEGE_WORDS = {True: "gehaald", False: "niet gehaald", None: "geen oordeel"}
@@ -264,6 +264,60 @@ def test_budget_warnings_are_shown_prominently(board, rocvaf_demo):
     panel = html.split('role="alert"')[1].split("</section>")[0]
     assert "De aandelen van de thema&#x27;s tellen op tot 90 %, niet tot 100 %." in panel
     assert html.index('role="alert"') < html.index('id="fig-treemap"')
+
+
+def first_release(body: dict) -> tuple[dict, dict, dict]:
+    """Return (theme, college, release) of the first release from reserve in a budget body."""
+    return next(
+        (t, c, c["reserve_releases"][0]) for t in body["themes"] for c in t["colleges"] if c["reserve_releases"]
+    )
+
+
+@pytest.mark.django_db
+def test_budget_page_shows_each_release_from_reserve_with_its_year_and_indicator(board, rocvaf_demo):
+    """2021: per college what came free from reserve (year and indicator) and what is still open."""
+    body = BudgetResult.objects.get(institution=rocvaf_demo, year=2021).payload
+    theme, college, release = first_release(body)
+    html = board.get(url("rapportage:budget", year=2021)).content.decode()
+    assert (
+        f'Uit reserve vrijgegeven (eerdere jaren)</span> <span class="kf-value">{euro(body["released_from_reserve_cents"])}'
+        in html
+    )
+    assert f'Reserve nog open na 2021</span> <span class="kf-value">{euro(body["reserve_open_cents"])}' in html
+    details = html.split(f"<strong>{theme['theme']} ")[1].split("</details>")[0]
+    entry = details.split(f"<li><strong>{college['college']} ")[1].split("</li>")[0]
+    text = " ".join(re.sub(r"<[^>]+>", "", entry).split())
+    assert f"Uit reserve vrijgegeven in 2021, want nu gehaald: {euro(college['released_from_reserve_cents'])}" in text
+    assert f"{release['indicator']} uit {release['from_year']} ({euro(release['cents'])})" in text
+    assert "Niet gerealiseerd" not in html
+
+
+@pytest.mark.django_db
+def test_budget_page_of_the_last_budget_year_names_what_is_not_realised(board, rocvaf_demo):
+    """2022 is the period's last budget year: what is still open is shown as not realised, for the board to decide."""
+    body = BudgetResult.objects.get(institution=rocvaf_demo, year=2022).payload
+    html = board.get(url("rapportage:budget", year=2022)).content.decode()
+    assert (
+        f'Niet gerealiseerd (laatste budgetjaar)</span> <span class="kf-value">{euro(body["not_realised_cents"])}'
+        in html
+    )
+    assert "het bestuur besluit wat ermee gebeurt" in html
+    college = next(c for t in body["themes"] for c in t["colleges"] if c["not_realised"])
+    open_entry = college["not_realised"][0]
+    text = " ".join(re.sub(r"<[^>]+>", "", html).split())
+    assert f"{open_entry['indicator']} uit {open_entry['from_year']} ({euro(open_entry['cents'])})" in text
+
+
+@pytest.mark.django_db
+def test_print_layout_lists_the_reserve(board, rocvaf_demo):
+    """The print layout has the reserve table: releases with their year and indicator, and what stays open."""
+    body = BudgetResult.objects.get(institution=rocvaf_demo, year=2021).payload
+    _, college, release = first_release(body)
+    html = board.get(url("rapportage:print", year=2021)).content.decode()
+    reserve = html.split('id="p-reserve"')[1].split("</section>")[0]
+    assert f"In 2021 uit reserve vrijgegeven: <strong>{euro(body['released_from_reserve_cents'])}</strong>" in reserve
+    assert f"{release['indicator']} uit {release['from_year']} {euro(release['cents'])}" in reserve
+    assert f"{college['college']} " in reserve
 
 
 @pytest.mark.django_db
