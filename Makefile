@@ -17,8 +17,14 @@ $(STAMP): requirements.txt
 
 demo: $(STAMP)
 	$(DEMO_ENV) $(PY) manage.py migrate --noinput
-	$(DEMO_ENV) $(PY) manage.py load_agenda agenda/agendas/rocvaf-2019-2022.yaml
-	$(DEMO_ENV) $(PY) manage.py demo_setup
+	@# A second `make demo` keeps the demo database as it is: loading the agenda file again would
+	@# stop on the demo's own herijking (load_agenda never silently undoes the app's revisions).
+	@if $(DEMO_ENV) $(PY) manage.py shell -c "import sys; from agenda.models import Institution; sys.exit(0 if Institution.objects.filter(code='ROCVAF').exists() else 1)"; then \
+		echo "De bestaande demo in db.sqlite3 blijft staan (een verse demo: make clean && make demo)."; \
+	else \
+		$(DEMO_ENV) $(PY) manage.py load_agenda agenda/agendas/rocvaf-2019-2022.yaml && \
+		$(DEMO_ENV) $(PY) manage.py demo_setup; \
+	fi
 	@echo ""
 	@echo "De site draait op http://127.0.0.1:8000  (stoppen: Ctrl+C)"
 	$(DEMO_ENV) $(PY) manage.py runserver 127.0.0.1:8000

@@ -13,7 +13,7 @@ from django.db import transaction
 
 from agenda.choices import AmbitionType, Role
 from agenda.models import Ambition, College, Indicator, Institution, Membership, Team, Theme
-from agenda.services import ambition_revise
+from agenda.services import ambition_revise, team_update
 from demo import synthetic as demo
 from indicatoren.choices import UploadStatus
 from indicatoren.models import Upload
@@ -66,6 +66,7 @@ class Command(BaseCommand):
                 f"Teams: {created} nieuw, {Team.objects.filter(institution=institution).count()} in totaal."
             )
             self._data(institution)
+            self._team_stops(institution)
             self._herijking(institution, users["beleid"])
             self._measures(institution, users)
         run = last_run(institution)
@@ -78,6 +79,17 @@ class Command(BaseCommand):
         self.stdout.write("  beleid           beleidsmedewerker: agenda, uploads, beheer")
         for college in College.objects.filter(institution=institution).order_by("code"):
             self.stdout.write(f"  directeur{college.code:<7} directeur {college.name}")
+
+    def _team_stops(self, institution) -> None:
+        """Let the director of 5500 end team ONA after 2020, after its 2021-2022 figures were delivered.
+
+        Shows issue 11's rule on the demo: the values stay stored and visible, but from 2021 on ONA
+        is no longer counted in 5500's verdicts (domain.md, "Which teams and colleges count").
+        """
+        team = Team.objects.get(institution=institution, code="5500-ONA")
+        if team.active_until != 2020:
+            team_update(team=team, name=team.name, active_until=2020, allowed_colleges={team.college_id})
+            self.stdout.write("Team 5500-ONA: actief tot en met 2020 (waarden 2021-2022 bewaard, tellen niet mee).")
 
     def _teams(self, institution) -> int:
         """Create the synthetic teams that do not exist yet."""
