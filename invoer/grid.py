@@ -112,6 +112,9 @@ class Grid:
     year: int
     indicators: list[Indicator]
     rows: list[GridRow]
+    # Teams not active in the year that still have values stored for it: shown, never counted
+    # (domain.md, "Which teams and colleges count"), read-only: (team, [Measurement or None per indicator]).
+    uncounted: list[tuple[Team, list]] = field(default_factory=list)
 
     def cells(self):
         """Yield every cell, row by row."""
@@ -173,7 +176,10 @@ def grid_build(college: College, year: int) -> Grid:
                 )
             )
         rows.append(GridRow(team=team, cells=cells))
-    return Grid(college=college, year=year, indicators=indicators, rows=rows)
+    active = {team.pk for team in teams}
+    others = Team.objects.filter(pk__in={team_id for team_id, _ in stored} - active).order_by("code")
+    uncounted = [(team, [stored.get((team.pk, indicator.pk)) for indicator in indicators]) for team in others]
+    return Grid(college=college, year=year, indicators=indicators, rows=rows, uncounted=uncounted)
 
 
 def _parse_n(text: str) -> tuple[int | None, str | None]:

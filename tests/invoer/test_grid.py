@@ -495,3 +495,22 @@ def test_upload_with_errors_lists_every_error_and_stores_nothing(director, media
     html = response.content.decode()
     assert "niet verwerkt" in html and other.code in html
     assert (stored("2b", "5100-PW"), stored("1a", other.code), accepted.count()) == before
+
+
+def test_values_of_a_team_not_active_in_the_year_are_shown_apart_as_not_counted(director):
+    """domain.md: values stored before a team was deactivated are kept, shown as "niet meegeteld"."""
+    from agenda.services import team_update
+
+    team = Team.objects.get(code="5100-ONA")
+    assert Measurement.objects.filter(team=team, year=YEAR).exists()
+    team_update(team=team, name=team.name, active_until=2020)
+    page = director.get(f"{GRID.format(code='5100')}?jaar={YEAR}")
+    grid = page.context["grid"]
+    assert team not in [row.team for row in grid.rows]
+    assert [t for t, _ in grid.uncounted] == [team]
+    html = page.content.decode()
+    section = html[html.index('id="uncounted-title"') :]
+    assert "Niet meegeteld in 2022" in html and 'id="uncounted-5100-ONA"' in section and "niet meegeteld" in section
+    # In 2020 the team is active: an ordinary, editable row, nothing apart.
+    earlier = director.get(f"{GRID.format(code='5100')}?jaar=2020").context["grid"]
+    assert team in [row.team for row in earlier.rows] and not earlier.uncounted
