@@ -94,13 +94,24 @@ def ambition_frames(indicator_ids) -> dict[str, pd.DataFrame]:
             key = (row[0], row[1])
             if pick == -1 or key not in chosen:
                 chosen[key] = row
-        frames[version] = pd.DataFrame(
+        frames[version] = exact_frame(
             [(r[0], r[1], r[3], to_units(r[4]), to_units(r[5]), r[6], r[7]) for r in chosen.values()],
-            columns=AMBITION_COLUMNS,
-        ).astype(
-            {"indicator": "int64", "year": "int64", "target": "Int64", "tolerance": "Int64", "ambition_id": "Int64"}
+            AMBITION_COLUMNS,
+            ["int64", "int64", "str", "Int64", "Int64", "boolean", "Int64"],
         )
     return frames
+
+
+def exact_frame(rows: list[tuple], columns: list[str], dtypes: list[str]) -> pd.DataFrame:
+    """Return a frame built column by column in the given dtypes.
+
+    A frame made from tuples turns an integer column with a None into float64 first, which
+    drops digits of values beyond 2**53 units (about 9.0e9; issue 11 "exactness at the edges").
+    """
+    values = list(zip(*rows, strict=True)) if rows else [()] * len(columns)
+    return pd.DataFrame(
+        {name: pd.array(list(column), dtype=dtype) for name, column, dtype in zip(columns, values, dtypes, strict=True)}
+    )
 
 
 def college_frame(colleges: list[College], institution: Institution) -> pd.DataFrame:
@@ -130,7 +141,7 @@ def engine_inputs(institution: Institution, overrides: list[dict] | None = None)
         Indicator.objects.filter(institution=institution).select_related("theme").order_by("position", "code")
     )
     ids = [i.id for i in indicators]
-    indicator_frame = pd.DataFrame(
+    indicator_frame = exact_frame(
         [
             (
                 i.id,
@@ -142,8 +153,9 @@ def engine_inputs(institution: Institution, overrides: list[dict] | None = None)
             )
             for i in indicators
         ],
-        columns=INDICATOR_COLUMNS,
-    ).astype({"indicator": "int64", "baseline_value": "Int64"})
+        INDICATOR_COLUMNS,
+        ["int64", "int64", "int64", "bool", "int64", "Int64"],
+    )
     colleges = list(College.objects.filter(institution=institution).order_by("code"))
     return EngineInputs(
         measurements=measurements_frame(ids, overrides),
