@@ -264,16 +264,13 @@ def indicator_trend(indicator: Indicator) -> IndicatorTrend:
     """
     institution = indicator.institution
     frame = measurements_frame([indicator.pk])
-    colleges_in = college_frame(list(College.objects.filter(institution=institution)), institution)
-    counted = counted_rows(frame, colleges_in, team_frame(institution), not_applicable_frame(institution))
+    all_colleges = list(College.objects.filter(institution=institution))
+    counted = counted_rows(
+        frame, college_frame(all_colleges, institution), team_frame(institution), not_applicable_frame(institution)
+    )
     agg = aggregate(frame, counted)
     agg.teams = agg.teams[agg.teams["counted"]]
-    colleges = {
-        pk: (code, name)
-        for pk, code, name in College.objects.filter(institution_id=indicator.institution_id).values_list(
-            "id", "code", "name"
-        )
-    }
+    colleges = {c.pk: (c.code, c.name) for c in all_colleges}
     team_ids = [int(t) for t in agg.teams["team"].dropna().unique()]
     teams = {
         pk: (code, name) for pk, code, name in Team.objects.filter(id__in=team_ids).values_list("id", "code", "name")
