@@ -12,6 +12,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from agenda.models import Institution
+from agenda.selectors import theme_shares
 from rapportage import selectors
 from rapportage.choices import RunState, Version
 from rapportage.engine.attainment import aggregate, counted_rows, judge_setup, judge_with
@@ -128,13 +129,14 @@ def evaluate_institution(
 
 def _budgets(institution: Institution, inputs, statuses: dict, student_overrides: dict) -> dict[int, dict]:
     """Return the budget payload per budget year, judged on that year's verdicts, with the reserve ledger."""
-    budget_years, themes, students = selectors.budget_inputs(institution)
+    budget_years, _, students = selectors.budget_inputs(institution)
     for (college, year), count in student_overrides.items():
         students.setdefault(college, {})[year] = count
-    shares = [ThemeShare(t.code, t.budget_share_pct, t.national) for t in themes]
     active = [meta["code"] for meta in inputs.college_meta.values() if meta["active"]]
     verdicts, splits, warnings = {}, [], {}
     for by in sorted(budget_years, key=lambda row: row.year):
+        # The herijking may change a theme's share from a year on; earlier years keep theirs (domain.md).
+        shares = [ThemeShare(code, pct, national) for code, pct, national in theme_shares(institution, by.year)]
         verdicts[by.year] = budget_verdicts(statuses.values(), by.year)
         splits.append(
             split_budget(

@@ -219,3 +219,40 @@ def test_original_and_current_versions_differ_where_the_herijking_changed_an_amb
     original = IndicatorResult.objects.get(indicator__code="4b", year=2022, version=Version.ORIGINAL).payload
     assert original["basis"] == "monitor"
     assert current["ambition_type"] == "improve" and current["basis"] != "monitor"
+
+
+def test_a_herijking_of_shares_and_applicability_from_2021_leaves_2019_2020_as_they_were(rocvaf_demo):
+    """domain.md, "The agenda changes over time": a revision takes effect from a year on, never before."""
+    from agenda.models import College, Indicator, Theme
+    from agenda.services import applicability_revise, theme_share_revise
+    from rapportage.selectors import budget_body
+    from rapportage.services import recompute_now
+
+    recompute_now(institution=rocvaf_demo, reason="voor")
+    before = {year: budget_body(rocvaf_demo, year) for year in (2019, 2020, 2021, 2022)}
+    themes = {t.code: t for t in Theme.objects.filter(institution=rocvaf_demo)}
+    theme_share_revise(theme=themes["T1"], from_year=2021, budget_share_pct=Decimal("30"), reason="herijking 2020")
+    theme_share_revise(theme=themes["T2"], from_year=2021, budget_share_pct=Decimal("20"), reason="herijking 2020")
+    entree = Indicator.objects.get(institution=rocvaf_demo, code="2a-entree")
+    offering = College.objects.filter(institution=rocvaf_demo).exclude(code__in=["5810", "7110", "5100"])
+    applicability_revise(indicator=entree, from_year=2021, colleges=offering, reason="5100 stopt met entree")
+    recompute_now(institution=rocvaf_demo, reason="na")
+
+    def theme_amounts(body):
+        return {t["theme"]: t["amount_cents"] for t in body["themes"]}
+
+    for year in (2019, 2020):
+        assert budget_body(rocvaf_demo, year)["themes"] == before[year]["themes"], year
+    for year in (2021, 2022):
+        amounts = theme_amounts(budget_body(rocvaf_demo, year))
+        assert amounts["T1"] == 30 * 28_000_000_00 // 100 and amounts["T2"] == 20 * 28_000_000_00 // 100
+        assert sum(amounts.values()) == 28_000_000_00
+
+    def entree_status(year):
+        body = json.loads(command("agenda_status", "--year", str(year), "--format", "json"))
+        return next(s for s in body["indicators"] if s["indicator"] == "2a-entree")
+
+    assert entree_status(2020)["colleges_total"] == 10
+    later = entree_status(2021)
+    assert later["colleges_total"] == 9 and later["colleges_not_applicable"] == 3
+    assert next(c for c in later["colleges"] if c["college"] == "5100")["basis"] == "not_applicable"
