@@ -11,6 +11,7 @@ from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
 from agenda.choices import AmbitionType, Effect, Level, Polarity, Role, Unit
+from agenda.schema import choice_label
 
 VALUE_DIGITS = {"max_digits": 18, "decimal_places": 6}
 PCT_DIGITS = {"max_digits": 5, "decimal_places": 2}
@@ -195,6 +196,16 @@ class Indicator(models.Model):
     baseline_year = models.PositiveSmallIntegerField("nulmeting jaar")
     baseline_value = models.DecimalField("nulmeting waarde", null=True, blank=True, **VALUE_DIGITS)
     description = models.TextField("toelichting", blank=True)
+    definition = models.TextField("definitie", blank=True, help_text="wat gemeten wordt (agendabestand)")
+    source = models.TextField(
+        "bron", blank=True, help_text="waar de cijfers vandaan komen: DUO, JOB, interne benchmark, ..."
+    )
+    choices = models.JSONField(
+        "keuzes van de instelling",
+        default=list,
+        blank=True,
+        help_text='wat de agenda openlaat: [{"field": "baseline.year", "reason": "..."}] (agendabestand)',
+    )
     position = models.PositiveSmallIntegerField("volgorde", default=0)
     history = HistoricalRecords()
 
@@ -213,6 +224,14 @@ class Indicator(models.Model):
         valid = set(Level.values)
         if not self.levels or not set(self.levels) <= valid or Level.INSTITUTION not in self.levels:
             raise ValidationError({"levels": "Niveaus: een lijst uit team, college, institution met institution."})
+
+    @property
+    def marked_choices(self) -> list[dict]:
+        """Return the institution's choices where the agenda leaves a setting open: field, Dutch label, reason."""
+        return [
+            {"field": choice["field"], "label": choice_label(choice["field"]), "reason": choice["reason"]}
+            for choice in self.choices
+        ]
 
     @property
     def institution_only(self) -> bool:
@@ -348,6 +367,12 @@ class BudgetYear(models.Model):
     total_cents = models.BigIntegerField("totaal (eurocent)")
     result_dependent_pct = models.DecimalField("resultaatafhankelijk (%)", default=25, **PCT_DIGITS)
     central_pct = models.DecimalField("gemeenschappelijke voorzieningen (%)", default=0, **PCT_DIGITS)
+    choices = models.JSONField(
+        "keuzes van de instelling",
+        default=list,
+        blank=True,
+        help_text='wat de agenda openlaat: [{"field": "central_pct", "reason": "..."}] (agendabestand)',
+    )
     history = HistoricalRecords()
 
     class Meta:

@@ -44,6 +44,9 @@ KEYS = {
         "ambitions",
         "factors",
         "description",
+        "definition",
+        "source",
+        "choices",
         "colleges",
         "revisions",
     },
@@ -53,7 +56,39 @@ KEYS = {
     "revision": {"type", "target", "tolerance", "indicative", "reason", "date"},
     "factor": {"name", "effect", "description"},
     "fund": {"source", "amount_eur", "year", "note"},
-    "budget": {"year", "total_eur", "result_dependent_pct", "central_pct"},
+    "budget": {"year", "total_eur", "result_dependent_pct", "central_pct", "choices"},
+    "choice": {"field", "reason"},
+}
+
+# Extension (docs/contracts-extensions.md section 8): `choices` marks what the institution chose
+# where its agenda leaves a setting open, each with the field it concerns and the reason. The
+# fields a choice may name, with the Dutch words the indicator page shows for them.
+INDICATOR_CHOICE_FIELDS = {
+    "code": "afbakening van de indicator",
+    "name": "naam",
+    "unit": "eenheid",
+    "polarity": "richting (wat beter is)",
+    "levels": "meetniveaus",
+    "colleges": "colleges waarvoor de indicator geldt",
+    "definition": "definitie",
+    "source": "bron",
+    "description": "toelichting",
+    "factors": "verklarende factoren",
+    "baseline": "nulmeting",
+    "baseline.year": "nulmeting: jaar",
+    "baseline.value": "nulmeting: waarde",
+    "ambitions": "ambities",
+}
+AMBITION_CHOICE_TERMS = {
+    "type": "soort",
+    "target": "streefcijfer",
+    "tolerance": "marge van behoud",
+    "indicative": "indicatief",
+}
+BUDGET_CHOICE_FIELDS = {
+    "total_eur": "totaal budget",
+    "result_dependent_pct": "resultaatafhankelijk deel",
+    "central_pct": "deel voor gemeenschappelijke voorzieningen",
 }
 
 
@@ -316,6 +351,7 @@ def validate_agenda(data: dict) -> dict:
                 b.get("result_dependent_pct", 25), f"{path}.result_dependent_pct", Decimal(0), Decimal(25)
             ),
             "central_pct": c.number(b.get("central_pct", 0), f"{path}.central_pct", Decimal(0), Decimal(100)),
+            "choices": _choices(c, b.get("choices"), f"{path}.choices", _budget_choice_problem),
         }
         budget_years.append((f"{path}.year", str(entry["year"])))
         out["budget"].append(entry)
@@ -494,6 +530,9 @@ def _indicator(c: _Checker, raw, path: str, years: tuple[int, int], known_colleg
         if base.get("value") is not None
         else None,
         "description": c.text(ind.get("description"), f"{path}.description", 5000, required=False),
+        # Extension (contracts-extensions.md section 8): what is measured and where the figures come from.
+        "definition": c.text(ind.get("definition"), f"{path}.definition", 5000, required=False),
+        "source": c.text(ind.get("source"), f"{path}.source", 2000, required=False),
         # Extension (contracts.md section 5): the colleges it applies to; None is every college.
         "colleges": _colleges(c, ind["colleges"], f"{path}.colleges", known_colleges)
         if ind.get("colleges") is not None
@@ -530,6 +569,10 @@ def _indicator(c: _Checker, raw, path: str, years: tuple[int, int], known_colleg
             ambition["revisions"].append(terms)
         indicator["ambitions"].append(ambition)
     c.unique(ambition_years, "ambitiejaar")
+    years_set = {a["year"] for a in indicator["ambitions"] if a["year"] is not None}
+    indicator["choices"] = _choices(
+        c, ind.get("choices"), f"{path}.choices", lambda field: _indicator_choice_problem(field, years_set)
+    )
     factor_names = []
     for k, raw_factor in enumerate(c.items(ind.get("factors"), f"{path}.factors", required=False)):
         fpath = f"{path}.factors[{k}]"
@@ -543,6 +586,80 @@ def _indicator(c: _Checker, raw, path: str, years: tuple[int, int], known_colleg
         indicator["factors"].append(factor)
     c.unique(factor_names, "factor")
     return indicator
+
+
+def _choices(c: _Checker, value, path: str, problem) -> list[dict]:
+    """Return the checked choices of an indicator or budget row: each a field it may name and a reason.
+
+    `problem(field)` returns why a field cannot be named, or None.
+    """
+    choices, seen = [], []
+    for k, raw in enumerate(c.items(value, path, required=False)):
+        cpath = f"{path}[{k}]"
+        entry = c.mapping(raw, cpath, "choice", {"field", "reason"}) or {}
+        # A missing key is reported once by mapping(); an empty one here.
+        name = c.text(entry["field"], f"{cpath}.field", 100) if "field" in entry else ""
+        reason = c.text(entry["reason"], f"{cpath}.reason", 2000) if "reason" in entry else ""
+        if name:
+            message = problem(name)
+            if message:
+                c.error(f"{cpath}.field", message)
+        seen.append((f"{cpath}.field", name))
+        choices.append({"field": name, "reason": reason})
+    c.unique(seen, "keuze voor veld")
+    return choices
+
+
+def _indicator_choice_problem(name: str, ambition_years: set[int]) -> str | None:
+    """Return why `name` is not a field of the indicator a choice can name, or None.
+
+    Fields: a key of the indicator, `baseline.year` / `baseline.value`, or `ambitions`, optionally
+    followed by an ambition year of the indicator and/or a term: `ambitions.2022.type`,
+    `ambitions.tolerance` (every year).
+    """
+    parts = name.split(".")
+    if parts[0] == "ambitions":
+        rest = parts[1:]
+        if rest and rest[0].isdigit():
+            year = int(rest.pop(0))
+            if year not in ambition_years:
+                known = ", ".join(str(y) for y in sorted(ambition_years)) or "geen"
+                return f"'{name}': de indicator heeft geen ambitie voor {year} (ambitiejaren: {known})"
+        if rest and rest[0] in AMBITION_CHOICE_TERMS and len(rest) == 1:
+            return None
+        if not rest:
+            return None
+        return f"'{name}': na ambitions[.jaar] volgt een van {', '.join(AMBITION_CHOICE_TERMS)}"
+    if name in INDICATOR_CHOICE_FIELDS:
+        return None
+    hint = difflib.get_close_matches(name, list(INDICATOR_CHOICE_FIELDS) + ["ambitions.tolerance"], n=1)
+    return f"'{name}' is geen veld van de indicator" + (f"; bedoelde u '{hint[0]}'?" if hint else "")
+
+
+def _budget_choice_problem(name: str) -> str | None:
+    """Return why `name` is not a field of a budget row a choice can name, or None."""
+    if name in BUDGET_CHOICE_FIELDS:
+        return None
+    hint = difflib.get_close_matches(name, list(BUDGET_CHOICE_FIELDS), n=1)
+    return f"'{name}' is geen veld van een budgetjaar" + (f"; bedoelde u '{hint[0]}'?" if hint else "")
+
+
+def choice_label(name: str) -> str:
+    """Return the Dutch words for the field a choice names ("ambitie 2022: soort"); unknown fields as written."""
+    if name in INDICATOR_CHOICE_FIELDS:
+        return INDICATOR_CHOICE_FIELDS[name]
+    if name in BUDGET_CHOICE_FIELDS:
+        return BUDGET_CHOICE_FIELDS[name]
+    parts = name.split(".")
+    if parts[0] != "ambitions":
+        return name
+    rest = parts[1:]
+    head = f"ambitie {rest.pop(0)}" if rest and rest[0].isdigit() else "ambities"
+    if not rest:
+        return head
+    if len(rest) == 1 and rest[0] in AMBITION_CHOICE_TERMS:
+        return f"{head}: {AMBITION_CHOICE_TERMS[rest[0]]}"
+    return name
 
 
 # What a load sets (domain.md, "The agenda changes over time"). Each setting of a normalised
@@ -578,14 +695,21 @@ def share_label(theme: str, year: int) -> str:
     return f"thema {theme}: budget_share_pct vanaf {year}"
 
 
+# Optional settings (contracts-extensions.md section 8) that a load remembers only when the file
+# gives them, so that a database loaded before they existed does not see a conflict in them.
+OPTIONAL_SETTINGS = ("definition", "source", "choices")
+
+
 def removable(label: str) -> bool:
-    """Return whether leaving the setting out of the file removes it: a college list or a revision."""
-    return label.endswith(": colleges") or " vanaf " in label.rpartition(": ")[2]
+    """Return whether leaving the setting out of the file removes it: a college list, a revision, an optional setting."""
+    key = label.rpartition(": ")[2]
+    return label.endswith(": colleges") or " vanaf " in key or key in OPTIONAL_SETTINGS
 
 
 def owner_label(label: str) -> str:
-    """Return the label of the name of the row a setting belongs to ("indicator 2b: name")."""
-    return label.partition(": ")[0] + ": name"
+    """Return the label of a setting that every row has, of the row `label` belongs to ("indicator 2b: name")."""
+    row = label.partition(": ")[0]
+    return row + (": total_eur" if row.startswith("budget ") else ": name")
 
 
 def _ambition_value(ambition: dict) -> dict:
@@ -624,6 +748,9 @@ def spec_state(spec: dict) -> dict[str, object]:
             put(f"{label}: theme", theme["code"])
             for key in ("name", "unit", "polarity", "levels", "description"):
                 put(f"{label}: {key}", ind[key])
+            for key in OPTIONAL_SETTINGS:
+                if ind[key]:
+                    put(f"{label}: {key}", _choice_pairs(ind[key]) if key == "choices" else ind[key])
             put(f"{label}: baseline", [ind["baseline_year"], ind["baseline_value"]])
             if ind["colleges"] is not None:
                 put(colleges_label(ind["code"]), ind["colleges"])
@@ -643,4 +770,11 @@ def spec_state(spec: dict) -> dict[str, object]:
         put(f"{label}: total_eur", Decimal(entry["total_cents"]) / 100)
         put(f"{label}: result_dependent_pct", entry["result_dependent_pct"])
         put(f"{label}: central_pct", entry["central_pct"])
+        if entry["choices"]:
+            put(f"{label}: choices", _choice_pairs(entry["choices"]))
     return state
+
+
+def _choice_pairs(choices: list[dict]) -> list[list[str]]:
+    """Return choices as [field, reason] pairs, as a load remembers and compares them."""
+    return [[choice["field"], choice["reason"]] for choice in choices]

@@ -153,6 +153,9 @@ def agenda_spec(institution: Institution) -> dict:
                 "baseline_year": indicator.baseline_year,
                 "baseline_value": indicator.baseline_value,
                 "description": indicator.description,
+                "definition": indicator.definition,
+                "source": indicator.source,
+                "choices": [{"field": c["field"], "reason": c["reason"]} for c in indicator.choices],
                 "colleges": sorted(codes[i] for i in lists[None]) if None in lists else None,
                 "revisions": [revisions[year] for year in sorted(revisions)],
                 "ambitions": ambitions,
@@ -196,6 +199,7 @@ def agenda_spec(institution: Institution) -> dict:
                 "total_cents": b.total_cents,
                 "result_dependent_pct": b.result_dependent_pct,
                 "central_pct": b.central_pct,
+                "choices": [{"field": c["field"], "reason": c["reason"]} for c in b.choices],
             }
             for b in BudgetYear.objects.filter(institution=institution).order_by("year")
         ],
@@ -267,6 +271,7 @@ def agenda_document(institution: Institution) -> dict:
                 "total_eur": _euros(b["total_cents"]),
                 "result_dependent_pct": _number(b["result_dependent_pct"]),
                 "central_pct": _number(b["central_pct"]),
+                **({"choices": b["choices"]} if b["choices"] else {}),
             }
             for b in spec["budget"]
         ],
@@ -302,6 +307,10 @@ def _indicator_entry(ind: dict) -> dict:
         "baseline": _baseline(ind["baseline_year"], ind["baseline_value"]),
         "description": ind["description"],
     }
+    # Extension (contracts-extensions.md section 8), written only when set, as files leave them out.
+    for key in ("definition", "source", "choices"):
+        if ind[key]:
+            entry[key] = ind[key]
     if ind["colleges"] is not None:
         entry["colleges"] = ind["colleges"]
     if ind["revisions"]:

@@ -25,6 +25,7 @@ from agenda.models import (
     ThemeShareRevision,
 )
 from agenda.schema import (
+    OPTIONAL_SETTINGS,
     AgendaFileError,
     baseline_label,
     colleges_label,
@@ -281,7 +282,7 @@ def agenda_load(*, data: dict, source: str = "", user=None, file_wins: bool = Fa
         _sync_share_revisions(theme, th["revisions"], remove, report)
         for ind in th["indicators"]:
             indicator_position += 1
-            _load_indicator(inst, theme, ind, indicator_position, report, source, user, overridden)
+            _load_indicator(inst, theme, ind, indicator_position, report, source, user, overridden, remove)
             _sync_indicator_revisions(inst, ind, remove, report)
 
     for entry in spec["budget"]:
@@ -292,6 +293,7 @@ def agenda_load(*, data: dict, source: str = "", user=None, file_wins: bool = Fa
                 "total_cents": entry["total_cents"],
                 "result_dependent_pct": entry["result_dependent_pct"],
                 "central_pct": entry["central_pct"],
+                **_optional(f"budget {entry['year']}", entry, remove),
             },
             report,
             "budgetjaren",
@@ -321,6 +323,7 @@ def _load_indicator(
     source: str,
     user,
     overridden: set[str],
+    remove: set[str],
 ) -> None:
     """Load one indicator with its ambitions (as revisions) and factors."""
     indicator = _upsert(
@@ -335,6 +338,7 @@ def _load_indicator(
             "baseline_year": ind["baseline_year"],
             "baseline_value": ind["baseline_value"],
             "description": ind["description"],
+            **_optional(f"indicator {ind['code']}", ind, remove),
             "position": position,
         },
         report,
@@ -387,6 +391,24 @@ def _load_indicator(
         )
         keep.append(obj.pk)
     report.removed["factoren"] += indicator.factors.exclude(pk__in=keep).delete()[0]
+
+
+def _optional(label: str, spec: dict, remove: set[str]) -> dict:
+    """Return the optional settings (definition, source, choices) the load writes to the row `label`.
+
+    A setting the file gives is written; one the file no longer gives is emptied only when the
+    load removes it (the previous load set it, the application left it), so that a value set in
+    the application alone is never wiped silently (domain.md, "The agenda changes over time").
+    """
+    values = {}
+    for key in OPTIONAL_SETTINGS:
+        if key not in spec:
+            continue
+        if spec[key]:
+            values[key] = spec[key]
+        elif f"{label}: {key}" in remove:
+            values[key] = [] if key == "choices" else ""
+    return values
 
 
 def _with_reason(values: dict, reason: str) -> dict:
