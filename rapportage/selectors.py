@@ -413,13 +413,21 @@ def college_data(institution: Institution, college: College, year: int) -> dict:
 
 
 def indicator_data(institution: Institution, indicator: Indicator, year: int) -> dict:
-    """Return what the indicator page shows: stored statuses, the trend, factors, measures, evidence."""
+    """Return what the indicator page shows: stored statuses, the trend, definition, choices, factors, measures, evidence.
+
+    `choices` are the settings the agenda leaves open and the institution chose (agenda file,
+    contracts-extensions.md section 8); `choice_keys` the first part of their fields ("baseline",
+    "ambitions", "polarity"), so the page can mark those settings where it shows them.
+    """
 
     history = indicator_history(institution, indicator.code)
     status = next((s for s in history if s["year"] == year), None)
     trend = indicator_trend(indicator)
+    choices = indicator.marked_choices
     return {
         "status": status,
+        "choices": choices,
+        "choice_keys": {choice["field"].split(".")[0] for choice in choices},
         "history": history,
         "trend": trend,
         "institution_rows": trend.institution.to_dict("records"),

@@ -518,3 +518,28 @@ def test_college_matrix_lists_colleges_by_college_level_indicators():
         ("5100", [False, None], 0, 1),
         ("5200", [True, True], 2, 2),
     ]
+
+
+def test_indicator_page_shows_definition_source_and_the_institutions_choices(board):
+    """4b shows what is measured, its source and each choice (its polarity first) as not from the agenda, with the reason."""
+    from django.utils.html import escape
+
+    four_b = Indicator.objects.get(code="4b")
+    html = board.get(url("rapportage:indicator", "4b", 2020)).content.decode()
+    assert escape(four_b.definition) in html and escape(four_b.source) in html
+    section = re.search(r'<ul class="choice-list">(.*?)</ul>', html, re.S).group(1)
+    items = re.findall(r'<li data-choice="([^"]+)">(.*?)</li>', section, re.S)
+    assert [field for field, _ in items] == [c["field"] for c in four_b.choices]
+    polarity = dict(items)["polarity"]
+    assert "<strong>Richting (wat beter is)</strong>" in polarity
+    assert "keuze van de instelling, niet uit de agenda" in polarity
+    assert escape(four_b.choices[0]["reason"]) in polarity
+    lead = re.search(r'<p class="lead">(.*?)</p>', html, re.S).group(1)
+    assert 'href="#keuzes">keuze van de instelling</a>' in lead  # the polarity is marked where it is shown
+
+
+def test_indicator_page_without_choices_marks_nothing(board):
+    """1b's numbers are all in the agenda: its page has a definition and a source but no choice marks."""
+    html = board.get(url("rapportage:indicator", "1b", 2020)).content.decode()
+    assert "Jaarlijks studententevredenheidsonderzoek" in html
+    assert 'class="choice-list"' not in html and "keuze van de instelling" not in html
