@@ -1,9 +1,13 @@
-"""Forms of the team pages; they only gather input, agenda.services does the writing."""
+"""Forms of the team and herijking pages; they only gather input, agenda.services does the writing."""
+
+import re
+from decimal import Decimal
 
 from django import forms
 from django.core.exceptions import ValidationError
 
-from agenda.models import Team
+from agenda.models import College, Indicator, Team, Theme
+from kern.rules import dutch
 
 
 def add_service_error(form: forms.Form, error: ValidationError) -> None:
@@ -58,3 +62,113 @@ class TeamUpdateForm(PageForm):
         required=False,
         help_text="Het laatste jaar waarin het team telt; vanaf het jaar erna is het inactief. Leeg: actief.",
     )
+
+
+def _year_select(institution) -> forms.Select:
+    """Return a select of the agenda period's years with an empty first choice."""
+    return forms.Select(choices=[("", "Kies een jaar")] + [(year, year) for year in institution.years])
+
+
+class RevisionForm(PageForm):
+    """What every herijking asks: the first year it applies and the reason (agenda ch. 12).
+
+    The year is a number shown as a select of the period; a year outside the period and an empty
+    reason are refused by agenda.services with their Dutch message (one home per rule).
+    """
+
+    from_year = forms.IntegerField(
+        label="Vanaf (jaar)",
+        help_text="Het eerste jaar waarin de herijking geldt; eerdere jaren houden wat ze hadden.",
+    )
+    reason = forms.CharField(
+        label="Reden",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Waarom dit verandert, bijvoorbeeld het besluit van de herijking in 2020.",
+    )
+
+    def __init__(self, *args, institution, **kwargs):
+        """Offer the years of the institution's agenda period."""
+        super().__init__(*args, **kwargs)
+        self.institution = institution
+        self.fields["from_year"].widget = _year_select(institution)
+
+
+class ApplicabilityForm(RevisionForm):
+    """The colleges an indicator applies to from a year on (domain.md, "Which teams and colleges count")."""
+
+    indicator = forms.ModelChoiceField(
+        label="Indicator", queryset=Indicator.objects.none(), to_field_name="code", empty_label="Kies een indicator"
+    )
+    colleges = forms.ModelMultipleChoiceField(
+        label="Geldt voor de colleges",
+        queryset=College.objects.none(),
+        to_field_name="code",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Vink de colleges aan die de opleidingen van deze indicator aanbieden.",
+    )
+    field_order = ["indicator", "from_year", "colleges", "reason"]
+
+    def __init__(self, *args, institution, **kwargs):
+        """Offer the institution's indicators measured per college, and all its colleges."""
+        super().__init__(*args, institution=institution, **kwargs)
+        self.fields["indicator"].queryset = revisable_indicators(institution)
+        self.fields["indicator"].label_from_instance = lambda indicator: f"{indicator.code} {indicator.name}"
+        self.fields["colleges"].queryset = College.objects.filter(institution=institution).order_by("code")
+        self.fields["colleges"].label_from_instance = lambda college: (
+            f"{college.code} {college.name}" + ("" if college.active else " (niet actief)")
+        )
+
+
+def revisable_indicators(institution):
+    """Return the institution's indicators that can apply to some colleges only (not institution-only ones)."""
+    indicators = Indicator.objects.filter(institution=institution).order_by("position", "code")
+    return indicators.filter(pk__in=[i.pk for i in indicators if not i.institution_only])
+
+
+_PERCENT = re.compile(r"[0-9]+(?:[.,][0-9]+)?")
+
+
+class PercentField(forms.CharField):
+    """A percentage typed the Dutch way (12,5 or 12,5 %), cleaned to a Decimal between 0 and 100."""
+
+    def __init__(self, **kwargs):
+        """Set a narrow text input with a decimal keyboard on phones."""
+        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "decimal", "class": "percent"}))
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value):
+        """Show an initial Decimal with a decimal comma; typed text stays as typed."""
+        return dutch(value) if isinstance(value, Decimal) else value
+
+    def to_python(self, value):
+        """Return the percentage as a Decimal, or None when empty."""
+        compact = re.sub(r"\s+", "", super().to_python(value) or "").removesuffix("%")
+        if not compact:
+            return None
+        if not _PERCENT.fullmatch(compact):
+            raise ValidationError("Geen percentage; schrijf bijvoorbeeld 20 of 12,5.")
+        share = Decimal(compact.replace(",", "."))
+        if share > 100:
+            raise ValidationError("Een aandeel ligt tussen 0 en 100 %.")
+        return share
+
+
+class ThemeShareForm(RevisionForm):
+    """A theme's share of the budget from a year on (agenda ch. 12)."""
+
+    theme = forms.ModelChoiceField(
+        label="Thema", queryset=Theme.objects.none(), to_field_name="code", empty_label="Kies een thema"
+    )
+    budget_share_pct = PercentField(
+        label="Aandeel in het budget (%)",
+        help_text="Bijvoorbeeld 20 of 12,5. De aandelen van alle thema's horen samen 100 % te zijn.",
+    )
+    field_order = ["theme", "from_year", "budget_share_pct", "reason"]
+
+    def __init__(self, *args, institution, **kwargs):
+        """Offer the institution's themes."""
+        super().__init__(*args, institution=institution, **kwargs)
+        self.fields["theme"].queryset = Theme.objects.filter(institution=institution).order_by("position", "code")
+        self.fields["theme"].label_from_instance = lambda theme: f"{theme.code} {theme.name}"

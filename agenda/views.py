@@ -1,4 +1,6 @@
-"""Team management pages for college directors: list, add, rename, deactivate, delete (without data)."""
+"""Team management pages for college directors (list, add, rename, deactivate, delete without data),
+and the herijking pages for policy staff: applicability of indicators and theme budget shares from a year on.
+"""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -6,18 +8,29 @@ from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.views.decorators.http import require_http_methods
 
-from agenda import services
-from agenda.forms import TeamCreateForm, TeamUpdateForm, add_service_error
-from agenda.models import College, Team
+from agenda import selectors, services
+from agenda.forms import (
+    ApplicabilityForm,
+    TeamCreateForm,
+    TeamUpdateForm,
+    ThemeShareForm,
+    add_service_error,
+    revisable_indicators,
+)
+from agenda.models import College, Institution, Team, Theme
 from agenda.permissions import (
     can_write_college,
     current_institution,
     require_college_write,
+    require_policy,
     require_read,
     writable_colleges,
 )
+from kern.rules import dutch
 
 
 def college_for(request, code: str) -> College:
@@ -130,3 +143,193 @@ def team_delete(request, code, team_code):
             messages.success(request, f"Team {team.code} {team.name} is verwijderd.")
         return redirect("agenda:teams", code=college.code)
     return render(request, "agenda/team_delete.html", {"college": college, "team": team})
+
+
+# Herijking (agenda ch. 12; domain.md, "The agenda changes over time"): policy staff only.
+
+
+def policy_institution(request) -> Institution:
+    """Return the user's institution after checking that the user is policy staff (403 otherwise)."""
+    institution = current_institution(request.user)
+    if institution is None:
+        raise Http404("Geen instelling")
+    require_policy(request.user, institution)
+    return institution
+
+
+def _chosen_year(query, institution: Institution) -> int | None:
+    """Return the year `from_year` of a query string when it lies in the agenda period, else None."""
+    try:
+        year = int(query.get("from_year", ""))
+    except ValueError:
+        return None
+    return year if year in institution.years else None
+
+
+def _periods(by_year: dict[int, object]) -> list[tuple[int, int, object]]:
+    """Return (first year, last year, value) for each run of consecutive years with the same value."""
+    periods: list[list] = []
+    for year, value in by_year.items():
+        if periods and periods[-1][2] == value:
+            periods[-1][1] = year
+        else:
+            periods.append([year, year, value])
+    return [tuple(period) for period in periods]
+
+
+def applicability_overview(institution: Institution) -> tuple[list[College], list[dict], dict]:
+    """Return the colleges, per revisable indicator the colleges it applies to per run of years, and the lists.
+
+    The lists are {indicator code: {year: [college codes]}}: what applies in each year of the
+    period, read through agenda.selectors.not_applicable (the engine's own reading).
+    """
+    colleges = list(College.objects.filter(institution=institution).order_by("code"))
+    indicators = list(revisable_indicators(institution))
+    years = list(institution.years)
+    missing = selectors.not_applicable(institution, years)
+    lists = {
+        indicator.code: {
+            year: [c.code for c in colleges if (indicator.pk, year, c.pk) not in missing] for year in years
+        }
+        for indicator in indicators
+    }
+    rows = []
+    for indicator in indicators:
+        periods = []
+        for first, last, codes in _periods({year: tuple(codes) for year, codes in lists[indicator.code].items()}):
+            periods.append(
+                {
+                    "first": first,
+                    "last": last,
+                    "count": len(codes),
+                    "all": len(codes) == len(colleges),
+                    "left_out": [c for c in colleges if c.code not in codes],
+                }
+            )
+        rows.append({"indicator": indicator, "periods": periods, "limited": any(not p["all"] for p in periods)})
+    return colleges, rows, lists
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def applicability(request):
+    """Let policy staff set the colleges an indicator applies to from a year on; show what applies now.
+
+    A GET with ?indicator=<code>&from_year=<year> fills the colleges in with the list in force in
+    that year, so the form starts from what applies (without JavaScript too).
+    """
+    institution = policy_institution(request)
+    colleges, rows, lists = applicability_overview(institution)
+    prefilled = None  # the year whose list the college boxes show
+    if request.method == "POST":
+        form = ApplicabilityForm(request.POST, institution=institution)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.applicability_revise(
+                    indicator=data["indicator"],
+                    from_year=data["from_year"],
+                    colleges=data["colleges"],
+                    reason=data["reason"],
+                    author=request.user,
+                )
+            except ValidationError as exc:
+                add_service_error(form, exc)
+            else:
+                code, year = data["indicator"].code, data["from_year"]
+                messages.success(
+                    request,
+                    f"Vastgelegd: {code} geldt vanaf {year} voor {len(data['colleges'])} van de {len(colleges)}"
+                    " colleges. De oordelen en het budget worden opnieuw berekend.",
+                )
+                query = urlencode({"indicator": code, "from_year": year})
+                return redirect(f"{reverse('agenda:applicability')}?{query}")
+    else:
+        initial = {"reason": request.GET.get("reason", "")}
+        code, year = request.GET.get("indicator", ""), _chosen_year(request.GET, institution)
+        if year is not None:
+            initial["from_year"] = year
+        if code in lists:
+            # Without a year: the list in force in the period's last year (what applies now).
+            prefilled = year if year is not None else institution.period_end
+            initial.update(indicator=code, colleges=lists[code][prefilled])
+        form = ApplicabilityForm(initial=initial, institution=institution)
+    context = {
+        "form": form,
+        "prefilled": prefilled,
+        "colleges": colleges,
+        "rows": rows,
+        "lists": lists,
+        "years": list(institution.years),
+    }
+    return render(request, "agenda/applicability.html", context, status=400 if form.errors else 200)
+
+
+def share_overview(institution: Institution) -> tuple[list[dict], list[dict], dict]:
+    """Return per theme its share in force per year, the total per year, and {theme code: {year: share text}}.
+
+    Shares are Dutch text (12,5); the page shows them as they are typed in the form.
+    """
+    years = list(institution.years)
+    themes = list(Theme.objects.filter(institution=institution).order_by("position", "code"))
+    in_force = {year: {code: share for code, share, _ in selectors.theme_shares(institution, year)} for year in years}
+    shares = {theme.code: {year: dutch(in_force[year][theme.code]) for year in years} for theme in themes}
+    rows = [{"theme": theme, "shares": list(shares[theme.code].values())} for theme in themes]
+    totals = []
+    for year in years:
+        total = sum(in_force[year].values())
+        totals.append({"year": year, "total": dutch(total), "balanced": total == 100})
+    return rows, totals, shares
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def theme_shares(request):
+    """Let policy staff set a theme's budget share from a year on; show the shares in force per year.
+
+    A GET with ?theme=<code>&from_year=<year> fills the share in with the one in force in that year.
+    """
+    institution = policy_institution(request)
+    rows, totals, shares = share_overview(institution)
+    prefilled = None  # the year whose share the form shows
+    if request.method == "POST":
+        form = ThemeShareForm(request.POST, institution=institution)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.theme_share_revise(
+                    theme=data["theme"],
+                    from_year=data["from_year"],
+                    budget_share_pct=data["budget_share_pct"],
+                    reason=data["reason"],
+                    author=request.user,
+                )
+            except ValidationError as exc:
+                add_service_error(form, exc)
+            else:
+                code, year = data["theme"].code, data["from_year"]
+                messages.success(
+                    request,
+                    f"Vastgelegd: {code} krijgt vanaf {year} {dutch(data['budget_share_pct'])} % van het budget."
+                    " De oordelen en het budget worden opnieuw berekend.",
+                )
+                query = urlencode({"theme": code, "from_year": year})
+                return redirect(f"{reverse('agenda:theme_shares')}?{query}")
+    else:
+        initial = {"reason": request.GET.get("reason", "")}
+        code, year = request.GET.get("theme", ""), _chosen_year(request.GET, institution)
+        if year is not None:
+            initial["from_year"] = year
+        if code in shares:
+            prefilled = year if year is not None else institution.period_end
+            initial.update(theme=code, budget_share_pct=shares[code][prefilled])
+        form = ThemeShareForm(initial=initial, institution=institution)
+    context = {
+        "form": form,
+        "prefilled": prefilled,
+        "rows": rows,
+        "totals": totals,
+        "shares": shares,
+        "years": list(institution.years),
+    }
+    return render(request, "agenda/theme_shares.html", context, status=400 if form.errors else 200)
