@@ -93,6 +93,26 @@ def indicator_baseline(indicator: Indicator, year: int) -> tuple[int, Decimal | 
     return _in_force(versions, year, (indicator.baseline_year, indicator.baseline_value))
 
 
+def revised_baselines(institution: Institution, years) -> list[tuple[int, int, int, Decimal | None]]:
+    """Return (indicator id, year, baseline year, value or None) for every year in which a revision is in force.
+
+    Years without a revision in force keep the indicator's own baseline and are left out, so
+    the engine's input stays empty for an agenda without a baseline herijking.
+    """
+    versions: dict[int, dict[int, tuple]] = {}
+    for indicator_id, from_year, baseline_year, value in BaselineRevision.objects.filter(
+        indicator__institution=institution
+    ).values_list("indicator_id", "from_year", "baseline_year", "baseline_value"):
+        versions.setdefault(indicator_id, {})[from_year] = (baseline_year, value)
+    rows = []
+    for indicator_id, revisions in versions.items():
+        for year in years:
+            in_force = _in_force(revisions, year, None)
+            if in_force is not None:
+                rows.append((indicator_id, year, *in_force))
+    return sorted(rows)
+
+
 def agenda_spec(institution: Institution) -> dict:
     """Return the stored agenda in the normalised shape of agenda.schema.validate_agenda (every row, in order)."""
     teams_by_college: dict[int, list[dict]] = {}

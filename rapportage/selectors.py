@@ -4,18 +4,31 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from django.db.models import BigIntegerField, F, Q, Value
+from django.db.models import BigIntegerField, Exists, F, OuterRef, Q, Value
 from django.db.models.functions import Cast, Round
 
 from agenda import selectors as agenda_selectors
 from agenda.choices import Polarity
-from agenda.models import AdditionalFund, Ambition, BudgetYear, College, Indicator, Institution, Team, Theme
+from agenda.models import (
+    AdditionalFund,
+    Ambition,
+    Applicability,
+    BaselineRevision,
+    BudgetYear,
+    College,
+    Indicator,
+    Institution,
+    Team,
+    Theme,
+    ThemeShareRevision,
+)
 from indicatoren.models import Measurement, StudentCount
 from indicatoren.selectors import data_status
 from maatregelen.models import Evidence, Measure
 from rapportage.choices import Version
 from rapportage.engine.attainment import (
     AMBITION_COLUMNS,
+    BASELINE_COLUMNS,
     COLLEGE_COLUMNS,
     INDICATOR_COLUMNS,
     MEASUREMENT_COLUMNS,
@@ -38,6 +51,7 @@ class EngineInputs:
     colleges: pd.DataFrame
     teams: pd.DataFrame  # the years each team is active (domain.md, "Which teams and colleges count")
     not_applicable: pd.DataFrame  # (indicator, year, college) the indicator does not apply to
+    baselines: pd.DataFrame  # (indicator, year, baseline year, value) revised from a year on
     indicator_meta: dict[int, dict]
     college_meta: dict[int, dict]
     team_codes: dict[int, str]
@@ -129,6 +143,17 @@ def team_frame(institution: Institution) -> pd.DataFrame:
     ).astype({"team": "int64", "active_from": "Int64", "active_until": "Int64"})
 
 
+def baselines_frame(institution: Institution) -> pd.DataFrame:
+    """Return the baselines a herijking put in force per (indicator, year), in engine units."""
+    rows = [
+        (indicator, year, baseline_year, to_units(value))
+        for indicator, year, baseline_year, value in agenda_selectors.revised_baselines(
+            institution, list(institution.years)
+        )
+    ]
+    return exact_frame(rows, BASELINE_COLUMNS, ["int64", "int64", "int64", "Int64"])
+
+
 def not_applicable_frame(institution: Institution) -> pd.DataFrame:
     """Return every (indicator, year, college) of the institution to which the indicator does not apply."""
     rows = sorted(agenda_selectors.not_applicable(institution, list(institution.years)))
@@ -164,6 +189,7 @@ def engine_inputs(institution: Institution, overrides: list[dict] | None = None)
         colleges=college_frame(colleges, institution),
         teams=team_frame(institution),
         not_applicable=not_applicable_frame(institution),
+        baselines=baselines_frame(institution),
         indicator_meta={
             i.id: {
                 "code": i.code,

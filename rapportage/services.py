@@ -115,7 +115,7 @@ def evaluate_institution(
     counted = counted_rows(inputs.measurements, inputs.colleges, inputs.teams, inputs.not_applicable)
     agg = aggregate(inputs.measurements, counted)
     # Values, references and units do not depend on the ambitions: set them up once for both versions.
-    setup = judge_setup(agg, inputs.indicators, inputs.colleges, years, inputs.not_applicable)
+    setup = judge_setup(agg, inputs.indicators, inputs.colleges, years, inputs.not_applicable, inputs.baselines)
     statuses, attainments = {}, {}
     for version in (Version.CURRENT, Version.ORIGINAL):
         att = judge_with(setup, inputs.ambitions[version])

@@ -29,6 +29,9 @@ COLLEGE_COLUMNS = ["college", "institution", "active"]
 # (missing bound = open) and the colleges an indicator does not apply to, per year.
 TEAM_COLUMNS = ["team", "active_from", "active_until"]
 NOT_APPLICABLE_COLUMNS = ["indicator", "year", "college"]
+# A baseline revised from a year on (herijking): for an evaluation year, the baseline year B and
+# value b in force instead of the indicator's own (value missing = taken from the data).
+BASELINE_COLUMNS = ["indicator", "year", "baseline_year", "baseline_value"]
 
 # Python integers never overflow; int64 does, so sums that could pass this bound use Python ints.
 _OVERFLOW_GUARD = 2**62
@@ -369,8 +372,8 @@ class Setup:
     indicators: pd.DataFrame  # INDICATOR_COLUMNS, in input order
     d: np.ndarray  # per indicator
     institution_only: np.ndarray
-    baseline_year: np.ndarray
-    baseline: np.ndarray  # b per indicator (agenda value, else the institution value in B)
+    baseline_year: np.ndarray  # B per grid row (a herijking may revise it from a year on)
+    baseline: np.ndarray  # b per grid row (agenda value, else the institution value in B)
     has_baseline: np.ndarray
     value: np.ndarray  # institution value per grid row (indicator-major, then year)
     has_value: np.ndarray
@@ -386,6 +389,7 @@ def judge_setup(
     colleges: pd.DataFrame,
     years,
     not_applicable: pd.DataFrame | None = None,
+    baselines: pd.DataFrame | None = None,
 ) -> Setup:
     """Return the ambition-independent part of judging `years`: values, references, units."""
     years = sorted(set(int(y) for y in years))
@@ -394,11 +398,28 @@ def judge_setup(
     inst = ind["institution"].to_numpy(dtype=np.int64)
     d = ind["polarity"].to_numpy(dtype=np.int64)
     inst_only = ind["institution_only"].fillna(False).to_numpy(dtype=bool)
-    b_year = ind["baseline_year"].to_numpy(dtype=np.int64)
-    b_given, has_b_given = _ints(ind["baseline_value"])
     n_years, years_arr = len(years), np.array(years, dtype=np.int64)
     grid_ind = np.repeat(np.arange(len(ind)), n_years)
     grid_year = np.tile(years_arr, len(ind))
+
+    # B and the agenda's b per evaluation year: the indicator's own, unless a herijking revised
+    # them from a year on (domain.md, "The agenda changes over time"; earlier years keep theirs).
+    b_year = ind["baseline_year"].to_numpy(dtype=np.int64)[grid_ind]
+    b_given, has_b_given = (a[grid_ind] for a in _ints(ind["baseline_value"]))
+    if baselines is not None and len(baselines):
+        rev = baselines[BASELINE_COLUMNS]
+        rev_keys, grid_rev_keys = _encode(
+            [rev["indicator"].to_numpy(dtype=np.int64), rev["year"].to_numpy(dtype=np.int64)],
+            [ind_id[grid_ind], grid_year],
+        )
+        at = _lookup(rev_keys, grid_rev_keys)
+        revised = at >= 0
+        r_year = _fetch(rev["baseline_year"].to_numpy(dtype=np.int64), at)[0]
+        rev_value, rev_present = _ints(rev["baseline_value"])
+        r_value, r_has = _fetch(rev_value, at, rev_present)
+        b_year = np.where(revised, r_year, b_year)
+        b_given = np.where(revised, r_value, b_given)
+        has_b_given = np.where(revised, r_has, has_b_given)
 
     # Institution values in Y and in B; b is the agenda's value when given, else the data's (contracts.md 1).
     inst_rows = agg.institution
@@ -406,7 +427,7 @@ def judge_setup(
     i_keys, grid_keys, base_keys = _encode(
         [inst_rows["indicator"].to_numpy(dtype=np.int64), inst_rows["year"].to_numpy(dtype=np.int64)],
         [ind_id[grid_ind], grid_year],
-        [ind_id, b_year],
+        [ind_id[grid_ind], b_year],
     )
     at = _lookup(i_keys, grid_keys)
     value, has_value = _fetch(i_value, at, i_has)
@@ -414,6 +435,11 @@ def judge_setup(
     b_data, has_b_data = _fetch(i_value, at, i_has)
     baseline = np.where(has_b_given, b_given, b_data)
     has_baseline = has_b_given | has_b_data
+
+    def in_a_baseline(positions: np.ndarray, row_years: np.ndarray) -> np.ndarray:
+        """Return which rows (indicator position, year) lie in a B in force for some evaluation year."""
+        pairs, rows = _encode([grid_ind, b_year], [positions, row_years])
+        return _lookup(np.unique(pairs), rows) >= 0
 
     # Active colleges: the units of step 3 (and the only teams that are judged).
     col = colleges[COLLEGE_COLUMNS]
@@ -437,10 +463,13 @@ def judge_setup(
     ty_pos = t_ind_pos[chosen]
     ty_grid = ty_pos * n_years + year_pos[chosen]
 
-    # References: the team's own value in B, else its college's value in B (domain.md step 2).
-    at_base = known & (t_year == b_year[np.maximum(t_ind_pos, 0)])
-    base_rows = np.flatnonzero(at_base)
-    own_table, own_query = _encode([t_ind_pos[base_rows], t_team[base_rows]], [ty_pos, t_team[chosen]])
+    # References: the team's own value in B, else its college's value in B (domain.md step 2); B is
+    # the one in force in the row's evaluation year.
+    ty_base = b_year[ty_grid]
+    base_rows = np.flatnonzero(known & in_a_baseline(t_ind_pos, t_year))
+    own_table, own_query = _encode(
+        [t_ind_pos[base_rows], t_year[base_rows], t_team[base_rows]], [ty_pos, ty_base, t_team[chosen]]
+    )
     at = _lookup(own_table, own_query)
     reference, has_reference = _fetch(t_value[base_rows], at)
 
@@ -450,8 +479,10 @@ def judge_setup(
     c_college = _ints(c["college"])[0]
     c_value = _ints(c["value"])[0]
     c_known = c_ind_pos >= 0
-    c_base = np.flatnonzero(c_known & (c_year == b_year[np.maximum(c_ind_pos, 0)]))
-    cb_table, cb_query = _encode([c_ind_pos[c_base], c_college[c_base]], [ty_pos, t_college[chosen]])
+    c_base = np.flatnonzero(c_known & in_a_baseline(c_ind_pos, c_year))
+    cb_table, cb_query = _encode(
+        [c_ind_pos[c_base], c_year[c_base], c_college[c_base]], [ty_pos, ty_base, t_college[chosen]]
+    )
     at = _lookup(cb_table, cb_query)
     college_reference, found = _fetch(c_value[c_base], at)
     use_college = ~has_reference & found
@@ -511,7 +542,9 @@ def judge_setup(
     )
     at = _lookup(cy_table, cy_query)
     ce_value, ce_has_value = _fetch(c_value[c_known], at)
-    cb_table, cb_query = _encode([c_ind_pos[c_base], c_college[c_base]], [ce_ind, ce_college])
+    cb_table, cb_query = _encode(
+        [c_ind_pos[c_base], c_year[c_base], c_college[c_base]], [ce_ind, b_year[ce_grid], ce_college]
+    )
     at = _lookup(cb_table, cb_query)
     ce_ref, ce_has_ref = _fetch(c_value[c_base], at)
     college_rows = {
@@ -567,7 +600,7 @@ def judge_with(setup: Setup, ambitions: pd.DataFrame) -> Attainment:
     target, has_target = _ints(e["target"])
     tol = _ints(e["tolerance"])[0]
     d = s.d[grid_ind]
-    b, has_b = s.baseline[grid_ind], s.has_baseline[grid_ind]
+    b, has_b = s.baseline, s.has_baseline
     v, has_v = s.value, s.has_value
     has_ambition = kind != _NONE
     verdict = has_ambition & has_v
@@ -654,7 +687,7 @@ def judge_with(setup: Setup, ambitions: pd.DataFrame) -> Attainment:
             "tolerance": _int_array(tol),
             "indicative": _bool_array(e["indicative"].fillna(False).to_numpy(dtype=bool), e["indicative"].notna()),
             "d": d,
-            "baseline_year": s.baseline_year[grid_ind],
+            "baseline_year": s.baseline_year,
             "baseline": _int_array(b, has_b),
             "institution_value": _int_array(v, has_v),
             "institution_met": _bool_array(inst_met, has_gap),
@@ -687,14 +720,15 @@ def judge(
     colleges: pd.DataFrame,
     years,
     not_applicable: pd.DataFrame | None = None,
+    baselines: pd.DataFrame | None = None,
 ) -> Attainment:
     """Return the verdict of every indicator in every year in `years` under the given ambitions."""
-    return judge_with(judge_setup(agg, indicators, colleges, years, not_applicable), ambitions)
+    return judge_with(judge_setup(agg, indicators, colleges, years, not_applicable, baselines), ambitions)
 
 
 def evaluate(
-    measurements, indicators, ambitions, colleges, years, teams=None, not_applicable=None
+    measurements, indicators, ambitions, colleges, years, teams=None, not_applicable=None, baselines=None
 ) -> tuple[Aggregates, Attainment]:
     """Return the aggregates and the verdicts for `years` in one call."""
     agg = aggregate(measurements, counted_rows(measurements, colleges, teams, not_applicable))
-    return agg, judge(agg, indicators, ambitions, colleges, years, not_applicable)
+    return agg, judge(agg, indicators, ambitions, colleges, years, not_applicable, baselines)

@@ -256,3 +256,23 @@ def test_a_herijking_of_shares_and_applicability_from_2021_leaves_2019_2020_as_t
     later = entree_status(2021)
     assert later["colleges_total"] == 9 and later["colleges_not_applicable"] == 3
     assert next(c for c in later["colleges"] if c["college"] == "5100")["basis"] == "not_applicable"
+
+
+def test_a_baseline_revised_from_2021_judges_2021_on_and_leaves_2020_as_it_was(rocvaf_demo):
+    """A herijking of 3a's baseline (year 2019, value 60) applies from 2021; 2020 keeps the agenda's."""
+    from agenda.models import Indicator
+    from agenda.services import baseline_revise
+    from rapportage.selectors import indicator_status
+    from rapportage.services import recompute_now
+
+    recompute_now(institution=rocvaf_demo, reason="voor")
+    before = {year: indicator_status(rocvaf_demo, "3a", year) for year in (2020, 2021)}
+    indicator = Indicator.objects.get(institution=rocvaf_demo, code="3a")
+    baseline_revise(
+        indicator=indicator, from_year=2021, baseline_year=2019, baseline_value=Decimal("60"), reason="herijking"
+    )
+    recompute_now(institution=rocvaf_demo, reason="na")
+    assert indicator_status(rocvaf_demo, "3a", 2020) == before[2020]
+    after = indicator_status(rocvaf_demo, "3a", 2021)
+    assert (after["baseline_year"], after["baseline"]) == (2019, 60)
+    assert (before[2021]["baseline_year"], before[2021]["baseline"]) != (2019, 60)

@@ -154,12 +154,17 @@ class Reference:
     unreferenced: dict = field(default_factory=dict)  # (indicator, year, team) -> fields
 
 
-def evaluate(measurements, indicators, ambitions, colleges, years, teams=None, not_applicable=None) -> Reference:
+def evaluate(
+    measurements, indicators, ambitions, colleges, years, teams=None, not_applicable=None, baselines=None
+) -> Reference:
     """Return the rowwise aggregation and verdicts for every indicator and year in `years`.
 
     `teams` (team, active_from, active_until; None = open) and `not_applicable` (indicator,
     year, college) are optional: without them every team is active and every indicator applies.
+    `baselines` (indicator, year, baseline_year, baseline_value) gives, for an evaluation year, the
+    baseline a herijking put in force instead of the indicator's own (value None: from the data).
     """
+    revised = {} if baselines is None else {(r["indicator"], r["year"]): r for r in _records(baselines)}
     rows_by_key: dict = {}
     for row in _records(measurements):
         rows_by_key.setdefault((row["indicator"], row["year"]), []).append(row)
@@ -204,14 +209,16 @@ def evaluate(measurements, indicators, ambitions, colleges, years, teams=None, n
         return result.aggregates[key]
 
     for ind in _records(indicators):
-        indicator, d, base_year = ind["indicator"], ind["polarity"], ind["baseline_year"]
-        base = level_of(indicator, base_year)
-        b = ind["baseline_value"]
-        if b is None and base.institution is not None:
-            # contracts.md 1: b is the agenda's baseline value, else the institution value in B.
-            b = base.institution[0]
+        indicator, d = ind["indicator"], ind["polarity"]
         active = sorted(active_by_institution.get(ind["institution"], []))
         for year in years:
+            # The baseline in force in this evaluation year: a herijking's, else the indicator's own.
+            own = revised.get((indicator, year), ind)
+            base = level_of(indicator, own["baseline_year"])
+            b = own["baseline_value"]
+            if b is None and base.institution is not None:
+                # contracts.md 1: b is the agenda's baseline value, else the institution value in B.
+                b = base.institution[0]
             now = level_of(indicator, year)
             # The ambition set for Y, else the nearest later one; none later: only monitored.
             later = sorted(y for y in ambitions_by_indicator.get(indicator, {}) if y >= year)

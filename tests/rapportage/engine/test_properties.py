@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from rapportage.engine.attainment import (
     AMBITION_COLUMNS,
+    BASELINE_COLUMNS,
     COLLEGE_COLUMNS,
     INDICATOR_COLUMNS,
     MEASUREMENT_COLUMNS,
@@ -42,6 +43,7 @@ class Case:
     years: list[int]
     teams: pd.DataFrame | None = None  # active years per team (domain.md, "Which teams and colleges count")
     not_applicable: pd.DataFrame | None = None  # (indicator, year, college) the indicator does not apply to
+    baselines: pd.DataFrame | None = None  # (indicator, year, baseline_year, baseline_value) from a herijking
 
     def frames(self):
         """Return the engine's positional inputs."""
@@ -53,6 +55,7 @@ class Case:
             self.years,
             self.teams,
             self.not_applicable,
+            self.baselines,
         )
 
 
@@ -65,7 +68,7 @@ def institutions(draw) -> Case:
     values = draw(st.sampled_from([COARSE, COARSE, COARSE, MICRO, HUGE]))
     window = list(range(BASE_YEAR - 1, BASE_YEAR + 6))
     years = sorted(draw(st.sets(st.sampled_from(window), min_size=1, max_size=4)))
-    rows, indicator_rows, ambition_rows, college_rows, team_rows, na_rows = [], [], [], [], [], []
+    rows, indicator_rows, ambition_rows, college_rows, team_rows, na_rows, baseline_rows = [], [], [], [], [], [], []
     college_id = team_id = indicator_id = ambition_id = 0
     for institution in range(1, draw(st.integers(1, 3)) + 1):
         teams_of = {}
@@ -126,6 +129,21 @@ def institutions(draw) -> Case:
                     }
                 )
             rows += _measurements(rng, indicator_id, institution_only, teams_of, window, values)
+            if rng.random() < 0.3:
+                # A herijking revises the baseline from a year on: later evaluation years use it.
+                since = rng.choice(window)
+                revised_year = rng.choice([BASE_YEAR - 1, BASE_YEAR, BASE_YEAR + 1, since])
+                revised_value = rng.choice([None, *values])
+                baseline_rows += [
+                    {
+                        "indicator": indicator_id,
+                        "year": y,
+                        "baseline_year": revised_year,
+                        "baseline_value": revised_value,
+                    }
+                    for y in window
+                    if y >= since
+                ]
             for college in teams_of:
                 # Not every college offers every programme, sometimes only from a herijking on.
                 chance = rng.random()
@@ -146,10 +164,13 @@ def institutions(draw) -> Case:
         {"team": "int64", "active_from": "Int64", "active_until": "Int64"}
     )
     not_applicable = pd.DataFrame(na_rows, columns=NOT_APPLICABLE_COLUMNS).astype("int64")
+    baselines = pd.DataFrame(baseline_rows, columns=BASELINE_COLUMNS).astype(
+        {"indicator": "int64", "year": "int64", "baseline_year": "int64", "baseline_value": "Int64"}
+    )
     if draw(st.integers(0, 4)) == 0:
-        # The optional inputs left out: every team active, every indicator applying.
-        teams = not_applicable = None
-    return Case(measurements, indicators, ambitions, colleges, years, teams, not_applicable)
+        # The optional inputs left out: every team active, every indicator applying, no herijking.
+        teams = not_applicable = baselines = None
+    return Case(measurements, indicators, ambitions, colleges, years, teams, not_applicable, baselines)
 
 
 def _measurements(rng, indicator, institution_only, teams_of, window, values) -> list[dict]:
