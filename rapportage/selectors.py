@@ -574,7 +574,11 @@ def budget_data(institution: Institution, year: int) -> dict:
 
 
 def herijking_data(institution: Institution, year: int) -> dict:
-    """Return per indicator the verdict under the original and the current ambition, and every revision."""
+    """Return per indicator the verdict under the original and the current ambition, and every revision.
+
+    Revisions are those of ambitions and, each beside the version before it, of theme shares,
+    applicability and baselines (domain.md, "The agenda changes over time").
+    """
     current = status_body(institution, year, Version.CURRENT)["indicators"]
     original = {s["indicator"]: s for s in status_body(institution, year, Version.ORIGINAL)["indicators"]}
     rows = []
@@ -611,7 +615,118 @@ def herijking_data(institution: Institution, year: int) -> dict:
         "rows": rows,
         "revisions": revisions,
         "changed": sum(1 for row in rows if row["verdict_changed"]),
+        **_herijking_agenda_revisions(institution),
     }
+
+
+def _herijking_agenda_revisions(institution: Institution) -> dict:
+    """Return the revisions of theme shares, applicability and baselines, each beside the version before it.
+
+    "Before" is what was in force in the year before the revision: the previous revision of the
+    same theme or indicator, else the agenda's own value (domain.md, "The agenda changes over
+    time"). One query says which kinds exist, so a page without such revisions pays one query.
+    """
+    kinds = (
+        Institution.objects.filter(pk=institution.pk)
+        .annotate(
+            has_shares=Exists(ThemeShareRevision.objects.filter(theme__institution=OuterRef("pk"))),
+            has_colleges=Exists(
+                Applicability.objects.filter(indicator__institution=OuterRef("pk"), from_year__isnull=False)
+            ),
+            has_baselines=Exists(BaselineRevision.objects.filter(indicator__institution=OuterRef("pk"))),
+        )
+        .values("has_shares", "has_colleges", "has_baselines")
+        .get()
+    )
+    return {
+        "share_revisions": _share_revisions(institution) if kinds["has_shares"] else [],
+        "applicability_revisions": _applicability_revisions(institution) if kinds["has_colleges"] else [],
+        "baseline_revisions": _baseline_revisions(institution) if kinds["has_baselines"] else [],
+    }
+
+
+def _share_revisions(institution: Institution) -> list[dict]:
+    """Return every theme share revision with the share in force before it, in theme order."""
+    result, previous = [], {}
+    for revision in (
+        ThemeShareRevision.objects.filter(theme__institution=institution)
+        .select_related("theme", "author")
+        .order_by("theme__position", "theme__code", "from_year")
+    ):
+        result.append(
+            {
+                "theme": revision.theme,
+                "from_year": revision.from_year,
+                "before": previous.get(revision.theme_id, revision.theme.budget_share_pct),
+                "after": revision.budget_share_pct,
+                "revision": revision,
+            }
+        )
+        previous[revision.theme_id] = revision.budget_share_pct
+    return result
+
+
+def _applicability_revisions(institution: Institution) -> list[dict]:
+    """Return every applicability revision from a year with the colleges before and after it, added and removed.
+
+    Before the first revision an indicator applies to its own list, else to every college.
+    """
+    rows = list(
+        Applicability.objects.filter(indicator__institution=institution)
+        .select_related("indicator", "author")
+        .order_by("indicator__position", "indicator__code", F("from_year").asc(nulls_first=True))
+    )
+    lists: dict[int, set[int]] = {row.pk: set() for row in rows}
+    for row_id, college_id in Applicability.colleges.through.objects.filter(
+        applicability_id__in=list(lists)
+    ).values_list("applicability_id", "college_id"):
+        lists[row_id].add(college_id)
+    colleges = list(College.objects.filter(institution=institution).order_by("code"))
+    every = {college.pk for college in colleges}
+    result, in_force = [], {}
+    for row in rows:
+        after = lists[row.pk]
+        if row.from_year is not None:
+            before = in_force.get(row.indicator_id, every)
+            result.append(
+                {
+                    "indicator": row.indicator,
+                    "from_year": row.from_year,
+                    "before": [c for c in colleges if c.pk in before],
+                    "after": [c for c in colleges if c.pk in after],
+                    "added": [c for c in colleges if c.pk in after - before],
+                    "removed": [c for c in colleges if c.pk in before - after],
+                    "total": len(colleges),
+                    "revision": row,
+                }
+            )
+        in_force[row.indicator_id] = after
+    return result
+
+
+def _baseline_revisions(institution: Institution) -> list[dict]:
+    """Return every baseline revision with the baseline in force before it, in indicator order."""
+    result, previous = [], {}
+    for revision in (
+        BaselineRevision.objects.filter(indicator__institution=institution)
+        .select_related("indicator", "author")
+        .order_by("indicator__position", "indicator__code", "from_year")
+    ):
+        indicator = revision.indicator
+        before = previous.get(indicator.pk, (indicator.baseline_year, indicator.baseline_value))
+        result.append(
+            {
+                "indicator": indicator,
+                "from_year": revision.from_year,
+                "before_year": before[0],
+                "before_value": before[1],
+                "after_year": revision.baseline_year,
+                "after_value": revision.baseline_value,
+                "revision": revision,
+            }
+        )
+        previous[indicator.pk] = (revision.baseline_year, revision.baseline_value)
+    return result
 
 
 def college_matrix(body: dict) -> dict:
