@@ -15,6 +15,7 @@ from agenda.choices import Level
 from agenda.models import College, Indicator, Institution, Team
 from indicatoren.models import Measurement, StudentCount
 from kern import rules
+from kern.errors import Refusal
 from kern.signals import announce_change
 
 # django-simple-history keeps the change reason in a CharField(max_length=100).
@@ -27,7 +28,7 @@ NOTE_LENGTH = 500  # Measurement.note
 # saw -> plausibility notes. Any refusal stores nothing.
 
 
-class WriteRefused(Exception):
+class WriteRefused(Refusal):
     """A write the service refused as a whole; `problems` names each cell and why, in Dutch."""
 
     def __init__(self, problems: list["CellProblem"]):
@@ -39,17 +40,38 @@ class WriteRefused(Exception):
         """Return every problem's message."""
         return [p.message for p in self.problems]
 
+    def api_body(self) -> dict:
+        """Return the API body of a refused write: a summary and every cell with its message."""
+        cells = []
+        for problem in self.problems:
+            cell = {"message": problem.message}
+            row = problem.row
+            if row is not None:
+                cell.update(indicator=row.indicator.code, year=row.year, unit=row.unit_label)
+            if isinstance(self, WriteConflict):
+                cell.update(stored_value=problem.stored_value, stored_n=problem.stored_n, stored_by=problem.stored_by)
+            if problem.flags:
+                cell["flags"] = [flag.reason for flag in problem.flags]
+            cells.append(cell)
+        return {"detail": " ".join(self.messages[:3]), "cells": cells}
+
 
 class YearLocked(WriteRefused):
     """A write to a year that policy staff approved (vastgesteld): HTTP 409 in the API."""
+
+    http_status = 409
 
 
 class BaselineProtected(WriteRefused):
     """A write to an indicator's baseline year (or earlier) by someone who is not policy staff."""
 
+    http_status = 403
+
 
 class WriteConflict(WriteRefused):
     """A write based on an older read: the stored value changed since (no lost updates)."""
+
+    http_status = 412
 
 
 class TeamInactive(WriteRefused):

@@ -211,7 +211,7 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 100,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "COERCE_DECIMAL_TO_STRING": False,
-    "EXCEPTION_HANDLER": "kwaliteit.errors.api_exception_handler",
+    "EXCEPTION_HANDLER": "agenda.api.common.api_exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Kwaliteitsagenda API",

@@ -1,21 +1,28 @@
 """Shared pieces of API v1: the caller's institution, role checks, schema parts.
 
-Errors the services raise become API answers in one place, the exception handler
-kwaliteit.errors.api_exception_handler (settings REST_FRAMEWORK).
+Errors the services raise become API answers in one place, the exception handler below
+(`api_exception_handler`, settings REST_FRAMEWORK): a refused write answers with its own status
+and body (kern.errors.Refusal), a busy database with 503.
 
 Permissions are exactly those of the pages (agenda/permissions.py): bestuur reads, a
 directeur writes for their own colleges, beleid writes everything, an api client reads
 and writes like its colleges or like policy staff only when granted api_write.
 """
 
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, inline_serializer
 from rest_framework import permissions, serializers
 from rest_framework.exceptions import PermissionDenied
+from rest_framework.response import Response
+from rest_framework.status import HTTP_400_BAD_REQUEST, HTTP_403_FORBIDDEN
+from rest_framework.views import exception_handler
 
 from agenda.models import Institution
 from agenda.permissions import can_read, current_institution, writable_colleges
+from kern.errors import BUSY_MESSAGE, Refusal, is_busy
 
 INSTITUTION_PARAMETER = OpenApiParameter(
     "institution",
@@ -113,3 +120,18 @@ class RoleWritePermission(permissions.BasePermission):
         if request.method in permissions.SAFE_METHODS:
             return True
         return writable_colleges(request.user, institution) != set()
+
+
+def api_exception_handler(exc, context):
+    """Map service errors to API answers; the rest goes to DRF's own handler."""
+    if isinstance(exc, Refusal):
+        return Response(exc.api_body(), status=exc.http_status)
+    if is_busy(exc):
+        return Response({"detail": BUSY_MESSAGE}, status=503, headers={"Retry-After": "2"})
+    if isinstance(exc, DjangoValidationError):
+        if hasattr(exc, "error_dict"):
+            return Response(exc.message_dict, status=HTTP_400_BAD_REQUEST)
+        return Response({"non_field_errors": exc.messages}, status=HTTP_400_BAD_REQUEST)
+    if isinstance(exc, DjangoPermissionDenied):
+        return Response({"detail": str(exc) or "Geen toegang."}, status=HTTP_403_FORBIDDEN)
+    return exception_handler(exc, context)
