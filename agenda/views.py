@@ -329,6 +329,7 @@ def theme_shares(request):
         "prefilled": prefilled,
         "rows": rows,
         "totals": totals,
+        "unbalanced": [t for t in totals if not t["balanced"]],
         "shares": shares,
         "years": list(institution.years),
     }
