@@ -54,8 +54,10 @@ def test_only_policy_staff_get_the_herijking_pages(client, rocvaf_demo, page, us
     logged_in(client, username)
     assert client.get(page).status_code == expected
     if expected == 403:
-        assert client.post(APPLICABILITY, entree_post()).status_code == 403
+        share = {"theme": "T1", "from_year": "2021", "budget_share_pct": "20", "reason": "herijking"}
+        assert client.post(page, entree_post() if page == APPLICABILITY else share).status_code == 403
         assert not Applicability.objects.filter(from_year=2021).exists()
+        assert not ThemeShareRevision.objects.exists()
 
 
 @pytest.mark.django_db
