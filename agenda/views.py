@@ -206,7 +206,7 @@ def applicability_overview(institution: Institution) -> tuple[list[College], lis
                     "left_out": [c for c in colleges if c.code not in codes],
                 }
             )
-        rows.append({"indicator": indicator, "periods": periods, "limited": any(not p["all"] for p in periods)})
+        rows.append({"indicator": indicator, "periods": periods})
     return colleges, rows, lists
 
 
