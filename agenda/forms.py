@@ -7,6 +7,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from agenda.models import College, Indicator, Team, Theme
+from agenda.selectors import revisable_indicators
 from kern.rules import dutch
 
 
@@ -119,12 +120,6 @@ class ApplicabilityForm(RevisionForm):
         self.fields["colleges"].label_from_instance = lambda college: (
             f"{college.code} {college.name}" + ("" if college.active else " (niet actief)")
         )
-
-
-def revisable_indicators(institution):
-    """Return the institution's indicators that can apply to some colleges only (not institution-only ones)."""
-    indicators = Indicator.objects.filter(institution=institution).order_by("position", "code")
-    return indicators.filter(pk__in=[i.pk for i in indicators if not i.institution_only])
 
 
 _PERCENT = re.compile(r"[0-9]+(?:[.,][0-9]+)?")

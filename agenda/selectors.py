@@ -21,6 +21,7 @@ from agenda.models import (
     Theme,
     ThemeShareRevision,
 )
+from kern.rules import dutch
 
 
 def _in_force(versions: dict, year: int, original):
@@ -365,3 +366,73 @@ def _terms(ambition: dict) -> dict:
     if ambition["reason"]:
         entry["reason"] = ambition["reason"]
     return entry
+
+
+# --- Herijking pages (agenda/views.py): what applies and which shares hold, per year ---
+
+
+def revisable_indicators(institution):
+    """Return the institution's indicators that can apply to some colleges only (not institution-only ones)."""
+    indicators = Indicator.objects.filter(institution=institution).order_by("position", "code")
+    return indicators.filter(pk__in=[i.pk for i in indicators if not i.institution_only])
+
+
+def _periods(by_year: dict[int, object]) -> list[tuple[int, int, object]]:
+    """Return (first year, last year, value) for each run of consecutive years with the same value."""
+    periods: list[list] = []
+    for year, value in by_year.items():
+        if periods and periods[-1][2] == value:
+            periods[-1][1] = year
+        else:
+            periods.append([year, year, value])
+    return [tuple(period) for period in periods]
+
+
+def applicability_overview(institution: Institution) -> tuple[list[College], list[dict], dict]:
+    """Return the colleges, per revisable indicator the colleges it applies to per run of years, and the lists.
+
+    The lists are {indicator code: {year: [college codes]}}: what applies in each year of the
+    period, read through agenda.selectors.not_applicable (the engine's own reading).
+    """
+    colleges = list(College.objects.filter(institution=institution).order_by("code"))
+    indicators = list(revisable_indicators(institution))
+    years = list(institution.years)
+    missing = not_applicable(institution, years)
+    lists = {
+        indicator.code: {
+            year: [c.code for c in colleges if (indicator.pk, year, c.pk) not in missing] for year in years
+        }
+        for indicator in indicators
+    }
+    rows = []
+    for indicator in indicators:
+        periods = []
+        for first, last, codes in _periods({year: tuple(codes) for year, codes in lists[indicator.code].items()}):
+            periods.append(
+                {
+                    "first": first,
+                    "last": last,
+                    "count": len(codes),
+                    "all": len(codes) == len(colleges),
+                    "left_out": [c for c in colleges if c.code not in codes],
+                }
+            )
+        rows.append({"indicator": indicator, "periods": periods})
+    return colleges, rows, lists
+
+
+def share_overview(institution: Institution) -> tuple[list[dict], list[dict], dict]:
+    """Return per theme its share in force per year, the total per year, and {theme code: {year: share text}}.
+
+    Shares are Dutch text (12,5); the page shows them as they are typed in the form.
+    """
+    years = list(institution.years)
+    themes = list(Theme.objects.filter(institution=institution).order_by("position", "code"))
+    in_force = {year: {code: share for code, share, _ in theme_shares(institution, year)} for year in years}
+    shares = {theme.code: {year: dutch(in_force[year][theme.code]) for year in years} for theme in themes}
+    rows = [{"theme": theme, "shares": list(shares[theme.code].values())} for theme in themes]
+    totals = []
+    for year in years:
+        total = sum(in_force[year].values())
+        totals.append({"year": year, "total": dutch(total), "balanced": total == 100})
+    return rows, totals, shares

@@ -19,9 +19,8 @@ from agenda.forms import (
     TeamUpdateForm,
     ThemeShareForm,
     add_service_error,
-    revisable_indicators,
 )
-from agenda.models import College, Institution, Team, Theme
+from agenda.models import College, Institution, Team
 from agenda.permissions import (
     can_write_college,
     current_institution,
@@ -166,50 +165,6 @@ def _chosen_year(query, institution: Institution) -> int | None:
     return year if year in institution.years else None
 
 
-def _periods(by_year: dict[int, object]) -> list[tuple[int, int, object]]:
-    """Return (first year, last year, value) for each run of consecutive years with the same value."""
-    periods: list[list] = []
-    for year, value in by_year.items():
-        if periods and periods[-1][2] == value:
-            periods[-1][1] = year
-        else:
-            periods.append([year, year, value])
-    return [tuple(period) for period in periods]
-
-
-def applicability_overview(institution: Institution) -> tuple[list[College], list[dict], dict]:
-    """Return the colleges, per revisable indicator the colleges it applies to per run of years, and the lists.
-
-    The lists are {indicator code: {year: [college codes]}}: what applies in each year of the
-    period, read through agenda.selectors.not_applicable (the engine's own reading).
-    """
-    colleges = list(College.objects.filter(institution=institution).order_by("code"))
-    indicators = list(revisable_indicators(institution))
-    years = list(institution.years)
-    missing = selectors.not_applicable(institution, years)
-    lists = {
-        indicator.code: {
-            year: [c.code for c in colleges if (indicator.pk, year, c.pk) not in missing] for year in years
-        }
-        for indicator in indicators
-    }
-    rows = []
-    for indicator in indicators:
-        periods = []
-        for first, last, codes in _periods({year: tuple(codes) for year, codes in lists[indicator.code].items()}):
-            periods.append(
-                {
-                    "first": first,
-                    "last": last,
-                    "count": len(codes),
-                    "all": len(codes) == len(colleges),
-                    "left_out": [c for c in colleges if c.code not in codes],
-                }
-            )
-        rows.append({"indicator": indicator, "periods": periods})
-    return colleges, rows, lists
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def applicability(request):
@@ -219,7 +174,7 @@ def applicability(request):
     that year, so the form starts from what applies (without JavaScript too).
     """
     institution = policy_institution(request)
-    colleges, rows, lists = applicability_overview(institution)
+    colleges, rows, lists = selectors.applicability_overview(institution)
     prefilled = None  # the year whose list the college boxes show
     if request.method == "POST":
         form = ApplicabilityForm(request.POST, institution=institution)
@@ -265,23 +220,6 @@ def applicability(request):
     return render(request, "agenda/applicability.html", context, status=400 if form.errors else 200)
 
 
-def share_overview(institution: Institution) -> tuple[list[dict], list[dict], dict]:
-    """Return per theme its share in force per year, the total per year, and {theme code: {year: share text}}.
-
-    Shares are Dutch text (12,5); the page shows them as they are typed in the form.
-    """
-    years = list(institution.years)
-    themes = list(Theme.objects.filter(institution=institution).order_by("position", "code"))
-    in_force = {year: {code: share for code, share, _ in selectors.theme_shares(institution, year)} for year in years}
-    shares = {theme.code: {year: dutch(in_force[year][theme.code]) for year in years} for theme in themes}
-    rows = [{"theme": theme, "shares": list(shares[theme.code].values())} for theme in themes]
-    totals = []
-    for year in years:
-        total = sum(in_force[year].values())
-        totals.append({"year": year, "total": dutch(total), "balanced": total == 100})
-    return rows, totals, shares
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def theme_shares(request):
@@ -290,7 +228,7 @@ def theme_shares(request):
     A GET with ?theme=<code>&from_year=<year> fills the share in with the one in force in that year.
     """
     institution = policy_institution(request)
-    rows, totals, shares = share_overview(institution)
+    rows, totals, shares = selectors.share_overview(institution)
     prefilled = None  # the year whose share the form shows
     if request.method == "POST":
         form = ThemeShareForm(request.POST, institution=institution)
