@@ -12,8 +12,8 @@ from simple_history.models import HistoricalRecords
 
 from agenda.choices import AmbitionType, Effect, Level, Polarity, Role, Unit
 from agenda.schema import choice_label
+from kern.fields import ValueField
 
-VALUE_DIGITS = {"max_digits": 18, "decimal_places": 6}
 PCT_DIGITS = {"max_digits": 5, "decimal_places": 2}
 
 
@@ -194,7 +194,7 @@ class Indicator(models.Model):
     polarity = models.CharField("richting", max_length=10, choices=Polarity.choices)
     levels = models.JSONField("niveaus", default=list)
     baseline_year = models.PositiveSmallIntegerField("nulmeting jaar")
-    baseline_value = models.DecimalField("nulmeting waarde", null=True, blank=True, **VALUE_DIGITS)
+    baseline_value = ValueField("nulmeting waarde", null=True, blank=True)
     description = models.TextField("toelichting", blank=True)
     definition = models.TextField("definitie", blank=True, help_text="wat gemeten wordt (agendabestand)")
     source = models.TextField(
@@ -287,7 +287,7 @@ class BaselineRevision(models.Model):
     indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="baseline_revisions")
     from_year = models.PositiveSmallIntegerField("vanaf (jaar)")
     baseline_year = models.PositiveSmallIntegerField("nulmeting jaar")
-    baseline_value = models.DecimalField("nulmeting waarde", null=True, blank=True, **VALUE_DIGITS)
+    baseline_value = ValueField("nulmeting waarde", null=True, blank=True)
     reason = models.TextField("reden", blank=True)
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, verbose_name="auteur"
@@ -314,8 +314,8 @@ class Ambition(models.Model):
     year = models.PositiveSmallIntegerField("jaar")
     revision = models.PositiveSmallIntegerField("versie", default=1)
     type = models.CharField("soort", max_length=10, choices=AmbitionType.choices)
-    target = models.DecimalField("streefcijfer", null=True, blank=True, **VALUE_DIGITS)
-    tolerance = models.DecimalField("marge", default=0, **VALUE_DIGITS)
+    target = ValueField("streefcijfer", null=True, blank=True)
+    tolerance = ValueField("marge", default=0)
     indicative = models.BooleanField("indicatief", default=False)
     reason = models.TextField("reden", blank=True)
     author = models.ForeignKey(

@@ -36,7 +36,7 @@ _XLS_MAGIC = b"\xd0\xcf\x11\xe0"
 _XLSX_MAX_EXPANSION = 30
 _DECIMAL_PLACES = rules.MAX_DECIMALS  # the value rules' one home: kern/rules.py
 # Storage is numeric(18, 6) for values and a 32-bit positive integer for n and student numbers
-# (agenda.models.VALUE_DIGITS, PositiveIntegerField): larger numbers would fail on PostgreSQL.
+# (kern.fields.ValueField, PositiveIntegerField): larger numbers would fail on PostgreSQL.
 _MAX_WHOLE = rules.MAX_WHOLE
 _SEPARATORS = (",", ";", "\t")
 # difflib costs about 2 ms per unknown code against ~100 teams; a file may hold 100,000 unknown codes.

@@ -8,8 +8,9 @@ from django_fsm import FSMField, FSMModelMixin, transition
 from simple_history.models import HistoricalRecords
 
 from agenda.choices import Level
-from agenda.models import VALUE_DIGITS, College, Indicator, Institution, Team
+from agenda.models import College, Indicator, Institution, Team
 from indicatoren.choices import SignoffState, UploadStatus
+from kern.fields import ValueField
 
 
 class Upload(models.Model):
@@ -61,7 +62,7 @@ class Measurement(models.Model):
     level = models.CharField("niveau", max_length=12, choices=Level.choices)
     college = models.ForeignKey(College, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.PROTECT, related_name="measurements")
-    value = models.DecimalField("waarde", **VALUE_DIGITS)
+    value = ValueField("waarde")
     n = models.PositiveIntegerField("n (noemer)", null=True, blank=True)
     source = models.CharField("bron", max_length=200, blank=True)
     # Why a value flagged as implausible is right anyway (domain.md, "Plausibility"); kept in history.

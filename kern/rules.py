@@ -23,7 +23,7 @@ UNIT_RANGES: dict[str, tuple[Decimal, Decimal | None]] = {
 }
 UNIT_NAMES = {PERCENT: "een percentage", SCORE: "een rapportcijfer", COUNT: "een aantal"}
 
-# Storage holds numeric(18, 6) (agenda.models.VALUE_DIGITS): 6 decimals, 12 whole digits.
+# Storage holds numeric(18, 6) (kern.fields.ValueField, exact on every backend): 6 decimals, 12 whole digits.
 MAX_DECIMALS = 6
 MAX_DIGITS = 18
 MAX_VALUE = Decimal(10) ** (MAX_DIGITS - MAX_DECIMALS)  # exclusive

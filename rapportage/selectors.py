@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from django.db.models import BigIntegerField, Exists, F, OuterRef, Q, Value
+from django.db.models import BigIntegerField, DecimalField, Exists, F, OuterRef, Q, Value
 from django.db.models.functions import Cast, Round
 
 from agenda import selectors as agenda_selectors
@@ -24,6 +24,7 @@ from agenda.models import (
 )
 from indicatoren.models import Measurement, StudentCount
 from indicatoren.selectors import data_status
+from kern.rules import MAX_DECIMALS, MAX_DIGITS
 from maatregelen.models import Evidence, Measure
 from rapportage.choices import Version
 from rapportage.engine.attainment import (
@@ -65,10 +66,13 @@ def measurements_frame(indicator_ids, overrides: list[dict] | None = None) -> pd
     """
     ids = list(indicator_ids)
     # The database scales the values to integer units (bench/engine_bench.py: a Decimal per row
-    # was most of the read). Exact for PostgreSQL's numeric; SQLite keeps a binary REAL, whose
-    # product with 10**6 rounds back exactly only below 10**9, so larger values take the Decimal path.
+    # was most of the read). Exact for PostgreSQL's numeric; SQLite multiplies a binary REAL, whose
+    # product with 10**6 rounds back exactly only below 10**9, so larger values take the Decimal path
+    # (exact: kern.fields.ValueField keeps SQLite's values as text). The cast makes the value a plain
+    # decimal to Django, which multiplies only numeric types on SQLite.
     # No ORDER BY: the model's ordering joins three tables and sorts, and the engine needs no order.
-    units = Cast(Round(F("value") * Value(SCALE)), BigIntegerField())
+    value = Cast("value", DecimalField(max_digits=MAX_DIGITS, decimal_places=MAX_DECIMALS))
+    units = Cast(Round(value * Value(SCALE)), BigIntegerField())
     query = Measurement.objects.filter(indicator_id__in=ids).order_by()
     rows = list(query.values_list("indicator_id", "year", "level", "college_id", "team_id", units, "n"))
     if rows and max(abs(r[5]) for r in rows) >= 10**9 * SCALE:
