@@ -24,14 +24,18 @@ file of its own in the temporary directory (set before Django starts; `CELERY_BR
      store, as a worker does;
    - `rapportage.services.evaluate_institution(ROCVAF)`: read + compute, nothing stored;
    - `rapportage.selectors.engine_inputs(ROCVAF)`: the read alone;
+   - `rapportage.services._budgets(...)` on the computed statuses: split, reserve ledger, payloads;
    - the floor: a bare pandas `groupby(["indicator", "year", "college"])["value"].mean()` over
      `rapportage.selectors.measurements_frame` of all the institution's indicators (values as
      float64), so every round has a floor measured in the same process.
 
 The figures are medians over the rounds. The verdict is on the CPU-time medians of
 recompute_now, which are steadier than wall clock on a shared 2-core machine; wall clock is
-shown too. If the after side is more than 10 % slower, the after side's evaluate_institution is
-profiled with cProfile (top 10 by cumulative time; `--profile` always does it).
+shown too, with two cross-checks (median of the per-round ratios, ratio of the fastest rounds)
+and the sizes of what is stored. If the after side is more than 10 % slower (`--profile`: always),
+both sides' evaluate_institution is profiled with cProfile (CPU-time timer): the after side's top
+10 by cumulative time, the project's functions of both sides side by side, and the SQL queries and
+Python function calls per evaluate_institution, which do not depend on the machine's load.
 """
 
 import argparse
