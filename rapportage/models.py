@@ -1,6 +1,7 @@
 """Stored results of the engine: verdicts, budget splits, the flip log and recompute runs.
 
-Views and the API only display what is stored here (style.md, "Flow of a recompute").
+Views and the API only display what is stored here (style.md, "Flow of a recompute"). Payloads
+keep every digit of their numbers (rapportage.engine.exact_json).
 """
 
 from django.db import models
@@ -8,6 +9,7 @@ from django.db.models import Q
 
 from agenda.models import Ambition, College, Indicator, Institution
 from rapportage.choices import Basis, RunState, Version
+from rapportage.engine import exact_json
 
 
 class RecomputeRun(models.Model):
@@ -50,7 +52,7 @@ class IndicatorResult(models.Model):
     ambition = models.ForeignKey(Ambition, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     attained = models.BooleanField("behaald", null=True)
     basis = models.CharField("grond", max_length=12, choices=Basis.choices)
-    payload = models.JSONField("status (API-vorm)")
+    payload = models.JSONField("status (API-vorm)", encoder=exact_json.Encoder, decoder=exact_json.Decoder)
     run = models.ForeignKey(RecomputeRun, null=True, on_delete=models.SET_NULL, related_name="+")
     computed_at = models.DateTimeField("berekend op")
 
@@ -69,7 +71,7 @@ class BudgetResult(models.Model):
 
     institution = models.ForeignKey(Institution, on_delete=models.CASCADE, related_name="budget_results")
     year = models.PositiveSmallIntegerField("jaar")
-    payload = models.JSONField("budget (API-vorm)")
+    payload = models.JSONField("budget (API-vorm)", encoder=exact_json.Encoder, decoder=exact_json.Decoder)
     run = models.ForeignKey(RecomputeRun, null=True, on_delete=models.SET_NULL, related_name="+")
     computed_at = models.DateTimeField("berekend op")
 

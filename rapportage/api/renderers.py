@@ -1,9 +1,13 @@
-"""The status list as a flat CSV for spreadsheet users: one row per indicator."""
+"""Renderers of the stored results: JSON with every digit, and the status list as a flat CSV."""
 
 import csv
 import io
+from decimal import Decimal
 
-from rest_framework.renderers import BaseRenderer
+from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.utils.encoders import JSONEncoder
+
+from rapportage.engine import exact_json
 
 STATUS_COLUMNS = [
     "indicator",
@@ -31,6 +35,8 @@ def csv_cell(value) -> str:
         return "true" if value else "false"
     if isinstance(value, int | float):
         return str(value)
+    if isinstance(value, Decimal):  # a number with more digits than a float keeps (exact_json)
+        return exact_json.number_text(value)
     text = str(value)
     # A spreadsheet would run "=...", "+...", "-..." or "@..." as a formula (CSV injection).
     return "'" + text if text.startswith(FORMULA_STARTS) else text
@@ -56,3 +62,13 @@ class StatusCSVRenderer(BaseRenderer):
     def render(self, data, accepted_media_type=None, renderer_context=None) -> bytes:
         """Return the status list body as CSV bytes."""
         return ("\ufeff" + status_csv(data)).encode("utf-8")
+
+
+class ExactJSONEncoder(exact_json.Encoder, JSONEncoder):
+    """DRF's JSON encoder, writing Decimals as numbers with every digit instead of as floats."""
+
+
+class ExactJSONRenderer(JSONRenderer):
+    """Render a result body as JSON whose numbers keep every digit (issue 11 part 7)."""
+
+    encoder_class = ExactJSONEncoder

@@ -17,7 +17,7 @@ from agenda.api.common import ERROR_400, ERROR_401, ERROR_403, ERROR_404, INSTIT
 from agenda.models import Institution
 from rapportage import selectors
 from rapportage.api import conditional
-from rapportage.api.renderers import StatusCSVRenderer
+from rapportage.api.renderers import ExactJSONRenderer, StatusCSVRenderer
 from rapportage.api.serializers import BudgetSerializer, StatusListSerializer, StatusSerializer
 from rapportage.choices import Version
 
@@ -98,7 +98,7 @@ def version_of(request) -> str:
 class StoredResultApi(APIView):
     """Answer from stored results with validators; errors and OPTIONS are always JSON, whatever the format."""
 
-    renderer_classes = [JSONRenderer]
+    renderer_classes = [ExactJSONRenderer]
 
     def finalize_response(self, request, response, *args, **kwargs):
         """Render every DRF Response (errors, OPTIONS) as JSON."""
@@ -125,7 +125,7 @@ class StoredResultApi(APIView):
 class StatusListApi(StoredResultApi):
     """GET /api/v1/status/?year=Y: every indicator's STATUS (contracts.md section 4); ?format=csv: a flat table."""
 
-    renderer_classes = [JSONRenderer, StatusCSVRenderer]
+    renderer_classes = [ExactJSONRenderer, StatusCSVRenderer]
 
     @extend_schema(
         parameters=[

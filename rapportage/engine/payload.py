@@ -12,19 +12,25 @@ import pandas as pd
 
 from rapportage.engine.attainment import Attainment
 from rapportage.engine.budget import BudgetSplit
+from rapportage.engine.exact_json import float_keeps
 from rapportage.engine.explain import college_sentence, indicator_sentence
 from rapportage.engine.numbers import SCALE, to_decimal
 from rapportage.engine.words import indicator_distance
 
+_FLOAT_EXACT = 10**15  # units: a value of at most 15 significant digits, which a float prints back exactly
+
 
 def json_number(value: Decimal | None):
-    """Return a Decimal as a JSON number: int when whole, else the float with the same digits."""
+    """Return a Decimal as a JSON number: int when whole, the float when it prints the same digits, else the Decimal.
+
+    A value has up to 18 significant digits (kern.rules.MAX_DIGITS), a float 15 to 17: the
+    Decimal keeps the rest, and exact_json writes and reads it as a number (issue 11 part 7).
+    """
     if value is None:
         return None
     if value == value.to_integral_value():
         return int(value)
-    # At most 6 decimals and well under 15 significant digits: the float prints the same digits.
-    return float(value)
+    return float(value) if float_keeps(value) else value
 
 
 def _opt_bool(value) -> bool | None:
@@ -40,8 +46,18 @@ def _opt_int(value) -> int | None:
 def _numbers(column: pd.Series) -> list:
     """Return a column of engine units as JSON numbers: json_number(to_decimal(u)) for every u, fast."""
     units = column.to_numpy(dtype=object, na_value=None).tolist()
-    # u / SCALE on Python ints is correctly rounded, the same float as float(Decimal(u).scaleb(-6)).
-    return [None if u is None else (u // SCALE if u % SCALE == 0 else u / SCALE) for u in units]
+    # u / SCALE on Python ints is correctly rounded, the same float as float(Decimal(u).scaleb(-6)),
+    # and below 10**15 units (15 digits) that float prints the same digits; longer ones may not.
+    return [
+        None
+        if u is None
+        else json_number(to_decimal(u))
+        if abs(u) >= _FLOAT_EXACT
+        else u // SCALE
+        if u % SCALE == 0
+        else u / SCALE
+        for u in units
+    ]
 
 
 def _values(column: pd.Series) -> list:

@@ -1,8 +1,7 @@
 """Shared argument handling and printing for the reporting commands."""
 
-import json
-
 from agenda.models import Institution
+from rapportage.engine import exact_json
 from rapportage.models import IndicatorResult
 from rapportage.services import recompute_now
 
@@ -21,5 +20,5 @@ def ensure_results(institution: Institution) -> None:
 
 
 def print_json(command, body) -> None:
-    """Print `body` as the API's JSON."""
-    command.stdout.write(json.dumps(body, ensure_ascii=False, indent=2))
+    """Print `body` as the API's JSON, every digit of its numbers included."""
+    command.stdout.write(exact_json.dumps(body, ensure_ascii=False, indent=2))
