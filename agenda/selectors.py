@@ -72,15 +72,24 @@ def indicator_colleges(indicator: Indicator, year: int) -> list[str] | None:
 
 def theme_shares(institution: Institution, year: int) -> list[tuple[str, Decimal, bool]]:
     """Return (theme code, budget share in % in force in `year`, national) per theme, in theme order."""
+    return theme_shares_by_year(institution, [year])[year]
+
+
+def theme_shares_by_year(institution: Institution, years) -> dict[int, list[tuple[str, Decimal, bool]]]:
+    """Return theme_shares for each of `years`, read in two queries (a recompute asks for every budget year)."""
     revisions: dict[int, dict[int, Decimal]] = {}
     for theme_id, from_year, share in ThemeShareRevision.objects.filter(theme__institution=institution).values_list(
         "theme_id", "from_year", "budget_share_pct"
     ):
         revisions.setdefault(theme_id, {})[from_year] = share
-    return [
-        (theme.code, _in_force(revisions.get(theme.pk, {}), year, theme.budget_share_pct), theme.national)
-        for theme in Theme.objects.filter(institution=institution).order_by("position", "code")
-    ]
+    themes = list(Theme.objects.filter(institution=institution).order_by("position", "code"))
+    return {
+        year: [
+            (theme.code, _in_force(revisions.get(theme.pk, {}), year, theme.budget_share_pct), theme.national)
+            for theme in themes
+        ]
+        for year in years
+    }
 
 
 def indicator_baseline(indicator: Indicator, year: int) -> tuple[int, Decimal | None]:

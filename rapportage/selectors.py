@@ -209,16 +209,18 @@ def engine_inputs(institution: Institution, overrides: list[dict] | None = None)
     )
 
 
-def budget_inputs(institution: Institution) -> tuple[list[BudgetYear], list[Theme], dict[str, dict[int, int]]]:
-    """Return the budget years, the themes and the student numbers per college code and year."""
+def budget_inputs(institution: Institution) -> tuple[list[BudgetYear], dict[str, dict[int, int]]]:
+    """Return the budget years and the student numbers per college code and year.
+
+    The themes' shares come per year from agenda.selectors.theme_shares_by_year (herijking).
+    """
     years = list(BudgetYear.objects.filter(institution=institution).order_by("year"))
-    themes = list(Theme.objects.filter(institution=institution).order_by("position", "code"))
     students: dict[str, dict[int, int]] = {}
     for code, year, count in StudentCount.objects.filter(college__institution=institution).values_list(
         "college__code", "year", "count"
     ):
         students.setdefault(code, {})[year] = count
-    return years, themes, students
+    return years, students
 
 
 def status_body(institution: Institution, year: int, version: str = Version.CURRENT) -> dict:

@@ -12,7 +12,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from agenda.models import Institution
-from agenda.selectors import theme_shares
+from agenda.selectors import theme_shares_by_year
 from rapportage import selectors
 from rapportage.choices import RunState, Version
 from rapportage.engine.attainment import aggregate, counted_rows, judge_setup, judge_with
@@ -129,14 +129,15 @@ def evaluate_institution(
 
 def _budgets(institution: Institution, inputs, statuses: dict, student_overrides: dict) -> dict[int, dict]:
     """Return the budget payload per budget year, judged on that year's verdicts, with the reserve ledger."""
-    budget_years, _, students = selectors.budget_inputs(institution)
+    budget_years, students = selectors.budget_inputs(institution)
+    shares_in_force = theme_shares_by_year(institution, [by.year for by in budget_years])
     for (college, year), count in student_overrides.items():
         students.setdefault(college, {})[year] = count
     active = [meta["code"] for meta in inputs.college_meta.values() if meta["active"]]
     verdicts, splits, warnings = {}, [], {}
     for by in sorted(budget_years, key=lambda row: row.year):
         # The herijking may change a theme's share from a year on; earlier years keep theirs (domain.md).
-        shares = [ThemeShare(code, pct, national) for code, pct, national in theme_shares(institution, by.year)]
+        shares = [ThemeShare(code, pct, national) for code, pct, national in shares_in_force[by.year]]
         verdicts[by.year] = budget_verdicts(statuses.values(), by.year)
         splits.append(
             split_budget(
