@@ -1,11 +1,11 @@
 """Template context for every page: the user's institution, role and the recompute state."""
 
 from agenda.permissions import current_institution, is_policy, membership, writable_colleges
-from rapportage.selectors import last_run
+from rapportage.selectors import last_run, stale_run
 
 
 def navigation(request) -> dict:
-    """Return what the page header needs: institution, role flags, own colleges, recompute state."""
+    """Return what the page header needs: institution, role flags, own colleges, recompute state and staleness."""
     user = request.user
     if not user.is_authenticated:
         return {}
@@ -20,4 +20,6 @@ def navigation(request) -> dict:
         "nav_policy": is_policy(user, institution),
         "nav_own_colleges": list(m.colleges.all()) if m and writable else [],
         "nav_last_run": last_run(institution),
+        # A failed recompute leaves the stored results stale: every page says so (domain.md).
+        "nav_stale_run": stale_run(institution),
     }

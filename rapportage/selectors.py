@@ -26,7 +26,7 @@ from indicatoren.models import Measurement, StudentCount
 from indicatoren.selectors import data_status
 from kern.rules import MAX_DECIMALS, MAX_DIGITS
 from maatregelen.models import Evidence, Measure
-from rapportage.choices import Version
+from rapportage.choices import RunState, Version
 from rapportage.engine.attainment import (
     AMBITION_COLUMNS,
     BASELINE_COLUMNS,
@@ -236,23 +236,28 @@ def status_body(institution: Institution, year: int, version: str = Version.CURR
         "year": year,
         "data_status": data_status(institution, year),
         "indicators": list(payloads),
+        **freshness(institution),
     }
 
 
 def indicator_status(institution: Institution, code: str, year: int, version: str = Version.CURRENT) -> dict | None:
-    """Return the stored STATUS of one indicator in one year (with the year's data_status), or None."""
+    """Return the stored STATUS of one indicator in one year (with the year's data_status and freshness), or None."""
     payload = (
         IndicatorResult.objects.filter(institution=institution, indicator__code=code, year=year, version=version)
         .values_list("payload", flat=True)
         .first()
     )
-    return None if payload is None else {**payload, "data_status": data_status(institution, year)}
+    if payload is None:
+        return None
+    return {**payload, "data_status": data_status(institution, year), **freshness(institution)}
 
 
 def budget_body(institution: Institution, year: int) -> dict | None:
-    """Return the stored budget split of `year` (with the year's data_status), or None."""
+    """Return the stored budget split of `year` (with the year's data_status and freshness), or None."""
     payload = BudgetResult.objects.filter(institution=institution, year=year).values_list("payload", flat=True).first()
-    return None if payload is None else {**payload, "data_status": data_status(institution, year)}
+    if payload is None:
+        return None
+    return {**payload, "data_status": data_status(institution, year), **freshness(institution)}
 
 
 def last_run(institution: Institution) -> RecomputeRun | None:
@@ -263,6 +268,28 @@ def last_run(institution: Institution) -> RecomputeRun | None:
 def last_completed_run(institution: Institution) -> RecomputeRun | None:
     """Return the most recent finished recompute run."""
     return RecomputeRun.objects.filter(institution=institution, state="done").order_by("-finished_at", "-id").first()
+
+
+def stale_run(institution: Institution) -> RecomputeRun | None:
+    """Return the failed recompute after which the stored results are stale (*verouderd*), or None.
+
+    The stored results are those of the last recompute that succeeded; when the most recent
+    recompute to finish failed, they no longer follow the data and every page, API body and
+    command says so (domain.md, "Points the rules above left open"; issue 11 part 7).
+    """
+    last = (
+        RecomputeRun.objects.filter(institution=institution, state__in=[RunState.DONE, RunState.FAILED])
+        .order_by(F("finished_at").desc(nulls_last=True), "-id")
+        .first()
+    )
+    return last if last is not None and last.state == RunState.FAILED else None
+
+
+def freshness(institution: Institution) -> dict:
+    """Return the fields of every result body that say whether it is stale: `stale` and `recompute_failed_at`."""
+    run = stale_run(institution)
+    failed_at = run.finished_at if run is not None else None
+    return {"stale": run is not None, "recompute_failed_at": failed_at.isoformat() if failed_at else None}
 
 
 def default_year(institution: Institution) -> int | None:

@@ -20,6 +20,7 @@ from django.utils.http import http_date
 from agenda.models import Institution
 from indicatoren.selectors import data_status
 from rapportage.models import BudgetResult, IndicatorResult
+from rapportage.selectors import stale_run
 
 CACHE_SECONDS = 3600
 CACHE_CONTROL = "private, no-cache"  # per caller; a client may keep it but must revalidate (cheap: 304)
@@ -45,13 +46,20 @@ class Validators:
 def _validators(parts: list, rows: list[tuple[int, datetime]], institution: Institution, year: int) -> Validators:
     """Return the validators of a body made of the stored rows `rows` (id, computed_at), in order.
 
-    The year's sign-off (`data_status`, voorlopig / vastgesteld) is part of every body, so it is
-    part of the ETag too: approving or reopening a year changes the ETag at once.
+    The year's sign-off (`data_status`, voorlopig / vastgesteld) and whether the results are stale
+    (a failed recompute, `stale_run`) are part of every body, so they are part of the ETag too:
+    approving or reopening a year, or a recompute that fails, changes the ETag at once. A failed
+    recompute also counts as a modification for Last-Modified.
     """
-    parts = [*parts, data_status(institution, year)]
+    failed = stale_run(institution)
+    failed_at = failed.finished_at if failed is not None else None
+    parts = [*parts, data_status(institution, year), failed.pk if failed is not None else None]
     stamps = [(pk, at.isoformat()) for pk, at in rows]
     digest = hashlib.sha256(repr([*parts, stamps]).encode()).hexdigest()[:32]
-    return Validators(etag=f'"{digest}"', last_modified=max((at for _, at in rows), default=None))
+    last_modified = max((at for _, at in rows), default=None)
+    if last_modified is not None and failed_at is not None:
+        last_modified = max(last_modified, failed_at)
+    return Validators(etag=f'"{digest}"', last_modified=last_modified)
 
 
 def status_validators(institution: Institution, year: int, version: str, representation: str) -> Validators:

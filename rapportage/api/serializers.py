@@ -15,8 +15,24 @@ COLLEGE_BASIS = list(COLLEGE_BASIS_WORDS.items())
 
 
 def number(**kwargs) -> serializers.FloatField:
-    """Return a JSON number field that may be null."""
+    """Return a JSON number field that may be null (written with every digit of the value, up to 18)."""
     return serializers.FloatField(allow_null=True, **kwargs)
+
+
+def stale_field(**kwargs) -> serializers.BooleanField:
+    """Return the field that says the results are stale (*verouderd*) after a failed recompute."""
+    return serializers.BooleanField(
+        help_text="true: de laatste herberekening is mislukt; dit zijn de oordelen van de herberekening daarvoor, "
+        "verouderd tot een herberekening slaagt",
+        **kwargs,
+    )
+
+
+def failed_at_field(**kwargs) -> serializers.DateTimeField:
+    """Return the field with the moment the recompute failed (null while the results are current)."""
+    return serializers.DateTimeField(
+        allow_null=True, help_text="wanneer de herberekening mislukte; null als de uitslag actueel is", **kwargs
+    )
 
 
 class TeamStatusSerializer(serializers.Serializer):
@@ -59,6 +75,8 @@ class StatusSerializer(serializers.Serializer):
         required=False,
         help_text="alleen bij /indicators/{code}/status/: of het jaar is vastgesteld (in de lijst staat het bovenaan)",
     )
+    stale = stale_field(required=False)
+    recompute_failed_at = failed_at_field(required=False)
     indicator = serializers.CharField()
     name = serializers.CharField()
     theme = serializers.CharField()
@@ -100,6 +118,8 @@ class StatusListSerializer(serializers.Serializer):
         choices=["voorlopig", "vastgesteld"],
         help_text="vastgesteld zodra het jaar voor alle colleges en het instellingsniveau is vastgesteld, anders voorlopig",
     )
+    stale = stale_field()
+    recompute_failed_at = failed_at_field()
     indicators = StatusSerializer(many=True)
 
 
@@ -194,6 +214,8 @@ class BudgetSerializer(serializers.Serializer):
         choices=["voorlopig", "vastgesteld"],
         help_text="vastgesteld zodra het jaar voor alle colleges en het instellingsniveau is vastgesteld, anders voorlopig",
     )
+    stale = stale_field()
+    recompute_failed_at = failed_at_field()
     total_cents = serializers.IntegerField()
     released_from_reserve_cents = serializers.IntegerField(
         required=False, help_text=RESERVE_HELP["released_from_reserve_cents"]

@@ -60,7 +60,15 @@ def test_result_bodies_are_described(openapi):
         "colleges",
     ):
         assert field in status
-    assert set(schemas["StatusList"]["properties"]) == {"institution", "year", "data_status", "indicators"}
+    # stale and recompute_failed_at: whether a failed recompute left the results stale (issue 11 part 7).
+    assert set(schemas["StatusList"]["properties"]) == {
+        "institution",
+        "year",
+        "data_status",
+        "stale",
+        "recompute_failed_at",
+        "indicators",
+    }
     assert {"theme", "share_pct", "amount_cents", "central_cents", "colleges"} <= set(
         schemas["BudgetTheme"]["properties"]
     )

@@ -65,8 +65,10 @@ def test_indicator_status_is_the_entry_of_the_list(bestuur):
     listed = command_json("agenda_status", 2020)
     expected = next(s for s in listed["indicators"] if s["indicator"] == "2b")
     body = bestuur.get("/api/v1/indicators/2b/status/?year=2020").json()
-    # The single STATUS carries its year's data_status (voorlopig / vastgesteld) like the list does.
-    assert body == {**expected, "data_status": listed["data_status"]}
+    # The single STATUS carries its year's data_status (voorlopig / vastgesteld) and whether it is
+    # stale like the list does.
+    top = ("data_status", "stale", "recompute_failed_at")
+    assert body == {**expected, **{key: listed[key] for key in top}}
     contract = (
         "indicator name theme year ambition_year ambition_type polarity indicative baseline_year baseline target "
         "tolerance institution_value institution_met colleges_met colleges_total attained basis colleges"

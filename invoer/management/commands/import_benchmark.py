@@ -1,4 +1,8 @@
-"""`import_benchmark PATH [--institution CODE] [--user NAME]`: import a benchmark file, then recompute."""
+"""`import_benchmark PATH [--institution CODE] [--user NAME]`: import a benchmark file, then recompute.
+
+Exit 1 when the file is rejected (every error on stderr) and when the recompute after it failed
+(the values are stored, the verdicts are stale: domain.md, issue 11 part 7).
+"""
 
 from pathlib import Path
 
@@ -9,6 +13,7 @@ from django.core.management.base import BaseCommand, CommandError
 from agenda.cli import institution_for
 from indicatoren.importers import RowError
 from invoer.uploads import UploadRejected, benchmark_import
+from rapportage.choices import RunState
 
 
 def error_line(error: RowError) -> str:
@@ -27,7 +32,10 @@ def error_line(error: RowError) -> str:
 
 
 class Command(BaseCommand):
-    help = "Importeer een benchmarkbestand (CSV of XLSX). Alles of niets; exit 1 met elke fout bij afwijzing."
+    help = (
+        "Importeer een benchmarkbestand (CSV of XLSX). Alles of niets; exit 1 met elke fout bij afwijzing, "
+        "en exit 1 met de reden als de herberekening daarna mislukt."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("path", help="pad naar het CSV- of XLSX-bestand")
@@ -82,3 +90,10 @@ class Command(BaseCommand):
             f"{upload.rows_unchanged} ongewijzigd.{duplicate}"
             + (f" Herberekening #{run.pk}: {run.get_state_display()}." if run else " Geen herberekening nodig.")
         )
+        if run is not None and run.state == RunState.FAILED:
+            # The values are stored, but the verdicts and the budget do not follow them: never exit 0 then.
+            raise CommandError(
+                f"{file.name}: de waarden zijn opgeslagen (upload #{upload.pk}), maar herberekening #{run.pk} is "
+                f"mislukt: {run.error or 'onbekende fout'}. De oordelen en het budget zijn VEROUDERD tot een "
+                "herberekening slaagt; herstel de oorzaak en draai `recompute`."
+            )

@@ -1,8 +1,12 @@
 """Shared argument handling and printing for the reporting commands."""
 
+from django.core.management.base import CommandError
+from django.utils import timezone
+
 from agenda.models import Institution
 from rapportage.engine import exact_json
 from rapportage.models import IndicatorResult
+from rapportage.selectors import stale_run
 from rapportage.services import recompute_now
 
 
@@ -22,3 +26,16 @@ def ensure_results(institution: Institution) -> None:
 def print_json(command, body) -> None:
     """Print `body` as the API's JSON, every digit of its numbers included."""
     command.stdout.write(exact_json.dumps(body, ensure_ascii=False, indent=2))
+
+
+def refuse_if_stale(institution: Institution) -> None:
+    """Exit 1 with a warning when the printed results are stale: the last recompute failed (domain.md)."""
+    run = stale_run(institution)
+    if run is None:
+        return
+    when = timezone.localtime(run.finished_at).strftime("%d-%m-%Y %H:%M") if run.finished_at else "onbekend"
+    raise CommandError(
+        f"LET OP: deze uitslag is VEROUDERD. Herberekening #{run.pk} van {institution.code} is mislukt "
+        f"({when}): {run.error or 'onbekende fout'}. Getoond zijn de oordelen van de laatste geslaagde "
+        f"herberekening; herstel de oorzaak en draai `recompute`."
+    )

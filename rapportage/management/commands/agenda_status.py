@@ -5,7 +5,12 @@ from django.core.management.base import BaseCommand
 from agenda.cli import institution_for
 from rapportage import selectors
 from rapportage.engine.words import INDICATOR_WORDS
-from rapportage.management.commands._output import add_common_arguments, ensure_results, print_json
+from rapportage.management.commands._output import (
+    add_common_arguments,
+    ensure_results,
+    print_json,
+    refuse_if_stale,
+)
 
 MARK = {True: INDICATOR_WORDS[True].upper(), False: INDICATOR_WORDS[False].upper(), None: INDICATOR_WORDS[None]}
 
@@ -22,8 +27,14 @@ class Command(BaseCommand):
         body = selectors.status_body(inst, year)
         if format == "json":
             print_json(self, body)
-            return
-        self.stdout.write(f"{inst.code} {inst.name}: stand {year}")
+        else:
+            self.print_table(inst, year, body)
+        # Printed, but not as current: a failed recompute leaves these verdicts stale (exit 1).
+        refuse_if_stale(inst)
+
+    def print_table(self, inst, year: int, body: dict) -> None:
+        """Print the verdicts as a table with their explanations."""
+        self.stdout.write(f"{inst.code} {inst.name}: stand {year}" + ("  [VEROUDERD]" if body["stale"] else ""))
         if not body["indicators"]:
             self.stdout.write(
                 f"  Geen oordelen over {year}: het jaar valt buiten de agendaperiode {inst.period_start}-{inst.period_end}."

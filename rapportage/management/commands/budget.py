@@ -4,7 +4,12 @@ from django.core.management.base import BaseCommand, CommandError
 
 from agenda.cli import institution_for
 from rapportage import selectors
-from rapportage.management.commands._output import add_common_arguments, ensure_results, print_json
+from rapportage.management.commands._output import (
+    add_common_arguments,
+    ensure_results,
+    print_json,
+    refuse_if_stale,
+)
 
 
 def euro(cents: int) -> str:
@@ -24,11 +29,19 @@ class Command(BaseCommand):
         ensure_results(inst)
         body = selectors.budget_body(inst, year)
         if body is None:
+            refuse_if_stale(inst)  # no split stored: the reason may be a failed recompute
             raise CommandError(f"Geen budget voor {year} in de agenda van {inst.code}.")
         if format == "json":
             print_json(self, body)
-            return
-        self.stdout.write(f"{inst.code}: kwaliteitsbudget {year}: {euro(body['total_cents'])}")
+        else:
+            self.print_table(inst, year, body)
+        # Printed, but not as current: a failed recompute leaves this split stale (exit 1).
+        refuse_if_stale(inst)
+
+    def print_table(self, inst, year: int, body: dict) -> None:
+        """Print the split per theme and college, with the reserve."""
+        stale = "  [VEROUDERD]" if body["stale"] else ""
+        self.stdout.write(f"{inst.code}: kwaliteitsbudget {year}: {euro(body['total_cents'])}{stale}")
         for warning in body.get("warnings", []):
             self.stdout.write(f"  LET OP: {warning}")
         for theme in body["themes"]:
