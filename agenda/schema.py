@@ -343,8 +343,12 @@ def validate_agenda(data: dict) -> dict:
     for i, raw in enumerate(c.items(root.get("budget"), "budget", required=False)):
         path = f"budget[{i}]"
         b = c.mapping(raw, path, "budget", {"year", "total_eur"}) or {}
+        year = c.integer(b.get("year"), f"{path}.year", 1990, 2100)
+        if year is not None and start is not None and end is not None and not start <= year <= end:
+            # A year without verdicts would get no result-dependent part at all (domain.md).
+            c.error(f"{path}.year", f"budgetjaar {year} valt buiten de agendaperiode {start}-{end}")
         entry = {
-            "year": c.integer(b.get("year"), f"{path}.year", 1990, 2100),
+            "year": year,
             "total_cents": _cents(c, b.get("total_eur"), f"{path}.total_eur"),
             # Manifesto principle 4: at most 25 % of the budget is result-dependent.
             "result_dependent_pct": c.number(

@@ -12,9 +12,18 @@ from rapportage.services import recompute_now
 
 def add_common_arguments(parser) -> None:
     """Add --year, --institution and --format (contracts.md section 3)."""
-    parser.add_argument("--year", type=int, required=True, help="jaar")
+    parser.add_argument("--year", type=int, required=True, help="jaar, binnen de agendaperiode")
     parser.add_argument("--institution", help="instellingscode (weg te laten bij één instelling)")
     parser.add_argument("--format", choices=["json", "table"], default="table", help="json of table")
+
+
+def check_year(institution: Institution, year: int) -> None:
+    """Refuse a year outside the agenda period: it has no verdicts and no budget (domain.md)."""
+    if year not in institution.years:
+        raise CommandError(
+            f"{year} valt buiten de agendaperiode {institution.period_start}-{institution.period_end} "
+            f"van {institution.code}: kies een jaar van {institution.period_start} tot en met {institution.period_end}."
+        )
 
 
 def ensure_results(institution: Institution) -> None:

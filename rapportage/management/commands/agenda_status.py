@@ -7,6 +7,7 @@ from rapportage import selectors
 from rapportage.engine.words import INDICATOR_WORDS
 from rapportage.management.commands._output import (
     add_common_arguments,
+    check_year,
     ensure_results,
     print_json,
     refuse_if_stale,
@@ -23,6 +24,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, year, institution, format, **options):
         inst = institution_for(institution)
+        check_year(inst, year)
         ensure_results(inst)
         body = selectors.status_body(inst, year)
         if format == "json":
@@ -36,9 +38,7 @@ class Command(BaseCommand):
         """Print the verdicts as a table with their explanations."""
         self.stdout.write(f"{inst.code} {inst.name}: stand {year}" + ("  [VEROUDERD]" if body["stale"] else ""))
         if not body["indicators"]:
-            self.stdout.write(
-                f"  Geen oordelen over {year}: het jaar valt buiten de agendaperiode {inst.period_start}-{inst.period_end}."
-            )
+            self.stdout.write(f"  Geen oordelen over {year}.")
         for status in body["indicators"]:
             counts = (
                 f"{status['colleges_met']}/{status['colleges_total']} colleges"

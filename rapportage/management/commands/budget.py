@@ -6,6 +6,7 @@ from agenda.cli import institution_for
 from rapportage import selectors
 from rapportage.management.commands._output import (
     add_common_arguments,
+    check_year,
     ensure_results,
     print_json,
     refuse_if_stale,
@@ -26,6 +27,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, year, institution, format, **options):
         inst = institution_for(institution)
+        check_year(inst, year)
         ensure_results(inst)
         body = selectors.budget_body(inst, year)
         if body is None:
