@@ -21,7 +21,7 @@ from agenda.models import (
     Theme,
     ThemeShareRevision,
 )
-from kern.rules import dutch
+from kern.rules import dutch, float_keeps
 
 
 def _in_force(versions: dict, year: int, original):
@@ -248,10 +248,17 @@ def _ambition_terms(ambition) -> dict:
 
 
 def _number(value: Decimal | None):
-    """Return a Decimal as a YAML number: int when whole, else a float with the same digits."""
+    """Return a Decimal as a YAML number: int when whole, the float with the same digits, else the Decimal.
+
+    A value of more digits than a float keeps stays a Decimal, which agenda.schema.dump_agenda_text
+    writes with every digit (issue 11 part 7).
+    """
     if value is None:
         return None
-    return int(value) if value == value.to_integral_value() else float(value.normalize())
+    if value == value.to_integral_value():
+        return int(value)
+    value = value.normalize()
+    return float(value) if float_keeps(value) else value
 
 
 def _euros(cents: int):

@@ -39,6 +39,15 @@ def dutch(value: Decimal) -> str:
     return text.replace(".", ",")
 
 
+def float_keeps(value: Decimal) -> bool:
+    """Return whether the float nearest to `value` prints exactly its digits (a float keeps 15 to 17, a value 18).
+
+    JSON and YAML numbers are floats to most readers: a value is written as a float only then,
+    else as its exact digits (rapportage.engine.exact_json, agenda.schema.dump_agenda_text).
+    """
+    return Decimal(repr(float(value))) == value
+
+
 def decimal_places(value: Decimal) -> int:
     """Return how many decimals a value needs ('77,50' needs 1; at most MAX_DECIMALS are counted exactly)."""
     exponent = value.as_tuple().exponent

@@ -13,6 +13,8 @@ import re
 import secrets
 from decimal import Decimal
 
+from kern.rules import float_keeps
+
 # A JSON number text of at most 16 characters with a point or exponent has at most 15 digits,
 # which a float always prints back as the same number (IEEE 754 double: 15 decimal digits).
 _SHORT = 16
@@ -23,11 +25,6 @@ def number_text(value: Decimal) -> str:
     if not value.is_finite():
         raise ValueError(f"{value} is not a JSON number")
     return format(value, "f")
-
-
-def float_keeps(value: Decimal) -> bool:
-    """Return whether the float nearest to `value` prints exactly `value`'s digits."""
-    return Decimal(repr(float(value))) == value
 
 
 def parse_number(text: str) -> float | Decimal:

@@ -10,9 +10,9 @@ from decimal import Decimal
 
 import pandas as pd
 
+from kern.rules import float_keeps
 from rapportage.engine.attainment import Attainment
 from rapportage.engine.budget import BudgetSplit
-from rapportage.engine.exact_json import float_keeps
 from rapportage.engine.explain import college_sentence, indicator_sentence
 from rapportage.engine.numbers import SCALE, to_decimal
 from rapportage.engine.words import indicator_distance

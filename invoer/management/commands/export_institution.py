@@ -7,10 +7,10 @@ with `load_agenda OUTDIR/agenda.yaml` and `import_benchmark OUTDIR/data.csv --re
 import csv
 from pathlib import Path
 
-import yaml
 from django.core.management.base import BaseCommand
 
 from agenda.cli import institution_for
+from agenda.schema import dump_agenda_text
 from agenda.selectors import agenda_document
 from indicatoren.selectors import COLUMNS, benchmark_rows
 
@@ -28,9 +28,7 @@ class Command(BaseCommand):
         folder.mkdir(parents=True, exist_ok=True)
         document = agenda_document(inst)
         header = f"# Export van {inst.code} {inst.name}: laad met load_agenda (contracts.md sectie 1).\n"
-        (folder / "agenda.yaml").write_text(
-            header + yaml.safe_dump(document, allow_unicode=True, sort_keys=False, width=110), encoding="utf-8"
-        )
+        (folder / "agenda.yaml").write_text(header + dump_agenda_text(document), encoding="utf-8")
         rows = benchmark_rows(inst)
         with open(folder / "data.csv", "w", newline="", encoding="utf-8") as handle:
             writer = csv.writer(handle, delimiter=";")
