@@ -207,11 +207,12 @@ def split_budget(
     for verdict in sorted(verdicts, key=lambda v: v.indicator):
         by_theme.setdefault(verdict.theme, []).append(verdict)
     result = []
+    central_share, dependent_share = Fraction(central_pct), Fraction(result_dependent_pct)  # exact, made once
     for theme in themes:
         amount = theme_amounts[theme.code]
         # ch. 12: a limited top-slice for common facilities, the rest pro rata to the colleges;
         # with no active college all of it stays central, so the sums still add up (domain.md).
-        central = amount * Fraction(central_pct) // 100 if colleges else amount
+        central = amount * central_share // 100 if colleges else amount
         college_amounts = largest_remainder(amount - central, weights)
         parts = []
         for college in sorted(college_amounts):
@@ -219,7 +220,7 @@ def split_budget(
             judged = [v for v in by_theme.get(theme.code, []) if college not in v.not_applicable]
             k = len(judged)
             # Manifesto principle 4: at most 25 % result-dependent; none when nothing is judged.
-            dependent = c_amount * Fraction(result_dependent_pct) // 100 if k else 0
+            dependent = c_amount * dependent_share // 100 if k else 0
             # Manifesto principle 8: fixed portions per indicator; what is not yet earned is reserved, not cut.
             portions = [
                 Portion(verdict.indicator, cents, college in verdict.met)
