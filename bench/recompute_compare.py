@@ -39,6 +39,7 @@ Python function calls per evaluate_institution, which do not depend on the machi
 """
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -164,10 +165,19 @@ def git(*arguments: str) -> str:
     return subprocess.run(["git", *arguments], cwd=ROOT, check=True, capture_output=True, text=True).stdout.strip()
 
 
-def side_env(database: Path) -> dict:
-    """Return the environment of a side's children: its own SQLite file, tasks in-process."""
+# Creates one database in the cluster (argv: server URL, name); psycopg2 as the project uses it.
+CREATE_DATABASE = """
+import sys, psycopg2
+connection = psycopg2.connect(sys.argv[1])
+connection.autocommit = True
+connection.cursor().execute('CREATE DATABASE "%s"' % sys.argv[2])
+"""
+
+
+def side_env(database_url: str) -> dict:
+    """Return the environment of a side's children: its own database, tasks in-process."""
     env = {k: v for k, v in os.environ.items() if k not in {"CELERY_BROKER_URL", "REDIS_URL", "DATABASE_URL"}}
-    env["DATABASE_URL"] = f"sqlite:///{database}"
+    env["DATABASE_URL"] = database_url
     # As engine_bench: DEBUG off, so Django keeps no query log (a worker's settings).
     env["DEBUG"] = "false"
     env["SECRET_KEY"] = "bench-only-not-secret"
@@ -325,6 +335,9 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=7, help="rounds, alternating before/after (default 7)")
     parser.add_argument("--inner", type=int, default=3, help="timed runs per figure within a child (default 3)")
     parser.add_argument("--profile", action="store_true", help="always profile the after side's evaluate_institution")
+    parser.add_argument(
+        "--postgres", action="store_true", help="a throwaway PostgreSQL cluster instead of SQLite files"
+    )
     args = parser.parse_args()
 
     commits = {"before": git("rev-parse", "--verify", f"{args.before}^{{commit}}")}
@@ -340,6 +353,7 @@ def main() -> None:
     print(machine(), flush=True)
     tmp = Path(tempfile.mkdtemp(prefix="recompute_compare-"))
     code: dict[str, Path] = {}
+    stack = contextlib.ExitStack()
     try:
         for side, commit in commits.items():
             tree = tmp / side
@@ -348,7 +362,20 @@ def main() -> None:
             code[side] = tree
         if args.after_checkout:
             code["after"] = ROOT
-        envs = {side: side_env(tmp / f"{side}.sqlite3") for side in SIDES}
+        if args.postgres:
+            # Production's database: a throwaway cluster (tests/services.py), one database per side.
+            from tests.services import postgres_cluster
+
+            cluster = stack.enter_context(postgres_cluster())
+            print(f"PostgreSQL: {cluster['version']} on 127.0.0.1:{cluster['port']}", flush=True)
+            server = cluster["url"].rsplit("/", 1)[0]
+            for side in SIDES:
+                subprocess.run(
+                    [sys.executable, "-c", CREATE_DATABASE, cluster["url"], f"bench_{side}"], check=True, cwd=ROOT
+                )
+            envs = {side: side_env(f"{server}/bench_{side}") for side in SIDES}
+        else:
+            envs = {side: side_env(f"sqlite:///{tmp / f'{side}.sqlite3'}") for side in SIDES}
         for side in SIDES:
             seconds = setup(code[side], envs[side])
             print(f"setup {side} ({code[side]}): migrate, load_agenda, demo_setup in {seconds:.0f} s", flush=True)
@@ -381,6 +408,7 @@ def main() -> None:
             if tree != ROOT:
                 subprocess.run(["git", "worktree", "remove", "--force", str(tree)], cwd=ROOT, capture_output=True)
         shutil.rmtree(tmp, ignore_errors=True)
+        stack.close()
 
 
 if __name__ == "__main__":
