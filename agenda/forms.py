@@ -46,7 +46,10 @@ class TeamCreateForm(PageForm):
     code = forms.CharField(
         label="Teamcode",
         max_length=Team._meta.get_field("code").max_length,
-        help_text="Uniek binnen de instelling, bijvoorbeeld 5100-ENT. Wordt gebruikt in Excel-bestanden.",
+        help_text=(
+            "Uniek binnen de instelling, bijvoorbeeld 5100-ENT: letters, cijfers, '-', '_' en '.'. "
+            "Wordt gebruikt in Excel-bestanden."
+        ),
     )
     name = forms.CharField(label="Naam", max_length=Team._meta.get_field("name").max_length)
     active_from = YearField(

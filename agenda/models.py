@@ -12,7 +12,9 @@ from simple_history.models import HistoricalRecords
 
 from agenda.choices import AmbitionType, Effect, Level, Polarity, Role, Unit
 from agenda.schema import choice_label
+from kern.codes import validate_college_code, validate_team_code
 from kern.fields import ValueField
+from kern.rules import CODE_MAX_LENGTH
 
 PCT_DIGITS = {"max_digits": 5, "decimal_places": 2}
 
@@ -51,7 +53,8 @@ class College(models.Model):
     """An mbo-college with its own director; inactive colleges are left out of verdicts."""
 
     institution = models.ForeignKey(Institution, on_delete=models.CASCADE, related_name="colleges")
-    code = models.CharField("code", max_length=20)
+    # Letters, digits, '-', '_', '.' (kern.rules.code_problem): the code is part of page addresses.
+    code = models.CharField("code", max_length=CODE_MAX_LENGTH["Collegecode"], validators=[validate_college_code])
     name = models.CharField("naam", max_length=200)
     active = models.BooleanField("actief", default=True)
     history = HistoricalRecords()
@@ -71,7 +74,7 @@ class Team(models.Model):
 
     institution = models.ForeignKey(Institution, on_delete=models.CASCADE, related_name="teams")
     college = models.ForeignKey(College, on_delete=models.PROTECT, related_name="teams")
-    code = models.CharField("code", max_length=40)
+    code = models.CharField("code", max_length=CODE_MAX_LENGTH["Teamcode"], validators=[validate_team_code])
     name = models.CharField("naam", max_length=200)
     active_from = models.PositiveSmallIntegerField("actief vanaf (jaar)", null=True, blank=True)
     active_until = models.PositiveSmallIntegerField("actief tot en met (jaar)", null=True, blank=True)

@@ -14,7 +14,7 @@ from decimal import Decimal, InvalidOperation
 import yaml
 
 from agenda.choices import AmbitionType, Effect, Level, Polarity, Unit
-from kern.rules import MAX_DECIMALS, UNIT_RANGES  # the value rules' one home (pure, no Django)
+from kern.rules import MAX_DECIMALS, UNIT_RANGES, code_problem  # the rules' one home (pure, no Django)
 
 KEYS = {
     "": {"institution", "period", "colleges", "themes", "budget"},
@@ -143,6 +143,14 @@ class _Checker:
         text = str(value).strip()
         if len(text) > max_length:
             self.error(path, f"te lang (hoogstens {max_length} tekens)")
+        return text
+
+    def code(self, value, path: str, what: str) -> str:
+        """Return a college or team code as text, checked against the rule for codes (kern.rules)."""
+        text = self.text(value, path, max_length=10**9)  # the rule below names a code that is too long
+        problem = code_problem(text, what) if text else None
+        if problem:
+            self.error(path, problem)
         return text
 
     def integer(self, value, path: str, low: int | None = None, high: int | None = None) -> int | None:
@@ -297,7 +305,7 @@ def validate_agenda(data: dict) -> dict:
         path = f"colleges[{i}]"
         col = c.mapping(raw, path, "college", {"code", "name"}) or {}
         college = {
-            "code": c.text(col.get("code"), f"{path}.code", 20),
+            "code": c.code(col.get("code"), f"{path}.code", "Collegecode"),
             "name": c.text(col.get("name"), f"{path}.name", 200),
             "active": c.flag(col.get("active"), f"{path}.active", True),
             "teams": [],
@@ -307,7 +315,7 @@ def validate_agenda(data: dict) -> dict:
             tpath = f"{path}.teams[{j}]"
             t = c.mapping(traw, tpath, "team", {"code", "name"}) or {}
             team = {
-                "code": c.text(t.get("code"), f"{tpath}.code", 40),
+                "code": c.code(t.get("code"), f"{tpath}.code", "Teamcode"),
                 "name": c.text(t.get("name"), f"{tpath}.name", 200),
                 "active_from": c.integer(t["active_from"], f"{tpath}.active_from", 1990, 2100)
                 if t.get("active_from") is not None

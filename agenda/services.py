@@ -659,7 +659,9 @@ def team_update(*, team: Team, name: str, active_until: int | None, allowed_coll
     _check_college(allowed_colleges, team.college)
     team.name = name.strip()
     team.active_until = active_until
-    team.full_clean()
+    # The code is not changed here: a code stored before the code rule (issue 13) must not keep
+    # its team from being renamed or deactivated.
+    team.full_clean(exclude=["code"])
     team.save()
     announce_change(institution=team.institution, reason=f"team {team.code} gewijzigd")
     return team

@@ -2,15 +2,16 @@
 
 from django.urls import path
 
+import kern.codes  # noqa: F401 -- registers the <code:...> converter (kern/codes.py)
 from indicatoren import signoff_views
 from invoer import views
 
 app_name = "invoer"
 
 urlpatterns = [
-    path("college/<str:code>/", views.grid, name="grid"),
-    path("college/<str:code>/export.xlsx", views.grid_export, name="grid_export"),
-    path("college/<str:code>/upload/", views.grid_upload, name="grid_upload"),
-    path("college/<str:code>/vaststelling/", signoff_views.signoff_action, name="signoff_action"),
-    path("college/<str:code>/geschiedenis/<str:team_code>/<str:indicator_code>/", views.history, name="history"),
+    path("college/<code:code>/", views.grid, name="grid"),
+    path("college/<code:code>/export.xlsx", views.grid_export, name="grid_export"),
+    path("college/<code:code>/upload/", views.grid_upload, name="grid_upload"),
+    path("college/<code:code>/vaststelling/", signoff_views.signoff_action, name="signoff_action"),
+    path("college/<code:code>/geschiedenis/<code:team_code>/<code:indicator_code>/", views.history, name="history"),
 ]

@@ -211,3 +211,35 @@ def plausibility_flags(
 def flags_text(flags: list[Flag]) -> str:
     """Return the flags as one Dutch sentence for messages and the API."""
     return "Onwaarschijnlijke waarde: " + "; ".join(flag.reason for flag in flags) + "."
+
+
+# --- codes of colleges and teams --------------------------------------------------------------
+# A code is part of page addresses (/teams/college/<code>/), file names, Excel sheets and the
+# benchmark files, so it holds only characters that are safe in each: letters, digits, '-', '_'
+# and '.', starting with a letter or digit (never '.' or '..', which a browser resolves as a path).
+# Issue 13: a team '5110/X' broke the college's pages; "=1+2" in a backup became a formula.
+
+CODE_CHARACTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_."
+CODE_FIRST = CODE_CHARACTERS[:62]  # a letter or a digit
+CODE_MAX_LENGTH = {"Teamcode": 40, "Collegecode": 20}  # the model fields' lengths
+_CODE_SET, _FIRST_SET = frozenset(CODE_CHARACTERS), frozenset(CODE_FIRST)
+
+
+def _shown(text: str, limit: int = 60) -> str:
+    """Return text for a message: control characters visible, at most `limit` characters."""
+    visible = "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in text)
+    return visible if len(visible) <= limit else visible[: limit - 1] + "…"
+
+
+def code_problem(code: str, what: str = "Teamcode") -> str | None:
+    """Return why `code` cannot be a college or team code (`what`: "Teamcode" or "Collegecode"), or None."""
+    if not code:
+        return f"{what} mag niet leeg zijn."
+    if not _CODE_SET.issuperset(code):
+        return f"{what} '{_shown(code)}' mag alleen letters, cijfers, '-', '_' en '.' bevatten."
+    if code[0] not in _FIRST_SET:
+        return f"{what} '{_shown(code)}' moet met een letter of cijfer beginnen."
+    limit = CODE_MAX_LENGTH[what]
+    if len(code) > limit:
+        return f"{what} '{_shown(code)}' is te lang: hoogstens {limit} tekens."
+    return None

@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+import kern.codes  # noqa: F401 -- registers the <code:...> converter (kern/codes.py)
 from rapportage import views
 
 app_name = "rapportage"
@@ -9,8 +10,8 @@ app_name = "rapportage"
 urlpatterns = [
     path("", views.overview, name="overview"),
     path("colleges/", views.colleges, name="colleges"),
-    path("college/<str:code>/", views.college, name="college"),
-    path("indicator/<str:code>/", views.indicator, name="indicator"),
+    path("college/<code:code>/", views.college, name="college"),
+    path("indicator/<code:code>/", views.indicator, name="indicator"),
     path("budget/", views.budget, name="budget"),
     path("herijking/", views.herijking, name="herijking"),
     path("afdrukken/", views.report_print, name="print"),
