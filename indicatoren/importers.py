@@ -11,7 +11,8 @@ import functools
 import io
 import re
 import zipfile
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
 from datetime import date, time, timedelta
 from decimal import Decimal
 
@@ -32,8 +33,6 @@ COLUMNS = ("row", "sheet", "indicator", "year", "level", "college", "team", "val
 
 _XLSX_MAGIC = b"PK\x03\x04"
 _XLS_MAGIC = b"\xd0\xcf\x11\xe0"
-# A zip of a few MB can unpack to gigabytes; legitimate workbooks compress about 5-10x.
-_XLSX_MAX_EXPANSION = 30
 _DECIMAL_PLACES = rules.MAX_DECIMALS  # the value rules' one home: kern/rules.py
 # Storage is numeric(18, 6) for values and a 32-bit positive integer for n and student numbers
 # (kern.fields.ValueField, PositiveIntegerField): larger numbers would fail on PostgreSQL.
@@ -78,6 +77,38 @@ MSG_XLS = "Oude Excel-bestanden (.xls) worden niet ondersteund; sla het bestand 
 MSG_XLSX_UNREADABLE = "Het Excel-bestand kan niet worden gelezen; sla het opnieuw op als .xlsx of als CSV"
 MSG_ENCODING = "De tekenset van het bestand is onbekend; sla het op als CSV UTF-8 of als .xlsx"
 MSG_NOT_CSV = "Het bestand is geen CSV- of Excel-bestand; sla het op als CSV UTF-8 of als .xlsx"
+MSG_UNPACKED = (
+    "Het Excel-bestand pakt uit tot {unpacked} MB ({ratio}x zo groot als het bestand); de grens is {limit} MB "
+    "en {max_ratio}x. Sla het op als CSV, of verdeel het over meer bestanden"
+)
+MSG_ROWS = "Het bestand heeft meer dan {limit} rijen; verdeel het over meer bestanden van hoogstens {limit} rijen"
+MSG_CELLS = (
+    "Het bestand heeft meer dan {limit} cellen; verwijder lege of overbodige kolommen, of verdeel het over meer "
+    "bestanden"
+)
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one upload may cost: its size, what an xlsx unpacks to, rows, cells and errors (issue 13).
+
+    The defaults are those of settings.py (UPLOAD_*), which every channel passes in; the importer
+    reads no settings. A legitimate 100,000-row xlsx is 2.6 MB and unpacks 11x, to 28 MB.
+    """
+
+    max_bytes: int = 10 * 1024 * 1024
+    # Checked on the zip's declared sizes before openpyxl opens it: Python's zipfile never
+    # unpacks a member past its declared size (it stops, and the CRC check fails), so the
+    # declared sizes bound what the parser can be made to read.
+    max_unpacked_bytes: int = 50 * 1024 * 1024
+    max_unpack_ratio: int = 25
+    max_rows: int = 150_000  # non-blank data rows, every sheet together
+    max_cells: int = 1_500_000  # cells read, blank ones inside a row included
+    max_errors: int = 100  # errors kept and shown; the rest are counted
+    # Once this many errors are found the file is rejected anyway: stop reading, so a file of a
+    # million bad rows costs what its first rows cost (the count is then "at least").
+    stop_after_errors: int = 1000
+
 
 # CSV/spreadsheet formula injection starts with these (OWASP "CSV injection"); '-' stays a sign.
 _FORMULA_PREFIXES = ("=", "+", "@")
@@ -125,6 +156,9 @@ class ParseResult:
     # What each cell held at export, per (indicator, year, team): (value, n); None when the
     # file is not a grid export.
     exported: dict[tuple[str, int, str], tuple[Decimal | None, int | None]] | None = None
+    error_count: int = 0  # every error found; `errors` holds the first Limits.max_errors of them
+    errors_complete: bool = True  # False: reading stopped early, error_count is a minimum
+    over_limit: bool = False  # refused by a limit (size, unpacked size, rows, cells): nothing was parsed
 
     @property
     def ok(self) -> bool:
@@ -149,53 +183,128 @@ class _Percent:
 
 @dataclass
 class _Table:
-    """The non-blank rows of one CSV file or xlsx sheet, with physical row numbers."""
+    """The non-blank rows of one CSV file or xlsx sheet, with physical row numbers, read as they are used."""
 
     sheet: str | None
     header_row: int
     header: list[str]
-    rows: list[tuple[int, list]]
+    rows: Iterator[tuple[int, list]]
+
+
+class _Refused(Exception):
+    """The file as a whole cannot be read on (a limit, an unreadable line): this one error, nothing else."""
+
+    def __init__(self, error: RowError, over_limit: bool = False):
+        super().__init__(error.message)
+        self.error = error
+        self.over_limit = over_limit
+
+
+class _TooManyErrors(Exception):
+    """Limits.stop_after_errors errors found: the file is rejected, reading on would only cost time."""
+
+
+class _Budget:
+    """Count the rows and cells read from a file and refuse it once it holds more than its limits allow."""
+
+    def __init__(self, limits: Limits):
+        self.limits = limits
+        self.rows = 0
+        self.cells = 0
+
+    def take(self, cells: int, row: bool = True) -> None:
+        """Count a row of `cells` cells read (a blank one counts its cells only); raise _Refused over a limit."""
+        self.rows += row
+        # Every row read costs at least one cell: a million blank rows are no free lunch either.
+        self.cells += max(cells, 1)
+        limits = self.limits
+        if self.rows > limits.max_rows + 1:  # + 1: the header row
+            raise _Refused(RowError(None, None, None, MSG_ROWS.format(limit=_dutch_int(limits.max_rows))), True)
+        if self.cells > limits.max_cells:
+            raise _Refused(RowError(None, None, None, MSG_CELLS.format(limit=_dutch_int(limits.max_cells))), True)
 
 
 def parse_benchmark(
-    data: bytes, filename: str, catalogue: Catalogue, *, max_bytes: int = 10 * 1024 * 1024
+    data: bytes, filename: str, catalogue: Catalogue, *, max_bytes: int | None = None, limits: Limits | None = None
 ) -> ParseResult:
-    """Parse and validate a benchmark file; return every row and every error at once."""
+    """Parse and validate a benchmark file; return every row and the first errors with their count.
+
+    The file is read as it is validated, row by row, within `limits` (`max_bytes` overrides its
+    size limit): a file over a limit gets that one error; after `limits.stop_after_errors` errors
+    reading stops (errors_complete is then False).
+    """
+    limits = limits or Limits()
+    if max_bytes is not None:
+        limits = replace(limits, max_bytes=max_bytes)
     is_excel = data[:4] in (_XLSX_MAGIC, _XLS_MAGIC)
     result = ParseResult(rows=_empty_frame(), errors=[], file_format="xlsx" if is_excel else "csv", layout="long")
-    too_large = size_error(len(data), max_bytes)
+    too_large = size_error(len(data), limits.max_bytes)
     if too_large:
-        result.errors.append(too_large)
-        return result
+        return _refused(result, too_large, over_limit=True)
     if data[:4] == _XLS_MAGIC:
         # .xls is reported as the Excel family: file_format stays within "csv" | "xlsx".
-        result.errors.append(RowError(None, None, None, MSG_XLS))
-        return result
+        return _refused(result, RowError(None, None, None, MSG_XLS))
 
-    if is_excel:
-        tables, errors = _read_xlsx(data, max_bytes)
-    else:
-        table, errors, result.encoding, result.separator = _read_csv(data)
-        tables = [table] if table is not None else []
-    result.errors.extend(errors)
-    if errors:
+    budget = _Budget(limits)
+    collector = _Collector(catalogue, limits.stop_after_errors)
+    workbook = None
+    try:
+        if is_excel:
+            workbook = _open_xlsx(data, limits)
+            tables = _xlsx_tables(workbook, budget)
+        else:
+            table, result.encoding, result.separator = _read_csv(data, budget)
+            tables = [table] if table is not None else []
+        _parse_tables(result, tables, collector, filename)
+    except _Refused as exc:
+        return _refused(result, exc.error, over_limit=exc.over_limit)
+    except _TooManyErrors:
+        result.errors_complete = False
+    except Exception:
+        if not is_excel:
+            raise
+        # Any failure of the xlsx parser on an uploaded file (a corrupt sheet) means "unreadable".
+        return _refused(result, RowError(None, None, None, MSG_XLSX_UNREADABLE))
+    finally:
+        if workbook is not None:
+            workbook.close()
+    if result.errors:  # a problem with the file as a whole (the export sheet, no data)
+        result.error_count = len(result.errors)
         return result
+    result.rows = collector.frame()
+    result.error_count = collector.count
+    # Sorted, then cut: the first errors as the user reads the file (sheet, row, column).
+    result.errors = sorted(collector.errors, key=_error_key)[: limits.max_errors]
+    if not result.errors and result.rows.empty:
+        result.errors.append(RowError(None, None, None, MSG_EMPTY))
+        result.error_count = 1
+    return result
 
-    tables = [table for table in tables if table.header]
+
+def _refused(result: ParseResult, error: RowError, over_limit: bool = False) -> ParseResult:
+    """Return the result of a file refused as a whole: this one error, no rows."""
+    result.errors = [error]
+    result.error_count = 1
+    result.over_limit = over_limit
+    result.rows = _empty_frame()
+    return result
+
+
+def _parse_tables(result: ParseResult, tables: list[_Table], collector: "_Collector", filename: str) -> None:
+    """Validate the tables of a file into the collector; file-level problems go to result.errors."""
     exported = [table for table in tables if table.sheet == EXPORT_SHEET]
     if exported:
         tables = [table for table in tables if table.sheet != EXPORT_SHEET]
         result.exported, problem = _read_exported(exported[0])
         if problem:
             result.errors.append(RowError(problem[0], None, problem[1], MSG_EXPORT_SHEET, EXPORT_SHEET))
-            return result
+            return
     if not tables:
         result.errors.append(RowError(None, None, None, MSG_EMPTY))
-        return result
+        return
 
     first = {_normalise(name) for name in tables[0].header}
     result.layout = "wide" if "indicator" not in first and ({"team", "college"} & first) else "long"
-    collector = _Collector(catalogue)
     if result.layout == "long":
         # Long format: only the first sheet is read (contracts.md section 2).
         _parse_long(tables[0], collector)
@@ -203,11 +312,24 @@ def parse_benchmark(
         # Wide format: one sheet per year, every non-empty sheet (brief).
         for table in tables:
             _parse_wide(table, collector, filename, result.file_format)
-    result.rows = collector.frame()
-    result.errors = sorted(collector.errors, key=_error_key)
-    if not result.errors and result.rows.empty:
-        result.errors.append(RowError(None, None, None, MSG_EMPTY))
-    return result
+
+
+def more_errors_text(shown: int, total: int, complete: bool = True) -> str | None:
+    """Return the Dutch line under a capped error list ("en nog 12 fouten"), or None when all are shown."""
+    rest = total - shown
+    if complete and rest <= 0:
+        return None
+    if complete:
+        return f"En nog {_dutch_int(rest)} {'fout' if rest == 1 else 'fouten'}; herstel eerst de fouten hierboven."
+    return (
+        f"En nog ten minste {_dutch_int(max(rest, 0))} fouten: na {_dutch_int(total)} fouten is het bestand niet "
+        "verder gecontroleerd. Herstel eerst de fouten hierboven."
+    )
+
+
+def _dutch_int(number: int) -> str:
+    """Return a whole number with Dutch thousands separators (150.000)."""
+    return f"{number:,}".replace(",", ".")
 
 
 def _read_exported(table: _Table) -> tuple[dict, tuple[int | None, str | None] | None]:
@@ -246,19 +368,23 @@ def size_error(size: int, max_bytes: int) -> RowError | None:
 # --- reading -------------------------------------------------------------------------------
 
 
-def _read_csv(data: bytes) -> tuple[_Table | None, list[RowError], str | None, str | None]:
-    """Decode CSV bytes and split them into a header and non-blank rows with line numbers."""
+def _read_csv(data: bytes, budget: _Budget) -> tuple[_Table | None, str | None, str | None]:
+    """Decode CSV bytes into a table whose rows (non-blank, with line numbers) are read as they are used.
+
+    Raise _Refused when the file cannot be decoded; a line the csv reader cannot read refuses the
+    file when the rows are read.
+    """
     text, encoding = _decode(data)
     if text is None:
-        return None, [RowError(None, None, None, MSG_ENCODING)], None, None
+        raise _Refused(RowError(None, None, None, MSG_ENCODING))
     if "\x00" in text:
-        return None, [RowError(None, None, None, MSG_NOT_CSV)], encoding, None
+        raise _Refused(RowError(None, None, None, MSG_NOT_CSV))
 
     # Split lines as the csv reader will, so line numbers agree.
     numbered = enumerate(io.StringIO(text, newline=""), start=1)
     first_number, first_line = next(((number, line.strip()) for number, line in numbered if line.strip()), (0, ""))
     if not first_number:
-        return None, [], encoding, None
+        return None, encoding, None
     skip_line = None
     # Excel writes and honours a "sep=;" first line; accept it as the separator.
     if len(first_line) == 5 and first_line.lower().startswith("sep=") and first_line[4] in _SEPARATORS:
@@ -266,27 +392,30 @@ def _read_csv(data: bytes) -> tuple[_Table | None, list[RowError], str | None, s
     else:
         separator = _detect_separator(first_line)
 
+    records = _csv_records(text, separator, skip_line, budget)
+    header = next(records, None)
+    if header is None:
+        return None, encoding, separator
+    number, cells = header
+    return _Table(None, number, [cell.strip().lstrip("\ufeff") for cell in cells], records), encoding, separator
+
+
+def _csv_records(text: str, separator: str, skip_line: int | None, budget: _Budget) -> Iterator[tuple[int, list]]:
+    """Yield the non-blank records of CSV text with the number of their first line, within the budget."""
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator, quotechar='"', doublequote=True)
-    header: tuple[int, list[str]] | None = None
-    rows: list[tuple[int, list]] = []
     while True:
         start = reader.line_num + 1  # records may span lines: number them by their first line
         try:
             record = next(reader)
         except StopIteration:
-            break
+            return
         except csv.Error as exc:
             message = f"Regel {start} kan niet worden gelezen ({exc}); sla het bestand opnieuw op als CSV"
-            return None, [RowError(start, None, None, message)], encoding, separator
-        if start == skip_line or not "".join(record).strip():
-            continue
-        if header is None:
-            header = (start, [cell.strip().lstrip("\ufeff") for cell in record])
-        else:
-            rows.append((start, record))
-    if header is None:
-        return None, [], encoding, separator
-    return _Table(None, header[0], header[1], rows), [], encoding, separator
+            raise _Refused(RowError(start, None, None, message)) from None
+        blank = start == skip_line or not "".join(record).strip()
+        budget.take(len(record), row=not blank)
+        if not blank:
+            yield start, record
 
 
 def _decode(data: bytes) -> tuple[str | None, str | None]:
@@ -324,43 +453,53 @@ def _detect_separator(line: str) -> str:
     return max(_SEPARATORS, key=counts.__getitem__)
 
 
-def _read_xlsx(data: bytes, max_bytes: int) -> tuple[list[_Table], list[RowError]]:
-    """Read every worksheet of an xlsx file into tables with the sheet's own row numbers."""
+def _open_xlsx(data: bytes, limits: Limits):
+    """Return the workbook of xlsx bytes, opened read-only; raise _Refused when unreadable or a zip bomb."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             unpacked = sum(info.file_size for info in archive.infolist())
-    except zipfile.BadZipFile:
-        return [], [RowError(None, None, None, MSG_XLSX_UNREADABLE)]
-    if unpacked > _XLSX_MAX_EXPANSION * max(max_bytes, len(data)):
-        return [], [RowError(None, None, None, MSG_XLSX_UNREADABLE)]
-
-    tables = []
+    except (zipfile.BadZipFile, ValueError, EOFError):
+        raise _Refused(RowError(None, None, None, MSG_XLSX_UNREADABLE)) from None
+    # Before openpyxl reads a byte: its read-only mode streams the sheets, but it loads the shared
+    # strings and styles whole, and a 1 MB zip can declare 300 MB of them (issue 13).
+    ratio = unpacked / max(len(data), 1)
+    if unpacked > limits.max_unpacked_bytes or ratio > limits.max_unpack_ratio:
+        message = MSG_UNPACKED.format(
+            unpacked=_megabytes(unpacked),
+            ratio=_dutch_int(round(ratio)),
+            limit=_megabytes(limits.max_unpacked_bytes),
+            max_ratio=limits.max_unpack_ratio,
+        )
+        raise _Refused(RowError(None, None, None, message), over_limit=True)
     try:
         # data_only=False so formulas stay visible and can be refused (brief).
-        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+        return openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except Exception:  # any failure of the parser on an uploaded file means "unreadable"
-        return [], [RowError(None, None, None, MSG_XLSX_UNREADABLE)]
-    try:
-        for sheet in workbook.worksheets:
-            # Declared dimensions are often wrong in generated files: read every stored row.
-            sheet.reset_dimensions()
-            header: tuple[int, list[str]] | None = None
-            rows: list[tuple[int, list]] = []
-            for number, cells in enumerate(sheet.iter_rows(), start=1):
-                values = [_xlsx_cell(cell) for cell in cells]
-                if all(_is_blank(value) for value in values):
-                    continue
-                if header is None:
-                    header = (number, [_header_text(value) for value in values])
-                else:
-                    rows.append((number, values))
-            if header is not None:
-                tables.append(_Table(sheet.title, header[0], header[1], rows))
-    except Exception:  # a corrupt sheet: reject the file, never crash the upload
-        return [], [RowError(None, None, None, MSG_XLSX_UNREADABLE)]
-    finally:
-        workbook.close()
-    return tables, []
+        raise _Refused(RowError(None, None, None, MSG_XLSX_UNREADABLE)) from None
+
+
+def _xlsx_tables(workbook, budget: _Budget) -> list[_Table]:
+    """Return a table per worksheet with a header; each one's rows are read from the sheet as they are used."""
+    tables = []
+    for sheet in workbook.worksheets:
+        # Declared dimensions are often wrong in generated files: read every stored row.
+        sheet.reset_dimensions()
+        rows = _sheet_rows(sheet, budget)
+        header = next(rows, None)
+        if header is not None:
+            number, values = header
+            tables.append(_Table(sheet.title, number, [_header_text(value) for value in values], rows))
+    return tables
+
+
+def _sheet_rows(sheet, budget: _Budget) -> Iterator[tuple[int, list]]:
+    """Yield the non-blank rows of a read-only worksheet with their sheet row numbers, within the budget."""
+    for number, cells in enumerate(sheet.iter_rows(), start=1):
+        values = [_xlsx_cell(cell) for cell in cells]
+        blank = all(_is_blank(value) for value in values)
+        budget.take(len(cells), row=not blank)
+        if not blank:
+            yield number, values
 
 
 def _xlsx_cell(cell) -> object:
@@ -572,9 +711,11 @@ class _Unit:
 class _Collector:
     """Validate values against the catalogue and collect rows and errors."""
 
-    def __init__(self, catalogue: Catalogue):
+    def __init__(self, catalogue: Catalogue, stop_after_errors: int | None = None):
         self.catalogue = catalogue
         self.errors: list[RowError] = []
+        self.count = 0  # errors found
+        self.stop_after_errors = stop_after_errors
         self.out: dict[str, list] = {name: [] for name in COLUMNS}
         self.seen: dict[tuple, tuple[str | None, int]] = {}
         # Codes match ignoring case and surrounding or repeated spaces; rows carry the catalogue spelling.
@@ -591,8 +732,11 @@ class _Collector:
         self.years_text = f"{years[0]}-{years[-1]}" if len(years) else "geen"
 
     def error(self, row: int | None, column: str | None, value: str | None, message: str, sheet: str | None) -> None:
-        """Record one error."""
+        """Record one error; raise _TooManyErrors once stop_after_errors are found (the file is lost anyway)."""
         self.errors.append(RowError(row, column, value, message, sheet))
+        self.count += 1
+        if self.stop_after_errors is not None and self.count >= self.stop_after_errors:
+            raise _TooManyErrors
 
     def suggest(self, text: str, candidates: dict[str, str]) -> str:
         """Return a near-miss hint for an unknown code while the suggestion budget lasts."""

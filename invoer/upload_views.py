@@ -20,9 +20,11 @@ from invoer.uploads import (
     KIND_CHANGED,
     KIND_NEW,
     NoteMissing,
+    UploadBusy,
     UploadRejected,
     UploadStale,
-    error_dicts,
+    error_listing,
+    rejected_error_dicts,
     upload_cancel,
     upload_confirm,
     upload_plan,
@@ -68,8 +70,10 @@ def uploads(request):
                     institution=institution, data=file, filename=file.name, user=request.user, channel="web"
                 )
             except UploadRejected as exc:
-                # 400 with every error; the rejected attempt is on record, no value was touched.
-                return _detail(request, exc.upload, errors=error_dicts(exc.errors), status=400)
+                # 400 with the first errors and their count; the rejected attempt is on record, no value was touched.
+                return _detail(request, exc.upload, errors=rejected_error_dicts(exc), status=400)
+            except UploadBusy as exc:
+                return _busy(request, exc)
             return redirect("uploads:detail", pk=upload.pk)
         status = 400
     page = Paginator(
@@ -105,16 +109,24 @@ def detail(request, pk):
     return _detail(request, upload, errors=upload.errors)
 
 
+def _busy(request, exc: UploadBusy):
+    """Answer an upload that found every parse slot taken: try again shortly (503), nothing stored."""
+    return render(request, "busy.html", {"message": str(exc)}, status=503, headers={"Retry-After": "30"})
+
+
 def _detail(request, upload: Upload, *, errors: list[dict], status: int = 200):
     """Render the upload page; a preview is planned again from the kept file to show what would change now."""
-    context = {"upload": upload, "errors": errors, "form": UploadForm(), "kind_choices": KIND_CHOICES, **_limits()}
+    context = {"upload": upload, "form": UploadForm(), "kind_choices": KIND_CHOICES, **_limits()}
+    context.update(error_listing(errors))
     if upload.status == UploadStatus.PREVIEW:
         try:
             plan = upload_plan(upload)
         except UploadStale as exc:
             context["stale"] = str(exc)
+        except UploadBusy as exc:
+            return _busy(request, exc)
         except UploadRejected as exc:
-            context["errors"] = error_dicts(exc.errors)
+            context.update(error_listing(rejected_error_dicts(exc)))
             context["stale"] = "Het bestand past niet meer bij de agenda; het kan niet meer worden verwerkt."
         else:
             kind = request.GET.get("soort") if request.GET.get("soort") in KINDS else "alle"
@@ -161,7 +173,7 @@ def confirm(request, pk):
             keep_mine=set(request.POST.getlist("mijn")),
             note=form.cleaned_data["note"],
         )
-    except (UploadStale, NoteMissing) as exc:
+    except (UploadStale, NoteMissing, UploadBusy) as exc:
         messages.error(request, str(exc))
         return redirect("uploads:detail", pk=upload.pk)
     messages.success(

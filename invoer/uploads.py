@@ -8,8 +8,10 @@ its errors but never touches a stored value; an accepted one links every value i
 
 import gc
 import hashlib
+import threading
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -20,7 +22,16 @@ from django.utils import timezone
 
 from agenda.models import College, Indicator, Institution, Team
 from indicatoren.choices import UploadStatus
-from indicatoren.importers import STUDENTS_CODE, Catalogue, ParseResult, RowError, parse_benchmark, size_error
+from indicatoren.importers import (
+    STUDENTS_CODE,
+    Catalogue,
+    Limits,
+    ParseResult,
+    RowError,
+    more_errors_text,
+    parse_benchmark,
+    size_error,
+)
 from indicatoren.models import Measurement, StudentCount, Upload
 from indicatoren.services import (
     CellProblem,
@@ -37,26 +48,52 @@ from indicatoren.services import (
     write_refusal,
 )
 from kern import rules
+from kern.errors import Refusal
 from rapportage.choices import RunState, Version
 from rapportage.engine.payload import verdict_flips
 from rapportage.models import RecomputeRun
 
 BASELINE_MARGIN_YEARS = 5  # accept history this many years before the earliest baseline year
-# A rejected record keeps the first errors; the channel that received the file reports all of them.
-MAX_STORED_ERRORS = 1000
 
 KIND_NEW, KIND_CHANGED, KIND_UNCHANGED = "nieuw", "gewijzigd", "ongewijzigd"
 
 
 class UploadRejected(Exception):
-    """A file with errors: no value was stored; `errors` says where and why, `upload` is the audit record."""
+    """A file with errors: no value was stored; `errors` says where and why, `upload` is the audit record.
+
+    `errors` holds the first UPLOAD_MAX_ERRORS errors, `total` counts them all (a minimum when
+    not `complete`: reading stopped early), on every channel (issue 13).
+    """
 
     def __init__(self, errors: list[RowError], parsed: ParseResult | None = None, upload: Upload | None = None):
-        super().__init__(f"{len(errors)} fouten")
-        self.errors = errors
+        if parsed is not None and errors is parsed.errors:
+            total, complete = max(parsed.error_count, len(errors)), parsed.errors_complete
+        else:
+            total, complete = len(errors), True
+        super().__init__(f"{total} fouten")
+        self.errors = list(errors[: settings.UPLOAD_MAX_ERRORS])
+        self.total = total
+        self.complete = complete
         self.parsed = parsed
         self.upload = upload
         self.locked = False  # refused because a year is approved (the API answers 409)
+
+    @property
+    def more(self) -> str | None:
+        """Return the line under the listed errors ("En nog N fouten ..."), or None when all are listed."""
+        return more_errors_text(len(self.errors), self.total, self.complete)
+
+
+class UploadBusy(Refusal):
+    """Other files are being parsed in this process: nothing was stored, try again shortly (503)."""
+
+    http_status = 503
+
+    def __init__(self):
+        super().__init__(
+            "Er worden nu andere bestanden gecontroleerd; uw bestand is niet verwerkt en er is niets opgeslagen. "
+            "Probeer het over een minuut opnieuw."
+        )
 
 
 class UploadStale(Exception):
@@ -202,18 +239,56 @@ def _without_cyclic_gc():
             gc.enable()
 
 
+def upload_limits() -> Limits:
+    """Return what one upload may cost, from the settings (UPLOAD_*; README, Environment)."""
+    return Limits(
+        max_bytes=settings.UPLOAD_MAX_BYTES,
+        max_unpacked_bytes=settings.UPLOAD_MAX_UNPACKED_BYTES,
+        max_unpack_ratio=settings.UPLOAD_MAX_UNPACK_RATIO,
+        max_rows=settings.UPLOAD_MAX_ROWS,
+        max_cells=settings.UPLOAD_MAX_CELLS,
+        max_errors=settings.UPLOAD_MAX_ERRORS,
+        stop_after_errors=10 * settings.UPLOAD_MAX_ERRORS,
+    )
+
+
+_parse_slots: threading.BoundedSemaphore | None = None
+_parse_slots_lock = threading.Lock()
+
+
+@contextmanager
+def _parse_slot():
+    """Hold one of this process's UPLOAD_CONCURRENT_PARSES parse slots; raise UploadBusy after waiting too long.
+
+    A parse holds the GIL for as long as it runs: parsing several files at once in one gunicorn
+    worker only multiplies its memory, and waiting uploads must not occupy every thread the
+    worker has for other pages (issue 13). The parse itself takes no database lock, so holding a
+    slot never waits on a transaction (callers may hold the institution's write lock).
+    """
+    global _parse_slots
+    with _parse_slots_lock:
+        if _parse_slots is None:
+            _parse_slots = threading.BoundedSemaphore(max(settings.UPLOAD_CONCURRENT_PARSES, 1))
+    if not _parse_slots.acquire(timeout=settings.UPLOAD_PARSE_WAIT_SECONDS):
+        raise UploadBusy
+    try:
+        yield
+    finally:
+        _parse_slots.release()
+
+
 def plan_upload(
     institution: Institution, data: bytes, filename: str, scope_college: College | None = None, *, preview: bool = False
 ) -> Plan:
-    """Parse and resolve a file against the agenda; raise UploadRejected with every error (stores nothing).
+    """Parse and resolve a file against the agenda; raise UploadRejected with its errors (stores nothing).
 
     `preview`: also find the plausibility flags and whether an edited export can be compared,
     which only a person deciding needs (a write finds the flags itself, inside its lock).
     """
+    catalogue = catalogue_for(institution, scope_college)
     with _without_cyclic_gc():
-        parsed = parse_benchmark(
-            data, filename, catalogue_for(institution, scope_college), max_bytes=settings.UPLOAD_MAX_BYTES
-        )
+        with _parse_slot():
+            parsed = parse_benchmark(data, filename, catalogue, limits=upload_limits())
         if not parsed.ok:
             raise UploadRejected(parsed.errors, parsed)
         plan = _plan_parsed(institution, parsed, preview)
@@ -377,14 +452,35 @@ def _store_file(institution: Institution, data: bytes, checksum: str, filename: 
     return str(path)
 
 
-def error_dicts(errors: list[RowError]) -> list[dict]:
-    """Return errors in the API's shape to keep or show: the first MAX_STORED_ERRORS and a note on the rest."""
-    kept = [error_dict(e) for e in errors[:MAX_STORED_ERRORS]]
-    if len(errors) > MAX_STORED_ERRORS:
-        rest = len(errors) - MAX_STORED_ERRORS
-        message = f"Nog {rest} fouten niet bewaard; herstel de fouten hierboven en upload het bestand opnieuw"
-        kept.append({"row": None, "column": None, "value": None, "message": message})
+def error_dicts(errors: list[RowError], total: int | None = None, complete: bool = True) -> list[dict]:
+    """Return errors in the API's shape to keep with the record: the first UPLOAD_MAX_ERRORS and a note on the rest.
+
+    The note is the last entry, marked with "more" (the number not listed) and "complete";
+    error_listing() splits it off again for a page.
+    """
+    shown = errors[: settings.UPLOAD_MAX_ERRORS]
+    kept = [error_dict(e) for e in shown]
+    total = len(errors) if total is None else total
+    more = more_errors_text(len(shown), total, complete)
+    if more:
+        note = {"row": None, "column": None, "value": None, "message": more}
+        kept.append({**note, "more": total - len(shown), "complete": complete})
     return kept
+
+
+def rejected_error_dicts(exc: UploadRejected) -> list[dict]:
+    """Return a rejection's errors as error_dicts keeps them: the first ones and a note on the rest."""
+    return error_dicts(exc.errors, exc.total, exc.complete)
+
+
+def error_listing(errors: list[dict]) -> dict:
+    """Return a page's view of kept errors: the errors to list, their total and the line on the rest."""
+    listed = [e for e in errors if "more" not in e]
+    notes = [e for e in errors if "more" in e]
+    more = notes[0]["message"] if notes else None
+    total = len(listed) + (notes[0]["more"] if notes else 0)
+    complete = notes[0].get("complete", True) if notes else True
+    return {"errors": listed, "error_total": total, "more_errors": more, "errors_complete": complete}
 
 
 def _record(
@@ -400,11 +496,15 @@ def _record(
     scope_college: College | None,
     plan: Plan | None = None,
     parsed: ParseResult | None = None,
-    errors: list[RowError] = (),
+    rejection: UploadRejected | None = None,
 ) -> Upload:
     """Create the record of one received file: who, when, the kept file, checksum, duplicate flag, counts, errors."""
     parsed = plan.parsed if plan else parsed
     counts = plan.counts() if plan else dict.fromkeys((KIND_NEW, KIND_CHANGED, KIND_UNCHANGED), 0)
+    if parsed is not None and parsed.over_limit:
+        # A file refused by a limit (a zip bomb, a million rows) is not kept; its record (size,
+        # checksum, the error) is.
+        data = None
     return Upload.objects.create(
         institution=institution,
         uploaded_by=user if user is not None and user.is_authenticated else None,
@@ -423,7 +523,7 @@ def _record(
         rows_new=counts[KIND_NEW],
         rows_changed=counts[KIND_CHANGED],
         rows_unchanged=counts[KIND_UNCHANGED],
-        errors=error_dicts(list(errors)),
+        errors=rejected_error_dicts(rejection) if rejection is not None else [],
         scope_college=scope_college,
     )
 
@@ -479,7 +579,7 @@ def _receive(
     except UploadRejected as exc:
         # The rejection is recorded after the rollback: an audit trail, with no value touched.
         exc.upload = _record(
-            institution, **recorded, **who, status=UploadStatus.REJECTED, parsed=exc.parsed, errors=exc.errors
+            institution, **recorded, **who, status=UploadStatus.REJECTED, parsed=exc.parsed, rejection=exc
         )
         raise
 
@@ -712,3 +812,35 @@ def _budget_changes(before: dict, after: dict) -> list[dict]:
                         }
                     )
     return changes
+
+
+def upload_files_prune(*, now=None) -> int:
+    """Delete the kept files of rejected and cancelled uploads older than UPLOAD_REJECTED_RETENTION_DAYS.
+
+    Their records stay (who, when, checksum, errors) for the audit trail; only the file goes, and
+    stored_file is emptied. Accepted uploads and open previews keep their files: they are the
+    provenance of stored values, or may still be confirmed. Return the number of files deleted.
+    """
+    cutoff = (now or timezone.now()) - timedelta(days=settings.UPLOAD_REJECTED_RETENTION_DAYS)
+    expired = Upload.objects.filter(
+        status__in=(UploadStatus.REJECTED, UploadStatus.CANCELLED), uploaded_at__lt=cutoff
+    ).exclude(stored_file="")
+    deleted = 0
+    for upload in expired.iterator():
+        path = Path(upload.stored_file)
+        # One file may back several records (same checksum and name): keep it while a record that
+        # is still within retention, accepted or an open preview points at it.
+        shared = (
+            Upload.objects.filter(stored_file=upload.stored_file)
+            .exclude(pk=upload.pk)
+            .exclude(status__in=(UploadStatus.REJECTED, UploadStatus.CANCELLED), uploaded_at__lt=cutoff)
+            .exists()
+        )
+        if not shared:
+            try:
+                path.unlink()
+                deleted += 1
+            except FileNotFoundError:
+                pass
+        Upload.objects.filter(pk=upload.pk).update(stored_file="")
+    return deleted

@@ -25,7 +25,7 @@ from invoer.grid import (
     grid_save,
     grid_workbook,
 )
-from invoer.uploads import UploadRejected, error_dict, upload_preview
+from invoer.uploads import UploadBusy, UploadRejected, error_dict, upload_preview
 from rapportage.choices import RunState
 from rapportage.selectors import last_run
 
@@ -172,7 +172,7 @@ def grid_upload(request, code):
     college = college_for(request, code)
     require_college_write(request.user, college)
     form = GridUploadForm()
-    errors = []
+    errors, more_errors, error_total, complete, status = [], None, 0, True, 200
     if request.method == "POST":
         form = GridUploadForm(request.POST, request.FILES)
         if form.is_valid():
@@ -189,11 +189,25 @@ def grid_upload(request, code):
                     scope_college=college,
                 )
             except UploadRejected as exc:
+                # The first errors and a count of the rest: a file of 100,000 bad cells is no 47 MB page.
                 errors = [error_dict(error) for error in exc.errors]
+                more_errors, error_total, complete = exc.more, exc.total, exc.complete
+            except UploadBusy as exc:
+                form.add_error(None, str(exc))
+                status = 503
             else:
                 return redirect("uploads:detail", pk=upload.pk)
-    status = 400 if errors or form.errors else 200
-    return render(request, "invoer/upload.html", {"college": college, "form": form, "errors": errors}, status=status)
+    if status == 200 and (errors or form.errors):
+        status = 400
+    context = {
+        "college": college,
+        "form": form,
+        "errors": errors,
+        "error_total": error_total,
+        "more_errors": more_errors,
+        "errors_complete": complete,
+    }
+    return render(request, "invoer/upload.html", context, status=status)
 
 
 @login_required

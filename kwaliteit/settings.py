@@ -140,6 +140,21 @@ MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "var" / "uploads"))
 UPLOAD_MAX_BYTES = int(os.environ.get("UPLOAD_MAX_BYTES", str(10 * 1024 * 1024)))
 DATA_UPLOAD_MAX_MEMORY_SIZE = UPLOAD_MAX_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = UPLOAD_MAX_BYTES + 1024 * 1024
+# What one upload may cost (issue 13); invoer.uploads hands them to the pure importer
+# (indicatoren.importers.Limits documents each). A worst-case file is refused in milliseconds.
+UPLOAD_MAX_UNPACKED_BYTES = int(os.environ.get("UPLOAD_MAX_UNPACKED_BYTES", str(50 * 1024 * 1024)))
+UPLOAD_MAX_UNPACK_RATIO = int(os.environ.get("UPLOAD_MAX_UNPACK_RATIO", "25"))
+UPLOAD_MAX_ROWS = int(os.environ.get("UPLOAD_MAX_ROWS", "150000"))
+UPLOAD_MAX_CELLS = int(os.environ.get("UPLOAD_MAX_CELLS", "1500000"))
+UPLOAD_MAX_ERRORS = int(os.environ.get("UPLOAD_MAX_ERRORS", "100"))
+# Files parsed at once per web process: a parse is CPU-bound and holds the GIL, so more at once
+# only multiplies memory; a request that waits longer than UPLOAD_PARSE_WAIT_SECONDS is told the
+# site is busy (503), so uploads cannot take every thread of a worker (gunicorn gthread, compose).
+UPLOAD_CONCURRENT_PARSES = int(os.environ.get("UPLOAD_CONCURRENT_PARSES", "1"))
+UPLOAD_PARSE_WAIT_SECONDS = float(os.environ.get("UPLOAD_PARSE_WAIT_SECONDS", "20"))
+# Rejected and cancelled files are kept this long for support questions, then deleted by
+# beat's upload-retention task (the upload's record stays, without the file).
+UPLOAD_REJECTED_RETENTION_DAYS = int(os.environ.get("UPLOAD_REJECTED_RETENTION_DAYS", "30"))
 
 # Login throttling counts failures in the cache: shared between gunicorn workers via Redis.
 _redis_cache = os.environ.get("REDIS_URL") or (
@@ -199,6 +214,8 @@ RECOMPUTE_SWEEP_SECONDS = float(os.environ.get("RECOMPUTE_SWEEP_SECONDS", "60"))
 CELERY_BEAT_SCHEDULE = {
     "recompute-sweep": {"task": "rapportage.tasks.recompute_sweep_task", "schedule": RECOMPUTE_SWEEP_SECONDS},
 }
+# Delete the files of rejected and cancelled uploads past UPLOAD_REJECTED_RETENTION_DAYS, nightly.
+CELERY_BEAT_SCHEDULE["upload-retention"] = {"task": "invoer.tasks.upload_files_prune_task", "schedule": 24 * 3600}
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

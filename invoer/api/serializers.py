@@ -149,4 +149,11 @@ class UploadRejectedSerializer(serializers.Serializer):
 
     id = serializers.IntegerField(required=False, help_text="het uploadrecord (afgewezen), op te vragen")
     status = serializers.ChoiceField(choices=[UploadStatus.REJECTED.value])
-    errors = UploadErrorSerializer(many=True)
+    errors = UploadErrorSerializer(many=True, help_text="de eerste fouten (hoogstens UPLOAD_MAX_ERRORS, standaard 100)")
+    error_count = serializers.IntegerField(help_text="het aantal gevonden fouten, ook de niet genoemde")
+    errors_complete = serializers.BooleanField(
+        help_text="false: na 10x UPLOAD_MAX_ERRORS fouten is niet verder gelezen; error_count is dan een minimum"
+    )
+    more = serializers.CharField(
+        required=False, help_text="de regel over de niet genoemde fouten ('En nog 12 fouten ...'), als die er zijn"
+    )

@@ -25,7 +25,7 @@ from agenda.api.common import (
 from agenda.choices import Level
 from agenda.models import College
 from agenda.permissions import can_write_college, is_policy
-from indicatoren.importers import RowError
+from indicatoren.importers import RowError, more_errors_text
 from indicatoren.models import Measurement, Upload
 from indicatoren.services import (
     KEEP,
@@ -226,12 +226,24 @@ class MeasurementViewSet(
         return queryset.get(level=Level.INSTITUTION)
 
 
-def rejected(errors: list[RowError], upload: Upload | None = None, code: int = 400) -> Response:
+def rejected(
+    errors: list[RowError], upload: Upload | None = None, code: int = 400, *, total: int | None = None, complete=True
+) -> Response:
     """Return the body of a rejected file (contracts.md section 4), with the id of its audit record.
 
-    400, or 409 when the file writes into an approved (locked) year.
+    400, or 409 when the file writes into an approved (locked) year. `errors` are the first
+    errors; `error_count` counts them all (a minimum when not `errors_complete`), issue 13.
     """
-    body = {"status": "rejected", "errors": [error_dict(e) for e in errors]}
+    total = len(errors) if total is None else total
+    body = {
+        "status": "rejected",
+        "errors": [error_dict(e) for e in errors],
+        "error_count": total,
+        "errors_complete": complete,
+    }
+    more = more_errors_text(len(errors), total, complete)
+    if more:
+        body["more"] = more
     if upload is not None:
         body = {"id": upload.pk, **body}
     return Response(body, status=code)
@@ -254,6 +266,9 @@ class UploadCreateApi(InstitutionScopedMixin, APIView):
             extra={
                 400: OpenApiResponse(UploadRejectedSerializer, description="afgewezen: geen enkele waarde opgeslagen"),
                 409: OpenApiResponse(UploadRejectedSerializer, description="afgewezen: een jaar is vastgesteld"),
+                503: OpenApiResponse(
+                    description="er worden nu andere bestanden gecontroleerd: niets opgeslagen, probeer het zo opnieuw"
+                ),
             },
         ),
         description="Beleidsmedewerkers uploaden voor de hele instelling; een directeur geeft `college` mee en "
@@ -280,7 +295,7 @@ class UploadCreateApi(InstitutionScopedMixin, APIView):
                 note=str(request.data.get("note") or ""),
             )
         except UploadRejected as exc:
-            return rejected(exc.errors, exc.upload, 409 if exc.locked else 400)
+            return rejected(exc.errors, exc.upload, 409 if exc.locked else 400, total=exc.total, complete=exc.complete)
         upload = Upload.objects.select_related("uploaded_by", "scope_college", "recompute_run").get(pk=upload.pk)
         return Response(UploadSerializer(upload).data, status=status.HTTP_201_CREATED)
 

@@ -78,8 +78,12 @@ class Command(BaseCommand):
                 )
         except UploadRejected as exc:
             record = f" Vastgelegd als upload #{exc.upload.pk}." if exc.upload else ""
-            lines = [f"{file.name}: afgewezen, niets opgeslagen ({len(exc.errors)} fouten).{record}"]
-            raise CommandError("\n".join(lines + [error_line(error) for error in exc.errors])) from None
+            count = f"{exc.total} fouten" if exc.complete else f"ten minste {exc.total} fouten"
+            lines = [f"{file.name}: afgewezen, niets opgeslagen ({count}).{record}"]
+            lines += [error_line(error) for error in exc.errors]
+            if exc.more:
+                lines.append(f"  {exc.more}")
+            raise CommandError("\n".join(lines)) from None
         upload.refresh_from_db()  # the recompute ran on commit (in-process when there is no broker)
         duplicate = (
             f" Let op: hetzelfde bestand als upload #{upload.duplicate_of_id}." if upload.duplicate_of_id else ""
