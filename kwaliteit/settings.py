@@ -5,6 +5,7 @@ eagerly in-process (no broker), DEBUG on. Every variable is listed in README.md.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -43,6 +44,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "axes",  # login throttle (issue 13)
     "rest_framework",
     "rest_framework.authtoken",
     "django_filters",
@@ -55,6 +57,7 @@ INSTALLED_APPS = [
     "rapportage",
     "invoer",
     "demo",
+    "kwaliteit",  # the front door's own table: password-reset requests (issue 13)
 ]
 
 MIDDLEWARE = [
@@ -69,6 +72,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "kwaliteit.errors.BusyDatabaseMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as axes asks: turns a refused login into the lockout page
 ]
 
 ROOT_URLCONF = "kwaliteit.urls"
@@ -156,7 +160,8 @@ UPLOAD_PARSE_WAIT_SECONDS = float(os.environ.get("UPLOAD_PARSE_WAIT_SECONDS", "2
 # beat's upload-retention task (the upload's record stays, without the file).
 UPLOAD_REJECTED_RETENTION_DAYS = int(os.environ.get("UPLOAD_REJECTED_RETENTION_DAYS", "30"))
 
-# Login throttling counts failures in the cache: shared between gunicorn workers via Redis.
+# The cache holds rendered API bodies only (rapportage/api/conditional.py); nothing a login or a
+# session needs lives there, so logins keep working while Redis is down (issue 13).
 _redis_cache = os.environ.get("REDIS_URL") or (
     os.environ.get("CELERY_BROKER_URL", "") if os.environ.get("CELERY_BROKER_URL", "").startswith("redis") else ""
 )
@@ -167,14 +172,37 @@ CACHES = {
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
 }
-LOGIN_MAX_FAILURES = int(os.environ.get("LOGIN_MAX_FAILURES", "5"))
-LOGIN_LOCKOUT_SECONDS = int(os.environ.get("LOGIN_LOCKOUT_SECONDS", "900"))
+
+# Logins (issue 13). django-axes throttles every form that checks a password (the site's login,
+# the admin's; the API takes tokens, never passwords) through one authentication backend, and
+# counts failures per user name AND address together: a school NAT or a proxy puts everyone
+# behind one address, and one person's typos (or an attacker guessing) must not lock the others
+# out. Attempts are stored in the database, not the cache: a Redis outage must not stop logins.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # refuses a locked-out user+address before the password is checked
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_MAX_FAILURES", "5"))
+AXES_COOLOFF_TIME = timedelta(seconds=int(os.environ.get("LOGIN_LOCKOUT_SECONDS", "900")))
+AXES_RESET_ON_SUCCESS = True  # a typo or two before the right password does not count towards a later lockout
+AXES_LOCKOUT_CALLABLE = "kwaliteit.views.locked_out"  # Dutch, in the site's layout, 429, with the time to retry
+AXES_ENABLE_ADMIN = True  # superusers see attempts and unlock by deleting one; staff get no axes permissions
+# The client address (kwaliteit.views.client_address): REMOTE_ADDR, unless TRUSTED_PROXY_COUNT
+# proxies in front of gunicorn each append the address they saw to X-Forwarded-For. Without a
+# configured proxy the header is never read, so a client cannot forge its address.
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+AXES_CLIENT_IP_CALLABLE = "kwaliteit.views.client_address"
+# Password-reset mails (issue 13): at most this many per hour per address and per e-mail address.
+PASSWORD_RESET_MAX_PER_HOUR = int(os.environ.get("PASSWORD_RESET_MAX_PER_HOUR", "3"))
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(8 * 3600)))
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_ENGINE = "django.contrib.sessions.backends.db"  # Django's default, stated: never the cache (see above)
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "kwaliteitsagenda@localhost")
@@ -249,6 +277,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
+        # django-axes' version banner would open every command's output; lockouts still log (WARNING).
+        "axes.apps": {"level": "WARNING"},
         # In-process (eager) tasks would log every success into command output.
         "celery.app.trace": {"level": "WARNING" if CELERY_TASK_ALWAYS_EAGER else "INFO"},
     },

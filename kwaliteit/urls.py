@@ -9,7 +9,8 @@ from kwaliteit import views
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
-    path("accounts/login/", views.ThrottledLoginView.as_view(), name="login"),
+    # Logins are throttled by django-axes' backend (settings); the reset form counts its mails.
+    path("accounts/password_reset/", views.PasswordResetView.as_view(), name="password_reset"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("dashboard/", include("rapportage.urls")),

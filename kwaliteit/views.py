@@ -1,17 +1,23 @@
-"""The front door: send each role to the page it starts from."""
+"""The front door: send each role to the page it starts from; the login throttle's answers and the reset form."""
 
-import hashlib
+import ipaddress
+import logging
+import math
 
+from axes.helpers import get_cool_off
 from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.db import connection
-from django.http import JsonResponse
+from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 
 from agenda.choices import Role
 from agenda.permissions import current_institution, membership
+from kwaliteit.services import password_reset_request
+
+logger = logging.getLogger(__name__)
 
 
 @login_required
@@ -38,37 +44,50 @@ def healthz(request):
     return JsonResponse({"status": "ok"})
 
 
-def _throttle_keys(request) -> list[str]:
-    """Return the cache keys that count failed logins: per username and per client address."""
-    username = request.POST.get("username", "").strip().lower()
-    address = request.META.get("REMOTE_ADDR", "")
-    return [
-        "login-fail:user:" + hashlib.sha256(username.encode()).hexdigest(),
-        "login-fail:addr:" + hashlib.sha256(address.encode()).hexdigest(),
-    ]
+def client_address(request) -> str | None:
+    """Return the client's address: REMOTE_ADDR, or X-Forwarded-For's entry behind TRUSTED_PROXY_COUNT proxies.
 
-
-class ThrottledLoginView(auth_views.LoginView):
-    """The login page, refusing further attempts after repeated failures (brute force)."""
-
-    def post(self, request, *args, **kwargs):
-        if any((cache.get(key) or 0) >= settings.LOGIN_MAX_FAILURES for key in _throttle_keys(request)):
-            minutes = settings.LOGIN_LOCKOUT_SECONDS // 60
-            form = self.get_form()
-            form.errors.clear()
-            form.add_error(None, f"Te veel mislukte pogingen. Probeer het over {minutes} minuten opnieuw.")
-            return self.render_to_response(self.get_context_data(form=form), status=429)
-        return super().post(request, *args, **kwargs)
-
-    def form_invalid(self, form):
-        for key in _throttle_keys(self.request):
-            cache.add(key, 0, settings.LOGIN_LOCKOUT_SECONDS)
+    Each trusted proxy appends the address it received the request from, so the client is the
+    entry TRUSTED_PROXY_COUNT places from the right; anything further left was written by the
+    client and is ignored. Used by the login throttle (AXES_CLIENT_IP_CALLABLE) and the
+    password-reset limit, so both see the same address. Written out rather than django-ipware's:
+    ipware ranks addresses by class (public before private) and can fall back to the proxy's own
+    address, which would put a whole school behind one lockout again.
+    """
+    remote = request.META.get("REMOTE_ADDR") or None
+    count = settings.TRUSTED_PROXY_COUNT
+    if count > 0:
+        hops = [hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+        if len(hops) >= count:
             try:
-                cache.incr(key)
-            except ValueError:  # expired between add and incr
-                cache.set(key, 1, settings.LOGIN_LOCKOUT_SECONDS)
-        return super().form_invalid(form)
+                return str(ipaddress.ip_address(hops[-count]))
+            except ValueError:  # not written by our proxy: fall back to the connection's address
+                pass
+    return remote
+
+
+def locked_out(request, original_response=None, credentials=None):
+    """Answer a refused login (django-axes' AXES_LOCKOUT_CALLABLE): 429, in Dutch, with when to retry.
+
+    Axes counts an attempt made during the lockout as a failure and starts the cool-off again,
+    so the lockout ends one cool-off after this very attempt.
+    """
+    cool_off = get_cool_off(request)
+    seconds = int(cool_off.total_seconds())
+    context = {"retry_at": timezone.localtime() + cool_off, "minutes": max(1, math.ceil(seconds / 60))}
+    response = render(request, "registration/locked_out.html", context, status=429)
+    response["Retry-After"] = str(seconds)
+    return response
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """The password-reset form, sending at most a few mails per hour per address and per mailbox."""
 
     def form_valid(self, form):
-        cache.delete(_throttle_keys(self.request)[0])
-        return super().form_valid(form)
+        allowed = password_reset_request(address=client_address(self.request) or "", email=form.cleaned_data["email"])
+        if allowed:
+            return super().form_valid(form)
+        # The same answer as a sent mail: the page must not tell whether the address exists,
+        # nor help an attacker tune a flood.
+        logger.warning("Wachtwoordherstel: limiet bereikt, geen mail verstuurd.")
+        return HttpResponseRedirect(self.get_success_url())

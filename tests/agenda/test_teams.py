@@ -1,6 +1,7 @@
 """Team management inside the own college (issue 5): list, add, rename, deactivate, delete only without data."""
 
 import pytest
+from django.contrib.auth import get_user_model
 
 from agenda.models import College, Team
 from indicatoren.models import Measurement
@@ -11,7 +12,7 @@ TEAMS = "/teams/college/{code}/"
 @pytest.fixture
 def director(client, rocvaf_demo, db):
     """Return a client logged in as the director of 5100."""
-    client.login(username="directeur5100", password="kwaliteit2019")
+    client.force_login(get_user_model().objects.get(username="directeur5100"))
     return client
 
 
@@ -133,7 +134,7 @@ def test_team_names_are_escaped(director):
 
 def test_a_board_member_sees_the_list_without_forms(client, rocvaf_demo, db):
     """bestuur reads the teams but gets no add form and no edit links."""
-    client.login(username="bestuur", password="kwaliteit2019")
+    client.force_login(get_user_model().objects.get(username="bestuur"))
     html = client.get(TEAMS.format(code="5100")).content.decode()
     assert "5100-JUR" in html
     assert "Team toevoegen" not in html and "/teams/college/5100/5100-JUR/" not in html

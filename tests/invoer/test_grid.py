@@ -7,6 +7,7 @@ from html.parser import HTMLParser
 
 import openpyxl
 import pytest
+from django.contrib.auth import get_user_model
 
 from agenda.models import College, Indicator, Team
 from indicatoren.models import Measurement, Upload
@@ -82,7 +83,7 @@ def post_grid(client, college: str, changes: dict[tuple[str, str], str], year: i
 @pytest.fixture
 def director(client, rocvaf_demo, db):
     """Return a client logged in as the director of 5100."""
-    client.login(username="directeur5100", password="kwaliteit2019")
+    client.force_login(get_user_model().objects.get(username="directeur5100"))
     return client
 
 
@@ -249,7 +250,7 @@ def test_year_defaults_to_the_last_agenda_year_and_ignores_nonsense(director):
 
 def test_a_team_deactivated_after_2020_is_not_in_the_2021_grid(client, rocvaf_demo, db):
     """7200-ISK is active until 2020: a row in 2020, none in 2021."""
-    client.login(username="directeur7200", password="kwaliteit2019")
+    client.force_login(get_user_model().objects.get(username="directeur7200"))
     team = Team.objects.get(code="7200-ISK")
     assert team.active_until == 2020
     rows_2020 = [row.team for row in client.get("/invoer/college/7200/?jaar=2020").context["grid"].rows]
@@ -384,7 +385,7 @@ def test_the_flips_of_a_save_are_shown_once_the_worker_has_recomputed(director):
 
 def test_board_member_sees_the_grid_read_only(client, rocvaf_demo, db):
     """bestuur reads the values but gets no inputs and no save button."""
-    client.login(username="bestuur", password="kwaliteit2019")
+    client.force_login(get_user_model().objects.get(username="bestuur"))
     response = client.get(f"{GRID.format(code='5100')}?jaar={YEAR}")
     html = response.content.decode()
     assert response.status_code == 200 and not response.context["writable"]

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import openpyxl
 import pytest
+from django.contrib.auth import get_user_model
 
 from agenda.models import College, Team, Theme
 from indicatoren.models import Measurement, Upload
@@ -208,7 +209,7 @@ def test_every_write_path_obeys_the_role(client, rocvaf_demo, db, role, target, 
     """Writers get a redirect and a change; everyone else gets 403 and every stored row stays as it was."""
     college = College.objects.get(code=target)
     ctx = write.setup(college) if write.setup else {}
-    client.login(username=role, password="kwaliteit2019")
+    client.force_login(get_user_model().objects.get(username=role))
     before = snapshot()
     response = write.send(client, college, ctx)
     after = snapshot()
@@ -238,7 +239,7 @@ def test_write_forms_are_only_shown_to_writers(client, rocvaf_demo, db, role, ta
     """The pages that only hold a write form answer 403 to readers."""
     college = College.objects.get(code=target)
     ctx = setup(college) if setup else {}
-    client.login(username=role, password="kwaliteit2019")
+    client.force_login(get_user_model().objects.get(username=role))
     path = url.format(
         code=college.code,
         team=_first_team(college).code,
@@ -255,7 +256,7 @@ def test_write_forms_are_only_shown_to_writers(client, rocvaf_demo, db, role, ta
 )
 def test_every_role_reads_every_college(client, rocvaf_demo, db, role, url):
     """Reading is open to every role of the institution, writing is not (see above)."""
-    client.login(username=role, password="kwaliteit2019")
+    client.force_login(get_user_model().objects.get(username=role))
     assert client.get(url).status_code == 200
 
 
@@ -263,7 +264,7 @@ def test_a_record_of_another_college_is_not_found_under_the_own_college(client, 
     """directeur5100 cannot reach a 5200 measure, review or team through a 5100 address: 404, nothing changes."""
     other = College.objects.get(code="5200")
     measure, review, team = make_measure(other)["measure"], make_review(other)["review"], _first_team(other)
-    client.login(username="directeur5100", password="kwaliteit2019")
+    client.force_login(get_user_model().objects.get(username="directeur5100"))
     before = snapshot()
     own = College.objects.get(code="5100")
     assert client.post(f"/maatregelen/college/5100/maatregel/{measure.pk}/", _measure_fields(own)).status_code == 404
@@ -277,7 +278,7 @@ def test_a_director_cannot_pick_another_colleges_team_for_evidence(client, rocva
     """The team list of the evidence form holds only the own college's teams: a 5200 team is refused."""
     other_team = _first_team(College.objects.get(code="5200"))
     theme = Theme.objects.get(code="T2")
-    client.login(username="directeur5100", password="kwaliteit2019")
+    client.force_login(get_user_model().objects.get(username="directeur5100"))
     before = snapshot()
     response = client.post(
         "/maatregelen/college/5100/merkbaar/nieuw/",

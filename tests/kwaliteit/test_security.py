@@ -5,18 +5,11 @@ import subprocess
 import sys
 
 import pytest
+from axes.models import AccessAttempt
 from django.contrib.auth import get_user_model
-from django.core.cache import cache
+from django.utils import timezone
 
 from tests.services import ROOT
-
-
-@pytest.fixture(autouse=True)
-def _clean_cache():
-    """Start every test with no counted failures."""
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def test_deploy_check_is_clean_in_production_settings():
@@ -51,17 +44,18 @@ def test_production_refuses_to_start_without_a_secret_key():
 
 @pytest.mark.django_db
 def test_login_is_throttled_after_repeated_failures(client, settings):
-    """After 5 wrong passwords even the right one is refused for a while (429), with a message."""
-    settings.LOGIN_MAX_FAILURES = 5
+    """The fifth wrong password locks the user out (429), even for the right one, until the cool-off has passed."""
+    settings.AXES_FAILURE_LIMIT = 5
     get_user_model().objects.create_user("directeur", password="juist-wachtwoord")
-    for _ in range(5):
+    for _ in range(4):
         response = client.post("/accounts/login/", {"username": "directeur", "password": "fout"})
         assert response.status_code == 200
+    assert client.post("/accounts/login/", {"username": "directeur", "password": "fout"}).status_code == 429
     response = client.post("/accounts/login/", {"username": "directeur", "password": "juist-wachtwoord"})
     assert response.status_code == 429
     assert "Te veel mislukte pogingen" in response.content.decode()
     assert "_auth_user_id" not in client.session
-    cache.clear()  # the lockout expires
+    AccessAttempt.objects.update(attempt_time=timezone.now() - settings.AXES_COOLOFF_TIME)  # the lockout expires
     response = client.post("/accounts/login/", {"username": "directeur", "password": "juist-wachtwoord"})
     assert response.status_code == 302
 

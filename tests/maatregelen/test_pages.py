@@ -1,6 +1,7 @@
 """Measures, noticeable evidence and Q-reviews of the own college (issue 5): pages, services, escaping."""
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from agenda.models import College, Indicator, Team, Theme
@@ -14,7 +15,7 @@ PAGE = "/maatregelen/college/{code}/"
 @pytest.fixture
 def director(client, rocvaf_demo, db):
     """Return a client logged in as the director of 5100."""
-    client.login(username="directeur5100", password="kwaliteit2019")
+    client.force_login(get_user_model().objects.get(username="directeur5100"))
     return client
 
 
