@@ -1,4 +1,5 @@
-<script>
+/* Upload pages: a static file, not an inline script, so the Content-Security-Policy can
+   refuse every inline script (issue 13). */
 // Progress feedback (issue 4): a large file takes seconds to check or store; say so and block a second submit.
 (function () {
   var forms = document.querySelectorAll("form[data-busy]");
@@ -27,4 +28,3 @@
   var first = document.querySelector("[data-focus-first]");
   if (first) { first.focus(); }
 })();
-</script>
