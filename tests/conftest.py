@@ -320,6 +320,61 @@ def browser_type_launch_args():
     }
 
 
+# What chromium writes to the console when the Content-Security-Policy refuses something.
+CSP_MESSAGE_MARKERS = ("Content Security Policy", "Content-Security-Policy", "Refused to")
+
+
+class BrowserConsole:
+    """The console messages and uncaught page errors of one browser test, from every page it opens."""
+
+    def __init__(self):
+        self.messages: list[str] = []
+        self.errors: list[str] = []
+
+    def attach(self, context) -> None:
+        """Record what every page of `context` (including pages opened later) logs or throws."""
+        context.on("console", lambda message: self.messages.append(f"{message.type}: {message.text}"))
+        context.on("weberror", lambda error: self.errors.append(str(error.error)))
+
+    def settle(self, context) -> None:
+        """Let Playwright deliver the events still on their way (it does so during any call)."""
+        for open_page in context.pages:
+            if not open_page.is_closed():
+                try:
+                    open_page.evaluate("0")
+                except Exception:  # a page navigating or closing: its events are delivered anyway
+                    pass
+
+    def csp_violations(self) -> list[str]:
+        """Return every message or error that says the Content-Security-Policy refused something."""
+        return [text for text in self.messages + self.errors if any(m in text for m in CSP_MESSAGE_MARKERS)]
+
+    def clear(self) -> None:
+        """Forget what was recorded (a test that provokes a violation on purpose)."""
+        self.messages.clear()
+        self.errors.clear()
+
+
+@pytest.fixture(autouse=True)
+def browser_console(request):
+    """For every browser test: collect console messages and page errors; fail on any CSP refusal.
+
+    The CSP is on in every mode (issue 13), so a page that needs an inline script, an inline
+    event handler or a resource from elsewhere shows up here as a failing test, not in production.
+    """
+    if not {"page", "context"} & set(request.fixturenames):
+        yield None
+        return
+    context = request.getfixturevalue("context")
+    console = BrowserConsole()
+    console.attach(context)
+    yield console
+    console.settle(context)
+    violations = console.csp_violations()
+    if violations:
+        pytest.fail("Content-Security-Policy refusals in the browser console:\n" + "\n".join(violations))
+
+
 @pytest.fixture
 def screenshot(page):
     """Return a function that saves a full-page screenshot under artifacts/screenshots."""
