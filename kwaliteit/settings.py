@@ -231,8 +231,6 @@ X_FRAME_OPTIONS = "DENY"
 # The container health check speaks plain HTTP to gunicorn on loopback, never through the
 # TLS proxy: redirecting it to https would make it fail for ever (issue 13).
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
-SECURE_REFERRER_POLICY = "same-origin"
-SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 
 # Content-Security-Policy (django-csp), on in every mode so the demo and the browser tests
 # run under the policy production sends (issue 13). Scripts only from our own static files
