@@ -111,7 +111,9 @@ def detail(request, pk):
 
 def _busy(request, exc: UploadBusy):
     """Answer an upload that found every parse slot taken: try again shortly (503), nothing stored."""
-    return render(request, "busy.html", {"message": str(exc)}, status=503, headers={"Retry-After": "30"})
+    response = render(request, "busy.html", {"message": str(exc)}, status=503)
+    response["Retry-After"] = "30"
+    return response
 
 
 def _detail(request, upload: Upload, *, errors: list[dict], status: int = 200):
