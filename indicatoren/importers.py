@@ -20,6 +20,7 @@ import openpyxl
 import pandas as pd
 
 from kern import rules
+from kern.spreadsheet import csv_restore
 
 STUDENTS_CODE = "studenten"  # benchmark code for student numbers (budget weights), college level only
 
@@ -512,7 +513,7 @@ def _xlsx_cell(cell) -> object:
         if _is_percent_format(cell.number_format):
             return _Percent(value, Decimal(str(value)) * 100)
         return value
-    if cell.data_type == "f" or (kind is str and value.startswith("=")):
+    if cell.data_type == "f":  # a string cell "=1+2" (Excel's quote prefix, our exports) is text
         return _Formula(str(getattr(value, "text", value)))  # ArrayFormula keeps its text in .text
     return value
 
@@ -568,7 +569,7 @@ def _code_text(cell: object) -> tuple[str | None, str | None]:
         return None, None
     kind = type(cell)
     if kind is str:
-        return cell.strip() or None, None
+        return csv_restore(cell.strip()) or None, None  # a code our own CSV neutralised (kern.spreadsheet)
     if kind is _Formula:
         return None, MSG_FORMULA
     if kind is float and cell.is_integer():

@@ -2,9 +2,10 @@
 
 No queries (style.md, "Where things go"): the view reads with `selectors.report_data` and
 hands the plain parts over. Numbers are written as numbers with the digits of the payload
-(Decimal, never a rounded float); money as euros from exact cents. Every text cell that a
-spreadsheet could read as a formula (= + - @, tab, carriage return: OWASP "CSV injection")
-is written as an explicit string with Excel's quote prefix, so it is never evaluated.
+(Decimal, never a rounded float); money as euros from exact cents. Every text cell goes through
+`put`, which writes it with kern.spreadsheet.xlsx_text: a text a spreadsheet could read as a
+formula (= + - @, tab, carriage return: OWASP "CSV injection") is an explicit string with
+Excel's quote prefix, never evaluated.
 """
 
 from datetime import datetime
@@ -15,19 +16,14 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from kern.spreadsheet import xlsx_text
 from rapportage.charts import SMALL_GROUP_N
 from rapportage.engine.words import COLLEGE, INDICATOR, TEAM, basis_word, verdict_word
 from rapportage.templatetags.kwaliteit import ambition_words
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 EURO = '"€" #,##0.00'
 HEADER_FILL = PatternFill("solid", fgColor="DCE6F1")
 WARNING_FILL = PatternFill("solid", fgColor="FFF8C5")
-
-
-def is_formula_like(text: str) -> bool:
-    """Return whether a spreadsheet could take `text` for a formula."""
-    return text.startswith(FORMULA_START)
 
 
 def put(ws, row: int, column: int, value, *, number_format: str | None = None, bold: bool = False):
@@ -38,11 +34,7 @@ def put(ws, row: int, column: int, value, *, number_format: str | None = None, b
     if isinstance(value, float):
         value = Decimal(str(value))  # the payload's digits, not the binary float's
     if isinstance(value, str):
-        cell.value = value
-        if is_formula_like(value):
-            # openpyxl treats "=..." as a formula; force a string cell with Excel's quote prefix.
-            cell.data_type = "s"
-            cell.quotePrefix = True
+        xlsx_text(cell, value)  # never a formula (kern.spreadsheet)
     else:
         cell.value = value
     if number_format:

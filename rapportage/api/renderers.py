@@ -7,6 +7,7 @@ from decimal import Decimal
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.utils.encoders import JSONEncoder
 
+from kern.spreadsheet import csv_text
 from rapportage.engine import exact_json
 
 STATUS_COLUMNS = [
@@ -24,7 +25,6 @@ STATUS_COLUMNS = [
     "basis",
     "explanation",
 ]
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def csv_cell(value) -> str:
@@ -37,9 +37,8 @@ def csv_cell(value) -> str:
         return str(value)
     if isinstance(value, Decimal):  # a number with more digits than a float keeps (exact_json)
         return exact_json.number_text(value)
-    text = str(value)
     # A spreadsheet would run "=...", "+...", "-..." or "@..." as a formula (CSV injection).
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
+    return csv_text(str(value))
 
 
 def status_csv(body: dict) -> str:

@@ -225,26 +225,6 @@ def test_a_year_without_budget_says_so():
     assert wb["Middelen"]["A1"].value.startswith("Geen budget")
 
 
-@pytest.mark.parametrize(
-    ("text", "formula_like"),
-    [
-        ('=HYPERLINK("http://x","klik")', True),
-        ("+31 20 1234567", True),
-        ("-2+3", True),
-        ("@SUM(A1:A9)", True),
-        ("\t=1+1", True),
-        ("\r=1+1", True),
-        ("Vsv", False),
-        ("8 van de 12 = tweederde", False),
-        ("– geen oordeel", False),  # an en dash is not a minus
-        ("", False),
-    ],
-)
-def test_is_formula_like_recognises_what_a_spreadsheet_would_evaluate(text, formula_like):
-    """Texts starting with = + - @ tab or carriage return are formula-like (OWASP CSV injection)."""
-    assert exports.is_formula_like(text) is formula_like
-
-
 @pytest.mark.parametrize("evil", ['=HYPERLINK("http://evil","klik")', "+1+1", "-1+1", "@SUM(1)", "=cmd|'/C calc'!A0"])
 def test_formula_looking_text_is_written_as_a_string_never_a_formula(evil):
     """A formula-looking name or explanation arrives as the same text, typed string, with a quote prefix."""

@@ -13,6 +13,9 @@ from agenda.cli import institution_for
 from agenda.schema import dump_agenda_text
 from agenda.selectors import agenda_document
 from indicatoren.selectors import COLUMNS, benchmark_rows
+from kern.spreadsheet import csv_text
+
+CODE_COLUMNS = ("indicator", "college", "team")
 
 
 class Command(BaseCommand):
@@ -30,8 +33,12 @@ class Command(BaseCommand):
         header = f"# Export van {inst.code} {inst.name}: laad met load_agenda (contracts.md sectie 1).\n"
         (folder / "agenda.yaml").write_text(header + dump_agenda_text(document), encoding="utf-8")
         rows = benchmark_rows(inst)
+        codes = [COLUMNS.index(name) for name in CODE_COLUMNS]
         with open(folder / "data.csv", "w", newline="", encoding="utf-8") as handle:
             writer = csv.writer(handle, delimiter=";")
             writer.writerow(COLUMNS)
-            writer.writerows(rows)
+            for row in rows:
+                # Codes are text a spreadsheet could run ("=1+2"); the importer restores them
+                # (kern.spreadsheet). Years, values and n are numbers and stay as they are.
+                writer.writerow([csv_text(cell) if position in codes else cell for position, cell in enumerate(row)])
         self.stdout.write(f"{inst.code}: agenda.yaml en data.csv ({len(rows)} rijen) geschreven naar {folder}.")
