@@ -1,10 +1,13 @@
 """Reads for the engine and the pages: the only code that turns ORM rows into frames."""
 
+import json
 from dataclasses import dataclass
+from operator import itemgetter
 
 import numpy as np
 import pandas as pd
-from django.db.models import BigIntegerField, DecimalField, Exists, F, OuterRef, Q, Value
+from django.db import connections
+from django.db.models import BigIntegerField, DecimalField, Exists, F, OuterRef, Q, TextField, Value
 from django.db.models.functions import Cast, Round
 
 from agenda import selectors as agenda_selectors
@@ -58,6 +61,9 @@ class EngineInputs:
     team_codes: dict[int, str]
 
 
+_value = itemgetter(5)  # the value column of a measurement row
+
+
 def measurements_frame(indicator_ids, overrides: list[dict] | None = None) -> pd.DataFrame:
     """Return the measurements of the given indicators as an engine frame (values in units).
 
@@ -74,8 +80,9 @@ def measurements_frame(indicator_ids, overrides: list[dict] | None = None) -> pd
     value = Cast("value", DecimalField(max_digits=MAX_DIGITS, decimal_places=MAX_DECIMALS))
     units = Cast(Round(value * Value(SCALE)), BigIntegerField())
     query = Measurement.objects.filter(indicator_id__in=ids).order_by()
-    rows = list(query.values_list("indicator_id", "year", "level", "college_id", "team_id", units, "n"))
-    if rows and max(abs(r[5]) for r in rows) >= 10**9 * SCALE:
+    rows = _raw_rows(query.values_list("indicator_id", "year", "level", "college_id", "team_id", units, "n"))
+    exact_limit = 10**9 * SCALE
+    if rows and (max(rows, key=_value)[5] >= exact_limit or min(rows, key=_value)[5] <= -exact_limit):
         fields = ("indicator_id", "year", "level", "college_id", "team_id", "value", "n")
         rows = [(*r[:5], to_units(r[5]), r[6]) for r in query.values_list(*fields)]
     if overrides:
@@ -96,6 +103,19 @@ def measurements_frame(indicator_ids, overrides: list[dict] | None = None) -> pd
             "n": pd.array(columns[6], dtype="Int64"),
         }
     )
+
+
+def _raw_rows(query) -> list[tuple]:
+    """Return the rows of a values_list query as the database driver gives them.
+
+    Every column read this way is an integer or a text, which both drivers return as Python
+    ints and strs already; Django's per-row converters (an int() per cell of the Cast) were a
+    tenth of the recompute's read (issue 11 benchmark, docs/benchmarks.md section 7).
+    """
+    sql, params = query.query.sql_with_params()
+    with connections[query.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
 
 
 def ambition_frames(indicator_ids) -> dict[str, pd.DataFrame]:
@@ -139,12 +159,16 @@ def college_frame(colleges: list[College], institution: Institution) -> pd.DataF
     )
 
 
-def team_frame(institution: Institution) -> pd.DataFrame:
-    """Return the years each team of the institution is active (a missing bound is open)."""
-    return pd.DataFrame(
-        list(Team.objects.filter(institution=institution).values_list("id", "active_from", "active_until")),
-        columns=TEAM_COLUMNS,
-    ).astype({"team": "int64", "active_from": "Int64", "active_until": "Int64"})
+def team_frame(institution: Institution, rows: list[tuple] | None = None) -> pd.DataFrame:
+    """Return the years each team of the institution is active (a missing bound is open).
+
+    `rows` are (id, active_from, active_until, ...) when the caller read the teams already.
+    """
+    if rows is None:
+        rows = list(Team.objects.filter(institution=institution).values_list("id", "active_from", "active_until"))
+    return pd.DataFrame([row[:3] for row in rows], columns=TEAM_COLUMNS).astype(
+        {"team": "int64", "active_from": "Int64", "active_until": "Int64"}
+    )
 
 
 def baselines_frame(institution: Institution) -> pd.DataFrame:
@@ -186,12 +210,13 @@ def engine_inputs(institution: Institution, overrides: list[dict] | None = None)
         ["int64", "int64", "int64", "bool", "int64", "Int64"],
     )
     colleges = list(College.objects.filter(institution=institution).order_by("code"))
+    teams = list(Team.objects.filter(institution=institution).values_list("id", "active_from", "active_until", "code"))
     return EngineInputs(
         measurements=measurements_frame(ids, overrides),
         indicators=indicator_frame,
         ambitions=ambition_frames(ids),
         colleges=college_frame(colleges, institution),
-        teams=team_frame(institution),
+        teams=team_frame(institution, teams),
         not_applicable=not_applicable_frame(institution),
         baselines=baselines_frame(institution),
         indicator_meta={
@@ -205,7 +230,7 @@ def engine_inputs(institution: Institution, overrides: list[dict] | None = None)
             for i in indicators
         },
         college_meta={c.id: {"code": c.code, "name": c.name, "active": c.active} for c in colleges},
-        team_codes=dict(Team.objects.filter(institution=institution).values_list("id", "code")),
+        team_codes={team_id: code for team_id, _, _, code in teams},
     )
 
 
@@ -365,6 +390,20 @@ def indicator_trend(indicator: Indicator) -> IndicatorTrend:
             columns=["year", "college", "team", "name", "value", "n"],
         ),
     )
+
+
+def stored_verdicts(institution: Institution) -> list[dict]:
+    """Return the stored current STATUS bodies for comparing verdicts (engine.payload.verdict_flips).
+
+    Read as text and parsed by the json module's C parser: the comparison reads only verdicts,
+    counts and codes, so the exact decoder's per-number work is not needed (it was a twentieth
+    of the recompute, docs/benchmarks.md section 7). Numbers with fractions come back as floats:
+    not for display.
+    """
+    texts = IndicatorResult.objects.filter(institution=institution, version=Version.CURRENT).values_list(
+        Cast("payload", TextField()), flat=True
+    )
+    return [json.loads(text) for text in texts]
 
 
 def indicator_history(institution: Institution, code: str, version: str = Version.CURRENT) -> list[dict]:

@@ -161,8 +161,7 @@ def attainment_recompute(*, institution: Institution, run: RecomputeRun | None =
     """Recompute and store every verdict and budget of the institution; return the number of flips."""
     computed = evaluate_institution(institution)
     now = timezone.now()
-    previous = IndicatorResult.objects.filter(institution=institution, version=Version.CURRENT)
-    flips = verdict_flips(previous.values_list("payload", flat=True), computed["statuses"][Version.CURRENT].values())
+    flips = verdict_flips(selectors.stored_verdicts(institution), computed["statuses"][Version.CURRENT].values())
     changes = _changes(institution, run, flips, computed["inputs"])
 
     ambition_ids = {

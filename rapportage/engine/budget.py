@@ -4,6 +4,7 @@ Pure: plain integers and Decimals in, dataclasses out. Every split is a largest-
 share, so the parts always add up to the whole (domain.md, "Budget, precisely").
 """
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
@@ -133,18 +134,27 @@ def largest_remainder(total: int, weights: dict[str, Fraction | Decimal | int]) 
         return {}
     if total < 0:
         raise ValueError("total must be non-negative")
-    exact = {key: Fraction(weight) for key, weight in weights.items()}
-    if any(w < 0 for w in exact.values()):
+    # In integers: weights scaled by their common denominator give the same quotas, and
+    # divmod gives each quota's floor and its remainder over the one common denominator,
+    # so the remainders order as the quotas' fractions do (Fractions per cent were a third of
+    # the budget split, docs/benchmarks.md section 7).
+    if all(type(weight) is int for weight in weights.values()):
+        scaled = dict(weights)
+    else:
+        exact = {key: Fraction(weight) for key, weight in weights.items()}
+        common = math.lcm(*(weight.denominator for weight in exact.values()))
+        scaled = {key: weight.numerator * (common // weight.denominator) for key, weight in exact.items()}
+    if any(weight < 0 for weight in scaled.values()):
         raise ValueError("weights must be non-negative")
-    denominator = sum(exact.values())
+    denominator = sum(scaled.values())
     if denominator == 0:
-        exact = {key: Fraction(1) for key in weights}
-        denominator = Fraction(len(weights))
-    quotas = {key: total * weight / denominator for key, weight in exact.items()}
-    shares = {key: quota.numerator // quota.denominator for key, quota in quotas.items()}
+        scaled = dict.fromkeys(weights, 1)
+        denominator = len(weights)
+    shares, remainders = {}, {}
+    for key, weight in scaled.items():
+        shares[key], remainders[key] = divmod(total * weight, denominator)
     left = total - sum(shares.values())
-    order = sorted(quotas, key=lambda key: (-(quotas[key] - shares[key]), key))
-    for key in order[:left]:
+    for key in sorted(scaled, key=lambda key: (-remainders[key], key))[:left]:
         shares[key] += 1
     return shares
 

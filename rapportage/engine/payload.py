@@ -228,45 +228,52 @@ def budget_payload(institution: str, split: BudgetSplit, warnings: list[str] | N
     def not_realised(cents: int) -> int | None:
         return cents if split.final else None
 
-    return {
-        "institution": institution,
-        "year": split.year,
-        "total_cents": split.total_cents,
-        "released_from_reserve_cents": split.released_from_reserve_cents,
-        "reserve_open_cents": split.reserve_open_cents,
-        "not_realised_cents": not_realised(split.reserve_open_cents),
-        "themes": [
+    # Each sum once, from the parts already written: the split's properties sum over the colleges
+    # again at every level (docs/benchmarks.md section 7).
+    themes = []
+    for theme in split.themes:
+        colleges = [
+            {
+                "college": part.college,
+                "amount_cents": part.amount_cents,
+                "fixed_cents": part.fixed_cents,
+                "result_dependent_cents": part.result_dependent_cents,
+                "released_cents": part.released_cents,
+                "reserved_cents": part.reserved_cents,
+                "indicators_met": part.met,
+                "indicators_judged": part.verdicts,
+                "portions": [{"indicator": p.indicator, "cents": p.cents, "met": p.met} for p in part.portions],
+                "released_from_reserve_cents": part.released_from_reserve_cents,
+                "reserve_releases": entries(part.reserve_releases),
+                "reserve_open_cents": part.reserve_open_cents,
+                "reserve_open": entries(part.reserve_open),
+                "not_realised_cents": part.not_realised_cents,
+                "not_realised": entries(part.not_realised or []),
+            }
+            for part in theme.colleges
+        ]
+        reserve_open = sum(college["reserve_open_cents"] for college in colleges)
+        themes.append(
             {
                 "theme": theme.theme,
                 "share_pct": json_number(theme.share_pct),
                 "amount_cents": theme.amount_cents,
                 "central_cents": theme.central_cents,
-                "released_from_reserve_cents": theme.released_from_reserve_cents,
-                "reserve_open_cents": theme.reserve_open_cents,
-                "not_realised_cents": not_realised(theme.reserve_open_cents),
-                "colleges": [
-                    {
-                        "college": part.college,
-                        "amount_cents": part.amount_cents,
-                        "fixed_cents": part.fixed_cents,
-                        "result_dependent_cents": part.result_dependent_cents,
-                        "released_cents": part.released_cents,
-                        "reserved_cents": part.reserved_cents,
-                        "indicators_met": part.met,
-                        "indicators_judged": part.verdicts,
-                        "portions": [{"indicator": p.indicator, "cents": p.cents, "met": p.met} for p in part.portions],
-                        "released_from_reserve_cents": part.released_from_reserve_cents,
-                        "reserve_releases": entries(part.reserve_releases),
-                        "reserve_open_cents": part.reserve_open_cents,
-                        "reserve_open": entries(part.reserve_open),
-                        "not_realised_cents": part.not_realised_cents,
-                        "not_realised": entries(part.not_realised or []),
-                    }
-                    for part in theme.colleges
-                ],
+                "released_from_reserve_cents": sum(college["released_from_reserve_cents"] for college in colleges),
+                "reserve_open_cents": reserve_open,
+                "not_realised_cents": not_realised(reserve_open),
+                "colleges": colleges,
             }
-            for theme in split.themes
-        ],
+        )
+    reserve_open = sum(theme["reserve_open_cents"] for theme in themes)
+    return {
+        "institution": institution,
+        "year": split.year,
+        "total_cents": split.total_cents,
+        "released_from_reserve_cents": sum(theme["released_from_reserve_cents"] for theme in themes),
+        "reserve_open_cents": reserve_open,
+        "not_realised_cents": not_realised(reserve_open),
+        "themes": themes,
         "warnings": warnings or [],
     }
 
