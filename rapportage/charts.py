@@ -4,11 +4,14 @@ No queries (style.md, "Where things go"). Every figure must be readable on a lap
 projector: large fonts, dark text, and meaning carried by a word, a symbol or a pattern as well
 as by colour (issue 6: "no colour-only meaning"). Numbers are shown the Dutch way (decimal comma).
 Values arrive as Decimals and become floats here only to be drawn, never to be compared.
+Every name that people type (team, college, theme) enters a figure through `chart_text`, so it
+shows as typed and never as plotly's markup (issue 13).
 """
 
 import json
 import zlib
 from decimal import Decimal
+from html import escape
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -44,6 +47,17 @@ COLLEGE_COLOURS = [
     "#393b79",
     "#637939",
 ]
+
+
+def chart_text(text) -> str:
+    """Return a name for a label, legend entry, axis tick or hover text that plotly shows literally.
+
+    plotly renders a subset of HTML in every text (<a href>, <b>, <br>, <span style>) and decodes
+    the entities &amp; &lt; &gt; and &#NNN;; it fills %{...} in hover and text templates. So the
+    markup characters become entities and "%{" becomes "%&#123;": the name "<a href=x>b</a>"
+    shows as exactly that, neither a link nor bold, and "%{y}" stays text.
+    """
+    return escape(str(text), quote=False).replace("%{", "%&#123;")
 
 
 def _float(value) -> float | None:
@@ -137,7 +151,7 @@ def trend_figure(
     codes = list(dict.fromkeys(colleges["college"]))
     for position, code in enumerate(codes):
         rows = colleges[colleges["college"] == code].sort_values("year")
-        name = f"{code} {str(rows['name'].iloc[0]).removeprefix('MBO College ')}"
+        name = chart_text(f"{code} {str(rows['name'].iloc[0]).removeprefix('MBO College ')}")
         fig.add_trace(
             go.Scatter(
                 x=rows["year"].tolist(),
@@ -225,7 +239,7 @@ def team_dots_figure(teams: pd.DataFrame, institution: pd.DataFrame, *, unit_lab
                     "line": {"width": 2 if symbol != "circle" else 0, "color": NOT_MET},
                 },
                 customdata=[
-                    [t, nm, y, "onbekend" if n is None or pd.isna(n) else int(n)]
+                    [chart_text(t), chart_text(nm), y, "onbekend" if n is None or pd.isna(n) else int(n)]
                     for t, nm, y, n in zip(rows["team"], rows["name"], rows["year"], rows["n"], strict=True)
                 ],
                 hovertemplate="%{customdata[0]} %{customdata[1]}<br>%{customdata[2]}: %{y:.1f} (n = %{customdata[3]})"
@@ -301,7 +315,7 @@ def verdict_heatmap(history: list[dict]) -> go.Figure:
             elif entry["basis"] == "no_data":
                 detail = COLLEGE_BASIS_WORDS["no_data"]
             cells.append((entry["met"], verdict_text(entry["met"], COLLEGE), detail))
-        rows.append((f"{code} {name.removeprefix('MBO College ')}", cells))
+        rows.append((chart_text(f"{code} {name.removeprefix('MBO College ')}"), cells))
     z = [[{True: 1.0, False: 0.0, None: 0.5}[cell[0]] for cell in cells] for _, cells in rows]
     text = [
         [f"{cell[1]}<br><span style='font-size:12px'>{cell[2]}</span>" if cell[2] else cell[1] for cell in cells]
@@ -379,7 +393,7 @@ def budget_treemap(body: dict, theme_names: dict[str, str], college_names: dict[
         share = nl_number(Decimal(str(theme["share_pct"])))
         dark = THEME_COLOURS[position % len(THEME_COLOURS)]
         tint = THEME_TINTS[position % len(THEME_TINTS)]
-        label = (
+        label = chart_text(
             f"{theme['theme']} {theme_names.get(theme['theme'], '')} · {share} % · {euro_short(theme['amount_cents'])}"
         )
         node(tid, label, "root", theme["amount_cents"], dark, "#ffffff")
@@ -387,7 +401,8 @@ def budget_treemap(body: dict, theme_names: dict[str, str], college_names: dict[
             node(f"{tid}-central", "Gem. voorzieningen", tid, theme["central_cents"], "#e3e7eb", INK)
         for part in theme["colleges"]:
             name = college_names.get(part["college"], "").removeprefix("MBO College ")
-            node(f"{tid}-{part['college']}", f"{part['college']} {name}", tid, part["amount_cents"], tint, INK)
+            label = chart_text(f"{part['college']} {name}")
+            node(f"{tid}-{part['college']}", label, tid, part["amount_cents"], tint, INK)
     fig = go.Figure(
         go.Treemap(
             ids=ids,
@@ -421,10 +436,10 @@ def budget_treemap(body: dict, theme_names: dict[str, str], college_names: dict[
 def release_bars(rows: list[dict], *, title: str) -> go.Figure:
     """Return stacked bars per row (college or theme): released and reserved result-dependent money.
 
-    `rows`: label, released_cents, reserved_cents. Reserved is hatched as well as lighter, so the
-    two parts differ without colour (manifesto principle 8: reserved, not cut).
+    `rows`: label (a name, as typed), released_cents, reserved_cents. Reserved is hatched as well as
+    lighter, so the two parts differ without colour (manifesto principle 8: reserved, not cut).
     """
-    labels = [row["label"] for row in rows]
+    labels = [chart_text(row["label"]) for row in rows]
     fig = go.Figure()
     for key, name, colour, pattern in (
         ("released_cents", "Vrijgegeven", MET, ""),
