@@ -1,8 +1,15 @@
 """The Django admin for the agenda, in Dutch: the fallback editor for policy staff."""
 
 from django.contrib import admin
+from django.db.models import Q
 from simple_history.admin import SimpleHistoryAdmin
 
+from agenda.admin_boundary import (
+    InstitutionScopedAdmin,
+    ReadOnlyAdmin,
+    ScopedChoicesMixin,
+    writable_institutions,
+)
 from agenda.models import (
     AdditionalFund,
     AgendaLoad,
@@ -57,19 +64,26 @@ class RevisionAuthorMixin:
         formset.save_m2m()
 
 
-class CollegeInline(admin.TabularInline):
+class CollegeInline(ScopedChoicesMixin, admin.TabularInline):
     model = College
     extra = 0
     fields = ["code", "name", "active"]
 
 
 @admin.register(Institution)
-class InstitutionAdmin(admin.ModelAdmin):
+class InstitutionAdmin(InstitutionScopedAdmin, admin.ModelAdmin):
     list_display = ["code", "name", "period_start", "period_end"]
     inlines = [CollegeInline]
 
+    def has_add_permission(self, request):
+        return request.user.is_superuser and super().has_add_permission(request)  # load_agenda makes institutions
 
-class TeamInline(admin.TabularInline):
+    def has_delete_permission(self, request, obj=None):
+        # Deleting an institution takes every row of it along: never policy staff's call.
+        return request.user.is_superuser and super().has_delete_permission(request, obj)
+
+
+class TeamInline(ScopedChoicesMixin, admin.TabularInline):
     model = Team
     extra = 0
     fields = ["code", "name", "active_from", "active_until"]
@@ -80,7 +94,7 @@ class TeamInline(admin.TabularInline):
 
 
 @admin.register(College)
-class CollegeAdmin(RecomputeMixin, SimpleHistoryAdmin):
+class CollegeAdmin(InstitutionScopedAdmin, RecomputeMixin, SimpleHistoryAdmin):
     list_display = ["code", "name", "institution", "active"]
     list_filter = ["institution", "active"]
     search_fields = ["code", "name"]
@@ -88,7 +102,7 @@ class CollegeAdmin(RecomputeMixin, SimpleHistoryAdmin):
 
 
 @admin.register(Team)
-class TeamAdmin(RecomputeMixin, SimpleHistoryAdmin):
+class TeamAdmin(InstitutionScopedAdmin, RecomputeMixin, SimpleHistoryAdmin):
     list_display = ["code", "name", "college", "active_from", "active_until"]
     list_filter = ["institution", "college"]
     search_fields = ["code", "name"]
@@ -99,12 +113,12 @@ class TeamAdmin(RecomputeMixin, SimpleHistoryAdmin):
         return super().has_delete_permission(request, obj)
 
 
-class GoalInline(admin.TabularInline):
+class GoalInline(ScopedChoicesMixin, admin.TabularInline):
     model = Goal
     extra = 0
 
 
-class ThemeShareRevisionInline(admin.TabularInline):
+class ThemeShareRevisionInline(ScopedChoicesMixin, admin.TabularInline):
     """The theme's budget share from a year on (herijking); earlier years keep the share above."""
 
     model = ThemeShareRevision
@@ -114,13 +128,13 @@ class ThemeShareRevisionInline(admin.TabularInline):
 
 
 @admin.register(Theme)
-class ThemeAdmin(RecomputeMixin, RevisionAuthorMixin, SimpleHistoryAdmin):
+class ThemeAdmin(InstitutionScopedAdmin, RecomputeMixin, RevisionAuthorMixin, SimpleHistoryAdmin):
     list_display = ["code", "name", "institution", "national", "budget_share_pct", "position"]
     list_filter = ["institution", "national"]
     inlines = [GoalInline, ThemeShareRevisionInline]
 
 
-class AmbitionInline(admin.TabularInline):
+class AmbitionInline(ScopedChoicesMixin, admin.TabularInline):
     model = Ambition
     extra = 0
     fields = ["year", "revision", "type", "target", "tolerance", "indicative", "reason", "author", "created_at"]
@@ -131,12 +145,12 @@ class AmbitionInline(admin.TabularInline):
         return False  # a herijking adds a revision through the Ambitie form, never edits one
 
 
-class FactorInline(admin.TabularInline):
+class FactorInline(ScopedChoicesMixin, admin.TabularInline):
     model = Factor
     extra = 0
 
 
-class ApplicabilityInline(admin.TabularInline):
+class ApplicabilityInline(ScopedChoicesMixin, admin.TabularInline):
     """The colleges the indicator applies to: from the start (year empty) and from a year on (herijking)."""
 
     model = Applicability
@@ -151,7 +165,7 @@ class ApplicabilityInline(admin.TabularInline):
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
-class BaselineRevisionInline(admin.TabularInline):
+class BaselineRevisionInline(ScopedChoicesMixin, admin.TabularInline):
     """The indicator's baseline from a year on (herijking); earlier years keep the baseline above."""
 
     model = BaselineRevision
@@ -161,7 +175,7 @@ class BaselineRevisionInline(admin.TabularInline):
 
 
 @admin.register(Indicator)
-class IndicatorAdmin(RecomputeMixin, RevisionAuthorMixin, SimpleHistoryAdmin):
+class IndicatorAdmin(InstitutionScopedAdmin, RecomputeMixin, RevisionAuthorMixin, SimpleHistoryAdmin):
     list_display = ["code", "name", "theme", "unit", "polarity", "baseline_year", "baseline_value"]
     list_filter = ["institution", "theme"]
     search_fields = ["code", "name"]
@@ -169,7 +183,7 @@ class IndicatorAdmin(RecomputeMixin, RevisionAuthorMixin, SimpleHistoryAdmin):
 
 
 @admin.register(Ambition)
-class AmbitionAdmin(admin.ModelAdmin):
+class AmbitionAdmin(InstitutionScopedAdmin, admin.ModelAdmin):
     """Ambitions are immutable: saving the form adds a new revision (herijking), keeping the old."""
 
     list_display = [
@@ -187,7 +201,7 @@ class AmbitionAdmin(admin.ModelAdmin):
     fields = ["indicator", "year", "type", "target", "tolerance", "indicative", "reason"]
 
     def has_change_permission(self, request, obj=None):
-        return obj is None
+        return obj is None and super().has_change_permission(request, obj)
 
     def has_delete_permission(self, request, obj=None):
         return False
@@ -208,38 +222,59 @@ class AmbitionAdmin(admin.ModelAdmin):
 
 
 @admin.register(BudgetYear)
-class BudgetYearAdmin(RecomputeMixin, SimpleHistoryAdmin):
+class BudgetYearAdmin(InstitutionScopedAdmin, RecomputeMixin, SimpleHistoryAdmin):
     list_display = ["institution", "year", "total_cents", "result_dependent_pct", "central_pct"]
     list_filter = ["institution"]
 
 
 @admin.register(AdditionalFund)
-class AdditionalFundAdmin(admin.ModelAdmin):
+class AdditionalFundAdmin(InstitutionScopedAdmin, admin.ModelAdmin):
     list_display = ["theme", "year", "source", "amount_cents"]
     list_filter = ["institution", "theme"]
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(InstitutionScopedAdmin, admin.ModelAdmin):
+    """Roles: policy staff give people roles in their own institution, never in another, never to themselves."""
+
     list_display = ["user", "institution", "role", "api_write"]
     list_filter = ["institution", "role"]
     filter_horizontal = ["colleges"]
 
+    def choices_for(self, db_field, request, queryset):
+        """Offer as user: people of the user's institutions and people without any role yet, never the user."""
+        if db_field.name != "user" or request.user.is_superuser:
+            return super().choices_for(db_field, request, queryset)
+        # Without the exclusion a policy member could add a second role for themselves, or a
+        # role in an institution they do not belong to through a person who does.
+        return (
+            queryset.filter(
+                Q(memberships__isnull=True) | Q(memberships__institution__in=writable_institutions(request))
+            )
+            .exclude(pk=request.user.pk)
+            .distinct()
+        )
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and not self._own(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and not self._own(request, obj)
+
+    @staticmethod
+    def _own(request, obj) -> bool:
+        """Return whether `obj` is a role of the signed-in non-superuser (nobody raises their own role)."""
+        return obj is not None and obj.user_id == request.user.pk and not request.user.is_superuser
+
 
 @admin.register(AgendaLoad)
-class AgendaLoadAdmin(admin.ModelAdmin):
-    """What each load of an agenda file set, removed and overrode (read only: the loader's memory)."""
+class AgendaLoadAdmin(ReadOnlyAdmin):
+    """What each load of an agenda file set, removed and overrode (read only: the loader's memory).
+
+    Deleting a load would make the loader forget which values the application changed.
+    """
 
     list_display = ["institution", "source", "loaded_at", "user", "file_wins"]
     list_filter = ["institution", "file_wins"]
     fields = ["institution", "source", "loaded_at", "user", "file_wins", "values", "removed", "overridden"]
     readonly_fields = fields
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False  # deleting a load would make the loader forget which values the application changed

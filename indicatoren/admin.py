@@ -12,6 +12,7 @@ from django.contrib import admin
 from django.core.exceptions import PermissionDenied, ValidationError
 from simple_history.admin import SimpleHistoryAdmin
 
+from agenda.admin_boundary import InstitutionScopedAdmin, ReadOnlyAdmin
 from agenda.permissions import require_policy, writable_colleges
 from indicatoren.models import Measurement, SignoffEvent, StudentCount, Upload, YearSignoff
 from indicatoren.services import (
@@ -113,7 +114,7 @@ class ServiceAdminMixin:
 
 
 @admin.register(Measurement)
-class MeasurementAdmin(ServiceAdminMixin, SimpleHistoryAdmin):
+class MeasurementAdmin(InstitutionScopedAdmin, ServiceAdminMixin, SimpleHistoryAdmin):
     """Values edited here keep their history and trigger a recompute, like every other path."""
 
     form = MeasurementAdminForm
@@ -169,7 +170,7 @@ class StudentCountAdminForm(ServiceWriteForm):
 
 
 @admin.register(StudentCount)
-class StudentCountAdmin(ServiceAdminMixin, SimpleHistoryAdmin):
+class StudentCountAdmin(InstitutionScopedAdmin, ServiceAdminMixin, SimpleHistoryAdmin):
     """Student numbers are written through student_counts_apply (locks, history, recompute)."""
 
     form = StudentCountAdminForm
@@ -184,30 +185,18 @@ class StudentCountAdmin(ServiceAdminMixin, SimpleHistoryAdmin):
 
 
 @admin.register(Upload)
-class UploadAdmin(admin.ModelAdmin):
+class UploadAdmin(ReadOnlyAdmin):
+    """The record of every upload (who, when, what it changed): written by the upload pipeline only."""
+
     list_display = ["original_name", "institution", "status", "uploaded_by", "uploaded_at", "rows_new", "rows_changed"]
     list_filter = ["institution", "status", "channel"]
     readonly_fields = [f.name for f in Upload._meta.fields]
 
-    def has_add_permission(self, request):
-        return False  # uploads go through the upload page, the API or import_benchmark
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """An audit table: visible, never added, changed or deleted here (the sign-off pages and commands write it)."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(YearSignoff)
 class YearSignoffAdmin(ReadOnlyAdmin):
+    """Sign-off states: written by the sign-off pages and the approve and reopen commands only."""
+
     list_display = ["institution", "year", "college", "state", "changed_by", "changed_at"]
     list_filter = ["institution", "year", "state"]
 

@@ -3,11 +3,12 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from agenda.admin_boundary import InstitutionScopedAdmin
 from maatregelen.models import Evidence, Measure, Review
 
 
 @admin.register(Measure)
-class MeasureAdmin(SimpleHistoryAdmin):
+class MeasureAdmin(InstitutionScopedAdmin, SimpleHistoryAdmin):
     list_display = ["title", "theme", "college", "category", "status", "owner", "planned_budget_cents"]
     list_filter = ["institution", "theme", "category", "status", "college"]
     search_fields = ["title", "description", "owner"]
@@ -15,13 +16,13 @@ class MeasureAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Evidence)
-class EvidenceAdmin(SimpleHistoryAdmin):
+class EvidenceAdmin(InstitutionScopedAdmin, SimpleHistoryAdmin):
     list_display = ["title", "kind", "theme", "college", "team", "year", "created_by"]
     list_filter = ["institution", "theme", "kind", "year"]
     search_fields = ["title", "text"]
 
 
 @admin.register(Review)
-class ReviewAdmin(SimpleHistoryAdmin):
+class ReviewAdmin(InstitutionScopedAdmin, SimpleHistoryAdmin):
     list_display = ["college", "year", "quadrimester", "held_on", "created_by"]
     list_filter = ["college__institution", "year", "quadrimester"]

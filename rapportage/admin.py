@@ -1,16 +1,9 @@
-"""The Django admin for stored results: read-only, they are written by the recompute only."""
+"""The Django admin for stored results and the flip log: read-only for everyone, written by the recompute only."""
 
 from django.contrib import admin
 
+from agenda.admin_boundary import ReadOnlyAdmin
 from rapportage.models import BudgetResult, IndicatorResult, RecomputeRun, VerdictChange
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(RecomputeRun)
