@@ -83,6 +83,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "kwaliteit.errors.BusyDatabaseMiddleware",
+    "kern.middleware.ControlCharacterMiddleware",  # a NUL in ?institution= etc.: Dutch 400, not a 500 (issue 13)
     "axes.middleware.AxesMiddleware",  # last, as axes asks: turns a refused login into the lockout page
 ]
 
