@@ -82,6 +82,9 @@ def uploads(request):
         ),
         UPLOADS_PER_PAGE,
     ).get_page(request.GET.get("pagina"))
+    for upload in page:
+        # The record keeps the first errors and a note counting the rest (error_dicts).
+        upload.error_total = error_listing(upload.errors)["error_total"]
     return render(request, "uploads/list.html", {"form": form, "page": page, **_limits()}, status=status)
 
 

@@ -8,7 +8,6 @@ storing no value. Sizes are asserted in bytes, never in seconds.
 """
 
 import io
-import os
 import tracemalloc
 import zipfile
 from datetime import timedelta
@@ -23,6 +22,7 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import timezone
 
+from bench.upload_load import grid_file_of_bad_cells, million_bad_rows, zip_bomb
 from indicatoren.importers import Catalogue, Limits, more_errors_text, parse_benchmark
 from indicatoren.models import Measurement, Upload, UploadStatus
 from invoer import uploads
@@ -37,18 +37,6 @@ SMALL_BODY = 200_000  # bytes: a hundred errors and the page around them
 # --- the worst-case files -----------------------------------------------------------------------
 
 
-def zip_bomb() -> bytes:
-    """Return a ~1 MB xlsx-shaped zip whose 30 sheet parts declare 10 MB each (300 MB unpacked)."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types/>')
-        for number in range(1, 31):
-            archive.writestr(f"xl/worksheets/sheet{number}.xml", b"<" * (10 * 1024 * 1024))
-        # Incompressible padding brings the file to the probe's 1 MB.
-        archive.writestr("xl/media/padding.bin", os.urandom(700 * 1024), compress_type=zipfile.ZIP_STORED)
-    return buffer.getvalue()
-
-
 @pytest.fixture(scope="module")
 def bomb() -> bytes:
     """The zip bomb, built once for the module."""
@@ -59,21 +47,10 @@ def bomb() -> bytes:
     return data
 
 
-def million_bad_rows() -> bytes:
-    """Return a 6 MB long-format CSV of 1,000,000 rows, every one of them wrong."""
-    return b"jaar;indicator;waarde\n" + b"9;q;a\n" * 1_000_000
-
-
 @pytest.fixture(scope="module")
 def bad_rows() -> bytes:
     """The million bad rows, built once for the module."""
     return million_bad_rows()
-
-
-def grid_file_of_bad_cells() -> bytes:
-    """Return a 600 kB grid CSV (wide format, 2020 in its name) whose every cell is wrong."""
-    rows = b"5100-ENT;abc;abc;abc\n" * 30_000
-    return b"team;2b;1a;1b\n" + rows
 
 
 # --- the pure importer: limits and the error cap --------------------------------------------------
@@ -302,6 +279,7 @@ def test_the_upload_page_of_a_rejected_file_lists_100_errors_and_the_count(rocva
     html = client.get(f"/uploads/{upload.pk}/").content.decode()
     assert "zijn 250 fouten gevonden" in html
     assert "de eerste 100 van 250" in html and "En nog 150 fouten" in html
+    assert "250 fouten" in client.get("/uploads/").content.decode()  # the list counts them all too
 
 
 @pytest.mark.parametrize(
