@@ -7,7 +7,9 @@ a hash of them (with the institution, year, version and representation). Last-Mo
 is serialised once per process instead of once per request.
 """
 
+import contextlib
 import hashlib
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,11 +18,14 @@ from django.core.cache import cache
 from django.http import HttpResponse
 from django.utils.cache import get_conditional_response, patch_vary_headers
 from django.utils.http import http_date
+from redis.exceptions import RedisError
 
 from agenda.models import Institution
 from indicatoren.selectors import data_status
 from rapportage.models import BudgetResult, IndicatorResult
 from rapportage.selectors import stale_run
+
+logger = logging.getLogger(__name__)
 
 CACHE_SECONDS = 3600
 CACHE_CONTROL = "private, no-cache"  # per caller; a client may keep it but must revalidate (cheap: 304)
@@ -102,8 +107,15 @@ def not_modified(request, validators: Validators) -> HttpResponse | None:
 def rendered(validators: Validators, render: Callable[[], bytes]) -> bytes:
     """Return the body under these validators, rendering it only when the cache has no copy."""
     key = f"api:v1:{validators.etag.strip(chr(34))}"
-    body = cache.get(key)
+    # The cache only saves rendering: with Redis down the API renders every body itself rather
+    # than answer 500 (issue 13, "no logins while Redis is down", and so no reads either).
+    try:
+        body = cache.get(key)
+    except (RedisError, OSError) as exc:
+        logger.warning("API cache unreachable (%s); rendering without it", exc)
+        return render()
     if body is None:
         body = render()
-        cache.set(key, body, CACHE_SECONDS)
+        with contextlib.suppress(RedisError, OSError):
+            cache.set(key, body, CACHE_SECONDS)
     return body

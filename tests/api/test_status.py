@@ -253,3 +253,15 @@ def test_original_version_shows_the_ambition_before_the_herijking(bestuur):
     original = bestuur.get("/api/v1/indicators/5a/status/?year=2022&version=original").json()
     assert current["ambition_type"] == "target"
     assert original["ambition_type"] != "target"
+
+
+def test_status_and_budget_answer_with_the_cache_on_a_dead_redis(bestuur, settings):
+    """With Redis down the API renders its bodies itself: 200 and the same body, never 500 (issue 13)."""
+    expected = json.loads(bestuur.get("/api/v1/status/?year=2021").content)
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:1/0"}
+    }
+    response = bestuur.get("/api/v1/status/?year=2021")
+    assert response.status_code == 200
+    assert json.loads(response.content) == expected
+    assert bestuur.get("/api/v1/budget/?year=2021").status_code == 200
