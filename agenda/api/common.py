@@ -13,7 +13,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, PolymorphicProxySerializer, inline_serializer
 from rest_framework import permissions, serializers
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
@@ -40,21 +40,35 @@ ERROR_401 = OpenApiResponse(ErrorSerializer, description="Niet ingelogd, of een 
 ERROR_403 = OpenApiResponse(ErrorSerializer, description="Geen toegang tot deze instelling of geen schrijfrechten.")
 ERROR_404 = OpenApiResponse(ErrorSerializer, description="Niet gevonden (of van een andere instelling).")
 ERROR_400 = OpenApiResponse(
-    OpenApiTypes.OBJECT, description="Ongeldige invoer: per veld de foutmeldingen ({veld: [melding, ...]})."
+    OpenApiTypes.OBJECT,
+    description="Ongeldige invoer: per veld de foutmeldingen ({veld: [melding, ...]}), "
+    "of {detail: melding} bij een stuurteken in het adres.",
 )
+# Every operation can meet a control character in its path or parameters (kern.middleware).
+ERROR_400_ADDRESS = OpenApiResponse(ErrorSerializer, description="Een stuurteken in het adres (pad of parameter).")
 
 
 def responses(
     ok, *, status: int = 200, bad_request: bool = False, not_found: bool = True, extra: dict | None = None
 ) -> dict:
     """Return the documented responses of one operation: the success body and every error it can give."""
-    result = {status: ok, 401: ERROR_401, 403: ERROR_403}
-    if bad_request:
-        result[400] = ERROR_400
+    result = {status: ok, 400: ERROR_400 if bad_request else ERROR_400_ADDRESS, 401: ERROR_401, 403: ERROR_403}
     if not_found:
         result[404] = ERROR_404
     result.update(extra or {})
+    if result[400] not in (ERROR_400, ERROR_400_ADDRESS):  # an operation's own 400 body (the upload's)
+        result[400] = _or_address_error(result[400])
     return result
+
+
+def _or_address_error(response: OpenApiResponse) -> OpenApiResponse:
+    """Return an operation's own 400 answer widened by the control-character answer (kern.middleware)."""
+    body = response.response
+    name = getattr(body, "__name__", type(body).__name__).removesuffix("Serializer")
+    either = PolymorphicProxySerializer(
+        component_name=f"{name}OrAddressError", serializers=[body, ErrorSerializer], resource_type_field_name=None
+    )
+    return OpenApiResponse(either, description=f"{response.description}; of een stuurteken in het adres")
 
 
 class InstitutionSlugField(serializers.SlugRelatedField):
