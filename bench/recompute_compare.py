@@ -29,6 +29,12 @@ file of its own in the temporary directory (set before Django starts; `CELERY_BR
      `rapportage.selectors.measurements_frame` of all the institution's indicators (values as
      float64), so every round has a floor measured in the same process.
 
+With `--instructions K`, before the rounds, each side is also run under valgrind's callgrind
+(Debian package valgrind): a child with one warm-up recompute and K more, and one with the
+warm-up alone; their difference over K is the instructions per recompute_now. That count does
+not depend on the machine's load (the same total twice, docs/benchmarks.md section 7d), which
+the CPU-time medians on a shared 2-core machine do.
+
 The figures are medians over the rounds. The verdict is on the CPU-time medians of
 recompute_now, which are steadier than wall clock on a shared 2-core machine; wall clock is
 shown too, with two cross-checks (median of the per-round ratios, ratio of the fastest rounds)
@@ -43,6 +49,7 @@ import contextlib
 import json
 import os
 import platform
+import re
 import shutil
 import statistics
 import subprocess
@@ -145,6 +152,58 @@ for (filename, _, name), (_, _, _, cumulative, _) in pstats.Stats(profile).stats
 calls = sum(row[1] for row in pstats.Stats(profile).stats.values()) // 3
 print(json.dumps({"text": text.getvalue(), "own": own, "queries": len(queries), "calls": calls}))
 """
+
+
+# The child of an instruction count: warm up with one recompute, then `argv[1]` more. Run under
+# valgrind's callgrind, which counts the instructions executed, whatever else the machine does.
+COUNT_RUNNER = r"""
+import os, sys
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kwaliteit.settings")
+import django
+django.setup()
+from agenda.models import Institution
+from rapportage import services
+institution = Institution.objects.get(code=sys.argv[2])
+services.recompute_now(institution=institution, reason="bench")
+for _ in range(int(sys.argv[1])):
+    services.recompute_now(institution=institution, reason="bench")
+"""
+
+
+def instructions(code: Path, env: dict, recomputes: int, tmp: Path) -> int:
+    """Return the instructions callgrind counts for a child doing `recomputes` recomputes after its warm-up."""
+    out = tmp / f"callgrind-{code.name}-{recomputes}"
+    python = str(code / ".venv" / "bin" / "python")
+    # PYTHONHASHSEED fixed: set and dict iteration orders, and so the instruction count, repeat.
+    command = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", python, "-c", COUNT_RUNNER]
+    process = subprocess.run(
+        [*command, str(recomputes), INSTITUTION],
+        cwd=code,
+        env={**env, "PYTHONHASHSEED": "0"},
+        capture_output=True,
+        text=True,
+    )
+    if process.returncode != 0:
+        sys.exit(f"callgrind failed in {code}:\n{process.stderr[-3000:]}")
+    out.unlink(missing_ok=True)
+    return int(re.search(r"Collected : (\d+)", process.stderr)[1])
+
+
+def instruction_report(counts: dict[str, dict[int, int]], recomputes: int) -> tuple[str, float]:
+    """Return the Markdown table of instructions per recompute_now, and the after/before ratio."""
+    per = {side: (counts[side][recomputes] - counts[side][0]) / recomputes for side in SIDES}
+    ratio = per["after"] / per["before"]
+    lines = [
+        "| what | before | after | after/before |",
+        "|---|---:|---:|---:|",
+        "| instructions per recompute_now (callgrind) | "
+        + " | ".join(f"{per[side] / 1e6:,.0f} M" for side in SIDES)
+        + f" | {ratio:.3f} |",
+        "| instructions of start-up and warm-up (the floor of each count) | "
+        + " | ".join(f"{counts[side][0] / 1e6:,.0f} M" for side in SIDES)
+        + f" | {counts['after'][0] / counts['before'][0]:.3f} |",
+    ]
+    return "\n".join(lines), ratio
 
 
 def machine() -> str:
@@ -338,6 +397,13 @@ def main() -> None:
     parser.add_argument(
         "--postgres", action="store_true", help="a throwaway PostgreSQL cluster instead of SQLite files"
     )
+    parser.add_argument(
+        "--instructions",
+        type=int,
+        default=0,
+        metavar="K",
+        help="also count instructions with callgrind: a child with K recomputes against one with none",
+    )
     args = parser.parse_args()
 
     commits = {"before": git("rev-parse", "--verify", f"{args.before}^{{commit}}")}
@@ -380,6 +446,16 @@ def main() -> None:
             seconds = setup(code[side], envs[side])
             print(f"setup {side} ({code[side]}): migrate, load_agenda, demo_setup in {seconds:.0f} s", flush=True)
 
+        if args.instructions:
+            counts = {side: {} for side in SIDES}
+            for recomputes in (0, args.instructions):
+                for side in SIDES:
+                    counts[side][recomputes] = instructions(code[side], envs[side], recomputes, tmp)
+                    print(f"callgrind {side}, {recomputes} recomputes: {counts[side][recomputes]:,}", flush=True)
+            table, ratio = instruction_report(counts, args.instructions)
+            print()
+            print(table)
+            print(f"\nVerdict on instructions: after/before = {ratio:.3f} (limit {LIMIT:.2f}).", flush=True)
         figures: dict[str, list] = {side: [] for side in SIDES}
         for round_ in range(args.repeats):
             # Alternate which side goes first, so a drift in the machine's load hits both alike.
