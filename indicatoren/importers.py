@@ -94,17 +94,19 @@ class Limits:
     """What one upload may cost: its size, what an xlsx unpacks to, rows, cells and errors (issue 13).
 
     The defaults are those of settings.py (UPLOAD_*), which every channel passes in; the importer
-    reads no settings. A legitimate 100,000-row xlsx is 2.6 MB and unpacks 11x, to 28 MB.
+    reads no settings. openpyxl reads some 50,000-100,000 cells a second, CSV some millions: a
+    workbook's unpacked size (about 40 bytes of XML a cell) bounds its time, so a large file goes
+    as CSV (a 100,000-row xlsx unpacks to 28 MB, its CSV is 3 MB and 600,000 cells).
     """
 
     max_bytes: int = 10 * 1024 * 1024
     # Checked on the zip's declared sizes before openpyxl opens it: Python's zipfile never
     # unpacks a member past its declared size (it stops, and the CRC check fails), so the
     # declared sizes bound what the parser can be made to read.
-    max_unpacked_bytes: int = 50 * 1024 * 1024
+    max_unpacked_bytes: int = 10 * 1024 * 1024
     max_unpack_ratio: int = 25
     max_rows: int = 150_000  # non-blank data rows, every sheet together
-    max_cells: int = 1_500_000  # cells read, blank ones inside a row included
+    max_cells: int = 1_000_000  # cells read, blank ones inside a row included
     max_errors: int = 100  # errors kept and shown; the rest are counted
     # Once this many errors are found the file is rejected anyway: stop reading, so a file of a
     # million bad rows costs what its first rows cost (the count is then "at least").

@@ -158,10 +158,10 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = UPLOAD_MAX_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = UPLOAD_MAX_BYTES + 1024 * 1024
 # What one upload may cost (issue 13); invoer.uploads hands them to the pure importer
 # (indicatoren.importers.Limits documents each). A worst-case file is refused in milliseconds.
-UPLOAD_MAX_UNPACKED_BYTES = int(os.environ.get("UPLOAD_MAX_UNPACKED_BYTES", str(50 * 1024 * 1024)))
+UPLOAD_MAX_UNPACKED_BYTES = int(os.environ.get("UPLOAD_MAX_UNPACKED_BYTES", str(10 * 1024 * 1024)))
 UPLOAD_MAX_UNPACK_RATIO = int(os.environ.get("UPLOAD_MAX_UNPACK_RATIO", "25"))
 UPLOAD_MAX_ROWS = int(os.environ.get("UPLOAD_MAX_ROWS", "150000"))
-UPLOAD_MAX_CELLS = int(os.environ.get("UPLOAD_MAX_CELLS", "1500000"))
+UPLOAD_MAX_CELLS = int(os.environ.get("UPLOAD_MAX_CELLS", "1000000"))
 UPLOAD_MAX_ERRORS = int(os.environ.get("UPLOAD_MAX_ERRORS", "100"))
 # Files parsed at once per web process: a parse is CPU-bound and holds the GIL, so more at once
 # only multiplies memory; a request that waits longer than UPLOAD_PARSE_WAIT_SECONDS is told the

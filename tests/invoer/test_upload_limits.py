@@ -79,7 +79,7 @@ def test_zip_bomb_is_refused_before_it_is_opened(catalogue, bomb):
     [message] = [error.message for error in result.errors]
     assert message.startswith("Het Excel-bestand pakt uit tot 300,7 MB (")
     assert message.endswith(
-        "x zo groot als het bestand); de grens is 50 MB en 25x. Sla het op als CSV, of verdeel het over meer bestanden"
+        "x zo groot als het bestand); de grens is 10 MB en 25x. Sla het op als CSV, of verdeel het over meer bestanden"
     )
     assert result.over_limit and result.rows.empty
     assert peak < 20 * 1024 * 1024  # nothing was unpacked
