@@ -11,6 +11,7 @@ BENCHES = [
     ("100,000-row import (issue 4)", "bench.import_bench"),
     ("status API under gunicorn (issue 7)", "bench.api_bench"),
     ("load and upload-to-verdict (issue 8)", "bench.load_bench"),
+    ("three worst-case uploads against /healthz (issue 13)", "bench.upload_load"),
 ]
 
 if __name__ == "__main__":

@@ -33,6 +33,7 @@ from pathlib import Path
 import requests
 import yaml
 
+from bench.load_bench import manage
 from tests.services import ROOT, _die_with_parent, _wait_for_port, free_port, postgres_cluster, stop_process
 
 # The probe's worst-case files (issue 13); tests/invoer/test_upload_limits.py sends them on every channel.
@@ -66,21 +67,6 @@ from django.contrib.auth import get_user_model
 from rest_framework.authtoken.models import Token
 print(Token.objects.get_or_create(user=get_user_model().objects.get(username="beleid"))[0].key)
 """
-
-
-def manage(env: dict, *args: str, stdin: str | None = None) -> str:
-    """Run manage.py with `env` and return its stdout (raise on failure)."""
-    result = subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env={**os.environ, **env},
-        input=stdin,
-        capture_output=True,
-        text=True,
-    )
-    if result.returncode != 0:
-        raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
-    return result.stdout
 
 
 def compose_gunicorn(port: int) -> list[str]:
