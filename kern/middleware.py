@@ -10,8 +10,10 @@ parameter values: a text typed in a textarea may carry them through a GET form.
 
 import unicodedata
 
+from django.conf import settings
 from django.http import JsonResponse
 from django.shortcuts import render
+from django.template.defaultfilters import filesizeformat
 
 MESSAGE = "Ongeldig teken in het adres (een stuurteken); controleer de link."
 _ALLOWED_IN_VALUES = frozenset("\t\n\r")
@@ -44,3 +46,34 @@ class ControlCharacterMiddleware:
         if request.path.startswith("/api/"):
             return JsonResponse({"detail": MESSAGE}, status=400)
         return render(request, "bad_request.html", {"message": MESSAGE}, status=400)
+
+
+TOO_LARGE = (
+    "Het verzoek is te groot: een bestand mag hoogstens {limit} zijn. Splits het bestand of lever het als CSV aan."
+)
+
+
+class RequestSizeMiddleware:
+    """Refuse a request body over the upload limit by its Content-Length, before a byte of it is read.
+
+    Django spools a multipart file of any size to disk before a view can refuse it; the largest
+    valid request is one file of UPLOAD_MAX_BYTES plus its form fields (issue 13: resources stay
+    bounded whatever the input).
+    """
+
+    SLACK = 1024 * 1024  # the form fields and the multipart framing around the file
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length <= settings.UPLOAD_MAX_BYTES + self.SLACK:
+            return self.get_response(request)
+        message = TOO_LARGE.format(limit=filesizeformat(settings.UPLOAD_MAX_BYTES))
+        if request.path.startswith("/api/"):
+            return JsonResponse({"detail": message}, status=413)
+        return render(request, "bad_request.html", {"message": message, "title": "Verzoek te groot"}, status=413)

@@ -370,3 +370,29 @@ def test_gunicorn_runs_threaded_workers_in_compose_and_the_image():
     assert "--worker-class gthread --threads 8" in " ".join(command.split())
     dockerfile = (ROOT / "Dockerfile").read_text()
     assert '"--worker-class", "gthread", "--threads", "8"' in dockerfile
+
+
+# --- a body over the limit is refused by its length, unread -----------------------------------------
+
+
+@pytest.mark.parametrize("path", ["/uploads/", "/api/v1/uploads/"])
+def test_a_body_over_the_limit_is_refused_by_its_length(client, path):
+    """Content-Length over UPLOAD_MAX_BYTES plus the form's slack gives a Dutch 413 before the body is read."""
+    response = client.post(path, data=b"x", content_type="application/octet-stream", CONTENT_LENGTH=str(10**10))
+    assert response.status_code == 413
+    assert "te groot" in response.content.decode()
+
+
+def test_a_ten_gigabyte_announcement_is_answered_without_sending_the_body(live_server):
+    """A real server answers 413 to the headers alone: nothing of the announced 10 GB is awaited or spooled."""
+    import socket
+    from urllib.parse import urlsplit
+
+    address = urlsplit(live_server.url)
+    with socket.create_connection((address.hostname, address.port), timeout=60) as connection:
+        connection.sendall(
+            b"POST /api/v1/uploads/ HTTP/1.1\r\nHost: localhost\r\nContent-Type: multipart/form-data; boundary=x\r\n"
+            b"Content-Length: 10000000000\r\nConnection: close\r\n\r\n"
+        )
+        answer = connection.recv(4096).decode("latin-1")
+    assert answer.startswith("HTTP/1.1 413")
