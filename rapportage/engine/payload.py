@@ -8,6 +8,7 @@ The stored payload is exactly what the API, `agenda_status --format json` and `b
 from collections import defaultdict
 from decimal import Decimal
 
+import numpy as np
 import pandas as pd
 
 from kern.rules import float_keeps
@@ -45,19 +46,31 @@ def _opt_int(value) -> int | None:
 
 def _numbers(column: pd.Series) -> list:
     """Return a column of engine units as JSON numbers: json_number(to_decimal(u)) for every u, fast."""
-    units = column.to_numpy(dtype=object, na_value=None).tolist()
-    # u / SCALE on Python ints is correctly rounded, the same float as float(Decimal(u).scaleb(-6)),
-    # and below 10**15 units (15 digits) that float prints the same digits; longer ones may not.
-    return [
-        None
-        if u is None
-        else json_number(to_decimal(u))
-        if abs(u) >= _FLOAT_EXACT
-        else u // SCALE
-        if u % SCALE == 0
-        else u / SCALE
-        for u in units
-    ]
+    if column.dtype != "Int64":
+        return [_number(u) for u in column.to_numpy(dtype=object, na_value=None).tolist()]
+    missing = column.isna().to_numpy()
+    units = column.to_numpy(dtype=np.int64, na_value=0)
+    big = np.abs(units) >= _FLOAT_EXACT
+    # Below 10**15 units an int64 converts to a float64 exactly (< 2**53) and dividing by the
+    # float 10**6 rounds correctly, as u / SCALE on Python ints does: the same float, which
+    # prints the same 15 digits; whole numbers become ints. In C loops: the per-number Python
+    # work was a twentieth of a recompute (docs/benchmarks.md section 7).
+    numbers = (units / SCALE).astype(object)
+    whole = (units % SCALE == 0) & ~big
+    numbers[whole] = (units[whole] // SCALE).astype(object)
+    for position in np.flatnonzero(big & ~missing):
+        numbers[position] = _number(int(units[position]))
+    numbers[missing] = None
+    return numbers.tolist()
+
+
+def _number(u) -> int | float | Decimal | None:
+    """Return one value in engine units as a JSON number (the rule _numbers applies to a column)."""
+    if u is None:
+        return None
+    if abs(u) >= _FLOAT_EXACT:
+        return json_number(to_decimal(u))
+    return u // SCALE if u % SCALE == 0 else u / SCALE
 
 
 def _values(column: pd.Series) -> list:
