@@ -283,6 +283,9 @@ CELERY_BEAT_SCHEDULE = {
 }
 # Delete the files of rejected and cancelled uploads past UPLOAD_REJECTED_RETENTION_DAYS, nightly.
 CELERY_BEAT_SCHEDULE["upload-retention"] = {"task": "invoer.tasks.upload_files_prune_task", "schedule": 24 * 3600}
+# Delete login records (django-axes keeps every login and failure) past LOGIN_LOG_RETENTION_DAYS, nightly.
+LOGIN_LOG_RETENTION_DAYS = int(os.environ.get("LOGIN_LOG_RETENTION_DAYS", "180"))
+CELERY_BEAT_SCHEDULE["login-log-retention"] = {"task": "kwaliteit.tasks.login_logs_prune_task", "schedule": 24 * 3600}
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
