@@ -24,3 +24,8 @@ urlpatterns = [
     # The split view serves Swagger UI's start script as a file: the CSP refuses inline scripts (issue 13).
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
 ]
+
+# Dutch error pages inside the layout; JSON for the API (kwaliteit.views, issue 15 item 7).
+handler403 = "kwaliteit.views.permission_denied"
+handler404 = "kwaliteit.views.page_not_found"
+handler500 = "kwaliteit.views.server_error"

@@ -12,6 +12,7 @@ from django.db import connection
 from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.views import defaults
 
 from agenda.choices import Role
 from agenda.permissions import current_institution, membership
@@ -91,3 +92,34 @@ class PasswordResetView(auth_views.PasswordResetView):
         # nor help an attacker tune a flood.
         logger.warning("Wachtwoordherstel: limiet bereikt, geen mail verstuurd.")
         return HttpResponseRedirect(self.get_success_url())
+
+
+# Error pages (issue 15, item 7): Dutch, inside the site's layout (templates/403.html, 404.html,
+# 500.html); the API keeps answering in JSON, as its clients parse it (contracts.md section 4).
+API_PREFIX = "/api/"
+
+
+def _is_api(request) -> bool:
+    """Return whether the request is for the API, which answers errors in JSON."""
+    return request.path.startswith(API_PREFIX)
+
+
+def permission_denied(request, exception):
+    """Answer 403: JSON for the API, else the Dutch page with the refusal's own reason."""
+    if _is_api(request):
+        return JsonResponse({"detail": str(exception) or "Geen toegang."}, status=403)
+    return defaults.permission_denied(request, exception)
+
+
+def page_not_found(request, exception):
+    """Answer 404: JSON for the API, else the Dutch page (no technical detail of the URL resolver)."""
+    if _is_api(request):
+        return JsonResponse({"detail": "Niet gevonden."}, status=404)
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request):
+    """Answer 500 without the database: JSON for the API, else 500.html rendered with an empty context."""
+    if _is_api(request):
+        return JsonResponse({"detail": "Er ging iets mis op de server; probeer het later opnieuw."}, status=500)
+    return defaults.server_error(request)
