@@ -18,8 +18,35 @@ from kern.rules import CODE_MAX_LENGTH
 
 PCT_DIGITS = {"max_digits": 5, "decimal_places": 2}
 
+# A constraint's message goes beside the field it is about: Django's own words name the
+# constraint ("Beperking 'team_active_range' is geschonden") or the model's field names
+# ("Institution en Code"), raw database text no user should see (issue 15, item 7).
+ON_FIELD = "on_field:"
 
-class Institution(models.Model):
+
+def field_error(field: str, message: str) -> dict:
+    """Return a constraint's Dutch message and a code naming the field it belongs beside."""
+    return {"violation_error_code": f"{ON_FIELD}{field}", "violation_error_message": message}
+
+
+class ConstraintErrorsOnFields:
+    """Move constraint errors from the form's top to their field (Django puts all but one-field uniques on top)."""
+
+    def validate_constraints(self, exclude=None):
+        """Validate the constraints; raise their errors keyed by the field each code names."""
+        try:
+            super().validate_constraints(exclude=exclude)
+        except ValidationError as exc:
+            moved: dict[str, list] = {}
+            for field, errors in exc.error_dict.items():
+                for error in errors:
+                    code = error.code or ""
+                    target = code.removeprefix(ON_FIELD) if code.startswith(ON_FIELD) else field
+                    moved.setdefault(target, []).append(error)
+            raise ValidationError(moved) from exc
+
+
+class Institution(ConstraintErrorsOnFields, models.Model):
     """An institution (instelling); ROCvA + ROCvF together count as one."""
 
     code = models.CharField("code", max_length=20, unique=True)
@@ -36,7 +63,9 @@ class Institution(models.Model):
         ordering = ["code"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(period_end__gte=models.F("period_start")), name="institution_period_order"
+                condition=Q(period_end__gte=models.F("period_start")),
+                name="institution_period_order",
+                **field_error("period_end", "Het laatste jaar van de periode ligt vóór het eerste jaar."),
             )
         ]
 
@@ -49,7 +78,7 @@ class Institution(models.Model):
         return range(self.period_start, self.period_end + 1)
 
 
-class College(models.Model):
+class College(ConstraintErrorsOnFields, models.Model):
     """An mbo-college with its own director; inactive colleges are left out of verdicts."""
 
     institution = models.ForeignKey(Institution, on_delete=models.CASCADE, related_name="colleges")
@@ -63,13 +92,19 @@ class College(models.Model):
         verbose_name = "mbo-college"
         verbose_name_plural = "mbo-colleges"
         ordering = ["institution", "code"]
-        constraints = [models.UniqueConstraint(fields=["institution", "code"], name="college_code_unique")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["institution", "code"],
+                name="college_code_unique",
+                **field_error("code", "Deze collegecode is al in gebruik binnen de instelling; kies een andere."),
+            )
+        ]
 
     def __str__(self):
         return f"{self.code} {self.name}"
 
 
-class Team(models.Model):
+class Team(ConstraintErrorsOnFields, models.Model):
     """An education team inside a college; teams come and go, so activity is a year range."""
 
     institution = models.ForeignKey(Institution, on_delete=models.CASCADE, related_name="teams")
@@ -86,12 +121,17 @@ class Team(models.Model):
         ordering = ["college__code", "code"]
         constraints = [
             # contracts.md section 2: a team code is unique within the institution.
-            models.UniqueConstraint(fields=["institution", "code"], name="team_code_unique"),
+            models.UniqueConstraint(
+                fields=["institution", "code"],
+                name="team_code_unique",
+                **field_error("code", "Deze teamcode is al in gebruik binnen de instelling; kies een andere."),
+            ),
             models.CheckConstraint(
                 condition=Q(active_from__isnull=True)
                 | Q(active_until__isnull=True)
                 | Q(active_until__gte=models.F("active_from")),
                 name="team_active_range",
+                **field_error("active_until", "Het laatste actieve jaar ligt vóór het jaar waarin het team begon."),
             ),
         ]
 
@@ -109,7 +149,7 @@ class Team(models.Model):
         )
 
 
-class Theme(models.Model):
+class Theme(ConstraintErrorsOnFields, models.Model):
     """One of the agenda's themes with its ambition text and its share of the budget."""
 
     institution = models.ForeignKey(Institution, on_delete=models.CASCADE, related_name="themes")
@@ -126,10 +166,15 @@ class Theme(models.Model):
         verbose_name_plural = "thema's"
         ordering = ["institution", "position", "code"]
         constraints = [
-            models.UniqueConstraint(fields=["institution", "code"], name="theme_code_unique"),
+            models.UniqueConstraint(
+                fields=["institution", "code"],
+                name="theme_code_unique",
+                **field_error("code", "Deze themacode is al in gebruik binnen de instelling."),
+            ),
             models.CheckConstraint(
                 condition=Q(budget_share_pct__gte=0) & Q(budget_share_pct__lte=100),
                 name="theme_share_range",
+                **field_error("budget_share_pct", "Het budgetaandeel ligt tussen 0 en 100 procent."),
             ),
         ]
 
@@ -137,7 +182,7 @@ class Theme(models.Model):
         return f"{self.code} {self.name}"
 
 
-class ThemeShareRevision(models.Model):
+class ThemeShareRevision(ConstraintErrorsOnFields, models.Model):
     """A theme's budget share from a year on (herijking, agenda ch. 12); earlier years keep theirs.
 
     The share in force in year Y is that of the latest revision with from_year <= Y, else the
@@ -159,10 +204,15 @@ class ThemeShareRevision(models.Model):
         verbose_name_plural = "herzieningen budgetaandeel"
         ordering = ["theme", "from_year"]
         constraints = [
-            models.UniqueConstraint(fields=["theme", "from_year"], name="theme_share_revision_unique"),
+            models.UniqueConstraint(
+                fields=["theme", "from_year"],
+                name="theme_share_revision_unique",
+                **field_error("from_year", "Dit thema heeft al een herijkt budgetaandeel vanaf dit jaar."),
+            ),
             models.CheckConstraint(
                 condition=Q(budget_share_pct__gte=0) & Q(budget_share_pct__lte=100),
                 name="theme_share_revision_range",
+                **field_error("budget_share_pct", "Het budgetaandeel ligt tussen 0 en 100 procent."),
             ),
         ]
 
@@ -186,7 +236,7 @@ class Goal(models.Model):
         return self.text[:80]
 
 
-class Indicator(models.Model):
+class Indicator(ConstraintErrorsOnFields, models.Model):
     """A measurable quantity of a theme with its unit, polarity, levels and baseline."""
 
     institution = models.ForeignKey(Institution, on_delete=models.CASCADE, related_name="indicators")
@@ -216,7 +266,13 @@ class Indicator(models.Model):
         verbose_name = "indicator"
         verbose_name_plural = "indicatoren"
         ordering = ["institution", "position", "code"]
-        constraints = [models.UniqueConstraint(fields=["institution", "code"], name="indicator_code_unique")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["institution", "code"],
+                name="indicator_code_unique",
+                **field_error("code", "Deze indicatorcode is al in gebruik binnen de instelling."),
+            )
+        ]
 
     def __str__(self):
         return f"{self.code} {self.name}"
@@ -247,7 +303,7 @@ class Indicator(models.Model):
         return Level.TEAM in self.levels
 
 
-class Applicability(models.Model):
+class Applicability(ConstraintErrorsOnFields, models.Model):
     """The colleges an indicator applies to, from a year on (domain.md, "Which teams and colleges count").
 
     from_year empty is the indicator's own list, from the start; a herijking adds a row from a
@@ -273,10 +329,16 @@ class Applicability(models.Model):
         ordering = ["indicator", models.F("from_year").asc(nulls_first=True)]
         constraints = [
             models.UniqueConstraint(
-                fields=["indicator", "from_year"], condition=Q(from_year__isnull=False), name="applicability_unique"
+                fields=["indicator", "from_year"],
+                condition=Q(from_year__isnull=False),
+                name="applicability_unique",
+                **field_error("from_year", "Deze indicator heeft al een toepasbaarheid vanaf dit jaar."),
             ),
             models.UniqueConstraint(
-                fields=["indicator"], condition=Q(from_year__isnull=True), name="applicability_base_unique"
+                fields=["indicator"],
+                condition=Q(from_year__isnull=True),
+                name="applicability_base_unique",
+                **field_error("indicator", "Deze indicator heeft al een toepasbaarheid zonder beginjaar."),
             ),
         ]
 
@@ -284,7 +346,7 @@ class Applicability(models.Model):
         return f"{self.indicator.code} " + (f"vanaf {self.from_year}" if self.from_year else "vanaf het begin")
 
 
-class BaselineRevision(models.Model):
+class BaselineRevision(ConstraintErrorsOnFields, models.Model):
     """An indicator's baseline (nulmeting) from a year on (herijking); earlier years keep the original."""
 
     indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="baseline_revisions")
@@ -303,14 +365,18 @@ class BaselineRevision(models.Model):
         verbose_name_plural = "herzieningen nulmeting"
         ordering = ["indicator", "from_year"]
         constraints = [
-            models.UniqueConstraint(fields=["indicator", "from_year"], name="baseline_revision_unique"),
+            models.UniqueConstraint(
+                fields=["indicator", "from_year"],
+                name="baseline_revision_unique",
+                **field_error("from_year", "Deze indicator heeft al een herziene nulmeting vanaf dit jaar."),
+            ),
         ]
 
     def __str__(self):
         return f"{self.indicator.code} vanaf {self.from_year}: nulmeting {self.baseline_year}"
 
 
-class Ambition(models.Model):
+class Ambition(ConstraintErrorsOnFields, models.Model):
     """The ambition of an indicator for one year; the herijking adds revisions, never overwrites."""
 
     indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="ambitions")
@@ -331,11 +397,20 @@ class Ambition(models.Model):
         verbose_name_plural = "ambities"
         ordering = ["indicator", "year", "revision"]
         constraints = [
-            models.UniqueConstraint(fields=["indicator", "year", "revision"], name="ambition_revision_unique"),
-            models.CheckConstraint(condition=Q(tolerance__gte=0), name="ambition_tolerance_nonneg"),
+            models.UniqueConstraint(
+                fields=["indicator", "year", "revision"],
+                name="ambition_revision_unique",
+                **field_error("revision", "Deze indicator heeft voor dit jaar al een ambitie met deze versie."),
+            ),
+            models.CheckConstraint(
+                condition=Q(tolerance__gte=0),
+                name="ambition_tolerance_nonneg",
+                **field_error("tolerance", "De marge is nul of groter."),
+            ),
             models.CheckConstraint(
                 condition=Q(type=AmbitionType.TARGET, target__isnull=False) | ~Q(type=AmbitionType.TARGET),
                 name="ambition_target_required",
+                **field_error("target", "Een ambitie van de soort streefcijfer heeft een streefcijfer nodig."),
             ),
         ]
 
@@ -343,7 +418,7 @@ class Ambition(models.Model):
         return f"{self.indicator.code} {self.year} v{self.revision}: {self.get_type_display()}"
 
 
-class Factor(models.Model):
+class Factor(ConstraintErrorsOnFields, models.Model):
     """An exogenous factor (verklaarbaar) expected to move an indicator (agenda ch. 4.4)."""
 
     indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="factors")
@@ -356,13 +431,19 @@ class Factor(models.Model):
         verbose_name = "verklarende factor"
         verbose_name_plural = "verklarende factoren"
         ordering = ["indicator", "position", "name"]
-        constraints = [models.UniqueConstraint(fields=["indicator", "name"], name="factor_name_unique")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["indicator", "name"],
+                name="factor_name_unique",
+                **field_error("name", "Deze indicator heeft al een factor met deze naam."),
+            )
+        ]
 
     def __str__(self):
         return f"{self.name} ({self.effect})"
 
 
-class BudgetYear(models.Model):
+class BudgetYear(ConstraintErrorsOnFields, models.Model):
     """The quality budget of one year, with the result-dependent part and the top-slice (ch. 12)."""
 
     institution = models.ForeignKey(Institution, on_delete=models.CASCADE, related_name="budget_years")
@@ -383,14 +464,27 @@ class BudgetYear(models.Model):
         verbose_name_plural = "budgetjaren"
         ordering = ["institution", "year"]
         constraints = [
-            models.UniqueConstraint(fields=["institution", "year"], name="budget_year_unique"),
-            models.CheckConstraint(condition=Q(total_cents__gte=0), name="budget_total_nonneg"),
+            models.UniqueConstraint(
+                fields=["institution", "year"],
+                name="budget_year_unique",
+                **field_error("year", "Voor dit jaar is al een budget vastgelegd."),
+            ),
+            models.CheckConstraint(
+                condition=Q(total_cents__gte=0),
+                name="budget_total_nonneg",
+                **field_error("total_cents", "Het totaalbedrag is nul of groter."),
+            ),
             models.CheckConstraint(
                 condition=Q(result_dependent_pct__gte=0) & Q(result_dependent_pct__lte=100),
                 name="budget_rd_range",
+                **field_error("result_dependent_pct", "Het resultaatafhankelijke deel ligt tussen 0 en 100 procent."),
             ),
             models.CheckConstraint(
-                condition=Q(central_pct__gte=0) & Q(central_pct__lte=100), name="budget_central_range"
+                condition=Q(central_pct__gte=0) & Q(central_pct__lte=100),
+                name="budget_central_range",
+                **field_error(
+                    "central_pct", "Het deel voor gemeenschappelijke voorzieningen ligt tussen 0 en 100 procent."
+                ),
             ),
         ]
 
@@ -398,7 +492,7 @@ class BudgetYear(models.Model):
         return f"{self.institution.code} {self.year}"
 
 
-class AdditionalFund(models.Model):
+class AdditionalFund(ConstraintErrorsOnFields, models.Model):
     """Other additional funds for a theme (municipal, RIF, ...), shown beside the quality budget."""
 
     institution = models.ForeignKey(Institution, on_delete=models.CASCADE, related_name="additional_funds")
@@ -414,10 +508,22 @@ class AdditionalFund(models.Model):
         ordering = ["institution", "theme__position", "year", "source"]
         constraints = [
             models.UniqueConstraint(
-                fields=["theme", "year", "source"], condition=Q(year__isnull=False), name="fund_year_unique"
+                fields=["theme", "year", "source"],
+                condition=Q(year__isnull=False),
+                name="fund_year_unique",
+                **field_error("source", "Dit thema heeft voor dit jaar al een bedrag uit deze bron."),
             ),
-            models.UniqueConstraint(fields=["theme", "source"], condition=Q(year__isnull=True), name="fund_unique"),
-            models.CheckConstraint(condition=Q(amount_cents__gte=0), name="fund_amount_nonneg"),
+            models.UniqueConstraint(
+                fields=["theme", "source"],
+                condition=Q(year__isnull=True),
+                name="fund_unique",
+                **field_error("source", "Dit thema heeft al een bedrag uit deze bron voor elk jaar."),
+            ),
+            models.CheckConstraint(
+                condition=Q(amount_cents__gte=0),
+                name="fund_amount_nonneg",
+                **field_error("amount_cents", "Het bedrag is nul of groter."),
+            ),
         ]
 
     def __str__(self):
@@ -452,7 +558,7 @@ class AgendaLoad(models.Model):
         return f"{self.institution.code} {self.source} {self.loaded_at:%Y-%m-%d %H:%M}"
 
 
-class Membership(models.Model):
+class Membership(ConstraintErrorsOnFields, models.Model):
     """A user's role in one institution; directors are tied to their colleges."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
@@ -466,7 +572,13 @@ class Membership(models.Model):
     class Meta:
         verbose_name = "rol"
         verbose_name_plural = "rollen"
-        constraints = [models.UniqueConstraint(fields=["user", "institution"], name="membership_unique")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "institution"],
+                name="membership_unique",
+                **field_error("user", "Deze gebruiker heeft al een rol in deze instelling."),
+            )
+        ]
 
     def __str__(self):
         return f"{self.user} {self.institution.code} {self.role}"
