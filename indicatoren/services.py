@@ -279,7 +279,7 @@ def measurements_apply(
     return report
 
 
-KEEP = object()  # MeasurementRow.n: keep the stored n (an API PATCH without n), read inside the lock
+KEEP = object()  # MeasurementRow.n: keep the stored n (an API POST or PATCH without n), read inside the lock
 
 
 def _changes(keyed, stored) -> tuple[list, list, list, list]:

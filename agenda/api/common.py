@@ -130,7 +130,7 @@ class InstitutionScopedMixin:
 class RoleWritePermission(permissions.BasePermission):
     """Allow reads to every member; writes only to roles that may write some college (or all)."""
 
-    message = "Je rol mag via de API alleen lezen."
+    message = "Uw rol mag via de API alleen lezen."
 
     def has_permission(self, request, view) -> bool:
         """Return whether the caller may read the institution and, for a write, write somewhere."""

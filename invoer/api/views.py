@@ -155,7 +155,8 @@ class MeasurementViewSet(
             value=data["value"],
             college=data.get("college"),
             team=data.get("team"),
-            n=data.get("n"),
+            # No n: keep the stored one (read inside the write lock); an explicit null clears it.
+            n=data.get("n", KEEP),
             expected=self._if_match(),
             note=data.get("note", ""),
         )
@@ -306,7 +307,7 @@ class UploadCreateApi(InstitutionScopedMixin, APIView):
         if code is None and is_policy(user, institution):
             return None
         if code is None:
-            self.permission_denied(request, "Geef college=CODE mee: je mag alleen voor je eigen college uploaden.")
+            self.permission_denied(request, "Geef college=CODE mee: u mag alleen voor uw eigen college uploaden.")
         college = College.objects.filter(institution=institution, code=code).first()
         if college is None or not can_write_college(user, college):
             self.permission_denied(request, f"Geen schrijfrechten voor college {code}.")
