@@ -17,6 +17,7 @@ def navigation(request) -> dict:
     return {
         "nav_institution": institution,
         "nav_role": m.get_role_display() if m else ("beheerder" if user.is_superuser else ""),
+        "nav_role_code": m.role if m else "",
         "nav_policy": is_policy(user, institution),
         "nav_own_colleges": list(m.colleges.all()) if m and writable else [],
         "nav_last_run": last_run(institution),
