@@ -26,7 +26,12 @@ class MeasurementSerializer(serializers.ModelSerializer):
         slug_field="code", queryset=Team.objects.all(), required=False, allow_null=True, help_text="teamcode"
     )
     value = serializers.DecimalField(max_digits=18, decimal_places=6, help_text="percentages als 77.5, niet 0.775")
-    n = serializers.IntegerField(min_value=0, required=False, allow_null=True, help_text="cohortgrootte (weging)")
+    n = serializers.IntegerField(
+        min_value=0,
+        required=False,
+        allow_null=True,
+        help_text="cohortgrootte (weging); weglaten: de opgeslagen n blijft, null: n wissen",
+    )
     note = serializers.CharField(
         required=False,
         allow_blank=True,
