@@ -142,7 +142,6 @@ def trend_figure(
                 mode="lines",
                 name=label,
                 legendgroup="norms",
-                legendgrouptitle={"text": "Normen"} if position == 0 else None,
                 legendrank=200 + position,
                 line={"dash": dash, "width": 3, "color": colour},
                 hovertemplate=f"{label}<extra></extra>",
@@ -159,7 +158,6 @@ def trend_figure(
                 mode="lines+markers",
                 name=name,
                 legendgroup="colleges",
-                legendgrouptitle={"text": "Colleges"} if position == 0 else None,
                 legendrank=300 + position,
                 line={"width": 1.5, "color": COLLEGE_COLOURS[position % len(COLLEGE_COLOURS)]},
                 marker={"size": 5},
@@ -204,9 +202,27 @@ def trend_figure(
     fig.update_yaxes(title_text=unit_label)
     return _layout(
         fig,
-        title="Trend: instelling (dik, met waarden), normen en colleges" if codes else "Trend: instelling en normen",
-        height=560,
-        legend={"font": {"size": 13}, "groupclick": "toggleitem", "tracegroupgap": 6},
+        # Short enough for a phone (plotly does not wrap titles); the caption explains the lines.
+        title="Trend: instelling, normen en colleges" if codes else "Trend: instelling en normen",
+        # No height: the chart fills its box, whose height dashboard.css sets per screen width, as a
+        # phone needs more room for the legend below the plot than a laptop does.
+        height=None,
+        # Below the plot, not beside it: at the right the sixteen entries took all but 64 px of a
+        # phone's width (issue 15). Anchored to the figure's bottom edge (container), plotly makes
+        # room for it under the axis title at every width; config responsive: true redraws on resize.
+        # Order "normal" lets the entries flow in rows (grouped, each group was a tall column); the
+        # entries name themselves ("Nulmeting 2016: 6,7", "5100 Zuidoost"), so no group titles.
+        legend={
+            "font": {"size": 13},
+            "groupclick": "toggleitem",
+            "traceorder": "normal",
+            "orientation": "h",
+            "x": 0,
+            "xanchor": "left",
+            "yref": "container",
+            "y": 0,
+            "yanchor": "bottom",
+        },
     )
 
 
