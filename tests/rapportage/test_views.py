@@ -381,7 +381,7 @@ def test_pages_show_the_engines_margin_and_survive_payloads_stored_before_it(boa
     page = url("rapportage:college", college["college"], 2022)
     row_1a = r'<tr data-indicator="1a">.*?</tr>'
     word = "team" if college["teams_margin"] == 1 else "teams"
-    assert f"<td>{college['teams_margin']} {word} marge</td>" in re.search(
+    assert f'<td data-label="Afstand">{college["teams_margin"]} {word} marge</td>' in re.search(
         row_1a, board.get(page).content.decode(), re.S
     ).group(0)
     for entry in result.payload["colleges"]:
