@@ -70,8 +70,12 @@ def _nl(value, places: int = 1) -> str:
     return nl_number(None if value is None else Decimal(str(value)), places)
 
 
-def _layout(fig: go.Figure, *, title: str, height: int = 440, **extra) -> go.Figure:
-    """Apply the shared readable layout: white background, large fonts, legend below."""
+def _layout(fig: go.Figure, *, title: str, subtitle: str = "", height: int = 440, **extra) -> go.Figure:
+    """Apply the shared readable layout: white background, large fonts, legend below.
+
+    plotly never wraps a title, so a long one is split into a short title and a `subtitle` line:
+    each fits a phone's width (issue 15).
+    """
     settings = {
         # "none" instead of a named template: plotly_white costs ~10-90 ms and ~6 KB per figure
         # (issue 6: pages under 300 ms); the few styles it gave are set here and in _axes.
@@ -79,7 +83,8 @@ def _layout(fig: go.Figure, *, title: str, height: int = 440, **extra) -> go.Fig
         "paper_bgcolor": "#ffffff",
         "plot_bgcolor": "#ffffff",
         "font": FONT,
-        "title": {"text": title, "font": {"size": 18}, "x": 0, "xanchor": "left"},
+        "title": {"text": title, "font": {"size": 18}, "x": 0, "xanchor": "left"}
+        | ({"subtitle": {"text": subtitle, "font": {"size": 14, "color": MUTED}}} if subtitle else {}),
         "height": height,
         "margin": {"l": 60, "r": 20, "t": 60, "b": 60},
         "hoverlabel": {"font": {"size": 15}},
@@ -443,13 +448,14 @@ def budget_treemap(body: dict, theme_names: dict[str, str], college_names: dict[
     )
     return _layout(
         fig,
-        title="Verdeling over thema's en colleges (klik een thema om in te zoomen)",
+        title="Verdeling over thema's en colleges",
+        subtitle="Klik een thema om in te zoomen",
         height=620,
         margin={"l": 10, "r": 10, "t": 60, "b": 10},
     )
 
 
-def release_bars(rows: list[dict], *, title: str) -> go.Figure:
+def release_bars(rows: list[dict], *, title: str, subtitle: str = "") -> go.Figure:
     """Return stacked bars per row (college or theme): released and reserved result-dependent money.
 
     `rows`: label (a name, as typed), released_cents, reserved_cents. Reserved is hatched as well as
@@ -492,8 +498,17 @@ def release_bars(rows: list[dict], *, title: str) -> go.Figure:
     return _layout(
         fig,
         title=title,
-        height=max(260, 34 * len(rows) + 150),
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0, "traceorder": "normal"},
+        subtitle=subtitle,
+        height=max(300, 34 * len(rows) + 200),
+        # Under the plot (the figure's bottom edge): above it, its two rows on a phone ran into the title.
+        legend={
+            "orientation": "h",
+            "yref": "container",
+            "yanchor": "bottom",
+            "y": 0,
+            "x": 0,
+            "traceorder": "normal",
+        },
         margin={"l": 20, "r": 20, "t": 90, "b": 50},
     )
 
@@ -569,9 +584,11 @@ def budget_figures(data: dict) -> dict[str, go.Figure]:
     return {
         "treemap": budget_treemap(body, theme_names, college_names),
         "colleges": release_bars(
-            per_college, title="Resultaatafhankelijk deel per college: vrijgegeven en gereserveerd"
+            per_college, title="Resultaatafhankelijk per college", subtitle="Vrijgegeven en gereserveerd"
         ),
-        "themes": release_bars(per_theme, title="Resultaatafhankelijk deel per thema: vrijgegeven en gereserveerd"),
+        "themes": release_bars(
+            per_theme, title="Resultaatafhankelijk per thema", subtitle="Vrijgegeven en gereserveerd"
+        ),
     }
 
 
