@@ -10,7 +10,7 @@ from tests.conftest import ARTIFACTS
 
 pytestmark = pytest.mark.browser
 
-WIDTHS = (390, 768, 1366)
+WIDTHS = (360, 390, 768, 1366)
 YEAR = 2022
 
 # (screenshot name, path, number of plotly charts drawn on the page)
@@ -87,7 +87,7 @@ def misfits(page, name: str, width: int, screenshot) -> list:
 
 @pytest.mark.parametrize("width", WIDTHS)
 def test_dashboards_fit_the_screen(width, rocvaf_demo_tx, live_server, login, page, screenshot):
-    """Overview, indicator, colleges, college and budget never scroll sideways at 390, 768 and 1366 px."""
+    """Overview, indicator, colleges, college and budget never scroll sideways from 360 to 1366 px."""
     page.set_viewport_size({"width": width, "height": 900})
     login("bestuur")
     problems = []
