@@ -284,10 +284,12 @@ def team_dots_figure(teams: pd.DataFrame, institution: pd.DataFrame, *, unit_lab
     fig.update_yaxes(title_text=unit_label)
     return _layout(
         fig,
-        title="Spreiding van de teams per jaar (één stip per team)",
-        height=460,
-        legend={"orientation": "h", "yanchor": "top", "y": -0.18, "x": 0},
-        margin={"l": 60, "r": 20, "t": 60, "b": 100},
+        title="Spreiding van de teams per jaar",
+        subtitle="Eén stip per team",
+        height=500,
+        # At the figure's bottom edge: at y=-0.18 of the plot it ran into the axis title on a phone.
+        legend={"orientation": "h", "yref": "container", "yanchor": "bottom", "y": 0, "x": 0},
+        margin={"l": 60, "r": 20, "t": 80, "b": 60},
     )
 
 

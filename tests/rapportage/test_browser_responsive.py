@@ -30,7 +30,7 @@ def wait_for_charts(page, count: int) -> None:
         # responsive: true redraws after a resize; wait until no chart is wider than its container.
         page.wait_for_function(
             "[...document.querySelectorAll('.js-plotly-plot')].every("
-            "el => el.querySelector('.main-svg').getBoundingClientRect().width <= el.parentElement.clientWidth + 1)"
+            "el => el.querySelector('.main-svg').getBoundingClientRect().width <= el.getBoundingClientRect().width + 1)"
         )
 
 
@@ -61,7 +61,7 @@ def overprinted_headers(page) -> list[str]:
 def unreachable_scroll_regions(page) -> list[str]:
     """Return the scrolling table boxes that a keyboard user cannot focus or a screen reader cannot name."""
     return page.evaluate(
-        """() => [...document.querySelectorAll('main .table-wrap, main .grid-scroll')]
+        """() => [...document.querySelectorAll('main .table-wrap, main .grid-scroll, main .chart-scroll')]
             .filter(el => !(el.getAttribute('role') === 'region' && el.tabIndex === 0
                             && (el.getAttribute('aria-label') || el.getAttribute('aria-labelledby'))))
             .map(el => el.className + ':' + (el.querySelector('table')?.className || ''))"""
@@ -80,6 +80,8 @@ def misfits(page, name: str, width: int, screenshot) -> list:
         problems.append((name, "document scrolls sideways", overflow))
     if headers := overprinted_headers(page):
         problems.append((name, "headers overprinted", headers))
+    if "{#" in page.locator("main").inner_text():  # a template comment over two lines is printed
+        problems.append((name, "template comment shown as text", None))
     if regions := unreachable_scroll_regions(page):
         problems.append((name, "scroll boxes without keyboard focus or name", regions))
     return problems
