@@ -46,15 +46,19 @@ GOAL_FLOOR_RATIO = 10.0
 VERSIONS = ("current", "original")
 
 
-def machine() -> str:
-    """Return one line about the machine and the library versions."""
-    model = "unknown CPU"
+def cpu_model() -> str:
+    """Return the CPU's model name from /proc/cpuinfo, or "unknown CPU"."""
     cpuinfo = Path("/proc/cpuinfo")
     if cpuinfo.exists():
         for line in cpuinfo.read_text().splitlines():
             if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
+                return line.split(":", 1)[1].strip()
+    return "unknown CPU"
+
+
+def machine() -> str:
+    """Return one line about the machine and the library versions."""
+    model = cpu_model()
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     return (
         f"{model}, {os.cpu_count()} cores, load average {load}; Python {platform.python_version()}, "

@@ -58,6 +58,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench.engine_bench import cpu_model
+
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_BEFORE = "297ac32"
 AGENDA_FILE = "agenda/agendas/rocvaf-2019-2022.yaml"
@@ -208,15 +210,8 @@ def instruction_report(counts: dict[str, dict[int, int]], recomputes: int) -> tu
 
 def machine() -> str:
     """Return one line about the machine, its load and Python."""
-    model = "unknown CPU"
-    cpuinfo = Path("/proc/cpuinfo")
-    if cpuinfo.exists():
-        for line in cpuinfo.read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
-    return f"{model}, nproc {os.cpu_count()}, load average {load}; Python {platform.python_version()}"
+    return f"{cpu_model()}, nproc {os.cpu_count()}, load average {load}; Python {platform.python_version()}"
 
 
 def git(*arguments: str) -> str:
