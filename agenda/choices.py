@@ -36,5 +36,7 @@ class Effect(models.TextChoices):
 class Role(models.TextChoices):
     BOARD = "bestuur", "bestuur (lezen)"
     DIRECTOR = "directeur", "collegedirecteur"
+    # Enters and comments on its own team's values; the director submits them (issue 15).
+    TEAM_LEADER = "teamleider", "teamleider"
     POLICY = "beleid", "beleidsmedewerker"
     API = "api", "API-client"

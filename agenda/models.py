@@ -565,6 +565,8 @@ class Membership(ConstraintErrorsOnFields, models.Model):
     institution = models.ForeignKey(Institution, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField("rol", max_length=10, choices=Role.choices)
     colleges = models.ManyToManyField(College, blank=True, related_name="directors", verbose_name="colleges")
+    # A teamleider writes values for these teams only; other roles leave it empty.
+    teams = models.ManyToManyField("Team", blank=True, related_name="leaders", verbose_name="teams")
     api_write = models.BooleanField(
         "API mag schrijven", default=False, help_text="alleen voor API-clients: schrijven zoals de rol toestaat"
     )
