@@ -8,11 +8,12 @@ The steps follow domain.md, "The two-thirds rule (wijze van vaststellen), precis
 """
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 import numpy as np
 import pandas as pd
 
-from rapportage.engine.numbers import div_round_half_even
+from rapportage.engine.numbers import div_round_half_even, to_decimal, to_units
 
 TEAM, COLLEGE, INSTITUTION = "team", "college", "institution"
 TARGET, IMPROVE, MAINTAIN, MONITOR = "target", "improve", "maintain", "monitor"
@@ -588,6 +589,96 @@ def _unit_test(kind, d, value, reference, has_reference, target, has_target, b, 
     return np.where(is_target, improved_enough | at_target, others) & known, known
 
 
+def _needed(kind, d, reference, has_reference, target, has_target, b, has_b, tol):
+    """Return step 2 solved for the team value, element-wise: (threshold, strict, known).
+
+    A unit contributes when d*value >= d*threshold (d*value > d*threshold when strict), the
+    same test as `_unit_test` rearranged, so the value a team needs has the rule's one home:
+    - target: the weaker of "improved by T - b" (threshold r + T - b) and "at the target" (T);
+    - improve: more than its reference (strict);
+    - maintain: at most `tol` worse than its reference (threshold r - d*tol).
+    Without a reference only the target branch is known (T); without a target nothing is.
+    """
+    is_target = kind == _KIND_CODES[TARGET]
+    gain = reference + (target - b)
+    # d*x <= d*T: the team's own bar is lower than the target itself, so it is the one needed.
+    use_gain = has_reference & has_b & (d * gain <= d * target)
+    target_threshold = np.where(use_gain, gain, target)
+    other_threshold = np.where(kind == _KIND_CODES[MAINTAIN], reference - d * tol, reference)
+    threshold = np.where(is_target, target_threshold, other_threshold)
+    strict = kind == _KIND_CODES[IMPROVE]
+    known = np.where(is_target, has_target, has_reference) & (kind != _NONE)
+    return threshold, strict & known, known
+
+
+@dataclass(frozen=True)
+class TeamNeed:
+    """The value a team needs to contribute (step 2): at least `value` (more than, when strict)."""
+
+    value: Decimal
+    strict: bool
+    d: int  # +1: higher is better (the team needs at least / more than), -1: at most / less than
+
+    def met_by(self, value: Decimal) -> bool:
+        """Return whether `value` contributes, by the engine's own step 2 (`team_contributes`)."""
+        return self.d * (value - self.value) > 0 if self.strict else self.d * (value - self.value) >= 0
+
+    def short_by(self, value: Decimal | None) -> Decimal | None:
+        """Return how far `value` is from the threshold in the right direction (None: met or no value)."""
+        if value is None or self.met_by(value):
+            return None
+        return abs(self.value - value)
+
+
+def _units(value: Decimal | None) -> tuple[np.ndarray, np.ndarray]:
+    """Return one Decimal as a one-element unit array and its present mask."""
+    units = to_units(value)
+    return np.array([units or 0], dtype=object), np.array([units is not None])
+
+
+def team_needed(
+    kind: str, d: int, reference: Decimal | None, target: Decimal | None, baseline: Decimal | None, tolerance=None
+) -> TeamNeed | None:
+    """Return the value a team needs to contribute, or None when it cannot be known (step 2).
+
+    Scalar, exact Decimals in and out, for pages that guide one team at a time; the work is
+    `_needed`, the vectorised form the recompute uses, so the two cannot drift apart.
+    """
+    if kind not in _KIND_CODES:
+        return None
+    r, has_r = _units(reference)
+    t, has_t = _units(target)
+    b, has_b = _units(baseline)
+    tol = _units(tolerance)[0]
+    code = np.array([_KIND_CODES[kind]])
+    threshold, strict, known = _needed(code, np.array([d]), r, has_r, t, has_t, b, has_b, tol)
+    if not known[0]:
+        return None
+    return TeamNeed(value=to_decimal(int(threshold[0])), strict=bool(strict[0]), d=int(d))
+
+
+def team_contributes(
+    kind: str,
+    d: int,
+    value: Decimal,
+    reference: Decimal | None,
+    target: Decimal | None,
+    baseline: Decimal | None,
+    tolerance=None,
+) -> bool | None:
+    """Return step 2's verdict on one team value (None: unknown), through `_unit_test` itself."""
+    if kind not in _KIND_CODES:
+        return None
+    v = _units(value)[0]
+    r, has_r = _units(reference)
+    t, has_t = _units(target)
+    b, has_b = _units(baseline)
+    tol = _units(tolerance)[0]
+    code = np.array([_KIND_CODES[kind]])
+    contributed, known = _unit_test(code, np.array([d]), v, r, has_r, t, has_t, b, has_b, tol)
+    return bool(contributed[0]) if known[0] else None
+
+
 def judge_with(setup: Setup, ambitions: pd.DataFrame) -> Attainment:
     """Return the verdicts of `setup` under one version of the ambitions (steps 1-4)."""
     s, years = setup, setup.years
@@ -620,7 +711,21 @@ def judge_with(setup: Setup, ambitions: pd.DataFrame) -> Attainment:
     )
     known &= verdict[g]
     contributed &= known
-    team_out = pd.DataFrame({**tr["frame"], "contributed": _bool_array(contributed, known), "n": tr["n"]}, copy=False)
+    # What each team needs to contribute (issue 15: guidance in the grid), from the same inputs.
+    needed, strict, has_needed = _needed(
+        kind[g], d[g], tr["reference"], True, target[g], has_target[g], b[g], has_b[g], tol[g]
+    )
+    has_needed &= verdict[g]
+    team_out = pd.DataFrame(
+        {
+            **tr["frame"],
+            "contributed": _bool_array(contributed, known),
+            "n": tr["n"],
+            "needed": _int_array(np.where(has_needed, needed, 0), has_needed),
+            "needed_strict": _bool_array(strict, has_needed),
+        },
+        copy=False,
+    )
 
     # Step 3: two-thirds of a college's judged teams, else the college as one unit, else no data.
     cr = s.colleges
@@ -653,6 +758,8 @@ def judge_with(setup: Setup, ambitions: pd.DataFrame) -> Attainment:
             "college": cr["college"],
             "value": _int_array(cr["value"], cr["has_value"] & applies),
             "reference": _int_array(reference, has_reference),
+            # The college's own value in B: the reference of its teams without one (step 2).
+            "teams_reference": _int_array(cr["reference"], cr["has_reference"] & applies),
             "met": _bool_array(met, college_verdict),
             "basis": np.where(applies, college_basis, BASIS_NOT_APPLICABLE),
             "teams_contributed": teams_contributed,

@@ -16,7 +16,7 @@ from rapportage.engine.attainment import Attainment
 from rapportage.engine.budget import BudgetSplit
 from rapportage.engine.explain import college_sentence, indicator_sentence
 from rapportage.engine.numbers import SCALE, to_decimal
-from rapportage.engine.words import indicator_distance
+from rapportage.engine.words import indicator_distance, institution_distance
 
 _FLOAT_EXACT = 10**15  # units: a value of at most 15 significant digits, which a float prints back exactly
 
@@ -89,17 +89,28 @@ def status_payloads(
     # Whole columns at a time: per-row Decimal conversion dominated a recompute (bench/engine_bench.py).
     t = att.teams
     team_lists: dict[tuple, list] = defaultdict(list)
-    for key, team, value, reference, contributed, n in zip(
+    for key, team, value, reference, contributed, n, needed, strict in zip(
         zip(_values(t["indicator"]), _values(t["year"]), _values(t["college"]), strict=True),
         _values(t["team"]),
         _numbers(t["value"]),
         _numbers(t["reference"]),
         _values(t["contributed"]),
         _values(t["n"]),
+        _numbers(t["needed"]),
+        _values(t["needed_strict"]),
         strict=True,
     ):
         team_lists[key].append(
-            {"team": teams[team], "value": value, "reference": reference, "contributed": contributed, "n": n}
+            {
+                "team": teams[team],
+                "value": value,
+                "reference": reference,
+                "contributed": contributed,
+                "n": n,
+                # Added (issue 15): the value the team needs to contribute (step 2), strict for improve.
+                "needed": needed,
+                "needed_strict": strict,
+            }
         )
     for entries in team_lists.values():
         entries.sort(key=lambda entry: entry["team"])
@@ -117,7 +128,22 @@ def status_payloads(
 
     c = att.colleges
     college_lists: dict[tuple, list] = defaultdict(list)
-    for indicator, year, college, units, ref_units, value, reference, met, basis, done, total, needed, margin in zip(
+    for (
+        indicator,
+        year,
+        college,
+        units,
+        ref_units,
+        value,
+        reference,
+        teams_reference,
+        met,
+        basis,
+        done,
+        total,
+        needed,
+        margin,
+    ) in zip(
         _values(c["indicator"]),
         _values(c["year"]),
         _values(c["college"]),
@@ -125,6 +151,7 @@ def status_payloads(
         _values(c["reference"]),
         _numbers(c["value"]),
         _numbers(c["reference"]),
+        _numbers(c["teams_reference"]),
         _values(c["met"]),
         _values(c["basis"]),
         _values(c["teams_contributed"]),
@@ -159,6 +186,9 @@ def status_payloads(
                 "teams_needed": needed if met is False else 0,
                 # Added field (contracts.md: extend, never rename): the engine's distance, phrased by words.py.
                 "teams_margin": margin,
+                # Added (issue 15): the college's own value in the baseline year, the reference of a
+                # team without one of its own (domain.md step 2).
+                "teams_reference": teams_reference,
                 "explanation": college_sentence(facts, year),
                 "teams": team_lists.get((indicator, year, college), []),
             }
@@ -221,6 +251,8 @@ def status_payloads(
             "institution_gap": json_number(facts["institution_gap"]),
             "explanation": indicator_sentence(facts),
             "distance": indicator_distance(facts),
+            # Added (issue 15, item 2): the institution level's own margin or shortfall in words.
+            "institution_distance": institution_distance(facts),
             "colleges": [] if row.institution_only else college_lists.get((row.indicator, row.year), []),
             "teams_without_baseline": sorted(
                 unreferenced.get((row.indicator, row.year), []), key=lambda entry: entry["team"]

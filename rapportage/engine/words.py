@@ -110,11 +110,36 @@ def college_distance(entry: dict | None) -> str:
     return f"{plural(margin, 'team', 'teams')} marge"
 
 
+def institution_distance(row: dict) -> str:
+    """Return how far the institution level is from flipping step 1, from the engine's `institution_gap`.
+
+    The gap is >= 0 when met (> 0 for improve), so it is the margin of a verdict that rests on
+    the institution level (basis `institution`, or an institution-only indicator) and the
+    shortfall of one that fails there. Empty when step 1 cannot be decided.
+    """
+    gap = row.get("institution_gap")
+    if gap is None:
+        return ""
+    strict = row.get("ambition_type") == "improve"
+    if row.get("institution_met"):
+        return f"marge {nl_number(gap)}"
+    if strict and gap == 0:
+        return "op instellingsniveau nog een verbetering nodig"
+    return f"op instellingsniveau nog {'meer dan ' if strict else ''}{nl_number(-gap)} nodig"
+
+
 def indicator_distance(row: dict) -> str:
-    """Return how close an indicator's verdict is to flipping (agenda ch. 4.3; the margin is the engine's)."""
+    """Return how close an indicator's verdict is to flipping, for every basis (agenda ch. 4.3).
+
+    The margins are the engine's: `colleges_margin` for two-thirds of the colleges and
+    `institution_gap` for the fallback. A verdict that rests on the fallback says so with its
+    real margin ("behaald via instellingsniveau, marge 0,2"), never only the colleges it lacks
+    (issue 15, item 2: a green verdict 0,2 from flipping must not look safe).
+    """
     basis = row["basis"]
     if basis in ("monitor", "no_data"):
         return ""
+    inst = institution_distance(row)
     if row["institution_only"]:
         gap = row["institution_gap"]
         if gap is None:
@@ -125,4 +150,79 @@ def indicator_distance(row: dict) -> str:
         if margin == 0:
             return "precies tweederde: één college minder en het instellingsniveau beslist"
         return f"{plural(margin, 'college', 'colleges')} marge"
-    return f"nog {plural(-margin, 'college', 'colleges')} nodig voor tweederde"
+    colleges = f"nog {plural(-margin, 'college', 'colleges')} nodig voor tweederde"
+    if basis == "institution":
+        return f"{INDICATOR_WORDS[True]} via instellingsniveau{', ' + inst if inst else ''}; {colleges}"
+    return f"{colleges}, of {inst}" if inst else colleges
+
+
+# --- guidance for one team (issue 15, item 1) ---------------------------------------------------
+
+TEAM_STATE_WORDS = {True: "draagt bij", False: "draagt niet bij", None: "nog geen waarde"}
+_BETTER = {1: "hoger is beter", -1: "lager is beter"}
+
+
+def need_symbol(d: int, strict: bool) -> str:
+    """Return the comparison a team value must pass: ≥ or > (higher is better), ≤ or < (lower)."""
+    if d >= 0:
+        return ">" if strict else "≥"
+    return "<" if strict else "≤"
+
+
+def short_words(need, value) -> str:
+    """Return how much more a team needs ("nog 0,3 nodig"), or "" when it contributes or has no value."""
+    short = need.short_by(value) if need is not None else None
+    if short is None:
+        return ""
+    if need.strict:
+        return "nog een verbetering nodig" if short == 0 else f"nog meer dan {nl_number(short)} nodig"
+    return f"nog {nl_number(short)} nodig"
+
+
+def reference_sentence(reference, own: bool, baseline_year) -> str:
+    """Return what a team's reference is, in plain Dutch (domain.md step 2)."""
+    if reference is None:
+        return (
+            f"Dit team heeft geen referentie: geen eigen waarde in {baseline_year} en het college ook niet."
+            " Het telt alleen mee door het streefcijfer te halen."
+        )
+    whose = "de eigen waarde van het team" if own else "de waarde van het college (het team had toen geen eigen waarde)"
+    return f"Referentie {nl_number(reference)} is {whose} in het nulmetingsjaar {baseline_year}."
+
+
+def rule_sentence(kind: str, d: int, reference, target, baseline, tolerance, need) -> str:
+    """Return the team rule of step 2 for one ambition, with this team's numbers (domain.md)."""
+    better = _BETTER.get(d, _BETTER[1])
+    if need is None:
+        return "Voor deze ambitie valt niet te bepalen wat het team nodig heeft."
+    threshold = f"{need_symbol(d, need.strict)} {nl_number(need.value)}"
+    if kind == "target":
+        if reference is None or baseline is None:
+            return (
+                f"Een team draagt bij als het het streefcijfer {nl_number(target)} haalt ({better}): nodig {threshold}."
+            )
+        gain = target - baseline
+        return (
+            f"Een team draagt bij als het minstens {nl_number(abs(gain))} beter scoort dan zijn referentie"
+            f" (zoveel als de instelling moet verbeteren: streefcijfer {nl_number(target)} min nulmeting"
+            f" {nl_number(baseline)}) of het streefcijfer haalt ({better}): nodig {threshold}."
+        )
+    if kind == "improve":
+        return f"Een team draagt bij als het beter scoort dan zijn referentie {nl_number(reference)} ({better}): nodig {threshold}."
+    margin = f"meer dan {nl_number(tolerance)} " if tolerance else ""
+    return (
+        f"Een team draagt bij als het niet {margin}slechter scoort dan zijn referentie"
+        f" {nl_number(reference)} ({better}): nodig {threshold}."
+    )
+
+
+def team_hint(reference, need, value) -> str:
+    """Return the grid's compact line under a cell ("ref. 6,5 · nodig ≥ 6,6 · nog 0,1 nodig")."""
+    parts = [f"ref. {nl_number(reference)}" if reference is not None else "geen ref."]
+    if need is not None:
+        parts.append(f"nodig {need_symbol(need.d, need.strict)} {nl_number(need.value)}")
+        if value is None:
+            parts.append(TEAM_STATE_WORDS[None])
+        else:
+            parts.append(short_words(need, value) or TEAM_STATE_WORDS[True])
+    return " · ".join(parts)

@@ -81,7 +81,63 @@ def test_college_distance_phrases_the_engines_numbers(entry, expected):
         ({"basis": "colleges", "institution_only": False, "colleges_margin": 3}, "3 colleges marge"),
         (
             {"basis": "institution", "institution_only": False, "colleges_margin": -1},
-            "nog 1 college nodig voor tweederde",
+            "behaald via instellingsniveau; nog 1 college nodig voor tweederde",
+        ),
+        # Issue 15 item 2: a verdict that rests on the fallback shows the fallback's real margin.
+        (
+            {
+                "basis": "institution",
+                "institution_only": False,
+                "colleges_margin": -4,
+                "ambition_type": "target",
+                "institution_met": True,
+                "institution_gap": Decimal("0.2"),
+            },
+            "behaald via instellingsniveau, marge 0,2; nog 4 colleges nodig voor tweederde",
+        ),
+        (
+            {
+                "basis": "institution",
+                "institution_only": False,
+                "colleges_margin": -1,
+                "ambition_type": "maintain",
+                "institution_met": True,
+                "institution_gap": Decimal("0"),
+            },
+            "behaald via instellingsniveau, marge 0; nog 1 college nodig voor tweederde",
+        ),
+        (
+            {
+                "basis": "not_met",
+                "institution_only": False,
+                "colleges_margin": -2,
+                "ambition_type": "target",
+                "institution_met": False,
+                "institution_gap": Decimal("-0.35"),
+            },
+            "nog 2 colleges nodig voor tweederde, of op instellingsniveau nog 0,35 nodig",
+        ),
+        (
+            {
+                "basis": "not_met",
+                "institution_only": False,
+                "colleges_margin": -2,
+                "ambition_type": "improve",
+                "institution_met": False,
+                "institution_gap": Decimal("-0.1"),
+            },
+            "nog 2 colleges nodig voor tweederde, of op instellingsniveau nog meer dan 0,1 nodig",
+        ),
+        (
+            {
+                "basis": "not_met",
+                "institution_only": False,
+                "colleges_margin": -1,
+                "ambition_type": "improve",
+                "institution_met": False,
+                "institution_gap": Decimal("0"),
+            },
+            "nog 1 college nodig voor tweederde, of op instellingsniveau nog een verbetering nodig",
         ),
         ({"basis": "not_met", "institution_only": False, "colleges_margin": -2}, "nog 2 colleges nodig voor tweederde"),
         ({"basis": "monitor", "institution_only": False, "colleges_margin": -8}, ""),
