@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 
 from agenda.forms import PageForm
 from agenda.models import College, Indicator, Team, Theme
-from maatregelen.choices import EvidenceKind, MeasureCategory, MeasureStatus
+from maatregelen.choices import ActionStatus, CheckInStatus, EvidenceKind, MeasureCategory, MeasureStatus
 from maatregelen.models import Evidence, Measure, Review
 
 _EURO_GROUPED = re.compile(r"([0-9]{1,3}(?:\.[0-9]{3})+)(?:,([0-9]{1,2}))?")  # 45.000 or 45.000,50
@@ -111,6 +111,13 @@ class EvidenceForm(PageForm):
 
     kind = forms.ChoiceField(label="Soort", choices=EvidenceKind.choices, widget=forms.RadioSelect)
     theme = forms.ModelChoiceField(label="Thema", queryset=Theme.objects.none(), empty_label="Kies een thema")
+    indicator = forms.ModelChoiceField(
+        label="Indicator",
+        queryset=Indicator.objects.none(),
+        required=False,
+        empty_label="Geen: het thema als geheel",
+        help_text="Bij welke ambitie het bewijs hoort; de indicator hoort bij het gekozen thema.",
+    )
     team = forms.ModelChoiceField(
         label="Team", queryset=Team.objects.none(), required=False, empty_label="Het hele college"
     )
@@ -133,11 +140,13 @@ class EvidenceForm(PageForm):
         """Offer the institution's themes, the college's teams and the agenda years."""
         super().__init__(*args, **kwargs)
         self.fields["theme"].queryset = Theme.objects.filter(institution_id=college.institution_id)
+        self.fields["indicator"].queryset = _indicators(college.institution_id)
+        self.fields["indicator"].label_from_instance = _indicator_label
         self.fields["team"].queryset = Team.objects.filter(college=college).order_by("code")
         self.fields["year"].choices = _year_choices(college)
 
     def clean(self):
-        """Require a link for an image and some text for every other kind."""
+        """Require a link for an image and some text for every other kind; the indicator of the theme."""
         data = super().clean()
         if data.get("kind") == EvidenceKind.IMAGE and not data.get("link"):
             self.add_error("link", "Geef bij een beeld de link naar de foto of video.")
@@ -145,24 +154,60 @@ class EvidenceForm(PageForm):
             self.add_error("text", "Vertel in een paar zinnen wat er merkbaar is.")
         return data
 
+    @staticmethod
+    def initial_for(evidence: Evidence) -> dict:
+        """Return the form's initial data for existing evidence."""
+        return {
+            "kind": evidence.kind,
+            "theme": evidence.theme_id,
+            "indicator": evidence.indicator_id,
+            "team": evidence.team_id,
+            "year": evidence.year,
+            "title": evidence.title,
+            "text": evidence.text,
+            "link": evidence.link,
+        }
+
+
+def _indicators(institution_id: int):
+    """Return the institution's indicators in the agenda's order."""
+    return Indicator.objects.filter(institution_id=institution_id).select_related("theme").order_by("position", "code")
+
+
+def _indicator_label(indicator: Indicator) -> str:
+    """Return an indicator as the pages name it: '2b Jaarresultaat (T2)'."""
+    return f"{indicator.code} {indicator.name} ({indicator.theme.code})"
+
+
+_DATE = {"widget": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
+
 
 class ReviewForm(PageForm):
-    """A Q-review (Q-gesprek): notes and agreed actions of one quadrimester."""
+    """A Q-review (Q-gesprek) of a college, one of its teams, or the institution, in one quadrimester."""
 
     year = forms.TypedChoiceField(label="Jaar", coerce=int)
     quadrimester = forms.TypedChoiceField(
         label="Quadrimester", coerce=int, choices=Review._meta.get_field("quadrimester").choices
     )
-    held_on = forms.DateField(
-        label="Datum van het gesprek", required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    team = forms.ModelChoiceField(
+        label="Gesprek over",
+        queryset=Team.objects.none(),
+        required=False,
+        empty_label="Het hele college",
+        help_text="Een Q-gesprek van het college, of van één van zijn teams.",
     )
+    held_on = forms.DateField(label="Datum van het gesprek", required=False, **_DATE)
     notes = forms.CharField(label="Verslag", required=False, widget=forms.Textarea(attrs={"rows": 6}))
-    actions = forms.CharField(label="Afspraken", required=False, widget=forms.Textarea(attrs={"rows": 4}))
 
-    def __init__(self, *args, college: College, **kwargs):
-        """Offer the agenda years of the college's institution."""
+    def __init__(self, *args, college: College | None = None, institution=None, **kwargs):
+        """Offer the agenda years and, for a college, its teams; the institution's review has no team."""
         super().__init__(*args, **kwargs)
-        self.fields["year"].choices = _year_choices(college)
+        if college is None:
+            del self.fields["team"]
+            self.fields["year"].choices = [(year, year) for year in institution.years]
+        else:
+            self.fields["team"].queryset = Team.objects.filter(college=college).order_by("code")
+            self.fields["year"].choices = _year_choices(college)
 
     @staticmethod
     def initial_for(review: Review) -> dict:
@@ -170,7 +215,52 @@ class ReviewForm(PageForm):
         return {
             "year": review.year,
             "quadrimester": review.quadrimester,
+            "team": review.team_id,
             "held_on": review.held_on,
             "notes": review.notes,
-            "actions": review.actions,
         }
+
+
+class ActionItemForm(PageForm):
+    """An action agreed in a Q-gesprek: what, who, by when, optionally for one indicator."""
+
+    description = forms.CharField(label="Afspraak", widget=forms.Textarea(attrs={"rows": 2}))
+    owner = forms.CharField(
+        label="Eigenaar",
+        required=False,
+        max_length=200,
+        help_text="Wie de afspraak uitvoert, bijvoorbeeld een teamleider.",
+    )
+    due_on = forms.DateField(label="Gereed op", required=False, **_DATE)
+    indicator = forms.ModelChoiceField(
+        label="Indicator", queryset=Indicator.objects.none(), required=False, empty_label="Geen bepaalde indicator"
+    )
+
+    def __init__(self, *args, institution, **kwargs):
+        """Offer the institution's indicators."""
+        super().__init__(*args, **kwargs)
+        self.fields["indicator"].queryset = _indicators(institution.pk)
+        self.fields["indicator"].label_from_instance = _indicator_label
+
+
+class FollowUpForm(PageForm):
+    """How an earlier action stands now, with a note (one form per open action, prefixed by its id)."""
+
+    status = forms.ChoiceField(label="Status nu", choices=ActionStatus.choices)
+    note = forms.CharField(label="Toelichting", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class CheckInForm(PageForm):
+    """How an ambition is doing: op koers, risico or uit koers, with a note."""
+
+    indicator = forms.ModelChoiceField(
+        label="Indicator", queryset=Indicator.objects.none(), empty_label="Kies een indicator"
+    )
+    status = forms.ChoiceField(label="Koers", choices=CheckInStatus.choices, widget=forms.RadioSelect)
+    note = forms.CharField(label="Toelichting", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, institution, **kwargs):
+        """Offer the institution's indicators."""
+        super().__init__(*args, **kwargs)
+        self.fields["indicator"].queryset = _indicators(institution.pk)
+        self.fields["indicator"].label_from_instance = _indicator_label

@@ -6,8 +6,15 @@ from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
-from agenda.models import College, Indicator, Institution, Team, Theme
-from maatregelen.choices import EvidenceKind, MeasureCategory, MeasureStatus  # older code imports them from here
+from agenda.models import College, ConstraintErrorsOnFields, Indicator, Institution, Team, Theme, field_error
+from maatregelen.choices import (  # older code imports the first three from here
+    ActionStatus,
+    CheckInStatus,
+    EvidenceKind,
+    MeasureCategory,
+    MeasureStatus,
+    ReviewLevel,
+)
 
 
 class Measure(models.Model):
@@ -59,6 +66,10 @@ class Evidence(models.Model):
     team = models.ForeignKey(
         Team, null=True, blank=True, on_delete=models.PROTECT, related_name="evidence", verbose_name="team"
     )
+    # Evidence usually shows one ambition moving (issue 15): the indicator, when given, is of the theme.
+    indicator = models.ForeignKey(
+        Indicator, null=True, blank=True, on_delete=models.PROTECT, related_name="evidence", verbose_name="indicator"
+    )
     year = models.PositiveSmallIntegerField("jaar")
     kind = models.CharField("soort", max_length=12, choices=EvidenceKind.choices)
     title = models.CharField("titel", max_length=200)
@@ -79,17 +90,33 @@ class Evidence(models.Model):
     def clean(self):
         if self.team_id and self.college_id and self.team.college_id != self.college_id:
             raise ValidationError({"team": "Het team hoort niet bij dit college."})
+        if self.indicator_id and self.theme_id and self.indicator.theme_id != self.theme_id:
+            raise ValidationError({"indicator": "De indicator hoort niet bij dit thema."})
 
 
-class Review(models.Model):
-    """A Q-review (Q-gesprek) of a college in one quadrimester: notes and agreed actions."""
+class Review(ConstraintErrorsOnFields, models.Model):
+    """A Q-review (Q-gesprek) of a team, a college or the institution in one quadrimester.
 
-    college = models.ForeignKey(College, on_delete=models.PROTECT, related_name="reviews", verbose_name="college")
+    The agenda holds them three times a year on three levels; agreed actions are ActionItems that
+    the next conversation of the same unit follows up, and CheckIns say per ambition how it goes.
+    A team-level review also names the team's college, so a college sees its teams' reviews.
+    """
+
+    institution = models.ForeignKey(Institution, on_delete=models.CASCADE, related_name="reviews")
+    level = models.CharField("niveau", max_length=10, choices=ReviewLevel.choices, default=ReviewLevel.COLLEGE)
+    college = models.ForeignKey(
+        College, null=True, blank=True, on_delete=models.PROTECT, related_name="reviews", verbose_name="college"
+    )
+    team = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.PROTECT, related_name="reviews", verbose_name="team"
+    )
     year = models.PositiveSmallIntegerField("jaar")
     quadrimester = models.PositiveSmallIntegerField("quadrimester", choices=[(1, "Q1"), (2, "Q2"), (3, "Q3")])
     held_on = models.DateField("datum", null=True, blank=True)
     notes = models.TextField("verslag", blank=True)
-    actions = models.TextField("afspraken", blank=True)
+    # Free-text agreements from before action items existed (migration 0002 turned stored ones into
+    # ActionItems); kept so older writers (the demo, old API clients) lose nothing.
+    actions = models.TextField("afspraken (vrije tekst)", blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     updated_at = models.DateTimeField("gewijzigd op", auto_now=True)
     history = HistoricalRecords()
@@ -97,10 +124,156 @@ class Review(models.Model):
     class Meta:
         verbose_name = "Q-gesprek"
         verbose_name_plural = "Q-gesprekken"
-        ordering = ["college", "-year", "-quadrimester"]
+        ordering = ["-year", "-quadrimester", "level", "college__code", "team__code"]
         constraints = [
-            models.UniqueConstraint(fields=["college", "year", "quadrimester"], name="review_unique"),
+            models.UniqueConstraint(
+                fields=["college", "year", "quadrimester"],
+                condition=Q(level="college"),
+                name="review_unique",
+                **field_error("quadrimester", "Dit college heeft in dit quadrimester al een Q-gesprek."),
+            ),
+            models.UniqueConstraint(
+                fields=["team", "year", "quadrimester"],
+                condition=Q(level="team"),
+                name="review_team_unique",
+                **field_error("quadrimester", "Dit team heeft in dit quadrimester al een Q-gesprek."),
+            ),
+            models.UniqueConstraint(
+                fields=["institution", "year", "quadrimester"],
+                condition=Q(level="instelling"),
+                name="review_institution_unique",
+                **field_error("quadrimester", "De instelling heeft in dit quadrimester al een Q-gesprek."),
+            ),
+            # The level says which unit: a team (and its college), a college, or the institution only.
+            models.CheckConstraint(
+                condition=(
+                    Q(level="team", team__isnull=False, college__isnull=False)
+                    | Q(level="college", team__isnull=True, college__isnull=False)
+                    | Q(level="instelling", team__isnull=True, college__isnull=True)
+                ),
+                name="review_level_unit",
+                **field_error("level", "Een Q-gesprek gaat over een team, een college of de instelling."),
+            ),
         ]
 
     def __str__(self):
-        return f"{self.college.code} {self.year} Q{self.quadrimester}"
+        return f"{self.unit_label} {self.year} Q{self.quadrimester}"
+
+    def save(self, *args, **kwargs):
+        """Save; a team's or college's review is always of that college's institution (older callers name only the college)."""
+        if self.college_id and not self.institution_id:
+            self.institution_id = College.objects.values_list("institution_id", flat=True).get(pk=self.college_id)
+        super().save(*args, **kwargs)
+
+    def clean(self):
+        """Refuse a review whose college is of another institution than the review."""
+        if self.college_id and self.institution_id and self.college.institution_id != self.institution_id:
+            raise ValidationError({"college": "Het college hoort niet bij deze instelling."})
+
+    @property
+    def unit_label(self) -> str:
+        """Return the unit in words: 'team 5100-ENT', 'college 5100' or 'instelling ROCVAF'."""
+        if self.level == ReviewLevel.TEAM:
+            return f"team {self.team.code}"
+        if self.level == ReviewLevel.COLLEGE:
+            return f"college {self.college.code}"
+        return "instelling"
+
+    @property
+    def period_key(self) -> tuple[int, int]:
+        """Return (year, quadrimester): the order of conversations of one unit."""
+        return (self.year, self.quadrimester)
+
+    def same_unit(self):
+        """Return the reviews of the same team, college or institution (this one included)."""
+        return Review.objects.filter(
+            institution_id=self.institution_id, level=self.level, college_id=self.college_id, team_id=self.team_id
+        )
+
+
+class ActionItem(models.Model):
+    """An action agreed in a Q-gesprek (actiepunt): who does what by when, followed up next time."""
+
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="action_items", verbose_name="Q-gesprek")
+    description = models.TextField("afspraak")
+    owner = models.CharField("eigenaar", max_length=200, blank=True)
+    due_on = models.DateField("gereed op", null=True, blank=True)
+    status = models.CharField("status", max_length=14, choices=ActionStatus.choices, default=ActionStatus.OPEN)
+    indicator = models.ForeignKey(
+        Indicator,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="action_items",
+        verbose_name="indicator",
+    )
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField("vastgelegd op", auto_now_add=True)
+    updated_at = models.DateTimeField("gewijzigd op", auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "actiepunt"
+        verbose_name_plural = "actiepunten"
+        ordering = ["review", "due_on", "pk"]
+
+    def __str__(self):
+        return self.description[:60]
+
+
+class ActionFollowUp(ConstraintErrorsOnFields, models.Model):
+    """What a later Q-gesprek of the same unit says about an earlier action: its new status and a note."""
+
+    action = models.ForeignKey(
+        ActionItem, on_delete=models.CASCADE, related_name="follow_ups", verbose_name="actiepunt"
+    )
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="follow_ups", verbose_name="Q-gesprek")
+    status = models.CharField("status", max_length=14, choices=ActionStatus.choices)
+    note = models.TextField("toelichting", blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    updated_at = models.DateTimeField("gewijzigd op", auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "opvolging van een actiepunt"
+        verbose_name_plural = "opvolgingen van actiepunten"
+        ordering = ["review__year", "review__quadrimester", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["action", "review"],
+                name="followup_unique",
+                **field_error("status", "Dit actiepunt is in dit Q-gesprek al opgevolgd."),
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.action} ({self.get_status_display()})"
+
+
+class CheckIn(ConstraintErrorsOnFields, models.Model):
+    """How an ambition (indicator of the agenda) is doing, as judged in a Q-gesprek, with a note."""
+
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="check_ins", verbose_name="Q-gesprek")
+    indicator = models.ForeignKey(
+        Indicator, on_delete=models.PROTECT, related_name="check_ins", verbose_name="indicator"
+    )
+    status = models.CharField("koers", max_length=10, choices=CheckInStatus.choices)
+    note = models.TextField("toelichting", blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    updated_at = models.DateTimeField("gewijzigd op", auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "check-in"
+        verbose_name_plural = "check-ins"
+        ordering = ["review", "indicator__code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["review", "indicator"],
+                name="checkin_unique",
+                **field_error("indicator", "Deze indicator heeft in dit Q-gesprek al een check-in."),
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.indicator.code}: {self.get_status_display()}"

@@ -1,4 +1,4 @@
-"""Writes of what a college does and shows: measures, noticeable evidence and Q-reviews.
+"""Writes of what a college does and shows: measures, noticeable evidence and the Q-cycle.
 
 Every write names the colleges the caller may write (`allowed_colleges`, None for all, from
 agenda.permissions.writable_colleges) so a director never changes another college's records.
@@ -6,10 +6,11 @@ agenda.permissions.writable_colleges) so a director never changes another colleg
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 
-from agenda.models import College, Team, Theme
-from maatregelen.choices import MeasureStatus
-from maatregelen.models import Evidence, Measure, Review
+from agenda.models import College, Indicator, Institution, Team, Theme
+from maatregelen.choices import ACTION_STATUSES_OPEN, ActionStatus, MeasureStatus, ReviewLevel
+from maatregelen.models import ActionFollowUp, ActionItem, CheckIn, Evidence, Measure, Review
 
 
 def _save(record, user) -> None:
@@ -129,17 +130,22 @@ def evidence_create(
     text: str = "",
     link: str = "",
     team: Team | None = None,
+    indicator: Indicator | None = None,
     user=None,
     allowed_colleges=None,
 ) -> Evidence:
-    """Record noticeable evidence (merkbaar) of a college or one of its teams; ROC-wide when no college."""
+    """Record noticeable evidence (merkbaar) of a college or one of its teams; ROC-wide when no college.
+
+    It hangs on a theme and, when given, on one of the theme's indicators (Evidence.clean checks that).
+    """
     _check_college(allowed_colleges, college)
-    _check_institution(theme.institution_id, theme)
+    _check_institution(theme.institution_id, theme, [indicator] if indicator else ())
     _check_team(college, team)
     evidence = Evidence(
         institution_id=theme.institution_id,
         college=college,
         team=team,
+        indicator=indicator,
         theme=theme,
         year=year,
         kind=kind,
@@ -161,13 +167,13 @@ def _check_team(college: College | None, team: Team | None) -> None:
 
 @transaction.atomic
 def evidence_update(*, evidence: Evidence, user=None, allowed_colleges=None, **changes) -> Evidence:
-    """Change evidence (theme, college, team, year, kind, title, text, link); rights on old and new college."""
+    """Change evidence (theme, indicator, college, team, year, kind, title, text, link); rights on old and new college."""
     _check_college(allowed_colleges, evidence.college)
     if "college" in changes:
         _check_college(allowed_colleges, changes["college"])
     for name, value in changes.items():
         setattr(evidence, name, value.strip() if isinstance(value, str) else value)
-    _check_institution(evidence.institution_id, evidence.theme)
+    _check_institution(evidence.institution_id, evidence.theme, [evidence.indicator] if evidence.indicator else ())
     _check_team(evidence.college, evidence.team)
     _save(evidence, user)
     return evidence
@@ -181,34 +187,72 @@ def evidence_delete(*, evidence: Evidence, user=None, allowed_colleges=None) -> 
     evidence.delete()
 
 
-def _check_review_unique(college: College, year: int, quadrimester: int, exclude_pk=None) -> None:
-    """Raise ValidationError when the college already has a Q-review in that quadrimester."""
-    others = Review.objects.filter(college=college, year=year, quadrimester=quadrimester).exclude(pk=exclude_pk)
+def _review_unit(*, institution: Institution | None, college: College | None, team: Team | None):
+    """Return (institution, level, college, team) of a review held for a team, a college or the institution."""
+    if team is not None:
+        if college is not None and team.college_id != college.pk:
+            raise ValidationError({"team": f"Team {team.code} hoort niet bij college {college.code}."})
+        college = team.college
+        return college.institution, ReviewLevel.TEAM, college, team
+    if college is not None:
+        return college.institution, ReviewLevel.COLLEGE, college, None
+    if institution is None:
+        raise ValidationError("Een Q-gesprek gaat over een team, een college of de instelling.")
+    return institution, ReviewLevel.INSTITUTION, None, None
+
+
+def _check_review_unique(review: Review) -> None:
+    """Raise ValidationError when the same unit already has a Q-review in that quadrimester."""
+    others = review.same_unit().filter(year=review.year, quadrimester=review.quadrimester).exclude(pk=review.pk)
     if others.exists():
         raise ValidationError(
             {
-                "quadrimester": f"Er is al een Q-gesprek van {college.code} in {year} Q{quadrimester}; wijzig dat gesprek."
+                "quadrimester": f"Er is al een Q-gesprek van {review.unit_label} in {review.year} "
+                f"Q{review.quadrimester}; wijzig dat gesprek."
             }
         )
+
+
+def review_writable(allowed_colleges, review: Review) -> bool:
+    """Return whether a caller with these writable colleges may write the review (the pages ask this too).
+
+    A team's or college's review is written by who writes the college; the institution's by policy staff.
+    """
+    return allowed_colleges is None or (review.college_id is not None and review.college_id in allowed_colleges)
+
+
+def _check_review_write(allowed_colleges, review: Review) -> None:
+    """Raise PermissionDenied unless the caller may write the review's unit (institution level: policy staff)."""
+    if allowed_colleges is not None and review.college is None:
+        raise PermissionDenied("Alleen beleidsmedewerkers mogen Q-gesprekken van de instelling vastleggen.")
+    _check_college(allowed_colleges, review.college)
 
 
 @transaction.atomic
 def review_create(
     *,
-    college: College,
     year: int,
     quadrimester: int,
+    college: College | None = None,
+    team: Team | None = None,
+    institution: Institution | None = None,
     held_on=None,
     notes: str = "",
     actions: str = "",
     user=None,
     allowed_colleges=None,
 ) -> Review:
-    """Record the Q-review of a college in one quadrimester (one per college, year and quadrimester)."""
-    _check_college(allowed_colleges, college)
-    _check_review_unique(college, year, quadrimester)
+    """Record the Q-review of a team, a college or (no college, no team) the institution in one quadrimester.
+
+    A team's review counts as its college's for rights: a director writes the reviews of the teams of
+    their own colleges only. One review per unit, year and quadrimester.
+    """
+    institution, level, college, team = _review_unit(institution=institution, college=college, team=team)
     review = Review(
+        institution=institution,
+        level=level,
         college=college,
+        team=team,
         year=year,
         quadrimester=quadrimester,
         held_on=held_on,
@@ -216,6 +260,8 @@ def review_create(
         actions=actions.strip(),
         created_by=user,
     )
+    _check_review_write(allowed_colleges, review)
+    _check_review_unique(review)
     _save(review, user)
     return review
 
@@ -228,17 +274,156 @@ def review_update(
     quadrimester: int,
     held_on=None,
     notes: str = "",
-    actions: str = "",
+    actions: str | None = None,
+    team=KEEP,
     user=None,
     allowed_colleges=None,
 ) -> Review:
-    """Change the notes and agreed actions of a Q-review; history keeps the earlier text."""
-    _check_college(allowed_colleges, review.college)
-    _check_review_unique(review.college, year, quadrimester, exclude_pk=review.pk)
+    """Change the date and notes of a Q-review (its unit stays, but a college's may move to one of its teams).
+
+    `actions` (the old free text) is kept unless given; history keeps the earlier text.
+    """
+    _check_review_write(allowed_colleges, review)
+    if team is not KEEP and review.level != ReviewLevel.INSTITUTION:
+        _, review.level, review.college, review.team = _review_unit(
+            institution=review.institution, college=review.college, team=team
+        )
     review.year = year
     review.quadrimester = quadrimester
     review.held_on = held_on
     review.notes = notes.strip()
-    review.actions = actions.strip()
+    if actions is not None:
+        review.actions = actions.strip()
+    _check_review_unique(review)
     _save(review, user)
     return review
+
+
+@transaction.atomic
+def review_delete(*, review: Review, user=None, allowed_colleges=None) -> None:
+    """Delete a Q-review with its actions and check-ins (history keeps them)."""
+    _check_review_write(allowed_colleges, review)
+    review._history_user = user
+    review.delete()
+
+
+def _check_indicator(review: Review, indicator: Indicator | None) -> None:
+    """Raise ValidationError when the indicator is of another institution than the review."""
+    if indicator is not None and indicator.institution_id != review.institution_id:
+        raise ValidationError({"indicator": "De indicator hoort niet bij deze instelling."})
+
+
+@transaction.atomic
+def action_create(
+    *,
+    review: Review,
+    description: str,
+    owner: str = "",
+    due_on=None,
+    status: str = ActionStatus.OPEN,
+    indicator: Indicator | None = None,
+    user=None,
+    allowed_colleges=None,
+) -> ActionItem:
+    """Record an action agreed in a Q-review: what, who, by when, optionally for one indicator."""
+    _check_review_write(allowed_colleges, review)
+    _check_indicator(review, indicator)
+    action = ActionItem(
+        review=review,
+        description=description.strip(),
+        owner=owner.strip(),
+        due_on=due_on,
+        status=status,
+        indicator=indicator,
+        created_by=user,
+    )
+    _save(action, user)
+    return action
+
+
+@transaction.atomic
+def action_update(*, action: ActionItem, user=None, allowed_colleges=None, **changes) -> ActionItem:
+    """Change an action's description, owner, due date, status or indicator; history keeps the old."""
+    _check_review_write(allowed_colleges, action.review)
+    for name in ("description", "owner", "due_on", "status", "indicator"):
+        if name in changes:
+            value = changes[name]
+            setattr(action, name, value.strip() if isinstance(value, str) else value)
+    _check_indicator(action.review, action.indicator)
+    _save(action, user)
+    return action
+
+
+@transaction.atomic
+def action_delete(*, action: ActionItem, user=None, allowed_colleges=None) -> None:
+    """Delete an action recorded by mistake (history keeps it)."""
+    _check_review_write(allowed_colleges, action.review)
+    action._history_user = user
+    action.delete()
+
+
+def actions_to_follow_up(review: Review) -> list[ActionItem]:
+    """Return the actions a Q-review follows up: earlier actions of the same unit still open, or followed up here.
+
+    Every action that is not done or dropped comes back in each next conversation, so nothing is lost.
+    """
+    earlier = Q(review__year__lt=review.year) | Q(
+        review__year=review.year, review__quadrimester__lt=review.quadrimester
+    )
+    return list(
+        ActionItem.objects.filter(review__in=review.same_unit())
+        .filter(earlier)
+        .filter(Q(status__in=ACTION_STATUSES_OPEN) | Q(follow_ups__review=review))
+        .select_related("review", "indicator")
+        .prefetch_related("follow_ups__review")
+        .distinct()
+        .order_by("review__year", "review__quadrimester", "due_on", "pk")
+    )
+
+
+@transaction.atomic
+def action_follow_up(
+    *, action: ActionItem, review: Review, status: str, note: str = "", user=None, allowed_colleges=None
+) -> ActionFollowUp:
+    """Record in a later Q-review of the same unit how an earlier action stands; the action takes that status."""
+    _check_review_write(allowed_colleges, review)
+    same_unit = action.review.same_unit().filter(pk=review.pk).exists()
+    if not same_unit or action.review.period_key >= review.period_key:
+        raise ValidationError(
+            {
+                "status": "Een actiepunt wordt opgevolgd in een later Q-gesprek van hetzelfde team, college of instelling."
+            }
+        )
+    follow_up = ActionFollowUp.objects.filter(action=action, review=review).first() or ActionFollowUp(
+        action=action, review=review, created_by=user
+    )
+    follow_up.status = status
+    follow_up.note = note.strip()
+    _save(follow_up, user)
+    action.status = status
+    _save(action, user)
+    return follow_up
+
+
+@transaction.atomic
+def checkin_record(
+    *, review: Review, indicator: Indicator, status: str, note: str = "", user=None, allowed_colleges=None
+) -> CheckIn:
+    """Record how an ambition is doing in a Q-review (op koers, risico, uit koers); a second one replaces it."""
+    _check_review_write(allowed_colleges, review)
+    _check_indicator(review, indicator)
+    check_in = CheckIn.objects.filter(review=review, indicator=indicator).first() or CheckIn(
+        review=review, indicator=indicator, created_by=user
+    )
+    check_in.status = status
+    check_in.note = note.strip()
+    _save(check_in, user)
+    return check_in
+
+
+@transaction.atomic
+def checkin_delete(*, check_in: CheckIn, user=None, allowed_colleges=None) -> None:
+    """Delete a check-in recorded by mistake (history keeps it)."""
+    _check_review_write(allowed_colleges, check_in.review)
+    check_in._history_user = user
+    check_in.delete()

@@ -1,20 +1,35 @@
-"""Measures, evidence and Q-review pages of one college: thin views over maatregelen.services."""
+"""Measures, evidence and Q-cycle pages: thin views over maatregelen.services.
+
+Readers (the board too) see every page; write forms and links appear only for who may write the
+unit, and the services refuse the others anyway.
+"""
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Model, Q
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from agenda.forms import PageForm, add_service_error
-from agenda.permissions import can_write_college, require_college_write, writable_colleges
+from agenda.permissions import (
+    can_write_college,
+    current_institution,
+    require_college_write,
+    require_policy,
+    require_read,
+    writable_colleges,
+)
 from agenda.views import college_for
 from maatregelen import services
-from maatregelen.forms import EvidenceForm, MeasureForm, ReviewForm
+from maatregelen.choices import ReviewLevel
+from maatregelen.forms import ActionItemForm, CheckInForm, EvidenceForm, FollowUpForm, MeasureForm, ReviewForm
 from maatregelen.models import Evidence, Measure, Review
 
 
@@ -32,8 +47,10 @@ def college(request, code):
         "college": college,
         "own_measures": [m for m in measures if m.college_id == college.pk],
         "roc_measures": [m for m in measures if m.college_id is None],
-        "evidence": Evidence.objects.filter(college=college).select_related("theme", "team", "created_by"),
-        "reviews": Review.objects.filter(college=college).select_related("created_by"),
+        "evidence": Evidence.objects.filter(college=college).select_related("theme", "team", "indicator", "created_by"),
+        "reviews": Review.objects.filter(college=college)
+        .select_related("college", "team", "created_by")
+        .prefetch_related("action_items", "check_ins"),
         "writable": can_write_college(request.user, college),
     }
     return render(request, "maatregelen/college.html", context)
@@ -48,6 +65,7 @@ class FormPage:
     write: Callable  # a maatregelen.services function
     success: str  # may name the record as loaded, before the write: "{record.title}"
     model: type[Model] | None = None  # set on an edit page: the record is looked up within the college
+    to_record: bool = False  # after saving, show the record's own page (a Q-gesprek) instead of the college's
 
 
 MEASURE_ADD = FormPage("measure", MeasureForm, services.measure_create, "De maatregel is toegevoegd.")
@@ -55,13 +73,17 @@ MEASURE_EDIT = FormPage(
     "measure", MeasureForm, services.measure_update, "De maatregel ‘{record.title}’ is bijgewerkt.", Measure
 )
 EVIDENCE_ADD = FormPage("evidence", EvidenceForm, services.evidence_create, "Het merkbare bewijs is vastgelegd.")
-REVIEW_ADD = FormPage("review", ReviewForm, services.review_create, "Het Q-gesprek is vastgelegd.")
+EVIDENCE_EDIT = FormPage(
+    "evidence", EvidenceForm, services.evidence_update, "Het merkbare bewijs ‘{record.title}’ is bijgewerkt.", Evidence
+)
+REVIEW_ADD = FormPage("review", ReviewForm, services.review_create, "Het Q-gesprek is vastgelegd.", to_record=True)
 REVIEW_EDIT = FormPage(
     "review",
     ReviewForm,
     services.review_update,
     "Het Q-gesprek {record.year} Q{record.quadrimester} is bijgewerkt.",
     Review,
+    to_record=True,
 )
 
 
@@ -78,11 +100,180 @@ def form_page(request, code, pk=None, *, page: FormPage):
         target = {page.name: record} if record else {"college": college}
         allowed = writable_colleges(request.user, college.institution)
         try:
-            page.write(**target, **form.cleaned_data, user=request.user, allowed_colleges=allowed)
+            saved = page.write(**target, **form.cleaned_data, user=request.user, allowed_colleges=allowed)
         except ValidationError as exc:
             add_service_error(form, exc)
         else:
             messages.success(request, success)
+            if page.to_record:
+                return redirect("maatregelen:review", pk=saved.pk)
             return redirect("maatregelen:college", code=college.code)
     context = {"college": college, "form": form, page.name: record}
     return render(request, f"maatregelen/{page.name}_form.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def evidence_delete(request, code, pk):
+    """Ask to confirm, then delete the college's evidence (writers only; history keeps it)."""
+    college = college_for(request, code)
+    require_college_write(request.user, college)
+    evidence = get_object_or_404(Evidence.objects.select_related("theme", "indicator"), pk=pk, college=college)
+    if request.method == "POST":
+        allowed = writable_colleges(request.user, college.institution)
+        services.evidence_delete(evidence=evidence, user=request.user, allowed_colleges=allowed)
+        messages.success(request, f"Het merkbare bewijs ‘{evidence.title}’ is verwijderd.")
+        return redirect("maatregelen:college", code=college.code)
+    return render(request, "maatregelen/evidence_delete.html", {"college": college, "evidence": evidence})
+
+
+def _institution(request):
+    """Return the user's institution after checking read access (404 when the user has none)."""
+    institution = current_institution(request.user)
+    if institution is None:
+        raise Http404("Geen instelling")
+    require_read(request.user, institution)
+    return institution
+
+
+@login_required
+def institution_reviews(request):
+    """Show the institution's own Q-gesprekken and the number per college, for the board and everyone."""
+    institution = _institution(request)
+    reviews = Review.objects.filter(institution=institution)
+    colleges = []
+    for college in institution.colleges.order_by("code"):
+        of_college = [r for r in reviews if r.college_id == college.pk]
+        latest = max(of_college, key=lambda r: r.period_key, default=None)
+        colleges.append({"college": college, "count": len(of_college), "latest": latest})
+    context = {
+        "institution": institution,
+        "reviews": reviews.filter(level=ReviewLevel.INSTITUTION).prefetch_related("action_items", "check_ins"),
+        "colleges": colleges,
+        "writable": writable_colleges(request.user, institution) is None,
+    }
+    return render(request, "maatregelen/institution_reviews.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def institution_review_form(request, pk=None):
+    """Record or change a Q-gesprek of the institution itself (policy staff)."""
+    institution = _institution(request)
+    require_policy(request.user, institution)
+    review = get_object_or_404(Review, pk=pk, institution=institution, level=ReviewLevel.INSTITUTION) if pk else None
+    initial = ReviewForm.initial_for(review) if review else None
+    form = ReviewForm(request.POST or None, college=None, institution=institution, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            if review:
+                saved = services.review_update(review=review, **form.cleaned_data, user=request.user)
+            else:
+                saved = services.review_create(institution=institution, **form.cleaned_data, user=request.user)
+        except ValidationError as exc:
+            add_service_error(form, exc)
+        else:
+            messages.success(request, "Het Q-gesprek van de instelling is vastgelegd.")
+            return redirect("maatregelen:review", pk=saved.pk)
+    context = {"institution": institution, "form": form, "review": review}
+    return render(request, "maatregelen/institution_review_form.html", context, status=400 if form.errors else 200)
+
+
+def _review_forms(review: Review, data=None, submitted: str = "") -> dict:
+    """Return the detail page's forms; only the one named `submitted` is bound to the posted data."""
+    institution = review.institution
+    follow = services.actions_to_follow_up(review)
+    done_here = {f.action_id: f for f in review.follow_ups.all()}
+    follow_ups = []
+    for action in follow:
+        mine = done_here.get(action.pk)
+        initial = {"status": mine.status, "note": mine.note} if mine else {"status": action.status}
+        bound = data if submitted == f"followup-{action.pk}" else None
+        form = FollowUpForm(bound, prefix=f"opvolging-{action.pk}", initial=initial)
+        follow_ups.append({"action": action, "form": form, "follow_up": mine})
+    return {
+        "follow_ups": follow_ups,
+        "action_form": ActionItemForm(
+            data if submitted == "action" else None, institution=institution, prefix="actiepunt"
+        ),
+        "checkin_form": CheckInForm(
+            data if submitted == "checkin" else None, institution=institution, prefix="checkin"
+        ),
+    }
+
+
+def _review_for(request, pk) -> Review:
+    """Return a review of the user's institution after checking read access (404 for another institution)."""
+    institution = _institution(request)
+    queryset = Review.objects.select_related("institution", "college", "team", "created_by")
+    return get_object_or_404(queryset, pk=pk, institution=institution)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def review(request, pk):
+    """Show a Q-gesprek with its actions, the follow-up of earlier actions and the check-ins; writers add to it.
+
+    One page, three small forms (a hidden `form` field says which one is sent), so the conversation is
+    recorded where it is read; each save returns to the page, an invalid one shows it again with 400.
+    """
+    review = _review_for(request, pk)
+    allowed = writable_colleges(request.user, review.institution)
+    writable = services.review_writable(allowed, review)
+    submitted = request.POST.get("form", "") if request.method == "POST" else ""
+    if request.method == "POST" and not writable:
+        raise PermissionDenied("Geen schrijfrechten voor dit Q-gesprek.")
+    forms = _review_forms(review, request.POST, submitted)
+    if request.method == "POST":
+        saved = _save_review_form(request, review, forms, submitted, allowed)
+        if saved:
+            messages.success(request, saved)
+            return redirect("maatregelen:review", pk=review.pk)
+    context = {
+        "review": review,
+        "college": review.college,
+        "writable": writable,
+        "actions": review.action_items.select_related("indicator").prefetch_related("follow_ups__review"),
+        "check_ins": review.check_ins.select_related("indicator", "indicator__theme"),
+        "edit_url": _edit_url(review),
+        **forms,
+    }
+    failed = request.method == "POST"
+    return render(request, "maatregelen/review.html", context, status=400 if failed else 200)
+
+
+def _edit_url(review: Review) -> str:
+    """Return the address of the review's edit form (the college's, or the institution's)."""
+    if review.college_id:
+        return reverse("maatregelen:review_edit", args=[review.college.code, review.pk])
+    return reverse("maatregelen:institution_review_edit", args=[review.pk])
+
+
+def _save_review_form(request, review: Review, forms: dict, submitted: str, allowed) -> str:
+    """Save the submitted form of the review page through the service; return the message, or '' when refused."""
+    who = {"user": request.user, "allowed_colleges": allowed}
+    if submitted == "action":
+        form = forms["action_form"]
+        write = partial(services.action_create, review=review, **who)
+        message = "Het actiepunt is vastgelegd."
+    elif submitted == "checkin":
+        form = forms["checkin_form"]
+        write = partial(services.checkin_record, review=review, **who)
+        message = "De check-in is vastgelegd."
+    elif submitted.startswith("followup-"):
+        entry = next((f for f in forms["follow_ups"] if f"followup-{f['action'].pk}" == submitted), None)
+        if entry is None:
+            raise Http404("Dit actiepunt wordt in dit Q-gesprek niet opgevolgd.")
+        form, action = entry["form"], entry["action"]
+        write = partial(services.action_follow_up, action=action, review=review, **who)
+        message = "De opvolging van het actiepunt is vastgelegd."
+    else:
+        raise Http404("Onbekend formulier.")
+    if form.is_valid():
+        try:
+            write(**form.cleaned_data)
+        except ValidationError as exc:
+            add_service_error(form, exc)
+        else:
+            return message
+    return ""
