@@ -30,6 +30,7 @@ from indicatoren.services import (
 )
 from rapportage.choices import Version
 from rapportage.exports import put
+from rapportage.guidance import IndicatorGuidance, TeamGuidance, college_guidance
 from rapportage.models import VerdictChange
 from rapportage.selectors import status_body
 
@@ -79,6 +80,7 @@ class Cell:
     changed: bool = False  # entered but not saved: marked on a page re-rendered with errors
     note_input: str = ""
     flag: str | None = None  # why the entered value looks implausible: a note confirms it
+    guide: TeamGuidance | None = None  # what the team needs to contribute (issue 15, item 1)
 
     @property
     def key(self) -> str:
@@ -115,6 +117,8 @@ class Grid:
     # Teams not active in the year that still have values stored for it: shown, never counted
     # (domain.md, "Which teams and colleges count"), read-only: (team, [Measurement or None per indicator]).
     uncounted: list[tuple[Team, list]] = field(default_factory=list)
+    # Per indicator, in column order: the college's STATUS entry and how many teams it still needs.
+    guides: list[IndicatorGuidance | None] = field(default_factory=list)
 
     def cells(self):
         """Yield every cell, row by row."""
@@ -150,8 +154,11 @@ def active_teams(college: College, year: int) -> list[Team]:
     )
 
 
-def grid_build(college: College, year: int) -> Grid:
-    """Return the grid of the college's active teams and team-level indicators with the stored values."""
+def grid_build(college: College, year: int, *, guidance: bool = True) -> Grid:
+    """Return the grid of the college's active teams and team-level indicators with the stored values.
+
+    With `guidance`, each cell carries what its team needs to contribute (rapportage.guidance).
+    """
     indicators = team_indicators(college.institution)
     teams = active_teams(college, year)
     stored = {
@@ -179,7 +186,18 @@ def grid_build(college: College, year: int) -> Grid:
     active = {team.pk for team in teams}
     others = Team.objects.filter(pk__in={team_id for team_id, _ in stored} - active).order_by("code")
     uncounted = [(team, [stored.get((team.pk, indicator.pk)) for indicator in indicators]) for team in others]
-    return Grid(college=college, year=year, indicators=indicators, rows=rows, uncounted=uncounted)
+    grid = Grid(college=college, year=year, indicators=indicators, rows=rows, uncounted=uncounted)
+    if guidance:
+        _guide(grid, teams)
+    return grid
+
+
+def _guide(grid: Grid, teams: list[Team]) -> None:
+    """Attach to each cell its team's guidance and to each column the college's remaining need."""
+    found = college_guidance(grid.college, grid.year, teams)
+    for cell in grid.cells():
+        cell.guide = found["teams"].get((cell.team.code, cell.indicator.code))
+    grid.guides = [found["indicators"].get(indicator.code) for indicator in grid.indicators]
 
 
 def _parse_n(text: str) -> tuple[int | None, str | None]:
@@ -340,7 +358,7 @@ def grid_workbook(college: College, years) -> bytes:
     workbook.remove(workbook.active)
     exported = []  # (year, indicator, team, value, n) of every cell: what the export showed
     for year in years:
-        grid = grid_build(college, year)
+        grid = grid_build(college, year, guidance=False)
         for row in grid.rows:
             for cell in row.cells:
                 m = cell.measurement

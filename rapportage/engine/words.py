@@ -7,7 +7,7 @@ Pages, the workbook, the charts, the change log and the explanations read their 
 engine (attainment.py), never recomputed. Pure: no Django (the engine's import contract).
 """
 
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import ROUND_HALF_EVEN, ROUND_UP, Decimal
 
 INDICATOR, COLLEGE, TEAM = "indicator", "college", "team"
 
@@ -110,6 +110,16 @@ def college_distance(entry: dict | None) -> str:
     return f"{plural(margin, 'team', 'teams')} marge"
 
 
+def nl_amount(value: Decimal, up: bool = False) -> str:
+    """Return a margin or shortfall with one decimal, more only where one would show 0 (up: never understated)."""
+    for places in range(1, 7):
+        q = Decimal(1).scaleb(-places)
+        shown = value.quantize(q, rounding=ROUND_UP if up else ROUND_HALF_EVEN)
+        if shown != 0 or value == 0:
+            return nl_number(shown, places).rstrip("0").rstrip(",") if value == 0 else nl_number(shown, places)
+    return nl_number(value)
+
+
 def institution_distance(row: dict) -> str:
     """Return how far the institution level is from flipping step 1, from the engine's `institution_gap`.
 
@@ -122,10 +132,10 @@ def institution_distance(row: dict) -> str:
         return ""
     strict = row.get("ambition_type") == "improve"
     if row.get("institution_met"):
-        return f"marge {nl_number(gap)}"
+        return f"marge {nl_amount(gap)}"
     if strict and gap == 0:
         return "op instellingsniveau nog een verbetering nodig"
-    return f"op instellingsniveau nog {'meer dan ' if strict else ''}{nl_number(-gap)} nodig"
+    return f"op instellingsniveau nog {'meer dan ' if strict else ''}{nl_amount(-gap, up=True)} nodig"
 
 
 def indicator_distance(row: dict) -> str:

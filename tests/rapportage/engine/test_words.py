@@ -108,6 +108,28 @@ def test_college_distance_phrases_the_engines_numbers(entry, expected):
         ),
         (
             {
+                "basis": "institution",
+                "institution_only": False,
+                "colleges_margin": -4,
+                "ambition_type": "target",
+                "institution_met": True,
+                "institution_gap": Decimal("0.004394"),
+            },
+            "behaald via instellingsniveau, marge 0,004; nog 4 colleges nodig voor tweederde",
+        ),
+        (
+            {
+                "basis": "not_met",
+                "institution_only": False,
+                "colleges_margin": -1,
+                "ambition_type": "maintain",
+                "institution_met": False,
+                "institution_gap": Decimal("-0.12"),
+            },
+            "nog 1 college nodig voor tweederde, of op instellingsniveau nog 0,2 nodig",
+        ),
+        (
+            {
                 "basis": "not_met",
                 "institution_only": False,
                 "colleges_margin": -2,
@@ -115,7 +137,7 @@ def test_college_distance_phrases_the_engines_numbers(entry, expected):
                 "institution_met": False,
                 "institution_gap": Decimal("-0.35"),
             },
-            "nog 2 colleges nodig voor tweederde, of op instellingsniveau nog 0,35 nodig",
+            "nog 2 colleges nodig voor tweederde, of op instellingsniveau nog 0,4 nodig",
         ),
         (
             {
