@@ -3,7 +3,14 @@
 from django.contrib import admin
 
 from agenda.admin_boundary import ReadOnlyAdmin
-from rapportage.models import BudgetResult, IndicatorResult, RecomputeRun, VerdictChange
+from rapportage.models import (
+    BudgetChange,
+    BudgetResult,
+    ContributionChange,
+    IndicatorResult,
+    RecomputeRun,
+    VerdictChange,
+)
 
 
 @admin.register(RecomputeRun)
@@ -37,3 +44,15 @@ class BudgetResultAdmin(ReadOnlyAdmin):
 class VerdictChangeAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "indicator", "year", "college", "old", "new", "description"]
     list_filter = ["institution", "year", "indicator"]
+
+
+@admin.register(ContributionChange)
+class ContributionChangeAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "indicator", "year", "team", "old", "new"]
+    list_filter = ["institution", "year", "indicator"]
+
+
+@admin.register(BudgetChange)
+class BudgetChangeAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "year", "theme", "kind", "old_cents", "new_cents", "difference_cents"]
+    list_filter = ["institution", "year", "kind"]

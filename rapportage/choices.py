@@ -24,3 +24,10 @@ class Basis(models.TextChoices):
 class Version(models.TextChoices):
     CURRENT = "current", "geldende ambitie"
     ORIGINAL = "original", "oorspronkelijke ambitie"
+
+
+class BudgetKind(models.TextChoices):
+    # The theme amounts the change log follows (rapportage.engine.changes.BUDGET_KINDS).
+    RELEASED = "released", "vrijgegeven"
+    RESERVED = "reserved", "gereserveerd"
+    RELEASED_FROM_RESERVE = "released_from_reserve", "vrijgegeven uit reserve"

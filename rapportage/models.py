@@ -7,8 +7,8 @@ keep every digit of their numbers (rapportage.engine.exact_json).
 from django.db import models
 from django.db.models import Q
 
-from agenda.models import Ambition, College, Indicator, Institution
-from rapportage.choices import Basis, RunState, Version
+from agenda.models import Ambition, College, Indicator, Institution, Team, Theme
+from rapportage.choices import Basis, BudgetKind, RunState, Version
 from rapportage.engine import exact_json
 
 
@@ -106,3 +106,55 @@ class VerdictChange(models.Model):
 
     def __str__(self):
         return self.description
+
+
+class ContributionChange(models.Model):
+    """A team whose contribution flipped between two runs ("droeg niet bij" -> "droeg bij").
+
+    The change a director's grid entry makes first, often before any college or indicator
+    verdict moves; kept apart from VerdictChange, whose readers (the grid's save message, an
+    upload's page) report verdicts only.
+    """
+
+    institution = models.ForeignKey(Institution, on_delete=models.CASCADE, related_name="contribution_changes")
+    run = models.ForeignKey(RecomputeRun, null=True, on_delete=models.SET_NULL, related_name="contribution_changes")
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField("jaar")
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="+")
+    old = models.CharField("was", max_length=20)
+    new = models.CharField("wordt", max_length=20)
+    created_at = models.DateTimeField("vastgesteld op", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "gewijzigde teambijdrage"
+        verbose_name_plural = "gewijzigde teambijdragen"
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.indicator.code} {self.year}, team {self.team.code}: {self.old} -> {self.new}"
+
+
+class BudgetChange(models.Model):
+    """A theme's budget amount of one year that moved between two runs, in cents ("what changed")."""
+
+    institution = models.ForeignKey(Institution, on_delete=models.CASCADE, related_name="budget_changes")
+    run = models.ForeignKey(RecomputeRun, null=True, on_delete=models.SET_NULL, related_name="budget_changes")
+    year = models.PositiveSmallIntegerField("jaar")
+    theme = models.ForeignKey(Theme, on_delete=models.CASCADE, related_name="+", verbose_name="thema")
+    kind = models.CharField("bedrag", max_length=25, choices=BudgetKind.choices)
+    old_cents = models.BigIntegerField("was (cent)")
+    new_cents = models.BigIntegerField("wordt (cent)")
+    created_at = models.DateTimeField("vastgesteld op", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "gewijzigd budgetbedrag"
+        verbose_name_plural = "gewijzigde budgetbedragen"
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.theme.code} {self.year} {self.get_kind_display()}: {self.old_cents} -> {self.new_cents}"
+
+    @property
+    def difference_cents(self) -> int:
+        """Return new minus old, in cents."""
+        return self.new_cents - self.old_cents

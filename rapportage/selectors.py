@@ -841,3 +841,13 @@ def report_data(institution: Institution, year: int) -> dict:
             "data_status": data_status(institution, year),
         },
     }
+
+
+def stored_budgets(institution: Institution) -> dict[int, dict]:
+    """Return the stored budget bodies per year, for comparing amounts (engine.changes.budget_changes).
+
+    Read with the json module's C parser like stored_verdicts: the comparison reads integer
+    cents and codes only.
+    """
+    rows = BudgetResult.objects.filter(institution=institution).values_list("year", Cast("payload", TextField()))
+    return {year: json.loads(text) for year, text in rows}

@@ -11,15 +11,23 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from agenda.models import Institution
+from agenda.models import Institution, Team, Theme
 from agenda.selectors import theme_shares_by_year
 from rapportage import selectors
 from rapportage.choices import RunState, Version
 from rapportage.engine.attainment import aggregate, counted_rows, judge_setup, judge_with
 from rapportage.engine.budget import ThemeShare, budget_verdicts, budget_warnings, reserve_ledger, split_budget
+from rapportage.engine.changes import budget_changes, team_flips
 from rapportage.engine.payload import budget_payload, status_payloads, verdict_flips
-from rapportage.engine.words import COLLEGE_WORDS, INDICATOR_WORDS
-from rapportage.models import BudgetResult, IndicatorResult, RecomputeRun, VerdictChange
+from rapportage.engine.words import COLLEGE_WORDS, INDICATOR_WORDS, TEAM_WORDS
+from rapportage.models import (
+    BudgetChange,
+    BudgetResult,
+    ContributionChange,
+    IndicatorResult,
+    RecomputeRun,
+    VerdictChange,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -161,8 +169,14 @@ def attainment_recompute(*, institution: Institution, run: RecomputeRun | None =
     """Recompute and store every verdict and budget of the institution; return the number of flips."""
     computed = evaluate_institution(institution)
     now = timezone.now()
-    flips = verdict_flips(selectors.stored_verdicts(institution), computed["statuses"][Version.CURRENT].values())
-    changes = _changes(institution, run, flips, computed["inputs"])
+    before = selectors.stored_verdicts(institution)
+    after = computed["statuses"][Version.CURRENT].values()
+    changes = _changes(institution, run, verdict_flips(before, after), computed["inputs"])
+    contributions = _team_changes(institution, run, team_flips(before, after), computed["inputs"])
+    # The board's "Wat is er veranderd" lists moved euros beside flipped verdicts (issue 15, item 3).
+    moved = _budget_changes(
+        institution, run, budget_changes(selectors.stored_budgets(institution), computed["budgets"])
+    )
 
     ambition_ids = {
         version: dict(zip(zip(frame["indicator"], frame["year"], strict=True), frame["ambition_id"], strict=True))
@@ -191,6 +205,8 @@ def attainment_recompute(*, institution: Institution, run: RecomputeRun | None =
         for year, payload in computed["budgets"].items()
     )
     VerdictChange.objects.bulk_create(changes)
+    ContributionChange.objects.bulk_create(contributions)
+    BudgetChange.objects.bulk_create(moved)
     return len(changes)
 
 
@@ -216,6 +232,48 @@ def _changes(institution, run, flips: list[dict], inputs) -> list[VerdictChange]
             )
         )
     return changes
+
+
+def _team_changes(institution, run, flips: list[dict], inputs) -> list[ContributionChange]:
+    """Return the change-log rows of the teams whose contribution flipped in this run."""
+    if not flips:
+        return []
+    indicator_ids = {meta["code"]: pk for pk, meta in inputs.indicator_meta.items()}
+    # The payload names a team by its code, unique within the institution (contracts.md section 2).
+    team_ids = dict(Team.objects.filter(institution=institution).values_list("code", "pk"))
+    return [
+        ContributionChange(
+            institution=institution,
+            run=run,
+            indicator_id=indicator_ids[flip["indicator"]],
+            year=flip["year"],
+            team_id=team_ids[flip["team"]],
+            old=TEAM_WORDS[flip["old"]],
+            new=TEAM_WORDS[flip["new"]],
+        )
+        for flip in flips
+        if flip["team"] in team_ids
+    ]
+
+
+def _budget_changes(institution, run, moved: list[dict]) -> list[BudgetChange]:
+    """Return the change-log rows of the theme amounts that moved in this run, in cents."""
+    if not moved:
+        return []
+    theme_ids = dict(Theme.objects.filter(institution=institution).values_list("code", "pk"))
+    return [
+        BudgetChange(
+            institution=institution,
+            run=run,
+            year=change["year"],
+            theme_id=theme_ids[change["theme"]],
+            kind=change["kind"],
+            old_cents=change["old_cents"],
+            new_cents=change["new_cents"],
+        )
+        for change in moved
+        if change["theme"] in theme_ids
+    ]
 
 
 def recompute_sweep(*, older_than_seconds: int = 60) -> int:

@@ -35,7 +35,14 @@ from agenda.models import AdditionalFund, AgendaLoad, College, Indicator, Instit
 from agenda.services import agenda_load
 from indicatoren.models import Measurement, SignoffEvent, StudentCount, Upload, YearSignoff
 from maatregelen.models import Evidence, EvidenceKind, Measure, MeasureCategory, Review
-from rapportage.models import BudgetResult, IndicatorResult, RecomputeRun, VerdictChange
+from rapportage.models import (
+    BudgetChange,
+    BudgetResult,
+    ContributionChange,
+    IndicatorResult,
+    RecomputeRun,
+    VerdictChange,
+)
 from tests.api.conftest import agenda_spec
 
 PROJECT_MODELS = sorted(
@@ -50,6 +57,8 @@ AUDIT_MODELS = [
     BudgetResult,
     RecomputeRun,
     VerdictChange,
+    ContributionChange,
+    BudgetChange,
     YearSignoff,
     SignoffEvent,
     Upload,
@@ -150,6 +159,18 @@ def _add_rows(inst: Institution, user, tag: str) -> None:
             old="behaald",
             new="niet behaald",
             description=f"Omgeslagen {tag}",
+        ),
+        ContributionChange: lambda: ContributionChange.objects.create(
+            institution=inst,
+            run=run(),
+            indicator=indicator,
+            year=2020,
+            team=team,
+            old="droeg niet bij",
+            new="droeg bij",
+        ),
+        BudgetChange: lambda: BudgetChange.objects.create(
+            institution=inst, run=run(), year=2020, theme=theme, kind="released", old_cents=100, new_cents=250
         ),
     }
     for model, make in makers.items():
