@@ -14,6 +14,7 @@ urlpatterns = [
     path("indicator/<code:code>/", views.indicator, name="indicator"),
     path("budget/", views.budget, name="budget"),
     path("herijking/", views.herijking, name="herijking"),
+    path("veranderd/", views.changes, name="changes"),
     path("afdrukken/", views.report_print, name="print"),
     path("export.xlsx", views.report_xlsx, name="export"),
 ]

@@ -3,10 +3,12 @@
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
 
 from agenda.models import College, Indicator
-from agenda.permissions import can_write_college, current_institution, require_read
-from rapportage import charts, exports, selectors
+from agenda.permissions import can_write_college, current_institution, is_policy, require_read
+from rapportage import changelog, charts, exports, selectors
+from rapportage.forms import ChangesSinceForm
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -125,3 +127,29 @@ def report_xlsx(request):
     response = HttpResponse(content, content_type=XLSX)
     response["Content-Disposition"] = f'attachment; filename="kwaliteitsagenda-{institution.code}-{year}.xlsx"'
     return response
+
+
+@login_required
+def changes(request):
+    """Show the verdicts that flipped and the budget amounts that moved since a date, with their cause."""
+    institution = current_institution(request.user)
+    if institution is None:
+        raise Http404("Geen instelling")
+    require_read(request.user, institution)
+    since, since_label = changelog.changes_default_since(institution, timezone.localdate())
+    form = ChangesSinceForm(request.GET or None, initial={"sinds": since})
+    if form.is_bound and form.is_valid() and form.cleaned_data["sinds"]:
+        since, since_label = form.cleaned_data["sinds"], None
+    data = changelog.changes_data(institution, since)
+    return render(
+        request,
+        "rapportage/changes.html",
+        {
+            "form": form,
+            "since": since,
+            "since_label": since_label,
+            "policy": is_policy(request.user, institution),
+            **data,
+        },
+        status=400 if form.errors else 200,
+    )

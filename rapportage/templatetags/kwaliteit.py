@@ -169,3 +169,13 @@ def data_status_badge(context, year):
         title,
         status,
     )
+
+
+@register.filter
+def euro_change(cents):
+    """Return a signed difference in cents as Dutch euros ("+ € 1.234,56", "− € 0,50")."""
+    if cents is None:
+        return "–"
+    cents = int(cents)
+    sign = "+" if cents > 0 else "−" if cents < 0 else "±"
+    return f"{sign} {euro(abs(cents))}"

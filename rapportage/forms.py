@@ -1,0 +1,24 @@
+"""Forms of the board pages: the date from which "Wat is er veranderd" lists changes."""
+
+from django import forms
+from django.utils import timezone
+
+
+class ChangesSinceForm(forms.Form):
+    """The start date of the change list; empty means the default (the last Q-gesprek)."""
+
+    sinds = forms.DateField(
+        label="Sinds",
+        required=False,
+        # The date input sends ISO dates; a typed Dutch date (31-12-2022) is understood too.
+        input_formats=["%Y-%m-%d", "%d-%m-%Y"],
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"invalid": "Vul een geldige datum in, bijvoorbeeld 2022-09-01 of 1-9-2022."},
+    )
+
+    def clean_sinds(self):
+        """Refuse a date after today: nothing can have changed since then."""
+        since = self.cleaned_data["sinds"]
+        if since is not None and since > timezone.localdate():
+            raise forms.ValidationError("Deze datum ligt in de toekomst; kies vandaag of een eerdere dag.")
+        return since
