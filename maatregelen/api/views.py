@@ -1,8 +1,9 @@
-"""Measures and noticeable evidence: read by every member, written per college as on the pages."""
+"""Measures, noticeable evidence and the Q-cycle: read by every member, written per college as on the pages."""
 
 import django_filters
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import permissions, viewsets
+from rest_framework.exceptions import ValidationError
 
 from agenda.api.common import (
     ID_PATTERN,
@@ -12,8 +13,15 @@ from agenda.api.common import (
     responses,
 )
 from maatregelen import services
-from maatregelen.api.serializers import EvidenceSerializer, MeasureSerializer
-from maatregelen.models import Evidence, Measure
+from maatregelen.api.serializers import (
+    ActionFollowUpSerializer,
+    ActionItemSerializer,
+    CheckInSerializer,
+    EvidenceSerializer,
+    MeasureSerializer,
+    ReviewSerializer,
+)
+from maatregelen.models import ActionFollowUp, ActionItem, CheckIn, Evidence, Measure, Review
 
 
 def crud_schema(serializer):
@@ -140,3 +148,133 @@ class EvidenceViewSet(CollegeWriteViewSet):
     def perform_destroy(self, instance):
         """Delete the evidence through the service."""
         services.evidence_delete(evidence=instance, **self.write_args())
+
+
+class ReviewFilter(django_filters.FilterSet):
+    college = django_filters.CharFilter(field_name="college__code", help_text="collegecode")
+    team = django_filters.CharFilter(field_name="team__code", help_text="teamcode")
+
+    class Meta:
+        model = Review
+        fields = ["level", "college", "team", "year", "quadrimester"]
+
+
+@crud_schema(ReviewSerializer)
+class ReviewViewSet(CollegeWriteViewSet):
+    """Q-gesprekken of teams, colleges and the institution, with their action items, follow-ups and check-ins.
+
+    Create one with `college` (and `team` for a team's conversation), or neither for the institution's
+    own (policy staff only); a director writes those of their own colleges and their teams.
+    """
+
+    queryset = (
+        Review.objects.select_related("college", "team", "created_by")
+        .prefetch_related("action_items__indicator", "follow_ups", "check_ins__indicator")
+        .order_by("-year", "-quadrimester", "level", "college__code", "team__code", "id")
+    )
+    serializer_class = ReviewSerializer
+    filterset_class = ReviewFilter
+
+    def perform_create(self, serializer):
+        """Record the review through the service, for the request's institution."""
+        serializer.instance = services.review_create(
+            institution=self.get_institution(), **serializer.validated_data, **self.write_args()
+        )
+
+    def perform_update(self, serializer):
+        """Change date, notes or quadrimester through the service; a partial update keeps the other fields."""
+        review = serializer.instance
+        current = {
+            "year": review.year,
+            "quadrimester": review.quadrimester,
+            "held_on": review.held_on,
+            "notes": review.notes,
+            "actions": review.actions,
+        }
+        serializer.instance = services.review_update(
+            review=review, **{**current, **serializer.validated_data}, **self.write_args()
+        )
+
+    def perform_destroy(self, instance):
+        """Delete the review with its actions and check-ins through the service."""
+        services.review_delete(review=instance, **self.write_args())
+
+
+class ReviewPartViewSet(CollegeWriteViewSet):
+    """Rows that belong to a Q-gesprek: scoped through the review's institution."""
+
+    def get_queryset(self):
+        """Return the rows of the request's institution only."""
+        if getattr(self, "swagger_fake_view", False):
+            return self.queryset.none()
+        return self.queryset.filter(review__institution=self.get_institution())
+
+
+class ActionItemFilter(django_filters.FilterSet):
+    indicator = django_filters.CharFilter(field_name="indicator__code", help_text="indicatorcode")
+
+    class Meta:
+        model = ActionItem
+        fields = ["review", "status", "indicator"]
+
+
+@crud_schema(ActionItemSerializer)
+class ActionItemViewSet(ReviewPartViewSet):
+    """Action items (actiepunten) agreed in a Q-gesprek: description, owner, due date, status (?review, ?status)."""
+
+    queryset = ActionItem.objects.select_related("review", "indicator").order_by("review_id", "due_on", "id")
+    serializer_class = ActionItemSerializer
+    filterset_class = ActionItemFilter
+
+    def perform_create(self, serializer):
+        """Record the action through the service."""
+        serializer.instance = services.action_create(**serializer.validated_data, **self.write_args())
+
+    def perform_update(self, serializer):
+        """Change the action through the service; it stays with its review."""
+        data = {k: v for k, v in serializer.validated_data.items() if k != "review"}
+        if "review" in serializer.validated_data and serializer.validated_data["review"] != serializer.instance.review:
+            raise ValidationError({"review": "Een actiepunt blijft bij het Q-gesprek waarin het is afgesproken."})
+        serializer.instance = services.action_update(action=serializer.instance, **data, **self.write_args())
+
+    def perform_destroy(self, instance):
+        """Delete the action through the service."""
+        services.action_delete(action=instance, **self.write_args())
+
+
+@crud_schema(ActionFollowUpSerializer)
+class ActionFollowUpViewSet(ReviewPartViewSet):
+    """Follow-ups: a later Q-gesprek of the same unit records an earlier action's status (POST again to change)."""
+
+    queryset = ActionFollowUp.objects.select_related("action", "review").order_by("review_id", "id")
+    serializer_class = ActionFollowUpSerializer
+    filterset_fields = ["review", "action", "status"]
+    http_method_names = ["get", "post", "head", "options"]
+
+    def perform_create(self, serializer):
+        """Record the follow-up through the service; the action takes its status."""
+        serializer.instance = services.action_follow_up(**serializer.validated_data, **self.write_args())
+
+
+@crud_schema(CheckInSerializer)
+class CheckInViewSet(ReviewPartViewSet):
+    """Check-ins per ambition in a Q-gesprek: op_koers, risico or uit_koers with a note (?review, ?indicator)."""
+
+    queryset = CheckIn.objects.select_related("review", "indicator").order_by("review_id", "indicator__code", "id")
+    serializer_class = CheckInSerializer
+    filterset_fields = ["review", "status"]
+
+    def perform_create(self, serializer):
+        """Record the check-in through the service (a second one for the same indicator replaces it)."""
+        serializer.instance = services.checkin_record(**serializer.validated_data, **self.write_args())
+
+    def perform_update(self, serializer):
+        """Change status or note through the service; review and indicator stay."""
+        check_in = serializer.instance
+        data = {"status": check_in.status, "note": check_in.note, **serializer.validated_data}
+        data.update(review=check_in.review, indicator=check_in.indicator)
+        serializer.instance = services.checkin_record(**data, **self.write_args())
+
+    def perform_destroy(self, instance):
+        """Delete the check-in through the service."""
+        services.checkin_delete(check_in=instance, **self.write_args())
