@@ -18,7 +18,7 @@ from openpyxl.utils import get_column_letter
 
 from kern.spreadsheet import xlsx_text
 from rapportage.charts import SMALL_GROUP_N
-from rapportage.engine.words import COLLEGE, INDICATOR, TEAM, basis_word, verdict_word
+from rapportage.engine.words import COLLEGE, INDICATOR, TEAM, basis_word, need_symbol, verdict_word
 from rapportage.templatetags.kwaliteit import ambition_words
 
 EURO = '"€" #,##0.00'
@@ -128,6 +128,11 @@ def team_rows(body: dict) -> list[list]:
             verdict_word(t["contributed"], TEAM),
             t.get("n"),
             "ja" if t.get("n") is not None and t["n"] < SMALL_GROUP_N else "",
+            # Issue 15: the value the team needs to contribute, and how it must compare with it.
+            t.get("needed"),
+            need_symbol(-1 if s.get("polarity") == "lower" else 1, bool(t.get("needed_strict")))
+            if t.get("needed") is not None
+            else "",
         ]
         for s in body["indicators"]
         for c in s["colleges"]
@@ -305,10 +310,12 @@ def annual_report_xlsx(report: dict) -> bytes:
             "Bijdrage",
             "n",
             f"Kleine groep (n < {SMALL_GROUP_N})",
+            "Nodig om bij te dragen",
+            "Vergelijking",
         ],
         team_rows(body),
     )
-    _widths(ws, [10, 8, 14, 10, 10, 16, 7, 18])
+    _widths(ws, [10, 8, 14, 10, 10, 16, 7, 18, 12, 8])
     ws.freeze_panes = "D2"
     ws.auto_filter.ref = ws.dimensions
 

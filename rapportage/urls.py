@@ -3,7 +3,7 @@
 from django.urls import path
 
 import kern.codes  # noqa: F401 -- registers the <code:...> converter (kern/codes.py)
-from rapportage import views
+from rapportage import team_views, views
 
 app_name = "rapportage"
 
@@ -11,6 +11,7 @@ urlpatterns = [
     path("", views.overview, name="overview"),
     path("colleges/", views.colleges, name="colleges"),
     path("college/<code:code>/", views.college, name="college"),
+    path("college/<code:code>/team/<code:team>/", team_views.team, name="team"),
     path("indicator/<code:code>/", views.indicator, name="indicator"),
     path("budget/", views.budget, name="budget"),
     path("herijking/", views.herijking, name="herijking"),

@@ -236,3 +236,29 @@ def team_hint(reference, need, value) -> str:
         else:
             parts.append(short_words(need, value) or TEAM_STATE_WORDS[True])
     return " · ".join(parts)
+
+
+def team_rule_text(kind: str, d: int, target, baseline, tolerance, baseline_year) -> str:
+    """Return the team rule of step 2 for every team of an indicator, with the reference explained."""
+    better = _BETTER.get(d, _BETTER[1])
+    reference = (
+        f"Referentie: de waarde van het team in het nulmetingsjaar {baseline_year},"
+        " of die van het college als het team toen geen waarde had."
+    )
+    if kind == "target":
+        if baseline is None:
+            rule = f"Een team draagt bij als het het streefcijfer {nl_number(target)} haalt ({better})."
+        else:
+            rule = (
+                f"Een team draagt bij als het minstens {nl_number(abs(target - baseline))} beter scoort dan zijn"
+                f" referentie (streefcijfer {nl_number(target)} min nulmeting {nl_number(baseline)}) of het"
+                f" streefcijfer haalt ({better})."
+            )
+    elif kind == "improve":
+        rule = f"Een team draagt bij als het beter scoort dan zijn referentie ({better})."
+    elif kind == "maintain":
+        margin = f"meer dan {nl_number(tolerance)} " if tolerance else ""
+        rule = f"Een team draagt bij als het niet {margin}slechter scoort dan zijn referentie ({better})."
+    else:
+        return ""
+    return f"{reference} {rule}"

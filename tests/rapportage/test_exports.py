@@ -146,7 +146,7 @@ def test_workbook_has_the_status_college_team_and_budget_sheets():
     assert colleges[1][:4] == ("2b", "5100", "MBO College Zuidoost", "gehaald")
     teams = rows(wb["Teams"])
     assert [r[2] for r in teams[1:]] == ["5100-ENT", "5100-VPK"]
-    assert teams[1][5:] == ("droeg bij", 18, "ja") and teams[2][5:] == ("droeg niet bij", 120, None)
+    assert teams[1][5:8] == ("droeg bij", 18, "ja") and teams[2][5:8] == ("droeg niet bij", 120, None)
     budget = rows(wb["Budget"])
     part = budget[1]
     assert part[:2] == ("T2 Jongeren in kwetsbare positie", "5100 MBO College Zuidoost")
