@@ -27,7 +27,7 @@ from agenda.models import (
     Theme,
     ThemeShareRevision,
 )
-from agenda.services import ambition_revise
+from agenda.services import ambition_revise, membership_teams_problem
 from kern.signals import announce_change
 
 admin.site.site_header = "Kwaliteitsagenda beheer"
@@ -239,7 +239,23 @@ class MembershipAdmin(InstitutionScopedAdmin, admin.ModelAdmin):
 
     list_display = ["user", "institution", "role", "api_write"]
     list_filter = ["institution", "role"]
-    filter_horizontal = ["colleges"]
+    filter_horizontal = ["colleges", "teams"]
+
+    def get_form(self, request, obj=None, **kwargs):
+        """Return the form with the teamleider's team rule (agenda.services.membership_teams_problem)."""
+        form = super().get_form(request, obj, **kwargs)
+
+        class MembershipForm(form):
+            def clean(self):
+                cleaned = super().clean()
+                institution, teams = cleaned.get("institution"), cleaned.get("teams")
+                if institution is not None and teams is not None:
+                    problem = membership_teams_problem(institution=institution, role=cleaned.get("role"), teams=teams)
+                    if problem:
+                        self.add_error("teams", problem)
+                return cleaned
+
+        return MembershipForm
 
     def choices_for(self, db_field, request, queryset):
         """Offer as user: people of the user's institutions and people without any role yet, never the user."""

@@ -1,14 +1,16 @@
 """Who may read and write what (issue: roles enforced on the server for every page and endpoint).
 
 bestuur reads everything of its institution; a directeur reads everything and writes only
-for their own colleges; beleid writes everything (agenda, ambitions, uploads); an api
-client reads, and writes like a director or policy staff only when granted api_write.
+for their own colleges; a teamleider reads like a director and writes only the values (and
+their notes) of its own teams, which its director then submits (issue 15); beleid writes
+everything (agenda, ambitions, uploads); an api client reads, and writes like a director or
+policy staff only when granted api_write.
 """
 
 from django.core.exceptions import PermissionDenied
 
 from agenda.choices import Role
-from agenda.models import College, Institution, Membership
+from agenda.models import College, Institution, Membership, Team
 
 
 def membership(user, institution: Institution | None = None) -> Membership | None:
@@ -30,6 +32,13 @@ def _college_ids(m: Membership) -> set[int]:
     if not hasattr(m, "_college_ids"):
         m._college_ids = set(m.colleges.values_list("pk", flat=True))
     return m._college_ids
+
+
+def _team_ids(m: Membership) -> set[int]:
+    """Return the ids of a teamleider's teams within its own institution, read once per request."""
+    if not hasattr(m, "_team_ids"):
+        m._team_ids = set(m.teams.filter(institution_id=m.institution_id).values_list("pk", flat=True))
+    return m._team_ids
 
 
 def current_institution(user) -> Institution | None:
@@ -67,6 +76,46 @@ def writable_colleges(user, institution: Institution) -> set[int] | None:
     return set()
 
 
+def writable_teams(user, institution: Institution) -> set[int] | None:
+    """Return the ids of the teams whose values the user may write, or None: every team of its colleges.
+
+    Only a teamleider is limited to teams; it writes no college-level values, teams, measures or
+    reviews (writable_colleges is empty for it), and does not submit the year.
+    """
+    if is_policy(user, institution):
+        return None
+    m = membership(user, institution)
+    if m is not None and m.role == Role.TEAM_LEADER:
+        return set(_team_ids(m))
+    return None
+
+
+def value_write_scope(user, institution: Institution) -> dict:
+    """Return the scope keywords of the value write service (indicatoren.services.measurements_apply) for the user.
+
+    The service refuses every row outside it: `allowed_colleges` (None: all) and `allowed_teams`
+    (None: every team of those colleges).
+    """
+    teams = writable_teams(user, institution)
+    if teams is None:
+        return {"allowed_colleges": writable_colleges(user, institution), "allowed_teams": None}
+    colleges = set(Team.objects.filter(pk__in=teams).values_list("college_id", flat=True))
+    return {"allowed_colleges": colleges, "allowed_teams": teams}
+
+
+def can_write_values(user, college: College) -> bool:
+    """Return whether the user may write some of the college's values (its director, its teams' leaders)."""
+    allowed = value_write_scope(user, college.institution)["allowed_colleges"]
+    return allowed is None or college.pk in allowed
+
+
+def can_write_team_values(user, team: Team) -> bool:
+    """Return whether the user may write the team's values (and the notes on them)."""
+    scope = value_write_scope(user, team.institution)
+    colleges, teams = scope["allowed_colleges"], scope["allowed_teams"]
+    return (colleges is None or team.college_id in colleges) and (teams is None or team.pk in teams)
+
+
 def can_write_college(user, college: College) -> bool:
     """Return whether the user may write the college's teams, values, measures and reviews."""
     allowed = writable_colleges(user, college.institution)
@@ -83,6 +132,12 @@ def require_college_write(user, college: College) -> None:
     """Raise PermissionDenied unless the user may write for the college."""
     if not can_write_college(user, college):
         raise PermissionDenied(f"Geen schrijfrechten voor college {college.code}.")
+
+
+def require_value_write(user, college: College) -> None:
+    """Raise PermissionDenied unless the user may write some of the college's values."""
+    if not can_write_values(user, college):
+        raise PermissionDenied(f"Geen schrijfrechten voor de resultaten van college {college.code}.")
 
 
 def require_policy(user, institution: Institution) -> None:

@@ -674,3 +674,32 @@ def team_delete(*, team: Team, allowed_colleges=None) -> None:
     if team.measurements.exists() or team.evidence.exists():
         raise ValidationError("Dit team heeft gegevens en kan niet worden verwijderd; zet het op inactief.")
     team.delete()
+
+
+# --- Team leaders' teams (issue 15: the teamleider role) ---
+
+
+def membership_teams_problem(*, institution: Institution, role: str, teams) -> str | None:
+    """Return why these teams cannot be a membership's teams, or None (the admin's form asks the same).
+
+    Only a teamleider has teams, and only teams of its own institution: its write scope is them.
+    """
+    from agenda.choices import Role
+
+    teams = list(teams)
+    if teams and role != Role.TEAM_LEADER:
+        return "Alleen een teamleider heeft teams; laat de teams leeg voor deze rol."
+    foreign = sorted(team.code for team in teams if team.institution_id != institution.pk)
+    if foreign:
+        return f"Teams van een andere instelling: {', '.join(foreign)}. Kies teams van {institution.code}."
+    return None
+
+
+@transaction.atomic
+def membership_teams_set(*, membership, teams) -> None:
+    """Set the teams a teamleider writes values for, after checking they belong to its institution."""
+    teams = list(teams)
+    problem = membership_teams_problem(institution=membership.institution, role=membership.role, teams=teams)
+    if problem:
+        raise ValidationError({"teams": problem})
+    membership.teams.set(teams)

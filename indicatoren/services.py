@@ -78,6 +78,15 @@ class TeamInactive(WriteRefused):
     """A new value for a year in which its team is not active: it would never count (domain.md)."""
 
 
+class TeamNotAllowed(WriteRefused):
+    """Rows outside a teamleider's own teams: it writes only those (issue 15), HTTP 403 in the API."""
+
+    http_status = 403
+
+
+TEAM_ONLY = "u bent geen teamleider van dit team; u mag alleen de waarden van uw eigen team(s) invoeren."
+
+
 class NoteRequired(WriteRefused):
     """Values flagged as implausible were saved without the short note that confirms them."""
 
@@ -227,6 +236,7 @@ def measurements_apply(
     source: str = "",
     upload=None,
     allowed_colleges=None,
+    allowed_teams=None,
     flag_note: str = "",
     keep_uncounted: bool = False,
 ) -> ApplyReport:
@@ -234,7 +244,8 @@ def measurements_apply(
 
     The one write path for values (grid, Excel, upload, API, admin, commands, demo).
     `allowed_colleges` None means policy scope (policy staff, commands); a set limits the
-    writer to those colleges and keeps them out of baseline years. Raise a WriteRefused
+    writer to those colleges and keeps them out of baseline years; `allowed_teams` (a teamleider,
+    agenda.permissions.value_write_scope) limits it further to those teams' rows. Raise a WriteRefused
     subclass, storing nothing, when a year is locked, a baseline is protected, a value
     changed since the writer read it, or a flagged value has no note.
     `flag_note` is the note for every flagged row that has none of its own (an upload's
@@ -249,6 +260,7 @@ def measurements_apply(
     _refuse_conflicts(keyed, stored)
     creates, updates, deletes, changing = _changes(keyed, stored)
     report.unchanged = len(keyed) - len(changing)
+    _refuse_other_teams(changing, allowed_teams)
     # Only rows that change something meet the year lock and the baseline protection: an
     # unchanged export or backup that repeats an approved year is no write (review, issue 12).
     _refuse_locked(institution, changing)
@@ -337,6 +349,22 @@ def _keyed_rows(
         row.note = (row.note or "").strip()[:NOTE_LENGTH]
         keyed.append((key, row))
     return keyed
+
+
+def _refuse_other_teams(changing, allowed_teams) -> None:
+    """Raise TeamNotAllowed for rows that would change a value outside a teamleider's teams, each named.
+
+    Only changing rows: an export of the whole college repeats the other teams' values unchanged.
+    """
+    if allowed_teams is None:
+        return
+    problems = [
+        CellProblem(row, f"{row.describe()}: {TEAM_ONLY}")
+        for _, row in changing
+        if row.team is None or row.team.pk not in allowed_teams
+    ]
+    if problems:
+        raise TeamNotAllowed(problems)
 
 
 def _refuse_locked(institution: Institution, keyed) -> None:
@@ -445,7 +473,7 @@ def _user_names(ids: set[int]) -> dict[int, str]:
 
 
 def write_refusal(
-    institution: Institution, rows: list[MeasurementRow], allowed_colleges=None, students=None
+    institution: Institution, rows: list[MeasurementRow], allowed_colleges=None, students=None, allowed_teams=None
 ) -> WriteRefused | None:
     """Return why the write services would refuse these rows (and student numbers) for a locked year or a
     protected baseline, or None: a dry run for previews. The writes check again inside their lock.
@@ -456,6 +484,7 @@ def write_refusal(
     stored = _stored_values({key[0] for key, _ in keyed}, {key[1] for key, _ in keyed})
     changing = _changes(keyed, stored)[3]
     try:
+        _refuse_other_teams(changing, allowed_teams)
         _refuse_locked(institution, changing)
         if allowed_colleges is not None:
             _refuse_baseline(changing)
@@ -708,6 +737,7 @@ def measurement_record(
     user=None,
     source="",
     allowed_colleges=None,
+    allowed_teams=None,
     expected=UNCHECKED,
     note: str = "",
 ) -> ApplyReport:
@@ -716,12 +746,23 @@ def measurement_record(
         indicator=indicator, year=year, value=value, college=college, team=team, n=n, expected=expected, note=note
     )
     return measurements_apply(
-        institution=indicator.institution, rows=[row], user=user, source=source, allowed_colleges=allowed_colleges
+        institution=indicator.institution,
+        rows=[row],
+        user=user,
+        source=source,
+        allowed_colleges=allowed_colleges,
+        allowed_teams=allowed_teams,
     )
 
 
 def measurement_delete(
-    *, measurement: Measurement, user=None, allowed_colleges=None, expected=UNCHECKED, source: str = ""
+    *,
+    measurement: Measurement,
+    user=None,
+    allowed_colleges=None,
+    allowed_teams=None,
+    expected=UNCHECKED,
+    source: str = "",
 ) -> ApplyReport:
     """Delete one value (history keeps it) through the one write path, and ask for a recompute."""
     if allowed_colleges is not None and measurement.college_id not in allowed_colleges:
@@ -740,6 +781,7 @@ def measurement_delete(
         user=user,
         source=source or "waarde verwijderd",
         allowed_colleges=allowed_colleges,
+        allowed_teams=allowed_teams,
     )
 
 

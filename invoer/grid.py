@@ -104,6 +104,8 @@ class GridRow:
 
     team: Team
     cells: list[Cell]
+    # False for a teamleider on another team's row: shown read-only (agenda.permissions.writable_teams).
+    editable: bool = True
 
 
 @dataclass
@@ -271,7 +273,7 @@ class SaveReport:
 
 
 @transaction.atomic
-def grid_save(*, grid: Grid, submission: Submission, user, allowed_colleges) -> SaveReport:
+def grid_save(*, grid: Grid, submission: Submission, user, allowed_colleges, allowed_teams=None) -> SaveReport:
     """Store a parsed grid all or nothing through the one write service (conflicts checked in its lock)."""
     source = f"invoer {grid.college.code} {grid.year}"
     applied = measurements_apply(
@@ -280,6 +282,7 @@ def grid_save(*, grid: Grid, submission: Submission, user, allowed_colleges) -> 
         user=user,
         source=source,
         allowed_colleges=allowed_colleges,
+        allowed_teams=allowed_teams,
     )
     return SaveReport(applied=applied, deleted=applied.deleted)
 

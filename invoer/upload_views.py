@@ -12,7 +12,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from agenda.permissions import can_write_college, current_institution, is_policy, require_policy
+from agenda.permissions import can_write_values, current_institution, is_policy, require_policy, value_write_scope
 from indicatoren.choices import UploadStatus
 from indicatoren.models import Measurement, Upload
 from invoer.upload_forms import ConfirmForm, UploadForm
@@ -100,9 +100,11 @@ def _upload_for(request, pk) -> Upload:
     )
     if is_policy(request.user, institution):
         return upload
-    if upload.scope_college is not None and can_write_college(request.user, upload.scope_college):
+    if upload.scope_college is not None and can_write_values(request.user, upload.scope_college):
         return upload
-    raise PermissionDenied("Alleen beleidsmedewerkers en de directeur van het college zien deze upload.")
+    raise PermissionDenied(
+        "Alleen beleidsmedewerkers en de directeur (of teamleider) van het college zien deze upload."
+    )
 
 
 @login_required
@@ -177,6 +179,7 @@ def confirm(request, pk):
             user=request.user,
             keep_mine=set(request.POST.getlist("mijn")),
             note=form.cleaned_data["note"],
+            allowed_teams=value_write_scope(request.user, upload.institution)["allowed_teams"],
         )
     except (UploadStale, NoteMissing, UploadBusy) as exc:
         messages.error(request, str(exc))

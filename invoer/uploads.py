@@ -539,8 +539,13 @@ def _receive(
     scope_college,
     note: str = "",
     keep_uncounted: bool = False,
+    allowed_teams=None,
 ) -> Upload:
-    """Record a received file and plan it; apply it too when `apply`; on errors record the rejection and raise."""
+    """Record a received file and plan it; apply it too when `apply`; on errors record the rejection and raise.
+
+    `allowed_teams`: a teamleider's teams (agenda.permissions.value_write_scope); rows of other teams
+    reject the file, each named with its row.
+    """
     data, size, checksum = _read(source)
     recorded = {"data": data, "size": size, "checksum": checksum, "filename": filename}
     who = {"user": user, "channel": channel, "scope_college": scope_college}
@@ -557,7 +562,13 @@ def _receive(
             refusal = (
                 None
                 if apply
-                else write_refusal(institution, plan.rows, {scope_college.pk} if scope_college else None, plan.students)
+                else write_refusal(
+                    institution,
+                    plan.rows,
+                    {scope_college.pk} if scope_college else None,
+                    plan.students,
+                    allowed_teams=allowed_teams,
+                )
             )
             if refusal is not None:
                 rejected = UploadRejected(refused_errors(refusal), plan.parsed)
@@ -570,7 +581,16 @@ def _receive(
                 raise UploadRejected([_conflict_error(c) for c in plan.conflicts], plan.parsed)
             if apply:
                 try:
-                    _apply(institution, plan, upload, user, scope_college, note=note, keep_uncounted=keep_uncounted)
+                    _apply(
+                        institution,
+                        plan,
+                        upload,
+                        user,
+                        scope_college,
+                        note=note,
+                        keep_uncounted=keep_uncounted,
+                        allowed_teams=allowed_teams,
+                    )
                 except WriteRefused as exc:
                     rejected = UploadRejected(refused_errors(exc), plan.parsed)
                     rejected.locked = isinstance(exc, YearLocked)
@@ -628,9 +648,19 @@ def upload_preview(
     user=None,
     channel: str = "web",
     scope_college: College | None = None,
+    allowed_teams=None,
 ) -> Upload:
     """Validate a file and keep it as a preview; no value is stored until upload_confirm."""
-    return _receive(institution, data, filename, apply=False, user=user, channel=channel, scope_college=scope_college)
+    return _receive(
+        institution,
+        data,
+        filename,
+        apply=False,
+        user=user,
+        channel=channel,
+        scope_college=scope_college,
+        allowed_teams=allowed_teams,
+    )
 
 
 def _apply(
@@ -642,10 +672,12 @@ def _apply(
     keep_mine=(),
     note: str = "",
     keep_uncounted: bool = False,
+    allowed_teams=None,
 ) -> Upload:
     """Store the plan's values and student numbers, linked to the upload, and link the recompute it asked for.
 
-    A director's upload (`scope_college`) writes like a director: own college only, no baseline years.
+    A director's upload (`scope_college`) writes like a director: own college only, no baseline years;
+    a teamleider's (`allowed_teams`) only its own teams.
     """
     source = f"upload #{upload.pk} {upload.original_name}"
     allowed = {scope_college.pk} if scope_college else None
@@ -657,6 +689,7 @@ def _apply(
             source=source,
             upload=upload,
             allowed_colleges=allowed,
+            allowed_teams=allowed_teams,
             flag_note=note,
             keep_uncounted=keep_uncounted,
         )
@@ -702,11 +735,14 @@ class NoteMissing(Exception):
 
 
 @transaction.atomic
-def upload_confirm(*, upload: Upload, fingerprint: str, user=None, keep_mine=(), note: str = "") -> Upload:
+def upload_confirm(
+    *, upload: Upload, fingerprint: str, user=None, keep_mine=(), note: str = "", allowed_teams=None
+) -> Upload:
     """Apply exactly what was previewed; raise UploadStale when it no longer holds (nothing stored).
 
     `keep_mine` names the conflicting cells (Conflict.key) for which the user chose their own
     value; the other conflicting cells keep what is stored. `note` confirms flagged values.
+    `allowed_teams` limits a teamleider's confirmation to its own teams.
     """
     upload = (
         Upload.objects.select_for_update(of=("self",)).select_related("institution", "scope_college").get(pk=upload.pk)
@@ -726,7 +762,9 @@ def upload_confirm(*, upload: Upload, fingerprint: str, user=None, keep_mine=(),
             "Bekijk het bijgewerkte voorbeeld en bevestig opnieuw."
         )
     try:
-        return _apply(upload.institution, plan, upload, user, upload.scope_college, keep_mine, note)
+        return _apply(
+            upload.institution, plan, upload, user, upload.scope_college, keep_mine, note, allowed_teams=allowed_teams
+        )
     except NoteRequired as exc:
         raise NoteMissing(
             f"{len(exc.problems)} waarde(n) zijn als onwaarschijnlijk gemarkeerd; geef een korte toelichting "

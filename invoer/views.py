@@ -8,9 +8,13 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from agenda.models import Indicator, Team
-from agenda.permissions import can_write_college, require_college_write, writable_colleges
+from agenda.permissions import (
+    can_write_values,
+    require_value_write,
+    value_write_scope,
+)
 from agenda.views import college_for
-from indicatoren.services import NoteRequired, TeamInactive, WriteConflict, WriteRefused
+from indicatoren.services import NoteRequired, TeamInactive, TeamNotAllowed, WriteConflict, WriteRefused
 from indicatoren.signoff_views import signoff_panel
 from invoer.forms import GridUploadForm
 from invoer.grid import (
@@ -104,9 +108,13 @@ def grid(request, code):
     year = _year(request, college.institution)
     table = grid_build(college, year)
     signoff = signoff_panel(request.user, college, year)
+    # A teamleider edits its own teams' rows only; the service refuses any other row, forged or not.
+    scope = value_write_scope(request.user, college.institution)
+    for row in table.rows:
+        row.editable = scope["allowed_teams"] is None or row.team.pk in scope["allowed_teams"]
     refused, status = [], 200
     if request.method == "POST":
-        require_college_write(request.user, college)
+        require_value_write(request.user, college)
         submission = grid_parse(table, request.POST)
         if not table.errors:
             mark = flip_mark(college.institution)
@@ -115,11 +123,13 @@ def grid(request, code):
                     grid=table,
                     submission=submission,
                     user=request.user,
-                    allowed_colleges=writable_colleges(request.user, college.institution),
+                    **scope,
                 )
             except WriteRefused as exc:
                 refused = grid_refused(table, submission, exc)
                 status = 409 if not isinstance(exc, (NoteRequired, WriteConflict, TeamInactive)) else 400
+                if isinstance(exc, TeamNotAllowed):
+                    status = 403
             else:
                 applied = report.applied
                 if applied.new or applied.changed or report.deleted:
@@ -146,7 +156,8 @@ def grid(request, code):
         "years": list(college.institution.years),
         "grid": table,
         "columns": columns,
-        "writable": can_write_college(request.user, college) and not signoff["locked"],
+        "writable": can_write_values(request.user, college) and not signoff["locked"],
+        "team_leader": scope["allowed_teams"] is not None,
         "run": last_run(college.institution),
         "signoff": signoff,
         "refused": refused,
@@ -170,7 +181,7 @@ def grid_export(request, code):
 def grid_upload(request, code):
     """Upload a changed grid export for one college through the upload pipeline (wide format)."""
     college = college_for(request, code)
-    require_college_write(request.user, college)
+    require_value_write(request.user, college)
     form = GridUploadForm()
     errors, more_errors, error_total, complete, status = [], None, 0, True, 200
     if request.method == "POST":
@@ -187,6 +198,7 @@ def grid_upload(request, code):
                     user=request.user,
                     channel="grid",
                     scope_college=college,
+                    allowed_teams=value_write_scope(request.user, college.institution)["allowed_teams"],
                 )
             except UploadRejected as exc:
                 # The first errors and a count of the rest: a file of 100,000 bad cells is no 47 MB page.

@@ -21,7 +21,7 @@ from rest_framework.status import HTTP_400_BAD_REQUEST, HTTP_403_FORBIDDEN
 from rest_framework.views import exception_handler
 
 from agenda.models import Institution
-from agenda.permissions import can_read, current_institution, writable_colleges
+from agenda.permissions import can_read, current_institution, value_write_scope, writable_colleges
 from kern.errors import BUSY_MESSAGE, Refusal, is_busy
 
 INSTITUTION_PARAMETER = OpenApiParameter(
@@ -119,6 +119,10 @@ class InstitutionScopedMixin:
         """Return the ids of the colleges the caller may write, or None for all of them."""
         return writable_colleges(self.request.user, self.get_institution())
 
+    def value_scope(self) -> dict:
+        """Return the caller's scope for writing values (colleges, and a teamleider's teams) as service keywords."""
+        return value_write_scope(self.request.user, self.get_institution())
+
     def get_serializer_context(self):
         """Give serializers the institution, so codes resolve within it."""
         context = super().get_serializer_context()
@@ -138,6 +142,17 @@ class RoleWritePermission(permissions.BasePermission):
         if request.method in permissions.SAFE_METHODS:
             return True
         return writable_colleges(request.user, institution) != set()
+
+
+class ValueWritePermission(RoleWritePermission):
+    """Allow reads to every member; value writes to roles that may write some values (a teamleider too)."""
+
+    def has_permission(self, request, view) -> bool:
+        """Return whether the caller may read the institution and, for a write, write some values."""
+        institution = view.get_institution()
+        if request.method in permissions.SAFE_METHODS:
+            return True
+        return value_write_scope(request.user, institution)["allowed_colleges"] != set()
 
 
 def api_exception_handler(exc, context):

@@ -14,3 +14,9 @@ register = template.Library()
 def can_write(user, college) -> bool:
     """Return whether the user may write for the college (its values, teams, measures and reviews)."""
     return bool(college is not None and permissions.can_write_college(user, college))
+
+
+@register.filter
+def can_write_values(user, college) -> bool:
+    """Return whether the user may write some of the college's values (its director, a teamleider of its teams)."""
+    return bool(college is not None and permissions.can_write_values(user, college))

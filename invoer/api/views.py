@@ -20,6 +20,7 @@ from agenda.api.common import (
     INSTITUTION_PARAMETER,
     InstitutionScopedMixin,
     RoleWritePermission,
+    ValueWritePermission,
     responses,
 )
 from agenda.choices import Level
@@ -120,7 +121,8 @@ class MeasurementViewSet(
     """Values per indicator, year and unit (?year, ?indicator, ?college, ?team, ?level), paginated."""
 
     serializer_class = MeasurementSerializer
-    permission_classes = [permissions.IsAuthenticated, RoleWritePermission]
+    # A teamleider writes its own teams' values here; the write service refuses any other row.
+    permission_classes = [permissions.IsAuthenticated, ValueWritePermission]
     filterset_class = MeasurementFilter
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
     lookup_value_regex = ID_PATTERN
@@ -190,7 +192,7 @@ class MeasurementViewSet(
         measurement_delete(
             measurement=measurement,
             user=request.user,
-            allowed_colleges=self.writable(),
+            **self.value_scope(),
             expected=self._if_match(),
             source=API_SOURCE,
         )
@@ -203,7 +205,7 @@ class MeasurementViewSet(
             rows=[row],
             user=self.request.user,
             source=API_SOURCE,
-            allowed_colleges=self.writable(),
+            **self.value_scope(),
         )
 
     def _if_match(self):

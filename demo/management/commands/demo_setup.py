@@ -13,7 +13,7 @@ from django.db import transaction
 
 from agenda.choices import AmbitionType, Role
 from agenda.models import Ambition, College, Indicator, Institution, Membership, Team, Theme
-from agenda.services import ambition_revise, team_update
+from agenda.services import ambition_revise, membership_teams_set, team_update
 from demo import synthetic as demo
 from indicatoren.choices import UploadStatus
 from indicatoren.models import Upload
@@ -79,6 +79,7 @@ class Command(BaseCommand):
         self.stdout.write("  beleid           beleidsmedewerker: agenda, uploads, beheer")
         for college in College.objects.filter(institution=institution).order_by("code"):
             self.stdout.write(f"  directeur{college.code:<7} directeur {college.name}")
+        self.stdout.write("  teamleider5100   teamleider van één team van 5100: voert de waarden van dat team in")
 
     def _team_stops(self, institution) -> None:
         """Let the director of 5500 end team ONA after 2020, after its 2021-2022 figures were delivered.
@@ -137,6 +138,15 @@ class Command(BaseCommand):
         )
         for college in College.objects.filter(institution=institution):
             user(f"directeur{college.code}", Role.DIRECTOR, colleges=[college])
+        # A teamleider enters its own team's values; directeur5100 then submits them (issue 15).
+        team = (
+            Team.objects.filter(institution=institution, college__code="5100", active_until__isnull=True)
+            .order_by("code")
+            .first()
+        )
+        if team is not None:
+            leader = user("teamleider5100", Role.TEAM_LEADER)
+            membership_teams_set(membership=leader.memberships.get(institution=institution), teams=[team])
         return users
 
     def _data(self, institution) -> None:
