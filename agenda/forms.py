@@ -6,9 +6,10 @@ from decimal import Decimal
 from django import forms
 from django.core.exceptions import ValidationError
 
-from agenda.models import College, Indicator, Team, Theme
+from agenda.choices import AmbitionType, Effect
+from agenda.models import College, Factor, Indicator, Team, Theme
 from agenda.selectors import revisable_indicators
-from kern.rules import dutch
+from kern.rules import decimals_problem, dutch, value_problem
 
 
 def add_service_error(form: forms.Form, error: ValidationError) -> None:
@@ -125,11 +126,17 @@ class ApplicabilityForm(RevisionForm):
         )
 
 
-_PERCENT = re.compile(r"[0-9]+(?:[.,][0-9]+)?")
+_DECIMAL = re.compile(r"[0-9]+(?:[.,][0-9]+)?")
 
 
-class PercentField(forms.CharField):
-    """A percentage typed the Dutch way (12,5 or 12,5 %), cleaned to a Decimal between 0 and 100."""
+class DecimalCommaField(forms.CharField):
+    """A non-negative number typed the Dutch way (6,5; a point is read as a decimal point too), cleaned to a Decimal.
+
+    Not Django's localized DecimalField: in Dutch it reads "6.5" as 65 (the point groups thousands).
+    Decimals beyond what storage keeps are refused with kern.rules' message (one home).
+    """
+
+    invalid_message = "Geen getal; schrijf bijvoorbeeld 6,5 of 70."
 
     def __init__(self, **kwargs):
         """Set a narrow text input with a decimal keyboard on phones."""
@@ -140,15 +147,37 @@ class PercentField(forms.CharField):
         """Show an initial Decimal with a decimal comma; typed text stays as typed."""
         return dutch(value) if isinstance(value, Decimal) else value
 
+    def compact(self, text: str) -> str:
+        """Return the typed text without spaces (a subclass strips its unit)."""
+        return re.sub(r"\s+", "", text)
+
     def to_python(self, value):
-        """Return the percentage as a Decimal, or None when empty."""
-        compact = re.sub(r"\s+", "", super().to_python(value) or "").removesuffix("%")
+        """Return the number as a Decimal, or None when empty."""
+        compact = self.compact(super().to_python(value) or "")
         if not compact:
             return None
-        if not _PERCENT.fullmatch(compact):
-            raise ValidationError("Geen percentage; schrijf bijvoorbeeld 20 of 12,5.")
-        share = Decimal(compact.replace(",", "."))
-        if share > 100:
+        if not _DECIMAL.fullmatch(compact):
+            raise ValidationError(self.invalid_message)
+        number = Decimal(compact.replace(",", "."))
+        problem = decimals_problem(number, compact)
+        if problem:
+            raise ValidationError(problem)
+        return number
+
+
+class PercentField(DecimalCommaField):
+    """A percentage typed the Dutch way (12,5 or 12,5 %), cleaned to a Decimal between 0 and 100."""
+
+    invalid_message = "Geen percentage; schrijf bijvoorbeeld 20 of 12,5."
+
+    def compact(self, text: str) -> str:
+        """Return the typed text without spaces and without a trailing %."""
+        return super().compact(text).removesuffix("%")
+
+    def to_python(self, value):
+        """Return the percentage as a Decimal, or None when empty."""
+        share = super().to_python(value)
+        if share is not None and share > 100:
             raise ValidationError("Een aandeel ligt tussen 0 en 100 %.")
         return share
 
@@ -170,3 +199,101 @@ class ThemeShareForm(RevisionForm):
         super().__init__(*args, institution=institution, **kwargs)
         self.fields["theme"].queryset = Theme.objects.filter(institution=institution).order_by("position", "code")
         self.fields["theme"].label_from_instance = lambda theme: f"{theme.code} {theme.name}"
+
+
+class AmbitionForm(RevisionForm):
+    """An indicator's ambition from a year on (herijking, agenda ch. 12): type, target and margin, with a reason."""
+
+    indicator = forms.ModelChoiceField(
+        label="Indicator", queryset=Indicator.objects.none(), to_field_name="code", empty_label="Kies een indicator"
+    )
+    until_year = forms.IntegerField(
+        label="Tot en met (jaar)",
+        help_text="Het laatste jaar waarvoor deze ambitie geldt; latere jaren houden hun eigen ambitie.",
+    )
+    type = forms.ChoiceField(label="Soort ambitie", choices=AmbitionType.choices)
+    target = DecimalCommaField(
+        label="Streefcijfer",
+        required=False,
+        help_text="Alleen bij de soort streefcijfer, bijvoorbeeld 6,8 of 70.",
+    )
+    tolerance = DecimalCommaField(
+        label="Marge",
+        required=False,
+        help_text="Hoeveel een team onder het streefcijfer mag blijven en toch bijdraagt; leeg is 0.",
+    )
+    indicative = forms.BooleanField(label="Indicatief (telt niet mee voor het budget)", required=False)
+    field_order = ["indicator", "from_year", "until_year", "type", "target", "tolerance", "indicative", "reason"]
+
+    def __init__(self, *args, institution, **kwargs):
+        """Offer the institution's indicators and the period's years."""
+        super().__init__(*args, institution=institution, **kwargs)
+        self.fields["indicator"].queryset = Indicator.objects.filter(institution=institution).order_by(
+            "position", "code"
+        )
+        self.fields["indicator"].label_from_instance = lambda indicator: f"{indicator.code} {indicator.name}"
+        self.fields["until_year"].widget = _year_select(institution)
+        self.fields[
+            "from_year"
+        ].help_text = "Het eerste jaar waarvoor deze ambitie geldt; eerdere jaren houden de hunne."
+
+    def clean(self):
+        """Check the target and margin against the indicator's unit (kern.rules: the rule of every value)."""
+        data = super().clean()
+        indicator = data.get("indicator")
+        if data.get("tolerance") is None:
+            data["tolerance"] = Decimal(0)
+        # The target is a value of the indicator's unit; the margin is a distance (decimals checked by its field).
+        target = data.get("target")
+        if indicator is not None and target is not None:
+            problem = value_problem(indicator.unit, target, dutch(target))
+            if problem:
+                self.add_error("target", problem)
+        if data.get("type") != AmbitionType.TARGET and data.get("target") is not None:
+            self.add_error("target", "Alleen een ambitie van de soort streefcijfer heeft een streefcijfer.")
+        return data
+
+
+class FactorForm(PageForm):
+    """An explanatory factor of an indicator (verklaarbaar, agenda ch. 4.4): added or changed with a reason."""
+
+    indicator = forms.ModelChoiceField(
+        label="Indicator", queryset=Indicator.objects.none(), to_field_name="code", empty_label="Kies een indicator"
+    )
+    factor = forms.ModelChoiceField(
+        label="Bestaande factor",
+        queryset=Factor.objects.none(),
+        required=False,
+        empty_label="Nieuwe factor toevoegen",
+        help_text="Kies een factor om haar te wijzigen, of laat leeg om een nieuwe toe te voegen.",
+    )
+    name = forms.CharField(label="Factor", max_length=Factor._meta.get_field("name").max_length)
+    effect = forms.ChoiceField(label="Verwacht effect", choices=Effect.choices)
+    description = forms.CharField(label="Toelichting", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    reason = forms.CharField(
+        label="Reden",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Waarom deze factor erbij komt of verandert.",
+    )
+
+    def __init__(self, *args, institution, **kwargs):
+        """Offer the institution's indicators and their factors."""
+        super().__init__(*args, **kwargs)
+        self.institution = institution
+        self.fields["indicator"].queryset = Indicator.objects.filter(institution=institution).order_by(
+            "position", "code"
+        )
+        self.fields["indicator"].label_from_instance = lambda indicator: f"{indicator.code} {indicator.name}"
+        self.fields["factor"].queryset = Factor.objects.filter(indicator__institution=institution).select_related(
+            "indicator"
+        )
+        self.fields["factor"].label_from_instance = lambda factor: f"{factor.indicator.code}: {factor.name}"
+
+    def clean(self):
+        """Refuse a factor of another indicator than the one chosen."""
+        data = super().clean()
+        factor, indicator = data.get("factor"), data.get("indicator")
+        if factor is not None and indicator is not None and factor.indicator_id != indicator.pk:
+            self.add_error("factor", f"Deze factor hoort bij {factor.indicator.code}, niet bij {indicator.code}.")
+        return data

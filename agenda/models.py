@@ -443,6 +443,32 @@ class Factor(ConstraintErrorsOnFields, models.Model):
         return f"{self.name} ({self.effect})"
 
 
+class FactorRevision(models.Model):
+    """One write of an explanatory factor from the policy pages, with its reason: the factor's history.
+
+    A factor has no year and moves no verdict; the history says who added or changed it and why
+    (issue 15 item 5: every agenda change is a revision with a reason).
+    """
+
+    factor = models.ForeignKey(Factor, on_delete=models.CASCADE, related_name="revisions")
+    name = models.CharField("factor", max_length=200)
+    effect = models.CharField("verwacht effect", max_length=1, choices=Effect.choices)
+    description = models.TextField("toelichting", blank=True)
+    reason = models.TextField("reden")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, verbose_name="auteur"
+    )
+    created_at = models.DateTimeField("vastgesteld op", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "herziening van een factor"
+        verbose_name_plural = "herzieningen van factoren"
+        ordering = ["factor", "-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.factor.indicator.code}: {self.name} ({self.created_at:%Y-%m-%d})"
+
+
 class BudgetYear(ConstraintErrorsOnFields, models.Model):
     """The quality budget of one year, with the result-dependent part and the top-slice (ch. 12)."""
 

@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from agenda.models import (
     AdditionalFund,
+    Ambition,
     Applicability,
     BaselineRevision,
     BudgetYear,
@@ -452,3 +453,35 @@ def share_overview(institution: Institution) -> tuple[list[dict], list[dict], di
         total = sum(in_force[year].values())
         totals.append({"year": year, "total": dutch(total), "balanced": total == 100})
     return rows, totals, shares
+
+
+def ambition_overview(institution: Institution) -> tuple[list[int], list[dict], dict]:
+    """Return the years, per indicator the ambition in force per year, and {code: {year: form values}}.
+
+    The form values (type, target and margin as Dutch text) let the ambitions page start from
+    the ambition that holds in the chosen year: the latest revision (herijking) of that year's
+    ambition, else of the nearest later year's (as the engine judges, rapportage.engine.attainment).
+    """
+    years = list(institution.years)
+    indicators = list(Indicator.objects.filter(institution=institution).order_by("position", "code"))
+    latest: dict[tuple[int, int], Ambition] = {}
+    for ambition in Ambition.objects.filter(indicator__institution=institution).order_by("revision"):
+        latest[(ambition.indicator_id, ambition.year)] = ambition
+    rows, values = [], {}
+    for indicator in indicators:
+        cells, values[indicator.code] = [], {}
+        own_years = sorted(year for (pk, year) in latest if pk == indicator.pk)
+        for year in years:
+            # A year without its own ambition is judged on the nearest later one (domain.md, engine).
+            later = next((y for y in own_years if y >= year), None)
+            ambition = latest.get((indicator.pk, later))
+            cells.append(ambition)
+            if ambition is not None:
+                values[indicator.code][year] = {
+                    "type": ambition.type,
+                    "target": "" if ambition.target is None else dutch(ambition.target),
+                    "tolerance": dutch(ambition.tolerance),
+                    "indicative": ambition.indicative,
+                }
+        rows.append({"indicator": indicator, "cells": list(zip(years, cells, strict=True))})
+    return years, rows, values

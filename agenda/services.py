@@ -17,6 +17,7 @@ from agenda.models import (
     BudgetYear,
     College,
     Factor,
+    FactorRevision,
     Goal,
     Indicator,
     Institution,
@@ -548,6 +549,44 @@ def ambition_revise(
     return ambition
 
 
+@transaction.atomic
+def ambitions_revise(
+    *,
+    indicator: Indicator,
+    from_year: int,
+    until_year: int,
+    type: str,
+    target=None,
+    tolerance=0,
+    indicative=False,
+    reason: str,
+    author=None,
+) -> list[Ambition]:
+    """Revise an indicator's ambition for each year from `from_year` through `until_year` (herijking, policy page).
+
+    Each year gets its next revision through ambition_revise; later years keep their own ambition.
+    """
+    _check_reason(reason)
+    _check_from_year(indicator.institution, from_year)
+    if until_year < from_year or until_year > indicator.institution.period_end:
+        raise ValidationError(
+            {"until_year": f"Kies een jaar van {from_year} tot en met {indicator.institution.period_end}."}
+        )
+    return [
+        ambition_revise(
+            indicator=indicator,
+            year=year,
+            type=type,
+            target=target,
+            tolerance=tolerance,
+            indicative=indicative,
+            reason=reason,
+            author=author,
+        )
+        for year in range(from_year, until_year + 1)
+    ]
+
+
 def _check_from_year(institution: Institution, from_year: int) -> None:
     """Raise ValidationError unless a revision's first year lies in the agenda period."""
     if not institution.period_start <= from_year <= institution.period_end:
@@ -631,6 +670,37 @@ def baseline_revise(
     revision.save()
     announce_change(institution=indicator.institution, reason=f"nulmeting {indicator.code} vanaf {from_year} herijkt")
     return revision
+
+
+@transaction.atomic
+def factor_save(
+    *,
+    indicator: Indicator,
+    factor: Factor | None = None,
+    name: str,
+    effect: str,
+    description="",
+    reason: str,
+    author=None,
+) -> Factor:
+    """Add an explanatory factor to an indicator or change one, recording the reason (FactorRevision)."""
+    _check_reason(reason)
+    if factor is None:
+        factor = Factor(indicator=indicator, position=indicator.factors.count() + 1)
+    elif factor.indicator_id != indicator.pk:
+        raise ValidationError({"factor": f"Deze factor hoort niet bij {indicator.code}."})
+    factor.name, factor.effect, factor.description = name.strip(), effect, (description or "").strip()
+    factor.full_clean()
+    factor.save()
+    FactorRevision.objects.create(
+        factor=factor,
+        name=factor.name,
+        effect=factor.effect,
+        description=factor.description,
+        reason=reason.strip(),
+        author=author,
+    )
+    return factor
 
 
 def _check_college(user_colleges, college: College) -> None:

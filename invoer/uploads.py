@@ -52,6 +52,7 @@ from kern.errors import Refusal
 from rapportage.choices import RunState, Version
 from rapportage.engine.payload import verdict_flips
 from rapportage.models import RecomputeRun
+from rapportage.whatif import budget_changes
 
 BASELINE_MARGIN_YEARS = 5  # accept history this many years before the earliest baseline year
 
@@ -819,37 +820,8 @@ def verdict_effects(upload: Upload, plan: Plan | None = None) -> dict:
         "flips": verdict_flips(
             before["statuses"][Version.CURRENT].values(), after["statuses"][Version.CURRENT].values()
         ),
-        "budget": _budget_changes(before["budgets"], after["budgets"]),
+        "budget": budget_changes(before["budgets"], after["budgets"]),
     }
-
-
-def _budget_changes(before: dict, after: dict) -> list[dict]:
-    """Return every college's theme amount or released amount that differs between two budget splits."""
-    changes = []
-    for year, new in after.items():
-        old = before.get(year)
-        if old is None:
-            continue
-        old_parts = {(t["theme"], c["college"]): c for t in old["themes"] for c in t["colleges"]}
-        for theme in new["themes"]:
-            for college in theme["colleges"]:
-                was = old_parts.get((theme["theme"], college["college"]))
-                if was and (was["released_cents"], was["amount_cents"]) != (
-                    college["released_cents"],
-                    college["amount_cents"],
-                ):
-                    changes.append(
-                        {
-                            "year": year,
-                            "theme": theme["theme"],
-                            "college": college["college"],
-                            "old_amount_cents": was["amount_cents"],
-                            "new_amount_cents": college["amount_cents"],
-                            "old_released_cents": was["released_cents"],
-                            "new_released_cents": college["released_cents"],
-                        }
-                    )
-    return changes
 
 
 def upload_files_prune(*, now=None) -> int:

@@ -19,6 +19,7 @@ urlpatterns = [
     path("vaststelling/", include("indicatoren.signoff_urls")),
     path("maatregelen/", include("maatregelen.urls")),
     path("teams/", include("agenda.urls")),
+    path("beleid/", include("invoer.policy_urls")),
     path("api/v1/", include("kwaliteit.api_v1")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves Swagger UI's start script as a file: the CSP refuses inline scripts (issue 13).

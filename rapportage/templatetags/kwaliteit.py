@@ -63,8 +63,10 @@ def euro(cents):
     """Return integer cents as a Dutch euro amount (€ 1.234.567,89)."""
     if cents is None:
         return "–"
-    whole, rest = divmod(int(cents), 100)
-    return f"€ {whole:,}".replace(",", ".") + f",{rest:02d}"
+    # A difference may be negative: split the magnitude, or divmod would give -2 and 50 for -150.
+    sign = "-" if int(cents) < 0 else ""
+    whole, rest = divmod(abs(int(cents)), 100)
+    return f"€ {sign}{whole:,}".replace(",", ".") + f",{rest:02d}"
 
 
 @register.filter

@@ -125,15 +125,19 @@ def test_policy_staff_revise_entree_from_2021_and_a_theme_share_and_the_herijkin
     page.keyboard.press("Space")
     expect(box_5100).not_to_be_checked()
 
-    # Without a reason nothing is stored and the message says why.
-    page.get_by_role("button", name="Herijking vastleggen").click()
+    # Without a reason there is no preview and the message says why.
+    page.get_by_role("button", name="Voorbeeld bekijken").click()
     expect(page.locator("#form-errors")).to_contain_text("Geef de reden van de herijking.")
     expect(box_5100).not_to_be_checked()  # the choices survive the refusal
     assert not Applicability.objects.filter(from_year=2021).exists()
     at_each_size(page, screenshot, "applicability-error")
 
     page.get_by_label("Reden").fill("5100 stopt met de entreeopleiding (herijking 2020)")
-    page.get_by_role("button", name="Herijking vastleggen").click()
+    # The dry run first (issue 15 item 5), then "Opslaan" saves exactly that.
+    page.get_by_role("button", name="Voorbeeld bekijken").click()
+    expect(page.locator("#preview")).to_contain_text("wat verandert er als u opslaat?")
+    assert not Applicability.objects.filter(from_year=2021).exists()
+    page.get_by_role("button", name="Opslaan").click()
     expect(page.locator(".message.success")).to_contain_text("2a-entree geldt vanaf 2021 voor 9 van de 12 colleges")
     expect(page.locator('tr[data-indicator="2a-entree"]')).to_contain_text("2021-2022: 9 van 12 colleges")
     at_each_size(page, screenshot, "applicability-saved")
@@ -148,7 +152,9 @@ def test_policy_staff_revise_entree_from_2021_and_a_theme_share_and_the_herijkin
     expect(page.get_by_label("Aandeel in het budget (%)")).to_have_value("25")
     page.get_by_label("Aandeel in het budget (%)").fill("30")
     page.get_by_label("Reden").fill("Meer nadruk op jongeren in een kwetsbare positie")
-    page.get_by_role("button", name="Herijking vastleggen").click()
+    page.get_by_role("button", name="Voorbeeld bekijken").click()
+    expect(page.locator("#preview table.budget-themes")).to_contain_text("T2")
+    page.get_by_role("button", name="Opslaan").click()
     expect(page.locator(".message.success")).to_contain_text("T2 krijgt vanaf 2021 30 % van het budget")
     expect(page.locator('#unbalanced li[data-year="2021"]')).to_contain_text("tellen de aandelen op tot 105 %")
     assert ThemeShareRevision.objects.get(theme__code="T2", from_year=2021).budget_share_pct == 30

@@ -1,4 +1,7 @@
-"""The herijking pages of policy staff (issue 11): applicability of an indicator and theme shares from a year on."""
+"""The herijking pages of policy staff (issue 11): applicability of an indicator and theme shares from a year on.
+
+Since issue 15 they are policy pages with a dry run (invoer.policy_views): saving follows a preview.
+"""
 
 import re
 from decimal import Decimal
@@ -11,9 +14,10 @@ from agenda.models import Applicability, College, Indicator, Theme, ThemeShareRe
 from agenda.selectors import indicator_colleges, theme_shares
 from rapportage.models import IndicatorResult, Version
 from rapportage.services import recompute_now
+from tests.invoer.policy_flow import preview_and_save
 
-APPLICABILITY = reverse("agenda:applicability")
-SHARES = reverse("agenda:theme_shares")
+APPLICABILITY = reverse("beleid:applicability")
+SHARES = reverse("beleid:theme_shares")
 ENTREE = ["5100", "5110", "5200", "5210", "5300", "5400", "5500", "5800", "7100", "7200"]
 
 
@@ -100,7 +104,7 @@ def test_choosing_an_indicator_and_year_fills_in_the_colleges_in_force(policy):
 def test_a_valid_post_stores_the_revision_and_the_next_recompute_uses_it(policy, rocvaf_demo):
     """Entree without 5100 from 2021: 2020 keeps 10 colleges, 2021 is judged over 9 after the recompute."""
     assert status("2a-entree", 2021)["colleges_total"] == 10
-    response = policy.post(APPLICABILITY, entree_post())
+    response = preview_and_save(policy, APPLICABILITY, entree_post())[1]
     assert response.status_code == 302
     revision = Applicability.objects.get(indicator__code="2a-entree", from_year=2021)
     assert (revision.reason, revision.author.username) == (
@@ -157,9 +161,9 @@ def test_an_institution_only_indicator_or_a_foreign_college_is_refused(policy):
 def test_a_share_revision_is_stored_from_its_year_with_a_dutch_decimal(policy, rocvaf_demo):
     """T1 12,5 % from 2021: 2020 keeps its share, the page warns that 2021 no longer adds up to 100."""
     before = dict((code, share) for code, share, _ in theme_shares(rocvaf_demo, 2020))
-    response = policy.post(
-        SHARES, {"theme": "T1", "from_year": "2021", "budget_share_pct": "12,5", "reason": "herijking 2020"}
-    )
+    response = preview_and_save(
+        policy, SHARES, {"theme": "T1", "from_year": "2021", "budget_share_pct": "12,5", "reason": "herijking 2020"}
+    )[1]
     assert response.status_code == 302
     revision = ThemeShareRevision.objects.get(theme__code="T1", from_year=2021)
     assert (revision.budget_share_pct, revision.author.username) == (Decimal("12.5"), "beleid")
