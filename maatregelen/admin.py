@@ -17,12 +17,12 @@ class MeasureAdmin(InstitutionScopedAdmin, SimpleHistoryAdmin):
 
 @admin.register(Evidence)
 class EvidenceAdmin(InstitutionScopedAdmin, SimpleHistoryAdmin):
-    list_display = ["title", "kind", "theme", "college", "team", "year", "created_by"]
+    list_display = ["title", "kind", "theme", "indicator", "college", "team", "year", "created_by"]
     list_filter = ["institution", "theme", "kind", "year"]
     search_fields = ["title", "text"]
 
 
 @admin.register(Review)
 class ReviewAdmin(InstitutionScopedAdmin, SimpleHistoryAdmin):
-    list_display = ["college", "year", "quadrimester", "held_on", "created_by"]
-    list_filter = ["college__institution", "year", "quadrimester"]
+    list_display = ["level", "college", "team", "year", "quadrimester", "held_on", "created_by"]
+    list_filter = ["institution", "level", "year", "quadrimester"]

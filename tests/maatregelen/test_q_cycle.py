@@ -286,3 +286,24 @@ def test_the_timeline_is_on_the_college_and_indicator_dashboards(client, college
         "/maatregelen/college/5100/q-gesprek/nieuw/"
         in director.get("/dashboard/college/5100/?jaar=2021").content.decode()
     )
+
+
+def test_the_migration_turns_free_text_agreements_into_open_actions(college):
+    """Migration 0002's data step: each line of a stored review's agreements becomes an open action; nothing lost."""
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("maatregelen.migrations.0002_q_cycle")
+    review = Review.objects.get(college=college, year=2020, quadrimester=2)
+    Review.objects.filter(pk=review.pk).update(actions="- Extra pluscoaches\n\n* Ouderavond plannen\n")
+    migration.reviews_to_college_level(apps, None)
+    review.refresh_from_db()
+    assert (review.level, review.institution_id, review.actions) == ("college", college.institution_id, "")
+    assert list(review.action_items.order_by("pk").values_list("description", "status")) == [
+        ("Extra pluscoaches", "open"),
+        ("Ouderavond plannen", "open"),
+    ]
+    migration.reviews_back(apps, None)
+    review.refresh_from_db()
+    assert review.actions == "Extra pluscoaches\nOuderavond plannen"
