@@ -33,10 +33,14 @@ CHANGES_DEFAULT_DAYS = 30
 
 
 def changes_default_since(institution: Institution, today: date) -> tuple[date, str]:
-    """Return the default start of "what changed": the last Q-gesprek held, else 30 days ago; and why."""
+    """Return the default start of "what changed": the last Q-gesprek held, else 30 days ago; and why.
+
+    Any level counts (team, college, institution): the board asks what moved since the latest
+    conversation about the agenda, wherever it was held.
+    """
     held = (
-        Review.objects.filter(college__institution=institution, held_on__isnull=False, held_on__lte=today)
-        .select_related("college")
+        Review.objects.filter(institution=institution, held_on__isnull=False, held_on__lte=today)
+        .select_related("college", "team")
         .order_by("-held_on", "-pk")
         .first()
     )

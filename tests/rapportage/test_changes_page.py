@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from agenda.models import Indicator, Team, Theme
 from agenda.services import agenda_load
+from maatregelen.choices import ReviewLevel
 from maatregelen.models import Review
 from rapportage import selectors
 from rapportage.engine.changes import theme_amounts
@@ -197,10 +198,21 @@ def test_by_default_the_page_starts_at_the_last_q_gesprek(rocvaf_demo):
     html = reader("bestuur").get(PAGE).content.decode()
     thirty = timezone.localdate() - timedelta(days=30)
     assert "30 dagen geleden" in html and f'value="{thirty.isoformat()}"' in html
-    Review.objects.filter(college__institution=rocvaf_demo).update(held_on=date(2022, 9, 1))
+    Review.objects.filter(institution=rocvaf_demo).update(held_on=date(2022, 9, 1))
     html = reader("bestuur").get(PAGE).content.decode()
     assert '<strong class="changes-since">1 september 2022</strong>' in html
     assert "het laatste Q-gesprek" in html and 'value="2022-09-01"' in html
+
+
+def test_an_institution_level_q_gesprek_counts_too(rocvaf_demo):
+    """The board's own Q-gesprek (institution level), held after the colleges', is where the page starts."""
+    Review.objects.filter(institution=rocvaf_demo).update(held_on=date(2022, 9, 1))
+    Review.objects.create(
+        institution=rocvaf_demo, level=ReviewLevel.INSTITUTION, year=2022, quadrimester=3, held_on=date(2022, 12, 5)
+    )
+    html = reader("bestuur").get(PAGE).content.decode()
+    assert '<strong class="changes-since">5 december 2022</strong>' in html
+    assert "het laatste Q-gesprek (instelling 2022 Q3, 5 december 2022)" in html
 
 
 @pytest.mark.parametrize("username", ["bestuur", "beleid", "directeur5100"])
