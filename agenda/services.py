@@ -741,7 +741,8 @@ def team_update(*, team: Team, name: str, active_until: int | None, allowed_coll
 def team_delete(*, team: Team, allowed_colleges=None) -> None:
     """Delete a team that has no data; a team with data can only be deactivated."""
     _check_college(allowed_colleges, team.college)
-    if team.measurements.exists() or team.evidence.exists():
+    # Q-gesprekken of the team are its history too (issue 15, item 4): keep them, like values and evidence.
+    if team.measurements.exists() or team.evidence.exists() or team.reviews.exists():
         raise ValidationError("Dit team heeft gegevens en kan niet worden verwijderd; zet het op inactief.")
     team.delete()
 

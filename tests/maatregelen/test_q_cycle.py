@@ -307,3 +307,14 @@ def test_the_migration_turns_free_text_agreements_into_open_actions(college):
     migration.reviews_back(apps, None)
     review.refresh_from_db()
     assert review.actions == "Extra pluscoaches\nOuderavond plannen"
+
+
+def test_a_team_with_q_gesprekken_is_kept(college):
+    """A new team with only a team-level review cannot be deleted (its history stays); deactivating remains."""
+    from agenda import services as agenda_services
+
+    team = Team.objects.create(college=college, institution=college.institution, code="5100-NEW", name="Nieuw")
+    services.review_create(college=college, team=team, year=2022, quadrimester=1)
+    with pytest.raises(ValidationError):
+        agenda_services.team_delete(team=team)
+    assert Team.objects.filter(pk=team.pk).exists()
