@@ -242,3 +242,24 @@ def test_a_teamleiders_teams_belong_to_its_own_institution(leader_user, own_team
     assert list(director.teams.all()) == []
     membership_teams_set(membership=membership, teams=[own_team])
     assert list(membership.teams.all()) == [own_team]
+
+
+def test_admin_refuses_teams_on_a_role_that_is_not_teamleider(client, own_team, rocvaf_demo):
+    """The admin's role form asks the same rule: a directeur with a team is refused beside the field."""
+    root = get_user_model().objects.create_superuser("root-h5", "root@example.org", "x")
+    person = get_user_model().objects.create_user("nieuw-h5")
+    client.force_login(root)
+    form = {
+        "user": person.pk,
+        "institution": rocvaf_demo.pk,
+        "role": Role.DIRECTOR,
+        "colleges": [own_team.college_id],
+        "teams": [own_team.pk],
+    }
+    response = client.post("/admin/agenda/membership/add/", form)
+    assert response.status_code == 200
+    assert "Alleen een teamleider heeft teams" in response.content.decode()
+    assert not Membership.objects.filter(user=person).exists()
+    form.update(role=Role.TEAM_LEADER, colleges=[])
+    assert client.post("/admin/agenda/membership/add/", form).status_code == 302
+    assert list(Membership.objects.get(user=person).teams.all()) == [own_team]
