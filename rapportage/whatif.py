@@ -45,17 +45,30 @@ class WhatIf:
 
     @property
     def themes(self) -> list[dict]:
-        """Return the budget changes summed per year and theme: old and new amount and the difference, in cents."""
+        """Return the budget changes summed per year and theme, in cents: amount and released, old, new, difference.
+
+        Both: a revised ambition moves no theme amount, only what is released or reserved of it.
+        """
         totals: dict[tuple[int, str], dict] = {}
         for change in self.budget:
             row = totals.setdefault(
                 (change["year"], change["theme"]),
-                {"year": change["year"], "theme": change["theme"], "old_cents": 0, "new_cents": 0},
+                {
+                    "year": change["year"],
+                    "theme": change["theme"],
+                    "old_cents": 0,
+                    "new_cents": 0,
+                    "old_released_cents": 0,
+                    "new_released_cents": 0,
+                },
             )
             row["old_cents"] += change["old_amount_cents"]
             row["new_cents"] += change["new_amount_cents"]
+            row["old_released_cents"] += change["old_released_cents"]
+            row["new_released_cents"] += change["new_released_cents"]
         for row in totals.values():
             row["difference_cents"] = row["new_cents"] - row["old_cents"]
+            row["released_difference_cents"] = row["new_released_cents"] - row["old_released_cents"]
         return [totals[key] for key in sorted(totals)]
 
 

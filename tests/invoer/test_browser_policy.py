@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 
 from agenda.models import Ambition
 from rapportage.models import VerdictChange
+from tests.conftest import ARTIFACTS
 from tests.rapportage.test_browser_responsive import misfits
 
 pytestmark = pytest.mark.browser
@@ -69,6 +70,10 @@ def test_policy_staff_preview_an_ambition_and_save_exactly_the_flips_shown(
     assert not Ambition.objects.filter(indicator__code="1a", year=2021, reason__startswith="Herijking 2020").exists()
     preview.scroll_into_view_if_needed()
     assert at_each_width(page, "beleid-ambities-voorbeeld", screenshot) == []
+    # The preview alone on a phone, large enough to read in the screenshot.
+    page.set_viewport_size({"width": 390, "height": 900})
+    preview.screenshot(path=str(ARTIFACTS / "screenshots" / "beleid-ambities-voorbeeld-alleen-390.png"))
+    page.set_viewport_size({"width": 1366, "height": 900})
 
     last = VerdictChange.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
     page.get_by_role("button", name="Opslaan").click()

@@ -93,6 +93,12 @@ def test_a_previewed_ambition_revision_flips_exactly_the_verdicts_and_cents_its_
     run = recompute_now(institution=rocvaf_demo, reason="test")
     assert logged_flips(run) == flip_rows(effects.flips)
     assert budget_changes(budgets_before, stored_budgets(rocvaf_demo)) == effects.budget
+    # A revised ambition moves no theme amount, only what of it is released: the summary shows both.
+    assert (
+        sum(row["released_difference_cents"] for row in effects.themes)
+        == sum(c["new_released_cents"] - c["old_released_cents"] for c in effects.budget)
+        != 0
+    )
     assert IndicatorResult.objects.get(indicator__code="1a", year=2021, version=Version.CURRENT).attained is True
 
 
