@@ -41,6 +41,15 @@ class TeamStatusSerializer(serializers.Serializer):
     reference = number(help_text="de eigen waarde in het nulmetingsjaar, anders die van het college")
     contributed = serializers.BooleanField(allow_null=True, help_text="null bij monitor-indicatoren")
     n = serializers.IntegerField(allow_null=True, required=False)
+    needed = number(
+        required=False,
+        help_text="de waarde die het team nodig heeft om bij te dragen (domain.md stap 2); null zonder oordeel",
+    )
+    needed_strict = serializers.BooleanField(
+        allow_null=True,
+        required=False,
+        help_text="true: de waarde moet er voorbij (ambitie verbeteren); false: minstens (bij lager is beter: hoogstens) needed",
+    )
 
 
 class TeamWithoutBaselineSerializer(serializers.Serializer):
@@ -62,6 +71,10 @@ class CollegeStatusSerializer(serializers.Serializer):
     teams_margin = serializers.IntegerField(
         required=False,
         help_text="teams_contributed min tweederde van teams_total: >= 0 gehaald (0 = precies tweederde), < 0 te weinig",
+    )
+    teams_reference = number(
+        required=False,
+        help_text="de eigen waarde van het college in het nulmetingsjaar: de referentie van een team zonder eigen waarde",
     )
     explanation = serializers.CharField(required=False)
     teams = TeamStatusSerializer(many=True)
@@ -107,6 +120,11 @@ class StatusSerializer(serializers.Serializer):
     institution_gap = number(required=False)
     explanation = serializers.CharField(required=False)
     distance = serializers.CharField(required=False, allow_blank=True)
+    institution_distance = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        help_text="marge of tekort op instellingsniveau in woorden ('marge 0,2'); leeg als stap 1 niet te bepalen is",
+    )
     colleges = CollegeStatusSerializer(many=True)
     teams_without_baseline = TeamWithoutBaselineSerializer(many=True, required=False)
 
