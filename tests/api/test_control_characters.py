@@ -35,8 +35,10 @@ PAGE_PATHS = [
     "/dashboard/budget/?jaar={v}",
     "/invoer/college/A100/?jaar={v}",
     "/uploads/?pagina={v}",
-    "/teams/herijking/toepasbaarheid/?indicator={v}&from_year={v}",
-    "/teams/herijking/budgetaandelen/?theme={v}",
+    "/beleid/toepasbaarheid/?indicator={v}&from_year={v}",
+    "/beleid/budgetaandelen/?theme={v}",
+    "/beleid/ambities/?indicator={v}&from_year={v}",
+    "/beleid/factoren/?factor={v}",
     "/admin/agenda/team/?q={v}",
     "/admin/agenda/team/?college__id__exact={v}",
     "/admin/indicatoren/measurement/?q={v}",
@@ -84,5 +86,5 @@ def test_tabs_and_line_breaks_in_a_parameter_stay_allowed(client, world):
     """Text parameters may hold a tab or a line break (a reason typed in a textarea): not refused."""
     user = get_user_model().objects.get(username="beleid")
     client.force_login(user)
-    response = client.get("/teams/herijking/toepasbaarheid/?reason=eerste%0Atweede%09regel")
+    response = client.get("/beleid/toepasbaarheid/?reason=eerste%0Atweede%09regel")
     assert response.status_code == 200

@@ -128,7 +128,7 @@ def test_without_revisions_each_kind_has_a_helpful_empty_state(board):
     assert "Er is geen toepasbaarheid herijkt" in html
     assert "Er zijn geen nulmetingen herijkt" in html
     assert 'class="herijking-change"' not in html
-    assert reverse("agenda:applicability") not in html  # the board is not offered the policy pages
+    assert reverse("beleid:applicability") not in html  # the board is not offered the policy pages
 
 
 @pytest.mark.django_db
@@ -136,8 +136,8 @@ def test_policy_staff_are_led_to_the_pages_that_record_a_herijking(client, revis
     """beleid sees links to the applicability and the theme share pages."""
     client.force_login(user("beleid"))
     html = client.get(HERIJKING).content.decode()
-    assert f'href="{reverse("agenda:applicability")}"' in html
-    assert f'href="{reverse("agenda:theme_shares")}"' in html
+    assert f'href="{reverse("beleid:applicability")}"' in html
+    assert f'href="{reverse("beleid:theme_shares")}"' in html
 
 
 @pytest.mark.django_db
