@@ -7,35 +7,6 @@ from django.conf import settings
 from django.db import migrations, models
 
 
-def reviews_to_college_level(apps, schema_editor):
-    """Make every existing Q-gesprek a college-level one of its college's institution.
-
-    Their free-text agreements become one open action item per line, so the next conversation
-    can follow them up; the text is then cleared, so nothing is shown twice and nothing is lost.
-    """
-    Review = apps.get_model("maatregelen", "Review")
-    ActionItem = apps.get_model("maatregelen", "ActionItem")
-    for review in Review.objects.select_related("college").iterator():
-        review.institution_id = review.college.institution_id
-        review.level = "college"
-        lines = [line.strip(" -*\t") for line in review.actions.splitlines()]
-        for line in filter(None, lines):
-            ActionItem.objects.create(review=review, description=line, status="open", created_by=review.created_by)
-        review.actions = ""
-        review.save(update_fields=["institution", "level", "actions"])
-
-
-def reviews_back(apps, schema_editor):
-    """Put action items back into the free text of their college-level review; drop the other levels."""
-    Review = apps.get_model("maatregelen", "Review")
-    for review in Review.objects.filter(level="college"):
-        lines = [item.description for item in review.action_items.order_by("pk")]
-        if lines:
-            review.actions = "\n".join(filter(None, [review.actions, *lines]))
-            review.save(update_fields=["actions"])
-    Review.objects.exclude(level="college").delete()
-
-
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -346,11 +317,5 @@ class Migration(migrations.Migration):
         migrations.AddConstraint(
             model_name='checkin',
             constraint=models.UniqueConstraint(fields=('review', 'indicator'), name='checkin_unique', violation_error_code='on_field:indicator', violation_error_message='Deze indicator heeft in dit Q-gesprek al een check-in.'),
-        ),
-        migrations.RunPython(reviews_to_college_level, reviews_back),
-        migrations.AlterField(
-            model_name='review',
-            name='institution',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='reviews', to='agenda.institution'),
         ),
     ]

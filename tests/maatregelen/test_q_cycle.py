@@ -289,12 +289,12 @@ def test_the_timeline_is_on_the_college_and_indicator_dashboards(client, college
 
 
 def test_the_migration_turns_free_text_agreements_into_open_actions(college):
-    """Migration 0002's data step: each line of a stored review's agreements becomes an open action; nothing lost."""
+    """Migration 0003 (data): each line of a stored review's agreements becomes an open action; nothing lost."""
     import importlib
 
     from django.apps import apps
 
-    migration = importlib.import_module("maatregelen.migrations.0002_q_cycle")
+    migration = importlib.import_module("maatregelen.migrations.0003_reviews_college_level")
     review = Review.objects.get(college=college, year=2020, quadrimester=2)
     Review.objects.filter(pk=review.pk).update(actions="- Extra pluscoaches\n\n* Ouderavond plannen\n")
     migration.reviews_to_college_level(apps, None)
