@@ -41,8 +41,8 @@ class ContributionFlipSerializer(serializers.Serializer):
     year = serializers.IntegerField()
     college = serializers.CharField()
     team = serializers.CharField()
-    old = serializers.CharField(help_text="was, bijvoorbeeld 'droeg niet bij'")
-    new = serializers.CharField(help_text="wordt, bijvoorbeeld 'droeg bij'")
+    old = serializers.CharField(help_text="was, bijvoorbeeld 'draagt niet bij' of 'nog geen waarde'")
+    new = serializers.CharField(help_text="wordt, bijvoorbeeld 'draagt bij'")
 
 
 class BudgetMoveSerializer(serializers.Serializer):
