@@ -129,3 +129,36 @@ def test_header_row_stays_visible_when_the_grid_scrolls(rocvaf_demo_tx, login, p
     expect(page.locator("#grid-form table.grid thead th").first).to_be_visible()
     region.scroll_into_view_if_needed()
     screenshot(f"grid-keys-sticky-{width}")
+
+
+@pytest.mark.parametrize("width", [390, 1366])
+def test_teamleider_enters_its_own_row_by_keyboard(rocvaf_demo_tx, login, page, live_server, screenshot, width):
+    """teamleider5100 gets inputs in its own team's row only, moves in it by arrow keys and saves."""
+    from agenda.models import Membership
+
+    own = Membership.objects.get(user__username="teamleider5100").teams.get()
+    page.set_viewport_size({"width": width, "height": 900})
+    login("teamleider5100")
+    open_grid(page, live_server)
+    expect(page.get_by_text("U bent teamleider")).to_be_visible()
+    rows = page.evaluate(
+        """() => [...new Set([...document.querySelectorAll('#grid-form tbody input.value')]
+            .map(el => el.closest('tr').querySelector('.team-code').textContent.trim()))]"""
+    )
+    assert rows == [own.code]
+    overflow = document_overflow(page)
+    assert overflow["scrollWidth"] <= overflow["innerWidth"], overflow
+    expect(page.get_by_role("button", name="Indienen voor vaststelling")).to_have_count(0)
+    teams, codes = _teams_and_codes()
+    page.locator(f"#v_{key(codes[0], own.code)}").focus()
+    page.keyboard.press("ArrowDown")  # no editable row below: the focus stays in the own row
+    assert focused(page) == f"v_{key(codes[0], own.code)}"
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")
+    assert focused(page).startswith(("v_", "n_", "m_"))
+    page.locator(f"#v_{key(codes[0], own.code)}").fill("7,45")
+    page.locator(f"#v_{key(codes[0], own.code)}").scroll_into_view_if_needed()
+    screenshot(f"grid-teamleider-{width}")
+    page.get_by_role("button", name="Opslaan").click()
+    expect(page.locator(".message.success")).to_contain_text("1 gewijzigd")
+    assert stored(codes[0], own.code) == Decimal("7.45")
