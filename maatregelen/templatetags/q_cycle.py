@@ -95,18 +95,17 @@ def _evidence_entry(evidence: Evidence) -> Entry:
 
 def college_entries(college) -> list[Entry]:
     """Return the college's timeline: its own and its teams' Q-gesprekken, their actions and check-ins, evidence."""
+    related = ("review__college", "review__team")  # each line names its unit: one query per kind, never per row
     reviews = Review.objects.filter(college=college).select_related("college", "team")
     entries = [_review_entry(r) for r in reviews]
-    entries += [
-        _action_entry(a) for a in ActionItem.objects.filter(review__college=college).select_related("review__team")
-    ]
+    entries += [_action_entry(a) for a in ActionItem.objects.filter(review__college=college).select_related(*related)]
     entries += [
         _follow_up_entry(f)
-        for f in ActionFollowUp.objects.filter(review__college=college).select_related("review__team", "action")
+        for f in ActionFollowUp.objects.filter(review__college=college).select_related(*related, "action")
     ]
     entries += [
         _check_in_entry(c, True)
-        for c in CheckIn.objects.filter(review__college=college).select_related("review__team", "indicator")
+        for c in CheckIn.objects.filter(review__college=college).select_related(*related, "indicator")
     ]
     entries += [_evidence_entry(e) for e in Evidence.objects.filter(college=college).select_related("college", "team")]
     return entries

@@ -254,7 +254,7 @@ def test_evidence_of_another_college_cannot_be_edited_or_deleted(client, college
     assert f"merkbaar/{evidence.pk}/" not in html
 
 
-def test_the_timeline_is_on_the_college_and_indicator_dashboards(client, college):
+def test_the_timeline_is_on_the_college_and_indicator_dashboards(client, college, django_assert_max_num_queries):
     """Review, action, follow-up, check-in and evidence appear in date order; the board gets the read link only."""
     indicator = Indicator.objects.get(code="2b")
     q1 = services.review_create(college=college, year=2021, quadrimester=1, held_on=datetime.date(2021, 3, 1))
@@ -272,7 +272,9 @@ def test_the_timeline_is_on_the_college_and_indicator_dashboards(client, college
         text="x",
     )
     board = login(client, "bestuur")
-    html = board.get("/dashboard/college/5100/?jaar=2021").content.decode()
+    board.get("/dashboard/college/5100/?jaar=2021")
+    with django_assert_max_num_queries(27):  # as tests/rapportage/test_views.py: one query per kind, not per row
+        html = board.get("/dashboard/college/5100/?jaar=2021").content.decode()
     assert "kop-q-tijdlijn" in html and 'href="/maatregelen/college/5100/#kop-q"' in html
     positions = [html.index(text) for text in ("Verhaal 2b", "01-06-2021", "01-03-2021", "Q-gesprek 2020 Q2")]
     assert positions == sorted(positions)  # newest first

@@ -125,9 +125,11 @@ def test_an_unknown_indicator_or_college_is_not_found(board):
         ("rapportage:overview", None, 12),
         ("rapportage:colleges", None, 12),
         # The trend counts only active teams and applicable colleges: one constant query more (issue 11).
-        ("rapportage:indicator", "2b", 19),
-        ("rapportage:indicator", "3c", 19),
-        ("rapportage:college", "5100", 22),
+        # The Q-cycle timeline reads each of its kinds once: 4 constant queries on an indicator
+        # (check-ins, actions, follow-ups, evidence), 5 on a college (and its reviews) (issue 15, item 4).
+        ("rapportage:indicator", "2b", 23),
+        ("rapportage:indicator", "3c", 23),
+        ("rapportage:college", "5100", 27),
         ("rapportage:budget", None, 14),
         ("rapportage:herijking", None, 15),
         ("rapportage:print", None, 22),
