@@ -109,28 +109,30 @@ def _resolve_causes(institution: Institution, groups) -> None:
             cause["college_obj"] = colleges.get(cause["college"])
 
 
-def changes_data(institution: Institution, since: date) -> dict:
+def changes_data(institution: Institution, since: date, college: College | None = None) -> dict:
     """Return the verdict flips and moved budget amounts since `since`, grouped by day and run, newest first.
 
     Only the current ambitions are compared (the recompute logs flips of Version.CURRENT); the
-    herijking page sets the original ones beside them.
+    herijking page sets the original ones beside them. With `college`, only that college's
+    verdicts and teams; budget amounts are per theme for all colleges together, so none.
     """
     start = timezone.make_aware(datetime.combine(since, time.min))
+    flips = VerdictChange.objects.filter(institution=institution, version=Version.CURRENT, created_at__gte=start)
+    teams = ContributionChange.objects.filter(institution=institution, created_at__gte=start)
+    moved = BudgetChange.objects.filter(institution=institution, created_at__gte=start)
+    if college is not None:
+        flips, teams, moved = flips.filter(college=college), teams.filter(team__college=college), moved.none()
     flips = list(
-        VerdictChange.objects.filter(institution=institution, version=Version.CURRENT, created_at__gte=start)
-        .select_related("indicator", "college", "run")
-        .order_by("-created_at", "indicator__position", "year", "college__code")
+        flips.select_related("indicator", "college", "run").order_by(
+            "-created_at", "indicator__position", "year", "college__code"
+        )
     )
     teams = list(
-        ContributionChange.objects.filter(institution=institution, created_at__gte=start)
-        .select_related("indicator", "team__college", "run")
-        .order_by("-created_at", "indicator__position", "year", "team__code")
+        teams.select_related("indicator", "team__college", "run").order_by(
+            "-created_at", "indicator__position", "year", "team__code"
+        )
     )
-    moved = list(
-        BudgetChange.objects.filter(institution=institution, created_at__gte=start)
-        .select_related("theme", "run")
-        .order_by("-created_at", "year", "theme__position", "kind")
-    )
+    moved = list(moved.select_related("theme", "run").order_by("-created_at", "year", "theme__position", "kind"))
     runs: dict = {}
     for part, rows in (("flips", flips), ("teams", teams), ("budget", moved)):
         for row in rows:

@@ -5,7 +5,7 @@ from django.utils import timezone
 
 
 class ChangesSinceForm(forms.Form):
-    """The start date of the change list; empty means the default (the last Q-gesprek)."""
+    """The start date of the change list (empty: the default, the last Q-gesprek), and optionally one college."""
 
     sinds = forms.DateField(
         label="Sinds",
@@ -15,6 +15,14 @@ class ChangesSinceForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         error_messages={"invalid": "Vul een geldige datum in, bijvoorbeeld 2022-09-01 of 1-9-2022."},
     )
+
+    college = forms.ChoiceField(label="College", required=False)
+
+    def __init__(self, *args, colleges=(), **kwargs):
+        """Offer the institution's colleges (`colleges`: College rows) beside "Alle colleges"."""
+        super().__init__(*args, **kwargs)
+        self.fields["college"].choices = [("", "Alle colleges")] + [(c.code, f"{c.code} {c.name}") for c in colleges]
+        self.fields["college"].error_messages["invalid_choice"] = "Kies een college uit de lijst."
 
     def clean_sinds(self):
         """Refuse a date after today: nothing can have changed since then."""

@@ -137,10 +137,14 @@ def changes(request):
         raise Http404("Geen instelling")
     require_read(request.user, institution)
     since, since_label = changelog.changes_default_since(institution, timezone.localdate())
-    form = ChangesSinceForm(request.GET or None, initial={"sinds": since})
-    if form.is_bound and form.is_valid() and form.cleaned_data["sinds"]:
-        since, since_label = form.cleaned_data["sinds"], None
-    data = changelog.changes_data(institution, since)
+    colleges = list(College.objects.filter(institution=institution).order_by("code"))
+    form = ChangesSinceForm(request.GET or None, initial={"sinds": since}, colleges=colleges)
+    college = None
+    if form.is_bound and form.is_valid():
+        if form.cleaned_data["sinds"]:
+            since, since_label = form.cleaned_data["sinds"], None
+        college = next((c for c in colleges if c.code == form.cleaned_data["college"]), None)
+    data = changelog.changes_data(institution, since, college)
     return render(
         request,
         "rapportage/changes.html",
@@ -148,6 +152,7 @@ def changes(request):
             "form": form,
             "since": since,
             "since_label": since_label,
+            "college": college,
             "policy": is_policy(request.user, institution),
             **data,
         },

@@ -112,6 +112,27 @@ def test_a_budget_change_shows_old_and_new_cents_that_add_up(saved, rocvaf_demo)
         assert f"{sign} {euro(abs(change.difference_cents))}" in row.group(1)
 
 
+def test_a_director_can_narrow_the_list_to_one_college(saved, rocvaf_demo):
+    """With college 5200 chosen 5100's flip and team are gone; with 5100 they stay, the budget rows go."""
+    director = reader("directeur5100")
+    other = director.get(PAGE, {"sinds": today(), "college": "5200"}).content.decode()
+    assert 'data-college="5100"' not in other and 'data-team="5100-JUR"' not in other
+    assert 'class="budget-changes"' not in other
+    own = director.get(PAGE, {"sinds": today(), "college": "5100"}).content.decode()
+    assert 'data-indicator="1a" data-year="2022" data-college="5100"' in own
+    assert 'data-team="5100-JUR"' in own and 'class="budget-changes"' not in own
+    assert "Alleen college <strong>5100" in own
+    flips = re.findall(r'<li class="flip" [^>]*data-college="([^"]*)"', own)
+    assert flips and set(flips) == {"5100"}
+
+
+def test_an_unknown_college_gives_a_dutch_error(rocvaf_demo):
+    """A college code that is not in the list answers 400 with a Dutch message, the whole list below."""
+    response = reader("bestuur").get(PAGE, {"college": "9999"})
+    assert response.status_code == 400
+    assert "Kies een college uit de lijst." in response.content.decode()
+
+
 def test_the_since_date_leaves_out_older_changes(saved, rocvaf_demo):
     """Changes logged before the chosen date are not listed; choosing an earlier date brings them back."""
     old = timezone.now() - timedelta(days=40)
