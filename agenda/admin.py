@@ -27,7 +27,7 @@ from agenda.models import (
     Theme,
     ThemeShareRevision,
 )
-from agenda.services import ambition_revise, membership_teams_problem
+from agenda.services import ambition_revise, membership_teams_problem, membership_teams_set
 from kern.signals import announce_change
 
 admin.site.site_header = "Kwaliteitsagenda beheer"
@@ -256,6 +256,13 @@ class MembershipAdmin(InstitutionScopedAdmin, admin.ModelAdmin):
                 return cleaned
 
         return MembershipForm
+
+    def save_related(self, request, form, formsets, change):
+        """Store a teamleider's teams through the service that checks them, not the form's own save."""
+        teams = form.cleaned_data.pop("teams", None)
+        super().save_related(request, form, formsets, change)
+        if teams is not None:
+            membership_teams_set(membership=form.instance, teams=teams)
 
     def choices_for(self, db_field, request, queryset):
         """Offer as user: people of the user's institutions and people without any role yet, never the user."""
