@@ -4,6 +4,7 @@ import re
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from agenda.models import College
@@ -20,7 +21,7 @@ HINT = re.compile(r"nodig ([≥≤]) ([0-9]+(?:,[0-9]+)?) · nog ([0-9]+(?:,[0-9
 def test_director_types_exactly_the_needed_value_and_the_team_contributes(
     rocvaf_demo_tx, login, page, live_server, screenshot
 ):
-    """A team short of its bar ('nog 0,3 nodig') saved at exactly the needed value is 'draagt bij' after the recompute."""
+    """A team short of its bar ('nog 0,3 nodig') saved at exactly the needed value 'draagt bij'; the board sees the flip."""
     login("directeur5100")
     page.goto(f"{live_server.url}/invoer/college/5100/?jaar={YEAR}")
     hints = page.locator('.cell-guide[data-state="notmet"] .guide-hint').filter(has_text=HINT)
@@ -50,6 +51,17 @@ def test_director_types_exactly_the_needed_value_and_the_team_contributes(
     cell = next(c for c in grid_build(College.objects.get(code="5100"), YEAR).cells() if c.key == key)
     g = cell.guide
     assert team_contributes(g.kind, g.d, g.value, g.reference, g.target, g.baseline, g.tolerance) is True
+
+    # The board sees that flip on 'Wat is er veranderd', with the team, the indicator and the year.
+    page.context.clear_cookies()
+    login("bestuur")
+    page.goto(f"{live_server.url}/dashboard/veranderd/?sinds={timezone.localdate().isoformat()}")
+    flip = page.locator(
+        f'li.team-flip[data-team="{cell.team.code}"][data-indicator="{cell.indicator.code}"][data-year="{YEAR}"]'
+    )
+    expect(flip).to_be_visible(timeout=30_000)
+    expect(flip.locator(".flip-words strong")).to_contain_text("droeg bij")
+    screenshot("guidance-3-board-sees-the-flip")
 
 
 @pytest.mark.parametrize("width", [390, 768, 1366])
