@@ -82,3 +82,10 @@ def test_export_and_print_page_tell_the_fallback_margin_and_the_needed_values(di
     assert jur[teams[0].index("Vergelijking")] == "≥"
     html = director.get(f"/dashboard/afdrukken/?jaar={YEAR}").content.decode()
     assert "behaald via instellingsniveau, marge" in html
+
+
+def test_indicator_page_team_tables_show_the_needed_values_and_link_each_team(director):
+    """On 1a's page, 5100's team table shows JUR needs ≥ 6,9 and links JUR's team page."""
+    html = director.get(f"/dashboard/indicator/1a/?jaar={YEAR}").content.decode()
+    row = re.search(r'<tr data-team="5100-JUR".*?</tr>', html, re.S).group(0)
+    assert "≥ 6,9" in row and 'href="/dashboard/college/5100/team/5100-JUR/?jaar=2022"' in row
