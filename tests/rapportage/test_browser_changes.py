@@ -44,6 +44,7 @@ def test_changes_page_fits_every_screen_and_shows_the_grid_save(rocvaf_demo_tx, 
         assert latest.locator("table.budget-changes tbody tr").count() > 0
         problems += misfits(page, "changes", width, screenshot)
         page.screenshot(path=str(ARTIFACTS / "screenshots" / f"changes-top-{width}.png"))  # the first screen
+        latest.screenshot(path=str(ARTIFACTS / "screenshots" / f"changes-run-{width}.png"))  # the save's block
     assert problems == []
 
 
