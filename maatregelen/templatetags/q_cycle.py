@@ -12,7 +12,6 @@ from django import template
 from django.db.models import Q
 from django.urls import reverse
 
-from agenda.permissions import can_write_college
 from maatregelen.models import ActionFollowUp, ActionItem, CheckIn, Evidence, Review
 
 register = template.Library()
@@ -130,11 +129,10 @@ def q_timeline(context, college=None, indicator=None):
     """Render the Q-cycle timeline of a college or an indicator, newest first, with the read-only links."""
     entries = college_entries(college) if college is not None else indicator_entries(indicator)
     entries.sort(key=lambda entry: (entry.on, entry.kind), reverse=True)
-    user = context.get("user")
     return {
         "college": college,
         "indicator": indicator,
         "entries": entries[:SHOWN],
         "total": len(entries),
-        "writable": bool(college is not None and user is not None and can_write_college(user, college)),
+        "user": context.get("user"),  # write links only for writers (agenda_permissions' can_write)
     }
