@@ -118,7 +118,22 @@ class GoalInline(ScopedChoicesMixin, admin.TabularInline):
     extra = 0
 
 
-class ThemeShareRevisionInline(ScopedChoicesMixin, admin.TabularInline):
+class PolicyPagesMixin:
+    """Revisions of the agenda are made on the policy pages, with a dry run (invoer.policy_views, issue 15
+    item 5): in the admin only a superuser still writes them; policy staff read them here.
+    """
+
+    def has_add_permission(self, request, *args):
+        return request.user.is_superuser and super().has_add_permission(request, *args)
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_superuser and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser and super().has_delete_permission(request, obj)
+
+
+class ThemeShareRevisionInline(PolicyPagesMixin, ScopedChoicesMixin, admin.TabularInline):
     """The theme's budget share from a year on (herijking); earlier years keep the share above."""
 
     model = ThemeShareRevision
@@ -145,12 +160,12 @@ class AmbitionInline(ScopedChoicesMixin, admin.TabularInline):
         return False  # a herijking adds a revision through the Ambitie form, never edits one
 
 
-class FactorInline(ScopedChoicesMixin, admin.TabularInline):
+class FactorInline(PolicyPagesMixin, ScopedChoicesMixin, admin.TabularInline):
     model = Factor
     extra = 0
 
 
-class ApplicabilityInline(ScopedChoicesMixin, admin.TabularInline):
+class ApplicabilityInline(PolicyPagesMixin, ScopedChoicesMixin, admin.TabularInline):
     """The colleges the indicator applies to: from the start (year empty) and from a year on (herijking)."""
 
     model = Applicability
@@ -183,7 +198,7 @@ class IndicatorAdmin(InstitutionScopedAdmin, RecomputeMixin, RevisionAuthorMixin
 
 
 @admin.register(Ambition)
-class AmbitionAdmin(InstitutionScopedAdmin, admin.ModelAdmin):
+class AmbitionAdmin(PolicyPagesMixin, InstitutionScopedAdmin, admin.ModelAdmin):
     """Ambitions are immutable: saving the form adds a new revision (herijking), keeping the old."""
 
     list_display = [

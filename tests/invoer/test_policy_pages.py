@@ -277,3 +277,30 @@ def test_the_old_herijking_addresses_redirect_to_the_policy_pages(policy, old, n
     """Bookmarks of the old herijking pages keep working, with their query."""
     response = policy.get(old)
     assert response.status_code == 301 and response["Location"] == new
+
+
+@pytest.mark.django_db
+def test_in_the_admin_only_a_superuser_still_writes_agenda_revisions(client, rocvaf_demo, rf):
+    """Policy staff in the admin read ambitions, shares, applicability and factors; the policy pages write them."""
+    from django.contrib import admin
+
+    from agenda.models import Theme
+
+    staff = get_user_model().objects.get(username="beleid")
+    staff.is_staff = True
+    staff.save()
+    root = get_user_model().objects.create_superuser("root-h4", "root@example.org", "pw")
+    indicator = Indicator.objects.get(code="1a")
+    theme = Theme.objects.get(institution=rocvaf_demo, code="T1")
+    logged_in(client, "beleid")
+    assert client.get("/admin/agenda/ambition/add/").status_code == 403
+    for user, allowed in ((staff, False), (root, True)):
+        request = rf.get("/admin/")
+        request.user = user
+        inlines = admin.site._registry[Indicator].get_inline_instances(request, indicator)
+        inlines += admin.site._registry[Theme].get_inline_instances(request, theme)
+        revisions = [i for i in inlines if i.model.__name__ in ("Applicability", "Factor", "ThemeShareRevision")]
+        writable = [i for i in revisions if i.has_add_permission(request, indicator)]
+        writable += [i for i in revisions if i.has_change_permission(request, indicator)]
+        assert len(writable) == (6 if allowed else 0)
+        assert admin.site._registry[Ambition].has_add_permission(request) is allowed

@@ -366,7 +366,8 @@ def test_a_role_in_the_own_institution_is_still_granted(boundary):
 def test_add_forms_offer_no_foreign_choices(boundary, model):
     """Every add form (with its inlines) offers only ROCvAF's colleges, teams, indicators and people."""
     response = boundary.client(boundary.beleid).get(url(model, "add"))
-    if model in AUDIT_MODELS or model is Institution:
+    # Ambitions are revised on the policy pages with a dry run; the admin adds them for superusers only (issue 15).
+    if model in AUDIT_MODELS or model is Institution or model._meta.label == "agenda.Ambition":
         assert response.status_code == 403
         return
     assert response.status_code == 200
