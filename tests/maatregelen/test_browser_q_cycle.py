@@ -60,6 +60,8 @@ def test_q_cycle_pages_and_timeline_fit_the_screen(width, rocvaf_demo_tx, live_s
     )
     for name, path in pages:
         page.goto(f"{live_server.url}{path}")
+        # The forms behind 'Actiepunt toevoegen' and 'Check-in vastleggen' must fit too (long indicator names).
+        page.evaluate("document.querySelectorAll('main details').forEach(d => d.open = true)")
         if "timeline" in name:
             page.locator("#kop-q-tijdlijn").scroll_into_view_if_needed()
             shot = ARTIFACTS / "screenshots" / f"q-timeline-{name}-{width}.png"
