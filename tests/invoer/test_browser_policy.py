@@ -55,6 +55,11 @@ def test_policy_staff_preview_an_ambition_and_save_exactly_the_flips_shown(
     page.goto(f"{live_server.url}/dashboard/")
     page.get_by_role("link", name="Agenda beheren").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Ambities van de indicatoren")
+    # Choosing an indicator and a year fills in the ambition in force (static/js/ambitions.js).
+    page.get_by_label("Indicator", exact=True).select_option("1b")
+    page.get_by_label("Vanaf (jaar)").select_option("2021")
+    expect(page.get_by_label("Streefcijfer")).to_have_value("48")
+    expect(page.locator("#prefill-status")).to_contain_text("de ambitie van 1b in 2021")
     page.get_by_role("link", name="Herijken 1a 2021").click()
     expect(page.get_by_label("Streefcijfer")).to_have_value("7,1")
     page.get_by_label("Tot en met (jaar)").select_option("2021")
