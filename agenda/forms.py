@@ -222,7 +222,11 @@ class AmbitionForm(RevisionForm):
         required=False,
         help_text="Hoeveel een team onder het streefcijfer mag blijven en toch bijdraagt; leeg is 0.",
     )
-    indicative = forms.BooleanField(label="Indicatief (telt niet mee voor het budget)", required=False)
+    indicative = forms.BooleanField(
+        label="Indicatief",
+        required=False,
+        help_text="Voorlopig, tot de herijking haar vaststelt (zoals de ambities van 2022).",
+    )
     field_order = ["indicator", "from_year", "until_year", "type", "target", "tolerance", "indicative", "reason"]
 
     def __init__(self, *args, institution, **kwargs):
