@@ -12,7 +12,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from agenda.models import College, Institution
+from agenda.models import Ambition, Applicability, BaselineRevision, College, Institution, ThemeShareRevision
 from indicatoren.models import Measurement, Upload
 from maatregelen.models import Review
 from rapportage.choices import Version
@@ -25,10 +25,21 @@ _CAUSES = (
     ("grid", re.compile(r"^invoer (?P<college>\S+) (?P<year>\d{4})$")),
     ("api", re.compile(r"^API$")),
     ("ambition", re.compile(r"^ambitie (?P<indicator>\S+) (?P<year>\d{4}) herijkt$")),
+    ("share", re.compile(r"^budgetaandeel (?P<theme>\S+) vanaf (?P<year>\d{4}) herijkt$")),
+    ("applicability", re.compile(r"^toepasbaarheid (?P<indicator>\S+) .* herijkt$")),
+    ("baseline", re.compile(r"^nulmeting (?P<indicator>\S+) vanaf (?P<year>\d{4}) herijkt$")),
     ("admin", re.compile(r"^beheer: (?P<what>.*)$")),
 )
 # Causes whose measurement history names who wrote (the reason is the values' source).
 _WRITER_CAUSES = {"grid", "api", "admin"}
+# A herijking names its author on the revision it adds (agenda/services.py): cause kind -> rows of that kind.
+_REVISIONS = {
+    "ambition": lambda c: Ambition.objects.filter(indicator__code=c["indicator"], year=int(c["year"])),
+    "share": lambda c: ThemeShareRevision.objects.filter(theme__code=c["theme"], from_year=int(c["year"])),
+    "applicability": lambda c: Applicability.objects.filter(indicator__code=c["indicator"]),
+    "baseline": lambda c: BaselineRevision.objects.filter(indicator__code=c["indicator"], from_year=int(c["year"])),
+}
+_REVISION_INSTITUTION = {"share": "theme__institution"}  # the others reach it through their indicator
 CHANGES_DEFAULT_DAYS = 30
 
 
@@ -65,7 +76,7 @@ def change_causes(reason: str) -> list[dict]:
 
 
 def _change_writers(run: RecomputeRun, previous: RecomputeRun | None, causes: list[dict]) -> list:
-    """Return who wrote the values a run recomputed: the uploader, or the users in the values' history.
+    """Return who caused a run: the uploader, the users in the values' history, the herijking's author.
 
     A write asks for the run while its values' history rows are being written, so the rows that
     caused this run lie after the previous run started (earlier writes were its to recompute)
@@ -75,15 +86,23 @@ def _change_writers(run: RecomputeRun, previous: RecomputeRun | None, causes: li
     for cause in causes:
         if (upload := cause.get("upload")) is not None and upload.uploaded_by is not None:
             users[upload.uploaded_by.pk] = upload.uploaded_by
+    upper = run.started_at or run.requested_at
+    lower = (
+        previous.started_at if previous is not None and previous.started_at else run.requested_at - timedelta(hours=1)
+    )
+    for cause in causes:
+        if cause["kind"] in _REVISIONS:
+            where = {_REVISION_INSTITUTION.get(cause["kind"], "indicator__institution"): run.institution_id}
+            rows = _REVISIONS[cause["kind"]](cause).filter(
+                author__isnull=False, created_at__gte=lower, created_at__lte=upper, **where
+            )
+            for row in rows.select_related("author"):
+                users.setdefault(row.author_id, row.author)
     sources = [c["text"] for c in causes if c["kind"] in _WRITER_CAUSES]
     if sources:
         history = Measurement.history.model.objects.filter(
-            source__in=sources, history_user__isnull=False, history_date__lte=run.started_at or run.requested_at
+            source__in=sources, history_user__isnull=False, history_date__gte=lower, history_date__lte=upper
         )
-        if previous is not None and previous.started_at is not None:
-            history = history.filter(history_date__gte=previous.started_at)
-        else:
-            history = history.filter(history_date__gte=run.requested_at - timedelta(hours=1))
         user_ids = set(history.order_by().values_list("history_user_id", flat=True).distinct()[:20])
         for user in get_user_model().objects.filter(pk__in=user_ids - set(users)).order_by("username"):
             users[user.pk] = user

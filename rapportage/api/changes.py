@@ -21,8 +21,9 @@ from rapportage.forms import ChangesSinceForm
 
 class ChangeCauseSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(
-        choices=["upload", "grid", "api", "ambition", "admin", "other"],
-        help_text="upload, grid (invoer in het raster), api, ambition (herijking), admin (beheer) of other",
+        choices=["upload", "grid", "api", "ambition", "share", "applicability", "baseline", "admin", "other"],
+        help_text="upload, grid (invoer in het raster), api, ambition / share / applicability / baseline "
+        "(herijking van een ambitie, budgetaandeel, toepasbaarheid of nulmeting), admin (beheer) of other",
     )
     text = serializers.CharField(help_text="het deel van de aanleiding zoals vastgelegd")
 

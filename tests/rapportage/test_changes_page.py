@@ -2,6 +2,7 @@
 
 import re
 from datetime import date, timedelta
+from decimal import Decimal
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -9,7 +10,7 @@ from django.test import Client
 from django.utils import timezone
 
 from agenda.models import Indicator, Team, Theme
-from agenda.services import agenda_load
+from agenda.services import agenda_load, ambition_revise
 from maatregelen.choices import ReviewLevel
 from maatregelen.models import Review
 from rapportage import selectors
@@ -110,6 +111,26 @@ def test_a_budget_change_shows_old_and_new_cents_that_add_up(saved, rocvaf_demo)
         assert euro(change.old_cents) in row.group(1) and euro(change.new_cents) in row.group(1)
         sign = "+" if change.difference_cents > 0 else "−"
         assert f"{sign} {euro(abs(change.difference_cents))}" in row.group(1)
+
+
+def test_a_revised_ambition_names_the_herijking_and_its_author(rocvaf_demo, django_capture_on_commit_callbacks):
+    """Policy staff raise 1a's 2022 target out of reach: the flip's cause links to Herijking, by beleid."""
+    beleid = get_user_model().objects.get(username="beleid")
+    with django_capture_on_commit_callbacks(execute=True):
+        ambition_revise(
+            indicator=Indicator.objects.get(institution=rocvaf_demo, code="1a"),
+            year=2022,
+            type="target",
+            target=Decimal("9.9"),
+            reason="streefcijfer opgehoogd (test)",
+            author=beleid,
+        )
+    html = reader("bestuur").get(PAGE, {"sinds": today()}).content.decode()
+    run = RecomputeRun.objects.filter(institution=rocvaf_demo).order_by("-pk").first()
+    article = re.search(rf'<article class="change-run" data-run="{run.pk}">(.*?)</article>', html, re.S).group(1)
+    assert '<li class="flip" data-indicator="1a" data-year="2022" data-college="">' in article
+    assert 'href="/dashboard/herijking/?jaar=2022">ambitie 1a 2022 herijkt</a>' in article
+    assert f'<span class="change-writer">{beleid.get_full_name() or beleid.username}</span>' in article
 
 
 def test_a_director_can_narrow_the_list_to_one_college(saved, rocvaf_demo):
