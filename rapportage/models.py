@@ -109,7 +109,7 @@ class VerdictChange(models.Model):
 
 
 class ContributionChange(models.Model):
-    """A team whose contribution flipped between two runs ("draagt niet bij" -> "draagt bij").
+    """A team whose contribution flipped between two runs ("droeg niet bij" -> "droeg bij").
 
     The change a director's grid entry makes first, often before any college or indicator
     verdict moves; kept apart from VerdictChange, whose readers (the grid's save message, an

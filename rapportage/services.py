@@ -19,7 +19,7 @@ from rapportage.engine.attainment import aggregate, counted_rows, judge_setup, j
 from rapportage.engine.budget import ThemeShare, budget_verdicts, budget_warnings, reserve_ledger, split_budget
 from rapportage.engine.changes import budget_changes, team_flips
 from rapportage.engine.payload import budget_payload, status_payloads, verdict_flips
-from rapportage.engine.words import COLLEGE_WORDS, INDICATOR_WORDS, TEAM_STATE_WORDS
+from rapportage.engine.words import COLLEGE_WORDS, INDICATOR_WORDS, TEAM_WORDS
 from rapportage.models import (
     BudgetChange,
     BudgetResult,
@@ -237,8 +237,8 @@ def _changes(institution, run, flips: list[dict], inputs) -> list[VerdictChange]
 def _team_changes(institution, run, flips: list[dict], inputs) -> list[ContributionChange]:
     """Return the change-log rows of the teams whose contribution flipped in this run.
 
-    In the words the grid and the team page use ("draagt niet bij" -> "draagt bij"), so the board
-    reads the change the director saw happen.
+    In the agenda's verdict words for a team (ch. 4.3, "droeg niet bij" -> "droeg bij"), like the
+    flip log's "behaald" and "gehaald": a change log reports verdicts.
     """
     if not flips:
         return []
@@ -252,8 +252,8 @@ def _team_changes(institution, run, flips: list[dict], inputs) -> list[Contribut
             indicator_id=indicator_ids[flip["indicator"]],
             year=flip["year"],
             team_id=team_ids[flip["team"]],
-            old=TEAM_STATE_WORDS[flip["old"]],
-            new=TEAM_STATE_WORDS[flip["new"]],
+            old=TEAM_WORDS[flip["old"]],
+            new=TEAM_WORDS[flip["new"]],
         )
         for flip in flips
         if flip["team"] in team_ids

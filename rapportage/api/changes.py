@@ -42,8 +42,8 @@ class ContributionFlipSerializer(serializers.Serializer):
     year = serializers.IntegerField()
     college = serializers.CharField()
     team = serializers.CharField()
-    old = serializers.CharField(help_text="was, bijvoorbeeld 'draagt niet bij' of 'nog geen waarde'")
-    new = serializers.CharField(help_text="wordt, bijvoorbeeld 'draagt bij'")
+    old = serializers.CharField(help_text="was, bijvoorbeeld 'droeg niet bij' of 'geen oordeel'")
+    new = serializers.CharField(help_text="wordt, bijvoorbeeld 'droeg bij'")
 
 
 class BudgetMoveSerializer(serializers.Serializer):

@@ -46,8 +46,8 @@ def test_a_grid_save_is_listed_with_its_flip_team_and_euros(rocvaf_demo, django_
             "year": 2022,
             "college": "5100",
             "team": "5100-JUR",
-            "old": "draagt niet bij",
-            "new": "draagt bij",
+            "old": "droeg niet bij",
+            "new": "droeg bij",
         }
     ]
     assert run["budget"]

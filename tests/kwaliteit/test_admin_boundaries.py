@@ -166,8 +166,8 @@ def _add_rows(inst: Institution, user, tag: str) -> None:
             indicator=indicator,
             year=2020,
             team=team,
-            old="draagt niet bij",
-            new="draagt bij",
+            old="droeg niet bij",
+            new="droeg bij",
         ),
         BudgetChange: lambda: BudgetChange.objects.create(
             institution=inst, run=run(), year=2020, theme=theme, kind="released", old_cents=100, new_cents=250

@@ -38,7 +38,7 @@ def test_changes_page_fits_every_screen_and_shows_the_grid_save(rocvaf_demo_tx, 
         flip = latest.locator('li.flip[data-indicator="1a"][data-year="2022"][data-college="5100"]')
         expect(flip).to_contain_text("niet gehaald → gehaald", timeout=WAIT)
         expect(latest.locator('li.team-flip[data-team="5100-JUR"]')).to_contain_text(
-            "draagt niet bij → draagt bij", timeout=WAIT
+            "droeg niet bij → droeg bij", timeout=WAIT
         )
         expect(latest.locator(".change-cause")).to_contain_text("invoer college 5100, 2022", timeout=WAIT)
         assert latest.locator("table.budget-changes tbody tr").count() > 0

@@ -65,7 +65,7 @@ def test_a_grid_save_that_flips_a_verdict_shows_on_the_page_with_its_cause(saved
     team = re.search(
         r'<li class="team-flip" data-indicator="1a" data-year="2022" data-team="5100-JUR">(.*?)</li>', html, re.S
     )
-    assert team and "draagt niet bij → <strong>draagt bij</strong>" in team.group(1)
+    assert team and "droeg niet bij → <strong>droeg bij</strong>" in team.group(1)
     run = RecomputeRun.objects.filter(institution__code="ROCVAF").order_by("-pk").first()
     article = re.search(rf'<article class="change-run" data-run="{run.pk}">(.*?)</article>', html, re.S).group(1)
     # bestuur cannot write 5100: the cause links to the college page, not to the grid it may not use.
@@ -186,8 +186,8 @@ def test_another_institutions_changes_never_show(rocvaf_demo):
         indicator=indicator,
         year=2020,
         team=Team.objects.filter(institution=rocb).first(),
-        old="draagt bij",
-        new="draagt niet bij",
+        old="droeg bij",
+        new="droeg niet bij",
     )
     BudgetChange.objects.create(
         institution=rocb,
