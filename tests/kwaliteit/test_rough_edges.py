@@ -41,7 +41,7 @@ def test_a_refused_page_is_a_dutch_403_with_its_reason(client, rocvaf_demo):
     response = login(client, "bestuur").get("/invoer/college/5100/upload/")
     html = response.content.decode()
     assert response.status_code == 403
-    assert "Geen toegang" in html and "Geen schrijfrechten voor college 5100." in html
+    assert "Geen toegang" in html and "Geen schrijfrechten voor de resultaten van college 5100." in html
     assert 'class="site-header"' in html and "Forbidden" not in html
 
 
@@ -254,5 +254,5 @@ def test_error_pages_are_dutch_inside_the_layout_in_the_browser(rocvaf_demo_tx, 
     response = page.goto(f"{live_server.url}/invoer/college/5100/upload/")
     assert response.status == 403
     assert page.get_by_role("heading", name="Geen toegang").is_visible()
-    assert page.get_by_text("Geen schrijfrechten voor college 5100.").is_visible()
+    assert page.get_by_text("Geen schrijfrechten voor de resultaten van college 5100.").is_visible()
     screenshot("rough-edges-403")
