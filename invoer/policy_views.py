@@ -185,6 +185,20 @@ def _factor_write(data: dict, user):
     return services.factor_save(**data, author=user)
 
 
+def _factor_target(data: dict) -> str:
+    """Return the current state of the indicator's factors: what a factor save writes over.
+
+    A factor moves no verdict or cent, so the preview's fingerprint reads this instead: of two
+    users who previewed the same factor, the second save gets the stale-preview answer (409).
+    Read fresh from the database, not from the form's instance, as revision_confirm calls it
+    under the data lock.
+    """
+    rows = Factor.objects.filter(indicator=data["indicator"]).order_by("pk")
+    latest = FactorRevision.objects.filter(factor__indicator=data["indicator"]).order_by("-pk").first()
+    state = [[f.pk, f.name, f.effect, f.description, f.position] for f in rows]
+    return json.dumps({"factors": state, "revision": latest.pk if latest else None})
+
+
 def _factor_success(data: dict) -> str:
     verb = "gewijzigd" if data["factor"] else "toegevoegd"
     return f"Factor ‘{data['name']}’ bij {data['indicator'].code} is {verb}."
@@ -201,6 +215,8 @@ class PolicyPage:
     overview: Callable[[Institution], dict]
     prefill: Callable[[object, Institution, dict], tuple[dict, int | None]]
     query: Callable[[dict], dict]  # after saving: the query string that shows what was saved
+    # The current state of what the save writes over when no verdict or budget shows it (rapportage.whatif)
+    target: Callable[[dict], str] = lambda data: ""
 
 
 AMBITIONS = PolicyPage(
@@ -231,7 +247,14 @@ THEME_SHARES = PolicyPage(
     lambda data: {"theme": data["theme"].code, "from_year": data["from_year"]},
 )
 FACTORS = PolicyPage(
-    "factors", FactorForm, _factor_write, _factor_success, _factor_overview, _factor_prefill, lambda data: {}
+    "factors",
+    FactorForm,
+    _factor_write,
+    _factor_success,
+    _factor_overview,
+    _factor_prefill,
+    lambda data: {},
+    _factor_target,
 )
 
 
@@ -255,17 +278,26 @@ def policy_page(request, *, page: PolicyPage):
             def apply():
                 return page.write(data, request.user)
 
+            def target():
+                return page.target(data)
+
             try:
                 if "save" in request.POST:
                     try:
-                        revision_confirm(institution, apply, key=key, fingerprint=request.POST.get("fingerprint", ""))
+                        revision_confirm(
+                            institution,
+                            apply,
+                            key=key,
+                            fingerprint=request.POST.get("fingerprint", ""),
+                            target=target,
+                        )
                     except RevisionStale as exc:
                         stale = str(exc)
                     else:
                         messages.success(request, page.success(data))
                         query = urlencode(page.query(data))
                         return redirect(f"{reverse(f'beleid:{page.name}')}{'?' + query if query else ''}")
-                effects = revision_effects(institution, apply, key=key)
+                effects = revision_effects(institution, apply, key=key, target=target)
             except ValidationError as exc:
                 add_service_error(form, exc)
                 effects = None

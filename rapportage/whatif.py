@@ -102,14 +102,17 @@ def budget_changes(before: dict, after: dict) -> list[dict]:
     return changes
 
 
-def _fingerprint(evaluation: dict, key: str) -> str:
-    """Return a digest of an evaluation's verdicts and budgets and of the revision (`key`).
+def _fingerprint(evaluation: dict, key: str, target: str = "") -> str:
+    """Return a digest of an evaluation's verdicts and budgets, of the revision (`key`) and of its target's state.
 
     The payloads carry every value, reference, ambition and college list that a verdict or an
     amount depends on, so a change to the agenda or the values between preview and save that
     could change the preview changes this digest (the idea of invoer.uploads.Plan.fingerprint).
+    `target` is the current state of the row the revision writes: a factor moves no verdict and no
+    cent, so without it a second user's save of the same factor would silently overwrite the first.
     """
     digest = hashlib.sha256(key.encode())
+    digest.update(b"\0" + target.encode() + b"\0")
     for version in (Version.CURRENT, Version.ORIGINAL):
         statuses = evaluation["statuses"][version]
         for unit in sorted(statuses, key=str):
@@ -119,12 +122,16 @@ def _fingerprint(evaluation: dict, key: str) -> str:
     return digest.hexdigest()
 
 
-def revision_effects(institution: Institution, apply: Callable[[], object], *, key: str) -> WhatIf:
+def revision_effects(
+    institution: Institution, apply: Callable[[], object], *, key: str, target: Callable[[], str] = str
+) -> WhatIf:
     """Return what `apply` (an agenda service call) would change, evaluated inside a savepoint that is rolled back.
 
-    A ValidationError of the service comes through as it is: the page shows it on its field.
+    `target` returns the current state of the row `apply` writes (see _fingerprint). A ValidationError
+    of the service comes through as it is: the page shows it on its field.
     """
     before = evaluate_institution(institution)
+    state = target()
     try:
         with transaction.atomic():
             apply()
@@ -136,17 +143,25 @@ def revision_effects(institution: Institution, apply: Callable[[], object], *, k
     return WhatIf(
         flips=verdict_flips(before["statuses"][Version.CURRENT].values(), after["statuses"][Version.CURRENT].values()),
         budget=budget_changes(before["budgets"], after["budgets"]),
-        fingerprint=_fingerprint(before, key),
+        fingerprint=_fingerprint(before, key, state),
     )
 
 
 @transaction.atomic
-def revision_confirm(institution: Institution, apply: Callable[[], object], *, key: str, fingerprint: str):
+def revision_confirm(
+    institution: Institution,
+    apply: Callable[[], object],
+    *,
+    key: str,
+    fingerprint: str,
+    target: Callable[[], str] = str,
+):
     """Save the previewed revision through `apply`; raise RevisionStale (nothing saved) when the preview no longer holds.
 
-    Under the institution's data lock no value changes between the check and the write.
+    Under the institution's data lock no value changes between the check and the write; `target`
+    is read under the lock too, so of two saves of one preview's row only the first goes through.
     """
     lock_institution_data(institution)
-    if _fingerprint(evaluate_institution(institution), key) != fingerprint:
+    if _fingerprint(evaluate_institution(institution), key, target()) != fingerprint:
         raise RevisionStale
     return apply()

@@ -207,6 +207,28 @@ def test_a_factor_is_added_and_changed_with_its_reason_and_flips_nothing(policy)
 
 
 @pytest.mark.django_db
+def test_a_second_save_of_the_same_factor_from_an_old_preview_is_stale_and_saves_nothing(policy):
+    """P1 and P2 preview an edit of one factor; P1 saves; P2's save gets 409, the Dutch reason and a fresh preview."""
+    factor = Factor.objects.filter(indicator__code="1a").first()
+    base = {"indicator": "1a", "factor": factor.pk, "name": factor.name, "description": factor.description}
+    first = {**base, "effect": "+", "reason": "P1: gunstig"}
+    second = {**base, "effect": "-", "reason": "P2: ongunstig"}
+    fingerprint = preview(policy, FACTORS, second).context["effects"].fingerprint
+    assert preview_and_save(policy, FACTORS, first)[1].status_code == 302
+
+    response = policy.post(FACTORS, {**second, "save": "1", "fingerprint": fingerprint})
+    assert response.status_code == 409
+    assert "sinds het voorbeeld gewijzigd; er is niets opgeslagen" in response.content.decode()
+    assert response.context["effects"].fingerprint != fingerprint
+    factor.refresh_from_db()
+    assert factor.effect == "+"
+    assert [r.reason for r in FactorRevision.objects.filter(factor=factor)] == ["P1: gunstig"]
+    # The fresh preview holds: saving it now is P2's deliberate choice over P1's edit.
+    fresh = response.context["effects"].fingerprint
+    assert policy.post(FACTORS, {**second, "save": "1", "fingerprint": fresh}).status_code == 302
+
+
+@pytest.mark.django_db
 def test_a_factor_without_reason_or_of_another_indicator_is_refused(policy):
     """No reason, or a factor that belongs to another indicator: 400, Dutch messages, nothing stored."""
     other = Factor.objects.exclude(indicator__code="1a").first()
