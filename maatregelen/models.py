@@ -169,6 +169,12 @@ class Review(ConstraintErrorsOnFields, models.Model):
         """Refuse a review whose college is of another institution than the review."""
         if self.college_id and self.institution_id and self.college.institution_id != self.institution_id:
             raise ValidationError({"college": "Het college hoort niet bij deze instelling."})
+        # A conversation of year Y is held in Y (or just around it): a slip such as 0001-01-01 would
+        # also become the start of the board's "Wat is er veranderd" (the last Q-gesprek held).
+        if self.held_on is not None and self.year and abs(self.held_on.year - self.year) > 1:
+            raise ValidationError(
+                {"held_on": f"De datum van een Q-gesprek over {self.year} ligt in {self.year} of vlak ervoor of erna."}
+            )
 
     @property
     def unit_label(self) -> str:

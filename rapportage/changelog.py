@@ -41,6 +41,8 @@ _REVISIONS = {
 }
 _REVISION_INSTITUTION = {"share": "theme__institution"}  # the others reach it through their indicator
 CHANGES_DEFAULT_DAYS = 30
+# The earliest start the page accepts: the agenda period is 2019-2022, and a year-1 date would overflow.
+EARLIEST_SINCE = date(2000, 1, 1)
 
 
 def changes_default_since(institution: Institution, today: date) -> tuple[date, str]:
@@ -101,7 +103,13 @@ def _change_writers(run: RecomputeRun, previous: RecomputeRun | None, causes: li
     sources = [c["text"] for c in causes if c["kind"] in _WRITER_CAUSES]
     if sources:
         history = Measurement.history.model.objects.filter(
-            source__in=sources, history_user__isnull=False, history_date__gte=lower, history_date__lte=upper
+            source__in=sources,
+            history_user__isnull=False,
+            history_date__gte=lower,
+            history_date__lte=upper,
+            # A source ("API", "invoer 5100 2022") is not unique across institutions: without this,
+            # another institution's writer in the same minutes would be named here.
+            indicator__institution_id=run.institution_id,
         )
         user_ids = set(history.order_by().values_list("history_user_id", flat=True).distinct()[:20])
         for user in get_user_model().objects.filter(pk__in=user_ids - set(users)).order_by("username"):
@@ -135,7 +143,9 @@ def changes_data(institution: Institution, since: date, college: College | None 
     herijking page sets the original ones beside them. With `college`, only that college's
     verdicts and teams; budget amounts are per theme for all colleges together, so none.
     """
-    start = timezone.make_aware(datetime.combine(since, time.min))
+    # A Q-gesprek dated in year 1 (a typing slip) would make the default start overflow when
+    # converted to UTC (Europe/Amsterdam's offset then was +0:19:32): nothing predates 2000 anyway.
+    start = timezone.make_aware(datetime.combine(max(since, EARLIEST_SINCE), time.min))
     flips = VerdictChange.objects.filter(institution=institution, version=Version.CURRENT, created_at__gte=start)
     teams = ContributionChange.objects.filter(institution=institution, created_at__gte=start)
     moved = BudgetChange.objects.filter(institution=institution, created_at__gte=start)

@@ -3,6 +3,8 @@
 from django import forms
 from django.utils import timezone
 
+from rapportage.changelog import EARLIEST_SINCE
+
 
 class ChangesSinceForm(forms.Form):
     """The start date of the change list (empty: the default, the last Q-gesprek), and optionally one college."""
@@ -29,4 +31,6 @@ class ChangesSinceForm(forms.Form):
         since = self.cleaned_data["sinds"]
         if since is not None and since > timezone.localdate():
             raise forms.ValidationError("Deze datum ligt in de toekomst; kies vandaag of een eerdere dag.")
+        if since is not None and since < EARLIEST_SINCE:
+            raise forms.ValidationError("Kies een datum vanaf 1 januari 2000; daarvoor is niets vastgelegd.")
         return since

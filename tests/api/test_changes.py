@@ -56,7 +56,7 @@ def test_a_grid_save_is_listed_with_its_flip_team_and_euros(rocvaf_demo, django_
         assert all(isinstance(move[k], int) for k in ("old_cents", "new_cents", "difference_cents"))
 
 
-@pytest.mark.parametrize("since", ["31-02-2022", "morgen", "9999-01-01"])
+@pytest.mark.parametrize("since", ["31-02-2022", "morgen", "9999-01-01", "0001-01-01"])
 def test_a_bad_since_answers_400_in_dutch(rocvaf_demo, since):
     """An unreadable or future date is a field error in Dutch, never a 500."""
     response = reader("bestuur").get(URL, {"since": since})

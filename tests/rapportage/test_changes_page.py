@@ -218,6 +218,8 @@ def test_nothing_changed_gives_a_helpful_empty_state(rocvaf_demo):
         ("gisteren", "Vul een geldige datum in"),
         ("2022-13-01", "Vul een geldige datum in"),
         ("9999-12-31", "Deze datum ligt in de toekomst"),
+        # Year 1 overflowed in the conversion to UTC (a 500 before): refused with the earliest date.
+        ("0001-01-01", "Kies een datum vanaf 1 januari 2000"),
     ],
 )
 def test_a_bad_date_gives_a_dutch_error_and_no_500(rocvaf_demo, text, message):
@@ -270,3 +272,44 @@ def test_someone_outside_the_institution_is_refused(rocvaf_demo, client):
     assert client.get(PAGE).status_code == 302
     client.force_login(get_user_model().objects.create_user("buitenstaander", password="x"))
     assert client.get(PAGE).status_code in (403, 404)
+
+
+def test_a_writer_of_another_institution_with_the_same_source_is_never_named(
+    rocvaf_demo, client, django_capture_on_commit_callbacks
+):
+    """ROCB has a college 5100 too: its writer's "invoer 5100 2022" history must not name them on ROCVAF's page."""
+    from indicatoren.services import MeasurementRow, measurements_apply
+
+    rocb = agenda_load(data=agenda_spec("ROCB", ["5100"])).institution
+    stranger = get_user_model().objects.create_user("rocb-schrijver-geheim")
+    measurements_apply(
+        institution=rocb,
+        rows=[
+            MeasurementRow(
+                indicator=Indicator.objects.get(institution=rocb, code="vsv"),
+                year=2021,
+                value=Decimal("5.5"),
+                team=Team.objects.get(institution=rocb, code="5100-T1"),
+                college=Team.objects.get(institution=rocb, code="5100-T1").college,
+            )
+        ],
+        user=stranger,
+        source="invoer 5100 2022",
+    )
+    client.force_login(get_user_model().objects.get(username="directeur5100"))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert post_grid(client, "5100", {("1a", "5100-JUR"): "7,5"}).status_code == 302
+    html = reader("bestuur").get(PAGE, {"sinds": today()}).content.decode()
+    assert "directeur5100" in html or "Directeur" in html
+    assert "rocb-schrijver-geheim" not in html
+
+
+def test_a_q_gesprek_date_far_from_its_year_is_refused(rocvaf_demo):
+    """A slip such as 1-1-0001 for a Q-gesprek of 2022 is refused in Dutch; it would start the board's list."""
+    from django.core.exceptions import ValidationError
+
+    from agenda.models import College
+    from maatregelen.services import review_create
+
+    with pytest.raises(ValidationError, match="ligt in 2022"):
+        review_create(year=2022, quadrimester=3, college=College.objects.get(code="5100"), held_on=date(1, 1, 1))
