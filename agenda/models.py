@@ -450,7 +450,9 @@ class FactorRevision(models.Model):
     (issue 15 item 5: every agenda change is a revision with a reason).
     """
 
-    factor = models.ForeignKey(Factor, on_delete=models.CASCADE, related_name="revisions")
+    # SET_NULL: a load with --file-wins may delete a factor made in the application, and that
+    # application's revision is kept in history, never erased (domain.md, "The agenda changes over time").
+    factor = models.ForeignKey(Factor, null=True, blank=True, on_delete=models.SET_NULL, related_name="revisions")
     name = models.CharField("factor", max_length=200)
     effect = models.CharField("verwacht effect", max_length=1, choices=Effect.choices)
     description = models.TextField("toelichting", blank=True)
@@ -466,7 +468,8 @@ class FactorRevision(models.Model):
         ordering = ["factor", "-created_at", "-id"]
 
     def __str__(self):
-        return f"{self.factor.indicator.code}: {self.name} ({self.created_at:%Y-%m-%d})"
+        owner = self.factor.indicator.code if self.factor else "verwijderde factor"
+        return f"{owner}: {self.name} ({self.created_at:%Y-%m-%d})"
 
 
 class BudgetYear(ConstraintErrorsOnFields, models.Model):

@@ -61,6 +61,8 @@ class Conflict:
 
     def message(self) -> str:
         """Return the conflict in Dutch."""
+        if self.label.endswith(": factors"):
+            return self._factor_message()
         if self.loaded is NEVER:
             app = f"in de applicatie ‘{_show(self.app)}’, niet gezet door een eerder geladen bestand"
         else:
@@ -68,6 +70,35 @@ class Conflict:
         if self.file is ABSENT:
             return f"{self.label}: {app}; het bestand heeft deze instelling niet meer en zou haar verwijderen"
         return f"{self.label}: {app}; het bestand zegt ‘{_show(self.file)}’"
+
+    def _factor_message(self) -> str:
+        """Return a conflict of an indicator's factors in Dutch, naming each factor the load would change or delete.
+
+        The factors are one setting (a list), but the user edits them one by one on /beleid/factoren/,
+        so the message names the factors rather than printing the list.
+        """
+        owner = self.label.removesuffix(": factors")
+        app = [tuple(f) for f in self.app]
+        file = [] if self.file is ABSENT else [tuple(f) for f in self.file]
+        in_file = {f[0]: f for f in file}
+        in_app = {f[0] for f in app}
+        parts = []
+        for name, effect, description in app:
+            wanted = in_file.get(name)
+            if wanted is None:
+                parts.append(f"factor ‘{name}’ zou verdwijnen (het bestand noemt haar niet)")
+            elif wanted != (name, effect, description):
+                parts.append(
+                    f"factor ‘{name}’ zou worden overschreven (applicatie: effect {effect}, ‘{_show(description)}’;"
+                    f" bestand: effect {wanted[1]}, ‘{_show(wanted[2])}’)"
+                )
+        parts += [f"factor ‘{name}’ uit het bestand zou terugkomen" for name in in_file if name not in in_app]
+        parts = parts or ["de volgorde van de factoren zou veranderen"]
+        if self.loaded is NEVER:
+            when = "in de applicatie gezet, niet door een eerder geladen bestand"
+        else:
+            when = "na de vorige load in de applicatie gewijzigd (op /beleid/factoren/)"
+        return f"{owner}: verklarende factoren {when}; " + "; ".join(parts)
 
     def record(self) -> dict:
         """Return the conflict as kept in the load's history (AgendaLoad.overridden)."""
@@ -381,17 +412,61 @@ def _load_indicator(
             author=user,
         )
         report.created["ambities" if current is None else "ambitieversies"] += 1
-    keep = []
-    for rank, factor in enumerate(ind["factors"], start=1):
-        obj = _upsert(
-            Factor,
-            {"indicator": indicator, "name": factor["name"]},
-            {"effect": factor["effect"], "description": factor["description"], "position": rank},
-            report,
-            "factoren",
-        )
-        keep.append(obj.pk)
-    report.removed["factoren"] += indicator.factors.exclude(pk__in=keep).delete()[0]
+    _sync_factors(indicator, ind["factors"], report, source, user, f"indicator {ind['code']}: factors" in overridden)
+
+
+def _sync_factors(indicator: Indicator, factors: list[dict], report: LoadReport, source: str, user, wins: bool) -> None:
+    """Make the indicator's factors those of the file, keeping every factor's history (FactorRevision).
+
+    A factor matches by name. A factor of the file without a match takes over a leftover row with
+    history, so a factor renamed in the application and named back by the file keeps its revisions.
+    `wins`: the file wins (--file-wins) from the application's change of these factors; each row it
+    changes or deletes gets a revision that says so, and the revisions of a deleted row stay
+    (domain.md, "The agenda changes over time"). Without `wins` _plan has already made sure the
+    application changed none of them after the previous load.
+    """
+    rows = {row.name: row for row in indicator.factors.all()}
+    unmatched = [f for f in factors if f["name"] not in rows]
+    named = {f["name"] for f in factors}
+    spare = [row for name, row in rows.items() if name not in named and row.revisions.exists()]
+    reason = f"agendabestand {source or 'bestand'} wint (--file-wins) van de wijziging uit de applicatie"
+    for rank, factor in enumerate(factors, start=1):
+        row = rows.get(factor["name"])
+        if row is None and spare and factor in unmatched:
+            row = spare.pop(0)
+        values = {**factor, "position": rank}
+        if row is None:
+            row = Factor.objects.create(indicator=indicator, **values)
+            report.created["factoren"] += 1
+        else:
+            changed = [key for key, value in values.items() if getattr(row, key) != value]
+            if not changed:
+                continue
+            for key in changed:
+                setattr(row, key, values[key])
+            row.save(update_fields=changed)
+            report.updated["factoren"] += 1
+        if wins:
+            _factor_revision(row, reason, user)
+    for row in indicator.factors.exclude(name__in=named):
+        if row.revisions.exists():
+            # The row goes, its history stays; this last revision says where it belonged and why it went.
+            why = reason if wins else f"niet meer in agendabestand {source or 'bestand'}"
+            _factor_revision(row, f"verwijderd bij indicator {indicator.code}: {why}", user)
+        row.delete()  # its revisions stay: FactorRevision.factor is SET_NULL
+        report.removed["factoren"] += 1
+
+
+def _factor_revision(factor: Factor, reason: str, user) -> FactorRevision:
+    """Record a factor's state as a revision with its reason (the history factor_save also writes)."""
+    return FactorRevision.objects.create(
+        factor=factor,
+        name=factor.name,
+        effect=factor.effect,
+        description=factor.description,
+        reason=reason,
+        author=user,
+    )
 
 
 def _optional(label: str, spec: dict, remove: set[str]) -> dict:

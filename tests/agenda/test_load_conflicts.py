@@ -11,6 +11,8 @@ from agenda.models import (
     Applicability,
     BaselineRevision,
     College,
+    Factor,
+    FactorRevision,
     Indicator,
     Institution,
     Team,
@@ -23,6 +25,7 @@ from agenda.services import (
     agenda_load,
     ambition_revise,
     applicability_revise,
+    factor_save,
     team_update,
     theme_share_revise,
 )
@@ -253,3 +256,88 @@ def test_without_a_remembered_load_every_difference_from_the_database_is_a_confl
         "indicator 1a: ambitie 2022: in de applicatie ‘target 7’, niet gezet door een eerder geladen bestand;"
         " het bestand zegt ‘target 7.1, indicatief’"
     ]
+
+
+def factor_edits(inst: Institution) -> tuple[Factor, Factor]:
+    """Rename 1a's factor and add one to 1a on the policy page (factor_save); return (renamed, added)."""
+    one_a = Indicator.objects.get(institution=inst, code="1a")
+    renamed = factor_save(
+        indicator=one_a,
+        factor=one_a.factors.get(),
+        name="Bron studenttevredenheid",
+        effect="-",
+        description="JOB ligt hoger dan de eigen enquête",
+        reason="naam ingekort, effect bekend",
+    )
+    added = factor_save(indicator=one_a, name="Krapte op de arbeidsmarkt", effect="-", reason="nieuw inzicht 2021")
+    return renamed, added
+
+
+def test_reloading_after_factor_edits_on_the_policy_page_stops_names_each_factor_and_changes_nothing(tmp_path):
+    """A factor renamed and one added on /beleid/factoren/: the reload stops, names both, and writes nothing."""
+    path, _ = agenda_file(tmp_path)
+    run_load(path)
+    factor_edits(Institution.objects.get(code="ROCVAF"))
+    before = everything()
+    revisions = sorted(map(str, FactorRevision.objects.values_list()))
+    with pytest.raises(AgendaConflictError) as excinfo:
+        agenda_load(data=yaml.safe_load(path.read_text()), source="agenda.yaml")
+    [message] = excinfo.value.conflicts
+    assert message.startswith("indicator 1a: verklarende factoren na de vorige load in de applicatie gewijzigd")
+    assert "factor ‘Bron studenttevredenheid’ zou verdwijnen" in message
+    assert "factor ‘Krapte op de arbeidsmarkt’ zou verdwijnen" in message
+    assert (
+        "factor ‘Wisselende bron studenttevredenheid (JOB / eigen enquête)’ uit het bestand zou terugkomen" in message
+    )
+    assert everything() == before
+    assert sorted(map(str, FactorRevision.objects.values_list())) == revisions
+
+
+def test_a_factor_whose_effect_was_changed_in_the_app_is_a_conflict_too(tmp_path):
+    """Only the effect changed on the policy page (same name): the reload still stops and says what it would overwrite."""
+    path, _ = agenda_file(tmp_path)
+    run_load(path)
+    factor = Factor.objects.get(indicator__code="1a")
+    factor_save(
+        indicator=factor.indicator, factor=factor, name=factor.name, effect="-", description="", reason="effect bekend"
+    )
+    status, _, err = run_load(path)
+    assert status == 1
+    assert "factor ‘Wisselende bron studenttevredenheid (JOB / eigen enquête)’ zou worden overschreven" in err
+    assert Factor.objects.get(pk=factor.pk).effect == "-"
+
+
+def test_file_wins_restores_the_files_factors_and_keeps_their_history(tmp_path):
+    """--file-wins: the file's factor is back (on the same row), the added one goes, and no revision is lost."""
+    path, data = agenda_file(tmp_path)
+    run_load(path)
+    inst = Institution.objects.get(code="ROCVAF")
+    renamed, added = factor_edits(inst)
+    status, out, _ = run_load_file_wins(path)
+    assert status == 0
+    assert "Het bestand wint van 1 wijziging(en) uit de applicatie" in out
+
+    wanted = indicator(data, "1a")["factors"]
+    assert [(f.name, f.effect, f.description) for f in Factor.objects.filter(indicator__code="1a")] == [
+        (f["name"], f["effect"], f["description"]) for f in wanted
+    ]
+    # The renamed row took its name back, so its history stays attached: the app's revision, then the file's.
+    back = Factor.objects.get(pk=renamed.pk)
+    assert back.name == wanted[0]["name"]
+    history = list(back.revisions.order_by("id"))
+    assert [r.name for r in history] == ["Bron studenttevredenheid", wanted[0]["name"]]
+    assert history[0].reason == "naam ingekort, effect bekend" and "--file-wins" in history[1].reason
+    # The factor added in the app is gone; its revisions are kept, the last one saying where it was and why.
+    assert not Factor.objects.filter(pk=added.pk).exists()
+    orphans = list(FactorRevision.objects.filter(factor=None).order_by("id"))
+    assert [r.name for r in orphans] == ["Krapte op de arbeidsmarkt", "Krapte op de arbeidsmarkt"]
+    assert orphans[0].reason == "nieuw inzicht 2021"
+    assert (
+        orphans[1].reason.startswith("verwijderd bij indicator 1a: agendabestand")
+        and "--file-wins" in orphans[1].reason
+    )
+
+    load = AgendaLoad.objects.filter(institution=inst).latest("id")
+    assert load.file_wins and [o["label"] for o in load.overridden] == ["indicator 1a: factors"]
+    before = everything()
+    assert run_load(path)[0] == 0 and everything() == before  # the file and the database agree again
