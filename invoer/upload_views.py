@@ -12,7 +12,14 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from agenda.permissions import can_write_values, current_institution, is_policy, require_policy, value_write_scope
+from agenda.permissions import (
+    can_write_college,
+    can_write_values,
+    current_institution,
+    is_policy,
+    require_policy,
+    value_write_scope,
+)
 from indicatoren.choices import UploadStatus
 from indicatoren.models import Measurement, Upload
 from invoer.upload_forms import ConfirmForm, UploadForm
@@ -107,6 +114,25 @@ def _upload_for(request, pk) -> Upload:
     )
 
 
+def _may_decide(user, upload: Upload) -> bool:
+    """Return whether the user may confirm or cancel the upload (the page shows its buttons only then)."""
+    if is_policy(user, upload.institution) or upload.uploaded_by_id == user.pk:
+        return True
+    return upload.scope_college is not None and can_write_college(user, upload.scope_college)
+
+
+def _upload_to_decide(request, pk) -> Upload:
+    """Return an upload the user may confirm or cancel: policy staff, the college's director, or who uploaded it.
+
+    A teamleider sees the college's grid uploads, but another person's preview is not theirs to
+    cancel or confirm (the reviewer's finding: a team leader could cancel the director's preview).
+    """
+    upload = _upload_for(request, pk)
+    if _may_decide(request.user, upload):
+        return upload
+    raise PermissionDenied("Alleen wie deze upload deed, de directeur van het college of beleid beslist erover.")
+
+
 @login_required
 def detail(request, pk):
     """Show one upload: the dry run of a preview, the errors of a rejected file, or what an accepted one did."""
@@ -160,6 +186,7 @@ def _detail(request, upload: Upload, *, errors: list[dict], status: int = 200):
             else [],
         )
     context["has_sheets"] = any(error.get("sheet") for error in context["errors"])
+    context["may_decide"] = _may_decide(request.user, upload)
     return render(request, "uploads/detail.html", context, status=status)
 
 
@@ -167,7 +194,7 @@ def _detail(request, upload: Upload, *, errors: list[dict], status: int = 200):
 @require_POST
 def confirm(request, pk):
     """Apply a previewed upload exactly as shown; when the stored values changed since, say so and show it again."""
-    upload = _upload_for(request, pk)
+    upload = _upload_to_decide(request, pk)
     form = ConfirmForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Het voorbeeld is onvolledig verstuurd; bekijk het en bevestig opnieuw.")
@@ -196,7 +223,7 @@ def confirm(request, pk):
 @require_POST
 def cancel(request, pk):
     """Cancel a previewed upload: nothing is stored."""
-    upload = _upload_for(request, pk)
+    upload = _upload_to_decide(request, pk)
     try:
         upload_cancel(upload=upload)
     except UploadStale as exc:

@@ -263,3 +263,33 @@ def test_admin_refuses_teams_on_a_role_that_is_not_teamleider(client, own_team, 
     form.update(role=Role.TEAM_LEADER, colleges=[])
     assert client.post("/admin/agenda/membership/add/", form).status_code == 302
     assert list(Membership.objects.get(user=person).teams.all()) == [own_team]
+
+
+def test_teamleider_cannot_cancel_or_confirm_the_directors_preview(leader, own_team, media, client):
+    """The director's upload preview is visible to the teamleider, but it is not theirs to decide on."""
+    director = get_user_model().objects.get(username="directeur5100")
+    director_client = type(client)()
+    director_client.force_login(director)
+    workbook = export(director_client)
+    sheet = workbook["2022"]
+    header = [c.value for c in sheet[1]]
+    row = next(r for r in sheet.iter_rows(min_row=2) if r[0].value == own_team.code)
+    row[header.index("1a")].value = 6.3
+    response = upload(director_client, workbook)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    record = Upload.objects.latest("id")
+    page = leader.get(f"/uploads/{record.pk}/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "Bevestigen en opslaan" not in html and f"uploads/{record.pk}/annuleren" not in html
+    assert "Wie beslist?" in html
+    fingerprint = page.context["confirm_form"].initial["fingerprint"]
+    assert leader.post(f"/uploads/{record.pk}/bevestigen/", {"fingerprint": fingerprint}).status_code == 403
+    cancel_url = reverse("uploads:cancel", args=[record.pk])
+    assert leader.post(cancel_url).status_code == 403
+    record.refresh_from_db()
+    assert record.status == "preview" and stored("1a", own_team.code)[0] != Decimal("6.3")
+    # The director still decides on it.
+    assert director_client.post(cancel_url).status_code == 302
+    record.refresh_from_db()
+    assert record.status == "cancelled"
