@@ -15,7 +15,7 @@ from agenda.choices import Level, Polarity
 from agenda.models import College, Team
 from indicatoren.models import Measurement
 from rapportage.engine import words
-from rapportage.engine.attainment import TeamNeed, team_needed
+from rapportage.engine.attainment import TeamNeed, team_contributes, team_needed
 from rapportage.selectors import status_body
 
 
@@ -115,10 +115,11 @@ def _guide(status: dict, entry: dict | None, team: str, value, own_reference) ->
     need = team_needed(kind, d, reference, target, baseline, tolerance)
     if value is None:
         contributes = None
-    elif need is not None:
-        contributes = need.met_by(value)
     else:
-        contributes = listed["contributed"] if listed else None
+        # Step 2's own test (`_unit_test`), not a second comparison against the threshold.
+        contributes = team_contributes(kind, d, value, reference, target, baseline, tolerance)
+        if contributes is None and listed is not None:
+            contributes = listed["contributed"]
     return TeamGuidance(
         team=team,
         indicator=status["indicator"],

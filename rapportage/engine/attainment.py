@@ -620,7 +620,11 @@ class TeamNeed:
     d: int  # +1: higher is better (the team needs at least / more than), -1: at most / less than
 
     def met_by(self, value: Decimal) -> bool:
-        """Return whether `value` contributes, by the engine's own step 2 (`team_contributes`)."""
+        """Return whether `value` reaches the threshold (for `short_by`; the verdict itself is `team_contributes`).
+
+        The threshold is `_needed` solved from step 2, so the two agree; tests hold them equal at
+        the threshold and one step short of it (tests/rapportage/engine/test_guidance.py).
+        """
         return self.d * (value - self.value) > 0 if self.strict else self.d * (value - self.value) >= 0
 
     def short_by(self, value: Decimal | None) -> Decimal | None:
