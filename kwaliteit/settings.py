@@ -309,6 +309,14 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Several models call their choice field "status" (measures, the Q-cycle's actions and check-ins,
+    # uploads): name each enum after its choices, else drf-spectacular warns (W001) and guesses.
+    "ENUM_NAME_OVERRIDES": {
+        "MeasureStatusEnum": "maatregelen.choices.MeasureStatus",
+        "ActionStatusEnum": "maatregelen.choices.ActionStatus",
+        "CheckInStatusEnum": "maatregelen.choices.CheckInStatus",
+        "UploadStatusEnum": "indicatoren.choices.UploadStatus",
+    },
 }
 
 LOGGING = {
