@@ -116,9 +116,37 @@
     field.setAttribute("tabindex", field === active ? "0" : "-1");
   });
 
+  // The sticky header row must never cover the field that has focus (an error link, Tab or the
+  // arrow keys can bring one to the top of the scroll region): the region's scroll padding is the
+  // header's real height, which the indicator names make differ per screen width, and a field that
+  // still lies under the header is scrolled out from under it.
+  var scroller = form.querySelector(".grid-scroll");
+  var head = form.querySelector("table.grid thead");
+  function headerHeight() {
+    return head ? head.getBoundingClientRect().height : 0;
+  }
+  function padForHeader() {
+    if (scroller && head) {
+      scroller.style.scrollPaddingTop = Math.ceil(headerHeight()) + 8 + "px";
+    }
+  }
+  function uncover(field) {
+    if (!scroller || !head) {
+      return;
+    }
+    var below = head.getBoundingClientRect().bottom + 4;
+    var top = field.getBoundingClientRect().top;
+    if (top < below) {
+      scroller.scrollTop -= below - top;
+    }
+  }
+  padForHeader();
+  window.addEventListener("resize", padForHeader);
+
   body.addEventListener("focusin", function (event) {
     if (event.target.matches && event.target.matches(SELECTOR)) {
       activate(event.target);
+      uncover(event.target);
     }
   });
 
