@@ -97,17 +97,28 @@ def _applicability_overview(institution: Institution) -> dict:
     return {"colleges": colleges, "rows": rows, "lists": lists, "years": list(institution.years)}
 
 
-def _applicability_prefill(query, institution: Institution, context: dict) -> tuple[dict, int | None]:
-    """Fill the colleges in with the list in force in the chosen year (without a year: the period's last)."""
-    initial = {"reason": query.get("reason", "")}
-    code, year = query.get("indicator", ""), _chosen_year(query, institution)
-    if year is not None:
-        initial["from_year"] = year
-    if code in context["lists"]:
-        prefilled = year if year is not None else institution.period_end
-        initial.update(indicator=code, colleges=context["lists"][code][prefilled])
-        return initial, prefilled
-    return initial, None
+def _prefill_in_force(key: str, in_force: str, field: str):
+    """Return a prefill that fills `field` with what is in force for ?`key`= in the chosen year.
+
+    `in_force` names the overview's {code: {year: value}} (without a year: the period's last);
+    the applicability (colleges) and share (percentage) pages differ only in these three names.
+    """
+
+    def prefill(query, institution: Institution, context: dict) -> tuple[dict, int | None]:
+        initial = {"reason": query.get("reason", "")}
+        code, year = query.get(key, ""), _chosen_year(query, institution)
+        if year is not None:
+            initial["from_year"] = year
+        if code in context[in_force]:
+            prefilled = year if year is not None else institution.period_end
+            initial.update({key: code, field: context[in_force][code][prefilled]})
+            return initial, prefilled
+        return initial, None
+
+    return prefill
+
+
+_applicability_prefill = _prefill_in_force("indicator", "lists", "colleges")
 
 
 def _applicability_write(data: dict, user):
@@ -132,17 +143,7 @@ def _share_overview(institution: Institution) -> dict:
     }
 
 
-def _share_prefill(query, institution: Institution, context: dict) -> tuple[dict, int | None]:
-    """Fill the share in with the one in force in the chosen year (without a year: the period's last)."""
-    initial = {"reason": query.get("reason", "")}
-    code, year = query.get("theme", ""), _chosen_year(query, institution)
-    if year is not None:
-        initial["from_year"] = year
-    if code in context["shares"]:
-        prefilled = year if year is not None else institution.period_end
-        initial.update(theme=code, budget_share_pct=context["shares"][code][prefilled])
-        return initial, prefilled
-    return initial, None
+_share_prefill = _prefill_in_force("theme", "shares", "budget_share_pct")
 
 
 def _share_write(data: dict, user):
