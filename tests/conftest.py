@@ -157,6 +157,12 @@ class SharedData:
     def session(self, request, blocker):
         """The body of the data set's session fixture: load it now, flush it at the end of the session."""
         active = request.config.stash.setdefault(_ACTIVE_SHARED_DATA, {})
+        # A test module that imports the session fixture from its conftest makes a second session
+        # fixture of it: both would load and flush the same rows (and the second teardown failed
+        # with a bare KeyError). Use the fixture where its conftest reaches, never import it.
+        assert self.fixture not in active, (
+            f"De gedeelde gegevens '{self.fixture}' zijn al actief: importeer de sessie-fixture niet in een testmodule."
+        )
         self.blocker = blocker
         active[self.fixture] = self
         self.ensure_loaded()

@@ -5,13 +5,12 @@ import pytest
 from agenda.models import College
 from maatregelen import services
 from maatregelen.models import ActionItem, CheckIn, Review
-from tests.api.conftest import _world_session, world  # noqa: F401 -- the API's small two-institution world
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def reviews(world):  # noqa: F811
+def reviews(world):
     """Return a Q1 review of A100 with one open action and one check-in, and a Q1 review of B200."""
     a100, b200 = world.college("A100"), world.college("B200")
     review = services.review_create(college=a100, year=2021, quadrimester=1, notes="Q1")
@@ -20,7 +19,7 @@ def reviews(world):  # noqa: F811
     return {"a100": review, "b200": services.review_create(college=b200, year=2021, quadrimester=1)}
 
 
-def test_readers_get_reviews_with_actions_and_check_ins(world, reviews):  # noqa: F811
+def test_readers_get_reviews_with_actions_and_check_ins(world, reviews):
     """The board reads every review of its institution with nested actions and check-ins; OTH sees none of them."""
     body = world.client("bestuur").get("/api/v1/reviews/?college=A100").json()
     rows = body["results"] if isinstance(body, dict) else body
@@ -31,7 +30,7 @@ def test_readers_get_reviews_with_actions_and_check_ins(world, reviews):  # noqa
     assert not (other["results"] if isinstance(other, dict) else other)
 
 
-def test_a_director_writes_reviews_actions_and_check_ins_of_own_college_only(world, reviews):  # noqa: F811
+def test_a_director_writes_reviews_actions_and_check_ins_of_own_college_only(world, reviews):
     """The A100 director creates a team review and an action; B200 and the institution's review are 403."""
     client = world.client("api_college")
     created = client.post(
@@ -61,7 +60,7 @@ def test_a_director_writes_reviews_actions_and_check_ins_of_own_college_only(wor
     assert not Review.objects.filter(year=2021, quadrimester=2, college__code="B200").exists()
 
 
-def test_the_board_and_read_only_clients_cannot_write(world, reviews):  # noqa: F811
+def test_the_board_and_read_only_clients_cannot_write(world, reviews):
     """bestuur and a read-only API client get 403 on every Q-cycle write."""
     for username in ("bestuur", "api_read"):
         client = world.client(username)
@@ -70,7 +69,7 @@ def test_the_board_and_read_only_clients_cannot_write(world, reviews):  # noqa: 
     assert Review.objects.get(pk=reviews["a100"].pk).notes == "Q1"
 
 
-def test_follow_up_and_check_in_through_the_api(world, reviews):  # noqa: F811
+def test_follow_up_and_check_in_through_the_api(world, reviews):
     """A Q2 review follows up Q1's action (its status changes); a check-in PATCH changes only status and note."""
     client = world.client("directeur")
     q2 = client.post("/api/v1/reviews/", {"college": "A100", "year": 2021, "quadrimester": 2}, format="json").json()
@@ -94,7 +93,7 @@ def test_follow_up_and_check_in_through_the_api(world, reviews):  # noqa: F811
     assert patched.status_code == 200 and patched.json()["status"] == "op_koers"
 
 
-def test_invalid_q_cycle_input_is_refused_in_dutch(world, reviews):  # noqa: F811
+def test_invalid_q_cycle_input_is_refused_in_dutch(world, reviews):
     """A duplicate quadrimester, a year outside the period and an unknown status are 400 with Dutch messages."""
     client = world.client("beleid")
     duplicate = client.post("/api/v1/reviews/", {"college": "A100", "year": 2021, "quadrimester": 1}, format="json")
@@ -108,7 +107,7 @@ def test_invalid_q_cycle_input_is_refused_in_dutch(world, reviews):  # noqa: F81
     assert College.objects.filter(code="A100").exists()
 
 
-def test_the_schema_documents_the_q_cycle(world):  # noqa: F811
+def test_the_schema_documents_the_q_cycle(world):
     """The OpenAPI schema lists the review, action, follow-up and check-in endpoints."""
     schema = world.client("bestuur").get("/api/schema/", HTTP_ACCEPT="application/json")
     text = schema.content.decode()
