@@ -260,6 +260,18 @@ class Indicator(ConstraintErrorsOnFields, models.Model):
         help_text='wat de agenda openlaat: [{"field": "baseline.year", "reason": "..."}] (agendabestand)',
     )
     position = models.PositiveSmallIntegerField("volgorde", default=0)
+    # Breakdowns (issue 18; agenda ch. 4-9 split 2a by vooropleiding, vsv by mbo level): per
+    # dimension its groups, e.g. {"vooropleiding": ["PrO", "vso", "vmbo-b"]} (agenda file key
+    # `breakdowns`). The judged value stays the total; group values live in ContextValue.
+    breakdowns = models.JSONField(
+        "uitsplitsingen",
+        default=dict,
+        blank=True,
+        help_text='per dimensie de groepen: {"vooropleiding": ["PrO", "vso"]} (agendabestand)',
+    )
+    # A weighted composite (the IBM, 1a, "een gewogen samengestelde indicator"): when true the
+    # component weights are multiplied by each component value's n (agenda file `composite`).
+    composite_weight_by_n = models.BooleanField("componenten wegen met n", default=False)
     history = HistoricalRecords()
 
     class Meta:
@@ -301,6 +313,33 @@ class Indicator(ConstraintErrorsOnFields, models.Model):
     def team_level(self) -> bool:
         """Return whether teams report values for this indicator."""
         return Level.TEAM in self.levels
+
+
+class CompositeComponent(models.Model):
+    """One component of a composite indicator and its weight (issue 18; agenda: the IBM is weighted).
+
+    The composite's value at a unit is computed from its components at that unit when no value is
+    given there; a given value always wins (domain.md, aggregation).
+    """
+
+    composite = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="components")
+    component = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="composites")
+    weight = ValueField("gewicht")
+    position = models.PositiveSmallIntegerField("volgorde", default=0)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "component van een samengestelde indicator"
+        verbose_name_plural = "componenten van samengestelde indicatoren"
+        ordering = ["composite", "position", "component"]
+        constraints = [
+            models.UniqueConstraint(fields=["composite", "component"], name="composite_component_unique"),
+            models.CheckConstraint(condition=Q(weight__gt=0), name="composite_weight_positive"),
+            models.CheckConstraint(condition=~Q(composite=models.F("component")), name="composite_not_itself"),
+        ]
+
+    def __str__(self):
+        return f"{self.composite.code} <- {self.component.code} x {self.weight}"
 
 
 class Applicability(ConstraintErrorsOnFields, models.Model):

@@ -119,6 +119,85 @@ class Measurement(models.Model):
             raise ValidationError({"n": problem})
 
 
+OWN_SERIES = ""  # the institution's own figures: the only series that is judged
+
+
+class ContextValue(models.Model):
+    """A value beside the judged one (issue 18): a comparison series or a breakdown group.
+
+    - A comparison series (`series`: "landelijk", "sector", "DUO", a peer institution's code) at
+      institution or college level: what the agenda sets the ROC beside ("landelijk is dat 72%").
+    - A breakdown (`dimension` and `group`, declared per indicator in the agenda file as
+      `breakdowns`) of the own series or of a comparison series, e.g. 2a by vooropleiding.
+    The judged value is always a Measurement (own series, no group): nothing here moves a verdict
+    or a euro, so these rows live apart and no judging query can pick them up by mistake.
+    """
+
+    indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="context_values")
+    year = models.PositiveSmallIntegerField("jaar")
+    level = models.CharField("niveau", max_length=12, choices=Level.choices)
+    college = models.ForeignKey(College, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    series = models.CharField("reeks", max_length=40, blank=True, default=OWN_SERIES)
+    dimension = models.CharField("dimensie", max_length=40, blank=True)
+    group = models.CharField("groep", max_length=60, blank=True)
+    value = ValueField("waarde")
+    n = models.PositiveIntegerField("n (noemer)", null=True, blank=True)
+    source = models.CharField("bron", max_length=200, blank=True)
+    note = models.CharField("toelichting", max_length=500, blank=True)
+    upload = models.ForeignKey(Upload, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    updated_at = models.DateTimeField("gewijzigd op", auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "vergelijkings- of uitsplitsingswaarde"
+        verbose_name_plural = "vergelijkings- en uitsplitsingswaarden"
+        ordering = ["indicator", "series", "dimension", "group", "year", "level", "college"]
+        indexes = [models.Index(fields=["indicator", "year"], name="context_ind_year")]
+        constraints = [
+            # Institution or college level only: no team-level comparison or breakdown (small groups).
+            models.CheckConstraint(
+                condition=(Q(level=Level.COLLEGE) & Q(college__isnull=False))
+                | (Q(level=Level.INSTITUTION) & Q(college__isnull=True)),
+                name="context_unit_shape",
+            ),
+            # A group always has its dimension and the reverse; own series without a group is a Measurement.
+            models.CheckConstraint(
+                condition=(Q(dimension="") & Q(group="")) | (~Q(dimension="") & ~Q(group="")),
+                name="context_group_has_dimension",
+            ),
+            models.CheckConstraint(condition=~(Q(series="") & Q(group="")), name="context_not_a_measurement"),
+            models.UniqueConstraint(
+                fields=["indicator", "year", "college", "series", "dimension", "group"],
+                condition=Q(level=Level.COLLEGE),
+                name="context_college_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["indicator", "year", "series", "dimension", "group"],
+                condition=Q(level=Level.INSTITUTION),
+                name="context_institution_unique",
+            ),
+        ]
+
+    def __str__(self):
+        what = " ".join(part for part in (self.series, self.dimension, self.group) if part)
+        return f"{self.indicator.code} {self.year} {self.college or 'instelling'} [{what}]: {self.value}"
+
+    def clean(self):
+        """Check the one-row rules of kern.rules: the unit's range and the storable decimals."""
+        from kern import rules
+
+        if self.value is not None and self.indicator_id is not None:
+            problem = rules.value_problem(self.indicator.unit, self.value)
+            if problem:
+                raise ValidationError({"value": problem})
+        problem = rules.n_problem(self.n)
+        if problem:
+            raise ValidationError({"n": problem})
+
+
 class StudentCount(models.Model):
     """Student numbers of a college in a year (benchmark code `studenten`): the budget weights."""
 
