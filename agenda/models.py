@@ -519,6 +519,9 @@ class BudgetYear(ConstraintErrorsOnFields, models.Model):
     total_cents = models.BigIntegerField("totaal (eurocent)")
     result_dependent_pct = models.DecimalField("resultaatafhankelijk (%)", default=25, **PCT_DIGITS)
     central_pct = models.DecimalField("gemeenschappelijke voorzieningen (%)", default=0, **PCT_DIGITS)
+    # The institution's whole lumpsum of the year (issue 14): the manifesto asks the quality budget's
+    # share of it (10 %). Entered on /maatregelen/manifest/; empty until policy staff enter it.
+    lumpsum_total_cents = models.BigIntegerField("totale lumpsum (eurocent)", null=True, blank=True)
     choices = models.JSONField(
         "keuzes van de instelling",
         default=list,
@@ -541,6 +544,11 @@ class BudgetYear(ConstraintErrorsOnFields, models.Model):
                 condition=Q(total_cents__gte=0),
                 name="budget_total_nonneg",
                 **field_error("total_cents", "Het totaalbedrag is nul of groter."),
+            ),
+            models.CheckConstraint(
+                condition=Q(lumpsum_total_cents__isnull=True) | Q(lumpsum_total_cents__gte=0),
+                name="budget_lumpsum_nonneg",
+                **field_error("lumpsum_total_cents", "De totale lumpsum is nul of groter."),
             ),
             models.CheckConstraint(
                 condition=Q(result_dependent_pct__gte=0) & Q(result_dependent_pct__lte=100),

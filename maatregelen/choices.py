@@ -49,3 +49,19 @@ class CheckInStatus(models.TextChoices):
     ON_TRACK = "op_koers", "op koers"
     AT_RISK = "risico", "risico"
     OFF_TRACK = "uit_koers", "uit koers"
+
+
+class PromiseOrigin(models.TextChoices):
+    """Where a promise (belofte) of the manifesto's model comes from."""
+
+    OWN_STRATEGY = "eigen_strategie", "eigen strategie"
+    EXTERNAL = "extern", "externe ontwikkelingen"
+    BOTH = "beide", "eigen strategie en externe ontwikkelingen"
+
+
+class TargetGroup(models.TextChoices):
+    """The manifesto's target groups; the agenda's own groups are free text beside them."""
+
+    STARTERS = "starters", "starters"
+    RESTARTERS = "herstarters", "herstarters"
+    CONTINUERS = "doorstarters", "doorstarters"

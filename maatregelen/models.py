@@ -13,7 +13,9 @@ from maatregelen.choices import (  # older code imports the first three from her
     EvidenceKind,
     MeasureCategory,
     MeasureStatus,
+    PromiseOrigin,
     ReviewLevel,
+    TargetGroup,
 )
 
 
@@ -283,3 +285,178 @@ class CheckIn(ConstraintErrorsOnFields, models.Model):
 
     def __str__(self):
         return f"{self.indicator.code}: {self.get_status_display()}"
+
+
+class Spending(ConstraintErrorsOnFields, models.Model):
+    """Money actually spent (gerealiseerd) in a year on a theme, per college or ROC-wide, optionally per measure.
+
+    Agenda ch. 12: "we laten zien hoe het geld per thema wordt ingezet". One row per (year,
+    theme, college, measure): a re-upload replaces the amount instead of adding to it. Amounts
+    are never negative: a correction changes the row (its history keeps the old amount).
+    """
+
+    institution = models.ForeignKey(Institution, on_delete=models.CASCADE, related_name="spendings")
+    year = models.PositiveSmallIntegerField("jaar")
+    theme = models.ForeignKey(Theme, on_delete=models.PROTECT, related_name="spendings", verbose_name="thema")
+    college = models.ForeignKey(
+        College,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="spendings",
+        verbose_name="college",
+        help_text="leeg: ROC-breed",
+    )
+    measure = models.ForeignKey(
+        Measure,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="spendings",
+        verbose_name="maatregel",
+        help_text="leeg: niet aan één maatregel toe te wijzen",
+    )
+    # Spending may exceed what was planned or allocated: that is reported as "overschreden", not refused.
+    amount_cents = models.BigIntegerField("gerealiseerd (eurocent)")
+    note = models.TextField("toelichting", blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, verbose_name="vastgelegd door"
+    )
+    updated_at = models.DateTimeField("gewijzigd op", auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "besteding"
+        verbose_name_plural = "bestedingen"
+        ordering = ["-year", "theme__position", "college__code", "measure__title", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount_cents__gte=0),
+                name="spending_amount_nonneg",
+                **field_error("amount_cents", "Een besteding is nul of groter; corrigeer een te hoog bedrag."),
+            ),
+            # Four partial uniques: NULL college (ROC-wide) and NULL measure must collide too.
+            models.UniqueConstraint(
+                fields=["year", "theme", "college", "measure"],
+                condition=Q(college__isnull=False, measure__isnull=False),
+                name="spending_unique",
+                **field_error("measure", "Voor deze maatregel is in dit jaar al een besteding vastgelegd."),
+            ),
+            models.UniqueConstraint(
+                fields=["year", "theme", "measure"],
+                condition=Q(college__isnull=True, measure__isnull=False),
+                name="spending_unique_roc_measure",
+                **field_error("measure", "Voor deze maatregel is in dit jaar al een besteding vastgelegd."),
+            ),
+            models.UniqueConstraint(
+                fields=["year", "theme", "college"],
+                condition=Q(college__isnull=False, measure__isnull=True),
+                name="spending_unique_college",
+                **field_error("college", "Voor dit thema en college is in dit jaar al een besteding vastgelegd."),
+            ),
+            models.UniqueConstraint(
+                fields=["year", "theme"],
+                condition=Q(college__isnull=True, measure__isnull=True),
+                name="spending_unique_roc",
+                **field_error("theme", "Voor dit thema is in dit jaar al een ROC-brede besteding vastgelegd."),
+            ),
+        ]
+
+    def __str__(self):
+        unit = self.college.code if self.college_id else "ROC-breed"
+        return f"{self.year} {self.theme.code} {unit}: {self.amount_cents} ct"
+
+    def clean(self):
+        """Refuse a college, theme or measure of another institution, and a measure of another theme or college."""
+        if self.theme_id and self.theme.institution_id != self.institution_id:
+            raise ValidationError({"theme": "Het thema hoort niet bij deze instelling."})
+        if self.college_id and self.college.institution_id != self.institution_id:
+            raise ValidationError({"college": "Het college hoort niet bij deze instelling."})
+        if self.measure_id:
+            measure = self.measure
+            if measure.theme_id != self.theme_id:
+                raise ValidationError({"measure": f"De maatregel '{measure.title}' hoort niet bij dit thema."})
+            if measure.college_id and measure.college_id != self.college_id:
+                raise ValidationError(
+                    {"measure": f"De maatregel '{measure.title}' hoort bij college {measure.college.code}."}
+                )
+
+
+class Promise(models.Model):
+    """A promise (belofte) of the manifesto's model for a theme: partners, target groups, effect, budget, account.
+
+    Manifesto ("Het mbo als regionale partner"): from the own strategy and external developments,
+    made with partners, for target groups, with an intended effect inside and outside the school,
+    a budget and a way of giving account. A theme may hold several promises.
+    """
+
+    institution = models.ForeignKey(Institution, on_delete=models.CASCADE, related_name="promises")
+    theme = models.ForeignKey(Theme, on_delete=models.PROTECT, related_name="promises", verbose_name="thema")
+    title = models.CharField("belofte (kort)", max_length=200)
+    promise = models.TextField("belofte")
+    origin = models.CharField("herkomst", max_length=16, choices=PromiseOrigin.choices, default=PromiseOrigin.BOTH)
+    # A list of TargetGroup values; JSON because SQLite has no array type.
+    target_groups = models.JSONField("doelgroepen", default=list, blank=True)
+    own_target_groups = models.CharField(
+        "eigen doelgroepen", max_length=300, blank=True, help_text="de doelgroepen van de agenda zelf, vrije tekst"
+    )
+    effect_inside = models.TextField("beoogd effect binnen de school", blank=True)
+    effect_outside = models.TextField("beoogd effect buiten de school", blank=True)
+    budget_cents = models.BigIntegerField("budget (eurocent)", default=0)
+    accountability = models.TextField(
+        "verantwoording", blank=True, help_text="hoe en aan wie verantwoording wordt afgelegd"
+    )
+    regional_spearhead = models.BooleanField(
+        "eigen of regionaal speerpunt",
+        default=False,
+        help_text="telt mee voor het manifest: minstens 80 % naar eigen of regionale speerpunten",
+    )
+    position = models.PositiveSmallIntegerField("volgorde", default=0)
+    updated_at = models.DateTimeField("gewijzigd op", auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "belofte"
+        verbose_name_plural = "beloftes"
+        ordering = ["theme__position", "position", "title", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(budget_cents__gte=0), name="promise_budget_nonneg"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def clean(self):
+        """Refuse a theme of another institution and an unknown target group."""
+        if self.theme_id and self.theme.institution_id != self.institution_id:
+            raise ValidationError({"theme": "Het thema hoort niet bij deze instelling."})
+        groups = self.target_groups
+        if not isinstance(groups, list) or any(group not in TargetGroup.values for group in groups):
+            raise ValidationError({"target_groups": "Kies uit starters, herstarters en doorstarters."})
+
+    @property
+    def target_group_labels(self) -> list[str]:
+        """Return the target groups in words, the manifesto's first and then the agenda's own."""
+        labels = [TargetGroup(group).label for group in TargetGroup.values if group in self.target_groups]
+        if self.own_target_groups:
+            labels.append(self.own_target_groups)
+        return labels
+
+
+class PartnerAgreement(models.Model):
+    """What was agreed with a partner for a promise, and when (samenwerken, with or without a regional deal)."""
+
+    promise = models.ForeignKey(Promise, on_delete=models.CASCADE, related_name="partners", verbose_name="belofte")
+    partner = models.CharField("partner", max_length=200)
+    agreement = models.TextField("afspraak", blank=True)
+    agreed_on = models.DateField("datum", null=True, blank=True)
+    regional_deal = models.BooleanField("regiodeal", default=False)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "partnerafspraak"
+        verbose_name_plural = "partnerafspraken"
+        ordering = ["promise", "agreed_on", "partner", "pk"]
+
+    def __str__(self):
+        return self.partner
