@@ -10,6 +10,9 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from fractions import Fraction
 
+# The manifesto's and the regeling's rules have one home, shared with the manifesto page (issue 14).
+from rapportage.engine.manifesto import national_third_holds, result_dependent_holds
+
 
 @dataclass(frozen=True)
 class ThemeShare:
@@ -330,9 +333,9 @@ def budget_warnings(themes: list[ThemeShare], result_dependent_pct: Decimal, cen
     if total != 100:
         warnings.append(f"De aandelen van de thema's tellen op tot {_pct(total)}, niet tot 100 %.")
     national = sum((t.share_pct for t in themes if t.national), Decimal(0))
-    if themes and 3 * national < total:
+    if themes and not national_third_holds(national, total):
         warnings.append(f"De landelijke thema's krijgen samen {_pct(national)}; de regeling vraagt minstens een derde.")
-    if result_dependent_pct > 25:
+    if not result_dependent_holds(result_dependent_pct):
         warnings.append(
             f"Het resultaatafhankelijke deel is {_pct(result_dependent_pct)}; het manifest staat hoogstens 25 % toe."
         )
