@@ -9,7 +9,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("agenda", "0011_subscriptions_and_alerts"),
+        ("agenda", "0011_budget_year_lumpsum"),
         ("maatregelen", "0004_review_institution_required"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
