@@ -144,3 +144,22 @@ def require_policy(user, institution: Institution) -> None:
     """Raise PermissionDenied unless the user is policy staff of the institution."""
     if not is_policy(user, institution):
         raise PermissionDenied("Alleen beleidsmedewerkers mogen dit.")
+
+
+def report_colleges(user, institution: Institution) -> set[int] | None:
+    """Return the ids of the colleges a mailed report covers for the user, or None for the whole institution.
+
+    A director reads every page, but the mail they subscribe to is about their own colleges (issue
+    14, item 5); a teamleider's about its teams' colleges. The board, policy staff, api clients and
+    superusers get the whole institution.
+    """
+    if user.is_superuser:
+        return None
+    m = membership(user, institution)
+    if m is None:
+        return set()
+    if m.role == Role.DIRECTOR:
+        return set(_college_ids(m))
+    if m.role == Role.TEAM_LEADER:
+        return set(Team.objects.filter(pk__in=_team_ids(m)).values_list("college_id", flat=True))
+    return None

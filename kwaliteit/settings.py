@@ -221,6 +221,15 @@ SESSION_ENGINE = "django.contrib.sessions.backends.db"  # Django's default, stat
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "kwaliteitsagenda@localhost")
+# The SMTP server of the smtp backend: password resets, the board pack and flip alerts (issue 14, item 5).
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "30"))
+# The site's address as links in mails name it (a mail has no request to ask).
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 # Production hardening follows DEBUG unless set explicitly.
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
@@ -286,6 +295,12 @@ CELERY_BEAT_SCHEDULE["upload-retention"] = {"task": "invoer.tasks.upload_files_p
 # Delete login records (django-axes keeps every login and failure) past LOGIN_LOG_RETENTION_DAYS, nightly.
 LOGIN_LOG_RETENTION_DAYS = int(os.environ.get("LOGIN_LOG_RETENTION_DAYS", "180"))
 CELERY_BEAT_SCHEDULE["login-log-retention"] = {"task": "kwaliteit.tasks.login_logs_prune_task", "schedule": 24 * 3600}
+# Board packs by mail (issue 14, item 5): beat asks this often which weekly and monthly subscriptions are due.
+BOARD_PACK_CHECK_SECONDS = float(os.environ.get("BOARD_PACK_CHECK_SECONDS", "3600"))
+CELERY_BEAT_SCHEDULE["board-packs"] = {
+    "task": "rapportage.tasks.board_packs_send_task",
+    "schedule": BOARD_PACK_CHECK_SECONDS,
+}
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

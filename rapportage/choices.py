@@ -31,3 +31,16 @@ class BudgetKind(models.TextChoices):
     RELEASED = "released", "vrijgegeven"
     RESERVED = "reserved", "gereserveerd"
     RELEASED_FROM_RESERVE = "released_from_reserve", "vrijgegeven uit reserve"
+
+
+class Frequency(models.TextChoices):
+    # How often a subscriber gets the board pack (issue 14, item 5): checked by beat, or after an upload's recompute.
+    WEEKLY = "weekly", "wekelijks"
+    MONTHLY = "monthly", "maandelijks"
+    AFTER_UPLOAD = "after_upload", "na elke upload"
+
+
+class PackContent(models.TextChoices):
+    # "pack" attaches the annual-report workbook (rapportage.exports); the signed documents of item 3 come later.
+    SUMMARY = "summary", "samenvatting"
+    PACK = "pack", "samenvatting met Excel-rapportage"

@@ -1,9 +1,10 @@
-"""Forms of the board pages: the date from which "Wat is er veranderd" lists changes."""
+"""Forms of the board pages: the date from which "Wat is er veranderd" lists changes, and one's subscription."""
 
 from django import forms
 from django.utils import timezone
 
 from rapportage.changelog import EARLIEST_SINCE
+from rapportage.choices import Frequency, PackContent
 
 
 class ChangesSinceForm(forms.Form):
@@ -34,3 +35,20 @@ class ChangesSinceForm(forms.Form):
         if since is not None and since < EARLIEST_SINCE:
             raise forms.ValidationError("Kies een datum vanaf 1 januari 2000; daarvoor is niets vastgelegd.")
         return since
+
+
+class SubscriptionForm(forms.Form):
+    """A user's own subscription: how often, what, and whether flips are alerted."""
+
+    active = forms.BooleanField(label="Stuur mij het overzicht per e-mail", required=False)
+    frequency = forms.ChoiceField(label="Hoe vaak", choices=Frequency.choices, widget=forms.RadioSelect)
+    content = forms.ChoiceField(label="Inhoud", choices=PackContent.choices, widget=forms.RadioSelect)
+    flip_alerts = forms.BooleanField(label="Stuur mij een melding zodra een oordeel omslaat", required=False)
+
+    def __init__(self, *args, whole_institution: bool = True, **kwargs):
+        """Offer the workbook only to readers of the whole institution (notifications.subscription_save says why)."""
+        super().__init__(*args, **kwargs)
+        if not whole_institution:
+            self.fields["content"].choices = [(PackContent.SUMMARY, PackContent.SUMMARY.label)]
+        self.fields["frequency"].error_messages["invalid_choice"] = "Kies hoe vaak u het overzicht wilt ontvangen."
+        self.fields["content"].error_messages["invalid_choice"] = "Kies een inhoud uit de lijst."

@@ -4,11 +4,12 @@ Views and the API only display what is stored here (style.md, "Flow of a recompu
 keep every digit of their numbers (rapportage.engine.exact_json).
 """
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
 from agenda.models import Ambition, College, Indicator, Institution, Team, Theme
-from rapportage.choices import Basis, BudgetKind, RunState, Version
+from rapportage.choices import Basis, BudgetKind, Frequency, PackContent, RunState, Version
 from rapportage.engine import exact_json
 
 
@@ -158,3 +159,53 @@ class BudgetChange(models.Model):
     def difference_cents(self) -> int:
         """Return new minus old, in cents."""
         return self.new_cents - self.old_cents
+
+
+class Subscription(models.Model):
+    """A user's subscription to the board pack by mail and to alerts when a verdict flips (issue 14, item 5).
+
+    Which colleges the mail covers is not stored: it follows the user's role when the mail is
+    written (agenda.permissions.report_colleges), so a director moved to another college never
+    gets the old one's lines.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="report_subscriptions",
+        verbose_name="gebruiker",
+    )
+    institution = models.ForeignKey(Institution, on_delete=models.CASCADE, related_name="subscriptions")
+    frequency = models.CharField("frequentie", max_length=12, choices=Frequency.choices, default=Frequency.WEEKLY)
+    content = models.CharField("inhoud", max_length=10, choices=PackContent.choices, default=PackContent.SUMMARY)
+    flip_alerts = models.BooleanField("melding bij omgeslagen oordeel", default=True)
+    # Alerts cover flips from this moment on: switching them on never sends the history.
+    alerts_since = models.DateTimeField("meldingen vanaf", null=True, blank=True)
+    active = models.BooleanField("actief", default=True)
+    last_sent_at = models.DateTimeField("laatst verstuurd", null=True, blank=True)
+    created_at = models.DateTimeField("aangemaakt", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "abonnement"
+        verbose_name_plural = "abonnementen"
+        ordering = ["institution", "user__username"]
+        constraints = [models.UniqueConstraint(fields=["user", "institution"], name="one_subscription_per_user")]
+
+    def __str__(self):
+        return f"{self.user} {self.institution.code} {self.frequency}"
+
+
+class AlertDelivery(models.Model):
+    """A flip (VerdictChange) alerted to one subscriber: at most once, whoever sends it (the unique constraint)."""
+
+    subscription = models.ForeignKey(Subscription, on_delete=models.CASCADE, related_name="deliveries")
+    change = models.ForeignKey(VerdictChange, on_delete=models.CASCADE, related_name="deliveries")
+    sent_at = models.DateTimeField("verstuurd", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "verstuurde melding"
+        verbose_name_plural = "verstuurde meldingen"
+        constraints = [models.UniqueConstraint(fields=["subscription", "change"], name="alert_once_per_subscriber")]
+
+    def __str__(self):
+        return f"{self.subscription} <- {self.change}"

@@ -96,6 +96,9 @@ def recompute_run(*, run_id: int) -> RecomputeRun | None:
                 error="",
             )
     except Exception as exc:
+            # Flip alerts and after-upload packs (issue 14, item 5) go when the results are committed,
+            # through their own task: mail never holds the institution's lock or fails a recompute.
+            transaction.on_commit(lambda: _notify(run_id))
         logger.exception("recompute run %s failed", run_id)
         RecomputeRun.objects.filter(pk=run_id).update(
             state=RunState.FAILED, finished_at=timezone.now(), error=f"{type(exc).__name__}: {exc}"[:4000]
@@ -105,6 +108,13 @@ def recompute_run(*, run_id: int) -> RecomputeRun | None:
 
 
 def recompute_now(*, institution: Institution, reason: str) -> RecomputeRun:
+def _notify(run_id: int) -> None:
+    """Hand a finished run to rapportage.notifications (imported late: it reads this module's results)."""
+    from rapportage.notifications import recompute_notify_enqueue
+
+    recompute_notify_enqueue(run_id)
+
+
     """Recompute synchronously, in this process (commands and tests)."""
     run = RecomputeRun.objects.create(institution=institution, reason=reason, state=RunState.RUNNING)
     return recompute_run(run_id=run.pk)

@@ -6,7 +6,7 @@ from celery import shared_task
 from celery.signals import worker_ready
 from django.conf import settings
 
-from rapportage import services
+from rapportage import notifications, services
 
 logger = logging.getLogger(__name__)
 
@@ -22,6 +22,18 @@ def recompute_task(run_id: int) -> str | None:
 def recompute_sweep_task() -> int:
     """Re-enqueue recompute runs that were never delivered or were cut off."""
     return services.recompute_sweep(older_than_seconds=int(settings.RECOMPUTE_SWEEP_SECONDS))
+
+
+@shared_task(ignore_result=True)
+def board_packs_send_task() -> int:
+    """Send the weekly and monthly board packs that are due (beat, BOARD_PACK_CHECK_SECONDS)."""
+    return notifications.board_packs_send()
+
+
+@shared_task(ignore_result=True)
+def recompute_notify_task(run_id: int) -> dict:
+    """Alert the flips of a finished run and send the after-upload packs."""
+    return notifications.recompute_notify(run_id=run_id)
 
 
 @worker_ready.connect

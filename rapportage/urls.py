@@ -3,7 +3,7 @@
 from django.urls import path
 
 import kern.codes  # noqa: F401 -- registers the <code:...> converter (kern/codes.py)
-from rapportage import team_views, views
+from rapportage import subscription_views, team_views, views
 
 app_name = "rapportage"
 
@@ -18,4 +18,5 @@ urlpatterns = [
     path("veranderd/", views.changes, name="changes"),
     path("afdrukken/", views.report_print, name="print"),
     path("export.xlsx", views.report_xlsx, name="export"),
+    path("abonnementen/", subscription_views.subscriptions, name="subscriptions"),
 ]
