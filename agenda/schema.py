@@ -49,7 +49,12 @@ KEYS = {
         "choices",
         "colleges",
         "revisions",
+        "breakdowns",
+        "composite",
     },
+    # Extension (issue 18, contracts-extensions.md "Agenda file: breakdowns and composites").
+    "composite": {"weight_by_n", "components"},
+    "component": {"indicator", "weight"},
     "indicator_revision": {"from", "colleges", "baseline", "reason"},
     "baseline": {"year", "value"},
     "ambition": {"year", "type", "target", "tolerance", "indicative", "reason", "revisions"},
@@ -376,6 +381,14 @@ def validate_agenda(data: dict) -> dict:
         out["themes"].append(theme)
     c.unique(theme_codes, "themacode")
     c.unique(indicator_codes, "indicatorcode")
+    _check_composites(
+        c,
+        [
+            (f"themes[{i}].indicators[{j}]", ind)
+            for i, theme in enumerate(out["themes"])
+            for j, ind in enumerate(theme["indicators"])
+        ],
+    )
 
     themes_ok = [t for t in out["themes"] if t["budget_share_pct"] is not None]
     if themes_ok and len(themes_ok) == len(out["themes"]):
@@ -593,6 +606,9 @@ def _indicator(c: _Checker, raw, path: str, years: tuple[int, int], known_colleg
         "revisions": _indicator_revisions(
             c, ind.get("revisions"), f"{path}.revisions", years, known_colleges, low, high
         ),
+        # Extension (issue 18): the groups a value may be split by, and a weighted composite.
+        "breakdowns": _breakdowns(c, ind.get("breakdowns"), f"{path}.breakdowns"),
+        "composite": _composite(c, ind.get("composite"), f"{path}.composite"),
         "ambitions": [],
         "factors": [],
     }
@@ -639,6 +655,99 @@ def _indicator(c: _Checker, raw, path: str, years: tuple[int, int], known_colleg
         indicator["factors"].append(factor)
     c.unique(factor_names, "factor")
     return indicator
+
+
+# Breakdown names (issue 18): an import names a group as `dimensie: groep`, so neither has a ':'.
+DIMENSION_MAX, GROUP_MAX = 40, 60
+
+
+def _breakdown_name(c: _Checker, value, path: str, max_length: int) -> str:
+    """Return a dimension or group name: text of 1 to `max_length` characters without ':'."""
+    text = c.text(value, path, max_length)
+    if ":" in text:
+        c.error(path, f"'{text}' bevat een ':' (een upload schrijft 'dimensie: groep')")
+    return text
+
+
+def _breakdowns(c: _Checker, value, path: str) -> dict[str, list[str]]:
+    """Return an indicator's breakdowns: per dimension its distinct groups, as the file orders them."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        c.error(path, "verwacht per dimensie een lijst groepen, bijvoorbeeld vooropleiding: [PrO, vso]")
+        return {}
+    result, dimensions = {}, []
+    for key, raw in value.items():
+        dpath = _join(path, str(key))
+        dimension = _breakdown_name(c, key, dpath, DIMENSION_MAX)
+        dimensions.append((dpath, dimension.casefold()))
+        items = c.items(raw, dpath)
+        if isinstance(raw, list) and not raw:
+            c.error(dpath, "minstens één groep")
+        groups, seen = [], []
+        for k, graw in enumerate(items):
+            group = _breakdown_name(c, graw, f"{dpath}[{k}]", GROUP_MAX)
+            # An upload matches a group case-insensitively, so 'PrO' and 'pro' would be one group.
+            seen.append((f"{dpath}[{k}]", group.casefold()))
+            groups.append(group)
+        c.unique(seen, "groep")
+        result[dimension] = groups
+    c.unique(dimensions, "dimensie")
+    return result
+
+
+def _composite(c: _Checker, value, path: str) -> dict | None:
+    """Return an indicator's composite definition (weights exact, > 0), or None; cross-checks follow later."""
+    if value is None:
+        return None
+    comp = c.mapping(value, path, "composite", {"components"}) or {}
+    components = []
+    for k, raw in enumerate(c.items(comp.get("components"), f"{path}.components")):
+        cpath = f"{path}.components[{k}]"
+        entry = c.mapping(raw, cpath, "component", {"indicator", "weight"}) or {}
+        weight = c.number(entry["weight"], f"{cpath}.weight", Decimal(0)) if "weight" in entry else None
+        if weight is not None and weight <= 0:
+            c.error(f"{cpath}.weight", "moet groter zijn dan 0")
+        components.append(
+            {
+                "indicator": c.text(entry["indicator"], f"{cpath}.indicator", 20) if "indicator" in entry else "",
+                "weight": weight,
+            }
+        )
+    return {"weight_by_n": c.flag(comp.get("weight_by_n"), f"{path}.weight_by_n", False), "components": components}
+
+
+def _check_composites(c: _Checker, indicators: list[tuple[str, dict]]) -> None:
+    """Record what makes a composite unusable: unknown, own, nested or other-unit components, or fewer than 2."""
+    by_code = {ind["code"]: ind for _, ind in indicators if ind["code"]}
+    for path, ind in indicators:
+        composite = ind["composite"]
+        if composite is None:
+            continue
+        cpath = f"{path}.composite.components"
+        if len(composite["components"]) < 2:
+            c.error(cpath, "minstens twee componenten (een samengestelde indicator weegt er meer dan één)")
+        seen = []
+        for k, entry in enumerate(composite["components"]):
+            code, epath = entry["indicator"], f"{cpath}[{k}].indicator"
+            seen.append((epath, code))
+            if not code:
+                continue
+            other = by_code.get(code)
+            if code == ind["code"]:
+                c.error(epath, "een indicator kan geen component van zichzelf zijn")
+            elif other is None:
+                hint = difflib.get_close_matches(code, sorted(by_code), n=1)
+                c.error(
+                    epath,
+                    f"onbekende indicator '{code}' (niet in dit bestand)"
+                    + (f"; bedoelde u '{hint[0]}'?" if hint else ""),
+                )
+            elif other["composite"] is not None:
+                c.error(epath, f"'{code}' is zelf samengesteld; een component kan geen samengestelde indicator zijn")
+            elif other["unit"] and ind["unit"] and other["unit"] != ind["unit"]:
+                c.error(epath, f"'{code}' heeft eenheid {other['unit']}, de samengestelde indicator {ind['unit']}")
+        c.unique(seen, "component")
 
 
 def _choices(c: _Checker, value, path: str, problem) -> list[dict]:
@@ -751,12 +860,14 @@ def share_label(theme: str, year: int) -> str:
 # Optional settings (contracts-extensions.md section 8) that a load remembers only when the file
 # gives them, so that a database loaded before they existed does not see a conflict in them.
 OPTIONAL_SETTINGS = ("definition", "source", "choices")
+# The same for an indicator's breakdowns and composite (issue 18); these are not plain fields.
+OPTIONAL_STRUCTURES = ("breakdowns", "composite")
 
 
 def removable(label: str) -> bool:
     """Return whether leaving the setting out of the file removes it: a college list, a revision, an optional setting."""
     key = label.rpartition(": ")[2]
-    return label.endswith(": colleges") or " vanaf " in key or key in OPTIONAL_SETTINGS
+    return label.endswith(": colleges") or " vanaf " in key or key in OPTIONAL_SETTINGS + OPTIONAL_STRUCTURES
 
 
 def owner_label(label: str) -> str:
@@ -804,6 +915,10 @@ def spec_state(spec: dict) -> dict[str, object]:
             for key in OPTIONAL_SETTINGS:
                 if ind[key]:
                     put(f"{label}: {key}", _choice_pairs(ind[key]) if key == "choices" else ind[key])
+            if ind.get("breakdowns"):
+                put(f"{label}: breakdowns", [[dimension, groups] for dimension, groups in ind["breakdowns"].items()])
+            if ind.get("composite"):
+                put(f"{label}: composite", composite_value(ind["composite"]))
             put(f"{label}: baseline", [ind["baseline_year"], ind["baseline_value"]])
             if ind["colleges"] is not None:
                 put(colleges_label(ind["code"]), ind["colleges"])
@@ -826,6 +941,11 @@ def spec_state(spec: dict) -> dict[str, object]:
         if entry["choices"]:
             put(f"{label}: choices", _choice_pairs(entry["choices"]))
     return state
+
+
+def composite_value(composite: dict) -> list:
+    """Return a composite as a load remembers and compares it: [weight_by_n, [[code, weight], ...]]."""
+    return [composite["weight_by_n"], [[entry["indicator"], entry["weight"]] for entry in composite["components"]]]
 
 
 def _choice_pairs(choices: list[dict]) -> list[list[str]]:

@@ -145,7 +145,7 @@ def agenda_spec(institution: Institution) -> dict:
 
     indicators = list(
         Indicator.objects.filter(institution=institution)
-        .prefetch_related("ambitions", "factors", "baseline_revisions")
+        .prefetch_related("ambitions", "factors", "baseline_revisions", "components__component")
         .order_by("position", "code")
     )
     applicability = _applicability_lists(indicators)
@@ -193,6 +193,8 @@ def agenda_spec(institution: Institution) -> dict:
                 "factors": [
                     {"name": f.name, "effect": f.effect, "description": f.description} for f in indicator.factors.all()
                 ],
+                "breakdowns": {dimension: list(groups) for dimension, groups in (indicator.breakdowns or {}).items()},
+                "composite": _composite_spec(indicator),
             }
         )
     funds_by_theme: dict[int, list[dict]] = {}
@@ -234,6 +236,17 @@ def agenda_spec(institution: Institution) -> dict:
             }
             for b in BudgetYear.objects.filter(institution=institution).order_by("year")
         ],
+    }
+
+
+def _composite_spec(indicator: Indicator) -> dict | None:
+    """Return an indicator's composite definition in the normalised shape (issue 18), or None."""
+    components = sorted(indicator.components.all(), key=lambda row: (row.position, row.component.code))
+    if not components:
+        return None
+    return {
+        "weight_by_n": indicator.composite_weight_by_n,
+        "components": [{"indicator": row.component.code, "weight": row.weight} for row in components],
     }
 
 
@@ -368,6 +381,16 @@ def _indicator_entry(ind: dict) -> dict:
         ambitions.append(item)
     entry["ambitions"] = ambitions
     entry["factors"] = ind["factors"]
+    # Extension (issue 18), written only when set so that older files and backups stay as they were.
+    if ind["breakdowns"]:
+        entry["breakdowns"] = ind["breakdowns"]
+    if ind["composite"]:
+        entry["composite"] = {
+            "weight_by_n": ind["composite"]["weight_by_n"],
+            "components": [
+                {"indicator": c["indicator"], "weight": _number(c["weight"])} for c in ind["composite"]["components"]
+            ],
+        }
     return entry
 
 

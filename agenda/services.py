@@ -16,6 +16,7 @@ from agenda.models import (
     BaselineRevision,
     BudgetYear,
     College,
+    CompositeComponent,
     Factor,
     FactorRevision,
     Goal,
@@ -316,6 +317,10 @@ def agenda_load(*, data: dict, source: str = "", user=None, file_wins: bool = Fa
             indicator_position += 1
             _load_indicator(inst, theme, ind, indicator_position, report, source, user, overridden, remove)
             _sync_indicator_revisions(inst, ind, remove, report)
+    # After every indicator: a composite may name a component that comes later in the file.
+    for th in spec["themes"]:
+        for ind in th["indicators"]:
+            _sync_composite(inst, ind, remove, report)
 
     for entry in spec["budget"]:
         _upsert(
@@ -371,6 +376,7 @@ def _load_indicator(
             "baseline_value": ind["baseline_value"],
             "description": ind["description"],
             **_optional(f"indicator {ind['code']}", ind, remove),
+            **_breakdowns(f"indicator {ind['code']}", ind, remove),
             "position": position,
         },
         report,
@@ -485,6 +491,46 @@ def _optional(label: str, spec: dict, remove: set[str]) -> dict:
         elif f"{label}: {key}" in remove:
             values[key] = [] if key == "choices" else ""
     return values
+
+
+def _breakdowns(label: str, ind: dict, remove: set[str]) -> dict:
+    """Return the breakdowns the load writes to the indicator: the file's, or none when the load removes them."""
+    if ind["breakdowns"]:
+        return {"breakdowns": ind["breakdowns"]}
+    if f"{label}: breakdowns" in remove:
+        return {"breakdowns": {}}
+    return {}
+
+
+def _sync_composite(inst: Institution, ind: dict, remove: set[str], report: LoadReport) -> None:
+    """Make the indicator's composite definition the file's (issue 18); remove it only when the load removes it.
+
+    Like the optional settings: a composite set in the application alone is never wiped silently.
+    """
+    composite = ind["composite"]
+    if composite is None and f"indicator {ind['code']}: composite" not in remove:
+        return
+    indicator = Indicator.objects.get(institution=inst, code=ind["code"])
+    weight_by_n = bool(composite and composite["weight_by_n"])
+    if indicator.composite_weight_by_n != weight_by_n:
+        indicator.composite_weight_by_n = weight_by_n
+        indicator.save(update_fields=["composite_weight_by_n"])
+        report.updated["indicatoren"] += 1
+    entries = composite["components"] if composite else []
+    ids = dict(
+        Indicator.objects.filter(institution=inst, code__in=[e["indicator"] for e in entries]).values_list("code", "id")
+    )
+    keep = []
+    for position, entry in enumerate(entries, start=1):
+        row = _upsert(
+            CompositeComponent,
+            {"composite": indicator, "component_id": ids[entry["indicator"]]},
+            {"weight": entry["weight"], "position": position},
+            report,
+            "componenten",
+        )
+        keep.append(row.pk)
+    report.removed["componenten"] += indicator.components.exclude(pk__in=keep).delete()[0]
 
 
 def _with_reason(values: dict, reason: str) -> dict:
