@@ -17,6 +17,8 @@ urlpatterns = [
     path("invoer/", include("invoer.urls")),
     path("uploads/", include("invoer.upload_urls")),
     path("vaststelling/", include("indicatoren.signoff_urls")),
+    # Realised spending and the manifesto's model read the stored budget, so their pages are rapportage's (issue 14).
+    path("maatregelen/", include("rapportage.accountability_urls")),
     path("maatregelen/", include("maatregelen.urls")),
     path("teams/", include("agenda.urls")),
     path("beleid/", include("invoer.policy_urls")),

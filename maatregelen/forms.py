@@ -7,7 +7,15 @@ from django.core.exceptions import ValidationError
 
 from agenda.forms import PageForm
 from agenda.models import College, Indicator, Team, Theme
-from maatregelen.choices import ActionStatus, CheckInStatus, EvidenceKind, MeasureCategory, MeasureStatus
+from maatregelen.choices import (
+    ActionStatus,
+    CheckInStatus,
+    EvidenceKind,
+    MeasureCategory,
+    MeasureStatus,
+    PromiseOrigin,
+    TargetGroup,
+)
 from maatregelen.models import Evidence, Measure, Review
 
 _EURO_GROUPED = re.compile(r"([0-9]{1,3}(?:\.[0-9]{3})+)(?:,([0-9]{1,2}))?")  # 45.000 or 45.000,50
@@ -264,3 +272,113 @@ class CheckInForm(PageForm):
         super().__init__(*args, **kwargs)
         self.fields["indicator"].queryset = _indicators(institution.pk)
         self.fields["indicator"].label_from_instance = _indicator_label
+
+
+# --- Realised spending and the manifesto's model (issue 14) -------------------------------------
+
+
+class SpendingForm(PageForm):
+    """A line of realised spending: year, theme, college (empty: ROC-wide), optionally a measure, the amount."""
+
+    year = forms.TypedChoiceField(label="Jaar", coerce=int)
+    theme = forms.ModelChoiceField(label="Thema", queryset=Theme.objects.none(), empty_label="Kies een thema")
+    college = forms.ModelChoiceField(
+        label="College", queryset=College.objects.none(), required=False, empty_label="ROC-breed"
+    )
+    measure = forms.ModelChoiceField(
+        label="Maatregel",
+        queryset=Measure.objects.none(),
+        required=False,
+        empty_label="Niet aan één maatregel toe te wijzen",
+        help_text="Een maatregel van het gekozen thema (en college).",
+    )
+    amount_cents = EuroField(label="Gerealiseerd (euro)", help_text="Bijvoorbeeld 12.345,67.")
+    note = forms.CharField(label="Toelichting", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, institution, colleges=None, **kwargs):
+        """Offer the institution's years, themes and measures, and the colleges the user may write (None: all)."""
+        super().__init__(*args, **kwargs)
+        self.fields["year"].choices = [(year, year) for year in institution.years]
+        self.fields["theme"].queryset = Theme.objects.filter(institution=institution)
+        college_qs = College.objects.filter(institution=institution).order_by("code")
+        if colleges is not None:
+            college_qs = college_qs.filter(pk__in=colleges)
+            # A director records their own colleges only: no ROC-wide line.
+            self.fields["college"].required = True
+            self.fields["college"].empty_label = "Kies een college"
+        self.fields["college"].queryset = college_qs
+        self.fields["college"].label_from_instance = lambda college: f"{college.code} {college.name}"
+        self.fields["measure"].queryset = Measure.objects.filter(institution=institution).select_related(
+            "theme", "college"
+        )
+        self.fields["measure"].label_from_instance = lambda m: (
+            f"{m.theme.code} · {m.college.code if m.college_id else 'ROC-breed'} · {m.title}"
+        )
+
+
+class SpendingUploadForm(PageForm):
+    """A spending file (CSV or Excel) with the columns jaar, thema, college, maatregel, bedrag."""
+
+    file = forms.FileField(
+        label="Bestand (CSV of Excel)",
+        help_text="Kolommen: jaar, thema, college (leeg: ROC-breed), maatregel (titel of nummer, mag leeg), "
+        "bedrag (bijvoorbeeld 1.234,56). U ziet eerst wat er verandert.",
+    )
+
+
+class LumpsumForm(PageForm):
+    """The year's total lumpsum, for the manifesto's investment share."""
+
+    lumpsum_total_cents = EuroField(
+        label="Totale lumpsum (euro)", required=False, help_text="Leeg laten als die nog niet bekend is."
+    )
+
+    def clean_lumpsum_total_cents(self):
+        """Return None for an empty field (not yet known), else the cents."""
+        raw = (self.data.get(self.add_prefix("lumpsum_total_cents")) or "").strip()
+        return None if not raw else self.cleaned_data["lumpsum_total_cents"]
+
+
+class PromiseForm(PageForm):
+    """A promise (belofte) of the manifesto's model for a theme."""
+
+    theme = forms.ModelChoiceField(label="Thema", queryset=Theme.objects.none(), empty_label="Kies een thema")
+    title = forms.CharField(label="Belofte (kort)", max_length=200)
+    promise = forms.CharField(label="Belofte", widget=forms.Textarea(attrs={"rows": 3}))
+    origin = forms.ChoiceField(label="Herkomst", choices=PromiseOrigin.choices)
+    target_groups = forms.MultipleChoiceField(
+        label="Doelgroepen", choices=TargetGroup.choices, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    own_target_groups = forms.CharField(
+        label="Eigen doelgroepen van de agenda", max_length=300, required=False, help_text="Vrije tekst."
+    )
+    effect_inside = forms.CharField(
+        label="Beoogd effect binnen de school", required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    effect_outside = forms.CharField(
+        label="Beoogd effect buiten de school", required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    budget_cents = EuroField(label="Budget (euro)", required=False)
+    accountability = forms.CharField(
+        label="Verantwoording",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Hoe en aan wie verantwoording wordt afgelegd.",
+    )
+    regional_spearhead = forms.BooleanField(
+        label="Eigen of regionaal speerpunt", required=False, help_text="Telt mee voor de 80 % van het manifest."
+    )
+
+    def __init__(self, *args, institution, **kwargs):
+        """Offer the institution's themes."""
+        super().__init__(*args, **kwargs)
+        self.fields["theme"].queryset = Theme.objects.filter(institution=institution)
+
+
+class PartnerAgreementForm(PageForm):
+    """What was agreed with a partner, and when."""
+
+    partner = forms.CharField(label="Partner", max_length=200)
+    agreement = forms.CharField(label="Afspraak", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    agreed_on = forms.DateField(label="Datum", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    regional_deal = forms.BooleanField(label="Onderdeel van een regiodeal", required=False)

@@ -4,13 +4,27 @@ Every write names the colleges the caller may write (`allowed_colleges`, None fo
 agenda.permissions.writable_colleges) so a director never changes another college's records.
 """
 
+from dataclasses import dataclass, field
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
 
-from agenda.models import College, Indicator, Institution, Team, Theme
-from maatregelen.choices import ACTION_STATUSES_OPEN, ActionStatus, MeasureStatus, ReviewLevel
-from maatregelen.models import ActionFollowUp, ActionItem, CheckIn, Evidence, Measure, Review
+from agenda.models import BudgetYear, College, Indicator, Institution, Team, Theme
+from indicatoren.importers import RowError
+from maatregelen.choices import ACTION_STATUSES_OPEN, ActionStatus, MeasureStatus, PromiseOrigin, ReviewLevel
+from maatregelen.models import (
+    ActionFollowUp,
+    ActionItem,
+    CheckIn,
+    Evidence,
+    Measure,
+    PartnerAgreement,
+    Promise,
+    Review,
+    Spending,
+)
+from maatregelen.spending_file import SpendingFile
 
 
 def _save(record, user) -> None:
@@ -427,3 +441,293 @@ def checkin_delete(*, check_in: CheckIn, user=None, allowed_colleges=None) -> No
     _check_review_write(allowed_colleges, check_in.review)
     check_in._history_user = user
     check_in.delete()
+
+
+# --- Realised spending and the manifesto's model (issue 14) -------------------------------------
+
+
+def _check_policy(allowed_colleges) -> None:
+    """Raise PermissionDenied unless the caller writes for every college (policy staff)."""
+    if allowed_colleges is not None:
+        raise PermissionDenied("Alleen beleidsmedewerkers mogen dit wijzigen.")
+
+
+def _check_year(institution: Institution, year: int) -> None:
+    """Raise ValidationError unless `year` lies in the agenda's period."""
+    if not institution.period_start <= year <= institution.period_end:
+        raise ValidationError(
+            {"year": f"Het jaar ligt in de periode {institution.period_start}-{institution.period_end}."}
+        )
+
+
+def _spending_key(*, year: int, theme: Theme, college: College | None, measure: Measure | None):
+    """Return the spending row with this key (year, theme, college, measure), or None."""
+    return Spending.objects.filter(year=year, theme=theme, college=college, measure=measure).first()
+
+
+@transaction.atomic
+def spending_record(
+    *,
+    institution: Institution,
+    year: int,
+    theme: Theme,
+    college: College | None,
+    measure: Measure | None,
+    amount_cents: int,
+    note: str = "",
+    spending: Spending | None = None,
+    user=None,
+    allowed_colleges=None,
+) -> Spending:
+    """Record realised spending; the row with the same year, theme, college and measure is replaced, never doubled.
+
+    A director records their own colleges' spending; ROC-wide spending (college None) is for policy
+    staff. With `spending` given that row is changed (its old and new college must both be writable).
+    """
+    _check_college(allowed_colleges, college)
+    if spending is not None:
+        _check_college(allowed_colleges, spending.college)
+    _check_year(institution, year)
+    if amount_cents is None or amount_cents < 0:
+        raise ValidationError({"amount_cents": "Een besteding is nul of groter; corrigeer een te hoog bedrag."})
+    existing = _spending_key(year=year, theme=theme, college=college, measure=measure)
+    if spending is None:
+        spending = existing or Spending(institution=institution)
+    elif existing is not None and existing.pk != spending.pk:
+        raise ValidationError({"measure": "Voor deze combinatie is in dit jaar al een besteding vastgelegd."})
+    spending.year, spending.theme, spending.college, spending.measure = year, theme, college, measure
+    spending.amount_cents, spending.note = amount_cents, note.strip()
+    if spending.created_by_id is None:
+        spending.created_by = user
+    _save(spending, user)
+    return spending
+
+
+@transaction.atomic
+def spending_delete(*, spending: Spending, user=None, allowed_colleges=None) -> None:
+    """Delete a spending row (a director: only their own colleges')."""
+    _check_college(allowed_colleges, spending.college)
+    spending._history_user = user
+    spending.delete()
+
+
+@dataclass
+class SpendingImport:
+    """What a spending file does: one line per row (new, changed or unchanged) or the errors that refuse it."""
+
+    lines: list[dict] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+    applied: bool = False
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """Return how many rows are new, changed and unchanged."""
+        counts = {"nieuw": 0, "gewijzigd": 0, "ongewijzigd": 0}
+        for line in self.lines:
+            counts[line["action"]] += 1
+        return counts
+
+
+def _find_measure(measures: list[Measure], text: str, theme: Theme, college: College | None):
+    """Return (measure, error) for the file's 'maatregel' cell: an id number or the exact title within the theme."""
+    if not text:
+        return None, None
+    matches = [
+        m
+        for m in measures
+        if (str(m.pk) == text or m.title.casefold() == text.casefold())
+        and m.theme_id == theme.pk
+        and (college is None or m.college_id in (None, college.pk))
+    ]
+    if len(matches) == 1:
+        measure = matches[0]
+        if measure.college_id is not None and college is None:
+            return None, f"De maatregel '{measure.title}' hoort bij college {measure.college.code}; vul dat college in"
+        return measure, None
+    if len(matches) > 1:
+        return None, f"Meer maatregelen heten '{text}'; gebruik het nummer van de maatregel"
+    other = next((m for m in measures if str(m.pk) == text or m.title.casefold() == text.casefold()), None)
+    if other is not None and other.theme_id != theme.pk:
+        return None, f"De maatregel '{other.title}' hoort bij thema {other.theme.code}, niet bij {theme.code}"
+    if other is not None:
+        return None, f"De maatregel '{other.title}' hoort bij college {other.college.code}"
+    return None, f"Onbekende maatregel '{text}' bij thema {theme.code}"
+
+
+def spendings_import(
+    *, institution: Institution, parsed: SpendingFile, dry_run: bool, user=None, allowed_colleges=None
+) -> SpendingImport:
+    """Check a read spending file against the agenda and, unless `dry_run` or any row is wrong, record every row.
+
+    All or nothing (like the benchmark upload): one wrong row refuses the file, each error named by
+    row and column in Dutch. A row with the same year, theme, college and measure as a stored one
+    replaces its amount, so uploading the same file twice changes nothing.
+    """
+    result = SpendingImport(errors=list(parsed.errors))
+    if result.errors:
+        return result
+    themes = {t.code.casefold(): t for t in Theme.objects.filter(institution=institution)}
+    themes.update({t.name.casefold(): t for t in themes.values() if t.name.casefold() not in themes})
+    colleges = {c.code.casefold(): c for c in College.objects.filter(institution=institution)}
+    measures = list(Measure.objects.filter(institution=institution).select_related("theme", "college"))
+    seen: dict[tuple, int] = {}
+    planned = []
+    for row in parsed.rows:
+        number = row["row"]
+        theme = themes.get(row["theme"].casefold())
+        if theme is None:
+            result.errors.append(RowError(number, "thema", row["theme"], f"Onbekend thema '{row['theme']}'"))
+            continue
+        college_text = row["college"]
+        college = None
+        if college_text and college_text.casefold() not in ("roc-breed", "roc breed", "-"):
+            college = colleges.get(college_text.casefold())
+            if college is None:
+                result.errors.append(RowError(number, "college", college_text, f"Onbekend college '{college_text}'"))
+                continue
+        if not institution.period_start <= row["year"] <= institution.period_end:
+            result.errors.append(
+                RowError(
+                    number,
+                    "jaar",
+                    str(row["year"]),
+                    f"Het jaar ligt buiten de periode {institution.period_start}-{institution.period_end}",
+                )
+            )
+            continue
+        if allowed_colleges is not None and (college is None or college.pk not in allowed_colleges):
+            unit = f"college {college.code}" if college else "ROC-brede bestedingen"
+            result.errors.append(RowError(number, "college", college_text, f"Geen rechten voor {unit}"))
+            continue
+        measure, message = _find_measure(measures, row["measure"], theme, college)
+        if message:
+            result.errors.append(RowError(number, "maatregel", row["measure"], message))
+            continue
+        key = (row["year"], theme.pk, college.pk if college else None, measure.pk if measure else None)
+        if key in seen:
+            result.errors.append(
+                RowError(number, None, None, f"Dezelfde besteding staat ook op regel {seen[key]}; tel ze samen")
+            )
+            continue
+        seen[key] = number
+        planned.append((row, theme, college, measure))
+    if result.errors:
+        return result
+    for row, theme, college, measure in planned:
+        existing = _spending_key(year=row["year"], theme=theme, college=college, measure=measure)
+        old = existing.amount_cents if existing else None
+        action = "nieuw" if existing is None else ("ongewijzigd" if old == row["cents"] else "gewijzigd")
+        result.lines.append(
+            {
+                "row": row["row"],
+                "year": row["year"],
+                "theme": theme.code,
+                "college": college.code if college else None,
+                "measure": measure.title if measure else "",
+                "old_cents": old,
+                "cents": row["cents"],
+                "action": action,
+            }
+        )
+    if dry_run:
+        return result
+    with transaction.atomic():
+        for row, theme, college, measure in planned:
+            spending_record(
+                institution=institution,
+                year=row["year"],
+                theme=theme,
+                college=college,
+                measure=measure,
+                amount_cents=row["cents"],
+                note=row["note"] or "",
+                user=user,
+                allowed_colleges=allowed_colleges,
+            )
+    result.applied = True
+    return result
+
+
+@transaction.atomic
+def lumpsum_set(*, budget_year: BudgetYear, lumpsum_total_cents: int | None, user=None, allowed_colleges=None):
+    """Set (or clear, with None) the year's total lumpsum; policy staff only. It moves no verdict or budget cent."""
+    _check_policy(allowed_colleges)
+    budget_year.lumpsum_total_cents = lumpsum_total_cents
+    _save(budget_year, user)
+    return budget_year
+
+
+PROMISE_FIELDS = (
+    "theme",
+    "title",
+    "promise",
+    "origin",
+    "target_groups",
+    "own_target_groups",
+    "effect_inside",
+    "effect_outside",
+    "budget_cents",
+    "accountability",
+    "regional_spearhead",
+    "position",
+)
+
+
+@transaction.atomic
+def promise_save(
+    *, institution: Institution, record: Promise | None = None, user=None, allowed_colleges=None, **values
+) -> Promise:
+    """Create or change a promise (belofte) of the manifesto's model; policy staff only."""
+    _check_policy(allowed_colleges)
+    unknown = set(values) - set(PROMISE_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown promise fields: {sorted(unknown)}")
+    theme = values.get("theme", getattr(record, "theme", None))
+    if theme is not None:
+        _check_institution(institution.pk, theme)
+    promise = record or Promise(institution=institution, origin=PromiseOrigin.BOTH)
+    if promise.institution_id != institution.pk:
+        raise PermissionDenied("Deze belofte hoort bij een andere instelling.")
+    for name, value in values.items():
+        setattr(promise, name, value.strip() if isinstance(value, str) else value)
+    _save(promise, user)
+    return promise
+
+
+@transaction.atomic
+def promise_delete(*, promise: Promise, user=None, allowed_colleges=None) -> None:
+    """Delete a promise with its partner agreements; policy staff only."""
+    _check_policy(allowed_colleges)
+    promise._history_user = user
+    promise.delete()
+
+
+@transaction.atomic
+def partner_agreement_save(
+    *,
+    promise: Promise,
+    partner: str,
+    agreement: str = "",
+    agreed_on=None,
+    regional_deal: bool = False,
+    agreement_row: PartnerAgreement | None = None,
+    user=None,
+    allowed_colleges=None,
+) -> PartnerAgreement:
+    """Record what was agreed with a partner for a promise, and when; policy staff only."""
+    _check_policy(allowed_colleges)
+    row = agreement_row or PartnerAgreement(promise=promise)
+    if row.promise_id != promise.pk:
+        raise ValidationError({"promise": "Deze afspraak hoort bij een andere belofte."})
+    row.partner, row.agreement = partner.strip(), agreement.strip()
+    row.agreed_on, row.regional_deal = agreed_on, regional_deal
+    _save(row, user)
+    return row
+
+
+@transaction.atomic
+def partner_agreement_delete(*, agreement_row: PartnerAgreement, user=None, allowed_colleges=None) -> None:
+    """Delete a partner agreement; policy staff only."""
+    _check_policy(allowed_colleges)
+    agreement_row._history_user = user
+    agreement_row.delete()

@@ -4,7 +4,17 @@ from rest_framework import serializers
 
 from agenda.api.common import InstitutionSlugField
 from agenda.models import College, Indicator, Team, Theme
-from maatregelen.models import ActionFollowUp, ActionItem, CheckIn, Evidence, Measure, Review
+from maatregelen.models import (
+    ActionFollowUp,
+    ActionItem,
+    CheckIn,
+    Evidence,
+    Measure,
+    PartnerAgreement,
+    Promise,
+    Review,
+    Spending,
+)
 
 EVIDENCE_MARGIN_YEARS = 5  # evidence may go back to the baseline years before the agenda period
 
@@ -187,3 +197,65 @@ class ReviewSerializer(serializers.ModelSerializer):
                 {"college": "Het team, college of de instelling van een Q-gesprek verandert niet."}
             )
         return attrs
+
+
+class InstitutionPrimaryKeyField(serializers.PrimaryKeyRelatedField):
+    """An id that refers to a row of the request's institution only."""
+
+    def get_queryset(self):
+        """Return the rows of the request's institution only."""
+        institution = self.context.get("institution")
+        if institution is None:
+            return self.queryset.none()
+        return self.queryset.filter(institution=institution)
+
+
+class SpendingSerializer(serializers.ModelSerializer):
+    theme = InstitutionSlugField(slug_field="code", queryset=Theme.objects.all())
+    college = InstitutionSlugField(
+        slug_field="code", queryset=College.objects.all(), required=False, allow_null=True, help_text="leeg: ROC-breed"
+    )
+    measure = InstitutionPrimaryKeyField(
+        queryset=Measure.objects.all(), required=False, allow_null=True, help_text="id van een maatregel van het thema"
+    )
+    amount_cents = serializers.IntegerField(min_value=0, help_text="gerealiseerd, in eurocent")
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+
+    class Meta:
+        model = Spending
+        fields = ["id", "year", "theme", "college", "measure", "amount_cents", "note", "created_by", "updated_at"]
+        read_only_fields = ["id", "created_by", "updated_at"]
+        # A line with a stored line's year, theme, college and measure replaces it (the service): no
+        # unique validator, which would also make `college` and `measure` required.
+        validators = []
+
+
+class PartnerAgreementSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = PartnerAgreement
+        fields = ["partner", "agreement", "agreed_on", "regional_deal"]
+
+
+class PromiseSerializer(serializers.ModelSerializer):
+    theme = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    partners = PartnerAgreementSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Promise
+        fields = [
+            "id",
+            "theme",
+            "title",
+            "promise",
+            "origin",
+            "target_groups",
+            "own_target_groups",
+            "effect_inside",
+            "effect_outside",
+            "budget_cents",
+            "accountability",
+            "regional_spearhead",
+            "partners",
+            "updated_at",
+        ]
+        read_only_fields = fields

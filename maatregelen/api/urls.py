@@ -9,5 +9,7 @@ router.register("reviews", views.ReviewViewSet, basename="review")
 router.register("review-actions", views.ActionItemViewSet, basename="review-action")
 router.register("review-follow-ups", views.ActionFollowUpViewSet, basename="review-follow-up")
 router.register("review-check-ins", views.CheckInViewSet, basename="review-check-in")
+router.register("spending", views.SpendingViewSet, basename="spending")
+router.register("promises", views.PromiseViewSet, basename="promise")
 
 urlpatterns = router.urls

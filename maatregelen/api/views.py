@@ -19,9 +19,11 @@ from maatregelen.api.serializers import (
     CheckInSerializer,
     EvidenceSerializer,
     MeasureSerializer,
+    PromiseSerializer,
     ReviewSerializer,
+    SpendingSerializer,
 )
-from maatregelen.models import ActionFollowUp, ActionItem, CheckIn, Evidence, Measure, Review
+from maatregelen.models import ActionFollowUp, ActionItem, CheckIn, Evidence, Measure, Promise, Review, Spending
 
 
 def crud_schema(serializer):
@@ -278,3 +280,86 @@ class CheckInViewSet(ReviewPartViewSet):
     def perform_destroy(self, instance):
         """Delete the check-in through the service."""
         services.checkin_delete(check_in=instance, **self.write_args())
+
+
+class SpendingFilter(django_filters.FilterSet):
+    theme = django_filters.CharFilter(field_name="theme__code", help_text="themacode")
+    college = django_filters.CharFilter(field_name="college__code", help_text="collegecode")
+
+    class Meta:
+        model = Spending
+        fields = ["year", "theme", "college", "measure"]
+
+
+@crud_schema(SpendingSerializer)
+class SpendingViewSet(CollegeWriteViewSet):
+    """Realised spending per year, theme and college (empty: ROC-wide), optionally per measure (issue 14).
+
+    A director writes their own colleges' spending, policy staff every line (ROC-wide too). A POST
+    with the year, theme, college and measure of a stored line replaces its amount.
+    """
+
+    queryset = Spending.objects.select_related("theme", "college", "measure", "created_by").order_by(
+        "-year", "theme__position", "college__code", "measure_id", "id"
+    )
+    serializer_class = SpendingSerializer
+    filterset_class = SpendingFilter
+
+    def perform_create(self, serializer):
+        """Record the spending through the service."""
+        data = {"college": None, "measure": None, "note": "", **serializer.validated_data}
+        serializer.instance = services.spending_record(institution=self.get_institution(), **data, **self.write_args())
+
+    def perform_update(self, serializer):
+        """Change the line through the service; a partial update keeps the other fields."""
+        spending = serializer.instance
+        current = {
+            "year": spending.year,
+            "theme": spending.theme,
+            "college": spending.college,
+            "measure": spending.measure,
+            "amount_cents": spending.amount_cents,
+            "note": spending.note,
+        }
+        serializer.instance = services.spending_record(
+            institution=self.get_institution(),
+            spending=spending,
+            **{**current, **serializer.validated_data},
+            **self.write_args(),
+        )
+
+    def perform_destroy(self, instance):
+        """Delete the line through the service."""
+        services.spending_delete(spending=instance, **self.write_args())
+
+
+class PromiseFilter(django_filters.FilterSet):
+    theme = django_filters.CharFilter(field_name="theme__code", help_text="themacode")
+
+    class Meta:
+        model = Promise
+        fields = ["theme", "regional_spearhead"]
+
+
+@extend_schema_view(
+    list=extend_schema(parameters=[INSTITUTION_PARAMETER], responses=responses(PromiseSerializer(many=True))),
+    retrieve=extend_schema(parameters=[INSTITUTION_PARAMETER], responses=responses(PromiseSerializer)),
+)
+class PromiseViewSet(InstitutionScopedMixin, viewsets.ReadOnlyModelViewSet):
+    """The manifesto's model: promises per theme with partners, target groups, effect, budget and account (?theme)."""
+
+    queryset = (
+        Promise.objects.select_related("theme")
+        .prefetch_related("partners")
+        .order_by("theme__position", "position", "id")
+    )
+    serializer_class = PromiseSerializer
+    permission_classes = [permissions.IsAuthenticated, RoleWritePermission]
+    lookup_value_regex = ID_PATTERN
+    filterset_class = PromiseFilter
+
+    def get_queryset(self):
+        """Return the promises of the request's institution only."""
+        if getattr(self, "swagger_fake_view", False):
+            return self.queryset.none()
+        return self.queryset.filter(institution=self.get_institution())

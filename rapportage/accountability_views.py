@@ -1,0 +1,269 @@
+"""Accountability pages: realised spending (/maatregelen/besteding/) and the manifesto's model (/maatregelen/manifest/).
+
+Thin views: rapportage.accountability reads, maatregelen.services writes (and refuses what the
+user may not write), the pure rapportage.engine.manifesto sums and checks.
+"""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+
+from agenda.forms import add_service_error
+from agenda.models import BudgetYear
+from agenda.permissions import is_policy, require_policy, writable_colleges
+from maatregelen import services
+from maatregelen.forms import (
+    LumpsumForm,
+    PartnerAgreementForm,
+    PromiseForm,
+    SpendingForm,
+    SpendingUploadForm,
+    cents_to_euros,
+)
+from maatregelen.models import PartnerAgreement, Promise, Spending
+from maatregelen.spending_file import SpendingFile, read_spending_file
+from rapportage import accountability
+from rapportage.views import _context as year_context
+
+UPLOAD_SESSION_KEY = "spending_upload"
+
+
+def _spending_url(year: int) -> str:
+    """Return the spending page of `year`."""
+    return f"{reverse('verantwoording:spending')}?jaar={year}"
+
+
+def _can_edit(allowed, spending: Spending) -> bool:
+    """Return whether the user may change the spending line (a director: only their own colleges')."""
+    return allowed is None or (spending.college_id is not None and spending.college_id in allowed)
+
+
+@login_required
+def spending(request):
+    """Show the year's spending account per theme and college, its lines, and the forms to record or upload."""
+    institution, year, years = year_context(request)
+    allowed = writable_colleges(request.user, institution)
+    can_write = allowed is None or bool(allowed)
+    write = {"user": request.user, "allowed_colleges": allowed}
+    form = SpendingForm(institution=institution, colleges=allowed, initial={"year": year})
+    upload_form = SpendingUploadForm()
+    preview = None
+    editing = None
+    if request.method == "GET" and request.GET.get("bewerk", "").isdigit():
+        editing = get_object_or_404(Spending, pk=request.GET["bewerk"], institution=institution)
+        if _can_edit(allowed, editing):
+            form = SpendingForm(
+                institution=institution,
+                colleges=allowed,
+                initial={
+                    "year": editing.year,
+                    "theme": editing.theme_id,
+                    "college": editing.college_id,
+                    "measure": editing.measure_id,
+                    "amount_cents": cents_to_euros(editing.amount_cents),
+                    "note": editing.note,
+                },
+            )
+        else:
+            editing = None
+    if request.method == "POST":
+        action = request.POST.get("action")
+        if action == "save":
+            editing = None
+            if request.POST.get("pk", "").isdigit():
+                editing = get_object_or_404(Spending, pk=request.POST["pk"], institution=institution)
+            form = SpendingForm(request.POST, institution=institution, colleges=allowed)
+            if form.is_valid():
+                data = form.cleaned_data
+                try:
+                    saved = services.spending_record(
+                        institution=institution,
+                        year=data["year"],
+                        theme=data["theme"],
+                        college=data["college"],
+                        measure=data["measure"],
+                        amount_cents=data["amount_cents"],
+                        note=data["note"],
+                        spending=editing,
+                        **write,
+                    )
+                except ValidationError as exc:
+                    add_service_error(form, exc)
+                else:
+                    messages.success(request, f"De besteding is vastgelegd: {cents_to_euros(saved.amount_cents)} euro.")
+                    return redirect(_spending_url(saved.year))
+        elif action == "delete":
+            line = get_object_or_404(Spending, pk=request.POST.get("pk"), institution=institution)
+            services.spending_delete(spending=line, **write)
+            messages.success(request, "De besteding is verwijderd.")
+            return redirect(_spending_url(line.year))
+        elif action == "preview":
+            upload_form = SpendingUploadForm(request.POST, request.FILES)
+            if upload_form.is_valid():
+                upload = upload_form.cleaned_data["file"]
+                parsed = read_spending_file(
+                    upload.read(settings.UPLOAD_MAX_BYTES + 1),
+                    settings.UPLOAD_MAX_BYTES,
+                    settings.UPLOAD_MAX_UNPACKED_BYTES,
+                )
+                preview = services.spendings_import(institution=institution, parsed=parsed, dry_run=True, **write)
+                if not preview.errors:
+                    request.session[UPLOAD_SESSION_KEY] = {"rows": parsed.rows, "name": upload.name}
+        elif action == "confirm":
+            stored = request.session.pop(UPLOAD_SESSION_KEY, None)
+            if stored is None:
+                messages.error(request, "Er staat geen bestand klaar; laad het bestand opnieuw.")
+                return redirect(_spending_url(year))
+            result = services.spendings_import(
+                institution=institution, parsed=SpendingFile(rows=stored["rows"]), dry_run=False, **write
+            )
+            if result.errors:
+                preview = result  # the agenda changed since the preview: show why nothing was saved
+            else:
+                counts = result.counts
+                messages.success(
+                    request,
+                    f"Het bestand ‘{stored['name']}’ is verwerkt: {counts['nieuw']} nieuw, "
+                    f"{counts['gewijzigd']} gewijzigd, {counts['ongewijzigd']} ongewijzigd.",
+                )
+                return redirect(_spending_url(year))
+        elif action == "cancel":
+            request.session.pop(UPLOAD_SESSION_KEY, None)
+            messages.info(request, "Het bestand is niet verwerkt.")
+            return redirect(_spending_url(year))
+    data = accountability.spending_data(institution, year)
+    for line in data["lines"]:
+        line.editable = _can_edit(allowed, line)
+    return render(
+        request,
+        "rapportage/spending.html",
+        {
+            "year": year,
+            "years": years,
+            "institution": institution,
+            "can_write": can_write,
+            "is_policy": allowed is None,
+            "form": form,
+            "upload_form": upload_form,
+            "preview": preview,
+            "editing": editing,
+            **data,
+        },
+    )
+
+
+def _promise_initial(promise: Promise) -> dict:
+    """Return the promise form's initial data for an existing promise."""
+    return {
+        "theme": promise.theme_id,
+        "title": promise.title,
+        "promise": promise.promise,
+        "origin": promise.origin,
+        "target_groups": promise.target_groups,
+        "own_target_groups": promise.own_target_groups,
+        "effect_inside": promise.effect_inside,
+        "effect_outside": promise.effect_outside,
+        "budget_cents": cents_to_euros(promise.budget_cents),
+        "accountability": promise.accountability,
+        "regional_spearhead": promise.regional_spearhead,
+    }
+
+
+@login_required
+def manifesto(request):
+    """Show the promises per theme with partners, target groups, effect, budget and account, and the checks."""
+    institution, year, years = year_context(request)
+    policy = is_policy(request.user, institution)
+    write = {"user": request.user, "allowed_colleges": writable_colleges(request.user, institution)}
+    budget_year = BudgetYear.objects.filter(institution=institution, year=year).first()
+    promise_form = PromiseForm(institution=institution)
+    partner_form = PartnerAgreementForm()
+    lumpsum_form = LumpsumForm(
+        initial={"lumpsum_total_cents": cents_to_euros(budget_year.lumpsum_total_cents)}
+        if budget_year and budget_year.lumpsum_total_cents is not None
+        else {}
+    )
+    editing = None
+    partner_for = None
+    if request.GET.get("belofte", "").isdigit():
+        editing = get_object_or_404(Promise, pk=request.GET["belofte"], institution=institution)
+        promise_form = PromiseForm(institution=institution, initial=_promise_initial(editing))
+    if request.GET.get("partner", "").isdigit():
+        partner_for = get_object_or_404(Promise, pk=request.GET["partner"], institution=institution)
+    here = f"{reverse('verantwoording:manifesto')}?jaar={year}"
+    if request.method == "POST":
+        # Every write on this page (promises, partners, the lumpsum) is policy staff's; refuse before reading the form.
+        require_policy(request.user, institution)
+        action = request.POST.get("action")
+        if action == "promise":
+            editing = None
+            if request.POST.get("pk", "").isdigit():
+                editing = get_object_or_404(Promise, pk=request.POST["pk"], institution=institution)
+            promise_form = PromiseForm(request.POST, institution=institution)
+            if promise_form.is_valid():
+                try:
+                    saved = services.promise_save(
+                        institution=institution, record=editing, **promise_form.cleaned_data, **write
+                    )
+                except ValidationError as exc:
+                    add_service_error(promise_form, exc)
+                else:
+                    messages.success(request, f"De belofte ‘{saved.title}’ is opgeslagen.")
+                    return redirect(here)
+        elif action == "promise_delete":
+            promise = get_object_or_404(Promise, pk=request.POST.get("pk"), institution=institution)
+            services.promise_delete(promise=promise, **write)
+            messages.success(request, f"De belofte ‘{promise.title}’ is verwijderd.")
+            return redirect(here)
+        elif action == "partner":
+            partner_for = get_object_or_404(Promise, pk=request.POST.get("promise"), institution=institution)
+            partner_form = PartnerAgreementForm(request.POST)
+            if partner_form.is_valid():
+                try:
+                    services.partner_agreement_save(promise=partner_for, **partner_form.cleaned_data, **write)
+                except ValidationError as exc:
+                    add_service_error(partner_form, exc)
+                else:
+                    messages.success(request, f"De afspraak met {partner_form.cleaned_data['partner']} is opgeslagen.")
+                    return redirect(here)
+        elif action == "partner_delete":
+            row = get_object_or_404(PartnerAgreement, pk=request.POST.get("pk"), promise__institution=institution)
+            services.partner_agreement_delete(agreement_row=row, **write)
+            messages.success(request, f"De afspraak met {row.partner} is verwijderd.")
+            return redirect(here)
+        elif action == "lumpsum":
+            if budget_year is None:
+                messages.error(request, f"Voor {year} is geen budget vastgelegd.")
+                return redirect(here)
+            lumpsum_form = LumpsumForm(request.POST)
+            if lumpsum_form.is_valid():
+                try:
+                    services.lumpsum_set(
+                        budget_year=budget_year,
+                        lumpsum_total_cents=lumpsum_form.cleaned_data["lumpsum_total_cents"],
+                        **write,
+                    )
+                except ValidationError as exc:
+                    add_service_error(lumpsum_form, exc)
+                else:
+                    messages.success(request, f"De totale lumpsum van {year} is opgeslagen.")
+                    return redirect(here)
+    return render(
+        request,
+        "rapportage/manifesto.html",
+        {
+            "year": year,
+            "years": years,
+            "institution": institution,
+            "policy": policy,
+            "promise_form": promise_form,
+            "partner_form": partner_form,
+            "lumpsum_form": lumpsum_form,
+            "editing": editing,
+            "partner_for": partner_for,
+            **accountability.manifesto_data(institution, year),
+        },
+    )
