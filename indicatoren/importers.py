@@ -12,7 +12,7 @@ import io
 import re
 import zipfile
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, time, timedelta
 from decimal import Decimal
 
@@ -31,6 +31,11 @@ LEVELS = (LEVEL_TEAM, LEVEL_COLLEGE, LEVEL_INSTITUTION)
 ALL_LEVELS = frozenset(LEVELS)
 
 COLUMNS = ("row", "sheet", "indicator", "year", "level", "college", "team", "value", "n")
+# Issue 18: a long-format file with a `reeks`, `bron` or `groep` column gets these columns too
+# (a file without them parses into exactly COLUMNS, as before). series "" is the own series;
+# dimension and group "" the total; source None where the file names none. The upload pipeline
+# splits the rows: own totals are Measurements, the rest ContextValues.
+EXTRA_COLUMNS = ("series", "dimension", "group", "source")
 
 _XLSX_MAGIC = b"PK\x03\x04"
 _XLS_MAGIC = b"\xd0\xcf\x11\xe0"
@@ -55,6 +60,12 @@ _LONG_ALIASES = {
     "value": "value",
     "n": "n",
     "noemer": "n",
+    "reeks": "series",
+    "series": "series",
+    "bron": "source",
+    "source": "source",
+    "groep": "group",
+    "group": "group",
 }
 _REQUIRED = {"year": "'jaar' (of 'year')", "indicator": "'indicator'", "value": "'waarde' (of 'value')"}
 _DUTCH_COLUMN = {"year": "jaar", "indicator": "indicator", "value": "waarde"}
@@ -133,6 +144,10 @@ class Catalogue:
     teams: dict[str, str]  # team code -> college code (team codes are unique in the institution)
     years: range  # allowed measurement years
     scope_college: str | None = None  # when set: only this college's teams (and the college itself) may appear
+    # Issue 18: per indicator code its declared breakdowns (agenda file `breakdowns`):
+    # {"2a-entree": {"vooropleiding": ("PrO", "vso", ...)}}, and the comparison series already stored.
+    breakdowns: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)
+    series: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -719,8 +734,12 @@ class _Collector:
         self.errors: list[RowError] = []
         self.count = 0  # errors found
         self.stop_after_errors = stop_after_errors
-        self.out: dict[str, list] = {name: [] for name in COLUMNS}
+        self.out: dict[str, list] = {name: [] for name in (*COLUMNS, *EXTRA_COLUMNS)}
+        self.extended = False  # the file has a series, source or group column (issue 18)
         self.seen: dict[tuple, tuple[str | None, int]] = {}
+        # Series labels as first spelled (stored ones first): 'Landelijk' and 'landelijk' are one series.
+        self.series_known: dict[str, str] = {label.casefold(): label for label in sorted(catalogue.series)}
+        self._series_cache: dict[tuple[type, object], tuple[str, str | None]] = {}
         # Codes match ignoring case and surrounding or repeated spaces; rows carry the catalogue spelling.
         indicator_codes = [*catalogue.indicators, STUDENTS_CODE]
         self.indicator_lookup = {_normalise(code): code for code in indicator_codes}
@@ -884,17 +903,109 @@ class _Collector:
             return None
         first_sheet, first_row = first
         where = f"rij {first_row}" if first_sheet == sheet else f"rij {first_row} van blad {first_sheet}"
-        code, year, unit = key
+        code, year, unit = key[:3]
+        what = ""
+        if len(key) > 3:  # (code, year, unit, series, dimension, group): issue 18
+            series, dimension, group = key[3:]
+            what = "".join(
+                (
+                    f", reeks {self.series_known.get(series, series)}" if series else "",
+                    f", {dimension}: {group}" if group else "",
+                )
+            )
         return (
-            f"Dubbele waarde voor indicator {code}, jaar {year}, {unit.describe()}: staat ook in {where}; "
+            f"Dubbele waarde voor indicator {code}, jaar {year}, {unit.describe()}{what}: staat ook in {where}; "
             "laat één van beide rijen staan"
         )
 
+    def series(self, cell: object) -> tuple[str, str | None]:
+        """Return the series of a cell ("" = own) in its first spelling (kern.rules.series_label), or a message."""
+        key = (type(cell), cell)
+        cached = self._series_cache.get(key)
+        if cached is None:
+            text, message = _code_text(cell)
+            if message:
+                cached = ("", message)
+            else:
+                label, message = rules.series_label(text)
+                if message:
+                    cached = ("", message)
+                else:
+                    cached = (self.series_known.setdefault(label.casefold(), label) if label else "", None)
+            self._series_cache[key] = cached
+        return cached
+
+    def group(self, code: str, cell: object) -> tuple[str, str, str | None]:
+        """Return (dimension, group) of a group cell in the agenda's spelling, ("", "") when empty, or a message.
+
+        'vooropleiding: PrO' names both; 'PrO' alone is enough when exactly one declared dimension
+        of the indicator has that group (agenda file `breakdowns`; case is ignored).
+        """
+        text, message = _code_text(cell)
+        if message:
+            return "", "", message
+        if text is None:
+            return "", "", None
+        declared = self.catalogue.breakdowns.get(code) or {}
+        if not declared:
+            return (
+                "",
+                "",
+                (
+                    f"Indicator {code} heeft in de agenda geen uitsplitsing; laat 'groep' leeg of voeg de dimensie toe "
+                    "aan 'breakdowns' in het agendabestand"
+                ),
+            )
+        listed = "; ".join(f"{dimension}: {', '.join(groups)}" for dimension, groups in declared.items())
+        if ":" in text:
+            dimension_text, group_text = (part.strip() for part in text.split(":", 1))
+            dimension = next((d for d in declared if _normalise(d) == _normalise(dimension_text)), None)
+            if dimension is None:
+                return (
+                    "",
+                    "",
+                    (f"Dimensie '{dimension_text}' is voor indicator {code} niet gedeclareerd; gedeclareerd: {listed}"),
+                )
+            candidates = [dimension]
+        else:
+            group_text, candidates = text, list(declared)
+        found = [
+            (dimension, group)
+            for dimension in candidates
+            for group in declared[dimension]
+            if _normalise(group) == _normalise(group_text)
+        ]
+        if not found:
+            return "", "", f"Groep '{text}' is voor indicator {code} niet gedeclareerd; gedeclareerd: {listed}"
+        if len(found) > 1:
+            dimensions = ", ".join(dimension for dimension, _ in found)
+            return (
+                "",
+                "",
+                (
+                    f"Groep '{text}' komt bij indicator {code} in meer dan één dimensie voor ({dimensions}); "
+                    "schrijf 'dimensie: groep'"
+                ),
+            )
+        return found[0][0], found[0][1], None
+
     def add(
-        self, row: int, sheet: str | None, code: str, year: int, unit: _Unit, value: Decimal, n: int | None
+        self,
+        row: int,
+        sheet: str | None,
+        code: str,
+        year: int,
+        unit: _Unit,
+        value: Decimal,
+        n: int | None,
+        extra: tuple = ("", "", "", None),
     ) -> None:
-        """Append one valid row."""
+        """Append one valid row; `extra` is (series, dimension, group, source) of EXTRA_COLUMNS."""
         out = self.out
+        out["series"].append(extra[0])
+        out["dimension"].append(extra[1])
+        out["group"].append(extra[2])
+        out["source"].append(extra[3])
         out["row"].append(row)
         out["sheet"].append(sheet)
         out["indicator"].append(code)
@@ -907,11 +1018,15 @@ class _Collector:
 
     def frame(self) -> pd.DataFrame:
         """Return the collected rows as the contract's frame."""
-        return self.build_frame(self.out)
+        return self.build_frame(self.out, self.extended)
 
     @staticmethod
-    def build_frame(out: dict[str, list]) -> pd.DataFrame:
-        """Build the frame once from plain lists; object dtype keeps None and Decimal as they are."""
+    def build_frame(out: dict[str, list], extended: bool = False) -> pd.DataFrame:
+        """Build the frame once from plain lists; object dtype keeps None and Decimal as they are.
+
+        `extended`: add EXTRA_COLUMNS (a file with a series, source or group column).
+        """
+        extra = {name: pd.Series(out[name], dtype=object) for name in EXTRA_COLUMNS} if extended else {}
         return pd.DataFrame(
             {
                 "row": pd.Series(out["row"], dtype="int64"),
@@ -923,6 +1038,7 @@ class _Collector:
                 "team": pd.Series(out["team"], dtype=object),
                 "value": pd.Series(out["value"], dtype=object),
                 "n": pd.Series(out["n"], dtype=object),
+                **extra,
             }
         )
 
@@ -971,6 +1087,11 @@ def _parse_long(table: _Table, collector: _Collector) -> None:
     team_name, college_name, n_name = names.get("team"), names.get("college"), names.get("n")
     role_names = {"team": team_name, "college": college_name}
     error = collector.error
+    # Issue 18: optional series, source and group columns.
+    series_at, source_at, group_at = index.get("series"), index.get("source"), index.get("group")
+    extra_names = {role: names.get(role) for role in ("series", "source", "group")}
+    extended = collector.extended = any(at is not None for at in (series_at, source_at, group_at))
+    extra = ("", "", "", None)
 
     for row, cells in table.rows:
         width = len(cells)
@@ -1012,19 +1133,77 @@ def _parse_long(table: _Table, collector: _Collector) -> None:
                 error(row, n_name, _raw(cells[n_at]), message, sheet)
                 ok = False
 
+        extra_errors = ()
+        if extended:
+            extra, extra_errors = _extra_cells(collector, cells, code, unit, series_at, source_at, group_at)
+            for role, raw, message in extra_errors:
+                error(row, extra_names[role], raw, message, sheet)
+                ok = False
+
         if code is not None and unit is not None:
-            message = collector.level_message(code, unit.level)
+            # A comparison series is other people's figure: it may sit at a level the own series is not measured at.
+            message = None if extra[0] else collector.level_message(code, unit.level)
             if message:
                 error(row, indicator_name, _raw(indicator_cell), message, sheet)
                 ok = False
-            elif year is not None:
-                message = collector.duplicate_message((code, year, unit), sheet, row)
+            elif year is not None and not extra_errors:  # with its series or group unknown, a row has no key
+                key = (code, year, unit, extra[0].casefold(), extra[1], extra[2]) if extended else (code, year, unit)
+                message = collector.duplicate_message(key, sheet, row)
                 if message:
                     error(row, indicator_name, _raw(indicator_cell), message, sheet)
                     ok = False
 
         if ok:
-            collector.add(row, sheet, code, year, unit, value, n)
+            collector.add(row, sheet, code, year, unit, value, n, extra)
+
+
+def _extra_cells(
+    collector: _Collector, cells: list, code: str | None, unit: _Unit | None, series_at, source_at, group_at
+) -> tuple[tuple, list[tuple[str, str | None, str]]]:
+    """Return (series, dimension, group, source) of a row and its errors as (column role, raw value, message).
+
+    The rules of issue 18: a series or group only at institution or college level (no team-level
+    comparison, and groups of one team are small groups); a group declared for the indicator;
+    student numbers have neither; a college-scoped upload (a director) sends no comparison series.
+    """
+    width = len(cells)
+    errors: list[tuple[str, str | None, str]] = []
+    series, dimension, group, source = "", "", "", None
+    series_cell = cells[series_at] if series_at is not None and series_at < width else None
+    if series_cell is not None:
+        series, message = collector.series(series_cell)
+        if message:
+            errors.append(("series", _raw(series_cell), message))
+    group_cell = cells[group_at] if group_at is not None and group_at < width else None
+    if group_cell is not None and code is not None and code != STUDENTS_CODE:
+        dimension, group, message = collector.group(code, group_cell)
+        if message:
+            errors.append(("group", _raw(group_cell), message))
+    source_cell = cells[source_at] if source_at is not None and source_at < width else None
+    if source_cell is not None:
+        text, message = _code_text(source_cell)
+        if message:
+            errors.append(("source", _raw(source_cell), message))
+        elif text is not None and len(text) > rules.SOURCE_MAX_LENGTH:
+            errors.append(("source", text, f"Bron is te lang: hoogstens {rules.SOURCE_MAX_LENGTH} tekens"))
+        else:
+            source = text
+    if code == STUDENTS_CODE and (series or not _is_blank(group_cell)):
+        role, cell = ("series", series_cell) if series else ("group", group_cell)
+        errors.append((role, _raw(cell), "Studentaantallen (studenten) hebben geen reeks of groep; laat de kolom leeg"))
+    if unit is not None and unit.level == LEVEL_TEAM:
+        if series:
+            message = f"Reeks '{series}' kan alleen op instellings- of collegeniveau; laat de kolom team leeg"
+            errors.append(("series", _raw(series_cell), message))
+        if group:
+            message = (
+                f"Groep '{group}' kan alleen op instellings- of collegeniveau (kleine groepen); laat de kolom team leeg"
+            )
+            errors.append(("group", _raw(group_cell), message))
+    if series and collector.catalogue.scope_college is not None:
+        message = f"Vergelijkingsreeksen (reeks '{series}') worden alleen door beleidsmedewerkers aangeleverd"
+        errors.append(("series", _raw(series_cell), message))
+    return (series, dimension, group, source), errors
 
 
 # --- wide format ---------------------------------------------------------------------------

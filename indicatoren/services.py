@@ -13,7 +13,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from agenda.choices import Level
 from agenda.models import College, Indicator, Institution, Team
-from indicatoren.models import Measurement, StudentCount
+from indicatoren.models import OWN_SERIES, ContextValue, Measurement, StudentCount
 from kern import rules
 from kern.errors import Refusal
 from kern.signals import announce_change
@@ -140,6 +140,9 @@ class MeasurementRow:
     expected: object = UNCHECKED
     note: str = ""
     origin: tuple | None = None  # (sheet, row, column) in an uploaded file, for its error list
+    # Where the figure comes from (a file's `bron` column, issue 18: JOB or STO): written to
+    # Measurement.source and compared like the value; None keeps the writer's own source (the channel).
+    source: str | None = None
 
     @property
     def unit_label(self) -> str:
@@ -280,7 +283,10 @@ def measurements_apply(
     report.new, report.changed, report.deleted = len(creates), len(updates), len(deletes)
     if not creates and not updates and not deletes:
         return report
-    source = source[: Measurement._meta.get_field("source").max_length]
+    source = source[: rules.SOURCE_MAX_LENGTH]
+    for _, row in creates + updates:
+        if row.source is not None:
+            row.source = row.source.strip()[: rules.SOURCE_MAX_LENGTH]
     now = timezone.now()
     if creates or updates:
         store = _store_postgresql if connection.vendor == "postgresql" else _store_orm
@@ -316,7 +322,9 @@ def _changes(keyed, stored) -> tuple[list, list, list, list]:
             continue
         if not row.note and current[1] == row.value:
             row.note = current[4]
-        if (current[1], current[2], current[4]) != (row.value, row.n, row.note):
+        # A named source that differs is a change of its own (JOB read as STO misleads a trend).
+        wanted_source = current[5] if row.source is None else row.source
+        if (current[1], current[2], current[4], current[5]) != (row.value, row.n, row.note, wanted_source):
             updates.append((current[0], row))
             changing.append((key, row))
     return creates, updates, deletes, changing
@@ -522,7 +530,7 @@ def rows_flags(institution: Institution, rows: list[MeasurementRow]) -> list[Cel
 
 
 def stored_cells(rows: list[MeasurementRow]) -> dict[int, tuple]:
-    """Return, per id() of a row, the stored (id, value, n, updated_by id, note) of its cell, for a dry run."""
+    """Return, per id() of a row, the stored (id, value, n, updated_by id, note, source) of its cell, for a dry run."""
     keyed = {id(r): r.key() for r in rows}
     stored = _stored_values({key[0] for key in keyed.values()}, {key[1] for key in keyed.values()})
     return {row_id: stored[key] for row_id, key in keyed.items() if key in stored}
@@ -568,11 +576,11 @@ def plausibility_problems(institution: Institution, keyed) -> list[CellProblem]:
 
 
 def _stored_values(indicator_ids: set[int], years: set[int]) -> dict[tuple, tuple[int, Decimal, int | None]]:
-    """Return the stored (id, value, n, updated_by id, note) per unit key, as plain tuples (no model instances)."""
+    """Return the stored (id, value, n, updated_by id, note, source) per unit key, as plain tuples (no model instances)."""
     if not indicator_ids:
         return {}
     rows = Measurement.objects.filter(indicator_id__in=indicator_ids, year__in=years).values_list(
-        "indicator_id", "year", "level", "college_id", "team_id", "pk", "value", "n", "updated_by_id", "note"
+        "indicator_id", "year", "level", "college_id", "team_id", "pk", "value", "n", "updated_by_id", "note", "source"
     )
     return {row[:5]: row[5:] for row in rows.iterator(chunk_size=10_000)}
 
@@ -600,7 +608,7 @@ def _store_orm(creates, updates, *, user, source: str, upload, now) -> None:
                 value=row.value,
                 n=row.n,
                 note=row.note,
-                source=source,
+                source=_row_source(row, source),
                 upload=upload,
                 updated_by=user,
                 updated_at=now,
@@ -613,7 +621,8 @@ def _store_orm(creates, updates, *, user, source: str, upload, now) -> None:
         objects = []
         for pk, row in updates:
             measurement = current[pk]
-            measurement.value, measurement.n, measurement.source, measurement.upload = row.value, row.n, source, upload
+            measurement.value, measurement.n, measurement.upload = row.value, row.n, upload
+            measurement.source = _row_source(row, source)
             measurement.updated_by, measurement.updated_at, measurement.note = user, now, row.note
             objects.append(measurement)
         bulk_update_with_history(
@@ -624,6 +633,11 @@ def _store_orm(creates, updates, *, user, source: str, upload, now) -> None:
             default_user=user,
             default_change_reason=reason,
         )
+
+
+def _row_source(row: MeasurementRow, default: str) -> str:
+    """Return the source to store for a row: its own (a file's `bron`), else the writer's channel."""
+    return default if row.source is None else row.source
 
 
 def _copy_cell(value) -> str:
@@ -652,18 +666,34 @@ def _store_postgresql(creates, updates, *, user, source: str, upload, now) -> No
     user_id = getattr(user, "pk", None)
     upload_id = getattr(upload, "pk", None)
     lines = [
-        "\t".join(_copy_cell(cell) for cell in (None, *key, row.value, row.n, _copy_text(row.note)))
+        "\t".join(
+            _copy_cell(cell)
+            for cell in (None, *key, row.value, row.n, _copy_text(row.note), _copy_text(_row_source(row, source)))
+        )
         for key, row in creates
     ] + [
         "\t".join(
-            _copy_cell(cell) for cell in (pk, None, None, None, None, None, row.value, row.n, _copy_text(row.note))
+            _copy_cell(cell)
+            for cell in (
+                pk,
+                None,
+                None,
+                None,
+                None,
+                None,
+                row.value,
+                row.n,
+                _copy_text(row.note),
+                _copy_text(_row_source(row, source)),
+            )
         )
         for pk, row in updates
     ]
     with connection.cursor() as cursor:
         cursor.execute(
             "CREATE TEMPORARY TABLE measurement_stage (existing_id bigint, indicator_id bigint, year integer, "
-            "level varchar(12), college_id bigint, team_id bigint, value numeric, n integer, note text) ON COMMIT DROP"
+            "level varchar(12), college_id bigint, team_id bigint, value numeric, n integer, note text, source text) "
+            "ON COMMIT DROP"
         )
         _copy(cursor, "COPY measurement_stage FROM STDIN", "\n".join(lines) + "\n")
         write_history = getattr(settings, "SIMPLE_HISTORY_ENABLED", True)
@@ -677,9 +707,9 @@ def _store_postgresql(creates, updates, *, user, source: str, upload, now) -> No
             insert = (
                 f"INSERT INTO {table} (indicator_id, year, level, college_id, team_id, value, n, note, source, upload_id, "
                 "updated_at, updated_by_id) SELECT indicator_id, year, level, college_id, team_id, value, n, note, "
-                "%s, %s, %s, %s FROM measurement_stage WHERE existing_id IS NULL"
+                "source, %s, %s, %s FROM measurement_stage WHERE existing_id IS NULL"
             )
-            params = [source, upload_id, now, user_id]
+            params = [upload_id, now, user_id]
             if write_history:
                 cursor.execute(
                     f"WITH written AS ({insert} RETURNING *) {into_history}",
@@ -689,10 +719,11 @@ def _store_postgresql(creates, updates, *, user, source: str, upload, now) -> No
                 cursor.execute(insert, params)
         if updates:
             update = (
-                f"UPDATE {table} AS m SET value = s.value, n = s.n, note = s.note, source = %s, upload_id = %s, updated_at = %s, "
-                "updated_by_id = %s FROM measurement_stage AS s WHERE s.existing_id IS NOT NULL AND m.id = s.existing_id"
+                f"UPDATE {table} AS m SET value = s.value, n = s.n, note = s.note, source = s.source, upload_id = %s, "
+                "updated_at = %s, updated_by_id = %s FROM measurement_stage AS s "
+                "WHERE s.existing_id IS NOT NULL AND m.id = s.existing_id"
             )
-            params = [source, upload_id, now, user_id]
+            params = [upload_id, now, user_id]
             if write_history:
                 cursor.execute(
                     f"WITH written AS ({update} RETURNING m.*) {into_history}",
@@ -817,4 +848,226 @@ def student_counts_apply(
             report.unchanged += 1
     if report.new or report.changed:
         announce_change(institution=institution, reason="studentaantallen gewijzigd")
+    return report
+
+
+# --- comparison series and breakdowns (issue 18) ----------------------------------------------
+# ContextValue rows never reach the engine, a verdict or a euro, so their writes ask for no
+# recompute. They keep the rules that guard what people read: the value rules, the institution
+# boundary, who may write which unit, history, and the year lock for the own institution's
+# breakdowns. Comparison series (landelijk, DUO) are other people's published figures, which
+# often arrive after a year is approved: the year lock does not hold them back.
+
+CONTEXT_POLICY_ONLY = "alleen een beleidsmedewerker levert vergelijkingsreeksen en waarden op instellingsniveau aan."
+
+
+@dataclass
+class ContextRow:
+    """A comparison-series or breakdown value to store: indicator, year, unit (institution or college), series, group."""
+
+    indicator: Indicator
+    year: int
+    value: Decimal
+    college: College | None = None  # None: the institution level
+    series: str = OWN_SERIES
+    dimension: str = ""
+    group: str = ""
+    n: int | None = None
+    source: str = ""
+    note: str = ""
+    origin: tuple | None = None  # (sheet, row, column) in an uploaded file, for its error list
+
+    @property
+    def level(self) -> str:
+        """Return the row's level: college or institution."""
+        return Level.COLLEGE if self.college is not None else Level.INSTITUTION
+
+    @property
+    def unit_label(self) -> str:
+        """Return the code of the row's unit."""
+        return self.college.code if self.college else "instelling"
+
+    def key(self) -> tuple:
+        """Return (indicator, year, level, college, series, dimension, group); year and college where _refuse_locked reads them."""
+        return (
+            self.indicator.pk,
+            self.year,
+            self.level,
+            self.college.pk if self.college else None,
+            self.series.casefold(),
+            self.dimension,
+            self.group,
+        )
+
+    def describe(self) -> str:
+        """Return '2a-entree, 2020, instelling, reeks landelijk, vooropleiding: PrO' for messages."""
+        parts = [self.indicator.code, str(self.year), self.unit_label]
+        if self.series:
+            parts.append(f"reeks {self.series}")
+        if self.group:
+            parts.append(f"{self.dimension}: {self.group}")
+        return ", ".join(parts)
+
+
+def _check_context_row(row: ContextRow, institution: Institution, allowed_colleges, known_series) -> None:
+    """Check one context row in place: boundary, permission, shape, declared group, value rules; normalise its series."""
+    if row.indicator.institution_id != institution.pk:
+        raise PermissionDenied("Indicator van een andere instelling.")
+    if row.college is not None and row.college.institution_id != institution.pk:
+        raise PermissionDenied("College van een andere instelling.")
+    series, problem = rules.series_label(row.series)
+    if problem:
+        raise ValidationError(problem)
+    row.series = rules.series_match(series, known_series)
+    if allowed_colleges is not None and (row.series or row.college is None or row.college.pk not in allowed_colleges):
+        # agenda.permissions.value_write_scope: a director writes its own colleges' own figures only.
+        raise PermissionDenied(f"{row.describe()}: {CONTEXT_POLICY_ONLY}")
+    if bool(row.dimension) != bool(row.group):
+        raise ValidationError(f"{row.describe()}: een groep hoort bij een dimensie.")
+    if not row.series and not row.group:
+        raise ValidationError(f"{row.describe()}: het eigen totaal is een meting, geen vergelijkingswaarde.")
+    if row.group and row.group not in (row.indicator.breakdowns or {}).get(row.dimension, ()):
+        raise ValidationError(
+            f"{row.describe()}: groep '{row.group}' is voor {row.indicator.code} niet gedeclareerd in de agenda."
+        )
+    problem = value_problem(row.indicator, row.value) or rules.n_problem(row.n)
+    if problem:
+        raise ValidationError(f"{row.describe()}: {problem}")
+    row.source = (row.source or "").strip()[: rules.SOURCE_MAX_LENGTH]
+    row.note = (row.note or "").strip()[:NOTE_LENGTH]
+
+
+def _context_keyed(institution: Institution, rows: list[ContextRow], allowed_colleges, allowed_teams):
+    """Return each context row with its key after every check (raise on the first problem)."""
+    if allowed_teams is not None and rows:
+        # A teamleider writes its teams' values only (issue 15); context rows are college or institution level.
+        raise TeamNotAllowed([CellProblem(row, f"{row.describe()}: {TEAM_ONLY}") for row in rows])
+    known = set(ContextValue.objects.filter(indicator__institution=institution).values_list("series", flat=True))
+    known.discard(OWN_SERIES)
+    keyed, seen = [], set()
+    for row in rows:
+        _check_context_row(row, institution, allowed_colleges, known)
+        if row.series:
+            known.add(row.series)
+        key = row.key()
+        if key in seen:
+            raise ValidationError(f"Dubbele waarde: {row.describe()}.")
+        seen.add(key)
+        keyed.append((key, row))
+    return keyed
+
+
+def _stored_context(keyed) -> dict[tuple, ContextValue]:
+    """Return the stored ContextValue per key for the rows' indicators and years."""
+    if not keyed:
+        return {}
+    stored = ContextValue.objects.filter(
+        indicator_id__in={key[0] for key, _ in keyed}, year__in={key[1] for key, _ in keyed}
+    )
+    return {
+        (c.indicator_id, c.year, c.level, c.college_id, c.series.casefold(), c.dimension, c.group): c for c in stored
+    }
+
+
+def _context_changes(keyed, stored) -> tuple[list, list]:
+    """Return the rows to create and the (stored, row) pairs to update; a row equal to what is stored is neither."""
+    creates, updates = [], []
+    for key, row in keyed:
+        current = stored.get(key)
+        if current is None:
+            creates.append((key, row))
+        elif (current.value, current.n, current.source, current.note) != (row.value, row.n, row.source, row.note):
+            updates.append((current, row))
+    return creates, updates
+
+
+def _refuse_locked_context(institution: Institution, keyed, stored) -> None:
+    """Raise YearLocked for own-series breakdown rows that would change in an approved year (not comparison series)."""
+    changing = [
+        (key, row)
+        for key, row in keyed
+        if not row.series
+        and (
+            stored.get(key) is None
+            or (stored[key].value, stored[key].n, stored[key].source, stored[key].note)
+            != (row.value, row.n, row.source, row.note)
+        )
+    ]
+    _refuse_locked(institution, changing)
+
+
+def context_refusal(
+    institution: Institution, rows: list[ContextRow], allowed_colleges=None, allowed_teams=None
+) -> WriteRefused | None:
+    """Return why context_values_apply would refuse these rows for a locked year or a teamleider, or None (a dry run)."""
+    try:
+        keyed = _context_keyed(institution, rows, allowed_colleges, allowed_teams)
+        _refuse_locked_context(institution, keyed, _stored_context(keyed))
+    except WriteRefused as exc:
+        return exc
+    return None
+
+
+@transaction.atomic
+def context_values_apply(
+    *,
+    institution: Institution,
+    rows: list[ContextRow],
+    user=None,
+    upload=None,
+    allowed_colleges=None,
+    allowed_teams=None,
+) -> ApplyReport:
+    """Insert or replace comparison-series and breakdown values, keeping history; all or nothing.
+
+    `allowed_colleges` None means policy scope; a set (a director) allows only the own series at
+    those colleges. Raise YearLocked, storing nothing, when an own-series breakdown would change in
+    an approved year; comparison series are not held by the lock. No recompute: nothing here moves
+    a verdict or a euro (the values' own recompute, in the same upload, is asked by measurements_apply).
+    """
+    report = ApplyReport()
+    keyed = _context_keyed(institution, rows, allowed_colleges, allowed_teams)
+    lock_institution_data(institution)
+    stored = _stored_context(keyed)
+    _refuse_locked_context(institution, keyed, stored)
+    creates, updates = _context_changes(keyed, stored)
+    report.new, report.changed = len(creates), len(updates)
+    report.unchanged = len(keyed) - len(creates) - len(updates)
+    user = user if getattr(user, "pk", None) is not None else None
+    reason = (f"upload #{upload.pk}" if upload is not None else "vergelijkingswaarden")[:_REASON_LENGTH]
+    now = timezone.now()
+    if creates:
+        objects = [
+            ContextValue(
+                indicator=row.indicator,
+                year=row.year,
+                level=row.level,
+                college=row.college,
+                series=row.series,
+                dimension=row.dimension,
+                group=row.group,
+                value=row.value,
+                n=row.n,
+                source=row.source,
+                note=row.note,
+                upload=upload,
+                updated_by=user,
+                updated_at=now,
+            )
+            for _, row in creates
+        ]
+        bulk_create_with_history(objects, ContextValue, default_user=user, default_change_reason=reason)
+    if updates:
+        objects = []
+        for current, row in updates:
+            current.value, current.n, current.source, current.note = row.value, row.n, row.source, row.note
+            current.upload, current.updated_by, current.updated_at = upload, user, now
+            objects.append(current)
+        bulk_update_with_history(
+            objects,
+            ContextValue,
+            ["value", "n", "source", "note", "upload", "updated_by", "updated_at"],
+            default_user=user,
+            default_change_reason=reason,
+        )
     return report

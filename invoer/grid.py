@@ -339,7 +339,12 @@ def cell_history(team: Team, indicator: Indicator, year: int) -> list[dict]:
                 "n": None if record.history_type == "-" else record.n,
                 "old_value": previous.value if previous is not None else None,
                 "old_n": previous.n if previous is not None else None,
-                "source": record.history_change_reason or record.source,
+                # Where the figure comes from (a file's `bron`: JOB, STO; issue 18) and, when it says
+                # more, how it was written (the upload or page that stored it).
+                "source": record.source,
+                "via": ""
+                if record.history_change_reason in (None, "", record.source)
+                else record.history_change_reason,
                 "note": "" if record.history_type == "-" else record.note,
             }
         )

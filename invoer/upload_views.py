@@ -21,7 +21,7 @@ from agenda.permissions import (
     value_write_scope,
 )
 from indicatoren.choices import UploadStatus
-from indicatoren.models import Measurement, Upload
+from indicatoren.models import ContextValue, Measurement, Upload
 from invoer.upload_forms import ConfirmForm, UploadForm
 from invoer.uploads import (
     KIND_CHANGED,
@@ -42,6 +42,7 @@ from rapportage.models import VerdictChange
 
 UPLOADS_PER_PAGE = 25
 CHANGES_PER_PAGE = 100
+CONTEXT_SHOWN = 500  # comparison and breakdown rows listed on one page (a file holds tens, not thousands)
 KINDS = {"alle": (KIND_NEW, KIND_CHANGED), "nieuw": (KIND_NEW,), "gewijzigd": (KIND_CHANGED,)}
 KIND_CHOICES = [("alle", "Nieuw en gewijzigd"), ("nieuw", "Alleen nieuw"), ("gewijzigd", "Alleen gewijzigd")]
 
@@ -174,6 +175,11 @@ def _detail(request, upload: Upload, *, errors: list[dict], status: int = 200):
                 conflicts=plan.conflicts,
                 flags=plan.flags,
                 uncompared=plan.uncompared,
+                # Issue 18: comparison series and breakdown values, beside the judged ones.
+                context_counts=plan.context_counts(),
+                context_changes=plan.context_changes[:CONTEXT_SHOWN],
+                context_more=max(len(plan.context_changes) - CONTEXT_SHOWN, 0),
+                has_sources=any(change.shown_source for change in plan.changes),
             )
     elif upload.status == UploadStatus.ACCEPTED:
         context.update(
@@ -184,6 +190,9 @@ def _detail(request, upload: Upload, *, errors: list[dict], status: int = 200):
             flips=VerdictChange.objects.filter(run=upload.recompute_run).select_related("indicator", "college")
             if upload.recompute_run_id
             else [],
+            context_values=ContextValue.objects.filter(upload=upload).select_related("indicator", "college")[
+                :CONTEXT_SHOWN
+            ],
         )
     context["has_sheets"] = any(error.get("sheet") for error in context["errors"])
     context["may_decide"] = _may_decide(request.user, upload)

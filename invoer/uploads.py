@@ -32,14 +32,17 @@ from indicatoren.importers import (
     parse_benchmark,
     size_error,
 )
-from indicatoren.models import Measurement, StudentCount, Upload
+from indicatoren.models import ContextValue, Measurement, StudentCount, Upload
 from indicatoren.services import (
     CellProblem,
+    ContextRow,
     MeasurementRow,
     NoteRequired,
     WriteConflict,
     WriteRefused,
     YearLocked,
+    context_refusal,
+    context_values_apply,
     lock_institution_data,
     measurements_apply,
     rows_flags,
@@ -112,6 +115,13 @@ def catalogue_for(institution: Institution, scope_college: College | None = None
         teams=dict(Team.objects.filter(institution=institution).values_list("code", "college__code")),
         years=range(earliest - BASELINE_MARGIN_YEARS, institution.period_end + 1),
         scope_college=scope_college.code if scope_college else None,
+        breakdowns={i.code: {d: tuple(groups) for d, groups in (i.breakdowns or {}).items()} for i in indicators},
+        series=frozenset(
+            ContextValue.objects.filter(indicator__institution=institution)
+            .exclude(series="")
+            .values_list("series", flat=True)
+            .distinct()
+        ),
     )
 
 
@@ -134,13 +144,41 @@ class Change:
     new: Decimal
     old_n: int | None = None
     new_n: int | None = None
+    # Issue 18: the source the file names (None: no `bron`, the stored one stays) and the stored one.
+    source: str | None = None
+    old_source: str = ""
 
     @property
     def kind(self) -> str:
         """Return nieuw, gewijzigd or ongewijzigd."""
         if self.old is None:
             return KIND_NEW
-        return KIND_UNCHANGED if self.old == self.new and self.old_n == self.new_n else KIND_CHANGED
+        same_source = self.source is None or self.source == self.old_source
+        return KIND_UNCHANGED if self.old == self.new and self.old_n == self.new_n and same_source else KIND_CHANGED
+
+    @property
+    def shown_source(self) -> str:
+        """Return the source the value will have after the upload (the file's, else the stored one)."""
+        return self.old_source if self.source is None else self.source
+
+
+@dataclass
+class ContextChange:
+    """One comparison-series or breakdown value the file would set (issue 18): where, which series and group, old and new."""
+
+    row: ContextRow
+    old: Decimal | None
+    old_n: int | None = None
+    old_source: str = ""
+
+    @property
+    def kind(self) -> str:
+        """Return nieuw, gewijzigd or ongewijzigd."""
+        row = self.row
+        if self.old is None:
+            return KIND_NEW
+        same = (self.old, self.old_n, self.old_source) == (row.value, row.n, row.source)
+        return KIND_UNCHANGED if same else KIND_CHANGED
 
 
 @dataclass
@@ -172,6 +210,8 @@ class Plan:
     conflicts: list[Conflict] = field(default_factory=list)
     flags: list[CellProblem] = field(default_factory=list)
     uncompared: bool = False
+    context: list[ContextRow] = field(default_factory=list)  # comparison series and breakdowns (issue 18)
+    context_changes: list[ContextChange] = field(default_factory=list)
 
     def rows_to_store(self, keep_mine=()) -> list[MeasurementRow]:
         """Return the rows to write: a conflicting cell only when the user chose their own value (`keep_mine`)."""
@@ -188,9 +228,18 @@ class Plan:
         return rows
 
     def counts(self) -> dict[str, int]:
-        """Return the number of new, changed and unchanged values."""
+        """Return the number of new, changed and unchanged values, comparison and breakdown values included."""
         result = {KIND_NEW: 0, KIND_CHANGED: 0, KIND_UNCHANGED: 0}
         for change in self.changes:
+            result[change.kind] += 1
+        for change in self.context_changes:
+            result[change.kind] += 1
+        return result
+
+    def context_counts(self) -> dict[str, int]:
+        """Return the number of new, changed and unchanged comparison and breakdown values (issue 18)."""
+        result = {KIND_NEW: 0, KIND_CHANGED: 0, KIND_UNCHANGED: 0}
+        for change in self.context_changes:
             result[change.kind] += 1
         return result
 
@@ -202,7 +251,9 @@ class Plan:
         """
         digest = hashlib.sha256(self.checksum.encode())
         for c in self.changes:
-            digest.update(f"{c.indicator}|{c.year}|{c.unit}|{c.old}|{c.old_n}\n".encode())
+            digest.update(f"{c.indicator}|{c.year}|{c.unit}|{c.old}|{c.old_n}|{c.old_source}\n".encode())
+        for c in self.context_changes:
+            digest.update(f"{c.row.describe()}|{c.old}|{c.old_n}|{c.old_source}\n".encode())
         return digest.hexdigest()
 
     def groups(self) -> list[dict]:
@@ -302,10 +353,13 @@ def _plan_parsed(institution: Institution, parsed: ParseResult, preview: bool = 
     indicators = {i.code: i for i in Indicator.objects.filter(institution=institution)}
     colleges = {c.code: c for c in College.objects.filter(institution=institution)}
     teams = {t.code: t for t in Team.objects.filter(institution=institution).select_related("college")}
-    rows, students = [], {}
+    rows, students, context = [], {}, []
     frame = parsed.rows
     value_column = "waarde" if parsed.layout == "long" else None
-    for code, year, college_code, team_code, value, n, sheet, line in zip(
+    # Issue 18: a file with series, source or group columns carries them (importers.EXTRA_COLUMNS).
+    blank = [None] * len(frame)
+    extended = "series" in frame.columns
+    for code, year, college_code, team_code, value, n, sheet, line, series, dimension, group, source in zip(
         frame["indicator"],
         frame["year"],
         frame["college"],
@@ -314,6 +368,10 @@ def _plan_parsed(institution: Institution, parsed: ParseResult, preview: bool = 
         frame["n"],
         frame["sheet"],
         frame["row"],
+        frame["series"] if extended else blank,
+        frame["dimension"] if extended else blank,
+        frame["group"] if extended else blank,
+        frame["source"] if extended else blank,
         strict=True,
     ):
         year = int(year)
@@ -323,6 +381,23 @@ def _plan_parsed(institution: Institution, parsed: ParseResult, preview: bool = 
         if value.as_tuple().exponent < -rules.MAX_DECIMALS:
             # '77,5000000' has only trailing zeros beyond storage's 6 decimals (the parser allows it).
             value = value.quantize(rules.STORAGE_PLACES)
+        if series or group:
+            # A comparison series or a breakdown group: never a judged value (ContextValue).
+            context.append(
+                ContextRow(
+                    indicator=indicators[code],
+                    year=year,
+                    value=value,
+                    college=colleges[college_code] if college_code else None,
+                    series=series,
+                    dimension=dimension,
+                    group=group,
+                    n=None if n is None else int(n),
+                    source=source or "",
+                    origin=(sheet, int(line), value_column or code),
+                )
+            )
+            continue
         team = teams[team_code] if team_code else None
         row = MeasurementRow(
             indicator=indicators[code],
@@ -332,12 +407,14 @@ def _plan_parsed(institution: Institution, parsed: ParseResult, preview: bool = 
             team=team,
             n=None if n is None else int(n),
             origin=(sheet, int(line), value_column or code),
+            source=source,
         )
         if parsed.exported is not None:
             # An edited grid export: compare with what the cell held at export (no lost updates).
             row.expected = parsed.exported.get((code, year, team_code or college_code or ""), (None, None))
         rows.append(row)
     plan = Plan(parsed=parsed, rows=rows, students=students, changes=_compare(institution, rows, students))
+    plan.context, plan.context_changes = context, _compare_context(context)
     plan.conflicts = _conflicts(rows)
     if preview:
         # Conflicting cells are flagged too: keeping one's own implausible value needs the note as well.
@@ -408,19 +485,42 @@ def _compare(institution: Institution, rows: list[MeasurementRow], students) -> 
     if rows:
         values = Measurement.objects.filter(
             indicator_id__in={r.indicator.pk for r in rows}, year__in={r.year for r in rows}
-        ).values_list("indicator_id", "year", "college_id", "team_id", "value", "n")
+        ).values_list("indicator_id", "year", "college_id", "team_id", "value", "n", "source")
         stored = {row[:4]: row[4:] for row in values.iterator(chunk_size=10_000)}
     changes = []
     for row in rows:
         key = (row.indicator.pk, row.year, row.college.pk if row.college else None, row.team.pk if row.team else None)
-        old, old_n = stored.get(key, (None, None))
-        changes.append(Change(row.indicator.code, row.year, _unit_label(row), old, row.value, old_n, row.n))
+        old, old_n, old_source = stored.get(key, (None, None, ""))
+        changes.append(
+            Change(row.indicator.code, row.year, _unit_label(row), old, row.value, old_n, row.n, row.source, old_source)
+        )
     stored_students = {
         (s.college_id, s.year): s.count for s in StudentCount.objects.filter(college__institution=institution)
     }
     for (college, year), count in students.items():
         old = stored_students.get((college.pk, year))
         changes.append(Change(STUDENTS_CODE, year, college.code, None if old is None else Decimal(old), Decimal(count)))
+    return changes
+
+
+def _compare_context(rows: list[ContextRow]) -> list[ContextChange]:
+    """Return each comparison or breakdown row with the stored value it would replace (series matched ignoring case)."""
+    if not rows:
+        return []
+    stored = {
+        (c.indicator_id, c.year, c.college_id, c.series.casefold(), c.dimension, c.group): c
+        for c in ContextValue.objects.filter(
+            indicator_id__in={r.indicator.pk for r in rows}, year__in={r.year for r in rows}
+        )
+    }
+    changes = []
+    for row in rows:
+        key = (row.indicator.pk, row.year, row.college.pk if row.college else None, row.series.casefold())
+        current = stored.get((*key, row.dimension, row.group))
+        if current is None:
+            changes.append(ContextChange(row, None))
+        else:
+            changes.append(ContextChange(row, current.value, current.n, current.source))
     return changes
 
 
@@ -520,7 +620,7 @@ def _record(
         duplicate_of=Upload.objects.filter(institution=institution, checksum=checksum, status=UploadStatus.ACCEPTED)
         .order_by("uploaded_at", "pk")
         .first(),
-        rows_total=len(plan.changes) if plan else 0,
+        rows_total=len(plan.changes) + len(plan.context_changes) if plan else 0,
         rows_new=counts[KIND_NEW],
         rows_changed=counts[KIND_CHANGED],
         rows_unchanged=counts[KIND_UNCHANGED],
@@ -571,6 +671,13 @@ def _receive(
                     allowed_teams=allowed_teams,
                 )
             )
+            if refusal is None and not apply and plan.context:
+                refusal = context_refusal(
+                    institution,
+                    plan.context,
+                    {scope_college.pk} if scope_college else None,
+                    allowed_teams=allowed_teams,
+                )
             if refusal is not None:
                 rejected = UploadRejected(refused_errors(refusal), plan.parsed)
                 rejected.locked = isinstance(refusal, YearLocked)
@@ -694,16 +801,28 @@ def _apply(
             flag_note=note,
             keep_uncounted=keep_uncounted,
         )
-    new, changed, unchanged = values.new, values.changed, values.unchanged
+    # Issue 18: comparison and breakdown rows in the same transaction (all or nothing with the values).
+    context = context_values_apply(
+        institution=institution,
+        rows=plan.context,
+        user=user,
+        upload=upload,
+        allowed_colleges=allowed,
+        allowed_teams=allowed_teams,
+    )
+    recompute_asked = bool(values.new or values.changed or values.deleted)
+    new, changed = values.new + context.new, values.changed + context.changed
+    unchanged = values.unchanged + context.unchanged
     if plan.students:
         students = student_counts_apply(institution=institution, counts=plan.students, upload=upload, user=user)
         new, changed, unchanged = new + students.new, changed + students.changed, unchanged + students.unchanged
+        recompute_asked = recompute_asked or bool(students.new or students.changed)
     upload.status = UploadStatus.ACCEPTED
     upload.applied_at = timezone.now()
     # The record holds what was applied, counted inside this transaction.
-    upload.rows_total = len(plan.changes)
+    upload.rows_total = len(plan.changes) + len(plan.context_changes)
     upload.rows_new, upload.rows_changed, upload.rows_unchanged = new, changed, unchanged
-    if new or changed:
+    if recompute_asked:  # context values move no verdict: they ask for no recompute
         # The services asked for a recompute on commit; requests coalesce into the one pending run.
         upload.recompute_run = RecomputeRun.objects.filter(institution=institution, state=RunState.PENDING).first()
     upload.save(

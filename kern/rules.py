@@ -243,3 +243,50 @@ def code_problem(code: str, what: str = "Teamcode") -> str | None:
     if len(code) > limit:
         return f"{what} '{_shown(code)}' is te lang: hoogstens {limit} tekens."
     return None
+
+
+# --- series, sources and small groups (issue 18) ----------------------------------------------
+# A value belongs to a series: the institution's own (the only one that is judged) or a
+# comparison series the agenda sets it beside ("landelijk is dat 72 %", DUO, a peer institution).
+# Every channel (importer, service, admin) reads a series label through series_label, so
+# "Landelijk" and "landelijk " are one series everywhere.
+
+OWN_SERIES_NAMES = frozenset({"", "eigen", "own"})  # how a file names the own series
+SERIES_MAX_LENGTH = 40  # ContextValue.series
+SOURCE_MAX_LENGTH = 200  # Measurement.source, ContextValue.source
+_SERIES_EXTRA = frozenset(" -_.")
+
+# Small-group suppression: a breakdown group of fewer than 20 students says more about those
+# students than about the programme (and can identify them); pages show "kleine groep" instead
+# of the value and the API returns no value. A value without n is shown to staff only.
+SMALL_GROUP_N = 20
+
+
+def small_group(n: int | None) -> bool:
+    """Return whether a value's group is too small to show its value (n known and below SMALL_GROUP_N)."""
+    return n is not None and n < SMALL_GROUP_N
+
+
+def series_label(text: str | None) -> tuple[str, str | None]:
+    """Return a series as stored ("" for the own series) and None, or ("", why it is not a valid label).
+
+    Surrounding and repeated spaces go; 'eigen' and 'own' (any case) name the own series; other
+    labels keep their spelling, at most SERIES_MAX_LENGTH letters, digits, spaces, '-', '_' or '.'.
+    """
+    label = " ".join((text or "").split())
+    if label.lower() in OWN_SERIES_NAMES:
+        return "", None
+    if len(label) > SERIES_MAX_LENGTH:
+        return "", f"Reeks '{_shown(label)}' is te lang: hoogstens {SERIES_MAX_LENGTH} tekens."
+    if not all(ch.isalnum() or ch in _SERIES_EXTRA for ch in label):
+        return "", f"Reeks '{_shown(label)}' mag alleen letters, cijfers, spaties, '-', '_' en '.' bevatten."
+    return label, None
+
+
+def series_match(label: str, known) -> str:
+    """Return the spelling of an existing series that equals `label` ignoring case, else `label` itself."""
+    folded = label.casefold()
+    for existing in known:
+        if existing.casefold() == folded:
+            return existing
+    return label

@@ -15,7 +15,8 @@ from agenda.selectors import agenda_document
 from indicatoren.selectors import COLUMNS, benchmark_rows
 from kern.spreadsheet import csv_text
 
-CODE_COLUMNS = ("indicator", "college", "team")
+# Text a spreadsheet could run ("=1+2"): codes, and the series, source and group of issue 18.
+CODE_COLUMNS = ("indicator", "college", "team", "reeks", "bron", "groep")
 
 
 class Command(BaseCommand):
