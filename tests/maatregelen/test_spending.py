@@ -26,6 +26,11 @@ def user(name):
 def world(rocvaf_demo):
     """Return the demo institution with its themes, two colleges and a measure of T2 at 5300."""
     institution = Institution.objects.get(code="ROCVAF")
+    # The demo's own spending and promises (demo_setup) would blur the counts; rolled back after the test.
+    Spending.objects.all().delete()
+    PartnerAgreement.objects.all().delete()
+    Promise.objects.all().delete()
+    BudgetYear.objects.filter(institution=institution).update(lumpsum_total_cents=None)
     return {
         "institution": institution,
         "t1": Theme.objects.get(institution=institution, code="T1"),
@@ -307,3 +312,15 @@ def test_api_promises_are_read_with_their_partners(client, world):
     body = listed(client.get("/api/v1/promises/"))
     assert body[0]["theme"] == "T2" and body[0]["partners"][0]["partner"] == "UWV"
     assert body[0]["target_groups"] == ["doorstarters"]
+
+
+def test_demo_has_spending_promises_and_a_lumpsum(client, rocvaf_demo):
+    """The demo shows realised spending with an overspent line, three promises with partners and the checks in 2021."""
+    institution = Institution.objects.get(code="ROCVAF")
+    assert Spending.objects.filter(institution=institution).count() == 9
+    assert Promise.objects.filter(institution=institution).count() == 3
+    client.force_login(user("bestuur"))
+    html = client.get(SPENDING + "?jaar=2021").content.decode()
+    assert "overschreden" in html and "Match op meedoen" in html
+    html = client.get(MANIFESTO + "?jaar=2021").content.decode()
+    assert "Gemeente Amsterdam (RMC-regio)" in html and "82,14 %" in html and "10,18 %" in html

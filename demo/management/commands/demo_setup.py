@@ -4,7 +4,9 @@ Idempotent: running it again changes nothing. Everything it adds is labelled syn
 Run after `load_agenda agenda/agendas/rocvaf-2019-2022.yaml` (make demo does both).
 """
 
+from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
@@ -12,19 +14,32 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from agenda.choices import AmbitionType, Role
-from agenda.models import Ambition, College, Indicator, Institution, Membership, Team, Theme
+from agenda.models import Ambition, BudgetYear, College, Indicator, Institution, Membership, Team, Theme
 from agenda.services import ambition_revise, membership_teams_set, team_update
 from demo import synthetic as demo
 from indicatoren.choices import UploadStatus
 from indicatoren.models import Upload
 from invoer.uploads import UploadRejected, benchmark_import
-from maatregelen.models import Evidence, EvidenceKind, Measure, MeasureCategory, MeasureStatus, Review
+from maatregelen.models import (
+    Evidence,
+    EvidenceKind,
+    Measure,
+    MeasureCategory,
+    MeasureStatus,
+    Promise,
+    Review,
+    Spending,
+)
+from maatregelen.services import lumpsum_set, partner_agreement_save, promise_save, spending_record
 from rapportage.choices import RunState
 from rapportage.selectors import last_run
 from rapportage.services import recompute_now
 
 PASSWORD = "kwaliteit2019"
 DEMO_FILE = "demo-benchmark-synthetisch.csv"
+# The agenda's own comparison figures (landelijk, DUO, per mbo level) and the illustrative 2a breakdown
+# by vooropleiding (issue 18); rocvaf_comparisons_sources.md says where each figure comes from.
+COMPARISONS_FILE = Path(demo.__file__).resolve().parent / "data" / "rocvaf_comparisons.csv"
 
 # Herijking 2020 (agenda Bijlage 1: "In 2020 wordt de ambitie voor 2022 bepaald"): a synthetic example.
 HERIJKING = [
@@ -44,6 +59,94 @@ MEASURES = [
     ("T1", None, "Professionalisering teams (LC-scholing, DIVA)", MeasureCategory.PROGRAMME, ["1a", "1b"], 150_000_000),
     ("T4", "5800", "SCALA: opleiden op Lelystad Airport", MeasureCategory.PROGRAMME, ["4a", "4c"], 12_000_000),
     ("T5", None, "Alumni-loopbaancoach entree/niveau 2", MeasureCategory.PROGRAMME, ["5a"], 8_000_000),
+]
+
+# Realised spending (synthetic, issue 14): (year, theme, college or None, measure title or None, cents, note).
+DEMO_SPENDING = [
+    (
+        2020,
+        "T1",
+        None,
+        "Professionalisering teams (LC-scholing, DIVA)",
+        41_234_567,
+        "LC-scholing cohort 1 (synthetisch)",
+    ),
+    (2020, "T2", None, "Overstapcoaches vmbo-mbo", 12_345_601, "Synthetisch"),
+    (2020, "T2", "5100", None, 31_250_033, "Pluscoaches entree (synthetisch)"),
+    (2020, "T2", "5300", "Match op meedoen (regio Hilversum)", 2_999_999, "Synthetisch"),
+    (2020, "T3", "5500", "Transformatieve school", 4_100_050, "Synthetisch"),
+    (
+        2021,
+        "T1",
+        None,
+        "Professionalisering teams (LC-scholing, DIVA)",
+        52_000_001,
+        "LC-scholing cohort 2 (synthetisch)",
+    ),
+    (2021, "T2", "5100", None, 98_765_432, "Meer pluscoaches dan toegekend (synthetisch voorbeeld van overschrijding)"),
+    (2021, "T2", "5300", "Match op meedoen (regio Hilversum)", 3_500_001, "Synthetisch: boven het geplande budget"),
+    (2021, "T4", "5800", "SCALA: opleiden op Lelystad Airport", 5_432_109, "Synthetisch"),
+]
+
+# The manifesto's model (synthetic, after the agenda's themes): promises with partners.
+DEMO_PROMISES = [
+    {
+        "theme": "T2",
+        "title": "Iedere jongere een passende plek (synthetisch)",
+        "promise": "Geen jongere in Amsterdam en Flevoland verlaat het mbo zonder startkwalificatie of passende plek.",
+        "origin": "beide",
+        "target_groups": ["starters", "herstarters"],
+        "own_target_groups": "entreestudenten",
+        "effect_inside": "Minder voortijdig schoolverlaten en betere doorstroom van entree naar niveau 2.",
+        "effect_outside": "Minder jongeren zonder werk of opleiding in de regio.",
+        "budget_cents": 700_000_000,
+        "accountability": "Jaarverslag en halfjaarlijks aan het RMC-overleg van de gemeenten.",
+        "regional_spearhead": True,
+        "partners": [
+            {
+                "partner": "Gemeente Amsterdam (RMC-regio)",
+                "agreement": "Sluitende aanpak voor jongeren zonder startkwalificatie.",
+                "agreed_on": date(2019, 3, 15),
+                "regional_deal": True,
+            },
+            {"partner": "UWV Amsterdam", "agreement": "Warme overdracht van herstarters.", "regional_deal": False},
+        ],
+    },
+    {
+        "theme": "T4",
+        "title": "Opleiden voor de metropoolregio (synthetisch)",
+        "promise": "Opleidingen sluiten aan op de tekortsectoren van de metropoolregio en Flevoland.",
+        "origin": "extern",
+        "target_groups": ["doorstarters"],
+        "own_target_groups": "werkenden die zich omscholen",
+        "effect_inside": "Meer bpv-plaatsen in tekortsectoren.",
+        "effect_outside": "Minder openstaande vacatures in techniek, zorg en luchtvaart.",
+        "budget_cents": 450_000_000,
+        "accountability": "Jaarlijks aan de Amsterdam Economic Board en in het jaarverslag.",
+        "regional_spearhead": True,
+        "partners": [
+            {
+                "partner": "Lelystad Airport (SCALA)",
+                "agreement": "Opleiden op de luchthaven.",
+                "agreed_on": date(2019, 9, 1),
+                "regional_deal": False,
+            },
+        ],
+    },
+    {
+        "theme": "T1",
+        "title": "Elk team een superschool (synthetisch)",
+        "promise": "Teams werken volgens de eigen meerjarenstrategie aan onderwijs van hoge kwaliteit.",
+        "origin": "eigen_strategie",
+        "target_groups": [],
+        "own_target_groups": "alle studenten",
+        "effect_inside": "Teams sturen zelf op hun resultaten.",
+        "effect_outside": "",
+        "budget_cents": 250_000_000,
+        "accountability": "Q-gesprekken en het jaarverslag.",
+        "regional_spearhead": False,
+        "partners": [],
+    },
 ]
 
 
@@ -66,9 +169,11 @@ class Command(BaseCommand):
                 f"Teams: {created} nieuw, {Team.objects.filter(institution=institution).count()} in totaal."
             )
             self._data(institution)
+            self._comparisons(institution)
             self._team_stops(institution)
             self._herijking(institution, users["beleid"])
             self._measures(institution, users)
+            self._accountability(institution, users)
         run = last_run(institution)
         if run is None or run.state != RunState.DONE:
             run = recompute_now(institution=institution, reason="demo klaargezet")
@@ -182,6 +287,29 @@ class Command(BaseCommand):
             f"Demogegevens (synthetisch): {upload.rows_new} waarden geïmporteerd als upload #{upload.pk}."
         )
 
+    def _comparisons(self, institution) -> None:
+        """Import the agenda's comparison figures through the normal upload pipeline (once).
+
+        They are ContextValues (series and breakdown groups): no verdict or euro moves, so the
+        recompute at the end is the same with or without them.
+        """
+        name = COMPARISONS_FILE.name
+        if Upload.objects.filter(institution=institution, original_name=name, status=UploadStatus.ACCEPTED).exists():
+            self.stdout.write("Vergelijkingscijfers: al geïmporteerd.")
+            return
+        try:
+            upload = benchmark_import(
+                institution=institution, data=COMPARISONS_FILE.read_bytes(), filename=name, channel="demo"
+            )
+        except UploadRejected as exc:
+            for error in exc.errors[:20]:
+                self.stderr.write(f"  rij {error.row} {error.column}: {error.message}")
+            raise
+        self.stdout.write(
+            f"Vergelijkingscijfers uit de agenda (landelijk, DUO, per niveau) en een illustratieve uitsplitsing "
+            f"naar vooropleiding: {upload.rows_new} waarden geïmporteerd als upload #{upload.pk}."
+        )
+
     def _herijking(self, institution, author) -> None:
         """Revise some 2022 ambitions as the 2020 herijking could have (synthetic example)."""
         for code, spec in HERIJKING:
@@ -196,6 +324,39 @@ class Command(BaseCommand):
                 author=author,
                 **spec,
             )
+
+    def _accountability(self, institution, users) -> None:
+        """Add realised spending, three promises of the manifesto's model and a lumpsum (synthetic; issue 14)."""
+        if (
+            Spending.objects.filter(institution=institution).exists()
+            or Promise.objects.filter(institution=institution).exists()
+        ):
+            return
+        themes = {t.code: t for t in Theme.objects.filter(institution=institution)}
+        colleges = {c.code: c for c in College.objects.filter(institution=institution)}
+        measures = {m.title: m for m in Measure.objects.filter(institution=institution)}
+        for year, theme, college, title, cents, note in DEMO_SPENDING:
+            spending_record(
+                institution=institution,
+                year=year,
+                theme=themes[theme],
+                college=colleges.get(college),
+                measure=measures.get(title),
+                amount_cents=cents,
+                note=note,
+                user=users["beleid"],
+            )
+        for spec in DEMO_PROMISES:
+            spec = dict(spec)
+            partners = spec.pop("partners")
+            promise = promise_save(
+                institution=institution, theme=themes[spec.pop("theme")], user=users["beleid"], **spec
+            )
+            for partner in partners:
+                partner_agreement_save(promise=promise, user=users["beleid"], **partner)
+        # A synthetic lumpsum (the agenda gives none): 28 mln of 275 mln is a little over the manifesto's 10 %.
+        for budget_year in BudgetYear.objects.filter(institution=institution, year__in=(2020, 2021)):
+            lumpsum_set(budget_year=budget_year, lumpsum_total_cents=27_500_000_000, user=users["beleid"])
 
     def _measures(self, institution, users) -> None:
         """Add a few measures, evidence and a Q-review (synthetic, after the agenda's appendix)."""
