@@ -2,6 +2,7 @@
 
 import json
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from operator import itemgetter
 
 import numpy as np
@@ -19,6 +20,7 @@ from agenda.models import (
     BaselineRevision,
     BudgetYear,
     College,
+    CompositeComponent,
     Indicator,
     Institution,
     Team,
@@ -41,6 +43,7 @@ from rapportage.engine.attainment import (
     aggregate,
     counted_rows,
 )
+from rapportage.engine.composite import COMPOSITE_COLUMNS, CompositeAggregates, composite_aggregate
 from rapportage.engine.numbers import SCALE, to_decimal, to_units
 from rapportage.models import BudgetResult, IndicatorResult, RecomputeRun
 
@@ -59,6 +62,8 @@ class EngineInputs:
     indicator_meta: dict[int, dict]
     college_meta: dict[int, dict]
     team_codes: dict[int, str]
+    # Composite definitions (issue 18): one row per component with its weight in units.
+    composites: pd.DataFrame = dataclass_field(default_factory=lambda: pd.DataFrame(columns=COMPOSITE_COLUMNS))
 
 
 _value = itemgetter(5)  # the value column of a measurement row
@@ -182,6 +187,21 @@ def baselines_frame(institution: Institution) -> pd.DataFrame:
     return exact_frame(rows, BASELINE_COLUMNS, ["int64", "int64", "int64", "Int64"])
 
 
+def composites_frame(indicator_ids) -> pd.DataFrame:
+    """Return the composite definitions among the given indicators: composite, component, weight (units), by n."""
+    rows = CompositeComponent.objects.filter(composite_id__in=list(indicator_ids)).order_by(
+        "composite_id", "position", "component_id"
+    )
+    return exact_frame(
+        [
+            (row.composite_id, row.component_id, to_units(row.weight), row.composite.composite_weight_by_n)
+            for row in rows.select_related("composite")
+        ],
+        COMPOSITE_COLUMNS,
+        ["int64", "int64", "int64", "bool"],
+    )
+
+
 def not_applicable_frame(institution: Institution) -> pd.DataFrame:
     """Return every (indicator, year, college) of the institution to which the indicator does not apply."""
     rows = sorted(agenda_selectors.not_applicable(institution, list(institution.years)))
@@ -231,6 +251,7 @@ def engine_inputs(institution: Institution, overrides: list[dict] | None = None)
         },
         college_meta={c.id: {"code": c.code, "name": c.name, "active": c.active} for c in colleges},
         team_codes={team_id: code for team_id, _, _, code in teams},
+        composites=composites_frame(ids),
     )
 
 
@@ -341,18 +362,15 @@ class IndicatorTrend:
     teams: pd.DataFrame  # year, college, team, name, value, n
 
 
-def indicator_trend(indicator: Indicator) -> IndicatorTrend:
+def indicator_trend(indicator: Indicator, composites: pd.DataFrame | None = None) -> IndicatorTrend:
     """Return the institution, college and team values of `indicator` in every year with data.
 
     Only values that count (domain.md, "Which teams and colleges count") make up the trend.
     """
     institution = indicator.institution
-    frame = measurements_frame([indicator.pk])
     all_colleges = list(College.objects.filter(institution=institution))
-    counted = counted_rows(
-        frame, college_frame(all_colleges, institution), team_frame(institution), not_applicable_frame(institution)
-    )
-    agg = aggregate(frame, counted)
+    # A composite (issue 18) takes its values from its components where none is given.
+    agg = _composite_values(indicator, all_colleges, composites).aggregates
     agg.teams = agg.teams[agg.teams["counted"]]
     colleges = {c.pk: (c.code, c.name) for c in all_colleges}
     team_ids = [int(t) for t in agg.teams["team"].dropna().unique()]
@@ -390,6 +408,79 @@ def indicator_trend(indicator: Indicator) -> IndicatorTrend:
             columns=["year", "college", "team", "name", "value", "n"],
         ),
     )
+
+
+def _composite_values(
+    indicator: Indicator, all_colleges: list[College], composites: pd.DataFrame | None = None
+) -> CompositeAggregates:
+    """Return the values of `indicator` in every year (display only): with its components' when it is a composite.
+
+    The frames hold only `indicator` (its components' rows are left out); `computed` lists what
+    its components gave (rapportage.engine.composite, rule 2). `composites`: its definition when
+    the caller read it already (composites_frame).
+    """
+    institution = indicator.institution
+    if composites is None:
+        composites = composites_frame([indicator.pk])
+    frame = measurements_frame([indicator.pk, *(int(c) for c in composites["component"])])
+    result = composite_aggregate(
+        frame,
+        composites,
+        college_frame(all_colleges, institution),
+        team_frame(institution),
+        not_applicable_frame(institution),
+    )
+    if len(composites):
+        agg = result.aggregates
+        for part in ("teams", "colleges", "institution"):
+            rows = getattr(agg, part)
+            setattr(agg, part, rows[rows["indicator"] == indicator.pk].reset_index(drop=True))
+    return result
+
+
+def composite_data(indicator: Indicator, composites: pd.DataFrame | None = None) -> dict | None:
+    """Return what the indicator page shows of a composite (issue 18): its components and where it was computed.
+
+    Per year the composite's institution value, whether its components gave it ("berekend uit
+    componenten") and each component's weight and institution value (given or aggregated).
+    None when `indicator` is no composite. `composites`: its definition when read already.
+    """
+    if composites is None:
+        composites = composites_frame([indicator.pk])
+    if not len(composites):
+        return None  # no further query for the usual, plain indicator
+    rows = list(indicator.components.select_related("component").order_by("position", "component__code"))
+    institution = indicator.institution
+    all_colleges = list(College.objects.filter(institution=institution))
+    own = _composite_values(indicator, all_colleges, composites)
+    computed = own.computed
+    computed_years = {int(y) for y in computed.loc[computed["level"] == "institution", "year"]}
+    own_values = {
+        int(y): to_decimal(v) for y, v in own.aggregates.institution[["year", "value"]].itertuples(index=False)
+    }
+    frame = measurements_frame([row.component_id for row in rows])
+    counted = counted_rows(
+        frame, college_frame(all_colleges, institution), team_frame(institution), not_applicable_frame(institution)
+    )
+    parts = aggregate(frame, counted).institution
+    component_values = {
+        (int(i), int(y)): to_decimal(v) for i, y, v in parts[["indicator", "year", "value"]].itertuples(index=False)
+    }
+    years = sorted(set(own_values) | {year for _, year in component_values})
+    return {
+        "weight_by_n": indicator.composite_weight_by_n,
+        "years": [{"year": year, "value": own_values.get(year), "computed": year in computed_years} for year in years],
+        "components": [
+            {
+                "code": row.component.code,
+                "name": row.component.name,
+                "weight": row.weight,
+                "values": [component_values.get((row.component_id, year)) for year in years],
+            }
+            for row in rows
+        ],
+        "computed_units": len(computed),
+    }
 
 
 def stored_verdicts(institution: Institution) -> list[dict]:
@@ -520,9 +611,12 @@ def indicator_data(institution: Institution, indicator: Indicator, year: int) ->
 
     history = indicator_history(institution, indicator.code)
     status = next((s for s in history if s["year"] == year), None)
-    trend = indicator_trend(indicator)
+    # A composite's definition (issue 18), read once for the trend and the components' section.
+    composites = composites_frame([indicator.pk])
+    trend = indicator_trend(indicator, composites)
     choices = indicator.marked_choices
     return {
+        "composite": composite_data(indicator, composites),
         "status": status,
         "choices": choices,
         "choice_keys": {choice["field"].split(".")[0] for choice in choices},

@@ -15,9 +15,10 @@ from agenda.models import Institution, Team, Theme
 from agenda.selectors import theme_shares_by_year
 from rapportage import selectors
 from rapportage.choices import RunState, Version
-from rapportage.engine.attainment import aggregate, counted_rows, judge_setup, judge_with
+from rapportage.engine.attainment import judge_setup, judge_with
 from rapportage.engine.budget import ThemeShare, budget_verdicts, budget_warnings, reserve_ledger, split_budget
 from rapportage.engine.changes import budget_changes, team_flips
+from rapportage.engine.composite import composite_aggregate
 from rapportage.engine.payload import budget_payload, status_payloads, verdict_flips
 from rapportage.engine.words import COLLEGE_WORDS, INDICATOR_WORDS, TEAM_WORDS
 from rapportage.models import (
@@ -95,10 +96,10 @@ def recompute_run(*, run_id: int) -> RecomputeRun | None:
                 duration_ms=int((time.perf_counter() - started) * 1000),
                 error="",
             )
-    except Exception as exc:
             # Flip alerts and after-upload packs (issue 14, item 5) go when the results are committed,
             # through their own task: mail never holds the institution's lock or fails a recompute.
             transaction.on_commit(lambda: _notify(run_id))
+    except Exception as exc:
         logger.exception("recompute run %s failed", run_id)
         RecomputeRun.objects.filter(pk=run_id).update(
             state=RunState.FAILED, finished_at=timezone.now(), error=f"{type(exc).__name__}: {exc}"[:4000]
@@ -107,7 +108,6 @@ def recompute_run(*, run_id: int) -> RecomputeRun | None:
     return run
 
 
-def recompute_now(*, institution: Institution, reason: str) -> RecomputeRun:
 def _notify(run_id: int) -> None:
     """Hand a finished run to rapportage.notifications (imported late: it reads this module's results)."""
     from rapportage.notifications import recompute_notify_enqueue
@@ -115,6 +115,7 @@ def _notify(run_id: int) -> None:
     recompute_notify_enqueue(run_id)
 
 
+def recompute_now(*, institution: Institution, reason: str) -> RecomputeRun:
     """Recompute synchronously, in this process (commands and tests)."""
     run = RecomputeRun.objects.create(institution=institution, reason=reason, state=RunState.RUNNING)
     return recompute_run(run_id=run.pk)
@@ -130,8 +131,11 @@ def evaluate_institution(
     """
     inputs = selectors.engine_inputs(institution, overrides)
     years = list(institution.years)
-    counted = counted_rows(inputs.measurements, inputs.colleges, inputs.teams, inputs.not_applicable)
-    agg = aggregate(inputs.measurements, counted)
+    # Composites (issue 18) get their values from their components where none is given; without
+    # composites this is exactly counted_rows + aggregate.
+    agg = composite_aggregate(
+        inputs.measurements, inputs.composites, inputs.colleges, inputs.teams, inputs.not_applicable
+    ).aggregates
     # Values, references and units do not depend on the ambitions: set them up once for both versions.
     setup = judge_setup(agg, inputs.indicators, inputs.colleges, years, inputs.not_applicable, inputs.baselines)
     statuses, attainments = {}, {}

@@ -127,8 +127,9 @@ def test_an_unknown_indicator_or_college_is_not_found(board):
         # The trend counts only active teams and applicable colleges: one constant query more (issue 11).
         # The Q-cycle timeline reads each of its kinds once: 4 constant queries on an indicator
         # (check-ins, actions, follow-ups, evidence), 5 on a college (and its reviews) (issue 15, item 4).
-        ("rapportage:indicator", "2b", 23),
-        ("rapportage:indicator", "3c", 23),
+        # Whether the indicator is a composite (issue 18): one constant query.
+        ("rapportage:indicator", "2b", 24),
+        ("rapportage:indicator", "3c", 24),
         ("rapportage:college", "5100", 27),
         ("rapportage:budget", None, 14),
         ("rapportage:herijking", None, 15),
