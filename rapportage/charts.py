@@ -15,6 +15,7 @@ from html import escape
 
 import pandas as pd
 import plotly.graph_objects as go
+from plotly.subplots import make_subplots
 
 from rapportage.engine.words import (
     COLLEGE,
@@ -119,15 +120,22 @@ def trend_figure(
     targets: list[tuple[int, object]] | None = None,
     floor=None,
     unit_label: str = "",
+    comparisons: pd.DataFrame | None = None,
+    sources: dict[int, str] | None = None,
+    source_changes: list[dict] | None = None,
 ) -> go.Figure:
     """Return the trend of an indicator: the institution (bold, labelled), each college, the norm lines.
 
     `institution`: year, value; `colleges`: year, college, name, value; `targets`: (ambition year,
     target) pairs; `floor`: the lowest (or highest) value still counted as "behoud" (baseline minus
-    the tolerance), drawn when it differs from the baseline.
+    the tolerance), drawn when it differs from the baseline. Issue 18: `comparisons` (series, label,
+    year, value, source) are drawn as grey reference lines ("Landelijk"); `sources` (year -> the
+    own value's source) shows in the institution's hover; each of `source_changes` (year, before,
+    after) is a dotted vertical line with "bron: JOB → STO", so a jump there is not read as a trend.
     """
     fig = go.Figure()
-    years = sorted(set(institution["year"]) | set(colleges["year"]))
+    comparisons = comparisons if comparisons is not None else pd.DataFrame(columns=COMPARISON_COLUMNS)
+    years = sorted({int(y) for y in set(institution["year"]) | set(colleges["year"]) | set(comparisons["year"])})
     span = [years[0] - 0.3, years[-1] + 0.3] if years else [0, 1]
     # Norm lines are traces (not shapes) so that they sit in the legend with their value and
     # never cover the institution line or its labels.
@@ -152,6 +160,7 @@ def trend_figure(
                 hovertemplate=f"{label}<extra></extra>",
             )
         )
+    _comparison_traces(fig, comparisons)
     codes = list(dict.fromkeys(colleges["college"]))
     for position, code in enumerate(codes):
         rows = colleges[colleges["college"] == code].sort_values("year")
@@ -171,6 +180,11 @@ def trend_figure(
             )
         )
     inst = institution.sort_values("year")
+    hover = "Instelling<br>%{x}: %{y:.1f}<extra></extra>"
+    customdata = None
+    if sources:
+        customdata = [chart_text(sources.get(int(year)) or "onbekend") for year in inst["year"]]
+        hover = "Instelling<br>%{x}: %{y:.1f}<br>bron: %{customdata}<extra></extra>"
     fig.add_trace(
         go.Scatter(
             x=inst["year"].tolist(),
@@ -180,9 +194,11 @@ def trend_figure(
             legendrank=100,
             line={"width": 5, "color": INK},
             marker={"size": 10, "color": INK},
-            hovertemplate="Instelling<br>%{x}: %{y:.1f}<extra></extra>",
+            customdata=customdata,
+            hovertemplate=hover,
         )
     )
+    shapes, marks = _source_change_marks(source_changes or [])
     # The institution's values as labels on a white ground: annotations are drawn above every line.
     # Passed in one update (add_annotation per point copies the layout each time).
     fig.update_layout(
@@ -202,6 +218,8 @@ def trend_figure(
             for year, value in zip(inst["year"], inst["value"], strict=True)
             if value is not None
         ]
+        + marks,
+        shapes=shapes,
     )
     fig.update_xaxes(tickmode="array", tickvals=years, ticktext=[str(y) for y in years], title_text="Jaar")
     fig.update_yaxes(title_text=unit_label)
@@ -229,6 +247,86 @@ def trend_figure(
             "yanchor": "bottom",
         },
     )
+
+
+COMPARISON_COLUMNS = ["series", "label", "year", "value", "source"]
+COMPARISON_INK = "#6e7781"  # neutral grey: a reference, never confused with a college's colour
+COMPARISON_DASHES = ["dash", "dashdot", "longdashdot", "dot"]
+COMPARISON_SYMBOLS = ["square-open", "triangle-up-open", "diamond-open", "cross-open"]
+
+
+def _comparison_traces(fig: go.Figure, comparisons: pd.DataFrame) -> None:
+    """Add each comparison series (landelijk, sector, DUO, a peer) as a grey dashed reference line.
+
+    Told apart by dash and marker symbol, not by colour; the legend names the series and the hover
+    gives its value and source (issue 18: "landelijk is dat 72 %").
+    """
+    for position, series in enumerate(dict.fromkeys(comparisons["series"])):
+        rows = comparisons[comparisons["series"] == series].sort_values("year")
+        name = chart_text(rows["label"].iloc[0])
+        fig.add_trace(
+            go.Scatter(
+                x=[int(y) for y in rows["year"]],
+                y=[_float(v) for v in rows["value"]],
+                mode="lines+markers",
+                name=name,
+                legendgroup="comparisons",
+                legendrank=150 + position,
+                line={
+                    "dash": COMPARISON_DASHES[position % len(COMPARISON_DASHES)],
+                    "width": 3,
+                    "color": COMPARISON_INK,
+                },
+                marker={
+                    "size": 9,
+                    "symbol": COMPARISON_SYMBOLS[position % len(COMPARISON_SYMBOLS)],
+                    "color": COMPARISON_INK,
+                    "line": {"width": 2, "color": COMPARISON_INK},
+                },
+                customdata=[chart_text(source or "onbekend") for source in rows["source"]],
+                hovertemplate=f"{name}<br>%{{x}}: %{{y:.1f}}<br>bron: %{{customdata}}<extra></extra>",
+                meta={"kind": "comparison"},
+            )
+        )
+
+
+def _source_change_marks(changes: list[dict]) -> tuple[list[dict], list[dict]]:
+    """Return the shapes and annotations that mark a change of the own series' source between two years.
+
+    A dotted vertical line halfway before the year of the change, labelled "bron: JOB → STO" at the
+    top of the plot (1a alternates JOB and the own survey STO; JOB is systematically higher).
+    """
+    shapes, annotations = [], []
+    for change in changes:
+        x = change["year"] - 0.5
+        shapes.append(
+            {
+                "type": "line",
+                "xref": "x",
+                "yref": "paper",
+                "x0": x,
+                "x1": x,
+                "y0": 0,
+                "y1": 1,
+                "line": {"dash": "dot", "width": 2, "color": MUTED},
+                "layer": "below",
+            }
+        )
+        annotations.append(
+            {
+                "x": x,
+                "xref": "x",
+                "y": 1,
+                "yref": "paper",
+                "yanchor": "top",
+                "text": chart_text(f"bron: {change['before']} → {change['after']}"),
+                "showarrow": False,
+                "font": {"size": 12, "color": MUTED},
+                "bgcolor": "rgba(255,255,255,0.9)",
+                "name": "source-change",
+            }
+        )
+    return shapes, annotations
 
 
 def team_dots_figure(teams: pd.DataFrame, institution: pd.DataFrame, *, unit_label: str = "") -> go.Figure:
@@ -290,6 +388,128 @@ def team_dots_figure(teams: pd.DataFrame, institution: pd.DataFrame, *, unit_lab
         # At the figure's bottom edge: at y=-0.18 of the plot it ran into the axis title on a phone.
         legend={"orientation": "h", "yref": "container", "yanchor": "bottom", "y": 0, "x": 0},
         margin={"l": 60, "r": 20, "t": 80, "b": 60},
+    )
+
+
+BREAKDOWN_COLUMNS_PER_ROW = 2  # two panels side by side: still legible on a 390 px phone
+
+
+def breakdown_figure(
+    frame: pd.DataFrame,
+    total: pd.DataFrame,
+    *,
+    dimension: str,
+    groups: list[str],
+    unit_label: str = "",
+) -> go.Figure:
+    """Return a breakdown as small multiples: one panel per group, a shared y axis, the total in each.
+
+    `frame`: series ("" = own), group, year, value (None for a small group), n, source, small;
+    `total`: year, value (the institution's own total, the judged value). A small group's point is
+    not drawn and its value is not in the figure at all; the panel says "kleine groep" at that
+    year instead (kern.rules.small_group). A comparison series of the same group (e.g. landelijk
+    by vooropleiding) is a grey dashed line in its panel.
+    """
+    groups = list(groups) or list(dict.fromkeys(frame["group"]))
+    cols = min(BREAKDOWN_COLUMNS_PER_ROW, max(1, len(groups)))
+    rows = max(1, -(-len(groups) // cols))
+    fig = make_subplots(
+        rows=rows,
+        cols=cols,
+        shared_yaxes="all",
+        subplot_titles=[chart_text(g) for g in groups],
+        horizontal_spacing=0.08,
+        vertical_spacing=min(0.5 / rows, 0.14) if rows > 1 else 0.1,
+    )
+    # The span of the breakdown's own years: the panels are about the groups, and on a phone eight
+    # year ticks in a half-width panel ran into each other. The total is drawn over that span only.
+    years = sorted({int(y) for y in frame["year"]}) or sorted({int(y) for y in total["year"]})
+    totals = total[total["year"].isin(years)].sort_values("year") if years else total
+    marks, shown = [], set()
+    for index, group in enumerate(groups):
+        row, col = index // cols + 1, index % cols + 1
+        axis = "" if index == 0 else str(index + 1)
+        fig.add_trace(
+            go.Scatter(
+                x=[int(y) for y in totals["year"]],
+                y=[_float(v) for v in totals["value"]],
+                mode="lines",
+                name="Instelling totaal",
+                legendgroup="total",
+                showlegend="total" not in shown,
+                line={"width": 2, "color": INK, "dash": "dot"},
+                hovertemplate="Instelling totaal<br>%{x}: %{y:.1f}<extra></extra>",
+            ),
+            row=row,
+            col=col,
+        )
+        shown.add("total")
+        rows_of_group = frame[frame["group"] == group]
+        for series in dict.fromkeys(rows_of_group["series"]):
+            points = rows_of_group[rows_of_group["series"] == series].sort_values("year")
+            own = series == ""
+            label = "Groep" if own else chart_text(series[:1].upper() + series[1:])
+            drawn = points[~points["small"].astype(bool)]
+            fig.add_trace(
+                go.Scatter(
+                    x=[int(y) for y in drawn["year"]],
+                    y=[_float(v) for v in drawn["value"]],
+                    mode="lines+markers",
+                    name=label,
+                    legendgroup=label,
+                    showlegend=label not in shown,
+                    line={"width": 3 if own else 2, "color": ACCENT if own else COMPARISON_INK}
+                    | ({} if own else {"dash": "dash"}),
+                    marker={"size": 8 if own else 7, "symbol": "circle" if own else "square-open"},
+                    customdata=[
+                        [chart_text(group), "onbekend" if n is None or pd.isna(n) else int(n)] for n in drawn["n"]
+                    ],
+                    hovertemplate=f"{label} %{{customdata[0]}}<br>%{{x}}: %{{y:.1f}} (n = %{{customdata[1]}})"
+                    "<extra></extra>",
+                    meta={"kind": "group" if own else "comparison", "group": chart_text(group)},
+                ),
+                row=row,
+                col=col,
+            )
+            shown.add(label)
+            for year in points[points["small"].astype(bool)]["year"]:
+                marks.append(
+                    {
+                        "x": int(year),
+                        "xref": f"x{axis}",
+                        "y": 0.5,
+                        "yref": f"y{axis} domain",
+                        "text": "kleine groep",
+                        "textangle": -90,
+                        "showarrow": False,
+                        "font": {"size": 11, "color": NOT_MET},
+                        "name": "small-group",
+                    }
+                )
+    fig.update_layout(annotations=list(fig.layout.annotations) + marks)
+    # Every panel has its own year ticks (short, '17) over the same span, so no panel depends on
+    # the one below it; the cells of an incomplete last row stay empty.
+    span = [years[0] - 0.5, years[-1] + 0.5] if years else None
+    # At most about four year ticks per panel: a half-width panel on a phone has room for no more.
+    step = 1 if len(years) <= 4 else 2 if len(years) <= 8 else 3
+    ticks = years[::step]
+    fig.update_xaxes(tickmode="array", tickvals=ticks, ticktext=[str(y) for y in ticks], range=span, tickangle=0)
+    for index in range(len(groups), rows * cols):
+        fig.update_xaxes(visible=False, row=index // cols + 1, col=index % cols + 1)
+        fig.update_yaxes(visible=False, row=index // cols + 1, col=index % cols + 1)
+    fig.update_yaxes(title_text="")
+    fig.update_yaxes(title_text=unit_label, col=1)
+    # Subplot titles are annotations too: keep them readable but smaller than the figure's title.
+    for annotation in fig.layout.annotations:
+        if annotation.name != "small-group":
+            annotation.font = {"size": 14, "color": INK}
+    return _layout(
+        fig,
+        title=chart_text(f"Uitsplitsing naar {dimension}"),
+        subtitle="Per groep; stippellijn: de instelling als geheel",
+        height=220 * rows + 170,
+        legend={"orientation": "h", "yref": "container", "yanchor": "bottom", "y": 0, "x": 0},
+        margin={"l": 60, "r": 20, "t": 100, "b": 70},
     )
 
 
@@ -546,21 +766,43 @@ def norm_lines(status: dict | None, history: list[dict]) -> dict:
     }
 
 
-def indicator_figures(history: list[dict], trend, status: dict | None, *, unit: str) -> dict[str, go.Figure]:
-    """Return the indicator page's figures: trend, team spread (when teams report) and verdict heatmap."""
+def indicator_figures(
+    history: list[dict], trend, status: dict | None, *, unit: str, context=None
+) -> dict[str, go.Figure]:
+    """Return the indicator page's figures: trend, team spread (when teams report) and verdict heatmap.
+
+    `context` (rapportage.context.IndicatorContext, issue 18) adds the comparison lines and source
+    changes to the trend, and one small-multiples figure per breakdown dimension ("breakdown-1", ...).
+    """
     label = UNIT_LABELS.get(unit, "")
     reference = status or (history[-1] if history else None)
     if reference is not None:
         label = f"{label} ({'hoger' if reference['polarity'] == 'higher' else 'lager'} is beter)"
     figures = {}
     if len(trend.institution) or len(trend.colleges):
+        extra = {}
+        if context is not None:
+            extra = {
+                "comparisons": context.comparisons,
+                "sources": context.sources,
+                "source_changes": context.changes,
+            }
         figures["trend"] = trend_figure(
-            trend.institution, trend.colleges, unit_label=label, **norm_lines(status, history)
+            trend.institution, trend.colleges, unit_label=label, **norm_lines(status, history), **extra
         )
     if len(trend.teams):
         figures["teams"] = team_dots_figure(trend.teams, trend.institution, unit_label=label)
     if history:
         figures["heatmap"] = verdict_heatmap(history)
+    for position, breakdown in enumerate(context.breakdowns if context is not None else [], start=1):
+        if breakdown["has_values"]:
+            figures[f"breakdown-{position}"] = breakdown_figure(
+                breakdown["frame"],
+                trend.institution,
+                dimension=breakdown["dimension"],
+                groups=breakdown["groups"],
+                unit_label=label,
+            )
     return figures
 
 

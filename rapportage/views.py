@@ -8,6 +8,7 @@ from django.utils import timezone
 from agenda.models import College, Indicator
 from agenda.permissions import can_write_college, current_institution, is_policy, require_read
 from rapportage import changelog, charts, exports, selectors
+from rapportage.context import indicator_context
 from rapportage.forms import ChangesSinceForm
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -70,7 +71,20 @@ def indicator(request, code):
     institution, year, years = _context(request)
     item = get_object_or_404(Indicator.objects.select_related("theme"), institution=institution, code=code)
     data = selectors.indicator_data(institution, item, year)
-    figures = charts.indicator_figures(data["history"], data["trend"], data["status"], unit=item.unit)
+    # Issue 18: comparison series, breakdowns and sources beside the judged values (never judged).
+    comparison = indicator_context(item, data["institution_rows"])
+    figures = charts.indicator_figures(
+        data["history"], data["trend"], data["status"], unit=item.unit, context=comparison
+    )
+    figures = {name: charts.figure_data(fig) for name, fig in figures.items()}
+    for position, breakdown in enumerate(comparison.breakdowns, start=1):
+        breakdown["name"] = f"breakdown-{position}"
+        breakdown["script_id"] = f"fig-breakdown-{position}"
+        breakdown["figure"] = figures.get(breakdown["name"])
+        breakdown["label"] = (
+            f"Kleine grafieken naar {breakdown['dimension']}: per groep de waarde per jaar, "
+            "met de instelling als stippellijn; de waarden staan ook in de tabel eronder."
+        )
     return render(
         request,
         "rapportage/indicator.html",
@@ -78,7 +92,8 @@ def indicator(request, code):
             "year": year,
             "years": years,
             "indicator": item,
-            "figures": {name: charts.figure_data(fig) for name, fig in figures.items()},
+            "figures": figures,
+            "comparison": comparison,
             **data,
         },
     )

@@ -59,6 +59,16 @@ def nl(value, places=None):
 
 
 @register.filter
+def nl_signed(value, places=1):
+    """Return a difference with its sign and a decimal comma ("+6,0", "−1,5", "0,0"); None becomes a dash."""
+    if value is None or value == "":
+        return "–"
+    value = Decimal(str(value))
+    sign = "+" if value > 0 else "−" if value < 0 else ""
+    return sign + nl_number(abs(value), None if places in (None, "") else int(places))
+
+
+@register.filter
 def euro(cents):
     """Return integer cents as a Dutch euro amount (€ 1.234.567,89)."""
     if cents is None:

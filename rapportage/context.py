@@ -1,0 +1,255 @@
+"""Reads of the values beside the judged one (issue 18): comparison series, breakdowns and sources.
+
+ContextValue rows (indicatoren.models) never reach the engine, a verdict or a euro; these frames
+feed only the indicator page, its charts and the API. A breakdown group below the small-group
+threshold (kern.rules.small_group) leaves this module without its value: pages show
+"kleine groep" and the figures never carry the number (not even in a hover text).
+"""
+
+from collections import Counter
+from dataclasses import dataclass
+from decimal import Decimal
+
+import pandas as pd
+
+from agenda.choices import Level
+from agenda.models import Indicator
+from indicatoren.models import OWN_SERIES, ContextValue, Measurement
+from kern.rules import small_group
+
+COMPARISON_COLUMNS = ["series", "level", "college", "year", "value", "n", "source"]
+BREAKDOWN_COLUMNS = ["series", "dimension", "group", "level", "college", "year", "value", "n", "source", "small"]
+
+
+def series_label(series: str) -> str:
+    """Return a series as a heading: the first letter raised ("landelijk" -> "Landelijk", "DUO" stays)."""
+    return series[:1].upper() + series[1:] if series else "Eigen"
+
+
+def _rows(indicator: Indicator, *, grouped: bool) -> list[dict]:
+    """Return the indicator's context rows, with or without a group, as plain dicts (college as its code)."""
+    query = ContextValue.objects.filter(indicator=indicator)
+    query = query.exclude(group="") if grouped else query.filter(group="")
+    return list(
+        query.order_by("series", "dimension", "group", "year", "level", "college__code").values(
+            "series", "dimension", "group", "level", "college__code", "year", "value", "n", "source"
+        )
+    )
+
+
+def comparison_frame(indicator: Indicator) -> pd.DataFrame:
+    """Return the comparison series of `indicator` (totals, no group) at institution and college level.
+
+    Columns: series (as stored), level, college (code, None at institution level), year, value
+    (Decimal), n, source. Series that differ only in case are one series (the importer stores the
+    first spelling), so they are compared as stored.
+    """
+    rows = [
+        {
+            "series": row["series"],
+            "level": row["level"],
+            "college": row["college__code"],
+            "year": row["year"],
+            "value": row["value"],
+            "n": row["n"],
+            "source": row["source"],
+        }
+        for row in _rows(indicator, grouped=False)
+    ]
+    return pd.DataFrame(rows, columns=COMPARISON_COLUMNS)
+
+
+def breakdown_frame(indicator: Indicator) -> pd.DataFrame:
+    """Return the breakdown values of `indicator` (own and comparison series), small groups without a value.
+
+    Columns: series ("" = own), dimension, group, level, college, year, value (None when small),
+    n, source, small (kern.rules.small_group). Groups come in the order the agenda file declares them.
+    """
+    declared = {
+        dimension: {group: position for position, group in enumerate(groups)}
+        for dimension, groups in (indicator.breakdowns or {}).items()
+    }
+    dimensions = {dimension: position for position, dimension in enumerate(declared)}
+    rows = []
+    for row in _rows(indicator, grouped=True):
+        small = small_group(row["n"])
+        rows.append(
+            {
+                "series": row["series"],
+                "dimension": row["dimension"],
+                "group": row["group"],
+                "level": row["level"],
+                "college": row["college__code"],
+                "year": row["year"],
+                "value": None if small else row["value"],
+                "n": row["n"],
+                "source": row["source"],
+                "small": small,
+            }
+        )
+    # Declared order first (PrO, vso, vmbo-b ... as the agenda lists them), undeclared ones after.
+    rows.sort(
+        key=lambda r: (
+            dimensions.get(r["dimension"], len(dimensions)),
+            r["dimension"],
+            declared.get(r["dimension"], {}).get(r["group"], 10_000),
+            r["group"],
+            r["series"],
+            r["year"],
+        )
+    )
+    return pd.DataFrame(rows, columns=BREAKDOWN_COLUMNS)
+
+
+def own_sources(indicator: Indicator) -> dict[int, str]:
+    """Return the source of the institution's own value per year.
+
+    The institution row's source when it has one; else the most common source of the college and
+    team rows of that year (ties: the alphabetically first, so the page is stable). Years without
+    any source are left out.
+    """
+    by_year: dict[int, Counter] = {}
+    institution: dict[int, str] = {}
+    for year, level, source in Measurement.objects.filter(indicator=indicator).values_list("year", "level", "source"):
+        if not source:
+            continue
+        if level == Level.INSTITUTION:
+            institution[year] = source
+        else:
+            by_year.setdefault(year, Counter())[source] += 1
+    sources = {}
+    for year in sorted(set(institution) | set(by_year)):
+        if year in institution:
+            sources[year] = institution[year]
+        else:
+            counts = by_year[year]
+            top = max(counts.values())
+            sources[year] = min(source for source, count in counts.items() if count == top)
+    return sources
+
+
+def source_changes(sources: dict[int, str]) -> list[dict]:
+    """Return the years in which the own source differs from the previous year with a source.
+
+    E.g. 1a: JOB (every other year, systematically higher) against the own survey STO, so a
+    trend across such a year is not read like for like.
+    """
+    changes, previous = [], None
+    for year in sorted(sources):
+        if previous is not None and sources[year].casefold() != sources[previous].casefold():
+            changes.append({"year": year, "before": sources[previous], "after": sources[year]})
+        previous = year
+    return changes
+
+
+def _difference(own, other) -> Decimal | None:
+    """Return own minus other exactly, None when either is missing."""
+    if own is None or other is None:
+        return None
+    return Decimal(own) - Decimal(other)
+
+
+@dataclass
+class IndicatorContext:
+    """What the indicator page shows beside the judged values (issue 18)."""
+
+    series: list[dict]  # [{series, label}] institution-level comparison series, in order
+    comparisons: pd.DataFrame  # institution-level comparison totals: series, label, year, value, source
+    year_rows: list[dict]  # per year: own value, source, each series' value and the difference
+    sources: dict[int, str]
+    changes: list[dict]
+    breakdowns: list[dict]  # per dimension: groups, years, table rows, frame for the chart
+
+
+def _breakdown_tables(indicator: Indicator, frame: pd.DataFrame) -> list[dict]:
+    """Return per dimension the institution-level table group x year of the own series, and its chart frame.
+
+    Every declared dimension is listed, also without values (the page then says how to load them).
+    """
+    inst = frame[frame["level"] == Level.INSTITUTION] if len(frame) else frame
+    dimensions = list(indicator.breakdowns or {})
+    dimensions += [d for d in dict.fromkeys(inst["dimension"]) if d not in dimensions]
+    result = []
+    for dimension in dimensions:
+        rows = inst[inst["dimension"] == dimension]
+        own = rows[rows["series"] == OWN_SERIES]
+        groups = list((indicator.breakdowns or {}).get(dimension, []))
+        groups += [g for g in dict.fromkeys(own["group"]) if g not in groups]
+        years = sorted({int(y) for y in own["year"]})
+        cells = {(r["group"], int(r["year"])): r for r in own.to_dict("records")}
+        table = []
+        for group in groups:
+            table.append(
+                {
+                    "group": group,
+                    "cells": [
+                        {
+                            "year": year,
+                            "value": cells[(group, year)]["value"] if (group, year) in cells else None,
+                            "n": cells[(group, year)]["n"] if (group, year) in cells else None,
+                            "small": cells[(group, year)]["small"] if (group, year) in cells else False,
+                            "present": (group, year) in cells,
+                        }
+                        for year in years
+                    ],
+                }
+            )
+        result.append(
+            {
+                "dimension": dimension,
+                "groups": groups,
+                "years": years,
+                "rows": table,
+                "frame": rows.reset_index(drop=True),
+                "small_count": int(own["small"].sum()) if len(own) else 0,
+                "has_values": bool(len(own)),
+                # Values only at college level: the page says so instead of "nog geen waarden".
+                "college_only": not len(own) and dimension in set(frame["dimension"]),
+            }
+        )
+    return result
+
+
+def indicator_context(indicator: Indicator, institution_rows: list[dict]) -> IndicatorContext:
+    """Return the comparison series, breakdowns and sources of `indicator` for its page.
+
+    `institution_rows`: the own institution value per year ({year, value}) as the trend shows it
+    (the given value, else the aggregate; domain.md).
+    """
+    comparisons = comparison_frame(indicator)
+    inst = comparisons[comparisons["level"] == Level.INSTITUTION].copy()
+    series = [{"series": s, "label": series_label(s)} for s in dict.fromkeys(inst["series"])]
+    inst["label"] = [series_label(s) for s in inst["series"]]
+    sources = own_sources(indicator)
+    own = {int(row["year"]): row["value"] for row in institution_rows}
+    lookup = {(row["series"], int(row["year"])): row for row in inst.to_dict("records")}
+    years = sorted(set(own) | {int(y) for y in inst["year"]})
+    year_rows = []
+    for year in years:
+        value = own.get(year)
+        year_rows.append(
+            {
+                "year": year,
+                "value": value,
+                "source": sources.get(year, ""),
+                "comparisons": [
+                    {
+                        "label": s["label"],
+                        "value": lookup[(s["series"], year)]["value"] if (s["series"], year) in lookup else None,
+                        "source": lookup[(s["series"], year)]["source"] if (s["series"], year) in lookup else "",
+                        "difference": _difference(
+                            value, lookup[(s["series"], year)]["value"] if (s["series"], year) in lookup else None
+                        ),
+                    }
+                    for s in series
+                ],
+            }
+        )
+    return IndicatorContext(
+        series=series,
+        comparisons=inst[["series", "label", "year", "value", "source"]].reset_index(drop=True),
+        year_rows=year_rows,
+        sources=sources,
+        changes=source_changes(sources),
+        breakdowns=_breakdown_tables(indicator, breakdown_frame(indicator)),
+    )
