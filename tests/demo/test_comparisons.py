@@ -11,12 +11,14 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "demo" / "data"
 COMPARISONS = DATA / "rocvaf_comparisons.csv"
 SOURCES = DATA / "rocvaf_comparisons_sources.md"
 COLLEGE_VALUES = DATA / "rocvaf_college_values.csv"
+AGENDA_FILE = ROOT / "agenda" / "agendas" / "rocvaf-2019-2022.yaml"
 # The agenda text lives beside the repository (../shared/seeds), not in it.
 SEED = ROOT.parent / "shared" / "seeds" / "kwaliteitsagenda-rocva-rocvf-2019-2022.txt"
 ILLUSTRATIVE = "demo (illustratief), geen agendacijfer"
@@ -154,6 +156,21 @@ def test_landelijk_rows_for_the_demo_indicators(rows):
     }
 
 
+def test_groups_are_declared_in_the_agenda_file(rows):
+    """Every group in the file is a declared breakdown group of its indicator in the agenda file."""
+    agenda = yaml.safe_load(AGENDA_FILE.read_text(encoding="utf-8"))
+    declared = {
+        indicator["code"]: indicator.get("breakdowns") or {}
+        for theme in agenda["themes"]
+        for indicator in theme["indicators"]
+    }
+    assert declared["2a-entree"]["vooropleiding"] == ["PrO", "vso", "vmbo-b", "afgebroken vmbo"]
+    for row in rows:
+        if row["groep"]:
+            dimension, group = (part.strip() for part in row["groep"].split(":", 1))
+            assert group in declared[row["indicator"]][dimension], row
+
+
 def test_illustrative_breakdown_adds_up_to_the_published_totals(rows):
     """The invented vooropleiding groups of 2a average (n-weighted) to the agenda's institution totals."""
     with COLLEGE_VALUES.open(encoding="utf-8") as handle:
@@ -174,3 +191,39 @@ def test_illustrative_breakdown_adds_up_to_the_published_totals(rows):
         # Each group value is rounded to one decimal: the mean may move by at most 0.05.
         assert abs(mean - totals[key]) <= Decimal("0.05"), (key, mean, totals[key])
         assert min(n for _, n in pairs) < 20, key  # a small group, so the pages show "kleine groep"
+
+
+def test_demo_seed_stores_the_comparison_rows(rocvaf_demo):
+    """The demo seed stores every row of the file through the import: landelijk for 2a-entree, 2b, 3b and 3d."""
+    from indicatoren.models import ContextValue
+
+    stored = {
+        (c.indicator.code, c.year, c.series, c.dimension, c.group): (c.value, c.n, c.source)
+        for c in ContextValue.objects.filter(indicator__institution=rocvaf_demo, level="institution")
+    }
+    expected = {}
+    for row in read_rows():
+        dimension, _, group = (part.strip() for part in row["groep"].partition(":"))
+        key = (row["indicator"], int(row["jaar"]), row["reeks"], dimension, group)
+        expected[key] = (Decimal(row["waarde"].replace(",", ".")), int(row["n"]) if row["n"] else None, row["bron"])
+    assert stored == expected
+    landelijk = {(code, year) for code, year, series, dimension, _ in stored if series == "landelijk" and not dimension}
+    for code in ("2a-entree", "2b", "3b"):
+        assert any(c == code for c, _ in landelijk), code
+    assert not ContextValue.objects.filter(indicator__institution=rocvaf_demo, college__isnull=False).exists()
+
+
+def test_demo_seed_imports_the_comparisons_once(rocvaf_demo):
+    """A second demo_setup keeps the one accepted comparisons upload and stores nothing twice."""
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from indicatoren.models import ContextValue, Upload
+
+    before = ContextValue.objects.filter(indicator__institution=rocvaf_demo).count()
+    out = StringIO()
+    call_command("demo_setup", stdout=out)
+    assert "Vergelijkingscijfers: al geïmporteerd." in out.getvalue()
+    assert Upload.objects.filter(institution=rocvaf_demo, original_name=COMPARISONS.name).count() == 1
+    assert ContextValue.objects.filter(indicator__institution=rocvaf_demo).count() == before
