@@ -18,6 +18,7 @@ from agenda.models import (
     BaselineRevision,
     BudgetYear,
     College,
+    CompositeComponent,
     Factor,
     Goal,
     Indicator,
@@ -189,12 +190,37 @@ class BaselineRevisionInline(ScopedChoicesMixin, admin.TabularInline):
     readonly_fields = ["author", "created_at"]
 
 
+class CompositeComponentInline(admin.TabularInline):
+    """The components of a composite indicator and their weights (issue 18), as the agenda file sets them.
+
+    Read-only: the file's checks (components of the same institution and unit, no nesting, at
+    least two; agenda/schema.py) are the one home of what makes a composite valid, so the
+    definition changes by loading the agenda file.
+    """
+
+    model = CompositeComponent
+    fk_name = "composite"
+    extra = 0
+    fields = ["component", "weight", "position"]
+    readonly_fields = fields
+    can_delete = False
+    verbose_name_plural = "componenten (samengestelde indicator; wijzig in het agendabestand)"
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Indicator)
 class IndicatorAdmin(InstitutionScopedAdmin, RecomputeMixin, RevisionAuthorMixin, SimpleHistoryAdmin):
     list_display = ["code", "name", "theme", "unit", "polarity", "baseline_year", "baseline_value"]
     list_filter = ["institution", "theme"]
     search_fields = ["code", "name"]
-    inlines = [AmbitionInline, ApplicabilityInline, BaselineRevisionInline, FactorInline]
+    # Breakdowns and composites (issue 18) come from the agenda file, whose checks are their one home.
+    readonly_fields = ["breakdowns", "composite_weight_by_n"]
+    inlines = [AmbitionInline, ApplicabilityInline, BaselineRevisionInline, FactorInline, CompositeComponentInline]
 
 
 @admin.register(Ambition)

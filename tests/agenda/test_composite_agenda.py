@@ -203,3 +203,13 @@ def test_the_agenda_document_writes_both_keys_back_and_round_trips():
         assert stored(copy, code) == stored(inst, code)
     # Loading the backup over the institution it came from changes nothing.
     assert agenda_load(data=parse_agenda_text(dump_agenda_text(document))).changes == 0
+
+
+@pytest.mark.django_db
+def test_the_admin_shows_the_composite_read_only(admin_client):
+    """The indicator's admin page lists the components and weights; breakdowns and components are not editable there."""
+    inst = agenda_load(data=composite_agenda()).institution
+    ibm = Indicator.objects.get(institution=inst, code="1a")
+    page = admin_client.get(f"/admin/agenda/indicator/{ibm.pk}/change/").content.decode()
+    assert "wijzig in het agendabestand" in page and "1a-les" in page
+    assert 'name="breakdowns"' not in page and 'name="components-0-weight"' not in page
