@@ -28,6 +28,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ImproperlyConfigured, ObjectDoesNotExist, PermissionDenied
 from django.http import Http404
 
+from agenda.choices import Role
 from agenda.models import Institution, Membership
 from agenda.permissions import is_policy
 
@@ -85,7 +86,8 @@ def readable_institutions(request) -> set[int] | None:
     """Return the ids of the institutions whose rows the user sees in the admin (None: all, a superuser)."""
     if request.user.is_superuser:
         return None
-    return {m.institution_id for m in _memberships(request)}
+    # A partner reads the curated public view only, never the rows behind it (issue 14, item 4).
+    return {m.institution_id for m in _memberships(request) if m.role != Role.PARTNER}
 
 
 def writable_institutions(request) -> set[int] | None:

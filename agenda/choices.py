@@ -40,3 +40,6 @@ class Role(models.TextChoices):
     TEAM_LEADER = "teamleider", "teamleider"
     POLICY = "beleid", "beleidsmedewerker"
     API = "api", "API-client"
+    # Horizontal accountability (issue 14, item 4): reads only the curated public view
+    # (/verantwoording/), never the figures behind it (agenda/permissions.py).
+    PARTNER = "partner", "regionale partner / medezeggenschap (lezen, openbaar deel)"

@@ -660,3 +660,10 @@ class Membership(ConstraintErrorsOnFields, models.Model):
 
     def __str__(self):
         return f"{self.user} {self.institution.code} {self.role}"
+
+    def clean(self):
+        """Refuse a partner role for a staff account: partners never reach the admin (issue 14, item 4)."""
+        if self.role == Role.PARTNER and self.user_id and self.user.is_staff:
+            raise ValidationError(
+                {"role": "Een regionale partner krijgt geen toegang tot het beheer: haal eerst 'medewerker' weg."}
+            )

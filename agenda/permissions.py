@@ -4,7 +4,8 @@ bestuur reads everything of its institution; a directeur reads everything and wr
 for their own colleges; a teamleider reads like a director and writes only the values (and
 their notes) of its own teams, which its director then submits (issue 15); beleid writes
 everything (agenda, ambitions, uploads); an api client reads, and writes like a director or
-policy staff only when granted api_write.
+policy staff only when granted api_write; a partner reads only the curated public view
+(can_read_public), never a figure page, an export or the API.
 """
 
 from django.core.exceptions import PermissionDenied
@@ -52,8 +53,37 @@ def current_institution(user) -> Institution | None:
 
 
 def can_read(user, institution: Institution) -> bool:
-    """Return whether the user may read the institution's figures."""
-    return bool(user.is_authenticated and (user.is_superuser or membership(user, institution)))
+    """Return whether the user may read the institution's figures.
+
+    A partner never does (issue 14, item 4): team values, college figures and unpublished
+    measures are the school's own; a partner reads the curated view only (can_read_public).
+    """
+    if not user.is_authenticated:
+        return False
+    if user.is_superuser:
+        return True
+    m = membership(user, institution)
+    return bool(m and m.role != Role.PARTNER)
+
+
+# The roles that read the curated public view: partners, and those who answer for it.
+PUBLIC_READERS = frozenset({Role.PARTNER, Role.BOARD, Role.POLICY, Role.DIRECTOR})
+
+
+def is_partner(user, institution: Institution | None = None) -> bool:
+    """Return whether the user's role (in `institution`, else the first) is partner."""
+    m = membership(user, institution)
+    return bool(m and m.role == Role.PARTNER)
+
+
+def can_read_public(user, institution: Institution) -> bool:
+    """Return whether the user may read the institution's curated public view (/verantwoording/)."""
+    if not user.is_authenticated:
+        return False
+    if user.is_superuser:
+        return True
+    m = membership(user, institution)
+    return bool(m and m.role in PUBLIC_READERS)
 
 
 def is_policy(user, institution: Institution) -> bool:
@@ -128,6 +158,12 @@ def require_read(user, institution: Institution) -> None:
         raise PermissionDenied("Geen toegang tot deze instelling.")
 
 
+def require_read_public(user, institution: Institution) -> None:
+    """Raise PermissionDenied unless the user may read the institution's curated public view."""
+    if not can_read_public(user, institution):
+        raise PermissionDenied("Geen toegang tot de verantwoording van deze instelling.")
+
+
 def require_college_write(user, college: College) -> None:
     """Raise PermissionDenied unless the user may write for the college."""
     if not can_write_college(user, college):
@@ -156,7 +192,7 @@ def report_colleges(user, institution: Institution) -> set[int] | None:
     if user.is_superuser:
         return None
     m = membership(user, institution)
-    if m is None:
+    if m is None or m.role == Role.PARTNER:  # a partner reads no board pack (issue 14, item 4)
         return set()
     if m.role == Role.DIRECTOR:
         return set(_college_ids(m))
