@@ -425,6 +425,8 @@ def breakdown_figure(
     # year ticks in a half-width panel ran into each other. The total is drawn over that span only.
     years = sorted({int(y) for y in frame["year"]}) or sorted({int(y) for y in total["year"]})
     totals = total[total["year"].isin(years)].sort_values("year") if years else total
+    # Each comparison series keeps one dash and symbol over every panel, as in the trend.
+    others = {name: position for position, name in enumerate(sorted(set(frame["series"]) - {""}))}
     marks, shown = [], set()
     for index, group in enumerate(groups):
         row, col = index // cols + 1, index % cols + 1
@@ -458,9 +460,16 @@ def breakdown_figure(
                     name=label,
                     legendgroup=label,
                     showlegend=label not in shown,
-                    line={"width": 3 if own else 2, "color": ACCENT if own else COMPARISON_INK}
-                    | ({} if own else {"dash": "dash"}),
-                    marker={"size": 8 if own else 7, "symbol": "circle" if own else "square-open"},
+                    line={"width": 3, "color": ACCENT}
+                    if own
+                    else {
+                        "width": 2,
+                        "color": COMPARISON_INK,
+                        "dash": COMPARISON_DASHES[others[series] % len(COMPARISON_DASHES)],
+                    },
+                    marker={"size": 8, "symbol": "circle"}
+                    if own
+                    else {"size": 7, "symbol": COMPARISON_SYMBOLS[others[series] % len(COMPARISON_SYMBOLS)]},
                     customdata=[
                         [chart_text(group), "onbekend" if n is None or pd.isna(n) else int(n)] for n in drawn["n"]
                     ],

@@ -162,9 +162,11 @@ class IndicatorContext:
 
 
 def _breakdown_tables(indicator: Indicator, frame: pd.DataFrame) -> list[dict]:
-    """Return per dimension the institution-level table group x year of the own series, and its chart frame.
+    """Return per dimension the institution-level table (group and series x year) and its chart frame.
 
     Every declared dimension is listed, also without values (the page then says how to load them).
+    The own series comes first in each group, then the comparison series (2b per mbo level has
+    only DUO and landelijk figures in the agenda, ch. 7.4).
     """
     inst = frame[frame["level"] == Level.INSTITUTION] if len(frame) else frame
     dimensions = list(indicator.breakdowns or {})
@@ -172,39 +174,45 @@ def _breakdown_tables(indicator: Indicator, frame: pd.DataFrame) -> list[dict]:
     result = []
     for dimension in dimensions:
         rows = inst[inst["dimension"] == dimension]
-        own = rows[rows["series"] == OWN_SERIES]
         groups = list((indicator.breakdowns or {}).get(dimension, []))
-        groups += [g for g in dict.fromkeys(own["group"]) if g not in groups]
-        years = sorted({int(y) for y in own["year"]})
-        cells = {(r["group"], int(r["year"])): r for r in own.to_dict("records")}
+        groups += [g for g in dict.fromkeys(rows["group"]) if g not in groups]
+        series = sorted(dict.fromkeys(rows["series"]), key=lambda s: (s != OWN_SERIES, s.casefold()))
+        years = sorted({int(y) for y in rows["year"]})
+        cells = {(r["group"], r["series"], int(r["year"])): r for r in rows.to_dict("records")}
         table = []
         for group in groups:
-            table.append(
-                {
-                    "group": group,
-                    "cells": [
-                        {
-                            "year": year,
-                            "value": cells[(group, year)]["value"] if (group, year) in cells else None,
-                            "n": cells[(group, year)]["n"] if (group, year) in cells else None,
-                            "small": cells[(group, year)]["small"] if (group, year) in cells else False,
-                            "present": (group, year) in cells,
-                        }
-                        for year in years
-                    ],
-                }
-            )
+            for name in series or [OWN_SERIES]:
+                if series and not any((group, name, year) in cells for year in years) and name != OWN_SERIES:
+                    continue  # a comparison series without this group: no empty row for it
+                table.append(
+                    {
+                        "group": group,
+                        "series": name,
+                        "label": series_label(name),
+                        "cells": [
+                            {
+                                "year": year,
+                                "value": cells[(group, name, year)]["value"] if (group, name, year) in cells else None,
+                                "n": cells[(group, name, year)]["n"] if (group, name, year) in cells else None,
+                                "small": cells[(group, name, year)]["small"] if (group, name, year) in cells else False,
+                                "present": (group, name, year) in cells,
+                            }
+                            for year in years
+                        ],
+                    }
+                )
         result.append(
             {
                 "dimension": dimension,
                 "groups": groups,
+                "series": [{"series": name, "label": series_label(name)} for name in series],
                 "years": years,
                 "rows": table,
                 "frame": rows.reset_index(drop=True),
-                "small_count": int(own["small"].sum()) if len(own) else 0,
-                "has_values": bool(len(own)),
+                "has_values": bool(len(rows)),
+                "has_own": bool((rows["series"] == OWN_SERIES).any()) if len(rows) else False,
                 # Values only at college level: the page says so instead of "nog geen waarden".
-                "college_only": not len(own) and dimension in set(frame["dimension"]),
+                "college_only": not len(rows) and dimension in set(frame["dimension"]),
             }
         )
     return result

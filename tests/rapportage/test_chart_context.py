@@ -143,3 +143,14 @@ def test_breakdown_names_show_literally():
     fig = charts.breakdown_figure(frame, INSTITUTION, dimension=evil, groups=[evil])
     text = json.dumps(charts.figure_data(fig))
     assert "<a " not in text and "</a>" not in text
+
+
+def test_two_comparison_series_in_a_breakdown_keep_their_own_dash_in_every_panel():
+    """DUO and landelijk per mbo level: one dash each, the same in both panels."""
+    frame = breakdown([(s, g, 2016, D("30"), None) for s in ("DUO", "landelijk") for g in ("entree", "mbo 2")])
+    fig = charts.breakdown_figure(frame, INSTITUTION, dimension="niveau", groups=["entree", "mbo 2"])
+    dashes = {}
+    for trace in fig.data:
+        if trace.meta and trace.meta.get("kind") == "comparison":
+            dashes.setdefault(trace.name, set()).add(trace.line.dash)
+    assert len(dashes["DUO"]) == len(dashes["Landelijk"]) == 1 and dashes["DUO"] != dashes["Landelijk"]

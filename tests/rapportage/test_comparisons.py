@@ -29,7 +29,10 @@ def board(client, rocvaf_demo):
 
 
 def _indicator(code: str) -> Indicator:
-    return Indicator.objects.get(institution__code="ROCVAF", code=code)
+    """Return a demo indicator without the demo's own comparison and breakdown rows (each test sets its own)."""
+    indicator = Indicator.objects.get(institution__code="ROCVAF", code=code)
+    ContextValue.objects.filter(indicator=indicator).delete()
+    return indicator
 
 
 def _comparison(indicator, year, value, series="landelijk", source="DUO", college=None):
@@ -186,3 +189,21 @@ def test_source_change_is_named_on_the_page(board):
     assert any(shape["x0"] == 2018.5 and shape["line"]["dash"] == "dot" for shape in trend["layout"]["shapes"])
     institution = next(t for t in trend["data"] if t["name"] == "Instelling")
     assert "bron: %{customdata}" in institution["hovertemplate"]
+
+
+def test_breakdown_of_comparison_series_only_is_shown_with_the_series_named(board):
+    """2b per mbo level has only DUO and landelijk figures (agenda 7.4): a chart and a table with a Reeks column."""
+    vsv = _indicator("2b")
+    vsv.breakdowns = {"niveau": ["entree", "mbo 2"]}
+    vsv.save(update_fields=["breakdowns"])
+    for series, value in (("DUO", "31.2"), ("landelijk", "31.7")):
+        _group(vsv, 2016, "entree", value, None, dimension="niveau", series=series)
+    html = _page(board, "2b")
+    assert "Alleen vergelijkingscijfers (DUO, Landelijk)" in html
+    table = html[html.index('class="compact breakdown-table"') :]
+    table = table[: table.index("</table>")]
+    assert '<th scope="col">Reeks</th>' in table
+    assert 'data-group="entree" data-series="DUO"' in table and "31,2" in table and "31,7" in table
+    figure = _figure(html, "fig-breakdown-1")
+    lines = {t["name"]: t for t in figure["data"] if t.get("meta", {}).get("kind") == "comparison"}
+    assert set(lines) == {"DUO", "Landelijk"} and lines["DUO"]["line"]["dash"] != lines["Landelijk"]["line"]["dash"]
