@@ -22,8 +22,9 @@ AGENDA_FILE = ROOT / "agenda" / "agendas" / "rocvaf-2019-2022.yaml"
 # The agenda text lives beside the repository (../shared/seeds), not in it.
 SEED = ROOT.parent / "shared" / "seeds" / "kwaliteitsagenda-rocva-rocvf-2019-2022.txt"
 ILLUSTRATIVE = "demo (illustratief), geen agendacijfer"
-# The ROC's own figure as another publisher reports it: the "ROC" column of the agenda's tables.
-ROC_SERIES = {"DUO", "MBO Benchmark"}
+# The ROC's figure as the agenda's tables give it (the "ROC" column): the own series ("", vsv per
+# level, which the agenda measures by DUO's definition) or as another publisher reports it.
+ROC_SERIES = {"", "DUO", "MBO Benchmark"}
 QUOTE = re.compile(r"^(\d{3,5}): (.*)$")
 PERCENT = re.compile(r"(\d+(?:,\d+)?)%")
 
@@ -124,7 +125,7 @@ def test_a_mistyped_figure_is_caught(rows, quotes):
     row["jaar"] = str(int(row["jaar"]) + 1)  # another year's line: no figure for this year there
     with pytest.raises((AssertionError, ValueError, IndexError)):
         assert figure_on_line(row, quotes) == row["waarde"]
-    mbo4 = dict(next(r for r in sourced(rows) if r["groep"] == "niveau: mbo 4" and r["reeks"] == "DUO"))
+    mbo4 = dict(next(r for r in sourced(rows) if r["groep"] == "niveau: mbo 4" and r["reeks"] == ""))
     mbo4["reeks"] = "landelijk"  # the ROC's line read as the national one
     with pytest.raises(AssertionError):
         figure_on_line(mbo4, quotes)
