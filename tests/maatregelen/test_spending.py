@@ -324,3 +324,25 @@ def test_demo_has_spending_promises_and_a_lumpsum(client, rocvaf_demo):
     assert "overschreden" in html and "Match op meedoen" in html
     html = client.get(MANIFESTO + "?jaar=2021").content.decode()
     assert "Gemeente Amsterdam (RMC-regio)" in html and "82,14 %" in html and "10,18 %" in html
+
+
+def test_allocation_is_read_from_the_stored_budget_and_totals_add_up(world):
+    """The account's allocation per year is the stored split's central, fixed, released and from-reserve cents."""
+    from rapportage.accountability import spending_data
+    from rapportage.selectors import budget_body
+
+    record(world, amount_cents=1)
+    record(world, college=None, amount_cents=2)
+    for year in (2020, 2021, 2022):
+        body = budget_body(world["institution"], year)
+        expected = sum(
+            theme["central_cents"]
+            + sum(p["fixed_cents"] + p["released_cents"] + p["released_from_reserve_cents"] for p in theme["colleges"])
+            for theme in body["themes"]
+        )
+        summary = spending_data(world["institution"], year)["summary"]
+        assert summary.total.allocated_cents == expected
+        assert summary.total.realised_cents == (3 if year == 2020 else 0)
+        assert sum(theme.total.allocated_cents for theme in summary.themes) == expected
+    final = spending_data(world["institution"], 2022)
+    assert final["final"] and final["period"].available_cents > 0
