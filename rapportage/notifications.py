@@ -24,7 +24,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from agenda.models import College, Institution, Theme
-from agenda.permissions import report_colleges
+from agenda.permissions import can_read, report_colleges
 from rapportage import exports, selectors
 from rapportage.changelog import change_causes
 from rapportage.choices import Frequency, PackContent, RunState, Version
@@ -231,6 +231,16 @@ def pack_message(subscription: Subscription, now: datetime, *, connection=None, 
 # --- sending ------------------------------------------------------------------------------------
 
 
+def _may_receive(subscription: Subscription) -> bool:
+    """Return whether the subscriber still gets mail: active, with an address, and still reading the figures.
+
+    Asked at every send, not when subscribing: someone whose role ended (or who became a partner,
+    who reads the public view only) gets nothing more.
+    """
+    user = subscription.user
+    return bool(subscription.active and user.is_active and user.email and can_read(user, subscription.institution))
+
+
 def _pack_send(subscription_id: int, now: datetime, *, connection, due_only: bool) -> bool:
     """Send one subscriber's pack under its row lock and note when; return whether it went."""
     with transaction.atomic():
@@ -240,7 +250,7 @@ def _pack_send(subscription_id: int, now: datetime, *, connection, due_only: boo
         # Checked again under the lock: a second beat tick or worker already sent it.
         if not subscription.active or (due_only and not subscription_due(subscription, now)):
             return False
-        if not subscription.user.email:
+        if not _may_receive(subscription):
             return False
         pack_message(subscription, now, connection=connection).send()
         Subscription.objects.filter(pk=subscription.pk).update(last_sent_at=now)
@@ -291,7 +301,7 @@ def _alert_send(subscription_id: int, *, connection) -> int:
         subscription = (
             Subscription.objects.select_for_update().select_related("user", "institution").get(pk=subscription_id)
         )
-        if not (subscription.active and subscription.flip_alerts and subscription.user.email):
+        if not (subscription.flip_alerts and _may_receive(subscription)):
             return 0
         scope = report_colleges(subscription.user, subscription.institution)
         flips = list(

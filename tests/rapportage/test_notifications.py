@@ -11,7 +11,7 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from agenda.models import College
+from agenda.models import College, Membership
 from indicatoren.models import Measurement
 from kwaliteit.celery import app as celery_app
 from kwaliteit.settings import CELERY_BEAT_SCHEDULE
@@ -236,6 +236,17 @@ def test_after_upload_packs_follow_an_upload_only(rocvaf_demo):
     )
     assert notifications.recompute_notify(run_id=upload.pk) == {"alerts": 0, "packs": 1}
     assert [m.to[0] for m in mail.outbox] == ["bestuur@example.org"]
+
+
+def test_someone_whose_role_ended_gets_no_more_mail(rocvaf_demo):
+    """A subscriber without a role in the institution any more gets neither the pack nor an alert."""
+    subscription = subscribe("directeur5100", rocvaf_demo)
+    Membership.objects.filter(user=subscription.user, institution=rocvaf_demo).delete()
+    flip_1a(rocvaf_demo)
+    services.recompute_now(institution=rocvaf_demo, reason="beheer: correctie")
+    assert notifications.board_packs_send(timezone.now()) == 0
+    assert notifications.flip_alerts_send(rocvaf_demo.pk) == 0
+    assert not mail.outbox
 
 
 # --- the page -----------------------------------------------------------------------------------
