@@ -199,3 +199,14 @@ def report_colleges(user, institution: Institution) -> set[int] | None:
     if m.role == Role.TEAM_LEADER:
         return set(Team.objects.filter(pk__in=_team_ids(m)).values_list("college_id", flat=True))
     return None
+
+
+def can_download_documents(user, institution: Institution) -> bool:
+    """Return whether the user may generate the documents the board signs (annual report, mid-term pack).
+
+    The board and policy staff (issue 14, item 3); a director reads pages but signs nothing.
+    """
+    if user.is_authenticated and user.is_superuser:
+        return True
+    m = membership(user, institution)
+    return bool(m and m.role in (Role.BOARD, Role.POLICY))

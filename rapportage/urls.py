@@ -3,7 +3,7 @@
 from django.urls import path
 
 import kern.codes  # noqa: F401 -- registers the <code:...> converter (kern/codes.py)
-from rapportage import subscription_views, team_views, views
+from rapportage import document_views, subscription_views, team_views, views
 
 app_name = "rapportage"
 
@@ -18,5 +18,6 @@ urlpatterns = [
     path("veranderd/", views.changes, name="changes"),
     path("afdrukken/", views.report_print, name="print"),
     path("export.xlsx", views.report_xlsx, name="export"),
+    path("document/", document_views.document_download, name="document"),
     path("abonnementen/", subscription_views.subscriptions, name="subscriptions"),
 ]
