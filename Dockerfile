@@ -7,6 +7,14 @@ ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 DEBUG=false 
     DJANGO_SETTINGS_MODULE=kwaliteit.settings STATIC_ROOT=/app/staticfiles MEDIA_ROOT=/data/uploads
 WORKDIR /app
 
+# The board's documents (README, "Documenten"): WeasyPrint needs pango; kaleido draws the charts with
+# Debian's chromium; DejaVu Sans is the one font the PDF, the charts and the DOCX name, installed
+# here and on the hosts, so a document looks the same wherever it is made.
+RUN apt-get update && apt-get install -y --no-install-recommends \
+        libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core chromium \
+    && rm -rf /var/lib/apt/lists/*
+ENV BROWSER_PATH=/usr/bin/chromium
+
 COPY requirements.txt .
 RUN pip install -r requirements.txt
 COPY . .

@@ -46,6 +46,9 @@ def _field(paragraph, instruction: str, placeholder: str = "") -> None:
 
 def _table(word, headers: list[str], rows: list[list[str]], footer: list[str] | None = None, numeric=()) -> None:
     """Add a table with a bold header (and footer) row; columns in `numeric` are right-aligned."""
+    if not rows and not footer:
+        word.add_paragraph("Geen wijzigingen vastgelegd.")
+        return
     table = word.add_table(rows=1, cols=len(headers))
     table.style = "Table Grid"
     for index, header in enumerate(headers):
@@ -302,7 +305,10 @@ def _midterm(word, document: Document) -> None:
             + [
                 value
                 for y in row["years"]
-                for value in (y["verdict"], nl((y["status"] or {}).get("institution_value")))
+                for value in (
+                    y["verdict"],
+                    nl_against((y["status"] or {}).get("institution_value"), (y["status"] or {}).get("baseline")),
+                )
             ]
             for row in c["progress"]
         ],
