@@ -14,7 +14,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from agenda.admin_boundary import InstitutionScopedAdmin, ReadOnlyAdmin
 from agenda.permissions import require_policy, writable_colleges
-from indicatoren.models import Measurement, SignoffEvent, StudentCount, Upload, YearSignoff
+from indicatoren.models import ContextValue, Measurement, SignoffEvent, StudentCount, Upload, YearSignoff
 from indicatoren.services import (
     MeasurementRow,
     WriteRefused,
@@ -191,6 +191,20 @@ class UploadAdmin(ReadOnlyAdmin):
     list_display = ["original_name", "institution", "status", "uploaded_by", "uploaded_at", "rows_new", "rows_changed"]
     list_filter = ["institution", "status", "channel"]
     readonly_fields = [f.name for f in Upload._meta.fields]
+
+
+@admin.register(ContextValue)
+class ContextValueAdmin(ReadOnlyAdmin, SimpleHistoryAdmin):
+    """Comparison series and breakdown values (issue 18): read here with their history, written by a benchmark file only.
+
+    Every write goes through indicatoren.services.context_values_apply (the upload page, the API,
+    import_benchmark), which holds the permission, the year lock and the history in one place.
+    """
+
+    list_display = ["indicator", "year", "level", "college", "series", "dimension", "group", "value", "n", "source"]
+    list_filter = ["indicator__institution", "series", "dimension", "year"]
+    search_fields = ["indicator__code", "series", "group", "source"]
+    readonly_fields = [f.name for f in ContextValue._meta.fields]
 
 
 @admin.register(YearSignoff)

@@ -33,7 +33,7 @@ from agenda.admin_boundary import (
 from agenda.choices import Level, Role
 from agenda.models import AdditionalFund, AgendaLoad, College, Indicator, Institution, Membership, Team, Theme
 from agenda.services import agenda_load
-from indicatoren.models import Measurement, SignoffEvent, StudentCount, Upload, YearSignoff
+from indicatoren.models import ContextValue, Measurement, SignoffEvent, StudentCount, Upload, YearSignoff
 from maatregelen.models import Evidence, EvidenceKind, Measure, MeasureCategory, Review
 from rapportage.models import (
     BudgetChange,
@@ -63,6 +63,7 @@ AUDIT_MODELS = [
     SignoffEvent,
     Upload,
     AgendaLoad,
+    ContextValue,  # written by benchmark files only (issue 18)
 ]
 HISTORY_MODELS = [m for m in PROJECT_MODELS if hasattr(m, "history")]
 
@@ -129,6 +130,9 @@ def _add_rows(inst: Institution, user, tag: str) -> None:
             indicator=indicator, year=2018, level=Level.TEAM, college=college, team=team, value=Decimal("6.5"), n=40
         ),
         StudentCount: lambda: StudentCount.objects.create(college=college, year=2018, count=500),
+        ContextValue: lambda: ContextValue.objects.create(
+            indicator=indicator, year=2018, level=Level.INSTITUTION, series="landelijk", value=Decimal("72.5")
+        ),
         Upload: lambda: Upload.objects.create(
             institution=inst, original_name=f"{tag}.csv", checksum="0" * 64, status="rejected", uploaded_by=user
         ),
