@@ -17,6 +17,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from kern.rules import SMALL_GROUP_N, small_group
 from rapportage.engine.words import (
     COLLEGE,
     COLLEGE_BASIS_WORDS,
@@ -26,8 +27,6 @@ from rapportage.engine.words import (
     nl_number,
     verdict_text,
 )
-
-SMALL_GROUP_N = 20  # kept equal to selectors.SMALL_GROUP_N: teams below it are drawn open
 
 FONT = {"family": "system-ui, -apple-system, Segoe UI, Roboto, Arial, sans-serif", "size": 15, "color": "#1b1f24"}
 INK, MUTED, ACCENT = "#1b1f24", "#57606a", "#0b4f8a"
@@ -336,7 +335,7 @@ def team_dots_figure(teams: pd.DataFrame, institution: pd.DataFrame, *, unit_lab
     Mirrors the agenda's figures (x = year, y = team value).
     """
     fig = go.Figure()
-    small = teams["n"].map(lambda n: n is not None and not pd.isna(n) and n < SMALL_GROUP_N)
+    small = teams["n"].map(lambda n: n is not None and not pd.isna(n) and small_group(n))
     for label, mask, symbol in (
         ("Team", ~small, "circle"),
         (f"Team, kleine groep (n < {SMALL_GROUP_N})", small, "diamond-open"),
@@ -810,7 +809,8 @@ def indicator_figures(
                 trend.institution,
                 dimension=breakdown["dimension"],
                 groups=breakdown["groups"],
-                unit_label=label,
+                # The unit alone: "(hoger is beter)" made the title longer than a small panel is high.
+                unit_label=UNIT_LABELS.get(unit, ""),
             )
     return figures
 

@@ -26,18 +26,16 @@ def series_label(series: str) -> str:
     return series[:1].upper() + series[1:] if series else "Eigen"
 
 
-def _rows(indicator: Indicator, *, grouped: bool) -> list[dict]:
-    """Return the indicator's context rows, with or without a group, as plain dicts (college as its code)."""
-    query = ContextValue.objects.filter(indicator=indicator)
-    query = query.exclude(group="") if grouped else query.filter(group="")
+def context_rows(indicator: Indicator) -> list[dict]:
+    """Return every context row of the indicator as plain dicts (college as its code), in one query."""
     return list(
-        query.order_by("series", "dimension", "group", "year", "level", "college__code").values(
-            "series", "dimension", "group", "level", "college__code", "year", "value", "n", "source"
-        )
+        ContextValue.objects.filter(indicator=indicator)
+        .order_by("series", "dimension", "group", "year", "level", "college__code")
+        .values("series", "dimension", "group", "level", "college__code", "year", "value", "n", "source")
     )
 
 
-def comparison_frame(indicator: Indicator) -> pd.DataFrame:
+def comparison_frame(indicator: Indicator, rows: list[dict] | None = None) -> pd.DataFrame:
     """Return the comparison series of `indicator` (totals, no group) at institution and college level.
 
     Columns: series (as stored), level, college (code, None at institution level), year, value
@@ -54,12 +52,13 @@ def comparison_frame(indicator: Indicator) -> pd.DataFrame:
             "n": row["n"],
             "source": row["source"],
         }
-        for row in _rows(indicator, grouped=False)
+        for row in (context_rows(indicator) if rows is None else rows)
+        if not row["group"]
     ]
     return pd.DataFrame(rows, columns=COMPARISON_COLUMNS)
 
 
-def breakdown_frame(indicator: Indicator) -> pd.DataFrame:
+def breakdown_frame(indicator: Indicator, rows: list[dict] | None = None) -> pd.DataFrame:
     """Return the breakdown values of `indicator` (own and comparison series), small groups without a value.
 
     Columns: series ("" = own), dimension, group, level, college, year, value (None when small),
@@ -70,10 +69,12 @@ def breakdown_frame(indicator: Indicator) -> pd.DataFrame:
         for dimension, groups in (indicator.breakdowns or {}).items()
     }
     dimensions = {dimension: position for position, dimension in enumerate(declared)}
-    rows = []
-    for row in _rows(indicator, grouped=True):
+    result = []
+    for row in context_rows(indicator) if rows is None else rows:
+        if not row["group"]:
+            continue
         small = small_group(row["n"])
-        rows.append(
+        result.append(
             {
                 "series": row["series"],
                 "dimension": row["dimension"],
@@ -88,7 +89,7 @@ def breakdown_frame(indicator: Indicator) -> pd.DataFrame:
             }
         )
     # Declared order first (PrO, vso, vmbo-b ... as the agenda lists them), undeclared ones after.
-    rows.sort(
+    result.sort(
         key=lambda r: (
             dimensions.get(r["dimension"], len(dimensions)),
             r["dimension"],
@@ -98,7 +99,7 @@ def breakdown_frame(indicator: Indicator) -> pd.DataFrame:
             r["year"],
         )
     )
-    return pd.DataFrame(rows, columns=BREAKDOWN_COLUMNS)
+    return pd.DataFrame(result, columns=BREAKDOWN_COLUMNS)
 
 
 def own_sources(indicator: Indicator) -> dict[int, str]:
@@ -224,7 +225,8 @@ def indicator_context(indicator: Indicator, institution_rows: list[dict]) -> Ind
     `institution_rows`: the own institution value per year ({year, value}) as the trend shows it
     (the given value, else the aggregate; domain.md).
     """
-    comparisons = comparison_frame(indicator)
+    rows = context_rows(indicator)
+    comparisons = comparison_frame(indicator, rows)
     inst = comparisons[comparisons["level"] == Level.INSTITUTION].copy()
     series = [{"series": s, "label": series_label(s)} for s in dict.fromkeys(inst["series"])]
     inst["label"] = [series_label(s) for s in inst["series"]]
@@ -259,5 +261,5 @@ def indicator_context(indicator: Indicator, institution_rows: list[dict]) -> Ind
         year_rows=year_rows,
         sources=sources,
         changes=source_changes(sources),
-        breakdowns=_breakdown_tables(indicator, breakdown_frame(indicator)),
+        breakdowns=_breakdown_tables(indicator, breakdown_frame(indicator, rows)),
     )

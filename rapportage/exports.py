@@ -16,8 +16,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from kern.rules import SMALL_GROUP_N, small_group
 from kern.spreadsheet import xlsx_text
-from rapportage.charts import SMALL_GROUP_N
 from rapportage.engine.words import COLLEGE, INDICATOR, TEAM, basis_word, need_symbol, verdict_word
 from rapportage.templatetags.kwaliteit import ambition_words
 
@@ -127,7 +127,7 @@ def team_rows(body: dict) -> list[list]:
             t["reference"],
             verdict_word(t["contributed"], TEAM),
             t.get("n"),
-            "ja" if t.get("n") is not None and t["n"] < SMALL_GROUP_N else "",
+            "ja" if small_group(t.get("n")) else "",
             # Issue 15: the value the team needs to contribute, and how it must compare with it.
             t.get("needed"),
             need_symbol(-1 if s.get("polarity") == "lower" else 1, bool(t.get("needed_strict")))

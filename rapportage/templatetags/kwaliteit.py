@@ -8,7 +8,8 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from django import template
 from django.utils.html import format_html
 
-from rapportage.charts import SMALL_GROUP_N, euro_short
+from kern import rules
+from rapportage.charts import euro_short
 from rapportage.engine import words
 from rapportage.engine.words import nl_number
 
@@ -64,8 +65,11 @@ def nl_signed(value, places=1):
     if value is None or value == "":
         return "–"
     value = Decimal(str(value))
-    sign = "+" if value > 0 else "−" if value < 0 else ""
-    return sign + nl_number(abs(value), None if places in (None, "") else int(places))
+    shown = nl_number(abs(value), None if places in (None, "") else int(places))
+    # The sign of what is shown: +0,02 rounds to "0,0", and "+0,0" would claim a difference.
+    if not shown.strip("0,"):
+        return shown
+    return ("+" if value > 0 else "−") + shown
 
 
 @register.filter
@@ -121,8 +125,7 @@ def college_distance(entry):
 @register.filter
 def small_group(team):
     """Return whether a team's cohort is so small that one student moves its percentage a lot."""
-    n = team.get("n") if isinstance(team, dict) else None
-    return n is not None and n < SMALL_GROUP_N
+    return rules.small_group(team.get("n") if isinstance(team, dict) else None)
 
 
 @register.filter

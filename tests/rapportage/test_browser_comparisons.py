@@ -89,3 +89,24 @@ def test_indicator_page_with_landelijk_and_a_breakdown_fits_and_suppresses_small
     overflow = document_overflow(page)
     assert overflow["scrollWidth"] <= overflow["innerWidth"], overflow
     assert overprinted_headers(page) == []
+
+
+@pytest.mark.parametrize("width", (390, 1366))
+def test_demo_shows_landelijk_lines_and_the_vooropleiding_breakdown(
+    width, rocvaf_demo_tx, live_server, login, page, screenshot
+):
+    """The demo as loaded (the agenda's own figures): a Landelijk line on 2a-entree, 2b and 3b; 2a by vooropleiding."""
+    page.set_viewport_size({"width": width, "height": 900})
+    login("bestuur")
+    for code in ("2a-entree", "2b", "3b"):
+        page.goto(f"{live_server.url}/dashboard/indicator/{code}/?jaar={YEAR}")
+        wait_for_charts(page, 3)
+        names = [t.get("name") for t in _figure(page, "fig-trend")["data"]]
+        assert "Landelijk" in names, (code, names)
+        assert page.locator('[data-figure="fig-trend"] .legendtext', has_text="Landelijk").count() == 1
+        assert page.locator('th[data-series="landelijk"]').count() == 1
+        if code == "2a-entree":
+            assert page.locator('.breakdown[data-dimension="vooropleiding"] [data-figure]').count() == 1
+        screenshot(f"comparisons-demo-{code}-{width}")
+        overflow = document_overflow(page)
+        assert overflow["scrollWidth"] <= overflow["innerWidth"], (code, overflow)

@@ -16,6 +16,7 @@ from agenda.models import College, Indicator
 from indicatoren.models import ContextValue, Measurement
 from rapportage import context, selectors
 from rapportage.engine.words import nl_number
+from rapportage.templatetags.kwaliteit import nl_signed
 
 D = Decimal
 YEAR = 2020
@@ -207,3 +208,12 @@ def test_breakdown_of_comparison_series_only_is_shown_with_the_series_named(boar
     figure = _figure(html, "fig-breakdown-1")
     lines = {t["name"]: t for t in figure["data"] if t.get("meta", {}).get("kind") == "comparison"}
     assert set(lines) == {"DUO", "Landelijk"} and lines["DUO"]["line"]["dash"] != lines["Landelijk"]["line"]["dash"]
+
+
+@pytest.mark.parametrize(
+    ("difference", "shown"),
+    [(D("1.25"), "+1,2"), (D("-1.5"), "−1,5"), (D("0.02"), "0,0"), (D("-0.04"), "0,0"), (D("0"), "0,0"), (None, "–")],
+)
+def test_difference_is_shown_with_the_sign_of_what_is_shown(difference, shown):
+    """Own minus landelijk: signed, one decimal, and no sign on a difference that rounds to zero."""
+    assert nl_signed(difference, 1) == shown

@@ -127,9 +127,10 @@ def test_an_unknown_indicator_or_college_is_not_found(board):
         # The trend counts only active teams and applicable colleges: one constant query more (issue 11).
         # The Q-cycle timeline reads each of its kinds once: 4 constant queries on an indicator
         # (check-ins, actions, follow-ups, evidence), 5 on a college (and its reviews) (issue 15, item 4).
-        # Whether the indicator is a composite (issue 18): one constant query.
-        ("rapportage:indicator", "2b", 24),
-        ("rapportage:indicator", "3c", 24),
+        # Whether the indicator is a composite (issue 18): one constant query. Its comparison series,
+        # breakdowns (one query) and the source per year (one query), issue 18: two more.
+        ("rapportage:indicator", "2b", 26),
+        ("rapportage:indicator", "3c", 26),
         ("rapportage:college", "5100", 27),
         ("rapportage:budget", None, 14),
         ("rapportage:herijking", None, 15),
@@ -157,7 +158,8 @@ def test_indicator_page_explains_the_verdict_with_charts_factors_measures_and_ev
     }
     trend_names = [trace["name"] for trace in figures["trend"]["data"]]
     assert "Instelling" in trend_names and "Nulmeting 2016: 6,7" in trend_names
-    assert figures["trend"]["layout"]["xaxis"]["tickvals"] == list(range(2015, 2023))
+    # From 2014: the agenda's DUO and landelijk vsv figures start there (issue 18, demo comparisons).
+    assert figures["trend"]["layout"]["xaxis"]["tickvals"] == list(range(2014, 2023))
     assert len([n for n in trend_names if n[:4].isdigit()]) == 12  # one line per college
     heat = figures["heatmap"]["data"][0]
     assert heat["x"] == ["2019 (tussentijds)", "2020", "2021 (tussentijds)", "2022"]
