@@ -121,6 +121,10 @@ def test_confirm_stores_context_values_and_sources_with_history(
         upload.pk,
     )
     assert [h.history_type for h in pro.history.all()] == ["+"]
+    client = Client()
+    client.force_login(beleid)
+    page = client.get(f"/uploads/{upload.pk}/").content.decode()
+    assert "Vergelijkingsreeksen en uitsplitsingen" in page and "telling 1-10" in page and "STO 2019" in page
     own = college_total()
     assert own.source == "STO 2019"
     history = list(own.history.order_by("history_id"))
@@ -179,6 +183,17 @@ def test_locked_year_refuses_an_own_breakdown_but_accepts_a_landelijk_row(instit
     with pytest.raises(UploadRejected) as previewed:
         upload_preview(institution=institution, data=csv_bytes("2019;2a-entree;5100;;61;41;;;PrO"), filename="c.csv")
     assert previewed.value.locked
+    # And the API: 409 with the row, nothing stored.
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=beleid)[0].key}")
+    response = api.post(
+        "/api/v1/uploads/",
+        {"file": SimpleUploadedFile("d.csv", csv_bytes("2019;2a-entree;;;61;41;;;vso"))},
+        format="multipart",
+    )
+    assert response.status_code == 409
+    assert response.json()["errors"][0]["row"] == 2
+    assert ContextValue.objects.count() == 1
 
 
 def test_a_director_cannot_write_institution_or_comparison_rows(institution):
