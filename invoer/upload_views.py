@@ -179,7 +179,6 @@ def _detail(request, upload: Upload, *, errors: list[dict], status: int = 200):
                 context_counts=plan.context_counts(),
                 context_changes=plan.context_changes[:CONTEXT_SHOWN],
                 context_more=max(len(plan.context_changes) - CONTEXT_SHOWN, 0),
-                has_sources=any(change.shown_source for change in plan.changes),
             )
     elif upload.status == UploadStatus.ACCEPTED:
         context.update(
