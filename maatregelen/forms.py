@@ -86,6 +86,12 @@ class MeasureForm(PageForm):
         max_length=Measure._meta.get_field("owner").max_length,
         help_text="Wie de maatregel trekt, bijvoorbeeld een teamleider.",
     )
+    public = forms.BooleanField(
+        label="Openbaar voor partners",
+        required=False,
+        help_text="Dan staat de maatregel (titel, beschrijving, thema en status) op de verantwoording voor "
+        "regionale partners en medezeggenschap; nooit het college of de teams.",
+    )
 
     def __init__(self, *args, college: College, **kwargs):
         """Offer the themes and indicators of the college's institution."""
@@ -106,6 +112,7 @@ class MeasureForm(PageForm):
             "planned_budget_cents": measure.planned_budget_cents,
             "status": measure.status,
             "owner": measure.owner,
+            "public": measure.public,
         }
 
 
@@ -143,6 +150,12 @@ class EvidenceForm(PageForm):
         assume_scheme="https",
         help_text="Bij een beeld: het adres van de foto of video (https://...).",
     )
+    public = forms.BooleanField(
+        label="Openbaar voor partners",
+        required=False,
+        help_text="Dan staan titel, tekst en link op de verantwoording voor regionale partners en "
+        "medezeggenschap; nooit het college of het team. Noem in de tekst dan ook geen team.",
+    )
 
     def __init__(self, *args, college: College, **kwargs):
         """Offer the institution's themes, the college's teams and the agenda years."""
@@ -174,6 +187,7 @@ class EvidenceForm(PageForm):
             "title": evidence.title,
             "text": evidence.text,
             "link": evidence.link,
+            "public": evidence.public,
         }
 
 

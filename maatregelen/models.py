@@ -40,6 +40,8 @@ class Measure(models.Model):
     planned_budget_cents = models.BigIntegerField("gepland budget (eurocent)", default=0)
     status = models.CharField("status", max_length=10, choices=MeasureStatus.choices, default=MeasureStatus.PLANNED)
     owner = models.CharField("eigenaar", max_length=200, blank=True)
+    # Horizontal accountability (issue 14, item 4): only what the school marks public reaches partners.
+    public = models.BooleanField("openbaar voor partners", default=False)
     updated_at = models.DateTimeField("gewijzigd op", auto_now=True)
     history = HistoricalRecords(m2m_fields=[indicators])
 
@@ -77,6 +79,8 @@ class Evidence(models.Model):
     title = models.CharField("titel", max_length=200)
     text = models.TextField("tekst", blank=True)
     link = models.URLField("link", blank=True)
+    # Shown on /verantwoording/ to partners only when marked (issue 14, item 4); never its team or college.
+    public = models.BooleanField("openbaar voor partners", default=False)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     created_at = models.DateTimeField("vastgelegd op", auto_now_add=True)
     history = HistoricalRecords()

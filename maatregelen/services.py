@@ -64,6 +64,7 @@ def measure_create(
     planned_budget_cents: int = 0,
     status: str = MeasureStatus.PLANNED,
     owner: str = "",
+    public: bool = False,
     user=None,
     allowed_colleges=None,
 ) -> Measure:
@@ -82,6 +83,7 @@ def measure_create(
         planned_budget_cents=planned_budget_cents,
         status=status,
         owner=owner.strip(),
+        public=public,
     )
     _save(measure, user)
     measure.indicators.set(indicators)
@@ -103,6 +105,7 @@ def measure_update(
     planned_budget_cents: int = 0,
     status: str = MeasureStatus.PLANNED,
     owner: str = "",
+    public=KEEP,
     college=KEEP,
     user=None,
     allowed_colleges=None,
@@ -120,6 +123,8 @@ def measure_update(
     measure.planned_budget_cents = planned_budget_cents
     measure.status = status
     measure.owner = owner.strip()
+    if public is not KEEP:  # a caller that does not know the flag (an older API client) leaves it
+        measure.public = bool(public)
     _save(measure, user)
     measure.indicators.set(indicators)
     return measure
@@ -145,6 +150,7 @@ def evidence_create(
     link: str = "",
     team: Team | None = None,
     indicator: Indicator | None = None,
+    public: bool = False,
     user=None,
     allowed_colleges=None,
 ) -> Evidence:
@@ -166,6 +172,7 @@ def evidence_create(
         title=title.strip(),
         text=text.strip(),
         link=link.strip(),
+        public=public,
         created_by=user,
     )
     _save(evidence, user)
@@ -181,7 +188,7 @@ def _check_team(college: College | None, team: Team | None) -> None:
 
 @transaction.atomic
 def evidence_update(*, evidence: Evidence, user=None, allowed_colleges=None, **changes) -> Evidence:
-    """Change evidence (theme, indicator, college, team, year, kind, title, text, link); rights on old and new college."""
+    """Change evidence (theme, indicator, college, team, year, kind, title, text, link, public); rights on old and new college."""
     _check_college(allowed_colleges, evidence.college)
     if "college" in changes:
         _check_college(allowed_colleges, changes["college"])
@@ -191,6 +198,18 @@ def evidence_update(*, evidence: Evidence, user=None, allowed_colleges=None, **c
     _check_team(evidence.college, evidence.team)
     _save(evidence, user)
     return evidence
+
+
+@transaction.atomic
+def publication_set(*, record: Measure | Evidence, public: bool, user=None, allowed_colleges=None):
+    """Mark a measure or evidence public for partners (/verantwoording/) or take it back (issue 14, item 4).
+
+    The same right as changing the record: its college's director or policy staff (ROC-wide: policy).
+    """
+    _check_college(allowed_colleges, record.college)
+    record.public = bool(public)
+    _save(record, user)
+    return record
 
 
 @transaction.atomic

@@ -40,6 +40,7 @@ class MeasureSerializer(serializers.ModelSerializer):
             "planned_budget_cents",
             "status",
             "owner",
+            "public",
             "updated_at",
         ]
         read_only_fields = ["id", "updated_at"]
@@ -67,6 +68,7 @@ class EvidenceSerializer(serializers.ModelSerializer):
             "title",
             "text",
             "link",
+            "public",
             "created_by",
             "created_at",
         ]
