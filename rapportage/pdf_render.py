@@ -31,10 +31,21 @@ for _name in ("weasyprint.progress", "kaleido", "choreographer"):
     logging.getLogger(_name).setLevel(logging.WARNING)
 
 
+def chart_height(fig: go.Figure) -> int:
+    """Return the figure's height on paper: taller when its legend has many rows.
+
+    The legend sits below the plot (charts._layout); with a comparison series and twelve
+    colleges it takes eight rows, which at a fixed height would squeeze the plot itself.
+    """
+    entries = sum(1 for trace in fig.data if trace.showlegend is not False)
+    rows = -(-entries // 2)
+    return CHART_HEIGHT + 22 * max(0, rows - 4)
+
+
 def _static(fig: go.Figure) -> go.Figure:
     """Return a copy of `fig` sized for paper, its text in the document's font."""
     copy = go.Figure(fig)
-    copy.update_layout(font_family=FONT_FAMILY, width=CHART_WIDTH, height=CHART_HEIGHT)
+    copy.update_layout(font_family=FONT_FAMILY, width=CHART_WIDTH, height=chart_height(fig))
     return copy
 
 
@@ -44,11 +55,14 @@ def chart_images(figures: dict[str, go.Figure], fmt: str) -> dict[str, bytes]:
         return {}
     # choreographer reads BROWSER_PATH; without it, find Debian's chromium (toolchain.md).
     os.environ.setdefault("BROWSER_PATH", shutil.which("chromium") or "/usr/bin/chromium")
-    opts = {"format": fmt, "width": CHART_WIDTH, "height": CHART_HEIGHT, "scale": 2 if fmt == "png" else 1}
+    opts = {"format": fmt, "width": CHART_WIDTH, "scale": 2 if fmt == "png" else 1}
     with _KALEIDO:
         kaleido.start_sync_server(silence_warnings=True)
         try:
-            return {key: kaleido.calc_fig_sync(_static(fig), opts=opts) for key, fig in figures.items()}
+            return {
+                key: kaleido.calc_fig_sync(_static(fig), opts=opts | {"height": chart_height(fig)})
+                for key, fig in figures.items()
+            }
         finally:
             kaleido.stop_sync_server(silence_warnings=True)
 
