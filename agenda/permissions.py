@@ -76,6 +76,15 @@ def is_partner(user, institution: Institution | None = None) -> bool:
     return bool(m and m.role == Role.PARTNER)
 
 
+def partner_only(user) -> bool:
+    """Return whether every role of the user is partner: such an account reads no figure anywhere, the API included."""
+    if not user.is_authenticated or user.is_superuser:
+        return False
+    membership(user)  # fills the cache
+    roles = {m.role for m in user._memberships}
+    return roles == {Role.PARTNER}
+
+
 def can_read_public(user, institution: Institution) -> bool:
     """Return whether the user may read the institution's curated public view (/verantwoording/)."""
     if not user.is_authenticated:

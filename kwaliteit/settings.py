@@ -307,7 +307,8 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # A partner-only account never reads the API (issue 14, item 4; agenda.api.permissions.NoPartner).
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated", "agenda.api.permissions.NoPartner"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 100,
@@ -348,3 +349,7 @@ LOGGING = {
         "celery.app.trace": {"level": "WARNING" if CELERY_TASK_ALWAYS_EAGER else "INFO"},
     },
 }
+
+# Horizontal accountability (issue 14, item 4): the curated account of /verantwoording/ also on
+# /openbaar/<institution code>/ for anyone, without logging in. Off by default: a school opens it.
+PUBLIC_ACCOUNTABILITY = env_bool("PUBLIC_ACCOUNTABILITY", False)

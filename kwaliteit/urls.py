@@ -21,6 +21,8 @@ urlpatterns = [
     path("maatregelen/", include("rapportage.accountability_urls")),
     path("maatregelen/", include("maatregelen.urls")),
     path("teams/", include("agenda.urls")),
+    # The curated account for partners, /verantwoording/ and /openbaar/<code>/ (issue 14, item 4).
+    path("", include("rapportage.partner_urls")),
     path("beleid/", include("invoer.policy_urls")),
     path("api/v1/", include("kwaliteit.api_v1")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -23,11 +23,13 @@ logger = logging.getLogger(__name__)
 
 @login_required
 def home(request):
-    """Redirect directors to their college and everyone else to the overview."""
+    """Redirect directors to their college, partners to the public account and everyone else to the overview."""
     institution = current_institution(request.user)
     if institution is None:
         return render(request, "no_institution.html", status=403)
     m = membership(request.user, institution)
+    if m and m.role == Role.PARTNER:  # reads the curated view only (issue 14, item 4)
+        return redirect("partner:index")
     if m and m.role == Role.DIRECTOR:
         first = m.colleges.order_by("code").first()
         if first:

@@ -19,7 +19,8 @@ from agenda.api.serializers import (
     TeamSerializer,
     ThemeSerializer,
 )
-from agenda.models import Ambition, College, Indicator, Institution, Team, Theme
+from agenda.choices import Role
+from agenda.models import Ambition, College, Indicator, Institution, Membership, Team, Theme
 
 
 def catalogue_schema(serializer, *, filters: bool = False):
@@ -66,7 +67,9 @@ class InstitutionViewSet(viewsets.ReadOnlyModelViewSet):
             return queryset.none()
         if user.is_superuser:
             return queryset
-        return queryset.filter(memberships__user=user)
+        # A partner role reads no figures, so it lists no institution either (issue 14, item 4).
+        readable = Membership.objects.filter(user=user).exclude(role=Role.PARTNER).values("institution_id")
+        return queryset.filter(pk__in=readable)
 
 
 @catalogue_schema(CollegeSerializer, filters=True)
