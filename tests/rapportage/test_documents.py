@@ -204,3 +204,22 @@ def test_annual_docx_holds_every_theme_indicator_budget_total_and_check(rocvaf_d
     pictures = WordDocument(BytesIO(content)).inline_shapes
     judged = sum(1 for s in selectors.status_body(rocvaf_demo, 2020)["indicators"] if s["attained"] in (True, False))
     assert len(pictures) >= judged
+
+
+@pytest.mark.browser
+def test_print_page_downloads_the_midterm_pack_and_says_it_is_busy(
+    rocvaf_demo_tx, live_server, login, page, screenshot
+):
+    """The board clicks 'Midterm-review (Word)': the button says 'Bezig', the file downloads, the page says it is done."""
+    login("bestuur")
+    page.goto(f"{live_server.url}/dashboard/afdrukken/?jaar=2020")
+    button = page.get_by_role("button", name="Midterm-review (Word)")
+    with page.expect_download(timeout=120_000) as download:
+        button.click()
+        page.get_by_text("Bezig met maken…").wait_for(timeout=30_000)
+        screenshot("report-download-busy")
+    assert download.value.suggested_filename == "midterm-rocvaf-2019-2020.docx"
+    assert "Voortgang 2019-2020" in docx_text(open(download.value.path(), "rb").read())
+    page.get_by_text("Klaar: het document is gedownload.").wait_for(timeout=30_000)
+    assert page.get_by_role("button", name="Midterm-review (Word)").is_enabled()
+    screenshot("report-download-done")
