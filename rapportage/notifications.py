@@ -241,14 +241,23 @@ def _may_receive(subscription: Subscription) -> bool:
     return bool(subscription.active and user.is_active and user.email and can_read(user, subscription.institution))
 
 
-def _pack_send(subscription_id: int, now: datetime, *, connection, due_only: bool) -> bool:
-    """Send one subscriber's pack under its row lock and note when; return whether it went."""
+def _pack_send(
+    subscription_id: int, now: datetime, *, connection, due_only: bool, sent_after: datetime | None = None
+) -> bool:
+    """Send one subscriber's pack under its row lock and note when; return whether it went.
+
+    `sent_after`: skip when a pack already went after this moment (a run's notification
+    delivered twice sends its after-upload pack once).
+    """
     with transaction.atomic():
         subscription = (
             Subscription.objects.select_for_update().select_related("user", "institution").get(pk=subscription_id)
         )
         # Checked again under the lock: a second beat tick or worker already sent it.
-        if not subscription.active or (due_only and not subscription_due(subscription, now)):
+        if due_only and not subscription_due(subscription, now):
+            return False
+        last = subscription.last_sent_at
+        if sent_after is not None and last is not None and last >= sent_after:
             return False
         if not _may_receive(subscription):
             return False
@@ -289,7 +298,7 @@ def upload_packs_send(run: RecomputeRun, now: datetime | None = None) -> int:
     with get_connection() as connection:
         for pk in ids:
             try:
-                sent += _pack_send(pk, now, connection=connection, due_only=False)
+                sent += _pack_send(pk, now, connection=connection, due_only=False, sent_after=run.finished_at)
             except Exception:
                 logger.exception("after-upload pack for subscription %s not sent", pk)
     return sent

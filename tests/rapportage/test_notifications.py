@@ -226,7 +226,7 @@ def test_alerts_never_send_the_flips_of_before_the_subscription(rocvaf_demo):
 
 
 def test_after_upload_packs_follow_an_upload_only(rocvaf_demo):
-    """A run caused by an upload sends the after-upload packs; one caused by the grid does not."""
+    """A run caused by an upload sends the after-upload packs once; one caused by the grid does not."""
     subscribe("bestuur", rocvaf_demo, frequency=Frequency.AFTER_UPLOAD, flip_alerts=False)
     subscribe("directeur5100", rocvaf_demo, frequency=Frequency.WEEKLY, flip_alerts=False)
     grid = RecomputeRun.objects.create(institution=rocvaf_demo, reason="invoer 5100 2022", state=RunState.DONE)
@@ -234,7 +234,10 @@ def test_after_upload_packs_follow_an_upload_only(rocvaf_demo):
     upload = RecomputeRun.objects.create(
         institution=rocvaf_demo, reason="invoer 5100 2022; upload #3 benchmark.csv", state=RunState.DONE
     )
+    upload.finished_at = timezone.now()
+    upload.save()
     assert notifications.recompute_notify(run_id=upload.pk) == {"alerts": 0, "packs": 1}
+    assert notifications.recompute_notify(run_id=upload.pk) == {"alerts": 0, "packs": 0}  # delivered twice: once
     assert [m.to[0] for m in mail.outbox] == ["bestuur@example.org"]
 
 
