@@ -484,3 +484,25 @@ def test_institution_is_unchanged_for_other_readers(world):
     assert client.get("/dashboard/").status_code == 200
     assert client.get("/verantwoording/").status_code == 200
     assert Institution.objects.filter(code="PRT").exists()
+
+
+# --- in the browser ------------------------------------------------------------------------------
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("width", (390, 768, 1366))
+def test_account_fits_the_screen(width, rocvaf_demo_tx, live_server, login, page, screenshot):
+    """The demo partner's account never scrolls sideways, shows the public items and no team code."""
+    from tests.rapportage.test_browser_responsive import misfits
+
+    page.set_viewport_size({"width": width, "height": 900})
+    login("partner")
+    assert page.url.endswith("/verantwoording/")  # the front door sends a partner here
+    page.goto(f"{live_server.url}/verantwoording/?jaar=2020")
+    assert page.get_by_role("heading", level=1).inner_text().startswith("Verantwoording")
+    text = page.locator("main").inner_text()
+    assert "Overstapcoaches vmbo-mbo" in text and "Van entree naar niveau 2 (synthetisch)" in text
+    assert "Transformatieve school" not in text  # a measure of 5500 that stays internal
+    assert not re.search(r"\b5[1-9]00-[A-Z]", text)  # no team code of the demo
+    assert page.get_by_role("link", name="Overzicht").count() == 0  # the nav offers the account only
+    assert misfits(page, "partner-verantwoording", width, screenshot) == []

@@ -30,7 +30,13 @@ from maatregelen.models import (
     Review,
     Spending,
 )
-from maatregelen.services import lumpsum_set, partner_agreement_save, promise_save, spending_record
+from maatregelen.services import (
+    lumpsum_set,
+    partner_agreement_save,
+    promise_save,
+    publication_set,
+    spending_record,
+)
 from rapportage.choices import RunState
 from rapportage.selectors import last_run
 from rapportage.services import recompute_now
@@ -60,6 +66,10 @@ MEASURES = [
     ("T4", "5800", "SCALA: opleiden op Lelystad Airport", MeasureCategory.PROGRAMME, ["4a", "4c"], 12_000_000),
     ("T5", None, "Alumni-loopbaancoach entree/niveau 2", MeasureCategory.PROGRAMME, ["5a"], 8_000_000),
 ]
+
+# What the demo shows partners on /verantwoording/ (issue 14, item 4); the rest stays internal.
+PUBLIC_MEASURES = ["Overstapcoaches vmbo-mbo", "Loopbaan en Expertise Centrum (LEC)", "Excellentietrajecten"]
+PUBLIC_EVIDENCE = ["Van entree naar niveau 2 (synthetisch)"]
 
 # Realised spending (synthetic, issue 14): (year, theme, college or None, measure title or None, cents, note).
 DEMO_SPENDING = [
@@ -174,6 +184,7 @@ class Command(BaseCommand):
             self._herijking(institution, users["beleid"])
             self._measures(institution, users)
             self._accountability(institution, users)
+            self._partner_view(institution, users)
         run = last_run(institution)
         if run is None or run.state != RunState.DONE:
             run = recompute_now(institution=institution, reason="demo klaargezet")
@@ -185,6 +196,7 @@ class Command(BaseCommand):
         for college in College.objects.filter(institution=institution).order_by("code"):
             self.stdout.write(f"  directeur{college.code:<7} directeur {college.name}")
         self.stdout.write("  teamleider5100   teamleider van één team van 5100: voert de waarden van dat team in")
+        self.stdout.write("  partner          regionale partner: leest alleen de verantwoording (/verantwoording/)")
 
     def _team_stops(self, institution) -> None:
         """Let the director of 5500 end team ONA after 2020, after its 2021-2022 figures were delivered.
@@ -357,6 +369,20 @@ class Command(BaseCommand):
         # A synthetic lumpsum (the agenda gives none): 28 mln of 275 mln is a little over the manifesto's 10 %.
         for budget_year in BudgetYear.objects.filter(institution=institution, year__in=(2020, 2021)):
             lumpsum_set(budget_year=budget_year, lumpsum_total_cents=27_500_000_000, user=users["beleid"])
+
+    def _partner_view(self, institution, users) -> None:
+        """Add the login `partner` and mark a few measures and evidence public for it (issue 14, item 4)."""
+        account, made = get_user_model().objects.get_or_create(username="partner")
+        if made:
+            account.set_password(PASSWORD)
+            account.save()
+        Membership.objects.get_or_create(user=account, institution=institution, defaults={"role": Role.PARTNER})
+        shown = list(Measure.objects.filter(institution=institution, title__in=PUBLIC_MEASURES)) + list(
+            Evidence.objects.filter(institution=institution, title__in=PUBLIC_EVIDENCE)
+        )
+        for record in shown:
+            if not record.public:
+                publication_set(record=record, public=True, user=users["beleid"])
 
     def _measures(self, institution, users) -> None:
         """Add a few measures, evidence and a Q-review (synthetic, after the agenda's appendix)."""
