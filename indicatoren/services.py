@@ -284,9 +284,6 @@ def measurements_apply(
     if not creates and not updates and not deletes:
         return report
     source = source[: rules.SOURCE_MAX_LENGTH]
-    for _, row in creates + updates:
-        if row.source is not None:
-            row.source = row.source.strip()[: rules.SOURCE_MAX_LENGTH]
     now = timezone.now()
     if creates or updates:
         store = _store_postgresql if connection.vendor == "postgresql" else _store_orm
@@ -355,6 +352,8 @@ def _keyed_rows(
             raise ValidationError(f"Dubbele waarde voor indicator {indicator.code}, jaar {row.year}, {unit}.")
         seen.add(key)
         row.note = (row.note or "").strip()[:NOTE_LENGTH]
+        if row.source is not None:
+            row.source = row.source.strip()[: rules.SOURCE_MAX_LENGTH]
         keyed.append((key, row))
     return keyed
 
@@ -969,31 +968,27 @@ def _stored_context(keyed) -> dict[tuple, ContextValue]:
     }
 
 
-def _context_changes(keyed, stored) -> tuple[list, list]:
-    """Return the rows to create and the (stored, row) pairs to update; a row equal to what is stored is neither."""
-    creates, updates = [], []
+def _context_changes(keyed, stored) -> tuple[list, list, list]:
+    """Return the rows to create, the (stored, row) pairs to update, and every (key, row) that changes something."""
+    creates, updates, changing = [], [], []
     for key, row in keyed:
         current = stored.get(key)
         if current is None:
             creates.append((key, row))
         elif (current.value, current.n, current.source, current.note) != (row.value, row.n, row.source, row.note):
             updates.append((current, row))
-    return creates, updates
+        else:
+            continue
+        changing.append((key, row))
+    return creates, updates, changing
 
 
-def _refuse_locked_context(institution: Institution, keyed, stored) -> None:
-    """Raise YearLocked for own-series breakdown rows that would change in an approved year (not comparison series)."""
-    changing = [
-        (key, row)
-        for key, row in keyed
-        if not row.series
-        and (
-            stored.get(key) is None
-            or (stored[key].value, stored[key].n, stored[key].source, stored[key].note)
-            != (row.value, row.n, row.source, row.note)
-        )
-    ]
-    _refuse_locked(institution, changing)
+def _refuse_locked_context(institution: Institution, changing) -> None:
+    """Raise YearLocked for own-series breakdown rows that would change in an approved year (not comparison series).
+
+    Only changing rows, as for values: a backup that repeats an approved year's breakdowns is no write.
+    """
+    _refuse_locked(institution, [(key, row) for key, row in changing if not row.series])
 
 
 def context_refusal(
@@ -1002,7 +997,7 @@ def context_refusal(
     """Return why context_values_apply would refuse these rows for a locked year or a teamleider, or None (a dry run)."""
     try:
         keyed = _context_keyed(institution, rows, allowed_colleges, allowed_teams)
-        _refuse_locked_context(institution, keyed, _stored_context(keyed))
+        _refuse_locked_context(institution, _context_changes(keyed, _stored_context(keyed))[2])
     except WriteRefused as exc:
         return exc
     return None
@@ -1028,9 +1023,8 @@ def context_values_apply(
     report = ApplyReport()
     keyed = _context_keyed(institution, rows, allowed_colleges, allowed_teams)
     lock_institution_data(institution)
-    stored = _stored_context(keyed)
-    _refuse_locked_context(institution, keyed, stored)
-    creates, updates = _context_changes(keyed, stored)
+    creates, updates, changing = _context_changes(keyed, _stored_context(keyed))
+    _refuse_locked_context(institution, changing)
     report.new, report.changed = len(creates), len(updates)
     report.unchanged = len(keyed) - len(creates) - len(updates)
     user = user if getattr(user, "pk", None) is not None else None
