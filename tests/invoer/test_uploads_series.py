@@ -146,7 +146,7 @@ def test_confirm_stores_context_values_and_sources_with_history(
 
 
 def test_cell_history_shows_the_source(institution, beleid):
-    """The history page of a team's cell names the source the file gave (JOB, STO) beside the upload."""
+    """The history page of a team's cell and the measurement API name the source the file gave (JOB, STO)."""
     team_value = Measurement.objects.filter(
         indicator__code="2a-entree", level="team", college__code="5100", year__in=list(institution.years)
     ).first()
@@ -163,6 +163,14 @@ def test_cell_history_shows_the_source(institution, beleid):
     url = f"/invoer/college/5100/geschiedenis/{team_value.team.code}/2a-entree/?jaar={team_value.year}"
     page = client.get(url).content.decode()
     assert "JOB 2020" in page and f"upload #{upload.pk} bron.csv" in page
+    # The API's measurement body carries it too.
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=beleid)[0].key}")
+    body = api.get(
+        "/api/v1/measurements/", {"indicator": "2a-entree", "team": team_value.team.code, "year": team_value.year}
+    ).json()
+    rows = body["results"] if isinstance(body, dict) else body
+    assert [row["source"] for row in rows] == ["JOB 2020"]
 
 
 def test_locked_year_refuses_an_own_breakdown_but_accepts_a_landelijk_row(institution, beleid):
