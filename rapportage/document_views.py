@@ -56,14 +56,14 @@ def document_download(request):
         return HttpResponseBadRequest(" ".join(e for errors in form.errors.values() for e in errors))
     kind, fmt = form.cleaned_data["soort"], form.cleaned_data["formaat"]
     document = documents.build(kind, institution, form.cleaned_data["jaar"])
-    if fmt == "pdf":
-        from rapportage.pdf_render import render_pdf
+    # Imported here: WeasyPrint loads pango, which no other page needs.
+    from rapportage.docx_render import render_docx
+    from rapportage.pdf_render import DocumentError, render_pdf
 
-        content = render_pdf(document)
-    else:
-        from rapportage.docx_render import render_docx
-
-        content = render_docx(document)
+    try:
+        content = render_pdf(document) if fmt == "pdf" else render_docx(document)
+    except DocumentError as exc:
+        return HttpResponse(str(exc), status=503, content_type="text/plain; charset=utf-8")
     response = HttpResponse(content, content_type=CONTENT_TYPES[fmt])
     response["Content-Disposition"] = f'attachment; filename="{document.filename}.{fmt}"'
     if form.cleaned_data.get("token"):

@@ -31,6 +31,10 @@ for _name in ("weasyprint.progress", "kaleido", "choreographer"):
     logging.getLogger(_name).setLevel(logging.WARNING)
 
 
+class DocumentError(Exception):
+    """A document cannot be made here (no browser for the charts); the message is Dutch, for the user."""
+
+
 def chart_height(fig: go.Figure) -> int:
     """Return the figure's height on paper: taller when its legend has many rows.
 
@@ -55,6 +59,14 @@ def chart_images(figures: dict[str, go.Figure], fmt: str) -> dict[str, bytes]:
         return {}
     # choreographer reads BROWSER_PATH; without it, find Debian's chromium (toolchain.md).
     os.environ.setdefault("BROWSER_PATH", shutil.which("chromium") or "/usr/bin/chromium")
+    browser = os.environ["BROWSER_PATH"]
+    # Checked here: without a browser kaleido's server fails in its own thread and the call
+    # waits for ever, so a page or a command would hang instead of saying why.
+    if not (os.path.isfile(browser) and os.access(browser, os.X_OK)):
+        raise DocumentError(
+            f"De grafieken kunnen niet worden gemaakt: geen Chromium op {browser} "
+            "(installeer chromium of zet BROWSER_PATH)."
+        )
     opts = {"format": fmt, "width": CHART_WIDTH, "scale": 2 if fmt == "png" else 1}
     with _KALEIDO:
         kaleido.start_sync_server(silence_warnings=True)

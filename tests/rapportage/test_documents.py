@@ -223,3 +223,17 @@ def test_print_page_downloads_the_midterm_pack_and_says_it_is_busy(
     page.get_by_text("Klaar: het document is gedownload.").wait_for(timeout=30_000)
     assert page.get_by_role("button", name="Midterm-review (Word)").is_enabled()
     screenshot("report-download-done")
+
+
+@pytest.mark.django_db
+def test_without_chromium_the_command_and_the_page_say_why_instead_of_hanging(
+    board, rocvaf_demo, tmp_path, monkeypatch
+):
+    """No browser for the charts: the command stops (exit 1) and the page answers 503, both in Dutch."""
+    monkeypatch.setenv("BROWSER_PATH", str(tmp_path / "geen-chromium"))
+    with pytest.raises(CommandError, match="De grafieken kunnen niet worden gemaakt: geen Chromium"):
+        call_command("report", "annual", "--year", "2020", "--out", str(tmp_path / "a.pdf"))
+    assert not (tmp_path / "a.pdf").exists()
+    response = board.post(reverse("rapportage:document"), {"soort": "annual", "formaat": "docx", "jaar": "2020"})
+    assert response.status_code == 503
+    assert "geen Chromium" in response.content.decode()

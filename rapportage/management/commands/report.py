@@ -43,14 +43,13 @@ class Command(BaseCommand):
             check_year(inst, year)
         target = writable(out)
         document = documents.build(kind, inst, year)
-        if format == "pdf":
-            from rapportage.pdf_render import render_pdf
+        from rapportage.docx_render import render_docx
+        from rapportage.pdf_render import DocumentError, render_pdf
 
-            content = render_pdf(document)
-        else:
-            from rapportage.docx_render import render_docx
-
-            content = render_docx(document)
+        try:
+            content = render_pdf(document) if format == "pdf" else render_docx(document)
+        except DocumentError as exc:
+            raise CommandError(str(exc)) from None
         try:
             target.write_bytes(content)
         except OSError as exc:
