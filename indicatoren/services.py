@@ -141,7 +141,10 @@ class MeasurementRow:
     note: str = ""
     origin: tuple | None = None  # (sheet, row, column) in an uploaded file, for its error list
     # Where the figure comes from (a file's `bron` column, issue 18: JOB or STO): written to
-    # Measurement.source and compared like the value; None keeps the writer's own source (the channel).
+    # Measurement.source and compared like the value; None keeps the cell's stored source. The
+    # channel that wrote it (upload, grid, API, admin) is provenance, kept in `upload` and the
+    # history's change reason, never in `source`: a trend marks a change of source (JOB -> STO),
+    # and a grid correction must not read as one.
     source: str | None = None
 
     @property
@@ -319,9 +322,11 @@ def _changes(keyed, stored) -> tuple[list, list, list, list]:
             continue
         if not row.note and current[1] == row.value:
             row.note = current[4]
-        # A named source that differs is a change of its own (JOB read as STO misleads a trend).
-        wanted_source = current[5] if row.source is None else row.source
-        if (current[1], current[2], current[4], current[5]) != (row.value, row.n, row.note, wanted_source):
+        # A named source that differs is a change of its own (JOB read as STO misleads a trend);
+        # a row that names none keeps the cell's.
+        if row.source is None:
+            row.source = current[5]
+        if (current[1], current[2], current[4], current[5]) != (row.value, row.n, row.note, row.source):
             updates.append((current[0], row))
             changing.append((key, row))
     return creates, updates, deletes, changing
@@ -607,7 +612,7 @@ def _store_orm(creates, updates, *, user, source: str, upload, now) -> None:
                 value=row.value,
                 n=row.n,
                 note=row.note,
-                source=_row_source(row, source),
+                source=_row_source(row),
                 upload=upload,
                 updated_by=user,
                 updated_at=now,
@@ -621,7 +626,7 @@ def _store_orm(creates, updates, *, user, source: str, upload, now) -> None:
         for pk, row in updates:
             measurement = current[pk]
             measurement.value, measurement.n, measurement.upload = row.value, row.n, upload
-            measurement.source = _row_source(row, source)
+            measurement.source = _row_source(row)
             measurement.updated_by, measurement.updated_at, measurement.note = user, now, row.note
             objects.append(measurement)
         bulk_update_with_history(
@@ -634,9 +639,9 @@ def _store_orm(creates, updates, *, user, source: str, upload, now) -> None:
         )
 
 
-def _row_source(row: MeasurementRow, default: str) -> str:
-    """Return the source to store for a row: its own (a file's `bron`), else the writer's channel."""
-    return default if row.source is None else row.source
+def _row_source(row: MeasurementRow) -> str:
+    """Return the source to store for a row: its own (a file's `bron`), else none (the channel is provenance)."""
+    return "" if row.source is None else row.source
 
 
 def _copy_cell(value) -> str:
@@ -667,7 +672,7 @@ def _store_postgresql(creates, updates, *, user, source: str, upload, now) -> No
     lines = [
         "\t".join(
             _copy_cell(cell)
-            for cell in (None, *key, row.value, row.n, _copy_text(row.note), _copy_text(_row_source(row, source)))
+            for cell in (None, *key, row.value, row.n, _copy_text(row.note), _copy_text(_row_source(row)))
         )
         for key, row in creates
     ] + [
@@ -683,7 +688,7 @@ def _store_postgresql(creates, updates, *, user, source: str, upload, now) -> No
                 row.value,
                 row.n,
                 _copy_text(row.note),
-                _copy_text(_row_source(row, source)),
+                _copy_text(_row_source(row)),
             )
         )
         for pk, row in updates

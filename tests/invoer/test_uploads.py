@@ -119,7 +119,9 @@ def test_confirm_applies_exactly_the_preview_with_provenance_and_history(
     assert changed.value == Decimal("31.5") and new.value == Decimal(12) and new.n is None
     for value in (changed, new):
         assert value.upload == upload and value.updated_by == beleid
-        assert value.source == f"upload #{upload.pk} mix.csv"
+        # The channel is provenance (the upload link and the history's reason), not the figure's source.
+        assert value.source == ""
+        assert value.history.latest().history_change_reason == f"upload #{upload.pk} mix.csv"
     # The unchanged value is not rewritten: it keeps its own provenance.
     same = stored("2b", 2020, team="5100-ENT")
     assert (same.upload_id, same.updated_at) == (unchanged_before.upload_id, unchanged_before.updated_at)
@@ -278,14 +280,14 @@ def test_a_college_scoped_upload_only_touches_its_own_college(institution):
 
 
 def test_values_with_trailing_zeros_and_a_long_filename_are_stored(institution, beleid):
-    """'77,5000000' is 77.5 (not a crash on 6 decimals); a 250-character name fits the source and history."""
+    """'77,5000000' is 77.5 (not a crash on 6 decimals); a 250-character name fits the history's reason."""
     name = "x" * 246 + ".csv"
     upload = benchmark_import(
         institution=institution, data=csv_bytes("2012;2b;;5100-ENT;7,5000000;"), filename=name, user=beleid
     )
     value = stored("2b", 2012, team="5100-ENT")
     assert value.value == Decimal("7.5") and value.upload == upload
-    assert len(value.source) == 200
+    assert value.source == ""
     assert len(value.history.get().history_change_reason) == 100
 
 

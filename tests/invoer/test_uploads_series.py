@@ -173,6 +173,49 @@ def test_cell_history_shows_the_source(institution, beleid):
     assert [row["source"] for row in rows] == ["JOB 2020"]
 
 
+def test_a_correction_without_a_source_keeps_the_figures_source(institution, beleid):
+    """A value named JOB by a file keeps 'JOB' when the API or a file without bron corrects it.
+
+    The channel is provenance (the upload link, the history's reason): written into the source it
+    would read as a change of survey on the trend chart (JOB -> 'API').
+    """
+    team_value = Measurement.objects.filter(
+        indicator__code="2a-entree", level="team", college__code="5100", year__in=list(institution.years)
+    ).first()
+    unit = f"{team_value.year};2a-entree;;{team_value.team.code}"
+    n = team_value.n or ""
+    first, second, third = (team_value.value + Decimal(step) for step in ("0.1", "0.2", "0.3"))
+    text = lambda value: format(value.normalize(), "f").replace(".", ",")  # noqa: E731
+    benchmark_import(
+        institution=institution, data=csv_bytes(f"{unit};{text(first)};{n};;JOB 2020;"), filename="a.csv", user=beleid
+    )
+    old = "jaar;indicator;college;team;waarde;n"
+    benchmark_import(
+        institution=institution, data=csv_bytes(f"{unit};{text(second)};{n}", header=old), filename="b.csv", user=beleid
+    )
+    team_value.refresh_from_db()
+    assert (team_value.value, team_value.source) == (second, "JOB 2020")
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=beleid)[0].key}")
+    answer = api.patch(f"/api/v1/measurements/{team_value.pk}/", {"value": str(third)}, format="json")
+    assert answer.status_code == 200, answer.content
+    team_value.refresh_from_db()
+    assert (team_value.value, team_value.source) == (third, "JOB 2020")
+    assert team_value.history.latest().history_change_reason == "API"
+    # A new cell written by a channel without a source has none (not the channel's name).
+    Measurement.objects.filter(indicator__code="2a-entree", year=team_value.year, level="institution").delete()
+    institution_total = text(team_value.value)
+    fresh = benchmark_import(
+        institution=institution,
+        data=csv_bytes(f"{team_value.year};2a-entree;;;{institution_total};", header=old),
+        filename="c.csv",
+        user=beleid,
+    )
+    assert fresh.rows_new == 1
+    stored = Measurement.objects.get(indicator__code="2a-entree", year=team_value.year, level="institution")
+    assert stored.source == ""
+
+
 def test_locked_year_refuses_an_own_breakdown_but_accepts_a_landelijk_row(institution, beleid):
     """An approved year refuses the institution's own breakdown (409 in the API) but takes a comparison series."""
     signoff_approve(institution=institution, year=2019, system=True)
