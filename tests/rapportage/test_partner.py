@@ -144,7 +144,7 @@ def world(db):
     )
     services.evidence_create(
         college=colleges["B200"],
-        team=Team.objects.get(code="B200-T1"),
+        team=Team.objects.get(institution=inst, code="B200-T1"),
         theme=t1,
         year=YEAR,
         kind=EvidenceKind.AUDIT,
