@@ -192,6 +192,20 @@ def test_source_change_is_named_on_the_page(board):
     assert "bron: %{customdata}" in institution["hovertemplate"]
 
 
+def test_the_source_column_appears_only_when_a_value_names_its_source(board):
+    """Without any bron the year table has no column of dashes; one named source brings the column back."""
+    ibm = _indicator("1a")
+    Measurement.objects.filter(indicator=ibm).update(source="")
+    html = _page(board, "1a")
+    table = html[html.index('class="compact comparison-table"') :]
+    assert '<th scope="col">Bron</th>' not in table[: table.index("</table>")]
+    assert "geen bron vastgelegd" in html
+    Measurement.objects.filter(indicator=ibm, year=2019).update(source="JOB")
+    html = _page(board, "1a")
+    table = html[html.index('class="compact comparison-table"') :]
+    assert '<th scope="col">Bron</th>' in table[: table.index("</table>")]
+
+
 def test_breakdown_of_comparison_series_only_is_shown_with_the_series_named(board):
     """2b per mbo level has only DUO and landelijk figures (agenda 7.4): a chart and a table with a Reeks column."""
     vsv = _indicator("2b")
