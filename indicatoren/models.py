@@ -13,6 +13,19 @@ from indicatoren.choices import SignoffState, UploadStatus
 from kern.fields import ValueField
 
 
+def check_value_and_n(row) -> None:
+    """Raise the one-row rules of kern.rules for a value row (Measurement, ContextValue): range, decimals, n."""
+    from kern import rules
+
+    if row.value is not None and row.indicator_id is not None:
+        problem = rules.value_problem(row.indicator.unit, row.value)
+        if problem:
+            raise ValidationError({"value": problem})
+    problem = rules.n_problem(row.n)
+    if problem:
+        raise ValidationError({"n": problem})
+
+
 class Upload(models.Model):
     """A benchmark file as received: who, when, the original file, checksum, counts and errors."""
 
@@ -108,15 +121,7 @@ class Measurement(models.Model):
 
     def clean(self):
         """Check the one-row rules of kern.rules: the unit's range and the storable decimals."""
-        from kern import rules
-
-        if self.value is not None and self.indicator_id is not None:
-            problem = rules.value_problem(self.indicator.unit, self.value)
-            if problem:
-                raise ValidationError({"value": problem})
-        problem = rules.n_problem(self.n)
-        if problem:
-            raise ValidationError({"n": problem})
+        check_value_and_n(self)
 
 
 OWN_SERIES = ""  # the institution's own figures: the only series that is judged
@@ -187,15 +192,7 @@ class ContextValue(models.Model):
 
     def clean(self):
         """Check the one-row rules of kern.rules: the unit's range and the storable decimals."""
-        from kern import rules
-
-        if self.value is not None and self.indicator_id is not None:
-            problem = rules.value_problem(self.indicator.unit, self.value)
-            if problem:
-                raise ValidationError({"value": problem})
-        problem = rules.n_problem(self.n)
-        if problem:
-            raise ValidationError({"n": problem})
+        check_value_and_n(self)
 
 
 class StudentCount(models.Model):
