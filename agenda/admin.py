@@ -190,7 +190,7 @@ class BaselineRevisionInline(ScopedChoicesMixin, admin.TabularInline):
     readonly_fields = ["author", "created_at"]
 
 
-class CompositeComponentInline(admin.TabularInline):
+class CompositeComponentInline(ScopedChoicesMixin, admin.TabularInline):
     """The components of a composite indicator and their weights (issue 18), as the agenda file sets them.
 
     Read-only: the file's checks (components of the same institution and unit, no nesting, at

@@ -19,7 +19,7 @@ from kern.errors import Refusal
 from kern.signals import announce_change
 
 # django-simple-history keeps the change reason in a CharField(max_length=100).
-_REASON_LENGTH = 100
+HISTORY_REASON_LENGTH = 100
 NOTE_LENGTH = 500  # Measurement.note
 
 # The write service checks in this order, all inside the institution's write lock so that no
@@ -600,7 +600,7 @@ def _history_user_id(user) -> int | None:
 def _store_orm(creates, updates, *, user, source: str, upload, now) -> None:
     """Store through the ORM with django-simple-history's bulk helpers (SQLite, the demo setup)."""
     user = user if getattr(user, "pk", None) is not None else None
-    reason = source[:_REASON_LENGTH]
+    reason = source[:HISTORY_REASON_LENGTH]
     if creates:
         objects = [
             Measurement(
@@ -705,7 +705,7 @@ def _store_postgresql(creates, updates, *, user, source: str, upload, now) -> No
             f"INSERT INTO {quote(history._meta.db_table)} ({tracked}, history_date, history_change_reason, "
             f"history_type, history_user_id) SELECT {tracked}, %s, %s, %s, %s FROM written"
         )
-        history_params = [now, source[:_REASON_LENGTH]]
+        history_params = [now, source[:HISTORY_REASON_LENGTH]]
         history_user = [_history_user_id(user)]
         if creates:
             insert = (
@@ -747,7 +747,7 @@ def _delete(ids: list[int], *, user, source: str) -> None:
     """Delete values deliberately emptied by their writer; history keeps each one ('-')."""
     for measurement in Measurement.objects.filter(pk__in=ids):
         measurement._history_user = user if getattr(user, "pk", None) is not None else None
-        measurement._change_reason = (source or "waarde verwijderd")[:_REASON_LENGTH]
+        measurement._change_reason = (source or "waarde verwijderd")[:HISTORY_REASON_LENGTH]
         measurement.delete()
 
 
@@ -1033,7 +1033,7 @@ def context_values_apply(
     report.new, report.changed = len(creates), len(updates)
     report.unchanged = len(keyed) - len(creates) - len(updates)
     user = user if getattr(user, "pk", None) is not None else None
-    reason = (f"upload #{upload.pk}" if upload is not None else "vergelijkingswaarden")[:_REASON_LENGTH]
+    reason = (f"upload #{upload.pk}" if upload is not None else "vergelijkingswaarden")[:HISTORY_REASON_LENGTH]
     now = timezone.now()
     if creates:
         objects = [

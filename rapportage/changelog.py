@@ -14,6 +14,7 @@ from django.utils.formats import date_format
 
 from agenda.models import Ambition, Applicability, BaselineRevision, College, Institution, ThemeShareRevision
 from indicatoren.models import Measurement, Upload
+from indicatoren.services import HISTORY_REASON_LENGTH
 from maatregelen.models import Review
 from rapportage.choices import Version
 from rapportage.models import BudgetChange, ContributionChange, RecomputeRun, VerdictChange
@@ -82,7 +83,8 @@ def _change_writers(run: RecomputeRun, previous: RecomputeRun | None, causes: li
 
     A write asks for the run while its values' history rows are being written, so the rows that
     caused this run lie after the previous run started (earlier writes were its to recompute)
-    and before this run started; their source is the reason's text (indicatoren.services).
+    and before this run started; their history's change reason is the reason's text (the channel:
+    indicatoren.services writes it there, and Measurement.source names the figure's source).
     """
     users = {}
     for cause in causes:
@@ -100,10 +102,10 @@ def _change_writers(run: RecomputeRun, previous: RecomputeRun | None, causes: li
             )
             for row in rows.select_related("author"):
                 users.setdefault(row.author_id, row.author)
-    sources = [c["text"] for c in causes if c["kind"] in _WRITER_CAUSES]
+    sources = [c["text"][:HISTORY_REASON_LENGTH] for c in causes if c["kind"] in _WRITER_CAUSES]
     if sources:
         history = Measurement.history.model.objects.filter(
-            source__in=sources,
+            history_change_reason__in=sources,
             history_user__isnull=False,
             history_date__gte=lower,
             history_date__lte=upper,

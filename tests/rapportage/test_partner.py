@@ -164,7 +164,8 @@ def world(db):
     Review.objects.create(college=colleges["A100"], year=YEAR, quadrimester=1, notes="Intern")
     users = {}
     for username, role in (("partner", Role.PARTNER), ("bestuur", Role.BOARD), ("beleid", Role.POLICY)):
-        users[username] = get_user_model().objects.create_user(username=username, password="x")
+        # Not the demo's usernames: a run that built the demo world earlier keeps those accounts.
+        users[username] = get_user_model().objects.create_user(username=f"prt-{username}", password="x")
         Membership.objects.create(user=users[username], institution=inst, role=role)
     return {"inst": inst, "users": users, "measure": measure, "colleges": colleges}
 
