@@ -183,6 +183,10 @@ class Subscription(models.Model):
     alerts_since = models.DateTimeField("meldingen vanaf", null=True, blank=True)
     active = models.BooleanField("actief", default=True)
     last_sent_at = models.DateTimeField("laatst verstuurd", null=True, blank=True)
+    # The newest flip (VerdictChange id) the last pack could see. A recompute logs its flips before
+    # it commits, so a window on their created_at would skip flips committed just after a pack went;
+    # one institution's runs commit in id order (they hold its data lock), so an id watermark cannot.
+    last_flip_id = models.PositiveBigIntegerField("laatste omslag in een pakket", null=True, blank=True)
     created_at = models.DateTimeField("aangemaakt", auto_now_add=True)
 
     class Meta:

@@ -18,7 +18,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Max, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -91,7 +91,10 @@ def subscription_due(subscription: Subscription, now: datetime) -> bool:
         return True
     if subscription.frequency == Frequency.WEEKLY:
         # In UTC: two moments in one zone subtract as wall-clock times, a week across a clock change would be an hour off.
-        return now.astimezone(UTC) - last.astimezone(UTC) >= WEEK
+        # Less half a check interval: the hourly check runs a moment earlier or later each time,
+        # and a strict week would push the pack an hour later every time it ran early.
+        slack = timedelta(seconds=getattr(settings, "BOARD_PACK_CHECK_SECONDS", 3600) / 2)
+        return now.astimezone(UTC) - last.astimezone(UTC) >= WEEK - slack
     here, then = timezone.localtime(now), timezone.localtime(last)
     return (here.year, here.month) > (then.year, then.month)
 
@@ -143,7 +146,7 @@ def _flip_groups(flips) -> dict:
     return {"groups": groups, "count": len(ordered), "more": max(0, len(ordered) - MAX_FLIPS)}
 
 
-def summary_build(subscription: Subscription, now: datetime) -> dict:
+def summary_build(subscription: Subscription, now: datetime, *, flips_through: int | None = None) -> dict:
     """Return the board pack's summary for the subscriber: verdicts per theme, flips since the last mail, budget.
 
     The year is the latest with verdicts (as on the dashboards). A director gets their own
@@ -183,7 +186,13 @@ def summary_build(subscription: Subscription, now: datetime) -> dict:
     ]
     tally = [row for row in selectors.college_matrix(body)["rows"] if row["college"] in codes]
     since = subscription.last_sent_at or now - (MONTH if subscription.frequency == Frequency.MONTHLY else WEEK)
-    flips = _flip_groups(_flips(institution, scope).filter(created_at__gte=since, created_at__lte=now))
+    if subscription.last_flip_id is not None:
+        flips = _flips(institution, scope).filter(pk__gt=subscription.last_flip_id)
+    else:  # the first pack: what flipped in the period it covers
+        flips = _flips(institution, scope).filter(created_at__gte=since, created_at__lte=now)
+    if flips_through is not None:
+        flips = flips.filter(pk__lte=flips_through)  # the watermark the send stores
+    flips = _flip_groups(flips)
     budget = selectors.budget_data(institution, year)
     budget_colleges = [row for row in budget.get("colleges", []) if row["college"] in codes]
     return {
@@ -214,9 +223,16 @@ def _message(subscription: Subscription, template: str, context: dict, subject: 
     return message
 
 
-def pack_message(subscription: Subscription, now: datetime, *, connection=None, sample: bool = False):
+def pack_message(
+    subscription: Subscription,
+    now: datetime,
+    *,
+    connection=None,
+    sample: bool = False,
+    flips_through: int | None = None,
+):
     """Return the board pack mail for the subscriber: the summary, and the workbook when asked for."""
-    context = summary_build(subscription, now) | {"sample": sample}
+    context = summary_build(subscription, now, flips_through=flips_through) | {"sample": sample}
     institution = subscription.institution
     subject = f"Kwaliteitsagenda {institution.name}: stand {context['year']}"
     if sample:
@@ -261,8 +277,12 @@ def _pack_send(
             return False
         if not _may_receive(subscription):
             return False
-        pack_message(subscription, now, connection=connection).send()
-        Subscription.objects.filter(pk=subscription.pk).update(last_sent_at=now)
+        # The watermark is read before the pack is built: a flip committed meanwhile goes in the next one.
+        newest = VerdictChange.objects.filter(institution=subscription.institution).aggregate(newest=Max("pk"))
+        pack_message(subscription, now, connection=connection, flips_through=newest["newest"]).send()
+        Subscription.objects.filter(pk=subscription.pk).update(
+            last_sent_at=now, last_flip_id=newest["newest"] or subscription.last_flip_id
+        )
     return True
 
 

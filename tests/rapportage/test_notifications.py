@@ -35,8 +35,11 @@ def at(*args) -> datetime:
     ("frequency", "last", "now", "due"),
     [
         (Frequency.WEEKLY, None, at(2022, 3, 1, 9), True),
-        (Frequency.WEEKLY, at(2022, 3, 1, 9), at(2022, 3, 8, 8, 59, 59), False),
+        (Frequency.WEEKLY, at(2022, 3, 1, 9), at(2022, 3, 8, 8, 29, 59), False),
         (Frequency.WEEKLY, at(2022, 3, 1, 9), at(2022, 3, 8, 9), True),
+        # The hourly check running a moment early still sends this week's pack (half an interval of slack).
+        (Frequency.WEEKLY, at(2022, 3, 1, 9, 0, 1), at(2022, 3, 8, 9), True),
+        (Frequency.WEEKLY, at(2022, 3, 1, 9), at(2022, 3, 8, 8, 30), True),
         # Across the switch to summer time (27 March 2022) a week is still 7 x 24 hours.
         (Frequency.WEEKLY, at(2022, 3, 24, 9), at(2022, 3, 31, 9), False),
         (Frequency.WEEKLY, at(2022, 3, 24, 9), at(2022, 3, 31, 10), True),
@@ -179,6 +182,29 @@ def test_the_pack_lists_what_flipped_since_the_last_mail_with_its_cause(rocvaf_d
     message = notifications.pack_message(subscription, timezone.now())
     assert "1a 2022: behaald -> niet behaald" in message.body
     assert "Aanleiding: upload #7 correctie.csv" in message.body
+
+
+def test_a_flip_logged_before_a_pack_but_committed_after_it_is_in_the_next_pack(rocvaf_demo):
+    """The pack's flips follow an id watermark, not created_at: a recompute logs its flips before it commits."""
+    team, _status = fragile_team(rocvaf_demo)
+    cell = Measurement.objects.filter(indicator__code="1a", year=2022, team=team)
+    before = cell.get().value
+    flip_1a(rocvaf_demo)
+    services.recompute_now(institution=rocvaf_demo, reason="eerste omslag")
+    subscription = subscribe("bestuur", rocvaf_demo)
+    sent_at = timezone.now()
+    assert notifications.board_packs_send(sent_at) == 1
+    subscription.refresh_from_db()
+    newest = VerdictChange.objects.filter(institution=rocvaf_demo).order_by("-pk").first().pk
+    assert subscription.last_flip_id == newest  # the send stores what its pack could see
+    # A run that logged its flips before that pack went and committed only after it.
+    cell.update(value=before)
+    run = services.recompute_now(institution=rocvaf_demo, reason="upload #8 laat.csv")
+    late = VerdictChange.objects.filter(run=run)
+    assert late.exists()
+    late.update(created_at=sent_at - timedelta(seconds=5))
+    message = notifications.pack_message(subscription, timezone.now())
+    assert "1a 2022: niet behaald -> behaald" in message.body
 
 
 def test_a_flip_is_alerted_once_not_once_per_recompute(rocvaf_demo, django_capture_on_commit_callbacks):
