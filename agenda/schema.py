@@ -747,6 +747,14 @@ def _check_composites(c: _Checker, indicators: list[tuple[str, dict]]) -> None:
                 c.error(epath, f"'{code}' is zelf samengesteld; een component kan geen samengestelde indicator zijn")
             elif other["unit"] and ind["unit"] and other["unit"] != ind["unit"]:
                 c.error(epath, f"'{code}' heeft eenheid {other['unit']}, de samengestelde indicator {ind['unit']}")
+            elif other["polarity"] and ind["polarity"] and other["polarity"] != ind["polarity"]:
+                # A mean of a "lower is better" and a "higher is better" figure means nothing, yet it
+                # would be judged and move money.
+                c.error(
+                    epath,
+                    f"'{code}' heeft richting {other['polarity']}, de samengestelde indicator {ind['polarity']}"
+                    " (een gemiddelde van beter-is-hoger en beter-is-lager betekent niets)",
+                )
         c.unique(seen, "component")
 
 

@@ -95,6 +95,7 @@ P = "themes[0].indicators"
         (_component(1, indicator="1a-les"), f"{P}[0].composite.components[1].indicator", "twee keer"),
         (_nested, f"{P}[0].composite.components[0].indicator", "zelf samengesteld"),
         (_set("1a-beg", "unit", "score"), f"{P}[0].composite.components[1].indicator", "eenheid score"),
+        (_set("1a-beg", "polarity", "lower"), f"{P}[0].composite.components[1].indicator", "richting lower"),
         (
             _set("1a", "composite", {"components": [{"indicator": "1a-les", "weight": 1}]}),
             f"{P}[0].composite.components",
