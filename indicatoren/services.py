@@ -324,8 +324,8 @@ def _changes(keyed, stored) -> tuple[list, list, list, list]:
             row.note = current[4]
         # A named source that differs is a change of its own (JOB read as STO misleads a trend);
         # a row that names none keeps the cell's.
-        if row.source is None:
-            row.source = current[5]
+        if row.source is None or row.source.casefold() == current[5].casefold():
+            row.source = current[5]  # none named, or the same source in other letters ('job', 'JOB')
         if (current[1], current[2], current[4], current[5]) != (row.value, row.n, row.note, row.source):
             updates.append((current[0], row))
             changing.append((key, row))
@@ -978,6 +978,8 @@ def _context_changes(keyed, stored) -> tuple[list, list, list]:
     creates, updates, changing = [], [], []
     for key, row in keyed:
         current = stored.get(key)
+        if current is not None and row.source.casefold() == current.source.casefold():
+            row.source = current.source  # the same source in other letters is no change
         if current is None:
             creates.append((key, row))
         elif (current.value, current.n, current.source, current.note) != (row.value, row.n, row.source, row.note):

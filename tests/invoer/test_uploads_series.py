@@ -202,6 +202,13 @@ def test_a_correction_without_a_source_keeps_the_figures_source(institution, bel
     team_value.refresh_from_db()
     assert (team_value.value, team_value.source) == (third, "JOB 2020")
     assert team_value.history.latest().history_change_reason == "API"
+    # The same source in other letters is no change (nothing rewritten, no history, no recompute).
+    again = benchmark_import(
+        institution=institution, data=csv_bytes(f"{unit};{text(third)};{n};;job 2020;"), filename="d.csv", user=beleid
+    )
+    assert (again.rows_changed, again.rows_unchanged) == (0, 1)
+    team_value.refresh_from_db()
+    assert team_value.source == "JOB 2020"
     # A new cell written by a channel without a source has none (not the channel's name).
     Measurement.objects.filter(indicator__code="2a-entree", year=team_value.year, level="institution").delete()
     institution_total = text(team_value.value)
