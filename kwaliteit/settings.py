@@ -351,5 +351,7 @@ LOGGING = {
 }
 
 # Horizontal accountability (issue 14, item 4): the curated account of /verantwoording/ also on
-# /openbaar/<institution code>/ for anyone, without logging in. Off by default: a school opens it.
-PUBLIC_ACCOUNTABILITY = env_bool("PUBLIC_ACCOUNTABILITY", False)
+# /openbaar/<institution code>/ for anyone, without logging in. Off by default; each school opens
+# its own: the codes of the institutions that chose it (one switch for all would open every
+# institution the installation serves).
+PUBLIC_ACCOUNTABILITY = [code for code in env_list("PUBLIC_ACCOUNTABILITY", "") if code]

@@ -45,8 +45,8 @@ def index(request):
 
 
 def public(request, code):
-    """Show the same account to anyone, only when PUBLIC_ACCOUNTABILITY is on (else 404, as if absent)."""
-    if not settings.PUBLIC_ACCOUNTABILITY:
+    """Show the same account to anyone, only for an institution listed in PUBLIC_ACCOUNTABILITY (else 404)."""
+    if code not in settings.PUBLIC_ACCOUNTABILITY:
         raise Http404("Niet gevonden")
     institution = get_object_or_404(Institution, code=code)
     return _render(request, institution, public_page=True)

@@ -398,10 +398,12 @@ def test_unknown_n_counts_as_small():
 
 
 def test_public_page_only_when_enabled(world, settings):
-    """/openbaar/<code>/ is 404 unless PUBLIC_ACCOUNTABILITY is on; then anyone reads the same account."""
-    settings.PUBLIC_ACCOUNTABILITY = False
+    """/openbaar/<code>/ is 404 unless that institution is listed in PUBLIC_ACCOUNTABILITY; then anyone reads it."""
+    settings.PUBLIC_ACCOUNTABILITY = []
     assert Client().get("/openbaar/PRT/").status_code == 404
-    settings.PUBLIC_ACCOUNTABILITY = True
+    settings.PUBLIC_ACCOUNTABILITY = ["ANDERE"]  # another school opened its own, not this one
+    assert Client().get("/openbaar/PRT/").status_code == 404
+    settings.PUBLIC_ACCOUNTABILITY = ["PRT"]
     response = Client().get("/openbaar/PRT/")
     assert response.status_code == 200
     html = response.content.decode()
