@@ -8,6 +8,8 @@ filled in when the file is opened ("Velden bijwerken").
 
 from io import BytesIO
 
+from django.utils import timezone
+from django.utils.formats import date_format
 from docx import Document as WordDocument
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
@@ -16,7 +18,7 @@ from docx.shared import Cm, Pt
 
 from rapportage.documents import ANNUAL, Document, budget_table_totals
 from rapportage.pdf_render import FONT_FAMILY, chart_images
-from rapportage.templatetags.kwaliteit import ambition_words, effect_words, euro, nl, nl_against
+from rapportage.templatetags.kwaliteit import ambition_words, effect_words, euro, nl, nl_against, verdict_text
 
 NBSP = "\u00a0"
 
@@ -316,8 +318,19 @@ def _midterm(word, document: Document) -> None:
     h = c["herijking"]
     word.add_heading("Herijking: oude en nieuwe ambities", level=1)
 
+    # The same words as the PDF (templates/rapportage/documents/midterm.html): the two never disagree.
     def ambition(a) -> str:
-        return a.get_type_display() + (f" {nl(a.target)}" if a.target is not None else "")
+        target = f" {nl(a.target)}" if a.target is not None else ""
+        margin = f" (marge {nl(a.tolerance)})" if a.tolerance else ""
+        return a.get_type_display() + target + margin
+
+    def reason(revision) -> str:
+        author = revision.author.get_full_name() or revision.author.username if revision.author else ""
+        when = date_format(timezone.localtime(revision.created_at), "j F Y") if revision.created_at else ""
+        return (revision.reason or "–") + (f" ({author}, {when})" if author else "")
+
+    def baseline(year, value) -> str:
+        return f"{year}: " + ("uit de gegevens" if value is None else nl(value))
 
     _table(
         word,
@@ -328,9 +341,27 @@ def _midterm(word, document: Document) -> None:
                 str(item["year"]),
                 ambition(item["revisions"][0]),
                 ambition(item["revisions"][-1]),
-                item["revisions"][-1].reason or "–",
+                reason(item["revisions"][-1]),
             ]
             for item in h["revisions"]
+        ],
+    )
+    word.add_heading(f"Oordelen {years[-1]} onder de oorspronkelijke en de huidige ambitie", level=2)
+
+    def judged(status) -> str:
+        return f"{ambition_words(status)}: {verdict_text(status['attained'])}" if status else "–"
+
+    _table(
+        word,
+        ["Indicator", "Oorspronkelijk", "Huidig", "Veranderd"],
+        [
+            [
+                row["code"],
+                judged(row["original"]),
+                judged(row["current"]),
+                "oordeel" if row["verdict_changed"] else ("ambitie" if row["ambition_changed"] else "–"),
+            ]
+            for row in h["rows"]
         ],
     )
     word.add_heading("Wat is er veranderd en waarom", level=1)
@@ -366,8 +397,8 @@ def _midterm(word, document: Document) -> None:
             [
                 r["indicator"].code,
                 str(r["from_year"]),
-                f"{r['before_year']}: {nl(r['before_value'])}",
-                f"{r['after_year']}: {nl(r['after_value'])}",
+                baseline(r["before_year"], r["before_value"]),
+                baseline(r["after_year"], r["after_value"]),
                 r["revision"].reason,
             ]
             for r in h["baseline_revisions"]
@@ -376,9 +407,15 @@ def _midterm(word, document: Document) -> None:
     word.add_heading("Verklarende factoren", level=2)
     _table(
         word,
-        ["Indicator", "Factor", "Effect", "Reden"],
+        ["Indicator", "Factor", "Effect", "Reden", "Wanneer"],
         [
-            [r.factor.indicator.code if r.factor else "–", r.name, effect_words(r.effect), r.reason]
+            [
+                r.factor.indicator.code if r.factor else "–",
+                r.name,
+                effect_words(r.effect),
+                r.reason,
+                date_format(timezone.localtime(r.created_at), "j F Y"),
+            ]
             for r in c["factor_revisions"]
         ],
     )
