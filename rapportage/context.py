@@ -210,6 +210,8 @@ def _breakdown_tables(indicator: Indicator, frame: pd.DataFrame) -> list[dict]:
                 "years": years,
                 "rows": table,
                 "frame": rows.reset_index(drop=True),
+                # Where the figures come from, each once (the demo's illustrative 2a groups say so here).
+                "sources": [s for s in dict.fromkeys(rows["source"]) if s] if len(rows) else [],
                 "has_values": bool(len(rows)),
                 "has_own": bool((rows["series"] == OWN_SERIES).any()) if len(rows) else False,
                 # Values only at college level: the page says so instead of "nog geen waarden".

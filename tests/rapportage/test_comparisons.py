@@ -130,6 +130,19 @@ def test_breakdown_shows_small_groups_as_kleine_groep_and_never_their_value(boar
     )
 
 
+def test_breakdown_names_its_sources_under_the_table(board):
+    """Each source of a dimension's figures is named once under its table (the demo's 2a groups are illustrative)."""
+    entree = _indicator("2a-entree")
+    entree.breakdowns = {"vooropleiding": ["PrO", "vso"]}
+    entree.save(update_fields=["breakdowns"])
+    for group, n in (("PrO", 140), ("vso", 60)):
+        row = _group(entree, YEAR, group, "61.25", n)
+        row.source = "demo (illustratief), geen agendacijfer"
+        row.save(update_fields=["source"])
+    html = _page(board, "2a-entree")
+    assert html.count("Bron: demo (illustratief), geen agendacijfer") == 1
+
+
 def test_declared_breakdown_without_values_shows_how_to_load_them(board):
     """An indicator that declares a dimension but has no values says how to load them."""
     entree = _indicator("2a-entree")
