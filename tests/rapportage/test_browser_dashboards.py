@@ -72,6 +72,8 @@ def test_board_member_walks_every_dashboard_page(rocvaf_demo_tx, live_server, lo
         assert page.locator(".verdict-line .verdict").inner_text() == WORDS[status["attained"]]
         assert status["explanation"] in page.locator(".verdict-panel .explanation").inner_text()
         charts = 2 if status["institution_only"] else 3
+        # Plus one small-multiples chart per breakdown with values (issue 18: 2a, 2b and 3b in the demo).
+        charts += page.locator('[data-figure^="fig-breakdown"]').count()
         wait_for_charts(page, charts)
         # The heatmap's columns are the agenda years as drawn labels (a numeric axis would be a bug).
         heat_columns = page.locator('[data-figure="fig-heatmap"] .xtick text').all_text_contents()
@@ -86,7 +88,7 @@ def test_board_member_walks_every_dashboard_page(rocvaf_demo_tx, live_server, lo
             screenshot(f"dashboard-indicator-{code}")
     # Small groups are flagged in the team table with the reason.
     page.goto(f"{base}/dashboard/indicator/2b/?jaar=2022")
-    wait_for_charts(page, 3)
+    wait_for_charts(page, 4)  # trend, teams, heatmap and the breakdown per mbo level (issue 18)
     small = next(
         (c["college"], t["team"]) for c in status_2022["2b"]["colleges"] for t in c["teams"] if t["n"] and t["n"] < 20
     )
