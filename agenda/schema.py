@@ -924,7 +924,9 @@ def spec_state(spec: dict) -> dict[str, object]:
                 if ind[key]:
                     put(f"{label}: {key}", _choice_pairs(ind[key]) if key == "choices" else ind[key])
             if ind.get("breakdowns"):
-                put(f"{label}: breakdowns", [[dimension, groups] for dimension, groups in ind["breakdowns"].items()])
+                # Sorted by dimension: PostgreSQL's jsonb keeps its own key order, and an order the
+                # file did not choose must not read as a change made in the application.
+                put(f"{label}: breakdowns", [[d, groups] for d, groups in sorted(ind["breakdowns"].items())])
             if ind.get("composite"):
                 put(f"{label}: composite", composite_value(ind["composite"]))
             put(f"{label}: baseline", [ind["baseline_year"], ind["baseline_value"]])
