@@ -57,9 +57,19 @@ def _as_postgres(command: list[str]) -> list[str]:
     return command
 
 
+# What a benchmark prints beside its write figures (issue 16).
+DURABLE_SETTINGS = "fsync=on, synchronous_commit=on, full_page_writes=on (PostgreSQL defaults)"
+NON_DURABLE_SETTINGS = "fsync=off, synchronous_commit=off, full_page_writes=off (throwaway test settings)"
+
+
 @contextmanager
-def postgres_cluster():
-    """Start a throwaway PostgreSQL cluster on 127.0.0.1 and yield its DATABASE_URL."""
+def postgres_cluster(*, durable: bool = False):
+    """Start a throwaway PostgreSQL cluster on 127.0.0.1 and yield its DATABASE_URL.
+
+    Tests run without durability (fsync, synchronous commit and full-page writes off): nothing
+    they write must survive a crash. Benchmarks that time writes pass `durable=True`, which keeps
+    PostgreSQL's production defaults (issue 16: write figures measured with durability on).
+    """
     bindir = postgres_bin()
     if bindir is None:
         raise ServiceUnavailable("PostgreSQL server binaries not found (apt-get install postgresql)")
@@ -89,7 +99,9 @@ def postgres_cluster():
             check=True,
             capture_output=True,
         )
-        options = f"-c listen_addresses=127.0.0.1 -p {port} -k {base} -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+        options = f"-c listen_addresses=127.0.0.1 -p {port} -k {base}"
+        if not durable:
+            options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         (base / "options").write_text(options)  # for pg_start after a deliberate stop
         subprocess.run(
             _as_postgres([str(bindir / "pg_ctl"), "-D", str(data), "-l", str(log), "-w", "-o", options, "start"]),
@@ -101,7 +113,15 @@ def postgres_cluster():
     version = subprocess.run([str(bindir / "postgres"), "--version"], capture_output=True, text=True).stdout.strip()
     url = f"postgres://postgres@127.0.0.1:{port}/postgres"
     try:
-        yield {"url": url, "port": port, "version": version, "data": data, "bindir": bindir, "base": base}
+        yield {
+            "url": url,
+            "port": port,
+            "version": version,
+            "data": data,
+            "bindir": bindir,
+            "base": base,
+            "durability": DURABLE_SETTINGS if durable else NON_DURABLE_SETTINGS,
+        }
     finally:
         subprocess.run(
             _as_postgres([str(bindir / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"]), capture_output=True
