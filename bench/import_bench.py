@@ -1,8 +1,10 @@
 """Benchmark: a 100,000-row benchmark CSV imported end to end on PostgreSQL, beside COPY (the floor).
 
 Run by hand: `.venv/bin/python -m bench.import_bench` (about a minute). It starts a throwaway
-PostgreSQL cluster (tests.services.postgres_cluster), then runs the Django part in a child
-process whose DATABASE_URL points at it (the settings read it once, at django.setup()).
+PostgreSQL cluster with production durability (tests.services.postgres_cluster(durable=True):
+fsync, synchronous commit and full-page writes on, issue 16), then runs the Django part in a
+child process whose DATABASE_URL points at it (the settings read it once, at django.setup()).
+`--profile FILE` writes a cProfile of the first import to FILE (pstats format).
 
 The data are synthetic: an institution of 20 colleges with 50 teams each and 25 indicators
 (percentages, scores and counts), loaded through agenda.services.agenda_load, and a long-format
@@ -16,13 +18,17 @@ Measured in one run, on the same cluster:
 - the floor: PostgreSQL's own COPY of the same resolved rows into a table LIKE the values table,
   and into tables LIKE the values and the history table together.
 The recompute that an import triggers runs afterwards, in a worker; its time is reported apart.
+Beside each import: the child's peak resident memory during it (VmHWM, reset before each
+import), and the peak of the whole child (getrusage ru_maxrss of the child process).
 """
 
 import argparse
+import cProfile
 import io
 import json
 import os
 import random
+import resource
 import subprocess
 import sys
 import tempfile
@@ -39,6 +45,8 @@ YEARS = (2019, 2020, 2021, 2022)
 UNITS = ("percent", "score", "count")
 SEED = 2019
 LIMIT_SECONDS = 10.0
+GOAL_RATIO = 3.0  # issue 16: an import within 3x the COPY floor
+MEMORY_LIMIT_MB = 500  # issue 16: peak memory of the import under 500 MB
 
 
 def agenda_dict() -> dict:
@@ -153,17 +161,45 @@ def _phases(clock: _Clock):
             undo()
 
 
-def _import(institution, data: bytes, filename: str) -> dict:
-    """Import a file through invoer.uploads.benchmark_import and return its phase times."""
+def _reset_peak_memory() -> bool:
+    """Reset this process's peak resident memory (Linux: clear_refs 5); return whether it could."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        return False
+    return True
+
+
+def _peak_memory_mb() -> float:
+    """Return this process's peak resident memory in MB since the last reset (VmHWM), else since it started."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _import(institution, data: bytes, filename: str, profile: str | None = None) -> dict:
+    """Import a file through invoer.uploads.benchmark_import and return its phase times and peak memory."""
     from invoer.uploads import benchmark_import
 
     clock = _Clock()
+    _reset_peak_memory()
+    profiler = cProfile.Profile() if profile else None
     with _phases(clock):
         started = time.perf_counter()
+        if profiler:
+            profiler.enable()
         upload = benchmark_import(
             institution=institution, data=data, filename=filename, channel="command", note="synthetische benchmarkdata"
         )
+        if profiler:
+            profiler.disable()
         total = time.perf_counter() - started
+    if profiler:
+        profiler.dump_stats(profile)
     parse, plan = clock.seconds.get("parse", 0.0), clock.seconds.get("plan", 0.0)
     return {
         "upload": upload.pk,
@@ -177,6 +213,7 @@ def _import(institution, data: bytes, filename: str) -> dict:
         "plan": plan,
         "store": total - parse - plan,
         "total": total,
+        "peak_mb": _peak_memory_mb(),
     }
 
 
@@ -221,7 +258,7 @@ def _copy_floor(institution, data: bytes) -> dict:
     return result
 
 
-def child() -> None:
+def child(profile: str | None = None) -> None:
     """Set up Django on the cluster, build the institution, run the imports and COPY; print JSON."""
     import django
 
@@ -239,7 +276,7 @@ def child() -> None:
     first, corrected = benchmark_csv(agenda), benchmark_csv(agenda, shift=1)
     results = {"postgres": connection.cursor().connection.server_version, "bytes": len(first)}
 
-    results["first"] = _import(institution, first, "benchmark-2019-2022.csv")
+    results["first"] = _import(institution, first, "benchmark-2019-2022.csv", profile)
     started = time.perf_counter()
     run = recompute_run(run_id=results["first"]["run"])
     results["recompute"] = {"seconds": time.perf_counter() - started, "state": run.state if run else None}
@@ -261,10 +298,14 @@ def report(results: dict) -> str:
     floor, floor_history = results["copy_values"], results["copy_values_history"]
     lines = [
         f"100,000-row long-format CSV ({results['bytes'] / 1e6:.1f} MB), PostgreSQL {results['postgres']}, "
-        f"{os.cpu_count()} cores; limit {LIMIT_SECONDS:.0f} s end to end.",
+        f"{os.cpu_count()} cores; limit {LIMIT_SECONDS:.0f} s end to end; goal <= {GOAL_RATIO:.0f}x the COPY floor, "
+        f"peak memory < {MEMORY_LIMIT_MB} MB.",
+        f"PostgreSQL durability: {results['durability']}.",
+        f"Load average before / after: {results['load_before']} / {results['load_after']}.",
         "",
-        "| import | rows new / changed / unchanged | parse | validate+plan | store | total | COPY floor | ratio |",
-        "|---|---|---|---|---|---|---|---|",
+        "| import | rows new / changed / unchanged | parse | validate+plan | store | total | COPY floor | ratio | "
+        "COPY values + history | ratio | peak RSS |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for key, label in (
         ("first", "first import (insert + history)"),
@@ -274,7 +315,8 @@ def report(results: dict) -> str:
         r = results[key]
         lines.append(
             f"| {label} | {r['new']:,} / {r['changed']:,} / {r['unchanged']:,} | {_ms(r['parse'])} | {_ms(r['plan'])} | "
-            f"{_ms(r['store'])} | **{_ms(r['total'])}** | {_ms(floor)} | {r['total'] / floor:.1f}x |"
+            f"{_ms(r['store'])} | **{_ms(r['total'])}** | {_ms(floor)} | **{r['total'] / floor:.1f}x** | "
+            f"{_ms(floor_history)} | {r['total'] / floor_history:.1f}x | {r['peak_mb']:,.0f} MB |"
         )
     lines += [
         "",
@@ -284,7 +326,16 @@ def report(results: dict) -> str:
         f"Recompute after the first import (worker, not part of the import): {_ms(results['recompute']['seconds'])} "
         f"({results['recompute']['state']}).",
         f"Stored afterwards: {results['measurements']:,} values, {results['history']:,} history rows.",
+        f"Peak resident memory of the whole benchmark process (getrusage of the child, set-up and floor "
+        f"included): {results['child_peak_mb']:,.0f} MB.",
     ]
+    for key in ("first", "corrected"):
+        ratio = results[key]["total"] / floor
+        met = ratio <= GOAL_RATIO and results[key]["peak_mb"] < MEMORY_LIMIT_MB
+        lines.append(
+            f"Goal ({key}): {ratio:.1f}x COPY (<= {GOAL_RATIO:.0f}x), {results[key]['peak_mb']:,.0f} MB "
+            f"(< {MEMORY_LIMIT_MB} MB): {'met' if met else 'NOT met'}."
+        )
     return "\n".join(lines)
 
 
@@ -294,10 +345,13 @@ def main() -> int:
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
-    if parser.parse_args().child:
-        child()
+    parser.add_argument("--profile", metavar="FILE", help="write a cProfile of the first import to FILE")
+    arguments = parser.parse_args()
+    if arguments.child:
+        child(arguments.profile)
         return 0
-    with postgres_cluster() as pg, tempfile.TemporaryDirectory(prefix="kwaliteit-bench-") as media:
+    load_before = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    with postgres_cluster(durable=True) as pg, tempfile.TemporaryDirectory(prefix="kwaliteit-bench-") as media:
         env = {
             **os.environ,
             "DATABASE_URL": pg["url"],
@@ -309,14 +363,22 @@ def main() -> int:
             "MEDIA_ROOT": media,
             "LOG_LEVEL": "WARNING",
         }
-        process = subprocess.run(
-            [sys.executable, "-m", "bench.import_bench", "--child"], cwd=ROOT, env=env, capture_output=True, text=True
-        )
+        command = [sys.executable, "-m", "bench.import_bench", "--child"]
+        if arguments.profile:
+            command += ["--profile", str(Path(arguments.profile).resolve())]
+        process = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
+        child_peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         if process.returncode != 0:
             sys.stderr.write(process.stdout + process.stderr)
             return process.returncode
         line = next(line for line in process.stdout.splitlines() if line.startswith("RESULT "))
         results = json.loads(line.removeprefix("RESULT "))
+    results.update(
+        durability=pg["durability"],
+        load_before=load_before,
+        load_after=" ".join(f"{x:.2f}" for x in os.getloadavg()),
+        child_peak_mb=child_peak_mb,
+    )
     print(f"PostgreSQL: {pg['version']}")
     print(report(results))
     slow = [key for key in ("first", "corrected") if results[key]["total"] > LIMIT_SECONDS]
