@@ -1,5 +1,12 @@
 """Plotly figures for the board dashboards: pure functions from frames and payloads to figures.
 
+A figure is plain data, {"data": [trace, ...], "layout": {...}}, exactly the JSON plotly.js draws
+and plotly's `Figure.to_json()` used to give: building it with plotly's graph_objs (validation of
+every property, a template merge) took 60-70 % of an indicator page, the same dictionaries about
+1.5 ms (issue 16). tests/rapportage/test_golden_figures.py holds every chart of the demo as the
+graph_objs code drew it, so a difference shows. The PDF and Word documents wrap a figure in
+`go.Figure(figure)` for kaleido (rapportage/documents.py).
+
 No queries (style.md, "Where things go"). Every figure must be readable on a laptop and on a
 projector: large fonts, dark text, and meaning carried by a word, a symbol or a pattern as well
 as by colour (issue 6: "no colour-only meaning"). Numbers are shown the Dutch way (decimal comma).
@@ -8,14 +15,12 @@ Every name that people type (team, college, theme) enters a figure through `char
 shows as typed and never as plotly's markup (issue 13).
 """
 
-import json
 import zlib
 from decimal import Decimal
+from functools import lru_cache
 from html import escape
 
 import pandas as pd
-import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from kern.rules import SMALL_GROUP_N, small_group
 from rapportage.engine.words import (
@@ -57,7 +62,27 @@ def chart_text(text) -> str:
     markup characters become entities and "%{" becomes "%&#123;": the name "<a href=x>b</a>"
     shows as exactly that, neither a link nor bold, and "%{y}" stays text.
     """
-    return escape(str(text), quote=False).replace("%{", "%&#123;")
+    return _escaped(str(text))
+
+
+@lru_cache(maxsize=4096)
+def _escaped(text: str) -> str:
+    """Return `text` escaped for plotly (chart_text); cached, as a page names each team once per year."""
+    return escape(text, quote=False).replace("%{", "%&#123;")
+
+
+def _rows(frame: pd.DataFrame, *columns: str) -> list[tuple]:
+    """Return the frame's rows as tuples of `columns`, each value as the column's `tolist()` gives it.
+
+    The figures group and sort these in Python: a boolean mask and a sort per college, team or
+    group cost ~0.3 ms each in pandas, most of an indicator page's figures (issue 16).
+    """
+    return list(zip(*(frame[column].tolist() for column in columns), strict=True)) if len(frame) else []
+
+
+def _by_year(rows: list[tuple], position: int = 0) -> list[tuple]:
+    """Return `rows` sorted by the year at `position` (a year occurs once per college, team or series)."""
+    return sorted(rows, key=lambda row: row[position])
 
 
 def _float(value) -> float | None:
@@ -65,21 +90,57 @@ def _float(value) -> float | None:
     return None if value is None or (not isinstance(value, Decimal) and pd.isna(value)) else float(value)
 
 
+def _missing(value) -> bool:
+    """Return whether a count or value is missing (None, NaN, pd.NA), as pd.isna says; an int never is."""
+    return value is None or (type(value) is not int and bool(pd.isna(value)))
+
+
 def _nl(value, places: int = 1) -> str:
     """Return a number in Dutch notation with `places` decimals."""
     return nl_number(None if value is None else Decimal(str(value)), places)
 
 
-def _layout(fig: go.Figure, *, title: str, subtitle: str = "", height: int = 440, **extra) -> go.Figure:
-    """Apply the shared readable layout: white background, large fonts, legend below.
+# plotly's template "none" as Figure.to_json() wrote it: no styles, only the trace type it names.
+# Kept so that the figures stay byte for byte what graph_objs gave (the golden figures).
+TEMPLATE_NONE = {"data": {"scatter": [{"type": "scatter"}]}}
+# The shared axis style (plotly applied it to every x and y axis of a figure).
+# autotypenumbers "strict" (as plotly's own templates do): "2020" in a category list stays a
+# category, so the heatmap's year columns never turn into a numeric axis.
+AXIS = {
+    "gridcolor": "#e3e7eb",
+    "linecolor": "#8c959f",
+    "zeroline": False,
+    "automargin": True,
+    "autotypenumbers": "strict",
+}
 
-    plotly never wraps a title, so a long one is split into a short title and a `subtitle` line:
-    each fits a phone's width (issue 15).
+
+def _clean(value):
+    """Return `value` without the None entries of its dictionaries: plotly leaves a property set to None out.
+
+    Lists of plain values (x, y, customdata) keep their None: it is a gap in the line.
+    """
+    if isinstance(value, dict):
+        return {key: _clean(item) for key, item in value.items() if item is not None}
+    if isinstance(value, list) and value and isinstance(value[0], dict):
+        return [_clean(item) for item in value]
+    return value
+
+
+def _figure(
+    data: list[dict], layout: dict, *, title: str, subtitle: str = "", height: int | None = 440, **extra
+) -> dict:
+    """Return the figure: the traces and the shared readable layout (white background, large fonts, legend below).
+
+    `layout` holds the figure's own settings, its axes ("xaxis", "yaxis2", ...) among them; every
+    axis gets the shared style. plotly never wraps a title, so a long one is split into a short
+    title and a `subtitle` line: each fits a phone's width (issue 15). Annotations and shapes are
+    left out when there are none, as plotly did.
     """
     settings = {
         # "none" instead of a named template: plotly_white costs ~10-90 ms and ~6 KB per figure
-        # (issue 6: pages under 300 ms); the few styles it gave are set here and in _axes.
-        "template": "none",
+        # (issue 6: pages under 300 ms); the few styles it gave are set here and in AXIS.
+        "template": TEMPLATE_NONE,
         "paper_bgcolor": "#ffffff",
         "plot_bgcolor": "#ffffff",
         "font": FONT,
@@ -90,19 +151,17 @@ def _layout(fig: go.Figure, *, title: str, subtitle: str = "", height: int = 440
         "hoverlabel": {"font": {"size": 15}},
         "separators": ",.",
     }
-    fig.update_layout(**(settings | extra))
-    # autotypenumbers "strict" (as plotly's own templates do): "2020" in a category list stays a
-    # category, so the heatmap's year columns never turn into a numeric axis.
-    axis = {
-        "gridcolor": "#e3e7eb",
-        "linecolor": "#8c959f",
-        "zeroline": False,
-        "automargin": True,
-        "autotypenumbers": "strict",
-    }
-    fig.update_xaxes(**axis)
-    fig.update_yaxes(**axis)
-    return fig
+    layout = layout | settings | extra
+    # plotly's figure always has the first pair of axes: a treemap's layout names them too.
+    for name in ("xaxis", "yaxis"):
+        layout.setdefault(name, {})
+    for name, axis in layout.items():
+        if name.startswith(("xaxis", "yaxis")):
+            layout[name] = axis | AXIS
+    for name in ("annotations", "shapes"):
+        if not layout.get(name, True):
+            del layout[name]
+    return {"data": [_clean(trace) for trace in data], "layout": _clean(layout)}
 
 
 def jitter(key: str, width: float = 0.3) -> float:
@@ -122,7 +181,7 @@ def trend_figure(
     comparisons: pd.DataFrame | None = None,
     sources: dict[int, str] | None = None,
     source_changes: list[dict] | None = None,
-) -> go.Figure:
+) -> dict:
     """Return the trend of an indicator: the institution (bold, labelled), each college, the norm lines.
 
     `institution`: year, value; `colleges`: year, college, name, value; `targets`: (ambition year,
@@ -132,7 +191,7 @@ def trend_figure(
     own value's source) shows in the institution's hover; each of `source_changes` (year, before,
     after) is a dotted vertical line with "bron: JOB → STO", so a jump there is not read as a trend.
     """
-    fig = go.Figure()
+    data = []
     comparisons = comparisons if comparisons is not None else pd.DataFrame(columns=COMPARISON_COLUMNS)
     years = sorted({int(y) for y in set(institution["year"]) | set(colleges["year"]) | set(comparisons["year"])})
     span = [years[0] - 0.3, years[-1] + 0.3] if years else [0, 1]
@@ -147,61 +206,64 @@ def trend_figure(
     for year, target in sorted({(y, Decimal(str(t))) for y, t in targets or [] if t is not None}):
         norms.append((f"Streefcijfer {year}: {_nl(target)}", target, "longdash", MET))
     for position, (label, value, dash, colour) in enumerate(norms):
-        fig.add_trace(
-            go.Scatter(
-                x=span,
-                y=[_float(value)] * 2,
-                mode="lines",
-                name=label,
-                legendgroup="norms",
-                legendrank=200 + position,
-                line={"dash": dash, "width": 3, "color": colour},
-                hovertemplate=f"{label}<extra></extra>",
-            )
+        data.append(
+            {
+                "type": "scatter",
+                "x": span,
+                "y": [_float(value)] * 2,
+                "mode": "lines",
+                "name": label,
+                "legendgroup": "norms",
+                "legendrank": 200 + position,
+                "line": {"dash": dash, "width": 3, "color": colour},
+                "hovertemplate": f"{label}<extra></extra>",
+            }
         )
-    _comparison_traces(fig, comparisons)
-    codes = list(dict.fromkeys(colleges["college"]))
+    data += _comparison_traces(comparisons)
+    college_rows = _rows(colleges, "college", "year", "name", "value")
+    codes = list(dict.fromkeys(row[0] for row in college_rows))
     for position, code in enumerate(codes):
-        rows = colleges[colleges["college"] == code].sort_values("year")
-        name = chart_text(f"{code} {str(rows['name'].iloc[0]).removeprefix('MBO College ')}")
-        fig.add_trace(
-            go.Scatter(
-                x=rows["year"].tolist(),
-                y=[_float(v) for v in rows["value"]],
-                mode="lines+markers",
-                name=name,
-                legendgroup="colleges",
-                legendrank=300 + position,
-                line={"width": 1.5, "color": COLLEGE_COLOURS[position % len(COLLEGE_COLOURS)]},
-                marker={"size": 5},
-                opacity=0.7,
-                hovertemplate=f"{name}<br>%{{x}}: %{{y:.1f}}<extra></extra>",
-            )
+        rows = _by_year([row for row in college_rows if row[0] == code], 1)
+        name = chart_text(f"{code} {str(rows[0][2]).removeprefix('MBO College ')}")
+        data.append(
+            {
+                "type": "scatter",
+                "x": [row[1] for row in rows],
+                "y": [_float(row[3]) for row in rows],
+                "mode": "lines+markers",
+                "name": name,
+                "legendgroup": "colleges",
+                "legendrank": 300 + position,
+                "line": {"width": 1.5, "color": COLLEGE_COLOURS[position % len(COLLEGE_COLOURS)]},
+                "marker": {"size": 5},
+                "opacity": 0.7,
+                "hovertemplate": f"{name}<br>%{{x}}: %{{y:.1f}}<extra></extra>",
+            }
         )
-    inst = institution.sort_values("year")
+    inst = _by_year(_rows(institution, "year", "value"))
     hover = "Instelling<br>%{x}: %{y:.1f}<extra></extra>"
     customdata = None
     if sources:
-        customdata = [chart_text(sources.get(int(year)) or "onbekend") for year in inst["year"]]
+        customdata = [chart_text(sources.get(int(year)) or "onbekend") for year, _ in inst]
         hover = "Instelling<br>%{x}: %{y:.1f}<br>bron: %{customdata}<extra></extra>"
-    fig.add_trace(
-        go.Scatter(
-            x=inst["year"].tolist(),
-            y=[_float(v) for v in inst["value"]],
-            mode="lines+markers",
-            name="Instelling",
-            legendrank=100,
-            line={"width": 5, "color": INK},
-            marker={"size": 10, "color": INK},
-            customdata=customdata,
-            hovertemplate=hover,
-        )
+    data.append(
+        {
+            "type": "scatter",
+            "x": [year for year, _ in inst],
+            "y": [_float(value) for _, value in inst],
+            "mode": "lines+markers",
+            "name": "Instelling",
+            "legendrank": 100,
+            "line": {"width": 5, "color": INK},
+            "marker": {"size": 10, "color": INK},
+            "customdata": customdata,
+            "hovertemplate": hover,
+        }
     )
     shapes, marks = _source_change_marks(source_changes or [])
-    # The institution's values as labels on a white ground: annotations are drawn above every line.
-    # Passed in one update (add_annotation per point copies the layout each time).
-    fig.update_layout(
-        annotations=[
+    layout = {
+        # The institution's values as labels on a white ground: annotations are drawn above every line.
+        "annotations": [
             {
                 "x": int(year),
                 "y": _float(value),
@@ -214,16 +276,22 @@ def trend_figure(
                 "borderwidth": 1,
                 "borderpad": 2,
             }
-            for year, value in zip(inst["year"], inst["value"], strict=True)
+            for year, value in inst
             if value is not None
         ]
         + marks,
-        shapes=shapes,
-    )
-    fig.update_xaxes(tickmode="array", tickvals=years, ticktext=[str(y) for y in years], title_text="Jaar")
-    fig.update_yaxes(title_text=unit_label)
-    return _layout(
-        fig,
+        "shapes": shapes,
+        "xaxis": {
+            "tickmode": "array",
+            "tickvals": years,
+            "ticktext": [str(y) for y in years],
+            "title": {"text": "Jaar"},
+        },
+        "yaxis": {"title": {"text": unit_label}},
+    }
+    return _figure(
+        data,
+        layout,
         # Short enough for a phone (plotly does not wrap titles); the caption explains the lines.
         title="Trend: instelling, normen en colleges" if codes else "Trend: instelling en normen",
         # No height: the chart fills its box, whose height dashboard.css sets per screen width, as a
@@ -254,39 +322,43 @@ COMPARISON_DASHES = ["dash", "dashdot", "longdashdot", "dot"]
 COMPARISON_SYMBOLS = ["square-open", "triangle-up-open", "diamond-open", "cross-open"]
 
 
-def _comparison_traces(fig: go.Figure, comparisons: pd.DataFrame) -> None:
-    """Add each comparison series (landelijk, sector, DUO, a peer) as a grey dashed reference line.
+def _comparison_traces(comparisons: pd.DataFrame) -> list[dict]:
+    """Return each comparison series (landelijk, sector, DUO, a peer) as a grey dashed reference line.
 
     Told apart by dash and marker symbol, not by colour; the legend names the series and the hover
     gives its value and source (issue 18: "landelijk is dat 72 %").
     """
-    for position, series in enumerate(dict.fromkeys(comparisons["series"])):
-        rows = comparisons[comparisons["series"] == series].sort_values("year")
-        name = chart_text(rows["label"].iloc[0])
-        fig.add_trace(
-            go.Scatter(
-                x=[int(y) for y in rows["year"]],
-                y=[_float(v) for v in rows["value"]],
-                mode="lines+markers",
-                name=name,
-                legendgroup="comparisons",
-                legendrank=150 + position,
-                line={
+    traces = []
+    all_rows = _rows(comparisons, "series", "year", "label", "value", "source")
+    for position, series in enumerate(dict.fromkeys(row[0] for row in all_rows)):
+        rows = _by_year([row for row in all_rows if row[0] == series], 1)
+        name = chart_text(rows[0][2])
+        traces.append(
+            {
+                "type": "scatter",
+                "x": [int(row[1]) for row in rows],
+                "y": [_float(row[3]) for row in rows],
+                "mode": "lines+markers",
+                "name": name,
+                "legendgroup": "comparisons",
+                "legendrank": 150 + position,
+                "line": {
                     "dash": COMPARISON_DASHES[position % len(COMPARISON_DASHES)],
                     "width": 3,
                     "color": COMPARISON_INK,
                 },
-                marker={
+                "marker": {
                     "size": 9,
                     "symbol": COMPARISON_SYMBOLS[position % len(COMPARISON_SYMBOLS)],
                     "color": COMPARISON_INK,
                     "line": {"width": 2, "color": COMPARISON_INK},
                 },
-                customdata=[chart_text(source or "onbekend") for source in rows["source"]],
-                hovertemplate=f"{name}<br>%{{x}}: %{{y:.1f}}<br>bron: %{{customdata}}<extra></extra>",
-                meta={"kind": "comparison"},
-            )
+                "customdata": [chart_text(row[4] or "onbekend") for row in rows],
+                "hovertemplate": f"{name}<br>%{{x}}: %{{y:.1f}}<br>bron: %{{customdata}}<extra></extra>",
+                "meta": {"kind": "comparison"},
+            }
         )
+    return traces
 
 
 def _source_change_marks(changes: list[dict]) -> tuple[list[dict], list[dict]]:
@@ -328,59 +400,69 @@ def _source_change_marks(changes: list[dict]) -> tuple[list[dict], list[dict]]:
     return shapes, annotations
 
 
-def team_dots_figure(teams: pd.DataFrame, institution: pd.DataFrame, *, unit_label: str = "") -> go.Figure:
+def team_dots_figure(teams: pd.DataFrame, institution: pd.DataFrame, *, unit_label: str = "") -> dict:
     """Return the team spread per year: one dot per team, jittered; small groups as open diamonds.
 
     `teams`: year, team, name, value, n; `institution`: year, value (drawn as the line to compare).
     Mirrors the agenda's figures (x = year, y = team value).
     """
-    fig = go.Figure()
-    small = teams["n"].map(lambda n: n is not None and not pd.isna(n) and small_group(n))
-    for label, mask, symbol in (
-        ("Team", ~small, "circle"),
-        (f"Team, kleine groep (n < {SMALL_GROUP_N})", small, "diamond-open"),
+    data = []
+    team_rows = _rows(teams, "year", "team", "name", "value", "n")
+    small = [bool(not _missing(n) and small_group(n)) for *_, n in team_rows]
+    for label, wanted, symbol in (
+        ("Team", False, "circle"),
+        (f"Team, kleine groep (n < {SMALL_GROUP_N})", True, "diamond-open"),
     ):
-        rows = teams[mask]
-        if rows.empty:
+        rows = [row for row, flag in zip(team_rows, small, strict=True) if flag is wanted]
+        if not rows:
             continue
-        fig.add_trace(
-            go.Scatter(
-                x=[y + jitter(f"{t}") for y, t in zip(rows["year"], rows["team"], strict=True)],
-                y=[_float(v) for v in rows["value"]],
-                mode="markers",
-                name=label,
-                marker={
+        data.append(
+            {
+                "type": "scatter",
+                "x": [y + jitter(f"{t}") for y, t, *_ in rows],
+                "y": [_float(row[3]) for row in rows],
+                "mode": "markers",
+                "name": label,
+                "marker": {
                     "size": 9 if symbol == "circle" else 11,
                     "symbol": symbol,
                     "color": ACCENT if symbol == "circle" else NOT_MET,
                     "opacity": 0.7 if symbol == "circle" else 1,
                     "line": {"width": 2 if symbol != "circle" else 0, "color": NOT_MET},
                 },
-                customdata=[
-                    [chart_text(t), chart_text(nm), y, "onbekend" if n is None or pd.isna(n) else int(n)]
-                    for t, nm, y, n in zip(rows["team"], rows["name"], rows["year"], rows["n"], strict=True)
+                "customdata": [
+                    [chart_text(t), chart_text(nm), y, "onbekend" if _missing(n) else int(n)] for y, t, nm, _, n in rows
                 ],
-                hovertemplate="%{customdata[0]} %{customdata[1]}<br>%{customdata[2]}: %{y:.1f} (n = %{customdata[3]})"
-                "<extra></extra>",
-            )
+                "hovertemplate": "%{customdata[0]} %{customdata[1]}<br>%{customdata[2]}: %{y:.1f} "
+                "(n = %{customdata[3]})<extra></extra>",
+            }
         )
-    inst = institution.sort_values("year")
-    fig.add_trace(
-        go.Scatter(
-            x=inst["year"].tolist(),
-            y=[_float(v) for v in inst["value"]],
-            mode="lines+markers",
-            name="Instelling",
-            line={"width": 4, "color": INK},
-            marker={"size": 9, "symbol": "line-ew-open", "line": {"width": 3}},
-            hovertemplate="Instelling<br>%{x}: %{y:.1f}<extra></extra>",
-        )
+    inst = _by_year(_rows(institution, "year", "value"))
+    data.append(
+        {
+            "type": "scatter",
+            "x": [year for year, _ in inst],
+            "y": [_float(value) for _, value in inst],
+            "mode": "lines+markers",
+            "name": "Instelling",
+            "line": {"width": 4, "color": INK},
+            "marker": {"size": 9, "symbol": "line-ew-open", "line": {"width": 3}},
+            "hovertemplate": "Instelling<br>%{x}: %{y:.1f}<extra></extra>",
+        }
     )
     years = sorted(set(teams["year"]) | set(institution["year"]))
-    fig.update_xaxes(tickmode="array", tickvals=years, ticktext=[str(y) for y in years], title_text="Jaar")
-    fig.update_yaxes(title_text=unit_label)
-    return _layout(
-        fig,
+    layout = {
+        "xaxis": {
+            "tickmode": "array",
+            "tickvals": years,
+            "ticktext": [str(y) for y in years],
+            "title": {"text": "Jaar"},
+        },
+        "yaxis": {"title": {"text": unit_label}},
+    }
+    return _figure(
+        data,
+        layout,
         title="Spreiding van de teams per jaar",
         subtitle="Eén stip per team",
         height=500,
@@ -393,6 +475,56 @@ def team_dots_figure(teams: pd.DataFrame, institution: pd.DataFrame, *, unit_lab
 BREAKDOWN_COLUMNS_PER_ROW = 2  # two panels side by side: still legible on a 390 px phone
 
 
+def _axis_id(index: int) -> str:
+    """Return the suffix of the `index`-th (from 0) subplot's axes: "", "2", "3", ..."""
+    return "" if index == 0 else str(index + 1)
+
+
+def subplot_grid(rows: int, cols: int, *, horizontal_spacing: float, vertical_spacing: float) -> list[dict]:
+    """Return the panels of a rows x cols grid with one y axis shared by all, as plotly's make_subplots lays them out.
+
+    Each panel (row by row from the top left): its x and y domain and the axes it names. The same
+    arithmetic as make_subplots(start_cell="top-left", shared_yaxes="all"), so the panels sit where
+    they always sat: every y axis matches the bottom left one, and only the first column shows
+    tick labels. tests/rapportage/test_charts.py checks it against plotly's own function.
+    """
+    widths = [(1.0 - horizontal_spacing * (cols - 1)) / cols] * cols
+    heights = [(1.0 - vertical_spacing * (rows - 1)) / rows] * rows
+    # The grid's start corners, bottom row first in y as plotly counts them.
+    starts_y = [sum(heights[:r]) + r * vertical_spacing for r in range(rows)][::-1]
+    starts_x = [sum(widths[:c]) + c * horizontal_spacing for c in range(cols)]
+    shared = _axis_id((rows - 1) * cols)
+    panels = []
+    for r in range(rows):
+        for c in range(cols):
+            x_start, x_end = starts_x[c] + 0.0, starts_x[c] + widths[c] - 0.0
+            y_start, y_end = starts_y[r] + 0.0, starts_y[r] + heights[-1 - r] - 0.0
+            # plotly rounds a start or end just outside [0, 1] (a float's error) onto the edge.
+            y_start = 0.0 if -0.01 < y_start < 0.0 else 1.0 if 1.0 < y_start < 1.01 else y_start
+            y_end = 0.0 if -0.01 < y_end < 0.0 else 1.0 if 1.0 < y_end < 1.01 else y_end
+            # The axes' domains are clamped to [0, 1]; the panel's title is centred on the unclamped span.
+            x_domain, y_domain = [max(0.0, x_start), min(1.0, x_end)], [max(0.0, y_start), min(1.0, y_end)]
+            axis = _axis_id(len(panels))
+            xaxis = {"domain": x_domain, "anchor": f"y{axis}"}
+            yaxis = {"domain": y_domain, "anchor": f"x{axis}"}
+            if axis != shared:
+                yaxis["matches"] = f"y{shared}"
+                if c > 0:
+                    yaxis["showticklabels"] = False
+            panels.append(
+                {
+                    "row": r,
+                    "col": c,
+                    "axis": axis,
+                    "xaxis": xaxis,
+                    "yaxis": yaxis,
+                    "title_x": (x_start + x_end) / 2.0,
+                    "title_y": y_end,
+                }
+            )
+    return panels
+
+
 def breakdown_figure(
     frame: pd.DataFrame,
     total: pd.DataFrame,
@@ -400,7 +532,7 @@ def breakdown_figure(
     dimension: str,
     groups: list[str],
     unit_label: str = "",
-) -> go.Figure:
+) -> dict:
     """Return a breakdown as small multiples: one panel per group, a shared y axis, the total in each.
 
     `frame`: series ("" = own), group, year, value (None for a small group), n, source, small;
@@ -412,75 +544,87 @@ def breakdown_figure(
     groups = list(groups) or list(dict.fromkeys(frame["group"]))
     cols = min(BREAKDOWN_COLUMNS_PER_ROW, max(1, len(groups)))
     rows = max(1, -(-len(groups) // cols))
-    fig = make_subplots(
-        rows=rows,
-        cols=cols,
-        shared_yaxes="all",
-        subplot_titles=[chart_text(g) for g in groups],
-        horizontal_spacing=0.08,
-        vertical_spacing=min(0.5 / rows, 0.14) if rows > 1 else 0.1,
+    panels = subplot_grid(
+        rows, cols, horizontal_spacing=0.08, vertical_spacing=min(0.5 / rows, 0.14) if rows > 1 else 0.1
     )
     # The span of the breakdown's own years: the panels are about the groups, and on a phone eight
     # year ticks in a half-width panel ran into each other. The total is drawn over that span only.
     years = sorted({int(y) for y in frame["year"]}) or sorted({int(y) for y in total["year"]})
-    totals = total[total["year"].isin(years)].sort_values("year") if years else total
+    total_rows, in_span = _rows(total, "year", "value"), set(years)
+    totals = _by_year([row for row in total_rows if row[0] in in_span]) if years else total_rows
+    frame_rows = _rows(frame, "group", "series", "year", "value", "n", "small")
     # Each comparison series keeps one dash and symbol over every panel, as in the trend.
     others = {name: position for position, name in enumerate(sorted(set(frame["series"]) - {""}))}
-    marks, shown = [], set()
-    for index, group in enumerate(groups):
-        row, col = index // cols + 1, index % cols + 1
-        axis = "" if index == 0 else str(index + 1)
-        fig.add_trace(
-            go.Scatter(
-                x=[int(y) for y in totals["year"]],
-                y=[_float(v) for v in totals["value"]],
-                mode="lines",
-                name="Instelling totaal",
-                legendgroup="total",
-                showlegend="total" not in shown,
-                line={"width": 2, "color": INK, "dash": "dot"},
-                hovertemplate="Instelling totaal<br>%{x}: %{y:.1f}<extra></extra>",
-            ),
-            row=row,
-            col=col,
+    # Each panel is titled with its group above it, readable but smaller than the figure's title.
+    titles = [
+        {
+            "y": panel["title_y"],
+            "xref": "paper",
+            "x": panel["title_x"],
+            "yref": "paper",
+            "text": chart_text(group),
+            "showarrow": False,
+            "font": {"size": 14, "color": INK},
+            "xanchor": "center",
+            "yanchor": "bottom",
+        }
+        for panel, group in zip(panels, groups, strict=False)
+        if chart_text(group)
+    ]
+    data, marks, shown = [], [], set()
+    for group, panel in zip(groups, panels, strict=False):
+        axis = panel["axis"]
+        data.append(
+            {
+                "type": "scatter",
+                "x": [int(year) for year, _ in totals],
+                "y": [_float(value) for _, value in totals],
+                "mode": "lines",
+                "name": "Instelling totaal",
+                "legendgroup": "total",
+                "showlegend": "total" not in shown,
+                "line": {"width": 2, "color": INK, "dash": "dot"},
+                "hovertemplate": "Instelling totaal<br>%{x}: %{y:.1f}<extra></extra>",
+                "xaxis": f"x{axis}",
+                "yaxis": f"y{axis}",
+            }
         )
         shown.add("total")
-        rows_of_group = frame[frame["group"] == group]
-        for series in dict.fromkeys(rows_of_group["series"]):
-            points = rows_of_group[rows_of_group["series"] == series].sort_values("year")
+        rows_of_group = [row for row in frame_rows if row[0] == group]
+        for series in dict.fromkeys(row[1] for row in rows_of_group):
+            points = _by_year([row for row in rows_of_group if row[1] == series], 2)
             own = series == ""
             label = "Groep" if own else chart_text(series[:1].upper() + series[1:])
-            drawn = points[~points["small"].astype(bool)]
-            fig.add_trace(
-                go.Scatter(
-                    x=[int(y) for y in drawn["year"]],
-                    y=[_float(v) for v in drawn["value"]],
-                    mode="lines+markers",
-                    name=label,
-                    legendgroup=label,
-                    showlegend=label not in shown,
-                    line={"width": 3, "color": ACCENT}
+            drawn = [row for row in points if not bool(row[5])]
+            data.append(
+                {
+                    "type": "scatter",
+                    "x": [int(row[2]) for row in drawn],
+                    "y": [_float(row[3]) for row in drawn],
+                    "mode": "lines+markers",
+                    "name": label,
+                    "legendgroup": label,
+                    "showlegend": label not in shown,
+                    "line": {"width": 3, "color": ACCENT}
                     if own
                     else {
                         "width": 2,
                         "color": COMPARISON_INK,
                         "dash": COMPARISON_DASHES[others[series] % len(COMPARISON_DASHES)],
                     },
-                    marker={"size": 8, "symbol": "circle"}
+                    "marker": {"size": 8, "symbol": "circle"}
                     if own
                     else {"size": 7, "symbol": COMPARISON_SYMBOLS[others[series] % len(COMPARISON_SYMBOLS)]},
-                    customdata=[
-                        [chart_text(group), "onbekend" if n is None or pd.isna(n) else int(n)] for n in drawn["n"]
-                    ],
-                    hovertemplate=f"{label} %{{customdata[0]}}<br>%{{x}}: %{{y:.1f}} (n = %{{customdata[1]}})"
+                    "customdata": [[chart_text(group), "onbekend" if _missing(n) else int(n)] for *_, n, _ in drawn],
+                    "hovertemplate": f"{label} %{{customdata[0]}}<br>%{{x}}: %{{y:.1f}} (n = %{{customdata[1]}})"
                     "<extra></extra>",
-                    meta={"kind": "group" if own else "comparison", "group": chart_text(group)},
-                ),
-                row=row,
-                col=col,
+                    "meta": {"kind": "group" if own else "comparison", "group": chart_text(group)},
+                    "xaxis": f"x{axis}",
+                    "yaxis": f"y{axis}",
+                }
             )
             shown.add(label)
-            for year in points[points["small"].astype(bool)]["year"]:
+            for year in [row[2] for row in points if bool(row[5])]:
                 marks.append(
                     {
                         "x": int(year),
@@ -494,25 +638,29 @@ def breakdown_figure(
                         "name": "small-group",
                     }
                 )
-    fig.update_layout(annotations=list(fig.layout.annotations) + marks)
     # Every panel has its own year ticks (short, '17) over the same span, so no panel depends on
     # the one below it; the cells of an incomplete last row stay empty.
     span = [years[0] - 0.5, years[-1] + 0.5] if years else None
     # At most about four year ticks per panel: a half-width panel on a phone has room for no more.
     step = 1 if len(years) <= 4 else 2 if len(years) <= 8 else 3
     ticks = years[::step]
-    fig.update_xaxes(tickmode="array", tickvals=ticks, ticktext=[str(y) for y in ticks], range=span, tickangle=0)
-    for index in range(len(groups), rows * cols):
-        fig.update_xaxes(visible=False, row=index // cols + 1, col=index % cols + 1)
-        fig.update_yaxes(visible=False, row=index // cols + 1, col=index % cols + 1)
-    fig.update_yaxes(title_text="")
-    fig.update_yaxes(title_text=unit_label, col=1)
-    # Subplot titles are annotations too: keep them readable but smaller than the figure's title.
-    for annotation in fig.layout.annotations:
-        if annotation.name != "small-group":
-            annotation.font = {"size": 14, "color": INK}
-    return _layout(
-        fig,
+    layout = {"annotations": titles + marks}
+    for index, panel in enumerate(panels):
+        xaxis = panel["xaxis"] | {
+            "tickmode": "array",
+            "tickvals": ticks,
+            "ticktext": [str(y) for y in ticks],
+            "range": span,
+            "tickangle": 0,
+        }
+        yaxis = panel["yaxis"] | {"title": {"text": unit_label if panel["col"] == 0 else ""}}
+        if index >= len(groups):
+            xaxis["visible"] = yaxis["visible"] = False
+        layout[f"xaxis{panel['axis']}"] = xaxis
+        layout[f"yaxis{panel['axis']}"] = yaxis
+    return _figure(
+        data,
+        layout,
         title=chart_text(f"Uitsplitsing naar {dimension}"),
         subtitle="Per groep; stippellijn: de instelling als geheel",
         height=220 * rows + 170,
@@ -536,7 +684,7 @@ def _basis_detail(status: dict) -> str:
     return ""
 
 
-def verdict_heatmap(history: list[dict]) -> go.Figure:
+def verdict_heatmap(history: list[dict]) -> dict:
     """Return the verdicts per college (rows) and agenda year (columns), with words in every cell.
 
     `history`: the stored STATUS of one indicator per year. The top row is the indicator's own
@@ -572,41 +720,46 @@ def verdict_heatmap(history: list[dict]) -> go.Figure:
         [f"{cell[1]}<br><span style='font-size:12px'>{cell[2]}</span>" if cell[2] else cell[1] for cell in cells]
         for _, cells in rows
     ]
-    fig = go.Figure(
-        go.Heatmap(
-            z=z,
-            x=columns,
-            y=[label for label, _ in rows],
-            text=text,
-            texttemplate="%{text}",
-            textfont={"size": 14, "color": INK},
-            zmin=0,
-            zmax=1,
-            colorscale=[
-                [0, NOT_MET_BG],
-                [0.33, NOT_MET_BG],
-                [0.33, NONE_BG],
-                [0.67, NONE_BG],
-                [0.67, MET_BG],
-                [1, MET_BG],
-            ],
-            showscale=False,
-            xgap=3,
-            ygap=3,
-            hovertemplate="%{y}, %{x}: %{text}<extra></extra>",
-        )
-    )
-    fig.update_yaxes(type="category", autorange="reversed", tickfont={"size": 14})
-    fig.update_xaxes(type="category", side="top", tickfont={"size": 15})
-    _layout(
-        fig,
+    heatmap = {
+        "type": "heatmap",
+        "z": z,
+        "x": columns,
+        "y": [label for label, _ in rows],
+        "text": text,
+        "texttemplate": "%{text}",
+        "textfont": {"size": 14, "color": INK},
+        "zmin": 0,
+        "zmax": 1,
+        "colorscale": [
+            [0, NOT_MET_BG],
+            [0.33, NOT_MET_BG],
+            [0.33, NONE_BG],
+            [0.67, NONE_BG],
+            [0.67, MET_BG],
+            [1, MET_BG],
+        ],
+        "showscale": False,
+        "xgap": 3,
+        "ygap": 3,
+        "hovertemplate": "%{y}, %{x}: %{text}<extra></extra>",
+    }
+    layout = {
+        "xaxis": {"type": "category", "side": "top", "tickfont": {"size": 15}, "showgrid": False, "showline": False},
+        "yaxis": {
+            "type": "category",
+            "autorange": "reversed",
+            "tickfont": {"size": 14},
+            "showgrid": False,
+            "showline": False,
+        },
+    }
+    return _figure(
+        [heatmap],
+        layout,
         title="Oordeel per college en jaar" if codes else "Oordeel per jaar",
         height=max(190, 48 * len(rows) + 110),
         margin={"l": 200, "r": 20, "t": 90, "b": 20},
     )
-    fig.update_xaxes(showgrid=False, showline=False)
-    fig.update_yaxes(showgrid=False, showline=False)
-    return fig
 
 
 def euro_short(cents: int) -> str:
@@ -620,7 +773,7 @@ THEME_COLOURS = ["#0b4f8a", "#1f6f78", "#5b4a8b", "#7a5c12", "#3f6b2f", "#8a3b52
 THEME_TINTS = ["#cfe0f1", "#cde8ea", "#dfd8ee", "#efe3c4", "#d8e8cf", "#f1d5de"]
 
 
-def budget_treemap(body: dict, theme_names: dict[str, str], college_names: dict[str, str]) -> go.Figure:
+def budget_treemap(body: dict, theme_names: dict[str, str], college_names: dict[str, str]) -> dict:
     """Return the year's budget as a treemap: themes by share, inside them the colleges and the top-slice.
 
     Each theme has its own dark colour with white text; its colleges a light tint with dark text,
@@ -654,30 +807,30 @@ def budget_treemap(body: dict, theme_names: dict[str, str], college_names: dict[
             name = college_names.get(part["college"], "").removeprefix("MBO College ")
             label = chart_text(f"{part['college']} {name}")
             node(f"{tid}-{part['college']}", label, tid, part["amount_cents"], tint, INK)
-    fig = go.Figure(
-        go.Treemap(
-            ids=ids,
-            labels=labels,
-            parents=parents,
-            values=values,
-            customdata=texts,
-            branchvalues="total",
-            texttemplate="<b>%{label}</b><br>%{customdata}",
-            hovertemplate="%{label}<br>%{customdata} (%{percentParent:.0%} van het bovenliggende)<extra></extra>",
-            textfont={"size": 13, "color": inks},
-            insidetextfont={"size": 13, "color": inks},
-            maxdepth=3,
-            marker={
-                "colors": colours,
-                "line": {"width": 1, "color": "#ffffff"},
-                "pad": {"t": 26, "l": 3, "r": 3, "b": 3},
-            },
-            pathbar={"visible": True, "textfont": {"size": 14}},
-            tiling={"pad": 2},
-        )
-    )
-    return _layout(
-        fig,
+    treemap = {
+        "type": "treemap",
+        "ids": ids,
+        "labels": labels,
+        "parents": parents,
+        "values": values,
+        "customdata": texts,
+        "branchvalues": "total",
+        "texttemplate": "<b>%{label}</b><br>%{customdata}",
+        "hovertemplate": "%{label}<br>%{customdata} (%{percentParent:.0%} van het bovenliggende)<extra></extra>",
+        "textfont": {"size": 13, "color": inks},
+        "insidetextfont": {"size": 13, "color": inks},
+        "maxdepth": 3,
+        "marker": {
+            "colors": colours,
+            "line": {"width": 1, "color": "#ffffff"},
+            "pad": {"t": 26, "l": 3, "r": 3, "b": 3},
+        },
+        "pathbar": {"visible": True, "textfont": {"size": 14}},
+        "tiling": {"pad": 2},
+    }
+    return _figure(
+        [treemap],
+        {},
         title="Verdeling over thema's en colleges",
         subtitle="Klik een thema om in te zoomen",
         height=620,
@@ -685,26 +838,27 @@ def budget_treemap(body: dict, theme_names: dict[str, str], college_names: dict[
     )
 
 
-def release_bars(rows: list[dict], *, title: str, subtitle: str = "") -> go.Figure:
+def release_bars(rows: list[dict], *, title: str, subtitle: str = "") -> dict:
     """Return stacked bars per row (college or theme): released and reserved result-dependent money.
 
     `rows`: label (a name, as typed), released_cents, reserved_cents. Reserved is hatched as well as
     lighter, so the two parts differ without colour (manifesto principle 8: reserved, not cut).
     """
     labels = [chart_text(row["label"]) for row in rows]
-    fig = go.Figure()
+    data = []
     for key, name, colour, pattern in (
         ("released_cents", "Vrijgegeven", MET, ""),
         ("reserved_cents", "Gereserveerd (komt vrij bij later resultaat)", "#f5dc8f", "/"),
     ):
         amounts = [row[key] for row in rows]
-        fig.add_trace(
-            go.Bar(
-                y=labels,
-                x=[a / 100 for a in amounts],
-                name=name,
-                orientation="h",
-                marker={
+        data.append(
+            {
+                "type": "bar",
+                "y": labels,
+                "x": [a / 100 for a in amounts],
+                "name": name,
+                "orientation": "h",
+                "marker": {
                     "color": colour,
                     "line": {"width": 1, "color": "#7d4e00" if pattern else colour},
                     "pattern": {
@@ -715,18 +869,21 @@ def release_bars(rows: list[dict], *, title: str, subtitle: str = "") -> go.Figu
                         "fillmode": "overlay",
                     },
                 },
-                text=[euro_short(a) if a else "" for a in amounts],
-                textposition="inside",
-                insidetextanchor="middle",
-                textfont={"size": 13, "color": "#ffffff" if key == "released_cents" else INK},
-                hovertemplate=f"%{{y}}<br>{name}: %{{text}}<extra></extra>",
-            )
+                "text": [euro_short(a) if a else "" for a in amounts],
+                "textposition": "inside",
+                "insidetextanchor": "middle",
+                "textfont": {"size": 13, "color": "#ffffff" if key == "released_cents" else INK},
+                "hovertemplate": f"%{{y}}<br>{name}: %{{text}}<extra></extra>",
+            }
         )
-    fig.update_layout(barmode="stack")
-    fig.update_yaxes(autorange="reversed", tickfont={"size": 14}, automargin=True)
-    fig.update_xaxes(title_text="euro", tickformat=",.0f", automargin=True)
-    return _layout(
-        fig,
+    layout = {
+        "barmode": "stack",
+        "xaxis": {"title": {"text": "euro"}, "tickformat": ",.0f", "automargin": True},
+        "yaxis": {"autorange": "reversed", "tickfont": {"size": 14}, "automargin": True},
+    }
+    return _figure(
+        data,
+        layout,
         title=title,
         subtitle=subtitle,
         height=max(300, 34 * len(rows) + 200),
@@ -774,9 +931,7 @@ def norm_lines(status: dict | None, history: list[dict]) -> dict:
     }
 
 
-def indicator_figures(
-    history: list[dict], trend, status: dict | None, *, unit: str, context=None
-) -> dict[str, go.Figure]:
+def indicator_figures(history: list[dict], trend, status: dict | None, *, unit: str, context=None) -> dict[str, dict]:
     """Return the indicator page's figures: trend, team spread (when teams report) and verdict heatmap.
 
     `context` (rapportage.context.IndicatorContext, issue 18) adds the comparison lines and source
@@ -815,7 +970,7 @@ def indicator_figures(
     return figures
 
 
-def budget_figures(data: dict) -> dict[str, go.Figure]:
+def budget_figures(data: dict) -> dict[str, dict]:
     """Return the budget page's figures: the treemap and released-against-reserved per college and theme."""
     body, theme_names, college_names = data["body"], data["theme_names"], data["college_names"]
     per_theme = [
@@ -845,6 +1000,10 @@ def budget_figures(data: dict) -> dict[str, go.Figure]:
     }
 
 
-def figure_data(fig: go.Figure) -> dict:
-    """Return the figure as plain JSON data for `json_script` (rendered by static/js/dashboard.js)."""
-    return json.loads(fig.to_json())
+def figure_data(fig: dict) -> dict:
+    """Return the figure as plain JSON data for `json_script` (rendered by static/js/dashboard.js).
+
+    The figures are built as that data already (plain lists, dicts, strings and numbers), so this
+    is the figure itself; the pages call it to say what they embed.
+    """
+    return fig

@@ -135,7 +135,7 @@ def _trend(institution: Institution, indicator: Indicator, year: int) -> tuple[d
         changes=[change for change in comparison.changes if change.get("year", year) <= year],
     )
     figures = charts.indicator_figures(data["history"], trend, data["status"], unit=indicator.unit, context=comparison)
-    return data["status"], figures.get("trend")
+    return data["status"], go.Figure(figures["trend"]) if "trend" in figures else None  # kaleido takes a Figure
 
 
 def annual_report(institution: Institution, year: int) -> Document:

@@ -27,11 +27,11 @@ def test_comparison_series_is_a_grey_dashed_reference_line_with_its_source_in_th
             ("landelijk", "Landelijk", 2016, D("72"), "DUO"), ("landelijk", "Landelijk", 2017, D("72.5"), "DUO")
         ),
     )
-    trace = next(t for t in fig.data if t.name == "Landelijk")
-    assert list(trace.x) == [2016, 2017] and list(trace.y) == [72.0, 72.5]
-    assert trace.line.dash == "dash" and trace.line.color == charts.COMPARISON_INK
-    assert trace.meta == {"kind": "comparison"}
-    assert list(trace.customdata) == ["DUO", "DUO"] and "bron: %{customdata}" in trace.hovertemplate
+    trace = next(t for t in fig["data"] if t["name"] == "Landelijk")
+    assert trace["x"] == [2016, 2017] and trace["y"] == [72.0, 72.5]
+    assert trace["line"]["dash"] == "dash" and trace["line"]["color"] == charts.COMPARISON_INK
+    assert trace["meta"] == {"kind": "comparison"}
+    assert trace["customdata"] == ["DUO", "DUO"] and "bron: %{customdata}" in trace["hovertemplate"]
 
 
 def test_two_comparison_series_differ_by_dash_and_symbol_not_only_by_colour():
@@ -41,9 +41,9 @@ def test_two_comparison_series_differ_by_dash_and_symbol_not_only_by_colour():
         NO_COLLEGES,
         comparisons=comparisons(("landelijk", "Landelijk", 2016, D("72"), ""), ("sector", "Sector", 2016, D("70"), "")),
     )
-    first, second = (t for t in fig.data if t.meta == {"kind": "comparison"})
-    assert first.line.dash != second.line.dash and first.marker.symbol != second.marker.symbol
-    assert list(first.customdata) == ["onbekend"]
+    first, second = (t for t in fig["data"] if t.get("meta") == {"kind": "comparison"})
+    assert first["line"]["dash"] != second["line"]["dash"] and first["marker"]["symbol"] != second["marker"]["symbol"]
+    assert first["customdata"] == ["onbekend"]
 
 
 def test_a_comparison_year_outside_the_own_years_widens_the_axis():
@@ -51,7 +51,7 @@ def test_a_comparison_year_outside_the_own_years_widens_the_axis():
     fig = charts.trend_figure(
         INSTITUTION, NO_COLLEGES, comparisons=comparisons(("landelijk", "Landelijk", 2015, D("70"), ""))
     )
-    assert list(fig.layout.xaxis.tickvals) == [2015, 2016, 2017, 2018]
+    assert fig["layout"]["xaxis"]["tickvals"] == [2015, 2016, 2017, 2018]
 
 
 def test_source_change_is_a_dotted_line_with_both_sources_and_the_hover_names_the_source():
@@ -63,18 +63,18 @@ def test_source_change_is_a_dotted_line_with_both_sources_and_the_hover_names_th
         sources=sources,
         source_changes=[{"year": 2017, "before": "JOB", "after": "STO"}],
     )
-    (shape,) = fig.layout.shapes
-    assert (shape.x0, shape.x1, shape.line.dash) == (2016.5, 2016.5, "dot")
-    assert "bron: JOB → STO" in [a.text for a in fig.layout.annotations]
-    own = next(t for t in fig.data if t.name == "Instelling")
-    assert list(own.customdata) == ["JOB", "STO", "STO"]
+    (shape,) = fig["layout"]["shapes"]
+    assert (shape["x0"], shape["x1"], shape["line"]["dash"]) == (2016.5, 2016.5, "dot")
+    assert "bron: JOB → STO" in [a["text"] for a in fig["layout"]["annotations"]]
+    own = next(t for t in fig["data"] if t["name"] == "Instelling")
+    assert own["customdata"] == ["JOB", "STO", "STO"]
 
 
 def test_without_context_the_trend_is_unchanged():
     """No comparisons and no sources: no extra trace, shape or hover field."""
     fig = charts.trend_figure(INSTITUTION, NO_COLLEGES)
-    assert [t.name for t in fig.data] == ["Instelling"]
-    assert not fig.layout.shapes and fig.data[0].customdata is None
+    assert [t["name"] for t in fig["data"]] == ["Instelling"]
+    assert "shapes" not in fig["layout"] and "customdata" not in fig["data"][0]
 
 
 def breakdown(rows) -> pd.DataFrame:
@@ -103,16 +103,16 @@ def test_small_multiples_have_one_panel_per_group_on_a_shared_y_axis(groups, pan
     """One panel per declared group, two side by side, every y axis bound to the first."""
     frame = breakdown([("", g, 2017, D("60"), 40) for g in groups])
     fig = charts.breakdown_figure(frame, INSTITUTION, dimension="vooropleiding", groups=groups)
-    titles = [a.text for a in fig.layout.annotations]
+    titles = [a["text"] for a in fig["layout"]["annotations"]]
     assert titles == groups
-    axes = [name for name in fig.layout.to_plotly_json() if name.startswith("yaxis")]
+    axes = [name for name in fig["layout"] if name.startswith("yaxis")]
     assert len(axes) == len(groups) + (len(groups) % 2 if len(groups) > 1 else 0)
-    shared = {fig.layout[name].matches for name in axes} - {None}
+    shared = {fig["layout"][name].get("matches") for name in axes} - {None}
     assert len(shared) <= 1 and len(groups) == 1 or len(shared) == 1
-    assert fig.layout.height == 220 * rows + 170
+    assert fig["layout"]["height"] == 220 * rows + 170
     # The institution total is the reference line in every panel, in the legend once.
-    totals = [t for t in fig.data if t.name == "Instelling totaal"]
-    assert len(totals) == panels and [t.showlegend for t in totals].count(True) == 1
+    totals = [t for t in fig["data"] if t["name"] == "Instelling totaal"]
+    assert len(totals) == panels and [t["showlegend"] for t in totals].count(True) == 1
 
 
 def test_a_small_group_is_not_drawn_and_its_value_is_nowhere_in_the_figure():
@@ -121,10 +121,10 @@ def test_a_small_group_is_not_drawn_and_its_value_is_nowhere_in_the_figure():
         [("", "PrO", 2017, D("61.25"), 140), ("", "vso", 2017, D("47.13"), 12), ("", "vso", 2018, D("52.5"), 25)]
     )
     fig = charts.breakdown_figure(frame, INSTITUTION, dimension="vooropleiding", groups=["PrO", "vso"])
-    vso = next(t for t in fig.data if t.meta and t.meta.get("group") == "vso")
-    assert list(vso.x) == [2018] and list(vso.y) == [52.5]
-    (mark,) = [a for a in fig.layout.annotations if a.name == "small-group"]
-    assert (mark.text, mark.x, mark.xref, mark.yref) == ("kleine groep", 2017, "x2", "y2 domain")
+    vso = next(t for t in fig["data"] if t.get("meta", {}).get("group") == "vso")
+    assert vso["x"] == [2018] and vso["y"] == [52.5]
+    (mark,) = [a for a in fig["layout"]["annotations"] if a.get("name") == "small-group"]
+    assert (mark["text"], mark["x"], mark["xref"], mark["yref"]) == ("kleine groep", 2017, "x2", "y2 domain")
     assert "47.13" not in json.dumps(charts.figure_data(fig))
 
 
@@ -132,8 +132,8 @@ def test_a_comparison_series_of_a_group_is_a_dashed_line_in_its_panel():
     """Landelijk by vooropleiding is drawn grey and dashed beside the group's own line."""
     frame = breakdown([("", "PrO", 2017, D("61"), 140), ("landelijk", "PrO", 2017, D("58"), None)])
     fig = charts.breakdown_figure(frame, INSTITUTION, dimension="vooropleiding", groups=["PrO"])
-    line = next(t for t in fig.data if t.name == "Landelijk")
-    assert line.line.dash == "dash" and line.meta["kind"] == "comparison"
+    line = next(t for t in fig["data"] if t["name"] == "Landelijk")
+    assert line["line"]["dash"] == "dash" and line["meta"]["kind"] == "comparison"
 
 
 def test_breakdown_names_show_literally():
@@ -150,7 +150,7 @@ def test_two_comparison_series_in_a_breakdown_keep_their_own_dash_in_every_panel
     frame = breakdown([(s, g, 2016, D("30"), None) for s in ("DUO", "landelijk") for g in ("entree", "mbo 2")])
     fig = charts.breakdown_figure(frame, INSTITUTION, dimension="niveau", groups=["entree", "mbo 2"])
     dashes = {}
-    for trace in fig.data:
-        if trace.meta and trace.meta.get("kind") == "comparison":
-            dashes.setdefault(trace.name, set()).add(trace.line.dash)
+    for trace in fig["data"]:
+        if trace.get("meta", {}).get("kind") == "comparison":
+            dashes.setdefault(trace["name"], set()).add(trace["line"]["dash"])
     assert len(dashes["DUO"]) == len(dashes["Landelijk"]) == 1 and dashes["DUO"] != dashes["Landelijk"]

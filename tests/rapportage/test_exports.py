@@ -269,6 +269,6 @@ def test_workbook_pages_and_charts_call_a_verdict_by_the_same_word(verdict):
     assert exports.status_rows(body, {})[0][5] == word("indicator")
     assert exports.college_rows(body)[0][3] == word("college")
     assert exports.team_rows(body)[0][5] == word("team")
-    cells = verdict_heatmap([status]).data[0].text
+    cells = verdict_heatmap([status])["data"][0]["text"]
     assert cells[0][0].startswith(f"{'✓✗–'[[True, False, None].index(verdict)]} {word('indicator')}")
     assert cells[1][0].startswith(f"{'✓✗–'[[True, False, None].index(verdict)]} {word('college')}")
