@@ -175,8 +175,9 @@ UPLOAD_PARSE_WAIT_SECONDS = float(os.environ.get("UPLOAD_PARSE_WAIT_SECONDS", "2
 # beat's upload-retention task (the upload's record stays, without the file).
 UPLOAD_REJECTED_RETENTION_DAYS = int(os.environ.get("UPLOAD_REJECTED_RETENTION_DAYS", "30"))
 
-# The cache holds rendered API bodies only (rapportage/api/conditional.py); nothing a login or a
-# session needs lives there, so logins keep working while Redis is down (issue 13).
+# The cache holds rendered API bodies and board pages only (rapportage/api/conditional.py,
+# rapportage/page_cache.py); nothing a login or a session needs lives there, so logins keep
+# working while Redis is down (issue 13).
 _redis_cache = os.environ.get("REDIS_URL") or (
     os.environ.get("CELERY_BROKER_URL", "") if os.environ.get("CELERY_BROKER_URL", "").startswith("redis") else ""
 )
@@ -199,6 +200,10 @@ AUTHENTICATION_BACKENDS = [
 ]
 AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# Board pages are rendered once per version of the data and user, then served from the cache
+# (issue 16, rapportage/page_cache.py). Without Redis the cache is per process: serve pages from
+# one process (the demo's runserver) or set PAGE_CACHE=false.
+PAGE_CACHE = env_bool("PAGE_CACHE", True)
 AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_MAX_FAILURES", "5"))
 AXES_COOLOFF_TIME = timedelta(seconds=int(os.environ.get("LOGIN_LOCKOUT_SECONDS", "900")))
 AXES_RESET_ON_SUCCESS = True  # a typo or two before the right password does not count towards a later lockout

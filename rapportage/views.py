@@ -1,4 +1,4 @@
-"""Board pages: thin views that check permission, read stored results and render."""
+"""Board pages: thin views that check permission, read stored results and render (once per version, page_cache)."""
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from agenda.models import College, Indicator
 from agenda.permissions import can_write_college, current_institution, is_policy, require_read
-from rapportage import changelog, charts, exports, selectors
+from rapportage import changelog, charts, exports, page_cache, selectors
 from rapportage.context import indicator_context
 from rapportage.forms import ChangesSinceForm
 
@@ -34,16 +34,24 @@ def _context(request):
 def overview(request):
     """Show every theme with its indicators' verdicts for the chosen year."""
     institution, year, years = _context(request)
-    data = selectors.overview_data(institution, year)
-    return render(request, "rapportage/overview.html", {"year": year, "years": years, **data})
+    return page_cache.page(
+        request,
+        institution,
+        "rapportage/overview.html",
+        lambda: {"year": year, "years": years, **selectors.overview_data(institution, year)},
+    )
 
 
 @login_required
 def colleges(request):
     """List the colleges with their result per indicator and how many they met in the chosen year."""
     institution, year, years = _context(request)
-    data = selectors.colleges_data(institution, year)
-    return render(request, "rapportage/colleges.html", {"year": year, "years": years, **data})
+    return page_cache.page(
+        request,
+        institution,
+        "rapportage/colleges.html",
+        lambda: {"year": year, "years": years, **selectors.colleges_data(institution, year)},
+    )
 
 
 @login_required
@@ -51,16 +59,16 @@ def college(request, code):
     """Show one college ("Mijn college" for its director): every indicator with its teams, and its measures."""
     institution, year, years = _context(request)
     college = get_object_or_404(College, institution=institution, code=code)
-    data = selectors.college_data(institution, college, year)
-    return render(
+    return page_cache.page(
         request,
+        institution,
         "rapportage/college.html",
-        {
+        lambda: {
             "year": year,
             "years": years,
             "college": college,
             "can_write": can_write_college(request.user, college),
-            **data,
+            **selectors.college_data(institution, college, year),
         },
     )
 
@@ -70,6 +78,13 @@ def indicator(request, code):
     """Show one indicator: the verdict and why, the trend, the teams, the factors and measures."""
     institution, year, years = _context(request)
     item = get_object_or_404(Indicator.objects.select_related("theme"), institution=institution, code=code)
+    return page_cache.page(
+        request, institution, "rapportage/indicator.html", lambda: _indicator_context(institution, item, year, years)
+    )
+
+
+def _indicator_context(institution, item, year, years) -> dict:
+    """Return the indicator page's context: stored results, comparison series and the chart figures."""
     data = selectors.indicator_data(institution, item, year)
     # Issue 18: comparison series, breakdowns and sources beside the judged values (never judged).
     comparison = indicator_context(item, data["institution_rows"])
@@ -85,44 +100,47 @@ def indicator(request, code):
             f"Kleine grafieken naar {breakdown['dimension']}: per groep de waarde per jaar, "
             "met de instelling als stippellijn; de waarden staan ook in de tabel eronder."
         )
-    return render(
-        request,
-        "rapportage/indicator.html",
-        {
-            "year": year,
-            "years": years,
-            "indicator": item,
-            "figures": figures,
-            "comparison": comparison,
-            **data,
-        },
-    )
+    return {
+        "year": year,
+        "years": years,
+        "indicator": item,
+        "figures": figures,
+        "comparison": comparison,
+        **data,
+    }
 
 
 @login_required
 def budget(request):
     """Show the budget split of the chosen year, the release of the result-dependent part and other funds."""
     institution, year, years = _context(request)
+    return page_cache.page(
+        request, institution, "rapportage/budget.html", lambda: _budget_context(institution, year, years)
+    )
+
+
+def _budget_context(institution, year, years) -> dict:
+    """Return the budget page's context: the stored split and its chart figures."""
     data = selectors.budget_data(institution, year)
     figures = charts.budget_figures(data) if data["body"] else {}
-    return render(
-        request,
-        "rapportage/budget.html",
-        {
-            "year": year,
-            "years": years,
-            "figures": {name: charts.figure_data(fig) for name, fig in figures.items()},
-            **data,
-        },
-    )
+    return {
+        "year": year,
+        "years": years,
+        "figures": {name: charts.figure_data(fig) for name, fig in figures.items()},
+        **data,
+    }
 
 
 @login_required
 def herijking(request):
     """Show verdicts under the original and the current (revised) ambitions side by side."""
     institution, year, years = _context(request)
-    data = selectors.herijking_data(institution, year)
-    return render(request, "rapportage/herijking.html", {"year": year, "years": years, **data})
+    return page_cache.page(
+        request,
+        institution,
+        "rapportage/herijking.html",
+        lambda: {"year": year, "years": years, **selectors.herijking_data(institution, year)},
+    )
 
 
 @login_required

@@ -71,6 +71,14 @@ def _fast_password_hasher(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _fresh_page_versions():
+    """Start every test on a new page version: a rolled-back test's cached board pages must not serve the next one."""
+    from rapportage import page_cache
+
+    page_cache.forget()
+
+
 ROCVAF_YAML = ROOT / "agenda" / "agendas" / "rocvaf-2019-2022.yaml"
 
 

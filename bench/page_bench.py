@@ -1,0 +1,120 @@
+"""Benchmark: server time of the board pages, warm, through Django's test client on a copy of the demo.
+
+Run by hand: `.venv/bin/python -m bench.page_bench` (under a minute; needs a demo database,
+`make demo` makes one). It copies the demo's SQLite file (db.sqlite3, or --database) to a
+temporary folder and never touches the original, logs in as the board member, and for every
+board page measures the median server time of 15 requests after 3 warm-up requests (the first
+fills the page cache, rapportage/page_cache.py). Beside them, in the same run, two floors: a
+trivial logged-in page (the password-change form: session, user, the site's layout) and the
+bare health check. Server time here is the WSGI handler's time in this process, without a
+network or a web server (issue 16 goal: the indicator page under 25 ms warm).
+
+`--cold` adds the time of a request that renders (the cache forgotten before each request):
+the figure of a page just after a recompute or a write.
+"""
+
+import argparse
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+ROUNDS = 15
+WARMUP = 3
+GOAL_INDICATOR_MS = 25.0
+
+PAGES = [
+    ("overzicht", "/dashboard/?jaar=2020"),
+    ("colleges", "/dashboard/colleges/?jaar=2020"),
+    ("college 5100", "/dashboard/college/5100/?jaar=2020"),
+    ("indicator 2b", "/dashboard/indicator/2b/?jaar=2020"),
+    ("indicator 3c", "/dashboard/indicator/3c/?jaar=2020"),
+    ("budget", "/dashboard/budget/?jaar=2020"),
+    ("herijking", "/dashboard/herijking/?jaar=2020"),
+]
+FLOORS = [
+    ("vloer: ingelogde formulierpagina", "/accounts/password_change/"),
+    ("vloer: healthz", "/healthz"),
+]
+
+
+def median_ms(client, path: str, forget=None) -> float:
+    """Return the median time in ms of ROUNDS GETs of `path` after WARMUP ones (each must answer 200)."""
+    for _ in range(WARMUP):
+        assert client.get(path).status_code == 200, path
+    times = []
+    for _ in range(ROUNDS):
+        if forget is not None:
+            forget()
+        started = time.perf_counter()
+        response = client.get(path)
+        times.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200, (path, response.status_code)
+    return statistics.median(times)
+
+
+def main(argv: list[str]) -> int:
+    """Copy the demo, measure every page and print a markdown table."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database", default=str(ROOT / "db.sqlite3"), help="the demo database to copy")
+    parser.add_argument("--cold", action="store_true", help="also measure each page with the cache forgotten")
+    args = parser.parse_args(argv)
+    work = Path(tempfile.mkdtemp(prefix="page-bench-"))
+    try:
+        shutil.copy(args.database, work / "db.sqlite3")
+        os.environ["DATABASE_URL"] = f"sqlite:///{work / 'db.sqlite3'}"
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kwaliteit.settings")
+        for name in ("REDIS_URL", "CELERY_BROKER_URL"):
+            os.environ.pop(name, None)  # the in-process cache, as in the demo
+        import django
+
+        django.setup()
+        from django.conf import settings
+        from django.contrib.auth import get_user_model
+        from django.test import Client
+
+        settings.ALLOWED_HOSTS = ["testserver"]
+        settings.SECURE_SSL_REDIRECT = False
+        try:
+            from rapportage import page_cache
+
+            forget = page_cache.forget
+        except ImportError:  # the code before issue 16 has no page cache
+            forget = None
+        client = Client()
+        client.force_login(get_user_model().objects.get(username="bestuur"))
+        load = os.getloadavg()
+        print(f"Load average before: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} ({os.cpu_count()} cores)")
+        print(
+            f"Page cache: {'yes' if forget else 'no'}; SQLite copy of {args.database}; median of {ROUNDS} after {WARMUP}"
+        )
+        print()
+        header = "| page | warm (ms) |" + (" cold (ms) |" if args.cold and forget else "")
+        print(header)
+        print("|---|---:|" + ("---:|" if args.cold and forget else ""))
+        results = {}
+        for name, path in PAGES + FLOORS:
+            warm = median_ms(client, path)
+            results[name] = warm
+            row = f"| {name} `{path}` | {warm:.1f} |"
+            if args.cold and forget and path.startswith("/dashboard/"):
+                row += f" {median_ms(client, path, forget):.1f} |"
+            elif args.cold and forget:
+                row += " |"
+            print(row, flush=True)
+        load = os.getloadavg()
+        print()
+        print(f"Load average after: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
+        met = results["indicator 2b"] < GOAL_INDICATOR_MS and results["indicator 3c"] < GOAL_INDICATOR_MS
+        print(f"Goal indicator page < {GOAL_INDICATOR_MS:.0f} ms warm: {'met' if met else 'MISSED'}")
+        return 0 if met else 1
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

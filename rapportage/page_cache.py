@@ -1,0 +1,257 @@
+"""The one home of the board pages' cache: their version, cache key, ETag and rendered bytes (issue 16).
+
+Board pages change only when the data they show changes, yet rendering them (selectors,
+plotly figures, templates) took 100-700 ms per request. A page is rendered once per version
+and user, and served from the cache after that.
+
+**The version.** One token in the cache, replaced by a new random one after every committed
+write to a table of the apps whose data the pages show (agenda, indicatoren, maatregelen,
+rapportage): context values, measures, evidence, Q-reviews, check-ins, spending, agenda
+revisions, sign-offs, memberships and stored results alike. The writes are seen where they
+all pass, in the database cursor (an execute wrapper installed on every connection): a list of
+models with post_save receivers would miss every `bulk_create`, `update()` and queryset
+`delete()` (some 70 of them in the services), and a missed write is a stale page. A write
+through COPY, which passes no Django cursor, is a measurement import, and those announce
+themselves (kern.signals.data_changed), which bumps the version too. The token is global, not
+per institution: a cursor does not know the institution a row belongs to, and one institution's
+write re-rendering another's pages once costs little next to a stale page. Beside the token,
+the key holds a fingerprint of the institution's recompute runs, read from the database: a
+worker in another process that stores results is seen even when it shares no cache with the
+web process (the test suite's second pass; a development setup without Redis).
+
+The token is replaced when the transaction commits, never before: a page rendered from the old
+data during the write is stored under the old token, which nobody asks for again. Until then,
+a request on the writing connection itself (the same transaction) bypasses the cache.
+
+**Per user.** The layout shows the user's name, role and own colleges, and the college page
+whether they may write: a page is cached per user (never shared between users with other
+rights), per address and query string, per day (a page may say "today"), and per language.
+Only GET and HEAD are served from the cache; a request with a message to show is rendered,
+so messages are shown once and never stored. The logout form's CSRF token is rendered as a
+placeholder and replaced by the request's own token when served.
+
+**HTTP.** Every cached page carries an ETag (the key, with the user's CSRF cookie) and
+`Cache-Control: private, no-cache` with `Vary: Cookie`: a browser keeps its copy and
+revalidates, and an unchanged page answers 304 without reading the cache at all.
+
+The cache only saves rendering: when it is unreachable (Redis down) pages are rendered as
+before (issue 13). With a local-memory cache (no REDIS_URL), every process has its own token;
+serve pages from one process then (the demo's runserver), or set PAGE_CACHE=false.
+"""
+
+import contextlib
+import hashlib
+import logging
+import re
+import uuid
+from collections.abc import Callable
+
+from django.conf import settings
+from django.contrib.messages import get_messages
+from django.core.cache import cache
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db.models import Count, Max
+from django.http import HttpResponse
+from django.middleware.csrf import get_token
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
+from redis.exceptions import RedisError
+
+from agenda.models import Institution
+
+logger = logging.getLogger(__name__)
+
+VERSION_KEY = "pages:version"
+CACHE_SECONDS = 3600
+# Rendered in place of the CSRF token and replaced when served: the token is the visitor's own.
+CSRF_PLACEHOLDER = "csrf-page-cache-placeholder"
+# Tables whose rows a board page may show: every table of these apps.
+SHOWN_TABLE_PREFIXES = ("agenda_", "indicatoren_", "maatregelen_", "rapportage_")
+# Rows a board page never shows and that change without any data changing (a mail sent).
+UNSHOWN_TABLES = frozenset({"rapportage_subscription", "rapportage_alertdelivery"})
+WRITE_SQL = re.compile(
+    r"""^\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE|DELETE\s+FROM|TRUNCATE(?:\s+TABLE)?|COPY)\s+(?:ONLY\s+)?["`]?(\w+)""",
+    re.IGNORECASE,
+)
+CACHE_ERRORS = (RedisError, OSError)
+
+
+# --- The version ---------------------------------------------------------------------------------
+
+
+def version() -> str:
+    """Return the pages' current version token (made when the cache has none)."""
+    token = cache.get(VERSION_KEY)
+    if token is None:
+        # add(): two processes that find no token at once agree on the first one stored.
+        cache.add(VERSION_KEY, uuid.uuid4().hex, None)
+        token = cache.get(VERSION_KEY)
+    return token
+
+
+def bump() -> None:
+    """Give the pages a new version: every page is rendered again on its next request."""
+    try:
+        cache.set(VERSION_KEY, uuid.uuid4().hex, None)
+    except CACHE_ERRORS as exc:  # the pages are rendered without the cache while it is down
+        logger.warning("Page cache unreachable (%s); version not bumped", exc)
+
+
+def forget() -> None:
+    """Forget every cached page (tests and benchmarks: a rolled-back test's pages must not outlive it)."""
+    bump()
+
+
+class _BumpOnCommit:
+    """An on-commit callback that bumps the version; `done` tells a pending one from one that ran."""
+
+    __slots__ = ("done",)
+
+    def __init__(self):
+        self.done = False
+
+    def __call__(self):
+        self.done = True
+        bump()
+
+
+def _pending(using: str = DEFAULT_DB_ALIAS) -> bool:
+    """Return whether the connection has written shown data that is not committed yet."""
+    return any(isinstance(entry[1], _BumpOnCommit) and not entry[1].done for entry in connections[using].run_on_commit)
+
+
+def written(using: str = DEFAULT_DB_ALIAS) -> None:
+    """Bump the version once the current transaction commits (at once outside a transaction)."""
+    connection = connections[using]
+    if connection.in_atomic_block:
+        if not _pending(using):
+            transaction.on_commit(_BumpOnCommit(), using=using)
+    else:
+        bump()
+
+
+def _watch_writes(execute, sql, params, many, context):
+    """Run a statement; when it wrote to a table the pages show, bump the version after the commit."""
+    result = execute(sql, params, many, context)
+    if isinstance(sql, str) and sql.lstrip()[:1] in "IiUuDdTtCc":
+        match = WRITE_SQL.match(sql)
+        if match:
+            table = match.group(1).lower()
+            if table.startswith(SHOWN_TABLE_PREFIXES) and table not in UNSHOWN_TABLES:
+                written(context["connection"].alias)
+    return result
+
+
+def watch_connection(sender, connection, **kwargs) -> None:
+    """Install the write watcher on a new database connection (connection_created)."""
+    if _watch_writes not in connection.execute_wrappers:
+        connection.execute_wrappers.append(_watch_writes)
+
+
+def data_changed(sender, institution=None, **kwargs) -> None:
+    """Answer kern.signals.data_changed: a write (possibly through COPY) changed what pages show."""
+    written()
+
+
+def connect() -> None:
+    """Watch every database connection for writes, and listen for announced changes (RapportageConfig.ready)."""
+    from django.db.backends.signals import connection_created
+
+    from kern.signals import data_changed as announced
+
+    connection_created.connect(watch_connection, dispatch_uid="rapportage.page_cache.watch_connection")
+    announced.connect(data_changed, dispatch_uid="rapportage.page_cache.data_changed")
+    for connection in connections.all():  # the ones opened before this ran
+        watch_connection(None, connection)
+
+
+# --- The page ------------------------------------------------------------------------------------
+
+
+def _runs(institution: Institution) -> tuple:
+    """Return a fingerprint of the institution's recompute runs: it moves with every run and state change."""
+    from rapportage.models import RecomputeRun
+
+    found = RecomputeRun.objects.filter(institution=institution).aggregate(
+        Count("id"), Max("id"), Max("started_at"), Max("finished_at")
+    )
+    return tuple(str(found[name]) for name in sorted(found))
+
+
+def page_key(request, institution: Institution) -> str:
+    """Return the cache key of the page `request` asks for, as its user sees it now."""
+    user = request.user
+    parts = [
+        settings.DATABASES[DEFAULT_DB_ALIAS]["NAME"],
+        version(),
+        institution.pk,
+        _runs(institution),
+        request.build_absolute_uri(),
+        user.pk,
+        user.get_username(),
+        user.get_full_name(),
+        user.is_staff,
+        user.is_superuser,
+        translation.get_language(),
+        timezone.localdate().isoformat(),
+    ]
+    return "pages:" + hashlib.sha256(repr(parts).encode()).hexdigest()
+
+
+def _etag(request, key: str) -> str:
+    """Return the page's ETag: its key, with the CSRF secret the page's forms are served for.
+
+    get_token() first: a first visit gets its secret (and cookie) now, so its next request,
+    which sends that cookie, has the same ETag.
+    """
+    get_token(request)
+    secret = request.META["CSRF_COOKIE"]
+    return '"' + hashlib.sha256(f"{key}:{secret}".encode()).hexdigest()[:32] + '"'
+
+
+def _private(response: HttpResponse, etag: str | None = None) -> HttpResponse:
+    """Mark a board page as one user's: browsers may keep it but must revalidate, proxies must not."""
+    if etag is not None:
+        response["ETag"] = etag
+    patch_cache_control(response, private=True, no_cache=True)
+    patch_vary_headers(response, ["Cookie"])
+    return response
+
+
+def _has_messages(request) -> bool:
+    """Return whether the request carries messages to show (len() reads them without marking them shown)."""
+    return len(get_messages(request)) > 0
+
+
+def page(request, institution: Institution, template: str, build: Callable[[], dict]) -> HttpResponse:
+    """Return the board page `template` with the context `build()`, from the cache when it is current.
+
+    Call it after the permission checks: the cache is keyed per user, not a permission.
+    """
+    if (
+        not getattr(settings, "PAGE_CACHE", True)
+        or request.method not in ("GET", "HEAD")
+        or _pending()
+        or _has_messages(request)
+    ):
+        return _private(HttpResponse(render_to_string(template, build(), request)))
+    try:
+        key = page_key(request, institution)
+    except CACHE_ERRORS as exc:
+        logger.warning("Page cache unreachable (%s); rendering without it", exc)
+        return _private(HttpResponse(render_to_string(template, build(), request)))
+    etag = _etag(request, key)
+    not_modified = get_conditional_response(request, etag=etag)
+    if not_modified is not None:
+        return _private(not_modified, etag)
+    body = None
+    with contextlib.suppress(*CACHE_ERRORS):
+        body = cache.get(key)
+    if body is None:
+        # The view's context wins over the context processors', so the csrf_token tag renders the placeholder.
+        body = render_to_string(template, {**build(), "csrf_token": CSRF_PLACEHOLDER}, request).encode()
+        with contextlib.suppress(*CACHE_ERRORS):
+            cache.set(key, body, CACHE_SECONDS)
+    body = body.replace(CSRF_PLACEHOLDER.encode(), get_token(request).encode())
+    return _private(HttpResponse(body), etag)
