@@ -51,6 +51,9 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    # Before staticfiles: runserver (make demo) then serves static files through WhiteNoise as production
+    # does, with its compressed copies and cache headers, instead of Django's plain handler (issue 16).
+    "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "axes",  # login throttle (issue 13)
@@ -154,6 +157,15 @@ STORAGES = {
         )
     },
 }
+# Static files (issue 16, "light plotly"): WhiteNoise serves them in every mode, gzip or brotli to a
+# browser that accepts it. In production collectstatic writes the compressed copies (the storage
+# above; brotli through the Brotli package); under DEBUG the files come from static/ through the
+# finders, where only the committed .gz/.br beside the plotly bundle exist (vendor/plotly/build.sh).
+# Cached for good (max-age ten years, immutable): names that change with their content, i.e.
+# collectstatic's hashed names (name.<12 hex>.ext) and vendored files that carry their version
+# (js/plotly-4.1.1-kwaliteit.min.js), so a board member's browser fetches plotly.js once. Everything
+# else: WhiteNoise's default (60 s, or 0 under DEBUG, where app.js etc. change while developing).
+WHITENOISE_IMMUTABLE_FILE_TEST = r"(\.[0-9a-f]{12}\.[^./]+|/[^/]+-\d+\.\d+\.\d+-[^/]+)$"
 # Uploaded benchmark files are kept for provenance but never served (no MEDIA_URL route).
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "var" / "uploads"))
 UPLOAD_MAX_BYTES = int(os.environ.get("UPLOAD_MAX_BYTES", str(10 * 1024 * 1024)))

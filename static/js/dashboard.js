@@ -1,6 +1,6 @@
 /* Board dashboards: draw the plotly figures whose JSON sits in <script type="application/json">
    elements (Django's json_script), and wire the print button. plotly.js is served from
-   static/js/plotly.min.js (never a CDN). */
+   static/js/plotly-4.1.1-kwaliteit.min.js (never a CDN; a partial bundle, vendor/plotly/README.md). */
 (function () {
   "use strict";
   var config = {
