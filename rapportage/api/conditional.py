@@ -3,13 +3,18 @@
 A recompute deletes and recreates every stored result (rapportage.services), so the ids and
 `computed_at` of the result rows, in the order of the body, identify its content: the ETag is
 a hash of them (with the institution, year, version and representation). Last-Modified is the newest
-`computed_at`. A rendered body is kept in the cache under its ETag, so an unchanged result
-is serialised once per process instead of once per request.
+`computed_at`. A rendered body is kept under its ETag, so an unchanged result is serialised
+once, not once per request: in this process's memory first (a body under an ETag never
+changes, so a copy can never be stale), then in the shared cache for the other processes.
+Reading a 170 KB body back from Redis on every request cost a round trip and a copy: the API
+served 0.16-0.28x of the same bytes pre-rendered (issue 16, bench/api_bench.py).
 """
 
 import contextlib
 import hashlib
 import logging
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -28,6 +33,9 @@ from rapportage.selectors import stale_run
 logger = logging.getLogger(__name__)
 
 CACHE_SECONDS = 3600
+# The bodies this process keeps, newest last: at most this many bytes (a status list is about
+# 170 KB; 32 MB holds every year, version and format of several institutions).
+LOCAL_BYTES = 32 * 1024 * 1024
 CACHE_CONTROL = "private, no-cache"  # per caller; a client may keep it but must revalidate (cheap: 304)
 
 
@@ -104,18 +112,59 @@ def not_modified(request, validators: Validators) -> HttpResponse | None:
     return None if response is None else validators.apply(response)
 
 
+class _LocalBodies:
+    """The rendered bodies of this process by cache key, least recently used dropped first, thread-safe."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit, self.size = limit, 0
+        self.bodies: OrderedDict[str, bytes] = OrderedDict()
+        self.lock = threading.Lock()  # gunicorn's gthread workers answer from several threads
+
+    def get(self, key: str) -> bytes | None:
+        """Return the body under `key`, or None."""
+        with self.lock:
+            body = self.bodies.get(key)
+            if body is not None:
+                self.bodies.move_to_end(key)
+            return body
+
+    def put(self, key: str, body: bytes) -> None:
+        """Keep `body` under `key`, dropping the least recently used bodies over the limit."""
+        if len(body) > self.limit:
+            return
+        with self.lock:
+            if key in self.bodies:
+                return
+            self.bodies[key] = body
+            self.size += len(body)
+            while self.size > self.limit:
+                _, dropped = self.bodies.popitem(last=False)
+                self.size -= len(dropped)
+
+
+local_bodies = _LocalBodies(LOCAL_BYTES)
+
+
 def rendered(validators: Validators, render: Callable[[], bytes]) -> bytes:
-    """Return the body under these validators, rendering it only when the cache has no copy."""
+    """Return the body under these validators: from this process, else the cache, else rendered now."""
     key = f"api:v1:{validators.etag.strip(chr(34))}"
+    body = local_bodies.get(key)
+    if body is not None:
+        return body
     # The cache only saves rendering: with Redis down the API renders every body itself rather
     # than answer 500 (issue 13, "no logins while Redis is down", and so no reads either).
     try:
         body = cache.get(key)
     except (RedisError, OSError) as exc:
         logger.warning("API cache unreachable (%s); rendering without it", exc)
-        return render()
+        body = None
+        reachable = False
+    else:
+        reachable = True
     if body is None:
         body = render()
-        with contextlib.suppress(RedisError, OSError):
-            cache.set(key, body, CACHE_SECONDS)
+        if reachable:
+            with contextlib.suppress(RedisError, OSError):
+                cache.set(key, body, CACHE_SECONDS)
+    local_bodies.put(key, body)
     return body

@@ -1,0 +1,47 @@
+"""The API keeps rendered bodies in its own process, under their ETag (issue 16, bench/api_bench.py)."""
+
+import logging
+
+import pytest
+from django.contrib.auth import get_user_model
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from rapportage.api import conditional
+
+
+@pytest.fixture
+def bestuur(rocvaf_demo):
+    """A board member's token client."""
+    client = APIClient()
+    user = get_user_model().objects.get(username="bestuur")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
+    return client
+
+
+def test_least_recently_used_bodies_leave_first_when_the_bytes_run_out():
+    """Over the byte limit the body read longest ago is dropped; a body over the limit is never kept."""
+    bodies = conditional._LocalBodies(limit=10)
+    bodies.put("a", b"aaaa")
+    bodies.put("b", b"bbbb")
+    assert bodies.get("a") == b"aaaa"  # a is now the most recent
+    bodies.put("c", b"cccc")
+    assert (bodies.get("a"), bodies.get("b"), bodies.get("c")) == (b"aaaa", None, b"cccc")
+    bodies.put("huge", b"x" * 11)
+    assert bodies.get("huge") is None and bodies.size == 8
+
+
+@pytest.mark.django_db
+def test_a_body_rendered_once_is_answered_from_the_process_without_the_cache(bestuur, settings, caplog):
+    """The second GET of a status list reads no shared cache: with Redis down only the first says so."""
+    conditional.local_bodies.bodies.clear()
+    conditional.local_bodies.size = 0
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:1/0"}
+    }
+    with caplog.at_level(logging.WARNING, logger="rapportage.api.conditional"):
+        first = bestuur.get("/api/v1/status/?year=2020&version=original")
+        second = bestuur.get("/api/v1/status/?year=2020&version=original")
+    assert first.status_code == second.status_code == 200
+    assert first.content == second.content and first["ETag"] == second["ETag"]
+    assert sum("API cache unreachable" in r.getMessage() for r in caplog.records) == 1
