@@ -26,5 +26,5 @@ RUN SECRET_KEY="$(python -c 'import secrets; print(secrets.token_urlsafe(50))')"
     && useradd --system --uid 1000 app && mkdir -p /data/uploads && chown -R app /data
 USER app
 EXPOSE 8000
-# Threaded workers as in docker-compose.yml (the reason is given there).
-CMD ["gunicorn", "kwaliteit.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--worker-class", "gthread", "--threads", "8", "--access-logfile", "-"]
+# Threaded workers and gunicorn.conf.py (preload, warm-up) as in docker-compose.yml (the reasons are given there).
+CMD ["gunicorn", "kwaliteit.wsgi:application", "--config", "gunicorn.conf.py", "--bind", "0.0.0.0:8000", "--workers", "3", "--worker-class", "gthread", "--threads", "8", "--access-logfile", "-"]
