@@ -1092,6 +1092,8 @@ def _parse_long(table: _Table, collector: _Collector) -> None:
     extra_names = {role: names.get(role) for role in ("series", "source", "group")}
     extended = collector.extended = any(at is not None for at in (series_at, source_at, group_at))
     extra = ("", "", "", None)
+    value_cache: dict[tuple[str | None, str], tuple[Decimal | None, str | None]] = {}
+    n_cache: dict[str, tuple[int | None, str | None]] = {}
 
     for row, cells in table.rows:
         width = len(cells)
@@ -1117,20 +1119,30 @@ def _parse_long(table: _Table, collector: _Collector) -> None:
             ok = False
 
         value_cell = cells[value_at] if value_at < width else None
-        value, message = _number(value_cell)
-        if message is None and value is None:
-            message = "Waarde is leeg; vul een getal in of verwijder de rij"
-        if message is None and code is not None:
-            message = collector.value_message(code, value, _raw(value_cell))
+        # A CSV cell is text, and a file repeats the same few thousand texts (77,5 ...): each is
+        # parsed and checked once per indicator (issue 16). Other cells (xlsx numbers) each time:
+        # 1, 1.0 and True are equal keys but not the same cell.
+        cached = value_cache.get((code, value_cell)) if type(value_cell) is str else None
+        if cached is None:
+            cached = _value_cell(collector, code, value_cell)
+            if type(value_cell) is str:
+                value_cache[(code, value_cell)] = cached
+        value, message = cached
         if message:
             error(row, value_name, _raw(value_cell), message, sheet)
             ok = False
 
         n = None
         if n_at is not None and n_at < width:
-            n, message = _n_value(cells[n_at])
+            n_cell = cells[n_at]
+            cached = n_cache.get(n_cell) if type(n_cell) is str else None
+            if cached is None:
+                cached = _n_value(n_cell)
+                if type(n_cell) is str:
+                    n_cache[n_cell] = cached
+            n, message = cached
             if message:
-                error(row, n_name, _raw(cells[n_at]), message, sheet)
+                error(row, n_name, _raw(n_cell), message, sheet)
                 ok = False
 
         extra_errors = ()
@@ -1155,6 +1167,16 @@ def _parse_long(table: _Table, collector: _Collector) -> None:
 
         if ok:
             collector.add(row, sheet, code, year, unit, value, n, extra)
+
+
+def _value_cell(collector: _Collector, code: str | None, cell: object) -> tuple[Decimal | None, str | None]:
+    """Return the value of a long-format value cell for an indicator code, or (None, message)."""
+    value, message = _number(cell)
+    if message is None and value is None:
+        message = "Waarde is leeg; vul een getal in of verwijder de rij"
+    if message is None and code is not None:
+        message = collector.value_message(code, value, _raw(cell))
+    return (None, message) if message else (value, None)
 
 
 def _extra_cells(

@@ -1,7 +1,6 @@
 """Writes of measured values: one value, or many at once (grid, upload), always with history."""
 
 import hashlib
-import io
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -179,8 +178,8 @@ class ApplyReport:
     flagged: list[CellProblem] = field(default_factory=list)
 
 
-def _check_row(row: MeasurementRow, allowed_colleges) -> tuple[str, College | None]:
-    """Return the row's level and college after checking institution, permission, level and the value rules."""
+def _check_unit(row: MeasurementRow, allowed_colleges) -> tuple[str, College | None]:
+    """Return the row's level and college after checking institution, permission and level (not the value)."""
     level, college = unit_of(row.college, row.team)
     if college is not None and college.institution_id != row.indicator.institution_id:
         raise PermissionDenied("College of team van een andere instelling.")
@@ -188,13 +187,6 @@ def _check_row(row: MeasurementRow, allowed_colleges) -> tuple[str, College | No
         raise PermissionDenied("Geen rechten voor deze eenheid.")
     if level not in row.indicator.levels:
         raise ValidationError(f"Indicator {row.indicator.code} wordt niet op niveau {Level(level).label} gemeten.")
-    if row.value is not None:
-        problem = value_problem(row.indicator, row.value)
-        if problem:
-            raise ValidationError(problem)
-    problem = rules.n_problem(None if row.n is KEEP else row.n)
-    if problem:
-        raise ValidationError(problem)
     return level, college
 
 
@@ -301,7 +293,7 @@ KEEP = object()  # MeasurementRow.n: keep the stored n (an API POST or PATCH wit
 
 
 def _changes(keyed, stored) -> tuple[list, list, list, list]:
-    """Return the rows to create, to update (stored id, row), the ids to delete, and every (key, row) that changes.
+    """Return the rows to create, to update (stored id, key, row), the ids to delete, and every (key, row) that changes.
 
     A row that keeps n (KEEP) takes the stored n; an unchanged value without a new note keeps
     the stored note, so correcting n alone never drops the note of a flagged value.
@@ -327,7 +319,7 @@ def _changes(keyed, stored) -> tuple[list, list, list, list]:
         if row.source is None or row.source.casefold() == current[5].casefold():
             row.source = current[5]  # none named, or the same source in other letters ('job', 'JOB')
         if (current[1], current[2], current[4], current[5]) != (row.value, row.n, row.note, row.source):
-            updates.append((current[0], row))
+            updates.append((current[0], key, row))
             changing.append((key, row))
     return creates, updates, deletes, changing
 
@@ -340,23 +332,55 @@ def _value_changes(row: MeasurementRow, current) -> bool:
 def _keyed_rows(
     institution: Institution, rows: list[MeasurementRow], allowed_colleges
 ) -> list[tuple[tuple, MeasurementRow]]:
-    """Return each row with its unit key (indicator, year, level, college, team) after every check."""
-    own = set()
+    """Return each row with its unit key (indicator, year, level, college, team) after every check.
+
+    The unit checks (institution, permission, level) depend only on the row's indicator, college
+    and team objects, and a value that obeys the rules obeys them for every row of the same unit
+    of measure: both are checked once per distinct case, not once per row (an upload of 100,000
+    values has a few thousand units; issue 16). Rows are still checked in order, so the first
+    problem raised is the same as before.
+    """
     seen = set()
     keyed = []
+    units: dict[tuple[int, int, int], tuple] = {}  # id() of indicator, college, team -> key parts
+    valid_values: set[tuple[str, Decimal]] = set()  # (unit of measure, value) pairs without a problem
+    institution_pk = institution.pk
     for row in rows:
         indicator = row.indicator
-        if indicator.pk not in own:
-            if indicator.institution_id != institution.pk:
+        objects = (id(indicator), id(row.college), id(row.team))
+        unit = units.get(objects)
+        if unit is None:
+            if indicator.institution_id != institution_pk:
                 raise PermissionDenied("Indicator van een andere instelling.")
-            own.add(indicator.pk)
-        _check_row(row, allowed_colleges)
-        key = row.key()
+            level, college = _check_unit(row, allowed_colleges)
+            team = row.team
+            # str(): the level as stored and as COPY writes it, not the Level member.
+            unit = units[objects] = (
+                indicator.pk,
+                str(level),
+                college.pk if college else None,
+                team.pk if team else None,
+            )
+        value, n = row.value, row.n
+        if value is not None and (indicator.unit, value) not in valid_values:
+            problem = value_problem(indicator, value)
+            if problem:
+                raise ValidationError(problem)
+            # No problem holds for every equal value: the range compares values, and the decimals
+            # rule counts significant decimals, which equal values share.
+            valid_values.add((indicator.unit, value))
+        if n is not None and n is not KEEP and rules.n_problem(n):
+            raise ValidationError(rules.n_problem(n))
+        key = (unit[0], row.year, unit[1], unit[2], unit[3])
         if key in seen:
-            unit = row.team or row.college or "de instelling"
-            raise ValidationError(f"Dubbele waarde voor indicator {indicator.code}, jaar {row.year}, {unit}.")
+            where = row.team or row.college or "de instelling"
+            raise ValidationError(f"Dubbele waarde voor indicator {indicator.code}, jaar {row.year}, {where}.")
         seen.add(key)
-        row.note = (row.note or "").strip()[:NOTE_LENGTH]
+        note = row.note
+        if note:
+            row.note = note.strip()[:NOTE_LENGTH]
+        elif note is None:
+            row.note = ""
         if row.source is not None:
             row.source = row.source.strip()[: rules.SOURCE_MAX_LENGTH]
         keyed.append((key, row))
@@ -621,9 +645,9 @@ def _store_orm(creates, updates, *, user, source: str, upload, now) -> None:
         ]
         bulk_create_with_history(objects, Measurement, batch_size=2000, default_user=user, default_change_reason=reason)
     if updates:
-        current = Measurement.objects.in_bulk([pk for pk, _ in updates])
+        current = Measurement.objects.in_bulk([pk for pk, _, _ in updates])
         objects = []
-        for pk, row in updates:
+        for pk, _, row in updates:
             measurement = current[pk]
             measurement.value, measurement.n, measurement.upload = row.value, row.n, upload
             measurement.source = _row_source(row)
@@ -644,102 +668,98 @@ def _row_source(row: MeasurementRow) -> str:
     return "" if row.source is None else row.source
 
 
+# The values table's columns as COPY writes them; its history table tracks the same ones
+# (tests/indicatoren/test_store_copy.py keeps the two lists equal).
+STORED_COLUMNS = (
+    "id",
+    "indicator_id",
+    "year",
+    "level",
+    "college_id",
+    "team_id",
+    "value",
+    "n",
+    "source",
+    "note",
+    "upload_id",
+    "updated_at",
+    "updated_by_id",
+)
+HISTORY_COLUMNS = ("history_date", "history_change_reason", "history_type", "history_user_id")
+NULL = "\\N"  # COPY's text format for NULL
+
+
 def _copy_cell(value) -> str:
     """Return a value in PostgreSQL's COPY text format (NULL as \\N; values here hold no tabs)."""
     if value is None:
-        return "\\N"
+        return NULL
     if isinstance(value, Decimal):
         return format(value, "f")
     return str(value)
 
 
-def _store_postgresql(creates, updates, *, user, source: str, upload, now) -> None:
-    """Store on PostgreSQL: COPY the rows into a staging table, then one INSERT and one UPDATE.
+def _copy_lines(rows, tail: str) -> list[str]:
+    """Return a COPY line (STORED_COLUMNS) per (id, key, row); `tail` holds upload_id, updated_at, updated_by_id."""
+    text = _copy_text
+    return [
+        f"{pk}\t{indicator}\t{year}\t{level}\t{NULL if college is None else college}\t"
+        f"{NULL if team is None else team}\t{format(row.value, 'f')}\t{NULL if row.n is None else row.n}\t"
+        f"{text(_row_source(row))}\t{text(row.note)}\t{tail}"
+        for pk, (indicator, year, level, college, team), row in rows
+    ]
 
-    Each statement writes the history rows from what it stored (a data-modifying WITH), so
-    history holds exactly the stored values, as django-simple-history's bulk helpers would
-    write them ('+' created, '~' changed), without building 200,000 model instances.
-    bench/import_bench.py, 100,000 values: storing new ones took 12.6 s through the bulk
-    helpers and takes about 3 s here; replacing them took 83 s (bulk_update's CASE per row)
-    and takes about 4 s, most of it PostgreSQL's own index and foreign-key work.
+
+def _store_postgresql(creates, updates, *, user, source: str, upload, now) -> None:
+    """Store on PostgreSQL with COPY: new values straight into the table, changed ones through a staging table.
+
+    History rows are COPY'd from the very lines the values are stored from, so history holds
+    exactly the stored values, as django-simple-history's bulk helpers would write them ('+'
+    created, '~' changed), without building 200,000 model instances. New values get their ids
+    from the table's own sequence first, so their history rows can name them. COPY writes a page
+    of rows per log record where INSERT ... SELECT writes one per row (issue 16: the import within
+    3x of COPY with production durability; bench/import_bench.py). Constraints, foreign keys and
+    the unique unit keys are checked by PostgreSQL as for any insert.
     """
     quote = connection.ops.quote_name
-    table = quote(Measurement._meta.db_table)
-    history = Measurement.history.model
-    tracked = ", ".join(quote(field.column) for field in history.tracked_fields)
-    user_id = getattr(user, "pk", None)
-    upload_id = getattr(upload, "pk", None)
-    lines = [
-        "\t".join(
-            _copy_cell(cell)
-            for cell in (None, *key, row.value, row.n, _copy_text(row.note), _copy_text(_row_source(row)))
-        )
-        for key, row in creates
-    ] + [
-        "\t".join(
-            _copy_cell(cell)
-            for cell in (
-                pk,
-                None,
-                None,
-                None,
-                None,
-                None,
-                row.value,
-                row.n,
-                _copy_text(row.note),
-                _copy_text(_row_source(row)),
-            )
-        )
-        for pk, row in updates
-    ]
+    table = Measurement._meta.db_table
+    history_table = Measurement.history.model._meta.db_table
+    write_history = getattr(settings, "SIMPLE_HISTORY_ENABLED", True)
+    stamp = now.isoformat()
+    tail = f"{_copy_cell(getattr(upload, 'pk', None))}\t{stamp}\t{_copy_cell(getattr(user, 'pk', None))}"
+    reason = _copy_text(source[:HISTORY_REASON_LENGTH])
+    history_user = _copy_cell(_history_user_id(user))
+    columns = ", ".join(quote(column) for column in STORED_COLUMNS)
+    history_columns = f"{columns}, {', '.join(quote(column) for column in HISTORY_COLUMNS)}"
     with connection.cursor() as cursor:
-        cursor.execute(
-            "CREATE TEMPORARY TABLE measurement_stage (existing_id bigint, indicator_id bigint, year integer, "
-            "level varchar(12), college_id bigint, team_id bigint, value numeric, n integer, note text, source text) "
-            "ON COMMIT DROP"
-        )
-        _copy(cursor, "COPY measurement_stage FROM STDIN", "\n".join(lines) + "\n")
-        write_history = getattr(settings, "SIMPLE_HISTORY_ENABLED", True)
-        into_history = (
-            f"INSERT INTO {quote(history._meta.db_table)} ({tracked}, history_date, history_change_reason, "
-            f"history_type, history_user_id) SELECT {tracked}, %s, %s, %s, %s FROM written"
-        )
-        history_params = [now, source[:HISTORY_REASON_LENGTH]]
-        history_user = [_history_user_id(user)]
         if creates:
-            insert = (
-                f"INSERT INTO {table} (indicator_id, year, level, college_id, team_id, value, n, note, source, upload_id, "
-                "updated_at, updated_by_id) SELECT indicator_id, year, level, college_id, team_id, value, n, note, "
-                "source, %s, %s, %s FROM measurement_stage WHERE existing_id IS NULL"
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", [table, len(creates)]
             )
-            params = [upload_id, now, user_id]
+            ids = [pk for (pk,) in cursor.fetchall()]
+            lines = _copy_lines(((pk, key, row) for pk, (key, row) in zip(ids, creates, strict=True)), tail)
+            _copy(cursor, f"COPY {quote(table)} ({columns}) FROM STDIN", lines)
             if write_history:
-                cursor.execute(
-                    f"WITH written AS ({insert} RETURNING *) {into_history}",
-                    params + history_params + ["+"] + history_user,
-                )
-            else:
-                cursor.execute(insert, params)
+                end = f"\t{stamp}\t{reason}\t+\t{history_user}\n"
+                _copy(cursor, f"COPY {quote(history_table)} ({history_columns}) FROM STDIN", lines, end)
         if updates:
-            update = (
-                f"UPDATE {table} AS m SET value = s.value, n = s.n, note = s.note, source = s.source, upload_id = %s, "
-                "updated_at = %s, updated_by_id = %s FROM measurement_stage AS s "
-                "WHERE s.existing_id IS NOT NULL AND m.id = s.existing_id"
+            lines = _copy_lines(updates, tail)
+            cursor.execute(f"CREATE TEMPORARY TABLE measurement_stage (LIKE {quote(table)}) ON COMMIT DROP")
+            _copy(cursor, f"COPY measurement_stage ({columns}) FROM STDIN", lines)
+            cursor.execute(
+                f"UPDATE {quote(table)} AS m SET value = s.value, n = s.n, note = s.note, source = s.source, "
+                "upload_id = s.upload_id, updated_at = s.updated_at, updated_by_id = s.updated_by_id "
+                "FROM measurement_stage AS s WHERE m.id = s.id"
             )
-            params = [upload_id, now, user_id]
+            cursor.execute("DROP TABLE measurement_stage")
             if write_history:
-                cursor.execute(
-                    f"WITH written AS ({update} RETURNING m.*) {into_history}",
-                    params + history_params + ["~"] + history_user,
-                )
-            else:
-                cursor.execute(update, params)
-        cursor.execute("DROP TABLE measurement_stage")
+                end = f"\t{stamp}\t{reason}\t~\t{history_user}\n"
+                _copy(cursor, f"COPY {quote(history_table)} ({history_columns}) FROM STDIN", lines, end)
 
 
 def _copy_text(text: str) -> str:
     """Return free text for COPY's text format: backslash, tab and line breaks escaped."""
+    if not text:
+        return ""
     return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
 
 
@@ -751,14 +771,37 @@ def _delete(ids: list[int], *, user, source: str) -> None:
         measurement.delete()
 
 
-def _copy(cursor, statement: str, text: str) -> None:
-    """Feed `text` to a COPY ... FROM STDIN statement (psycopg2, or psycopg 3)."""
+COPY_CHUNK = 1 << 16  # characters sent to PostgreSQL at a time
+
+
+class _CopyStream:
+    """Read COPY lines as a file, a chunk at a time: the text of 100,000 rows is never one string in memory."""
+
+    def __init__(self, lines, end: str = "\n"):
+        self._lines = iter(lines)
+        self._end = end  # what ends each line (the history's columns, then the line break)
+
+    def read(self, size: int = -1) -> str:
+        """Return the next whole lines, at least `size` characters of them while there are lines left."""
+        chunk, length = [], 0
+        for line in self._lines:
+            chunk.append(line)
+            length += len(line)
+            if 0 < size <= length:
+                break
+        return self._end.join(chunk) + self._end if chunk else ""
+
+
+def _copy(cursor, statement: str, lines, end: str = "\n") -> None:
+    """Feed `lines`, each followed by `end`, to a COPY ... FROM STDIN statement (psycopg2, or psycopg 3)."""
+    stream = _CopyStream(lines, end)
     raw = cursor.cursor
     if hasattr(raw, "copy_expert"):
-        raw.copy_expert(statement, io.StringIO(text))
+        raw.copy_expert(statement, stream, size=COPY_CHUNK)
     else:
         with raw.copy(statement) as copy:
-            copy.write(text)
+            for chunk in iter(lambda: stream.read(COPY_CHUNK), ""):
+                copy.write(chunk)
 
 
 def measurement_record(
