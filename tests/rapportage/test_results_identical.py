@@ -40,6 +40,9 @@ def test_demo_results_identical(rocvaf_demo):
     assert_identical("demo", result_digests([rocvaf_demo]))
 
 
+# A million measurement rows and 65 recomputes: about 2 minutes of CPU on SQLite, so marked slow,
+# but in the default suite (make quick, make test): the sector is where the speed-up of issue 16 lives.
+@pytest.mark.slow
 @pytest.mark.django_db
 def test_sector_results_identical():
     """The 65 synthetic institutions, stored and recomputed, get the results of the code before issue 16."""
