@@ -10,9 +10,12 @@ import gc
 import io
 import json
 import os
+import secrets
 import statistics
+import tempfile
 import time
 from decimal import Decimal
+from pathlib import Path
 
 from bench.engine_data import AGENDA_YEARS, THEMES, UNIT, sector
 
@@ -129,19 +132,19 @@ def _store_measurements(frame, connection, model, now) -> None:
         strict=True,
     )
     table = model._meta.db_table
-    columns = "indicator_id, year, level, college_id, team_id, value, n, source, updated_at"
+    columns = "indicator_id, year, level, college_id, team_id, value, n, source, note, updated_at"
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             buffer = io.StringIO()
             stamp = now.isoformat()
             for i, y, level, c, t, v, n in rows:
-                buffer.write(f"{i}\t{y}\t{level}\t{_copy(c)}\t{_copy(t)}\t{v}\t{_copy(n)}\tbench\t{stamp}\n")
+                buffer.write(f"{i}\t{y}\t{level}\t{_copy(c)}\t{_copy(t)}\t{v}\t{_copy(n)}\tbench\t\t{stamp}\n")
             buffer.seek(0)
             cursor.cursor.copy_expert(f"COPY {table} ({columns}) FROM STDIN", buffer)
         else:
             cursor.executemany(
-                f"INSERT INTO {table} ({columns}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
-                [(*row, "bench", now) for row in rows],
+                f"INSERT INTO {table} ({columns}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                [(*row, "bench", "", now) for row in rows],
             )
 
 
@@ -220,6 +223,173 @@ def child(size: str, repeats: int, sample: int, sector_pass: bool) -> dict:
     return result
 
 
+# --- The sector through the worker (issue 16): 65 institutions after a sector-wide import, end to end. ---
+
+# A national data drop: every team's value of two indicators in one year (JOB 2022: 1a; DUO: 2b).
+ONE_YEAR_DROP = ("1a", "2b"), 2022
+
+
+def _rss_peak_mb(pid: int) -> float:
+    """Return the highest peak resident memory (VmHWM, MB) of `pid` and its child processes."""
+    peaks = []
+    for process in [pid, *_children(pid)]:
+        try:
+            for line in Path(f"/proc/{process}/status").read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    peaks.append(int(line.split()[1]) / 1024)
+        except OSError:
+            continue
+    return max(peaks, default=0.0)
+
+
+def _children(pid: int) -> list[int]:
+    """Return the ids of the direct children of `pid` (the Celery pool processes)."""
+    found = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        children = task / "children"
+        if children.exists():
+            found += [int(x) for x in children.read_text().split()]
+    return found
+
+
+def _wait_runs(after_id: int, count: int, timeout: float = 600) -> float:
+    """Wait until `count` recompute runs with an id above `after_id` finished; return perf_counter then."""
+    from rapportage.models import RecomputeRun
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        states = list(RecomputeRun.objects.filter(pk__gt=after_id).values_list("state", flat=True))
+        if len(states) >= count and all(s in ("done", "failed") for s in states):
+            if "failed" in states:
+                errors = RecomputeRun.objects.filter(pk__gt=after_id, state="failed").values_list("error", flat=True)
+                raise RuntimeError(f"recompute failed: {errors[0]}")
+            return time.perf_counter()
+        time.sleep(0.01)
+    raise RuntimeError(f"the sector recompute did not finish within {timeout} s")
+
+
+def _sector_import(kind: str) -> int:
+    """Change the sector's values as a national data drop would, request the recomputes; return the last run id.
+
+    `one-year`: every team value of 1a and 2b in 2022 moves by 0.1 (a JOB or DUO drop); `every-value`:
+    every team value of every year moves by 0.1, so every stored result changes. Written in one
+    transaction that asks every institution's recompute, as a sector-wide file would.
+    """
+    from django.db import connection, transaction
+
+    from agenda.models import Institution
+    from rapportage import services
+    from rapportage.models import RecomputeRun
+
+    last = RecomputeRun.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    codes, year = ONE_YEAR_DROP
+    where = "level = 'team'"
+    params: list = []
+    if kind == "one-year":
+        where += " AND year = %s AND indicator_id IN (SELECT id FROM agenda_indicator WHERE code = ANY(%s))"
+        params = [year, list(codes)]
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE indicatoren_measurement SET value = LEAST(value + 0.1, 99.9) WHERE {where}",  # noqa: S608
+                params,
+            )
+        services.recompute_request_many(institutions=list(Institution.objects.order_by("pk")), reason=f"bench {kind}")
+    return last
+
+
+def _floor(connection) -> dict:
+    """Return the floor: read the sector's measurements (COPY TO) and COPY-write the stored results' bytes.
+
+    The results are copied into tables LIKE the results tables, in one committed transaction (with
+    the cluster's durability settings), from the bytes PostgreSQL itself gives for the stored rows.
+    """
+    figures = {}
+    with connection.cursor() as cursor:
+        raw = cursor.cursor
+        buffer = io.StringIO()
+        started = time.perf_counter()
+        raw.copy_expert(
+            "COPY (SELECT indicator_id, year, level, college_id, team_id, value, n FROM indicatoren_measurement) "
+            "TO STDOUT",
+            buffer,
+        )
+        figures["read_s"] = time.perf_counter() - started
+        dumps = {}
+        for table in ("rapportage_indicatorresult", "rapportage_budgetresult"):
+            dump = io.StringIO()
+            raw.copy_expert(f"COPY {table} TO STDOUT", dump)
+            dumps[table] = dump.getvalue()
+            cursor.execute(f"DROP TABLE IF EXISTS floor_{table}")
+            cursor.execute(f"CREATE TABLE floor_{table} (LIKE {table} INCLUDING ALL)")
+        started = time.perf_counter()
+        cursor.execute("BEGIN")
+        for table, text in dumps.items():
+            raw.copy_expert(f"COPY floor_{table} FROM STDIN", io.StringIO(text))
+        cursor.execute("COMMIT")
+        figures["write_s"] = time.perf_counter() - started
+        figures["bytes"] = sum(len(text.encode()) for text in dumps.values())
+        for table in dumps:
+            cursor.execute(f"DROP TABLE floor_{table}")
+    figures["floor_s"] = figures["read_s"] + figures["write_s"]
+    return figures
+
+
+def worker_sector(concurrency: int, repeats: int) -> dict:
+    """Store the 65-institution sector on a durable PostgreSQL, recompute it through a real worker; return figures."""
+    from tests.services import postgres_cluster, redis_server, start_worker, stop_process
+
+    work = Path(tempfile.mkdtemp(prefix="kwaliteit-sector-"))
+    result: dict = {"concurrency": concurrency}
+    with postgres_cluster(durable=True) as pg, redis_server() as redis:
+        # The production shape: DEBUG off (no query log in the worker), a real broker.
+        env = {
+            "DATABASE_URL": pg["url"],
+            "CELERY_BROKER_URL": redis["url"],
+            "DEBUG": "false",
+            "SECRET_KEY": secrets.token_urlsafe(50),
+        }
+        os.environ.update(env)
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kwaliteit.settings")
+        import django
+
+        django.setup()
+        from django.core.management import call_command
+        from django.db import connection
+
+        result["postgres"] = pg["version"]
+        result["durability"] = pg["durability"]
+        call_command("migrate", verbosity=0)
+        data = sector(SIZES["L"])
+        store(data)
+        result["rows"] = len(data.measurements)
+        result["institutions"] = len(data.institutions)
+        del data
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+        worker = start_worker(env, work / "worker.log", concurrency=concurrency)
+        try:
+            # The first recompute stores every result (nothing to compare with) and warms the workers.
+            last = _sector_import("first")
+            started = time.perf_counter()
+            result["first_s"] = _wait_runs(last, result["institutions"]) - started
+            for kind in ("one-year", "every-value"):
+                times = []
+                for _ in range(repeats):
+                    last = _sector_import(kind)
+                    started = time.perf_counter()
+                    times.append(_wait_runs(last, result["institutions"]) - started)
+                result[f"{kind}_s"] = statistics.median(times)
+                result[f"{kind}_all"] = times
+            result["worker_peak_mb"] = _rss_peak_mb(worker.pid)
+        finally:
+            stop_process(worker)
+        result.update(_floor(connection))
+        connection.close()
+    result["load"] = os.getloadavg()
+    return result
+
+
 def main() -> None:
     """Parse the arguments, run the child and print its figures as one JSON line."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -227,7 +397,12 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--sample", type=int, default=3, help="institutions timed at size L")
     parser.add_argument("--sector-pass", action="store_true", help="also recompute every institution once")
+    parser.add_argument("--worker-sector", action="store_true", help="the 65 institutions through a Celery worker")
+    parser.add_argument("--concurrency", type=int, default=2, help="worker processes for --worker-sector")
     args = parser.parse_args()
+    if args.worker_sector:
+        print("RESULT " + json.dumps(worker_sector(args.concurrency, args.repeats)))
+        return
     print("RESULT " + json.dumps(child(args.size, args.repeats, args.sample, args.sector_pass)))
 
 

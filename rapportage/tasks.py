@@ -18,6 +18,12 @@ def recompute_task(run_id: int) -> str | None:
     return run.state if run else None
 
 
+@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def recompute_batch_task(run_ids: list[int]) -> int:
+    """Run many recompute runs in turn (a sector-wide import); a run already done is skipped on redelivery."""
+    return sum(1 for run_id in run_ids if services.recompute_run(run_id=run_id) is not None)
+
+
 @shared_task(ignore_result=True)
 def recompute_sweep_task() -> int:
     """Re-enqueue recompute runs that were never delivered or were cut off."""

@@ -13,6 +13,8 @@ import re
 import secrets
 from decimal import Decimal
 
+import orjson
+
 from kern.rules import float_keeps
 
 # A JSON number text of at most 16 characters with a point or exponent has at most 15 digits,
@@ -92,3 +94,23 @@ def dumps(obj, **kwargs) -> str:
 def loads(text: str | bytes):
     """Return the document of a JSON text, its numbers exact."""
     return json.loads(text, cls=Decoder)
+
+
+def _fragment(value):
+    """Return a Decimal as orjson's raw JSON number; refuse anything else, as json.dumps would."""
+    if isinstance(value, Decimal):
+        return orjson.Fragment(number_text(value).encode())
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+def store_text(obj) -> str:
+    """Return `obj` as compact JSON text with exact numbers, for storage: what dumps writes, read back alike.
+
+    orjson writes floats with the same shortest digits as repr and Decimals through _fragment;
+    it is several times faster than the json module (issue 16: encoding was 1.7 s of the sector
+    recompute). It refuses integers beyond 64 bits; those documents take dumps.
+    """
+    try:
+        return orjson.dumps(obj, default=_fragment).decode()
+    except TypeError:
+        return dumps(obj)
