@@ -32,7 +32,7 @@ from rapportage.choices import Version
 from rapportage.exports import put
 from rapportage.guidance import IndicatorGuidance, TeamGuidance, college_guidance
 from rapportage.models import VerdictChange
-from rapportage.selectors import status_body
+from rapportage.selectors import indicator_status, status_body
 
 UNIT_SHORT = {"percent": "%", "score": "cijfer 1-10", "count": "aantal"}
 _WHOLE = re.compile(r"[0-9]+")
@@ -121,6 +121,8 @@ class Grid:
     uncounted: list[tuple[Team, list]] = field(default_factory=list)
     # Per indicator, in column order: the college's STATUS entry and how many teams it still needs.
     guides: list[IndicatorGuidance | None] = field(default_factory=list)
+    # Per indicator, in column order: the college's stored verdict entry (None: none stored yet).
+    verdicts: list[dict | None] = field(default_factory=list)
 
     def cells(self):
         """Yield every cell, row by row."""
@@ -159,7 +161,8 @@ def active_teams(college: College, year: int) -> list[Team]:
 def grid_build(college: College, year: int, *, guidance: bool = True) -> Grid:
     """Return the grid of the college's active teams and team-level indicators with the stored values.
 
-    With `guidance`, each cell carries what its team needs to contribute (rapportage.guidance).
+    With `guidance`, each cell carries what its team needs to contribute and each column the
+    college's verdict (grid_guide); a save builds it without, as it redirects and shows none.
     """
     indicators = team_indicators(college.institution)
     teams = active_teams(college, year)
@@ -190,16 +193,23 @@ def grid_build(college: College, year: int, *, guidance: bool = True) -> Grid:
     uncounted = [(team, [stored.get((team.pk, indicator.pk)) for indicator in indicators]) for team in others]
     grid = Grid(college=college, year=year, indicators=indicators, rows=rows, uncounted=uncounted)
     if guidance:
-        _guide(grid, teams)
+        grid_guide(grid)
     return grid
 
 
-def _guide(grid: Grid, teams: list[Team]) -> None:
-    """Attach to each cell its team's guidance and to each column the college's remaining need."""
-    found = college_guidance(grid.college, grid.year, teams)
+def grid_guide(grid: Grid) -> None:
+    """Attach to each cell its team's guidance and to each column the college's verdict and remaining need.
+
+    One read of the year's stored STATUS serves both: decoding every indicator's payload is
+    most of what a grid page costs (issue 16), so it is never done twice for one page.
+    """
+    body = status_body(grid.college.institution, grid.year)
+    found = college_guidance(grid.college, grid.year, [row.team for row in grid.rows], body=body)
     for cell in grid.cells():
         cell.guide = found["teams"].get((cell.team.code, cell.indicator.code))
     grid.guides = [found["indicators"].get(indicator.code) for indicator in grid.indicators]
+    entries = _college_entries(grid.college, body)
+    grid.verdicts = [entries.get(indicator.code) for indicator in grid.indicators]
 
 
 def _parse_n(text: str) -> tuple[int | None, str | None]:
@@ -405,15 +415,23 @@ def grid_workbook(college: College, years) -> bytes:
     return buffer.getvalue()
 
 
-def college_verdicts(college: College, years) -> dict[tuple[str, int], dict]:
-    """Return the stored verdict of the college per (indicator code, year), from the STATUS payloads."""
-    verdicts = {}
-    for year in years:
-        for status in status_body(college.institution, year)["indicators"]:
-            for entry in status["colleges"]:
-                if entry["college"] == college.code:
-                    verdicts[(status["indicator"], year)] = entry
-    return verdicts
+def _college_entries(college: College, body: dict) -> dict[str, dict]:
+    """Return the college's entry of each indicator in a status body, by indicator code."""
+    entries = {}
+    for status in body["indicators"]:
+        for entry in status["colleges"]:
+            if entry["college"] == college.code:
+                entries[status["indicator"]] = entry
+    return entries
+
+
+def college_verdict(college: College, indicator_code: str, year: int) -> dict:
+    """Return the college's stored verdict entry of one indicator and year ({} when none is stored).
+
+    Reads that indicator's STATUS only: a save's message names the few verdicts it flipped.
+    """
+    status = indicator_status(college.institution, indicator_code, year)
+    return _college_entries(college, {"indicators": [status] if status else []}).get(indicator_code, {})
 
 
 def flip_mark(institution) -> int:

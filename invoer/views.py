@@ -20,10 +20,11 @@ from invoer.forms import GridUploadForm
 from invoer.grid import (
     UNIT_SHORT,
     cell_history,
-    college_verdicts,
+    college_verdict,
     flip_mark,
     flips_since,
     grid_build,
+    grid_guide,
     grid_parse,
     grid_refused,
     grid_save,
@@ -69,9 +70,8 @@ def _announce_flips(request, college, mark: int) -> bool:
         messages.warning(request, "De herberekening van de oordelen is mislukt; de getoonde oordelen zijn van eerder.")
         return True
     changes = flips_since(college, mark)
-    statuses = college_verdicts(college, sorted({change.year for change in changes}))
     for change in changes:
-        entry = statuses.get((change.indicator.code, change.year), {})
+        entry = college_verdict(college, change.indicator.code, change.year)
         counts = (
             f" ({entry['teams_contributed']} van {entry['teams_total']} teams droegen bij)"
             if entry.get("basis") == "teams"
@@ -106,8 +106,8 @@ def grid(request, code):
     """Show the results grid of one college and year; a POST saves it all or nothing."""
     college = college_for(request, code)
     year = _year(request, college.institution)
-    table = grid_build(college, year)
-    signoff = signoff_panel(request.user, college, year)
+    # A save that succeeds redirects: its grid needs the values, not the guidance (grid_guide below).
+    table = grid_build(college, year, guidance=request.method == "GET")
     # A teamleider edits its own teams' rows only; the service refuses any other row, forged or not.
     scope = value_write_scope(request.user, college.institution)
     for row in table.rows:
@@ -145,10 +145,12 @@ def grid(request, code):
                 return redirect(_grid_url(college, year))
     if request.method == "GET":
         _announce_waiting(request, college)
-    statuses = college_verdicts(college, [year])
+    else:
+        grid_guide(table)  # a refused save shows the page again, with the guidance as stored
+    signoff = signoff_panel(request.user, college, year)  # shown only: the write service checks the lock
     columns = [
-        {"indicator": ind, "unit": UNIT_SHORT[ind.unit], "status": statuses.get((ind.code, year))}
-        for ind in table.indicators
+        {"indicator": ind, "unit": UNIT_SHORT[ind.unit], "status": verdict}
+        for ind, verdict in zip(table.indicators, table.verdicts, strict=True)
     ]
     context = {
         "college": college,

@@ -137,13 +137,15 @@ def _guide(status: dict, entry: dict | None, team: str, value, own_reference) ->
     )
 
 
-def college_guidance(college: College, year: int, teams: list[Team] | None = None) -> dict:
+def college_guidance(college: College, year: int, teams: list[Team] | None = None, *, body: dict | None = None) -> dict:
     """Return {"indicators": {code: IndicatorGuidance}, "teams": {(team code, indicator code): TeamGuidance}}.
 
     `teams` defaults to the teams the STATUS lists for the college; the grid passes its active
-    teams so that a team without a value yet gets its guidance too.
+    teams so that a team without a value yet gets its guidance too. `body` is the year's
+    status_body when the caller has read it already (the grid: one read per page).
     """
-    body = status_body(college.institution, year)
+    if body is None:
+        body = status_body(college.institution, year)
     indicators, entries = {}, {}
     for status in body["indicators"]:
         if status["institution_only"] or status["ambition_type"] in (None, "monitor"):
