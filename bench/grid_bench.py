@@ -206,6 +206,7 @@ def main() -> int:
     env = demo_env(db)
     if args.db:
         shutil.copyfile(args.db, db)
+        manage(env, "migrate", "--noinput")  # a copy made before a later migration
     else:
         print("building the demo database (migrate, load_agenda, demo_setup) ...", flush=True)
         manage(env, "migrate", "--noinput")
