@@ -13,7 +13,12 @@ L is 65 (about 960,000). Every figure is measured for the code before the optimi
 4. the floor: a bare `groupby(["indicator", "year", "college"])["value"].mean()` over the same rows;
 5. end to end: `rapportage.services.attainment_recompute` of one institution (read, compute, store)
    on SQLite and on PostgreSQL (a throwaway cluster), each in a child process whose DATABASE_URL
-   is set before django.setup(): size S, and at size L per institution plus all 65 in turn.
+   is set before django.setup(): size S, and at size L per institution plus all 65 in turn;
+6. the sector through the worker (issue 16; `--sector-only` runs just this): bench.engine_db
+   --worker-sector stores the 65 institutions on a durable PostgreSQL, starts Redis and a Celery
+   worker (2 processes), and times from a sector-wide import's commit until every run is done,
+   beside its floor in the same run (COPY TO of the rows + COPY FROM of the stored results' bytes)
+   and the worker's peak memory. Goals: < 3 s, <= 3x the floor, < 500 MB.
 
 Figures are medians of several repetitions, wall clock and CPU time of this process (the machine
 is shared: CPU time is the steadier of the two). Goals: one institution end to end < 0.5 s; the
@@ -256,14 +261,71 @@ def report(engine: dict, databases: dict, command: str) -> str:
     return "\n".join(lines)
 
 
+GOAL_SECTOR_S = 3.0
+GOAL_SECTOR_FLOOR = 3.0
+GOAL_WORKER_MB = 500
+
+
+def worker_sector_figures(repeats: int) -> dict:
+    """Return the figures of bench.engine_db --worker-sector (a child: its own cluster, broker and worker)."""
+    output = subprocess.run(
+        [sys.executable, "-m", "bench.engine_db", "--worker-sector", "--repeats", str(repeats)],
+        cwd=ROOT,
+        env={k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "CELERY_BROKER_URL", "REDIS_URL")},
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return json.loads(next(line for line in output.splitlines() if line.startswith("RESULT "))[7:])
+
+
+def sector_report(fig: dict) -> str:
+    """Return the markdown of the sector recompute through the worker (issue 16), each figure beside its floor."""
+    floor = fig["floor_s"]
+    load = ", ".join(f"{x:.1f}" for x in fig["load"])
+    lines = [
+        f"All {fig['institutions']} institutions ({fig['rows']:,} values) recomputed after a sector-wide import, "
+        f"end to end: from the import's commit until the last run is done, through a real Celery worker "
+        f"({fig['concurrency']} processes, Redis) on {fig['postgres']}, durability: {fig['durability']}. "
+        f"Load average at the end {load}.",
+        "",
+        "| what | seconds | floor (same run) | ratio | goal |",
+        "|---|---:|---:|---:|---|",
+    ]
+    for key, label in (
+        ("first_s", "first recompute (every result new, workers cold)"),
+        ("one-year_s", "import moves 1a and 2b in 2022 (a JOB/DUO drop)"),
+        ("every-value_s", "import moves every team value (every result changes)"),
+    ):
+        seconds = fig[key]
+        verdict = "met" if seconds < GOAL_SECTOR_S and seconds <= GOAL_SECTOR_FLOOR * floor else "MISSED"
+        lines.append(
+            f"| {label} | {seconds:.2f} | {floor:.2f} | {seconds / floor:.2f}x | "
+            f"< {GOAL_SECTOR_S:.0f} s and <= {GOAL_SECTOR_FLOOR:.0f}x: {verdict} |"
+        )
+    lines += [
+        "",
+        f"Floor: COPY TO of the {fig['rows']:,} measurement rows {fig['read_s']:.2f} s + COPY FROM of the stored "
+        f"results' {fig['bytes'] / 1e6:.0f} MB into tables LIKE the results tables, committed, {fig['write_s']:.2f} s.",
+        f"Worker peak memory (VmHWM, largest process): {fig['worker_peak_mb']:.0f} MB "
+        f"(goal < {GOAL_WORKER_MB} MB: {'met' if fig['worker_peak_mb'] < GOAL_WORKER_MB else 'MISSED'}).",
+    ]
+    return "\n".join(lines)
+
+
 def main() -> int:
     """Generate the data, measure, print the report."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=7)
     parser.add_argument("--quick", action="store_true", help="no database runs at size L")
     parser.add_argument("--no-db", action="store_true", help="in-process figures only")
+    parser.add_argument("--sector-only", action="store_true", help="only the sector through the worker (issue 16)")
     args = parser.parse_args()
     print(f"Machine: {machine()}", flush=True)
+    if args.sector_only:
+        print(sector_report(worker_sector_figures(3)))
+        print(f"Machine at the end: {machine()}")
+        return 0
     engine = {}
     for size, institutions, repeats, reference_repeats in (("S", 1, args.repeats, 3), ("L", 65, 5, 1)):
         # Rows in generation order (per indicator, team by team), not sorted by (indicator, year,
@@ -279,6 +341,8 @@ def main() -> int:
                 print(f"{database} {size} done", file=sys.stderr, flush=True)
     command = ".venv/bin/python -m bench.engine_bench" + "".join(f" {a}" for a in sys.argv[1:])
     print(report(engine, databases, command))
+    if not (args.quick or args.no_db):
+        print("\n" + sector_report(worker_sector_figures(3)))
     print(f"Machine at the end: {machine()}")
     return 0
 
