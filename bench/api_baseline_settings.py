@@ -1,4 +1,4 @@
-"""Settings for the baseline of bench/api_bench.py: the project's settings with the baseline URLconf."""
+"""Settings of the benchmarks' server: the project's settings with the floors' URLconf in front of its own."""
 
 from kwaliteit.settings import *  # noqa: F403
 
