@@ -1,9 +1,10 @@
 """Thin Celery tasks: ids in, a service call, a small result out."""
 
+import gc
 import logging
 
 from celery import shared_task
-from celery.signals import worker_ready
+from celery.signals import worker_process_init, worker_ready
 from django.conf import settings
 
 from rapportage import notifications, services
@@ -47,3 +48,13 @@ def sweep_on_worker_start(sender=None, **kwargs) -> None:
     """Re-send runs that waited while no broker or worker was available (issue 8: nothing lost)."""
     sent = services.recompute_sweep(older_than_seconds=0)
     logger.info("start-up sweep: %d recompute run(s) re-sent", sent)
+
+
+@worker_process_init.connect
+def freeze_startup_objects(sender=None, **kwargs) -> None:
+    """Keep what a pool process inherited (Django, pandas, the app) out of the garbage collector's full passes.
+
+    A recompute allocates a few hundred thousand dicts and lists, which sets off full collections
+    that walked every object of the start-up each time (issue 16, sector recompute profile).
+    """
+    gc.freeze()
