@@ -7,7 +7,8 @@ board page measures the median server time of 15 requests after 3 warm-up reques
 fills the page cache, rapportage/page_cache.py). Beside them, in the same run, two floors: a
 trivial logged-in page (the password-change form: session, user, the site's layout) and the
 bare health check. Server time here is the WSGI handler's time in this process, without a
-network or a web server (issue 16 goal: the indicator page under 25 ms warm).
+network or a web server (issue 16 goal: the indicator page under 25 ms warm), as wall time and as
+this process's CPU time (steadier on a shared machine whose load average is far above its cores).
 
 `--cold` adds the time of a request that renders (the cache forgotten before each request):
 the figure of a page just after a recompute or a write.
@@ -42,19 +43,23 @@ FLOORS = [
 ]
 
 
-def median_ms(client, path: str, forget=None) -> float:
-    """Return the median time in ms of ROUNDS GETs of `path` after WARMUP ones (each must answer 200)."""
+def median_ms(client, path: str, forget=None) -> tuple[float, float]:
+    """Return the median wall and CPU time in ms of ROUNDS GETs of `path` after WARMUP ones (each must answer 200).
+
+    The CPU time is this process's: on a shared, busy machine it is the steadier figure of the two.
+    """
     for _ in range(WARMUP):
         assert client.get(path).status_code == 200, path
-    times = []
+    walls, cpus = [], []
     for _ in range(ROUNDS):
         if forget is not None:
             forget()
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.process_time()
         response = client.get(path)
-        times.append((time.perf_counter() - started) * 1000)
+        walls.append((time.perf_counter() - started) * 1000)
+        cpus.append((time.process_time() - started_cpu) * 1000)
         assert response.status_code == 200, (path, response.status_code)
-    return statistics.median(times)
+    return statistics.median(walls), statistics.median(cpus)
 
 
 def main(argv: list[str]) -> int:
@@ -93,24 +98,26 @@ def main(argv: list[str]) -> int:
             f"Page cache: {'yes' if forget else 'no'}; SQLite copy of {args.database}; median of {ROUNDS} after {WARMUP}"
         )
         print()
-        header = "| page | warm (ms) |" + (" cold (ms) |" if args.cold and forget else "")
-        print(header)
-        print("|---|---:|" + ("---:|" if args.cold and forget else ""))
+        cold = args.cold and forget is not None
+        print("| page | warm wall (ms) | warm CPU (ms) |" + (" cold wall (ms) | cold CPU (ms) |" if cold else ""))
+        print("|---|---:|---:|" + ("---:|---:|" if cold else ""))
         results = {}
         for name, path in PAGES + FLOORS:
-            warm = median_ms(client, path)
-            results[name] = warm
-            row = f"| {name} `{path}` | {warm:.1f} |"
-            if args.cold and forget and path.startswith("/dashboard/"):
-                row += f" {median_ms(client, path, forget):.1f} |"
-            elif args.cold and forget:
-                row += " |"
+            wall, cpu = median_ms(client, path)
+            results[name] = (wall, cpu)
+            row = f"| {name} `{path}` | {wall:.1f} | {cpu:.1f} |"
+            if cold and path.startswith("/dashboard/"):
+                row += " {:.1f} | {:.1f} |".format(*median_ms(client, path, forget))
+            elif cold:
+                row += " | |"
             print(row, flush=True)
         load = os.getloadavg()
         print()
         print(f"Load average after: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
-        met = results["indicator 2b"] < GOAL_INDICATOR_MS and results["indicator 3c"] < GOAL_INDICATOR_MS
-        print(f"Goal indicator page < {GOAL_INDICATOR_MS:.0f} ms warm: {'met' if met else 'MISSED'}")
+        for kind, index in (("wall", 0), ("CPU", 1)):
+            met = all(results[name][index] < GOAL_INDICATOR_MS for name in ("indicator 2b", "indicator 3c"))
+            print(f"Goal indicator page < {GOAL_INDICATOR_MS:.0f} ms warm ({kind}): {'met' if met else 'MISSED'}")
+        met = all(results[name][0] < GOAL_INDICATOR_MS for name in ("indicator 2b", "indicator 3c"))
         return 0 if met else 1
     finally:
         shutil.rmtree(work, ignore_errors=True)
