@@ -255,7 +255,7 @@ def main() -> int:
         f"{load_before[0]:.2f} {load_before[1]:.2f} {load_before[2]:.2f} before, "
         f"{load_after[0]:.2f} {load_after[1]:.2f} {load_after[2]:.2f} after. The demo's shape: SQLite file, "
         "tasks in-process (no broker), DEBUG=true, runserver on 127.0.0.1; no PostgreSQL, so no durability "
-        "setting applies (SQLite's defaults: journal on, synchronous FULL).\n"
+        "setting applies (SQLite as the demo runs it: journal_mode=delete, synchronous=FULL).\n"
     )
     print(
         f"College {cell['college']}, {cell['indicator']} {cell['year']}, team {cell['team']} "
