@@ -582,21 +582,34 @@ def plausibility_problems(institution: Institution, keyed) -> list[CellProblem]:
         values[row[:5]] = row[5]
     for key, row in keyed:
         values[key] = row.value
+    # One pass over the values: the peers of each (indicator, year, level) group, and the
+    # (year, value) history of the units being written only (issue 16: 100,000 rows).
+    written_units = {(key[0], key[2], key[3], key[4]) for key, _ in keyed}
     groups: dict[tuple, list[Decimal]] = {}
     history: dict[tuple, list[tuple[int, Decimal]]] = {}
     for (indicator, year, level, college, team), value in values.items():
-        groups.setdefault((indicator, year, level), []).append(value)
-        history.setdefault((indicator, level, college, team), []).append((year, value))
+        group = groups.get((indicator, year, level))
+        if group is None:
+            groups[(indicator, year, level)] = [value]
+        else:
+            group.append(value)
+        unit = (indicator, level, college, team)
+        if unit in written_units:
+            history.setdefault(unit, []).append((year, value))
     stats: dict[tuple, rules.PeerStats] = {}
     problems = []
+    flags_of = rules.plausibility_flags
     for key, row in keyed:
         indicator, year, level, college, team = key
-        earlier = [entry for entry in history[(indicator, level, college, team)] if entry[0] < year]
-        previous = max(earlier) if earlier else None
+        previous = None
+        for entry in history[(indicator, level, college, team)]:
+            if entry[0] < year and (previous is None or entry > previous):
+                previous = entry  # the nearest earlier (year, value): max() of the earlier entries
         group = (indicator, year, level)
-        if group not in stats:  # once per group: a median per value would be quadratic in big files
-            stats[group] = rules.PeerStats.of(groups[group])
-        flags = rules.plausibility_flags(row.indicator.unit, row.value, peers=stats[group], previous=previous)
+        peers = stats.get(group)
+        if peers is None:  # once per group: a median per value would be quadratic in big files
+            peers = stats[group] = rules.PeerStats.of(groups[group])
+        flags = flags_of(row.indicator.unit, row.value, peers=peers, previous=previous)
         if flags:
             message = f"{row.describe()}: {rules.flags_text(flags)} Sla op met een korte toelichting."
             problems.append(CellProblem(row, message, flags=flags))
@@ -699,12 +712,15 @@ def _copy_cell(value) -> str:
 
 
 def _copy_lines(rows, tail: str) -> list[str]:
-    """Return a COPY line (STORED_COLUMNS) per (id, key, row); `tail` holds upload_id, updated_at, updated_by_id."""
+    """Return a COPY line (STORED_COLUMNS) per (id, key, row); `tail` holds upload_id, updated_at, updated_by_id.
+
+    A row without a source stores none (_row_source); empty text needs no escaping.
+    """
     text = _copy_text
     return [
         f"{pk}\t{indicator}\t{year}\t{level}\t{NULL if college is None else college}\t"
-        f"{NULL if team is None else team}\t{format(row.value, 'f')}\t{NULL if row.n is None else row.n}\t"
-        f"{text(_row_source(row))}\t{text(row.note)}\t{tail}"
+        f"{NULL if team is None else team}\t{row.value:f}\t{NULL if row.n is None else row.n}\t"
+        f"{text(row.source) if row.source else ''}\t{text(row.note) if row.note else ''}\t{tail}"
         for pk, (indicator, year, level, college, team), row in rows
     ]
 
