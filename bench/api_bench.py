@@ -57,7 +57,7 @@ def main() -> int:
 
     with (
         tempfile.TemporaryDirectory(prefix="kwaliteit-apibench-") as tmp,
-        demo_site(Path(tmp), database_url=args.database_url) as (env, secrets, pg),
+        demo_site(Path(tmp), database_url=args.database_url, static=False) as (env, secrets, pg),
     ):
         folder = Path(tmp)
         measure = {"connections": args.connections, "script": secrets["script"]}

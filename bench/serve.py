@@ -19,7 +19,7 @@ from pathlib import Path
 
 import yaml
 
-from tests.services import free_port, postgres_cluster, redis_server, stop_process
+from tests.services import _die_with_parent, free_port, postgres_cluster, redis_server, stop_process
 
 ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
@@ -107,6 +107,7 @@ def start_web(env: dict, log_path: Path, *, settings: str = "kwaliteit.settings"
         env={**env, "DJANGO_SETTINGS_MODULE": settings},
         stdout=log,
         stderr=subprocess.STDOUT,
+        preexec_fn=_die_with_parent,  # its own process group (stop() ends master and workers), gone with us
     )
     # The port, not a request: "just started" measurements begin the moment it accepts.
     deadline = time.monotonic() + 120
@@ -162,10 +163,11 @@ def wrk(url: str, headers: dict, *, seconds: float, connections: int, script: Pa
 
 
 @contextmanager
-def demo_site(work: Path, *, database_url: str | None = None):
+def demo_site(work: Path, *, database_url: str | None = None, static: bool = True):
     """Yield (env, secrets, pg) for a production-shaped demo: PostgreSQL (durable), Redis, DEBUG off.
 
-    `database_url` reuses a database that already holds the demo (for repeated runs by hand).
+    `database_url` reuses a database that already holds the demo (for repeated runs by hand);
+    `static=False` leaves out collectstatic (minutes on a busy machine) for a benchmark of JSON only.
     """
     with postgres_cluster(durable=True) as pg, redis_server() as redis:
         env = {
@@ -183,7 +185,8 @@ def demo_site(work: Path, *, database_url: str | None = None):
             DATABASE_CONN_MAX_AGE="60",  # as docker-compose
             REDIS_URL=redis["url"],  # the cache, as compose's CELERY_BROKER_URL gives it
             MEDIA_ROOT=str(work / "media"),
-            STATIC_ROOT=str(work / "static"),
+            # A STATIC_ROOT from the environment that holds collected files is used as it is (runs by hand).
+            STATIC_ROOT=os.environ.get("STATIC_ROOT") or str(work / "static"),
             LOG_LEVEL="WARNING",
         )
         print(f"load average at start: {load_average()}", flush=True)
@@ -194,7 +197,8 @@ def demo_site(work: Path, *, database_url: str | None = None):
             manage(env, "migrate", "--noinput")
             manage(env, "load_agenda", "agenda/agendas/rocvaf-2019-2022.yaml")
             manage(env, "demo_setup")
-        manage(env, "collectstatic", "--noinput", "-v0")
+        if static and not (Path(env["STATIC_ROOT"]) / "staticfiles.json").exists():
+            manage(env, "collectstatic", "--noinput", "-v0")
         secrets = json.loads(manage(env, "shell", stdin=SESSION_SETUP).strip().splitlines()[-1])
         script = work / "summary.lua"
         script.write_text(WRK_SCRIPT)
