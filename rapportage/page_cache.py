@@ -30,13 +30,15 @@ Only GET and HEAD are served from the cache; a request with a message to show is
 so messages are shown once and never stored. The logout form's CSRF token is rendered as a
 placeholder and replaced by the request's own token when served.
 
-**HTTP.** Every cached page carries an ETag (the key, with the user's CSRF cookie) and
+**HTTP.** Every cached page carries an ETag (the key, with the user's CSRF secret) and
 `Cache-Control: private, no-cache` with `Vary: Cookie`: a browser keeps its copy and
 revalidates, and an unchanged page answers 304 without reading the cache at all.
 
 The cache only saves rendering: when it is unreachable (Redis down) pages are rendered as
 before (issue 13). With a local-memory cache (no REDIS_URL), every process has its own token;
-serve pages from one process then (the demo's runserver), or set PAGE_CACHE=false.
+serve pages from one process then (the demo's runserver), or set PAGE_CACHE=false. The test
+suite starts every test on a new token (tests/conftest.py): a test's writes are rolled back, its
+token would not be.
 """
 
 import contextlib
