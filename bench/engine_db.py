@@ -272,8 +272,9 @@ def _sector_import(kind: str) -> int:
     """Change the sector's values as a national data drop would, request the recomputes; return the last run id.
 
     `one-year`: every team value of 1a and 2b in 2022 moves by 0.1 (a JOB or DUO drop); `every-value`:
-    every team value of every year moves by 0.1, so every stored result changes. Written in one
-    transaction that asks every institution's recompute, as a sector-wide file would.
+    every team value of every year moves by 0.1, so every stored result changes; `first`: no change
+    (the first recompute after loading). Written in one transaction that asks every institution's
+    recompute, as a sector-wide file would.
     """
     from django.db import connection, transaction
 
@@ -289,11 +290,12 @@ def _sector_import(kind: str) -> int:
         where += " AND year = %s AND indicator_id IN (SELECT id FROM agenda_indicator WHERE code = ANY(%s))"
         params = [year, list(codes)]
     with transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"UPDATE indicatoren_measurement SET value = LEAST(value + 0.1, 99.9) WHERE {where}",  # noqa: S608
-                params,
-            )
+        if kind != "first":  # the first recompute after loading changes nothing: it stores every result
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"UPDATE indicatoren_measurement SET value = LEAST(value + 0.1, 99.9) WHERE {where}",  # noqa: S608
+                    params,
+                )
         services.recompute_request_many(institutions=list(Institution.objects.order_by("pk")), reason=f"bench {kind}")
     return last
 
