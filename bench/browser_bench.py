@@ -143,6 +143,7 @@ def measure(browser, base: str, session: str, path: str, charts: bool) -> dict:
         page = context.new_page()
         response = page.goto(base + path, wait_until="load", timeout=300_000)
         assert response is not None and response.status == 200, (path, response and response.status)
+        assert "/accounts/login/" not in page.url, f"the session was refused: {path} sent to the login page"
         if charts:
             # A function, not an expression string: Playwright evaluates a string with eval, which the CSP refuses.
             page.wait_for_function("() => window.__chartsDrawn !== undefined", timeout=300_000)
@@ -182,6 +183,9 @@ def main() -> int:
     base_env.update(
         DATABASE_URL=f"sqlite:///{work / 'demo.sqlite3'}",
         MEDIA_ROOT=str(work / "uploads"),
+        # One key for every server and for the session made below: a session signed with another key is
+        # refused (and the page would be the login form, without charts).
+        SECRET_KEY="browser-bench-" + "s" * 60,
         DJANGO_SETTINGS_MODULE="bench.browser_settings",
         BENCH_STATIC_OVERLAY=str(overlay(work / "overlay-new", None)),
     )
@@ -220,7 +224,6 @@ def main() -> int:
                     else:
                         env.update(
                             DEBUG="false",
-                            SECRET_KEY="browser-bench-" + "s" * 60,
                             ALLOWED_HOSTS="127.0.0.1",
                             SECURE_SSL_REDIRECT="false",  # plain HTTP on loopback; TLS ends at the proxy
                             SESSION_COOKIE_SECURE="false",
@@ -259,9 +262,9 @@ def main() -> int:
     finally:
         for server in servers:
             stop_process(server)
+        shutil.rmtree(work, ignore_errors=True)
     load_after = os.getloadavg()
     print(f"\nLoad average at the end: {load_after[0]:.2f} / {load_after[1]:.2f} / {load_after[2]:.2f}.")
-    shutil.rmtree(work, ignore_errors=True)
     return 0
 
 
