@@ -1,6 +1,6 @@
 """Time until a dashboard page is usable in headless Chromium, cold cache (issue 16, "light plotly").
 
-    .venv/bin/python -m bench.browser_bench [--runs 5] [--db PATH] [--port 8311] [--demo-only]
+    .venv/bin/python -m bench.browser_bench [--runs 5] [--db PATH] [--port 8311] [--demo-only | --production-only]
 
 Goal: the indicator page usable in < 1 s on the demo with a cold cache (it took 2.4-3.7 s with the
 full plotly.min.js of 4.8 MB, sent uncompressed).
@@ -173,6 +173,7 @@ def main() -> int:
     parser.add_argument("--db", type=Path, help="a demo SQLite database to copy instead of building one")
     parser.add_argument("--port", type=int, default=8311, help="port of the server with this tree's bundle")
     parser.add_argument("--demo-only", action="store_true", help="skip the production mode (collectstatic, gunicorn)")
+    parser.add_argument("--production-only", action="store_true", help="skip the demo mode (runserver)")
     args = parser.parse_args()
     chromium = shutil.which("chromium") or "/usr/bin/chromium"
     old_bundle = subprocess.run(
@@ -196,7 +197,11 @@ def main() -> int:
         "this tree": base_env["BENCH_STATIC_OVERLAY"],
         "full bundle (5660715)": str(overlay(work / "overlay-old", old_bundle)),
     }
-    modes = ["demo"] if args.demo_only else ["demo", "production"]
+    modes = [
+        m
+        for m in ("demo", "production")
+        if not (m == "demo" and args.production_only or m != "demo" and args.demo_only)
+    ]
     print(
         f"\nMachine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores; Debian chromium "
         "(headless, Playwright), viewport 1366x900, a fresh context per load (cold cache), session cookie of "
