@@ -20,13 +20,14 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.core.cache import cache
+from django.db.models import DateTimeField, IntegerField, QuerySet, Value
 from django.http import HttpResponse
 from django.utils.cache import get_conditional_response, patch_vary_headers
 from django.utils.http import http_date
 from redis.exceptions import RedisError
 
-from agenda.models import Institution
-from indicatoren.selectors import data_status
+from agenda.models import College, Institution
+from indicatoren.models import YearSignoff
 from rapportage.models import BudgetResult, IndicatorResult
 from rapportage.selectors import stale_run
 
@@ -36,6 +37,9 @@ CACHE_SECONDS = 3600
 # The bodies this process keeps, newest last: at most this many bytes (a status list is about
 # 170 KB; 32 MB holds every year, version and format of several institutions).
 LOCAL_BYTES = 32 * 1024 * 1024
+# The empty columns of the validators' UNION (kind, id, time, position, code), typed for PostgreSQL.
+NO_TIME = Value(None, output_field=DateTimeField())
+NO_NUMBER = Value(None, output_field=IntegerField())
 CACHE_CONTROL = "private, no-cache"  # per caller; a client may keep it but must revalidate (cheap: 304)
 
 
@@ -56,48 +60,66 @@ class Validators:
         return response
 
 
-def _validators(parts: list, rows: list[tuple[int, datetime]], institution: Institution, year: int) -> Validators:
-    """Return the validators of a body made of the stored rows `rows` (id, computed_at), in order.
+def _validators(parts: list, results: QuerySet, institution: Institution, year: int) -> Validators:
+    """Return the validators of a body made of the stored rows `results` (IndicatorResult or BudgetResult).
 
     The year's sign-off (`data_status`, voorlopig / vastgesteld) and whether the results are stale
     (a failed recompute, `stale_run`) are part of every body, so they are part of the ETag too:
     approving or reopening a year, or a recompute that fails, changes the ETag at once. A failed
     recompute also counts as a modification for Last-Modified.
+
+    The ETag hashes what data_status is made of (the year's sign-off rows and the institution's
+    colleges), not its outcome, so the rule stays in indicatoren.selectors; and the result rows,
+    sign-offs and colleges come in one query (UNION ALL), not three: under load every round trip
+    to the database was worth more than the rest of the answer (issue 16, bench/api_bench.py).
     """
     failed = stale_run(institution)
     failed_at = failed.finished_at if failed is not None else None
-    parts = [*parts, data_status(institution, year), failed.pk if failed is not None else None]
-    stamps = [(pk, at.isoformat()) for pk, at in rows]
-    digest = hashlib.sha256(repr([*parts, stamps]).encode()).hexdigest()[:32]
-    last_modified = max((at for _, at in rows), default=None)
+    signoffs = (
+        YearSignoff.objects.filter(institution=institution, year=year)
+        .order_by()
+        .values_list(Value("s"), "college_id", "changed_at", NO_NUMBER, "state")
+    )
+    colleges = (
+        College.objects.filter(institution=institution)
+        .order_by()
+        .values_list(Value("c"), "id", NO_TIME, NO_NUMBER, Value(""))
+    )
+    rows = list(results.order_by().union(signoffs, colleges, all=True))
+    # The body lists the results in the indicators' order: a reordering changes the ETag too.
+    stored = sorted((position or 0, code, pk, at) for kind, pk, at, position, code in rows if kind == "r")
+    inputs = sorted(
+        (kind, pk or 0, at.isoformat() if at else "", code) for kind, pk, at, _, code in rows if kind != "r"
+    )
+    stamps = [(pk, at.isoformat()) for _, _, pk, at in stored]
+    digest = hashlib.sha256(repr([*parts, failed.pk if failed is not None else None, inputs, stamps]).encode())
+    last_modified = max((at for *_, at in stored), default=None)
     if last_modified is not None and failed_at is not None:
         last_modified = max(last_modified, failed_at)
-    return Validators(etag=f'"{digest}"', last_modified=last_modified)
+    return Validators(etag=f'"{digest.hexdigest()[:32]}"', last_modified=last_modified)
 
 
 def status_validators(institution: Institution, year: int, version: str, representation: str) -> Validators:
     """Return the validators of the status list of one year."""
-    rows = list(
-        IndicatorResult.objects.filter(institution=institution, year=year, version=version)
-        .order_by("indicator__position", "indicator__code")
-        .values_list("id", "computed_at")
+    rows = IndicatorResult.objects.filter(institution=institution, year=year, version=version).values_list(
+        Value("r"), "id", "computed_at", "indicator__position", "indicator__code"
     )
     return _validators(["status", institution.code, year, version, representation], rows, institution, year)
 
 
 def indicator_validators(institution: Institution, code: str, year: int, version: str) -> Validators:
     """Return the validators of one indicator's status in one year."""
-    rows = list(
-        IndicatorResult.objects.filter(
-            institution=institution, indicator__code=code, year=year, version=version
-        ).values_list("id", "computed_at")
-    )
+    rows = IndicatorResult.objects.filter(
+        institution=institution, indicator__code=code, year=year, version=version
+    ).values_list(Value("r"), "id", "computed_at", NO_NUMBER, Value(""))
     return _validators(["indicator", institution.code, code, year, version], rows, institution, year)
 
 
 def budget_validators(institution: Institution, year: int) -> Validators:
     """Return the validators of the budget split of one year."""
-    rows = list(BudgetResult.objects.filter(institution=institution, year=year).values_list("id", "computed_at"))
+    rows = BudgetResult.objects.filter(institution=institution, year=year).values_list(
+        Value("r"), "id", "computed_at", NO_NUMBER, Value("")
+    )
     return _validators(["budget", institution.code, year], rows, institution, year)
 
 

@@ -45,3 +45,24 @@ def test_a_body_rendered_once_is_answered_from_the_process_without_the_cache(bes
     assert first.status_code == second.status_code == 200
     assert first.content == second.content and first["ETag"] == second["ETag"]
     assert sum("API cache unreachable" in r.getMessage() for r in caplog.records) == 1
+
+
+@pytest.mark.django_db
+def test_a_rendered_status_list_is_answered_in_four_queries(bestuur, django_assert_max_num_queries):
+    """Token, membership, the stale-run check and one UNION for the validators: no more round trips."""
+    bestuur.get("/api/v1/status/?year=2022")
+    with django_assert_max_num_queries(4):
+        response = bestuur.get("/api/v1/status/?year=2022")
+    assert response.status_code == 200
+
+
+@pytest.mark.django_db
+def test_approving_a_year_for_every_college_changes_the_etag(bestuur, rocvaf_demo):
+    """The sign-off rows are part of the ETag: the body says vastgesteld at once, never a stale voorlopig."""
+    from django.core.management import call_command
+
+    before = bestuur.get("/api/v1/status/?year=2019")
+    call_command("approve", "--year", "2019", "--user", "beleid")
+    after = bestuur.get("/api/v1/status/?year=2019", HTTP_IF_NONE_MATCH=before["ETag"])
+    assert after.status_code == 200 and after["ETag"] != before["ETag"]
+    assert after.json()["data_status"] == "vastgesteld"
