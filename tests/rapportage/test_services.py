@@ -185,10 +185,13 @@ def test_requests_in_one_transaction_coalesce_into_one_run(rocvaf_demo, django_c
     with django_capture_on_commit_callbacks() as callbacks, transaction.atomic():
         for reason in ("a", "b", "c"):
             services.recompute_request(institution=rocvaf_demo, reason=reason)
-    assert len(callbacks) == 1
+    # Only the recompute's own enqueue counts: other listeners (the page cache's version bump of
+    # issue 16) register theirs in the same transaction.
+    enqueues = [c for c in callbacks if getattr(c, "__qualname__", "").startswith("recompute_request.")]
+    assert len(enqueues) == 1
     # Run the one enqueue by hand: executing inside the capture would also count the callbacks the
     # recompute itself registers when it finishes (the board-pack notification of issue 14).
-    callbacks[0]()
+    enqueues[0]()
     run = RecomputeRun.objects.order_by("-id").first()
     assert RecomputeRun.objects.count() == before + 1
     assert (run.requests, run.state) == (3, RunState.DONE)
