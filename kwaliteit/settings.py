@@ -200,6 +200,10 @@ CACHES = {
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
 }
+# Board pages are rendered once per version of the data and user, then served from the cache
+# (issue 16, rapportage/page_cache.py). Without Redis the cache is per process: serve pages from
+# one process (the demo's runserver) or set PAGE_CACHE=false.
+PAGE_CACHE = env_bool("PAGE_CACHE", True)
 
 # Logins (issue 13). django-axes throttles every form that checks a password (the site's login,
 # the admin's; the API takes tokens, never passwords) through one authentication backend, and
@@ -212,10 +216,6 @@ AUTHENTICATION_BACKENDS = [
 ]
 AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-# Board pages are rendered once per version of the data and user, then served from the cache
-# (issue 16, rapportage/page_cache.py). Without Redis the cache is per process: serve pages from
-# one process (the demo's runserver) or set PAGE_CACHE=false.
-PAGE_CACHE = env_bool("PAGE_CACHE", True)
 AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_MAX_FAILURES", "5"))
 AXES_COOLOFF_TIME = timedelta(seconds=int(os.environ.get("LOGIN_LOCKOUT_SECONDS", "900")))
 AXES_RESET_ON_SUCCESS = True  # a typo or two before the right password does not count towards a later lockout
