@@ -12,6 +12,11 @@ BENCHES = [
     ("status API under gunicorn (issue 7)", "bench.api_bench"),
     ("load and upload-to-verdict (issue 8)", "bench.load_bench"),
     ("three worst-case uploads against /healthz (issue 13)", "bench.upload_load"),
+    # Issue 16: the sector, the pages and the browser; each prints its floor from the same run.
+    ("every board page at 50 connections beside a trivial logged-in view (issue 16)", "bench.dashboard_load"),
+    ("board pages' server time, cached and cold (issue 16)", "bench.page_bench"),
+    ("indicator page usable in headless Chromium, cold cache (issue 16)", "bench.browser_bench"),
+    ("grid save to visible verdict in the demo (issue 16)", "bench.grid_bench"),
 ]
 
 if __name__ == "__main__":
