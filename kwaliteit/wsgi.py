@@ -41,6 +41,9 @@ def warm_up() -> None:
 
         get_resolver().url_patterns  # noqa: B018 - imports every URLconf and so every view module
         _compile_templates()
+        from kern.release import release
+
+        release()  # the code's digest, part of every cache key: once here, not in each worker
         for path in WARM_UP_PATHS:
             _answer(path)
     except Exception:  # noqa: BLE001 - warming up must never stop the server from starting

@@ -62,6 +62,7 @@ from django.utils.cache import get_conditional_response, patch_cache_control, pa
 from redis.exceptions import RedisError
 
 from agenda.models import Institution
+from kern.release import release
 
 logger = logging.getLogger(__name__)
 
@@ -187,6 +188,7 @@ def page_key(request, institution: Institution) -> str:
     user = request.user
     parts = [
         settings.DATABASES[DEFAULT_DB_ALIAS]["NAME"],
+        release(),  # a deploy renders every page anew: the old HTML names the old static files
         version(),
         institution.pk,
         _runs(institution),

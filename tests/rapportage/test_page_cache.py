@@ -299,3 +299,41 @@ def test_write_statements_name_their_table(sql, table):
     """The write watcher recognises each kind of write statement and the table it writes; reads are no writes."""
     match = page_cache.WRITE_SQL.match(sql)
     assert (match.group(1) if match else None) == table
+
+
+@pytest.mark.django_db
+def test_a_new_release_renders_the_page_anew(board, monkeypatch):
+    """After a deploy (same data, same Redis) a revalidating browser gets the new page, not a 304 of the old HTML.
+
+    The old HTML names the old release's hashed static files, which the new image no longer has.
+    """
+    first = board.get(INDICATOR)
+    monkeypatch.setattr(page_cache, "release", lambda: "a-later-release")
+    again = board.get(INDICATOR, headers={"if-none-match": first["ETag"]})
+    assert again.status_code == 200
+    assert again["ETag"] != first["ETag"]
+
+
+def test_the_release_is_a_digest_of_the_code(tmp_path, settings):
+    """Changing a template or a module changes the release; tests and generated folders do not count."""
+    from kern import release as release_module
+
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "views.py").write_text("x = 1\n")
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates" / "page.html").write_text("<p>oud</p>")
+    settings.BASE_DIR = tmp_path
+    digests = []
+    for change in (
+        None,
+        lambda: (tmp_path / "tests").mkdir() or (tmp_path / "tests" / "test_x.py").write_text("y = 2\n"),
+        lambda: (tmp_path / "templates" / "page.html").write_text("<p>nieuw</p>"),
+        lambda: (tmp_path / "app" / "views.py").write_text("x = 2\n"),
+    ):
+        if change:
+            change()
+        release_module.release.cache_clear()
+        digests.append(release_module.release())
+    release_module.release.cache_clear()
+    assert digests[0] == digests[1]  # a test file is not the release
+    assert len({digests[1], digests[2], digests[3]}) == 3
