@@ -358,12 +358,17 @@ def stale_run(institution: Institution) -> RecomputeRun | None:
     recompute to finish failed, they no longer follow the data and every page, API body and
     command says so (domain.md, "Points the rules above left open"; issue 11 part 7).
     """
-    last = (
+    last = last_finished_run(institution)
+    return last if last is not None and last.state == RunState.FAILED else None
+
+
+def last_finished_run(institution: Institution) -> RecomputeRun | None:
+    """Return the institution's recompute run that finished last (done or failed), or None."""
+    return (
         RecomputeRun.objects.filter(institution=institution, state__in=[RunState.DONE, RunState.FAILED])
         .order_by(F("finished_at").desc(nulls_last=True), "-id")
         .first()
     )
-    return last if last is not None and last.state == RunState.FAILED else None
 
 
 def freshness(institution: Institution) -> dict:

@@ -28,8 +28,10 @@ from redis.exceptions import RedisError
 
 from agenda.models import College, Institution
 from indicatoren.models import YearSignoff
+from kern.release import release
+from rapportage.choices import RunState
 from rapportage.models import BudgetResult, IndicatorResult
-from rapportage.selectors import stale_run
+from rapportage.selectors import last_finished_run
 
 logger = logging.getLogger(__name__)
 
@@ -73,8 +75,8 @@ def _validators(parts: list, results: QuerySet, institution: Institution, year: 
     sign-offs and colleges come in one query (UNION ALL), not three: under load every round trip
     to the database was worth more than the rest of the answer (issue 16, bench/api_bench.py).
     """
-    failed = stale_run(institution)
-    failed_at = failed.finished_at if failed is not None else None
+    last = last_finished_run(institution)
+    failed = last if last is not None and last.state == RunState.FAILED else None  # selectors.stale_run
     signoffs = (
         YearSignoff.objects.filter(institution=institution, year=year)
         .order_by()
@@ -92,10 +94,20 @@ def _validators(parts: list, results: QuerySet, institution: Institution, year: 
         (kind, pk or 0, at.isoformat() if at else "", code) for kind, pk, at, _, code in rows if kind != "r"
     )
     stamps = [(pk, at.isoformat()) for _, _, pk, at in stored]
-    digest = hashlib.sha256(repr([*parts, failed.pk if failed is not None else None, inputs, stamps]).encode())
-    last_modified = max((at for *_, at in stored), default=None)
-    if last_modified is not None and failed_at is not None:
-        last_modified = max(last_modified, failed_at)
+    # The release is in the ETag: a body cached by the code before a deploy is never served for it.
+    digest = hashlib.sha256(
+        repr([release(), *parts, failed.pk if failed is not None else None, inputs, stamps]).encode()
+    )
+    # A recompute rewrites only the rows that moved (issue 16), and some changes of a body rewrite
+    # none: approving or reopening the year, a row that was removed. So Last-Modified is the newest
+    # of the rows, the year's sign-offs and the last finished run, not of the rows alone; a client
+    # that revalidates with If-Modified-Since only then never keeps a changed body.
+    times = [at for *_, at in stored]
+    times += [at for kind, _, at, _, _ in rows if kind == "s" and at is not None]
+    if last is not None and last.finished_at is not None:
+        times.append(last.finished_at)
+    # No stored row: no body (the views answer 404 on a missing Last-Modified).
+    last_modified = max(times) if stored else None
     return Validators(etag=f'"{digest.hexdigest()[:32]}"', last_modified=last_modified)
 
 

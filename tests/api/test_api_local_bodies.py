@@ -66,3 +66,33 @@ def test_approving_a_year_for_every_college_changes_the_etag(bestuur, rocvaf_dem
     after = bestuur.get("/api/v1/status/?year=2019", HTTP_IF_NONE_MATCH=before["ETag"])
     assert after.status_code == 200 and after["ETag"] != before["ETag"]
     assert after.json()["data_status"] == "vastgesteld"
+
+
+@pytest.mark.django_db
+def test_approving_a_year_moves_last_modified(bestuur, rocvaf_demo):
+    """A recompute rewrites only moved rows, so Last-Modified also follows the sign-offs and the last run.
+
+    Approving the year changes the body (data_status) but no result row: a client that
+    revalidates with If-Modified-Since alone must get the new body, not a 304 (review of issue 16).
+    """
+    import time
+
+    from django.core.management import call_command
+
+    path = "/api/v1/status/?year=2019"
+    first = bestuur.get(path)
+    time.sleep(1.1)  # HTTP dates have whole seconds
+    call_command("approve", "--year", "2019", "--user", "beleid")
+    again = bestuur.get(path, HTTP_IF_MODIFIED_SINCE=first["Last-Modified"])
+    assert again.status_code == 200
+    assert again.json()["data_status"] == "vastgesteld"
+    assert again["Last-Modified"] != first["Last-Modified"]
+
+
+@pytest.mark.django_db
+def test_a_body_of_another_release_is_not_answered(bestuur, monkeypatch):
+    """The release is in the API's ETag, so a body rendered by the code before a deploy is never served."""
+    first = bestuur.get("/api/v1/status/?year=2020")
+    monkeypatch.setattr(conditional, "release", lambda: "a-later-release")
+    again = bestuur.get("/api/v1/status/?year=2020", HTTP_IF_NONE_MATCH=first["ETag"])
+    assert again.status_code == 200 and again["ETag"] != first["ETag"]
