@@ -36,6 +36,7 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
+from bench.serve import SESSION_SETUP
 from tests.services import ROOT, _die_with_parent, _wait_for_port, free_port, start_gunicorn, stop_process
 
 OLD_COMMIT = "5660715"  # main before issue 16: the full plotly.min.js
@@ -83,18 +84,6 @@ TIMINGS = """
     plotly_body: plotly ? plotly.decodedBodySize : null,
   };
 }
-"""
-SESSION = """
-import json
-from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
-from django.contrib.sessions.backends.db import SessionStore
-user = get_user_model().objects.get(username="bestuur")
-session = SessionStore()
-session[SESSION_KEY] = str(user.pk)
-session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
-session[HASH_SESSION_KEY] = user.get_session_auth_hash()
-session.create()
-print(json.dumps(session.session_key))
 """
 
 
@@ -192,7 +181,9 @@ def main() -> int:
     )
     load_before = os.getloadavg()
     build_demo({**base_env, "DEBUG": "true"}, work / "demo.sqlite3", args.db)
-    session = json.loads(manage({**base_env, "DEBUG": "true"}, "shell", stdin=SESSION).strip().splitlines()[-1])
+    session = json.loads(manage({**base_env, "DEBUG": "true"}, "shell", stdin=SESSION_SETUP).strip().splitlines()[-1])[
+        "session"
+    ]
     variants = {
         "this tree": base_env["BENCH_STATIC_OVERLAY"],
         "full bundle (5660715)": str(overlay(work / "overlay-old", old_bundle)),

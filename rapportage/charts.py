@@ -128,6 +128,19 @@ def _clean(value):
     return value
 
 
+def _year_axes(years: list[int], unit_label: str) -> dict:
+    """Return the x axis of whole years (a tick per year, no 2019.5) and the y axis in the unit."""
+    return {
+        "xaxis": {
+            "tickmode": "array",
+            "tickvals": years,
+            "ticktext": [str(y) for y in years],
+            "title": {"text": "Jaar"},
+        },
+        "yaxis": {"title": {"text": unit_label}},
+    }
+
+
 def _figure(
     data: list[dict], layout: dict, *, title: str, subtitle: str = "", height: int | None = 440, **extra
 ) -> dict:
@@ -282,13 +295,7 @@ def trend_figure(
         ]
         + marks,
         "shapes": shapes,
-        "xaxis": {
-            "tickmode": "array",
-            "tickvals": years,
-            "ticktext": [str(y) for y in years],
-            "title": {"text": "Jaar"},
-        },
-        "yaxis": {"title": {"text": unit_label}},
+        **_year_axes(years, unit_label),
     }
     return _figure(
         data,
@@ -453,13 +460,7 @@ def team_dots_figure(teams: pd.DataFrame, institution: pd.DataFrame, *, unit_lab
     )
     years = sorted(set(teams["year"]) | set(institution["year"]))
     layout = {
-        "xaxis": {
-            "tickmode": "array",
-            "tickvals": years,
-            "ticktext": [str(y) for y in years],
-            "title": {"text": "Jaar"},
-        },
-        "yaxis": {"title": {"text": unit_label}},
+        **_year_axes(years, unit_label),
     }
     return _figure(
         data,
