@@ -250,7 +250,7 @@ def attainment_recompute(*, institution: Institution, run: RecomputeRun | None =
 
     Only results that differ from the stored ones are written (and compared for flips): a result
     is stored with the digest of its text (result_digest), and one that comes out the same keeps
-    its row, its run and its time. A sector-wide data drop moves a few indicators of one year; it
+    its row and its time; its run becomes this run. A sector-wide data drop moves a few indicators of one year; it
     wrote 1.7 MB of JSON per institution (issue 16 profile), most of it unchanged.
     """
     computed = evaluate_institution(institution)
@@ -326,6 +326,11 @@ def attainment_recompute(*, institution: Institution, run: RecomputeRun | None =
     IndicatorResult.objects.bulk_create(results, batch_size=500)
     BudgetResult.objects.filter(pk__in=replaced_budgets + [pk for pk, _ in stored_budgets.values()]).delete()
     BudgetResult.objects.bulk_create(budgets)
+    if run is not None:
+        # A kept row keeps its id and time (the API's validators) but names the run that last
+        # confirmed it: every stored result carries the latest run, never a mix of two runs.
+        IndicatorResult.objects.filter(institution=institution).exclude(run=run).update(run=run)
+        BudgetResult.objects.filter(institution=institution).exclude(run=run).update(run=run)
     VerdictChange.objects.bulk_create(changes)
     ContributionChange.objects.bulk_create(contributions)
     BudgetChange.objects.bulk_create(moved)
