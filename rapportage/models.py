@@ -58,6 +58,9 @@ class IndicatorResult(models.Model):
     # computes again is left as it is, so a sector-wide recompute writes only what moved (issue 16).
     # Empty (rows stored before it, or edited by hand) compares unequal: the next run rewrites the row.
     digest = models.CharField("inhoudscontrole", max_length=32, blank=True, editable=False)
+    # What the payload was built from (rapportage.engine.payload.status_input_digests): a recompute
+    # that finds the same does not build the payload again. Empty compares unequal: built again.
+    input_digest = models.CharField("invoercontrole", max_length=32, blank=True, default="", editable=False)
     run = models.ForeignKey(RecomputeRun, null=True, on_delete=models.SET_NULL, related_name="+")
     computed_at = models.DateTimeField("berekend op")
 

@@ -537,16 +537,20 @@ def stored_verdicts(institution: Institution, ids: list[int] | None = None) -> l
     return [json.loads(text) for text in rows.values_list(Cast("payload", TextField()), flat=True)]
 
 
-def stored_result_digests(institution: Institution) -> tuple[dict[tuple, tuple[int, str]], dict[int, tuple[int, str]]]:
-    """Return the stored results' ids and digests: {(indicator id, year, version): (id, digest)}, {year: (id, digest)}.
+def stored_result_digests(
+    institution: Institution,
+) -> tuple[dict[tuple, tuple[int, str, str]], dict[int, tuple[int, str]]]:
+    """Return the stored results' ids and digests.
 
-    A recompute compares them with what it computed and writes only the rows that differ (issue 16).
+    {(indicator id, year, version): (id, digest, input digest)}, {year: (id, digest)}. A recompute
+    compares them with what it computed and writes only the rows that differ (issue 16); a STATUS
+    whose input digest is unchanged is not even built.
     """
     statuses = {
-        (indicator, year, version): (pk, digest)
-        for pk, indicator, year, version, digest in IndicatorResult.objects.filter(institution=institution).values_list(
-            "pk", "indicator_id", "year", "version", "digest"
-        )
+        (indicator, year, version): (pk, digest, input_digest)
+        for pk, indicator, year, version, digest, input_digest in IndicatorResult.objects.filter(
+            institution=institution
+        ).values_list("pk", "indicator_id", "year", "version", "digest", "input_digest")
     }
     budgets = {
         year: (pk, digest)

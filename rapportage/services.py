@@ -7,6 +7,7 @@ results atomically with their explanation and logs verdict flips -> pages only d
 import hashlib
 import logging
 import time
+from collections.abc import Iterable
 
 import pandas as pd
 from django.db import IntegrityError, transaction
@@ -19,11 +20,17 @@ from agenda.selectors import theme_shares_by_year
 from rapportage import selectors
 from rapportage.choices import RunState, Version
 from rapportage.engine import exact_json
-from rapportage.engine.attainment import judge_setup, judge_with
+from rapportage.engine.attainment import Attainment, judge_setup, judge_with
 from rapportage.engine.budget import ThemeShare, budget_verdicts, budget_warnings, reserve_ledger, split_budget
 from rapportage.engine.changes import budget_changes, team_flips
 from rapportage.engine.composite import composite_aggregate
-from rapportage.engine.payload import budget_payload, status_payloads, verdict_flips
+from rapportage.engine.payload import (
+    budget_payload,
+    status_input_digests,
+    status_payloads,
+    verdict_flips,
+    verdict_views,
+)
 from rapportage.engine.words import COLLEGE_WORDS, INDICATOR_WORDS, TEAM_WORDS
 from rapportage.models import (
     BudgetChange,
@@ -184,6 +191,19 @@ def evaluate_institution(
     let an upload's dry run judge the would-be data without saving it.
     """
     inputs = selectors.engine_inputs(institution, overrides)
+    attainments = _attainments(institution, inputs)
+    statuses = {
+        version: status_payloads(
+            att, indicators=inputs.indicator_meta, colleges=inputs.college_meta, teams=inputs.team_codes
+        )
+        for version, att in attainments.items()
+    }
+    budgets = _budgets(institution, inputs, statuses[Version.CURRENT].values(), student_overrides or {})
+    return {"statuses": statuses, "budgets": budgets, "inputs": inputs}
+
+
+def _attainments(institution: Institution, inputs) -> dict[str, Attainment]:
+    """Return the engine's verdicts per ambition version."""
     years = list(institution.years)
     # Composites (issue 18) get their values from their components where none is given; without
     # composites this is exactly counted_rows + aggregate.
@@ -192,19 +212,15 @@ def evaluate_institution(
     ).aggregates
     # Values, references and units do not depend on the ambitions: set them up once for both versions.
     setup = judge_setup(agg, inputs.indicators, inputs.colleges, years, inputs.not_applicable, inputs.baselines)
-    statuses, attainments = {}, {}
-    for version in (Version.CURRENT, Version.ORIGINAL):
-        att = judge_with(setup, inputs.ambitions[version])
-        attainments[version] = att
-        statuses[version] = status_payloads(
-            att, indicators=inputs.indicator_meta, colleges=inputs.college_meta, teams=inputs.team_codes
-        )
-    budgets = _budgets(institution, inputs, statuses[Version.CURRENT], student_overrides or {})
-    return {"statuses": statuses, "budgets": budgets, "inputs": inputs}
+    return {version: judge_with(setup, inputs.ambitions[version]) for version in (Version.CURRENT, Version.ORIGINAL)}
 
 
-def _budgets(institution: Institution, inputs, statuses: dict, student_overrides: dict) -> dict[int, dict]:
-    """Return the budget payload per budget year, judged on that year's verdicts, with the reserve ledger."""
+def _budgets(institution: Institution, inputs, statuses: Iterable[dict], student_overrides: dict) -> dict[int, dict]:
+    """Return the budget payload per budget year, judged on that year's verdicts, with the reserve ledger.
+
+    `statuses`: the current STATUS bodies, or their verdict views (engine.payload.verdict_views).
+    """
+    statuses = list(statuses)
     budget_years, students = selectors.budget_inputs(institution)
     shares_in_force = theme_shares_by_year(institution, [by.year for by in budget_years])
     for (college, year), count in student_overrides.items():
@@ -214,7 +230,7 @@ def _budgets(institution: Institution, inputs, statuses: dict, student_overrides
     for by in sorted(budget_years, key=lambda row: row.year):
         # The herijking may change a theme's share from a year on; earlier years keep theirs (domain.md).
         shares = [ThemeShare(code, pct, national) for code, pct, national in shares_in_force[by.year]]
-        verdicts[by.year] = budget_verdicts(statuses.values(), by.year)
+        verdicts[by.year] = budget_verdicts(statuses, by.year)
         splits.append(
             split_budget(
                 year=by.year,
@@ -251,25 +267,41 @@ def attainment_recompute(*, institution: Institution, run: RecomputeRun | None =
     Only results that differ from the stored ones are written (and compared for flips): a result
     is stored with the digest of its text (result_digest), and one that comes out the same keeps
     its row and its time; its run becomes this run. A sector-wide data drop moves a few indicators of one year; it
-    wrote 1.7 MB of JSON per institution (issue 16 profile), most of it unchanged.
+    wrote 1.7 MB of JSON per institution (issue 16 profile), most of it unchanged. A body is
+    built at all only when the digest of what it is made from (engine.payload.status_input_digests)
+    differs from the one stored with it: building bodies was the largest share of the recompute.
     """
-    computed = evaluate_institution(institution)
+    inputs = selectors.engine_inputs(institution)
+    attainments = _attainments(institution, inputs)
+    meta = {"indicators": inputs.indicator_meta, "colleges": inputs.college_meta}
     now = timezone.now()
-    inputs = computed["inputs"]
     stored_statuses, stored_budgets = selectors.stored_result_digests(institution)
     ambition_ids = {
         version: dict(zip(zip(frame["indicator"], frame["year"], strict=True), frame["ambition_id"], strict=True))
         for version, frame in inputs.ambitions.items()
     }
-    results, replaced, changed = [], [], set()
-    for version, payloads in computed["statuses"].items():
+    results, replaced, changed, confirmed = [], [], set(), []
+    statuses = {}
+    for version, att in attainments.items():
+        # A body whose inputs are those it was built from is the stored one: not built again (issue 16).
+        digests = status_input_digests(att, **meta, teams=inputs.team_codes)
+        kept = {
+            key for key, digest in digests.items() if stored_statuses.get((*key, version), ("", "", ""))[2] == digest
+        }
+        for key in kept:
+            del stored_statuses[(*key, version)]
+        statuses[version] = payloads = status_payloads(att, **meta, teams=inputs.team_codes, only=set(digests) - kept)
         for (indicator_id, year), payload in payloads.items():
             ambition_id = ambition_ids[version].get((indicator_id, payload["ambition_year"]))
             ambition_id = None if ambition_id is None or pd.isna(ambition_id) else int(ambition_id)
             text = exact_json.store_text(payload)
             digest = result_digest(text, ambition_id)
+            input_digest = digests[(indicator_id, year)]
             old = stored_statuses.pop((indicator_id, year, version), None)
             if old is not None and old[1] == digest:
+                # Same body from other inputs (a value moved within a verdict's rounding): the row
+                # stays, and remembers the inputs so the next run does not build it again.
+                confirmed.append((old[0], input_digest))
                 continue
             if old is not None:
                 replaced.append(old[0])
@@ -285,10 +317,15 @@ def attainment_recompute(*, institution: Institution, run: RecomputeRun | None =
                     basis=payload["basis"],
                     payload=_encoded(text),
                     digest=digest,
+                    input_digest=input_digest,
                     run=run,
                     computed_at=now,
                 )
             )
+    computed = {
+        "statuses": statuses,
+        "budgets": _budgets(institution, inputs, verdict_views(attainments[Version.CURRENT], **meta), {}),
+    }
     # Flips only among the results that changed: an unchanged STATUS body flips nothing.
     before = selectors.stored_verdicts(institution, [pk for pk in replaced])
     after = [
@@ -324,6 +361,11 @@ def attainment_recompute(*, institution: Institution, run: RecomputeRun | None =
     # What is left of the stored rows no longer has a result (a year or indicator gone): removed.
     IndicatorResult.objects.filter(pk__in=replaced + [pk for pk, _ in stored_statuses.values()]).delete()
     IndicatorResult.objects.bulk_create(results, batch_size=500)
+    IndicatorResult.objects.bulk_update(
+        [IndicatorResult(pk=pk, input_digest=input_digest) for pk, input_digest in confirmed],
+        ["input_digest"],
+        batch_size=500,
+    )
     BudgetResult.objects.filter(pk__in=replaced_budgets + [pk for pk, _ in stored_budgets.values()]).delete()
     BudgetResult.objects.bulk_create(budgets)
     if run is not None:

@@ -5,10 +5,14 @@ The stored payload is exactly what the API, `agenda_status --format json` and `b
 (explanation, distance); none of its fields are renamed or dropped.
 """
 
+import hashlib
+import sys
 from collections import defaultdict
 from decimal import Decimal
+from pathlib import Path
 
 import numpy as np
+import orjson
 import pandas as pd
 
 from kern.rules import float_keeps
@@ -78,14 +82,145 @@ def _values(column: pd.Series) -> list:
     return column.to_numpy(dtype=object, na_value=None).tolist()
 
 
-def status_payloads(
+def _keys(frame: pd.DataFrame) -> np.ndarray:
+    """Return one int64 per row naming its (indicator, year): indicator * 10000 + year."""
+    return frame["indicator"].to_numpy(dtype=np.int64) * 10000 + frame["year"].to_numpy(dtype=np.int64)
+
+
+def _group_digests(frame: pd.DataFrame) -> dict[int, bytes]:
+    """Return a digest of every row of `frame` (all its columns, in order) per (indicator, year) key."""
+    if not len(frame):
+        return {}
+    # pandas hashes each row's columns in C (missing differs from 0 and False); the rows of one
+    # (indicator, year) are then digested together, in the engine's order.
+    rows = pd.util.hash_pandas_object(frame, index=False).to_numpy()
+    keys = _keys(frame)
+    order = np.argsort(keys, kind="stable")
+    keys, rows = keys[order], rows[order]
+    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+    ends = np.r_[starts[1:], len(keys)]
+    return {
+        int(keys[start]): hashlib.blake2b(rows[start:end].tobytes(), digest_size=16).digest()
+        for start, end in zip(starts.tolist(), ends.tolist(), strict=True)
+    }
+
+
+def _code_digest() -> bytes:
+    """Return a digest of the code that turns engine rows into a stored STATUS text.
+
+    A stored payload is kept while its input digest is unchanged; a deploy that changes how the
+    text is made (this module, the sentences, the numbers, the JSON writer) must rebuild them all.
+    """
+    digest = hashlib.blake2b(digest_size=16)
+    modules = ("rapportage.engine.payload", "rapportage.engine.explain", "rapportage.engine.words")
+    modules += ("rapportage.engine.numbers", "rapportage.engine.exact_json", "rapportage.engine.attainment")
+    for name in (*modules, "kern.rules"):
+        __import__(name)
+        digest.update(Path(sys.modules[name].__file__).read_bytes())
+    digest.update(f"{pd.__version__} {np.__version__} {orjson.__version__}".encode())
+    return digest.digest()
+
+
+_CODE_DIGEST: list[bytes] = []
+
+
+def status_input_digests(
     att: Attainment, *, indicators: dict[int, dict], colleges: dict[int, dict], teams: dict[int, str]
+) -> dict[tuple[int, int], str]:
+    """Return per (indicator id, year) a digest of everything its STATUS body is made from.
+
+    status_payloads builds a body from the engine's rows of that (indicator, year) in the four
+    frames of `att` (the indicator row, its college rows, its team rows and its teams without a
+    baseline), the names and codes in `indicators`, `colleges` and `teams`, and its own code:
+    exactly what is digested here. Whatever moves a body (a value, a team's college, an ambition,
+    applicability, a composite's component, a revised baseline) moves one of those rows; so a
+    recompute builds only the bodies whose digest changed (issue 16: most of a recompute was
+    building bodies that came out the same).
+    """
+    if not _CODE_DIGEST:
+        _CODE_DIGEST.append(_code_digest())
+    shared = hashlib.blake2b(_CODE_DIGEST[0], digest_size=16)
+    # Every name and code a body can show: one change among them rebuilds every body (rare).
+    shared.update(repr(sorted((pk, sorted(meta.items())) for pk, meta in indicators.items())).encode())
+    shared.update(repr(sorted((pk, meta["code"], meta["name"]) for pk, meta in colleges.items())).encode())
+    shared.update(repr(sorted(teams.items())).encode())
+    parts = [_group_digests(frame) for frame in (att.colleges, att.teams, att.unreferenced)]
+    digests = {}
+    rows = _group_digests(att.indicators)
+    for key, row in rows.items():
+        digest = shared.copy()
+        digest.update(row)
+        for part in parts:
+            digest.update(part.get(key, b"-"))
+        digests[(key // 10000, key % 10000)] = digest.hexdigest()
+    return digests
+
+
+def _only(frame: pd.DataFrame, keys: np.ndarray | None) -> pd.DataFrame:
+    """Return the rows of `frame` whose (indicator, year) key is among `keys` (all when None)."""
+    if keys is None:
+        return frame
+    return frame[np.isin(_keys(frame), keys)]
+
+
+def verdict_views(att: Attainment, *, indicators: dict[int, dict], colleges: dict[int, dict]) -> list[dict]:
+    """Return per (indicator, year) the part of its STATUS body the budget reads (budget.budget_verdicts).
+
+    The same values status_payloads writes under the same keys (indicator, theme, year, attained,
+    institution_only, and per college its code, met and basis), without building whole bodies.
+    """
+    c = att.colleges
+    college_lists: dict[tuple, list] = defaultdict(list)
+    for indicator, year, college, met, basis in zip(
+        _values(c["indicator"]),
+        _values(c["year"]),
+        _values(c["college"]),
+        _values(c["met"]),
+        _values(c["basis"]),
+        strict=True,
+    ):
+        college_lists[(indicator, year)].append({"college": colleges[college]["code"], "met": met, "basis": basis})
+    i = att.indicators
+    return [
+        {
+            "indicator": indicators[indicator]["code"],
+            "theme": indicators[indicator]["theme"],
+            "year": int(year),
+            "attained": _opt_bool(attained),
+            "institution_only": bool(only),
+            "colleges": [] if only else college_lists.get((indicator, year), []),
+        }
+        for indicator, year, attained, only in zip(
+            _values(i["indicator"]),
+            _values(i["year"]),
+            _values(i["attained"]),
+            _values(i["institution_only"]),
+            strict=True,
+        )
+    ]
+
+
+def status_payloads(
+    att: Attainment,
+    *,
+    indicators: dict[int, dict],
+    colleges: dict[int, dict],
+    teams: dict[int, str],
+    only: set[tuple[int, int]] | None = None,
 ) -> dict[tuple[int, int], dict]:
     """Return the STATUS body per (indicator id, year).
 
     `indicators[id]` has code, name, theme and polarity; `colleges[id]` code and name;
-    `teams[id]` the team code.
+    `teams[id]` the team code. `only`: build just these (indicator id, year) (a recompute
+    rebuilds the bodies whose input digest changed, status_input_digests).
     """
+    keys = None if only is None else np.array([indicator * 10000 + year for indicator, year in only], dtype=np.int64)
+    att = Attainment(
+        indicators=_only(att.indicators, keys),
+        colleges=_only(att.colleges, keys),
+        teams=_only(att.teams, keys),
+        unreferenced=_only(att.unreferenced, keys),
+    )
     # Whole columns at a time: per-row Decimal conversion dominated a recompute (bench/engine_bench.py).
     t = att.teams
     team_lists: dict[tuple, list] = defaultdict(list)
