@@ -1,0 +1,98 @@
+"""The pieces of an incremental recompute (issue 16): input digests, building some bodies, verdict views.
+
+On one synthetic institution (bench.engine_data): building only some (indicator, year) gives exactly
+those bodies of a full build; the budget reads the same verdicts from the views as from whole bodies;
+an input digest moves with any row of its (indicator, year) and with a name the body shows, and only
+then.
+"""
+
+import pandas as pd
+import pytest
+
+from bench.engine_data import AGENDA_YEARS, engine_frames, sector
+from rapportage.engine.attainment import Attainment, evaluate
+from rapportage.engine.budget import budget_verdicts
+from rapportage.engine.payload import status_input_digests, status_payloads, verdict_views
+
+
+@pytest.fixture(scope="module")
+def judged():
+    """One synthetic institution judged by the engine, with the names its bodies show."""
+    frames = engine_frames(sector(1))
+    _, att = evaluate(
+        frames.measurements, frames.indicators, frames.ambitions["current"], frames.colleges, AGENDA_YEARS
+    )
+    meta = {
+        "indicators": {
+            int(i): {"code": f"I{i}", "name": f"indicator {i}", "theme": f"T{i % 3}", "polarity": "higher"}
+            for i in frames.indicators["indicator"]
+        },
+        "colleges": {
+            int(c): {"code": f"C{c}", "name": f"college {c}", "active": True} for c in frames.colleges["college"]
+        },
+        "teams": {int(t): f"team-{t}" for t in frames.measurements["team"].dropna().unique()},
+    }
+    return att, meta
+
+
+def test_building_some_bodies_gives_exactly_those_of_a_full_build(judged):
+    """`only` builds the asked (indicator, year) and nothing else, each equal to the full build's body."""
+    att, meta = judged
+    full = status_payloads(att, **meta)
+    some = set(list(full)[::7])
+    assert status_payloads(att, **meta, only=some) == {key: full[key] for key in some}
+    assert status_payloads(att, **meta, only=set()) == {}
+
+
+def test_the_budget_reads_the_same_verdicts_from_the_views(judged):
+    """budget_verdicts of the verdict views equals that of the whole bodies, every year."""
+    att, meta = judged
+    full = status_payloads(att, **meta).values()
+    views = verdict_views(att, indicators=meta["indicators"], colleges=meta["colleges"])
+    assert len(views) == len(full)
+    for year in AGENDA_YEARS:
+        assert budget_verdicts(views, year) == budget_verdicts(full, year)
+
+
+def _with_row_changed(att: Attainment, frame: str, column: str, position: int, value) -> Attainment:
+    """Return `att` with one cell of one of its frames changed."""
+    changed = getattr(att, frame).copy()
+    changed.iloc[position, changed.columns.get_loc(column)] = value
+    return Attainment(**{name: changed if name == frame else getattr(att, name) for name in att.__dataclass_fields__})
+
+
+@pytest.mark.parametrize(
+    ("frame", "column", "value"),
+    [
+        ("teams", "value", 1),  # a team's value
+        ("teams", "college", None),  # the college a team counted under
+        ("teams", "contributed", pd.NA),  # a team's verdict
+        ("colleges", "basis", "not_applicable"),  # where the indicator applies
+        ("indicators", "ambition_id", 999_999),  # another ambition revision
+    ],
+)
+def test_an_input_digest_moves_with_any_row_of_its_indicator_and_year_only(judged, frame, column, value):
+    """One cell of one (indicator, year) changes that digest and no other."""
+    att, meta = judged
+    before = status_input_digests(att, **meta)
+    rows = getattr(att, frame)
+    position = len(rows) // 2
+    key = (int(rows["indicator"].iloc[position]), int(rows["year"].iloc[position]))
+    if column == "college":
+        value = int(rows["college"].iloc[position]) + 1
+    after = status_input_digests(_with_row_changed(att, frame, column, position, value), **meta)
+    assert after.keys() == before.keys()
+    assert {k for k in before if before[k] != after[k]} == {key}
+
+
+def test_a_name_a_body_shows_moves_every_digest(judged):
+    """A renamed college or team, or another indicator name, moves the digests (the bodies show them)."""
+    att, meta = judged
+    before = status_input_digests(att, **meta)
+    assert status_input_digests(att, **meta) == before  # deterministic
+    college = next(iter(meta["colleges"]))
+    renamed = {**meta, "colleges": {**meta["colleges"], college: {**meta["colleges"][college], "name": "anders"}}}
+    assert all(before[k] != v for k, v in status_input_digests(att, **renamed).items())
+    team = next(iter(meta["teams"]))
+    recoded = {**meta, "teams": {**meta["teams"], team: "team-anders"}}
+    assert all(before[k] != v for k, v in status_input_digests(att, **recoded).items())
