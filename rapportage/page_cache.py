@@ -30,6 +30,12 @@ Only GET and HEAD are served from the cache; a request with a message to show is
 so messages are shown once and never stored. The logout form's CSRF token is rendered as a
 placeholder and replaced by the request's own token when served.
 
+**In the process.** A page served once is also kept in the serving process
+(rapportage.local_store, 32 MB, least recently used out first), under the same key: a key names
+the data's version, the release and the user, so a kept page is never stale, and a hit reads
+no copy from Redis and decompresses nothing. The API keeps its validators under the same
+version (data_version; rapportage.api.conditional).
+
 **HTTP.** Every cached page carries an ETag (the key, with the user's CSRF secret) and
 `Cache-Control: private, no-cache` with `Vary: Cookie`: a browser keeps its copy and
 revalidates, and an unchanged page answers 304 without reading the cache at all.
@@ -53,7 +59,6 @@ from django.conf import settings
 from django.contrib.messages import get_messages
 from django.core.cache import cache
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
-from django.db.models import Count, Max
 from django.http import HttpResponse
 from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
@@ -63,6 +68,7 @@ from redis.exceptions import RedisError
 
 from agenda.models import Institution
 from kern.release import release
+from rapportage.local_store import LocalStore
 
 logger = logging.getLogger(__name__)
 
@@ -79,6 +85,10 @@ WRITE_SQL = re.compile(
     re.IGNORECASE,
 )
 CACHE_ERRORS = (RedisError, OSError)
+# The pages this process has served lately, by key (rapportage.local_store): a hit reads neither
+# Redis's copy nor decompresses it. A key names the data's version, so a kept page is never stale.
+LOCAL_BYTES = 32 * 1024 * 1024
+local_pages = LocalStore(LOCAL_BYTES)
 
 
 # --- The version ---------------------------------------------------------------------------------
@@ -173,14 +183,45 @@ def connect() -> None:
 # --- The page ------------------------------------------------------------------------------------
 
 
-def _runs(institution: Institution) -> tuple:
-    """Return a fingerprint of the institution's recompute runs: it moves with every run and state change."""
+def _runs(institution: Institution) -> str:
+    """Return a fingerprint of the institution's recompute runs: it moves with every run and state change.
+
+    One statement written out, not a queryset: it runs on every cached page and API answer, and
+    building the aggregate through the ORM cost more CPU (about 1 ms) than the database spent on
+    it (issue 16, bench/dashboard_load.py). The table and columns come from the model.
+    """
     from rapportage.models import RecomputeRun
 
-    found = RecomputeRun.objects.filter(institution=institution).aggregate(
-        Count("id"), Max("id"), Max("started_at"), Max("finished_at")
+    connection = connections[DEFAULT_DB_ALIAS]
+    quote, meta = connection.ops.quote_name, RecomputeRun._meta
+    column = {name: quote(meta.get_field(name).column) for name in ("id", "started_at", "finished_at", "institution")}
+    sql = (
+        f"SELECT COUNT(*), MAX({column['id']}), MAX({column['started_at']}), MAX({column['finished_at']}) "
+        f"FROM {quote(meta.db_table)} WHERE {column['institution']} = %s"
     )
-    return tuple(str(found[name]) for name in sorted(found))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [institution.pk])
+        return repr(cursor.fetchone())
+
+
+def data_version(institution: Institution) -> str:
+    """Return the version of everything the institution's pages and API bodies are made of.
+
+    The token (every committed write to a shown table) and the runs' fingerprint (a worker whose
+    bump went to another cache). Read it BEFORE reading the data it versions: a write that
+    commits in between then leaves its data under the new version, never old data under it.
+    Raises a cache error when the cache is unreachable.
+    """
+    return f"{version()}:{_runs(institution)}"
+
+
+def enabled() -> bool:
+    """Return whether values may be kept under data_version() (PAGE_CACHE on and no write pending here).
+
+    Inside a transaction that wrote shown data the version has not moved yet (it moves at the
+    commit): that connection reads its own writes fresh.
+    """
+    return getattr(settings, "PAGE_CACHE", True) and not _pending()
 
 
 def page_key(request, institution: Institution) -> str:
@@ -189,9 +230,8 @@ def page_key(request, institution: Institution) -> str:
     parts = [
         settings.DATABASES[DEFAULT_DB_ALIAS]["NAME"],
         release(),  # a deploy renders every page anew: the old HTML names the old static files
-        version(),
+        data_version(institution),
         institution.pk,
-        _runs(institution),
         request.build_absolute_uri(),
         user.pk,
         user.get_username(),
@@ -234,12 +274,7 @@ def page(request, institution: Institution, template: str, build: Callable[[], d
 
     Call it after the permission checks: the cache is keyed per user, not a permission.
     """
-    if (
-        not getattr(settings, "PAGE_CACHE", True)
-        or request.method not in ("GET", "HEAD")
-        or _pending()
-        or _has_messages(request)
-    ):
+    if not enabled() or request.method not in ("GET", "HEAD") or _has_messages(request):
         return _private(HttpResponse(render_to_string(template, build(), request)))
     try:
         key = page_key(request, institution)
@@ -250,16 +285,19 @@ def page(request, institution: Institution, template: str, build: Callable[[], d
     not_modified = get_conditional_response(request, etag=etag)
     if not_modified is not None:
         return _private(not_modified, etag)
-    stored = None
-    with contextlib.suppress(*CACHE_ERRORS):
-        stored = cache.get(key)
-    if stored is not None:
-        body = zlib.decompress(stored)
-    else:
-        # The view's context wins over the context processors', so the csrf_token tag renders the placeholder.
-        body = render_to_string(template, {**build(), "csrf_token": CSRF_PLACEHOLDER}, request).encode()
-        # Compressed: a page is kept per user, and the indicator page is 150 KB (30 KB so, in 1 ms).
+    body = local_pages.get(key)
+    if body is None:
+        stored = None
         with contextlib.suppress(*CACHE_ERRORS):
-            cache.set(key, zlib.compress(body, 1), CACHE_SECONDS)
+            stored = cache.get(key)
+        if stored is not None:
+            body = zlib.decompress(stored)
+        else:
+            # The view's context wins over the context processors', so the csrf_token tag renders the placeholder.
+            body = render_to_string(template, {**build(), "csrf_token": CSRF_PLACEHOLDER}, request).encode()
+            # Compressed: a page is kept per user, and the indicator page is 150 KB (30 KB so, in 1 ms).
+            with contextlib.suppress(*CACHE_ERRORS):
+                cache.set(key, zlib.compress(body, 1), CACHE_SECONDS)
+        local_pages.put(key, body)
     body = body.replace(CSRF_PLACEHOLDER.encode(), get_token(request).encode())
     return _private(HttpResponse(body), etag)

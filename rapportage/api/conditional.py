@@ -13,8 +13,6 @@ served 0.16-0.28x of the same bytes pre-rendered (issue 16, bench/api_bench.py).
 import contextlib
 import hashlib
 import logging
-import threading
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -29,7 +27,9 @@ from redis.exceptions import RedisError
 from agenda.models import College, Institution
 from indicatoren.models import YearSignoff
 from kern.release import release
+from rapportage import page_cache
 from rapportage.choices import RunState
+from rapportage.local_store import LocalStore
 from rapportage.models import BudgetResult, IndicatorResult
 from rapportage.selectors import last_finished_run
 
@@ -111,28 +111,67 @@ def _validators(parts: list, results: QuerySet, institution: Institution, year: 
     return Validators(etag=f'"{digest.hexdigest()[:32]}"', last_modified=last_modified)
 
 
+def _kept(parts: list, institution: Institution, compute: Callable[[], Validators]) -> Validators:
+    """Return the validators `compute()` gives, kept in this process under the data's version.
+
+    Computing them reads and hashes every result row of the year (about 112), the sign-offs and
+    the colleges: more than half of a warm API request (issue 16, bench/api_bench.py). Any write
+    that can change a body (results, sign-offs, colleges, the agenda's order, a failed run) is a
+    committed write to a table the page cache watches, so it moves page_cache.data_version, and a
+    deploy moves release(): then the validators are computed again. Without the page cache
+    (PAGE_CACHE off, an unreachable cache, a write pending on this connection) they are computed
+    every time, as before.
+    """
+    if not page_cache.enabled():
+        return compute()
+    try:
+        # Before the data: a write committing meanwhile leaves the new data under the new version.
+        state = page_cache.data_version(institution)
+    except page_cache.CACHE_ERRORS as exc:
+        logger.warning("Page cache version unreachable (%s); API validators computed", exc)
+        return compute()
+    key = repr([release(), state, institution.pk, *parts])
+    found = local_validators.get(key)
+    if found is None:
+        found = compute()
+        local_validators.put(key, found)
+    return found
+
+
 def status_validators(institution: Institution, year: int, version: str, representation: str) -> Validators:
     """Return the validators of the status list of one year."""
-    rows = IndicatorResult.objects.filter(institution=institution, year=year, version=version).values_list(
-        Value("r"), "id", "computed_at", "indicator__position", "indicator__code"
-    )
-    return _validators(["status", institution.code, year, version, representation], rows, institution, year)
+
+    def compute() -> Validators:
+        rows = IndicatorResult.objects.filter(institution=institution, year=year, version=version).values_list(
+            Value("r"), "id", "computed_at", "indicator__position", "indicator__code"
+        )
+        return _validators(["status", institution.code, year, version, representation], rows, institution, year)
+
+    return _kept(["status", year, version, representation], institution, compute)
 
 
 def indicator_validators(institution: Institution, code: str, year: int, version: str) -> Validators:
     """Return the validators of one indicator's status in one year."""
-    rows = IndicatorResult.objects.filter(
-        institution=institution, indicator__code=code, year=year, version=version
-    ).values_list(Value("r"), "id", "computed_at", NO_NUMBER, Value(""))
-    return _validators(["indicator", institution.code, code, year, version], rows, institution, year)
+
+    def compute() -> Validators:
+        rows = IndicatorResult.objects.filter(
+            institution=institution, indicator__code=code, year=year, version=version
+        ).values_list(Value("r"), "id", "computed_at", NO_NUMBER, Value(""))
+        return _validators(["indicator", institution.code, code, year, version], rows, institution, year)
+
+    return _kept(["indicator", code, year, version], institution, compute)
 
 
 def budget_validators(institution: Institution, year: int) -> Validators:
     """Return the validators of the budget split of one year."""
-    rows = BudgetResult.objects.filter(institution=institution, year=year).values_list(
-        Value("r"), "id", "computed_at", NO_NUMBER, Value("")
-    )
-    return _validators(["budget", institution.code, year], rows, institution, year)
+
+    def compute() -> Validators:
+        rows = BudgetResult.objects.filter(institution=institution, year=year).values_list(
+            Value("r"), "id", "computed_at", NO_NUMBER, Value("")
+        )
+        return _validators(["budget", institution.code, year], rows, institution, year)
+
+    return _kept(["budget", year], institution, compute)
 
 
 def not_modified(request, validators: Validators) -> HttpResponse | None:
@@ -146,37 +185,11 @@ def not_modified(request, validators: Validators) -> HttpResponse | None:
     return None if response is None else validators.apply(response)
 
 
-class _LocalBodies:
-    """The rendered bodies of this process by cache key, least recently used dropped first, thread-safe."""
-
-    def __init__(self, limit: int) -> None:
-        self.limit, self.size = limit, 0
-        self.bodies: OrderedDict[str, bytes] = OrderedDict()
-        self.lock = threading.Lock()  # gunicorn's gthread workers answer from several threads
-
-    def get(self, key: str) -> bytes | None:
-        """Return the body under `key`, or None."""
-        with self.lock:
-            body = self.bodies.get(key)
-            if body is not None:
-                self.bodies.move_to_end(key)
-            return body
-
-    def put(self, key: str, body: bytes) -> None:
-        """Keep `body` under `key`, dropping the least recently used bodies over the limit."""
-        if len(body) > self.limit:
-            return
-        with self.lock:
-            if key in self.bodies:
-                return
-            self.bodies[key] = body
-            self.size += len(body)
-            while self.size > self.limit:
-                _, dropped = self.bodies.popitem(last=False)
-                self.size -= len(dropped)
-
-
-local_bodies = _LocalBodies(LOCAL_BYTES)
+_LocalBodies = LocalStore  # the name the tests of the body store know
+local_bodies = LocalStore(LOCAL_BYTES)
+# The validators this process has computed, by the data's version (page_cache.data_version) and what
+# they describe. 4 MB: some thousands of institutions, years, versions and formats.
+local_validators = LocalStore(4 * 1024 * 1024)
 
 
 def rendered(validators: Validators, render: Callable[[], bytes]) -> bytes:

@@ -8,6 +8,7 @@ If-None-Match / If-Modified-Since (304); see rapportage/api/conditional.py.
 from django.http import Http404, HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.exceptions import ValidationError
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
@@ -17,6 +18,7 @@ from agenda.api.common import ERROR_400, ERROR_401, ERROR_403, ERROR_404, INSTIT
 from agenda.models import Institution
 from rapportage import selectors
 from rapportage.api import conditional
+from rapportage.api.authentication import TokenWithRolesAuthentication
 from rapportage.api.renderers import ExactJSONRenderer, StatusCSVRenderer
 from rapportage.api.serializers import BudgetSerializer, StatusListSerializer, StatusSerializer
 from rapportage.choices import Version
@@ -99,6 +101,8 @@ class StoredResultApi(APIView):
     """Answer from stored results with validators; errors and OPTIONS are always JSON, whatever the format."""
 
     renderer_classes = [ExactJSONRenderer]
+    # The settings' classes, the token one reading the caller's roles in its own query (authentication.py).
+    authentication_classes = [TokenWithRolesAuthentication, SessionAuthentication]
 
     def finalize_response(self, request, response, *args, **kwargs):
         """Render every DRF Response (errors, OPTIONS) as JSON."""
