@@ -8,6 +8,8 @@ import pytest
 from django.core.management import call_command
 from openpyxl import load_workbook
 
+from tests.rapportage.test_browser_responsive import draw_every_chart
+
 pytestmark = pytest.mark.browser
 
 WORDS = {True: "behaald", False: "niet behaald", None: "geen oordeel"}
@@ -30,7 +32,8 @@ def shown_verdicts(page, rows: str) -> dict[str, str]:
 
 
 def wait_for_charts(page, count: int) -> None:
-    """Wait until plotly has drawn `count` charts (each gets the class js-plotly-plot)."""
+    """Scroll to every chart (each draws when it comes near the viewport), then check plotly drew `count`."""
+    draw_every_chart(page)
     page.wait_for_function(f"document.querySelectorAll('.js-plotly-plot').length >= {count}")
     assert page.locator(".js-plotly-plot").count() == count
     # Drawn, not only initialised: every chart has an SVG with content.

@@ -23,8 +23,21 @@ DASHBOARD_PAGES = (
 )
 
 
+def draw_every_chart(page) -> None:
+    """Scroll to each chart in turn, as a reader does, and wait until plotly has drawn it.
+
+    static/js/dashboard.js draws a chart when it comes near the viewport (issue 16): a chart that
+    never draws when scrolled to fails here. Back at the top of the page afterwards.
+    """
+    for chart in page.locator("[data-figure]").all():
+        chart.scroll_into_view_if_needed()
+        chart.locator(".main-svg").first.wait_for(state="attached")
+    page.evaluate("() => window.scrollTo(0, 0)")
+
+
 def wait_for_charts(page, count: int) -> None:
-    """Wait until plotly has drawn `count` charts and they have taken the width of their box."""
+    """Draw every chart (scrolling to each), then check `count` were drawn and took the width of their box."""
+    draw_every_chart(page)
     if count:
         page.wait_for_function(f"document.querySelectorAll('.js-plotly-plot .main-svg').length >= {count}")
         # responsive: true redraws after a resize; wait until no chart is wider than its container.
