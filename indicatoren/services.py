@@ -267,7 +267,7 @@ def measurements_apply(
     if not keep_uncounted:
         _refuse_inactive(changing)
     revalued = [(key, row) for key, row in changing if row.value is not None and _value_changes(row, stored.get(key))]
-    report.flagged = plausibility_problems(institution, revalued)
+    report.flagged = plausibility_problems(institution, revalued, stored)
     flag_note = (flag_note or "").strip()[:NOTE_LENGTH]
     for problem in report.flagged:
         if not problem.row.note and flag_note:
@@ -554,7 +554,7 @@ def rows_flags(institution: Institution, rows: list[MeasurementRow]) -> list[Cel
     keyed = [(r.key(), r) for r in rows if r.value is not None]
     stored = _stored_values({key[0] for key, _ in keyed}, {key[1] for key, _ in keyed})
     changing = [(key, row) for key, row in keyed if _value_changes(row, stored.get(key))]
-    return plausibility_problems(institution, changing)
+    return plausibility_problems(institution, changing, stored)
 
 
 def stored_cells(rows: list[MeasurementRow]) -> dict[int, tuple]:
@@ -564,21 +564,26 @@ def stored_cells(rows: list[MeasurementRow]) -> dict[int, tuple]:
     return {row_id: stored[key] for row_id, key in keyed.items() if key in stored}
 
 
-def plausibility_problems(institution: Institution, keyed) -> list[CellProblem]:
+def plausibility_problems(institution: Institution, keyed, stored: dict | None = None) -> list[CellProblem]:
     """Return a CellProblem for every row whose new value is valid but implausible (kern.rules).
 
     Peers are the other units of the same indicator, year and level as they will be after
-    the write; history is the unit's nearest earlier stored (or written) value.
+    the write; history is the unit's nearest earlier stored (or written) value. `stored` is
+    _stored_values() of the rows' indicators and years, read in the same lock: only the other
+    years are read again (issue 16: the same 100,000 values were read twice).
     """
     keyed = [(key, row) for key, row in keyed if row.value is not None]
     if not keyed:
         return []
     indicator_ids = {key[0] for key, _ in keyed}
     values: dict[tuple, Decimal] = {}
-    query = Measurement.objects.filter(indicator_id__in=indicator_ids).values_list(
-        "indicator_id", "year", "level", "college_id", "team_id", "value"
-    )
-    for row in query.iterator(chunk_size=10_000):
+    query = Measurement.objects.filter(indicator_id__in=indicator_ids)
+    if stored is not None:
+        query = query.exclude(year__in={key[1] for key, _ in keyed})
+        for key, current in stored.items():
+            if key[0] in indicator_ids:
+                values[key] = current[1]
+    for row in value_rows(query.values_list("indicator_id", "year", "level", "college_id", "team_id", "value")):
         values[row[:5]] = row[5]
     for key, row in keyed:
         values[key] = row.value
@@ -595,7 +600,11 @@ def plausibility_problems(institution: Institution, keyed) -> list[CellProblem]:
             group.append(value)
         unit = (indicator, level, college, team)
         if unit in written_units:
-            history.setdefault(unit, []).append((year, value))
+            entries = history.get(unit)
+            if entries is None:
+                history[unit] = [(year, value)]
+            else:
+                entries.append((year, value))
     stats: dict[tuple, rules.PeerStats] = {}
     problems = []
     flags_of = rules.plausibility_flags
@@ -603,12 +612,12 @@ def plausibility_problems(institution: Institution, keyed) -> list[CellProblem]:
         indicator, year, level, college, team = key
         previous = None
         for entry in history[(indicator, level, college, team)]:
-            if entry[0] < year and (previous is None or entry > previous):
-                previous = entry  # the nearest earlier (year, value): max() of the earlier entries
-        group = (indicator, year, level)
-        peers = stats.get(group)
+            # The nearest earlier (year, value): a unit has one value a year, so the latest earlier year.
+            if entry[0] < year and (previous is None or entry[0] > previous[0]):
+                previous = entry
+        peers = stats.get((indicator, year, level))
         if peers is None:  # once per group: a median per value would be quadratic in big files
-            peers = stats[group] = rules.PeerStats.of(groups[group])
+            peers = stats[(indicator, year, level)] = rules.PeerStats.of(groups[(indicator, year, level)])
         flags = flags_of(row.indicator.unit, row.value, peers=peers, previous=previous)
         if flags:
             message = f"{row.describe()}: {rules.flags_text(flags)} Sla op met een korte toelichting."
@@ -623,7 +632,25 @@ def _stored_values(indicator_ids: set[int], years: set[int]) -> dict[tuple, tupl
     rows = Measurement.objects.filter(indicator_id__in=indicator_ids, year__in=years).values_list(
         "indicator_id", "year", "level", "college_id", "team_id", "pk", "value", "n", "updated_by_id", "note", "source"
     )
-    return {row[:5]: row[5:] for row in rows.iterator(chunk_size=10_000)}
+    return {row[:5]: row[5:] for row in value_rows(rows)}
+
+
+def value_rows(query):
+    """Yield the tuples of a values_list() query of stored values: on PostgreSQL straight from the cursor.
+
+    psycopg2 returns numeric as Decimal and the other columns as the ORM would, so the ORM's
+    per-row converters add nothing there but cost about 10 µs a row: a third of the reads of a
+    100,000-row import (bench/import_bench.py, issue 16). SQLite keeps the ORM, whose ValueField
+    turns the stored exact text back into a Decimal.
+    """
+    if connection.vendor != "postgresql":
+        yield from query.iterator(chunk_size=10_000)
+        return
+    sql, params = query.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        while chunk := cursor.fetchmany(10_000):
+            yield from chunk
 
 
 def _history_user_id(user) -> int | None:

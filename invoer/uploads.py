@@ -48,6 +48,7 @@ from indicatoren.services import (
     rows_flags,
     stored_cells,
     student_counts_apply,
+    value_rows,
     write_refusal,
 )
 from kern import rules
@@ -359,28 +360,39 @@ def _plan_parsed(institution: Institution, parsed: ParseResult, preview: bool = 
     # Issue 18: a file with series, source or group columns carries them (importers.EXTRA_COLUMNS).
     blank = [None] * len(frame)
     extended = "series" in frame.columns
+
+    def column(name: str) -> list:
+        # Plain lists: iterating a Series makes a Python scalar per cell through numpy (issue 16).
+        return frame[name].tolist() if name in frame.columns else blank
+
+    # The parser hands out one Decimal per distinct text, so each is checked once (by identity).
+    stored_as: dict[int, Decimal] = {}
     for code, year, college_code, team_code, value, n, sheet, line, series, dimension, group, source in zip(
-        frame["indicator"],
-        frame["year"],
-        frame["college"],
-        frame["team"],
-        frame["value"],
-        frame["n"],
-        frame["sheet"],
-        frame["row"],
-        frame["series"] if extended else blank,
-        frame["dimension"] if extended else blank,
-        frame["group"] if extended else blank,
-        frame["source"] if extended else blank,
+        column("indicator"),
+        column("year"),
+        column("college"),
+        column("team"),
+        column("value"),
+        column("n"),
+        column("sheet"),
+        column("row"),
+        column("series") if extended else blank,
+        column("dimension") if extended else blank,
+        column("group") if extended else blank,
+        column("source") if extended else blank,
         strict=True,
     ):
         year = int(year)
         if code == STUDENTS_CODE:
             students[(colleges[college_code], year)] = int(value)
             continue
-        if value.as_tuple().exponent < -rules.MAX_DECIMALS:
-            # '77,5000000' has only trailing zeros beyond storage's 6 decimals (the parser allows it).
-            value = value.quantize(rules.STORAGE_PLACES)
+        exact = stored_as.get(id(value))
+        if exact is None:
+            exact = stored_as[id(value)] = (
+                # '77,5000000' has only trailing zeros beyond storage's 6 decimals (the parser allows it).
+                value.quantize(rules.STORAGE_PLACES) if value.as_tuple().exponent < -rules.MAX_DECIMALS else value
+            )
+        value = exact
         if series or group:
             # A comparison series or a breakdown group: never a judged value (ContextValue).
             context.append(
@@ -484,16 +496,26 @@ def _compare(institution: Institution, rows: list[MeasurementRow], students) -> 
     stored = {}
     if rows:
         values = Measurement.objects.filter(
-            indicator_id__in={r.indicator.pk for r in rows}, year__in={r.year for r in rows}
+            indicator_id__in={r.indicator.id for r in rows}, year__in={r.year for r in rows}
         ).values_list("indicator_id", "year", "college_id", "team_id", "value", "n", "source")
-        stored = {row[:4]: row[4:] for row in values.iterator(chunk_size=10_000)}
+        stored = {row[:4]: row[4:] for row in value_rows(values)}
     changes = []
+    missing = (None, None, "")
+    # The parts of a key and the unit's label once per (indicator, college, team), not per row (issue 16).
+    units: dict[tuple[int, int, int], tuple] = {}
     for row in rows:
-        key = (row.indicator.pk, row.year, row.college.pk if row.college else None, row.team.pk if row.team else None)
-        old, old_n, old_source = stored.get(key, (None, None, ""))
-        changes.append(
-            Change(row.indicator.code, row.year, _unit_label(row), old, row.value, old_n, row.n, row.source, old_source)
-        )
+        indicator, college, team = row.indicator, row.college, row.team
+        unit = units.get((id(indicator), id(college), id(team)))
+        if unit is None:
+            unit = units[(id(indicator), id(college), id(team))] = (
+                indicator.id,
+                college.id if college else None,
+                team.id if team else None,
+                indicator.code,
+                _unit_label(row),
+            )
+        old, old_n, old_source = stored.get((unit[0], row.year, unit[1], unit[2]), missing)
+        changes.append(Change(unit[3], row.year, unit[4], old, row.value, old_n, row.n, row.source, old_source))
     stored_students = {
         (s.college_id, s.year): s.count for s in StudentCount.objects.filter(college__institution=institution)
     }
