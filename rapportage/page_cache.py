@@ -244,15 +244,16 @@ def page_key(request, institution: Institution) -> str:
     return "pages:" + hashlib.sha256(repr(parts).encode()).hexdigest()
 
 
-def _etag(request, key: str) -> str:
-    """Return the page's ETag: its key, with the CSRF secret the page's forms are served for.
+def _etag(request, key: str) -> tuple[str, str]:
+    """Return the page's ETag, its key with the CSRF secret the page's forms are served for, and the request's token.
 
     get_token() first: a first visit gets its secret (and cookie) now, so its next request,
-    which sends that cookie, has the same ETag.
+    which sends that cookie, has the same ETag. Its token (the secret, masked anew) goes into
+    the page's forms: one masking per request, not two.
     """
-    get_token(request)
+    token = get_token(request)
     secret = request.META["CSRF_COOKIE"]
-    return '"' + hashlib.sha256(f"{key}:{secret}".encode()).hexdigest()[:32] + '"'
+    return '"' + hashlib.sha256(f"{key}:{secret}".encode()).hexdigest()[:32] + '"', token
 
 
 def _private(response: HttpResponse, etag: str | None = None) -> HttpResponse:
@@ -281,7 +282,7 @@ def page(request, institution: Institution, template: str, build: Callable[[], d
     except CACHE_ERRORS as exc:
         logger.warning("Page cache unreachable (%s); rendering without it", exc)
         return _private(HttpResponse(render_to_string(template, build(), request)))
-    etag = _etag(request, key)
+    etag, token = _etag(request, key)
     not_modified = get_conditional_response(request, etag=etag)
     if not_modified is not None:
         return _private(not_modified, etag)
@@ -299,5 +300,5 @@ def page(request, institution: Institution, template: str, build: Callable[[], d
             with contextlib.suppress(*CACHE_ERRORS):
                 cache.set(key, zlib.compress(body, 1), CACHE_SECONDS)
         local_pages.put(key, body)
-    body = body.replace(CSRF_PLACEHOLDER.encode(), get_token(request).encode())
+    body = body.replace(CSRF_PLACEHOLDER.encode(), token.encode())
     return _private(HttpResponse(body), etag)

@@ -1,0 +1,132 @@
+"""The caller's roles read in one written-out statement: per API token, per logged-in user (issue 16).
+
+Every board page and every stored-result answer reads the user's memberships (with their
+institutions) for the permission checks of agenda.permissions. Built through the ORM, that
+read cost more CPU than the database spent on it: 1-2 ms of a cached page's 5 ms, and for the
+API the token's join with its user and roles 2 ms of 5 (bench/dashboard_load.py,
+bench/api_bench.py). The statements here are written out once per process from the models' own
+tables and columns, and their rows made into model instances as Django's raw() does (from_db,
+with the backend's converters). The result is handed to agenda.permissions as the per-request
+list it would have read itself (`user._memberships`); the rules stay there.
+"""
+
+import functools
+
+from django.contrib.auth import get_user_model
+from django.db import DEFAULT_DB_ALIAS, connections
+from rest_framework.authtoken.models import Token
+
+from agenda.models import Institution, Membership
+
+
+def _model_columns(connection, model, alias: str) -> tuple[list[str], tuple]:
+    """Return the model's columns under `alias` and (model, fields, converters) to make instances of them."""
+    quote = connection.ops.quote_name
+    fields = list(model._meta.concrete_fields)
+    converters = []
+    for field in fields:
+        col = field.get_col(alias)
+        found = connection.ops.get_db_converters(col) + field.get_db_converters(connection)
+        converters.append([(converter, col) for converter in found])
+    return [f"{alias}.{quote(field.column)}" for field in fields], (model, fields, converters)
+
+
+def _column(connection, model, name: str) -> str:
+    return connection.ops.quote_name(model._meta.get_field(name).column)
+
+
+@functools.cache
+def _by_token() -> tuple[str, list]:
+    """Return the statement reading a token, its user and the user's memberships with their institutions."""
+    connection = connections[DEFAULT_DB_ALIAS]
+    user_model = get_user_model()
+    columns, models = [], []
+    for model, alias in [(Token, "t"), (user_model, "u"), (Membership, "m"), (Institution, "i")]:
+        found, described = _model_columns(connection, model, alias)
+        columns += found
+        models.append(described)
+    quote, col = connection.ops.quote_name, functools.partial(_column, connection)
+    sql = (
+        f"SELECT {', '.join(columns)} FROM {quote(Token._meta.db_table)} t"
+        f" JOIN {quote(user_model._meta.db_table)} u ON u.{col(user_model, 'id')} = t.{col(Token, 'user')}"
+        f" LEFT JOIN {quote(Membership._meta.db_table)} m ON m.{col(Membership, 'user')} = u.{col(user_model, 'id')}"
+        f" LEFT JOIN {quote(Institution._meta.db_table)} i ON i.{col(Institution, 'id')} = m.{col(Membership, 'institution')}"
+        f" WHERE t.{col(Token, 'key')} = %s ORDER BY m.{col(Membership, 'id')}"
+    )
+    return sql, models
+
+
+@functools.cache
+def _by_user() -> tuple[str, list]:
+    """Return the statement reading a user's memberships with their institutions."""
+    connection = connections[DEFAULT_DB_ALIAS]
+    columns, models = [], []
+    for model, alias in [(Membership, "m"), (Institution, "i")]:
+        found, described = _model_columns(connection, model, alias)
+        columns += found
+        models.append(described)
+    quote, col = connection.ops.quote_name, functools.partial(_column, connection)
+    sql = (
+        f"SELECT {', '.join(columns)} FROM {quote(Membership._meta.db_table)} m"
+        f" JOIN {quote(Institution._meta.db_table)} i ON i.{col(Institution, 'id')} = m.{col(Membership, 'institution')}"
+        f" WHERE m.{col(Membership, 'user')} = %s ORDER BY m.{col(Membership, 'id')}"
+    )
+    return sql, models
+
+
+def _instances(models: list, row: tuple, connection) -> list:
+    """Return one instance per model of `models` from their columns in `row`, converted as the ORM converts them."""
+    instances, start = [], 0
+    for model, fields, converters in models:
+        values = []
+        for value, field_converters in zip(row[start : start + len(fields)], converters, strict=True):
+            for converter, expression in field_converters:
+                value = converter(value, expression, connection)
+            values.append(value)
+        start += len(fields)
+        # A LEFT JOIN without a match: the primary key is NULL.
+        instances.append(
+            None if values[0] is None else model.from_db(connection.alias, [f.attname for f in fields], values)
+        )
+    return instances
+
+
+def _rows(sql: str, params: list) -> list[tuple]:
+    connection = connections[DEFAULT_DB_ALIAS]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def by_token(key: str):
+    """Return (user, token) of the API token `key` with the user's memberships read, or None when there is none."""
+    sql, models = _by_token()
+    connection = connections[DEFAULT_DB_ALIAS]
+    token = user = None
+    memberships = []
+    for row in _rows(sql, [key]):
+        found_token, found_user, membership, institution = _instances(models, row, connection)
+        if user is None:
+            token, user = found_token, found_user
+            token.user = user
+        if membership is not None:
+            membership.institution, membership.user = institution, user
+            memberships.append(membership)
+    if user is None:
+        return None
+    user._memberships = memberships  # agenda.permissions.membership's per-request list
+    return user, token
+
+
+def read(user) -> None:
+    """Read the logged-in user's memberships with their institutions into agenda.permissions' per-request list."""
+    if not user.is_authenticated or getattr(user, "_memberships", None) is not None:
+        return
+    sql, models = _by_user()
+    connection = connections[DEFAULT_DB_ALIAS]
+    memberships = []
+    for row in _rows(sql, [user.pk]):
+        membership, institution = _instances(models, row, connection)
+        membership.institution, membership.user = institution, user
+        memberships.append(membership)
+    user._memberships = memberships
