@@ -1,0 +1,75 @@
+"""The caller's roles read in one written-out statement (rapportage.roles, issue 16) equal what the ORM reads.
+
+The API's token authentication and the board pages hand these to agenda.permissions as its
+per-request list, so they must be the same rows, values and types as its own query gives.
+"""
+
+import pytest
+from django.contrib.auth import get_user_model
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from agenda.models import Membership
+from rapportage import roles
+
+pytestmark = pytest.mark.django_db
+User = get_user_model()
+
+
+def same_instance(ours, theirs) -> None:
+    """Assert that two instances of one model hold equal values of equal types in every column."""
+    assert type(ours) is type(theirs)
+    for field in type(theirs)._meta.concrete_fields:
+        mine, reference = getattr(ours, field.attname), getattr(theirs, field.attname)
+        assert mine == reference and type(mine) is type(reference), (field.name, mine, reference)
+
+
+def same_memberships(user) -> None:
+    """Assert that the user's list holds the memberships (with institutions) the ORM reads, in id order."""
+    reference = list(Membership.objects.filter(user=user).select_related("institution").order_by("pk"))
+    assert len(user._memberships) == len(reference)
+    for ours, theirs in zip(user._memberships, reference, strict=True):
+        same_instance(ours, theirs)
+        same_instance(ours.institution, theirs.institution)
+        assert ours.user is user
+
+
+@pytest.mark.parametrize("username", ["bestuur", "directeur5100", "teamleider5100", "partner", "beleid"])
+def test_a_token_gives_its_user_and_roles_as_the_orm_reads_them(rocvaf_demo, username):
+    """User, token and memberships come out with the ORM's values and types (dates, booleans, nulls)."""
+    user = User.objects.get(username=username)
+    key = Token.objects.get_or_create(user=user)[0].key
+    found_user, token = roles.by_token(key)
+    reference = Token.objects.select_related("user").get(key=key)
+    same_instance(token, reference)
+    same_instance(found_user, reference.user)
+    assert token.user is found_user
+    same_memberships(found_user)
+
+
+def test_a_user_without_roles_and_an_unknown_token(rocvaf_demo):
+    """A user without a membership (a superuser) still authenticates, with no roles; an unknown key gives None."""
+    admin = User.objects.create_superuser("beheer-roles", "beheer@example.org", "x")
+    found_user, _ = roles.by_token(Token.objects.create(user=admin).key)
+    assert found_user.pk == admin.pk and found_user._memberships == []
+    assert roles.by_token("0" * 40) is None
+
+
+@pytest.mark.parametrize("username", ["bestuur", "directeur5100", "partner"])
+def test_a_logged_in_users_roles_as_the_orm_reads_them(rocvaf_demo, username):
+    """roles.read fills the same list agenda.permissions would have read itself."""
+    user = User.objects.get(username=username)
+    roles.read(user)
+    same_memberships(user)
+
+
+def test_an_inactive_or_unknown_token_is_refused_with_401(rocvaf_demo):
+    """As DRF's TokenAuthentication: an unknown key and a deactivated user get 401, never the body."""
+    user = User.objects.get(username="bestuur")
+    key = Token.objects.get_or_create(user=user)[0].key
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION="Token " + "0" * 40)
+    assert client.get("/api/v1/status/?year=2020").status_code == 401
+    User.objects.filter(pk=user.pk).update(is_active=False)
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    assert client.get("/api/v1/status/?year=2020").status_code == 401
