@@ -70,7 +70,9 @@ class Upload(models.Model):
 class Measurement(models.Model):
     """One value of an indicator for one year at one unit: a team, a college or the institution."""
 
-    indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="measurements")
+    # No index of its own: measurement_ind_year (indicator, year) serves every lookup by indicator, and
+    # each index is written for every value stored (issue 16: 100,000 rows per import).
+    indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="measurements", db_index=False)
     year = models.PositiveSmallIntegerField("jaar")
     level = models.CharField("niveau", max_length=12, choices=Level.choices)
     college = models.ForeignKey(College, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
@@ -85,7 +87,9 @@ class Measurement(models.Model):
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    history = HistoricalRecords()
+    # History is read per cell (team, indicator), per object (id), by date and writer (the change log):
+    # never by college, upload or updated_by, whose indexes every stored value paid for (issue 16).
+    history = HistoricalRecords(no_db_index=["college", "upload", "updated_by"])
 
     class Meta:
         verbose_name = "meting"

@@ -7,6 +7,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
@@ -576,10 +577,15 @@ def plausibility_problems(institution: Institution, keyed, stored: dict | None =
     if not keyed:
         return []
     indicator_ids = {key[0] for key, _ in keyed}
+    written_units = {(key[0], key[2], key[3], key[4]) for key, _ in keyed}
     values: dict[tuple, Decimal] = {}
     query = Measurement.objects.filter(indicator_id__in=indicator_ids)
     if stored is not None:
+        # The peers are in `stored` (same indicators and years); other years give only the history
+        # of the units being written: a grid save reads a team's earlier years, not every unit's.
         query = query.exclude(year__in={key[1] for key, _ in keyed})
+        if len(written_units) <= UNIT_FILTER_LIMIT:
+            query = query.filter(_units_filter(written_units))
         for key, current in stored.items():
             if key[0] in indicator_ids:
                 values[key] = current[1]
@@ -589,7 +595,6 @@ def plausibility_problems(institution: Institution, keyed, stored: dict | None =
         values[key] = row.value
     # One pass over the values: the peers of each (indicator, year, level) group, and the
     # (year, value) history of the units being written only (issue 16: 100,000 rows).
-    written_units = {(key[0], key[2], key[3], key[4]) for key, _ in keyed}
     groups: dict[tuple, list[Decimal]] = {}
     history: dict[tuple, list[tuple[int, Decimal]]] = {}
     for (indicator, year, level, college, team), value in values.items():
@@ -625,6 +630,19 @@ def plausibility_problems(institution: Institution, keyed, stored: dict | None =
     return problems
 
 
+UNIT_FILTER_LIMIT = 500  # more units than this: read the indicators' other years whole (one scan, no long IN list)
+
+
+def _units_filter(units: set[tuple]) -> Q:
+    """Return the filter of the stored values of the given (indicator, level, college, team) units, any year."""
+    teams = {team for _, level, _, team in units if level == Level.TEAM}
+    colleges = {college for _, level, college, _ in units if level == Level.COLLEGE}
+    found = Q(level=Level.TEAM, team_id__in=teams) | Q(level=Level.COLLEGE, college_id__in=colleges)
+    if any(level == Level.INSTITUTION for _, level, _, _ in units):
+        found |= Q(level=Level.INSTITUTION)
+    return found
+
+
 def _stored_values(indicator_ids: set[int], years: set[int]) -> dict[tuple, tuple[int, Decimal, int | None]]:
     """Return the stored (id, value, n, updated_by id, note, source) per unit key, as plain tuples (no model instances)."""
     if not indicator_ids:
@@ -647,7 +665,8 @@ def value_rows(query):
         yield from query.iterator(chunk_size=10_000)
         return
     sql, params = query.query.sql_with_params()
-    with connection.cursor() as cursor:
+    # A server-side cursor, as the ORM's iterator() uses: the client never holds all rows at once.
+    with connection.chunked_cursor() as cursor:
         cursor.execute(sql, params)
         while chunk := cursor.fetchmany(10_000):
             yield from chunk
@@ -685,14 +704,26 @@ def _store_orm(creates, updates, *, user, source: str, upload, now) -> None:
         ]
         bulk_create_with_history(objects, Measurement, batch_size=2000, default_user=user, default_change_reason=reason)
     if updates:
-        current = Measurement.objects.in_bulk([pk for pk, _, _ in updates])
-        objects = []
-        for pk, _, row in updates:
-            measurement = current[pk]
-            measurement.value, measurement.n, measurement.upload = row.value, row.n, upload
-            measurement.source = _row_source(row)
-            measurement.updated_by, measurement.updated_at, measurement.note = user, now, row.note
-            objects.append(measurement)
+        # Every column is known: the unit from its key (read in the lock), the rest is written now.
+        # No second read of the rows being replaced (a grid save, or 100,000 on SQLite).
+        objects = [
+            Measurement(
+                pk=pk,
+                indicator_id=key[0],
+                year=key[1],
+                level=key[2],
+                college_id=key[3],
+                team_id=key[4],
+                value=row.value,
+                n=row.n,
+                note=row.note,
+                source=_row_source(row),
+                upload=upload,
+                updated_by=user,
+                updated_at=now,
+            )
+            for pk, key, row in updates
+        ]
         bulk_update_with_history(
             objects,
             Measurement,

@@ -10,7 +10,15 @@ from django.test.utils import CaptureQueriesContext
 
 from agenda.models import College, Indicator, Team
 from indicatoren.models import Measurement
-from indicatoren.services import HISTORY_COLUMNS, STORED_COLUMNS, MeasurementRow, measurements_apply
+from indicatoren.services import (
+    HISTORY_COLUMNS,
+    STORED_COLUMNS,
+    MeasurementRow,
+    _stored_values,
+    measurements_apply,
+    plausibility_problems,
+    value_rows,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -106,3 +114,30 @@ def test_a_unit_outside_the_writers_colleges_is_refused_after_allowed_rows(rocva
     ]
     with pytest.raises(PermissionDenied):
         measurements_apply(institution=rocvaf_demo, rows=rows, allowed_colleges={own.college_id})
+
+
+def test_stored_values_read_past_the_orm_are_what_the_orm_reads(rocvaf_demo):
+    """value_rows (a cursor of its own on PostgreSQL, issue 16) yields the ORM's tuples: Decimals, ids, texts."""
+    query = Measurement.objects.filter(indicator__institution=rocvaf_demo).values_list(
+        "indicator_id", "year", "level", "college_id", "team_id", "pk", "value", "n", "updated_by_id", "note", "source"
+    )
+    read = sorted(value_rows(query.order_by()))
+    assert read == sorted(query.order_by())
+    assert read and all(isinstance(row[6], Decimal) for row in read)
+
+
+def test_plausibility_of_a_small_write_reads_only_the_history_of_its_own_units(rocvaf_demo):
+    """A grid-sized write reads the other years of the units it writes only, and still finds their jump."""
+    indicator = Indicator.objects.get(institution=rocvaf_demo, code="2b")
+    team = Team.objects.get(code="5100-ENT")
+    stored = Measurement.objects.filter(indicator=indicator, team=team).order_by("year")
+    earlier, last = list(stored)[-2:]
+    row = MeasurementRow(indicator=indicator, year=last.year, value=earlier.value + 40, team=team, college=team.college)
+    keyed = [(row.key(), row)]
+    current = _stored_values({indicator.pk}, {last.year})
+    with CaptureQueriesContext(connection) as queries:
+        problems = plausibility_problems(rocvaf_demo, keyed, current)
+    assert len(queries.captured_queries) == 1
+    sql = queries.captured_queries[0]["sql"]
+    assert f'"team_id" IN ({team.pk})' in sql  # the written team's history, not every unit of the indicator
+    assert problems and any(flag.check == "history" for flag in problems[0].flags)
