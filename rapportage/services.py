@@ -183,23 +183,39 @@ def recompute_now(*, institution: Institution, reason: str) -> RecomputeRun:
 
 
 def evaluate_institution(
-    institution: Institution, overrides: list[dict] | None = None, student_overrides: dict | None = None
+    institution: Institution,
+    overrides: list[dict] | None = None,
+    student_overrides: dict | None = None,
+    *,
+    stored_inputs: dict[tuple, str] | None = None,
 ) -> dict:
     """Return the status payloads per version and the budget payloads, computed, not stored.
 
     `overrides` (measurement rows) and `student_overrides` ({(college code, year): count})
-    let an upload's dry run judge the would-be data without saving it.
+    let an upload's dry run judge the would-be data without saving it. `stored_inputs`
+    ({(indicator id, year, version): input digest} of the stored bodies, the recompute's):
+    a body whose inputs have that digest is not built and left out of "statuses";
+    "input_digests" gives every body's digest per version.
     """
     inputs = selectors.engine_inputs(institution, overrides)
     attainments = _attainments(institution, inputs)
-    statuses = {
-        version: status_payloads(
-            att, indicators=inputs.indicator_meta, colleges=inputs.college_meta, teams=inputs.team_codes
-        )
-        for version, att in attainments.items()
-    }
-    budgets = _budgets(institution, inputs, statuses[Version.CURRENT].values(), student_overrides or {})
-    return {"statuses": statuses, "budgets": budgets, "inputs": inputs}
+    meta = {"indicators": inputs.indicator_meta, "colleges": inputs.college_meta}
+    statuses, input_digests = {}, {}
+    for version, att in attainments.items():
+        only = None
+        if stored_inputs is not None:
+            # A body whose inputs are those it was built from is the stored one: not built again (issue 16).
+            input_digests[version] = digests = status_input_digests(att, **meta, teams=inputs.team_codes)
+            only = {key for key, digest in digests.items() if stored_inputs.get((*key, version)) != digest}
+        statuses[version] = status_payloads(att, **meta, teams=inputs.team_codes, only=only)
+    # The budget reads only the verdicts (budget.budget_verdicts): from every body, built or not.
+    verdicts = (
+        statuses[Version.CURRENT].values()
+        if stored_inputs is None
+        else verdict_views(attainments[Version.CURRENT], **meta)
+    )
+    budgets = _budgets(institution, inputs, verdicts, student_overrides or {})
+    return {"statuses": statuses, "budgets": budgets, "inputs": inputs, "input_digests": input_digests}
 
 
 def _attainments(institution: Institution, inputs) -> dict[str, Attainment]:
@@ -271,26 +287,23 @@ def attainment_recompute(*, institution: Institution, run: RecomputeRun | None =
     built at all only when the digest of what it is made from (engine.payload.status_input_digests)
     differs from the one stored with it: building bodies was the largest share of the recompute.
     """
-    inputs = selectors.engine_inputs(institution)
-    attainments = _attainments(institution, inputs)
-    meta = {"indicators": inputs.indicator_meta, "colleges": inputs.college_meta}
-    now = timezone.now()
     stored_statuses, stored_budgets = selectors.stored_result_digests(institution)
+    # A row without its digest (stored before it, or edited by hand) is built again whatever its inputs.
+    computed = evaluate_institution(
+        institution,
+        stored_inputs={key: input_digest for key, (_, digest, input_digest) in stored_statuses.items() if digest},
+    )
+    inputs = computed["inputs"]
+    now = timezone.now()
     ambition_ids = {
         version: dict(zip(zip(frame["indicator"], frame["year"], strict=True), frame["ambition_id"], strict=True))
         for version, frame in inputs.ambitions.items()
     }
     results, replaced, changed, confirmed = [], [], set(), []
-    statuses = {}
-    for version, att in attainments.items():
-        # A body whose inputs are those it was built from is the stored one: not built again (issue 16).
-        digests = status_input_digests(att, **meta, teams=inputs.team_codes)
-        kept = {
-            key for key, digest in digests.items() if stored_statuses.get((*key, version), ("", "", ""))[2] == digest
-        }
-        for key in kept:
-            del stored_statuses[(*key, version)]
-        statuses[version] = payloads = status_payloads(att, **meta, teams=inputs.team_codes, only=set(digests) - kept)
+    for version, payloads in computed["statuses"].items():
+        digests = computed["input_digests"][version]
+        for key in digests.keys() - payloads.keys():
+            del stored_statuses[(*key, version)]  # kept as it is: its inputs did not change
         for (indicator_id, year), payload in payloads.items():
             ambition_id = ambition_ids[version].get((indicator_id, payload["ambition_year"]))
             ambition_id = None if ambition_id is None or pd.isna(ambition_id) else int(ambition_id)
@@ -322,10 +335,6 @@ def attainment_recompute(*, institution: Institution, run: RecomputeRun | None =
                     computed_at=now,
                 )
             )
-    computed = {
-        "statuses": statuses,
-        "budgets": _budgets(institution, inputs, verdict_views(attainments[Version.CURRENT], **meta), {}),
-    }
     # Flips only among the results that changed: an unchanged STATUS body flips nothing.
     before = selectors.stored_verdicts(institution, [pk for pk in replaced])
     after = [
