@@ -15,7 +15,9 @@ put in front (bench/browser_settings.py), the dashboards' script and chart templ
 EAGER_COMMIT: every chart drawn at DOMContentLoaded, plotly.js not deferred. With --full-bundle a
 third server serves, under the bundle's name, the full plotly.min.js of commit 5660715 (in the demo
 uncompressed as before, in production compressed by collectstatic as before). The floor, measured
-in the same run: an empty static page from the same server. Every page is requested twice before
+in the same run: an empty static page from the same server, and the indicator page 1a with every
+script (and figure) taken out, served as a static file (what showing its text, tables and styles costs
+a fresh renderer, which no script can save). Every page is requested twice before
 measuring (the server's first-request imports).
 
 Each measurement is a fresh browser context (an empty cache) with the board member's session
@@ -41,6 +43,7 @@ import argparse
 import json
 import os
 import platform
+import re
 import shutil
 import statistics
 import subprocess
@@ -59,6 +62,16 @@ EAGER_FILES = ["static/js/dashboard.js", "templates/rapportage/_scripts.html", "
 BUNDLE = "js/plotly-4.1.1-kwaliteit.min.js"
 QUIET_MS = 500
 EMPTY = "bench-empty.html"
+STATIC_PAGE = "bench-indicator-1a.html"
+# The indicator page's HTML as bestuur gets it, printed between markers by `manage.py shell`.
+PAGE_HTML = """
+import sys
+from django.contrib.auth import get_user_model
+from django.test import Client
+client = Client()
+client.force_login(get_user_model().objects.get(username="bestuur"))
+sys.stdout.write("<<<" + client.get(%r, HTTP_HOST="127.0.0.1").content.decode() + ">>>")
+"""
 PAGES = [
     ("indicator 1a", "/dashboard/indicator/1a/?jaar=2022"),
     ("indicator 2b", "/dashboard/indicator/2b/?jaar=2022"),
@@ -292,6 +305,12 @@ def main() -> int:
     session = json.loads(manage({**base_env, "DEBUG": "true"}, "shell", stdin=SESSION_SETUP).strip().splitlines()[-1])[
         "session"
     ]
+    # Second floor: the indicator page with every script taken out (its figures' JSON too), as a static
+    # file: what showing the page's text, tables and styles costs a fresh renderer, which no script can save.
+    html = manage({**base_env, "DEBUG": "true"}, "shell", stdin=PAGE_HTML % PAGES[0][1])
+    html = re.sub(r"<script\b[^>]*>.*?</script>", "", html[html.index("<<<") + 3 : html.rindex(">>>")], flags=re.S)
+    for folder in variants.values():
+        (folder / "static" / STATIC_PAGE).write_text(html)
     modes = [
         m
         for m in ("demo", "production")
@@ -359,6 +378,10 @@ def main() -> int:
                             results.setdefault((name, variant), []).append({**usable, "all_drawn": drawn["all_drawn"]})
                         floor = measure(browser, base, session, "/static/" + EMPTY, False, viewport, scroll=False)
                         results.setdefault(("floor: empty static page", variant), []).append(floor)
+                        floor = measure(browser, base, session, "/static/" + STATIC_PAGE, False, viewport, scroll=False)
+                        results.setdefault(("floor: indicator 1a as a static page, no scripts", variant), []).append(
+                            floor
+                        )
                 for server in servers:
                     stop_process(server)
                 servers.clear()
