@@ -50,16 +50,21 @@ def rows(institution) -> dict[tuple, tuple]:
     }
 
 
+def _canonical(payload: dict) -> str:
+    """Return a body as canonical JSON: every digit, sorted keys (PostgreSQL's jsonb keeps its own key order)."""
+    return exact_json.dumps(exact_json.loads(exact_json.store_text(payload)), sort_keys=True, separators=(",", ":"))
+
+
 def assert_stored_equals_fresh(institution) -> None:
     """Every stored STATUS body is exactly the one the engine gives from scratch, and none is missing or extra."""
     fresh = services.evaluate_institution(institution)["statuses"]
     expected = {
-        (indicator, year, version): exact_json.store_text(payload)
+        (indicator, year, version): _canonical(payload)
         for version, payloads in fresh.items()
         for (indicator, year), payload in payloads.items()
     }
     stored = {
-        (r.indicator_id, r.year, r.version): exact_json.store_text(r.payload)
+        (r.indicator_id, r.year, r.version): _canonical(r.payload)
         for r in IndicatorResult.objects.filter(institution=institution)
     }
     assert stored.keys() == expected.keys()
