@@ -8,7 +8,7 @@ If-None-Match / If-Modified-Since (304); see rapportage/api/conditional.py.
 from django.http import Http404, HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework.authentication import SessionAuthentication
+from rest_framework.authentication import TokenAuthentication
 from rest_framework.exceptions import ValidationError
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
@@ -101,8 +101,18 @@ class StoredResultApi(APIView):
     """Answer from stored results with validators; errors and OPTIONS are always JSON, whatever the format."""
 
     renderer_classes = [ExactJSONRenderer]
-    # The settings' classes, the token one reading the caller's roles in its own query (authentication.py).
-    authentication_classes = [TokenWithRolesAuthentication, SessionAuthentication]
+
+    def get_authenticators(self):
+        """Return the settings' authenticators, the token one reading the caller's roles too (authentication.py).
+
+        The schema (drf-spectacular marks the views it reads swagger_fake_view) keeps DRF's own token
+        class: another class under the one scheme name "tokenAuth" is a schema warning, and the
+        documented scheme is the same header either way.
+        """
+        found = super().get_authenticators()
+        if getattr(self, "swagger_fake_view", False):
+            return found
+        return [TokenWithRolesAuthentication() if type(a) is TokenAuthentication else a for a in found]
 
     def finalize_response(self, request, response, *args, **kwargs):
         """Render every DRF Response (errors, OPTIONS) as JSON."""
