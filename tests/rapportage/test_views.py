@@ -163,7 +163,9 @@ def test_indicator_page_explains_the_verdict_with_charts_factors_measures_and_ev
     assert len([n for n in trend_names if n[:4].isdigit()]) == 12  # one line per college
     heat = figures["heatmap"]["data"][0]
     assert heat["x"] == ["2019 (tussentijds)", "2020", "2021 (tussentijds)", "2022"]
-    assert html.count('<script src="/static/js/plotly-4.1.1-kwaliteit.min.js">') == 1  # the partial bundle (issue 16)
+    assert (
+        html.count('<script src="/static/js/plotly-4.1.1-kwaliteit.min.js" defer>') == 1
+    )  # the partial bundle, deferred (issue 16)
     for factor in Factor.objects.filter(indicator__code="2b"):
         assert factor.name in html
     for title in (
