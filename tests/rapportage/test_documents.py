@@ -214,15 +214,34 @@ def test_print_page_downloads_the_midterm_pack_and_says_it_is_busy(
     login("bestuur")
     page.goto(f"{live_server.url}/dashboard/afdrukken/?jaar=2020")
     button = page.get_by_role("button", name="Midterm-review (Word)")
+    # The busy state lasts until the file arrives, and click() may itself wait for the POST's
+    # answer: polling for the text after the click lost the race on a loaded machine (CI, load 14).
+    # An observer installed before the click records every state the forms pass through.
+    page.evaluate(BUSY_OBSERVER)
     with page.expect_download(timeout=120_000) as download:
         button.click()
-        page.get_by_text("Bezig met maken…").wait_for(timeout=30_000)
-        screenshot("report-download-busy")
     assert download.value.suggested_filename == "midterm-rocvaf-2019-2020.docx"
     assert "Voortgang 2019-2020" in docx_text(open(download.value.path(), "rb").read())
     page.get_by_text("Klaar: het document is gedownload.").wait_for(timeout=30_000)
+    busy = page.evaluate("window.busyStates")
+    assert {"text": "Bezig met maken…", "disabled": True, "busy": "true"} in busy, busy
     assert page.get_by_role("button", name="Midterm-review (Word)").is_enabled()
     screenshot("report-download-done")
+
+
+# Records, after each change to the document forms, the state of a button that says it is busy.
+BUSY_OBSERVER = """() => {
+  window.busyStates = [];
+  document.querySelectorAll("form[data-document]").forEach((form) => {
+    new MutationObserver(() => {
+      form.querySelectorAll("button").forEach((b) => {
+        if (b.textContent.startsWith("Bezig")) {
+          window.busyStates.push({text: b.textContent, disabled: b.disabled, busy: form.getAttribute("aria-busy")});
+        }
+      });
+    }).observe(form, {subtree: true, childList: true, characterData: true, attributes: true});
+  });
+}"""
 
 
 @pytest.mark.django_db
