@@ -12,7 +12,7 @@ from collections.abc import Iterable
 import pandas as pd
 from django.db import IntegrityError, transaction
 from django.db.models import F, JSONField, TextField, Value
-from django.db.models.functions import Cast
+from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 
 from agenda.models import Institution, Team, Theme
@@ -102,7 +102,10 @@ def recompute_enqueue(run_id: int) -> bool:
     except Exception as exc:  # broker unreachable: kombu raises OperationalError and friends
         logger.warning("recompute run %s not enqueued (%s); the sweep will retry", run_id, exc)
         return False
-    RecomputeRun.objects.filter(pk=run_id, enqueued_at__isnull=True).update(enqueued_at=timezone.now())
+    if not recompute_task.app.conf.task_always_eager:
+        # In-process (eager), the run has already stamped enqueued_at in its own transaction
+        # (recompute_run(in_process=True)): a commit of its own here was one fsync more per grid save.
+        RecomputeRun.objects.filter(pk=run_id, enqueued_at__isnull=True).update(enqueued_at=timezone.now())
     return True
 
 
@@ -133,25 +136,46 @@ def recompute_many(*, institutions: list[Institution], reason: str) -> list[Reco
     return [recompute_now(institution=institution, reason=reason) for institution in institutions]
 
 
-def recompute_run(*, run_id: int) -> RecomputeRun | None:
-    """Execute one recompute run: claim it, recompute under the institution's lock, record the state."""
-    claimed = RecomputeRun.objects.filter(pk=run_id, state__in=[RunState.PENDING, RunState.RUNNING]).update(
-        state=RunState.RUNNING, started_at=timezone.now(), attempts=F("attempts") + 1
-    )
-    if not claimed:
-        return None  # already done or failed: a duplicate delivery
-    run = RecomputeRun.objects.select_related("institution").get(pk=run_id)
+def recompute_run(*, run_id: int, in_process: bool = False) -> RecomputeRun | None:
+    """Execute one recompute run: claim it, recompute under the institution's lock, record the state.
+
+    `in_process`: the run was delivered eagerly, in the process that asked for it (the demo, a grid
+    save without a broker). The claim and `enqueued_at` are then written in the recompute's own
+    transaction instead of two commits of their own: with SQLite's synchronous=FULL each commit is
+    an fsync (8-31 ms of a grid save, benchmarks.md 10.D/10.E). Why this is safe:
+    - a crash (or a failed recompute) rolls the claim back with the results: the run is PENDING
+      again, with its requested_at, so recompute_sweep finds it as a run that never reached a
+      worker; nothing is half-done, and a failure is still recorded as FAILED below;
+    - a duplicate delivery claims with the same conditional UPDATE: on PostgreSQL the first claim's
+      row lock is held until its commit, so the second UPDATE waits and then re-reads the row,
+      finds DONE and claims nothing; SQLite has one writer at a time, so it sees DONE too;
+    - what others see: RUNNING is only visible between the claim and the commit, and every reader
+      (the run line of the pages, invoer's flip message) treats PENDING and RUNNING alike ("bezig").
+    The worker keeps the claim as a commit of its own: there RUNNING + started_at tell the sweep a
+    run whose worker died (started_at older than the cut-off), and the operator that it is busy.
+    """
+    now = timezone.now()
     started = time.perf_counter()
+    claim = {"state": RunState.RUNNING, "started_at": now, "attempts": F("attempts") + 1}
+    if not in_process:
+        if not _claim(run_id, claim):
+            return None  # already done or failed: a duplicate delivery
     try:
         with transaction.atomic():
+            if in_process:
+                if not _claim(run_id, {**claim, "enqueued_at": Coalesce("enqueued_at", Value(now))}):
+                    return None
+            run = RecomputeRun.objects.select_related("institution").get(pk=run_id)
             # Two recomputes of one institution never interleave: the second waits for this lock.
             # NO KEY: rows that merely reference the institution (a new run, an upload) can still
             # be inserted meanwhile; plain FOR UPDATE would block their foreign-key checks.
             institution = Institution.objects.select_for_update(no_key=True).get(pk=run.institution_id)
-            RecomputeRun.objects.filter(pk=run_id).update(locked_at=timezone.now())
+            # Written with the result: inside this transaction nobody else could see it earlier.
+            locked_at = timezone.now()
             changes = attainment_recompute(institution=institution, run=run)
             RecomputeRun.objects.filter(pk=run_id).update(
                 state=RunState.DONE,
+                locked_at=locked_at,
                 finished_at=timezone.now(),
                 changes=changes,
                 duration_ms=int((time.perf_counter() - started) * 1000),
@@ -162,11 +186,22 @@ def recompute_run(*, run_id: int) -> RecomputeRun | None:
             transaction.on_commit(lambda: _notify(run_id))
     except Exception as exc:
         logger.exception("recompute run %s failed", run_id)
-        RecomputeRun.objects.filter(pk=run_id).update(
-            state=RunState.FAILED, finished_at=timezone.now(), error=f"{type(exc).__name__}: {exc}"[:4000]
-        )
-    run.refresh_from_db()
+        failed = {
+            "state": RunState.FAILED,
+            "finished_at": timezone.now(),
+            "error": f"{type(exc).__name__}: {exc}"[:4000],
+        }
+        if in_process:
+            # The claim was rolled back with the rest: the failure records the attempt itself.
+            failed.update(started_at=now, attempts=F("attempts") + 1, enqueued_at=Coalesce("enqueued_at", Value(now)))
+        RecomputeRun.objects.filter(pk=run_id).update(**failed)
+    run = RecomputeRun.objects.select_related("institution").get(pk=run_id)
     return run
+
+
+def _claim(run_id: int, fields: dict) -> bool:
+    """Mark a waiting (or cut-off running) run as running; return False when it is done or failed already."""
+    return bool(RecomputeRun.objects.filter(pk=run_id, state__in=[RunState.PENDING, RunState.RUNNING]).update(**fields))
 
 
 def _notify(run_id: int) -> None:

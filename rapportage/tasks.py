@@ -12,10 +12,10 @@ from rapportage import notifications, services
 logger = logging.getLogger(__name__)
 
 
-@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
-def recompute_task(run_id: int) -> str | None:
-    """Run one recompute run on the worker."""
-    run = services.recompute_run(run_id=run_id)
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def recompute_task(self, run_id: int) -> str | None:
+    """Run one recompute run on the worker, or in the asking process when tasks run eagerly (the demo)."""
+    run = services.recompute_run(run_id=run_id, in_process=bool(self.request.is_eager))
     return run.state if run else None
 
 
