@@ -12,7 +12,10 @@ serves it side by side, each server once per mode:
 - "production": gunicorn (2 workers) with DEBUG=false after collectstatic, as the image runs it.
 One server has this tree. The baseline "eager drawing" serves, through a static and a template folder
 put in front (bench/browser_settings.py), the dashboards' script and chart templates of commit
-EAGER_COMMIT: every chart drawn at DOMContentLoaded, plotly.js not deferred. With --full-bundle a
+EAGER_COMMIT: every chart drawn at DOMContentLoaded, plotly.js not deferred. The baseline "near the
+viewport" serves those of NEAR_COMMIT the same way: a chart drawn within half a screen of the
+viewport, plotly.js deferred and evaluated on every load (this tree evaluates it only when the first
+chart is on screen, and draws only charts on screen). With --full-bundle a
 third server serves, under the bundle's name, the full plotly.min.js of commit 5660715 (in the demo
 uncompressed as before, in production compressed by collectstatic as before). The floor, measured
 in the same run: an empty static page from the same server, and the indicator page 1a with every
@@ -58,7 +61,8 @@ from tests.services import ROOT, _die_with_parent, _wait_for_port, free_port, st
 
 OLD_COMMIT = "5660715"  # main before issue 16: the full plotly.min.js
 EAGER_COMMIT = "72c8ea8"  # the partial bundle, every chart drawn at DOMContentLoaded (before lazy drawing)
-EAGER_FILES = ["static/js/dashboard.js", "templates/rapportage/_scripts.html", "templates/rapportage/_figure.html"]
+NEAR_COMMIT = "ea962f2"  # charts drawn within half a screen of the viewport, plotly.js deferred and run at load
+DRAWING_FILES = ["static/js/dashboard.js", "templates/rapportage/_scripts.html", "templates/rapportage/_figure.html"]
 BUNDLE = "js/plotly-4.1.1-kwaliteit.min.js"
 QUIET_MS = 500
 EMPTY = "bench-empty.html"
@@ -283,11 +287,14 @@ def main() -> int:
     variants = {
         "this tree": overlay(work / "overlay-new", {}),
         f"eager drawing ({EAGER_COMMIT})": overlay(
-            work / "overlay-eager", {name: git_show(EAGER_COMMIT, name) for name in EAGER_FILES}
+            work / "overlay-eager", {name: git_show(EAGER_COMMIT, name) for name in DRAWING_FILES}
+        ),
+        f"near the viewport ({NEAR_COMMIT})": overlay(
+            work / "overlay-near", {name: git_show(NEAR_COMMIT, name) for name in DRAWING_FILES}
         ),
     }
     if args.full_bundle:
-        files = {name: git_show(EAGER_COMMIT, name) for name in EAGER_FILES}
+        files = {name: git_show(EAGER_COMMIT, name) for name in DRAWING_FILES}
         files["static/" + BUNDLE] = git_show(OLD_COMMIT, "static/js/plotly.min.js")
         variants[f"full bundle ({OLD_COMMIT}), eager drawing"] = overlay(work / "overlay-old", files)
     base_env = {k: v for k, v in os.environ.items() if k not in ("CELERY_BROKER_URL", "REDIS_URL", "TEST_REDIS_URL")}
