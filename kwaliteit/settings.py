@@ -195,7 +195,7 @@ _redis_cache = os.environ.get("REDIS_URL") or (
 )
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _redis_cache}
+        {"BACKEND": "kwaliteit.cache.RedisCache", "LOCATION": _redis_cache}  # kept clients: kwaliteit/cache.py
         if _redis_cache
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )

@@ -183,25 +183,55 @@ def connect() -> None:
 # --- The page ------------------------------------------------------------------------------------
 
 
-def _runs(institution: Institution) -> str:
-    """Return a fingerprint of the institution's recompute runs: it moves with every run and state change.
+RUNS_COLUMNS = 4  # runs_columns: count, newest id, newest start, newest end
 
-    One statement written out, not a queryset: it runs on every cached page and API answer, and
-    building the aggregate through the ORM cost more CPU (about 1 ms) than the database spent on
-    it (issue 16, bench/dashboard_load.py). The table and columns come from the model.
+
+def runs_columns(connection, institution: str) -> list[str]:
+    """Return the columns of the runs' fingerprint of the institution whose id is the SQL `institution`.
+
+    Scalar subqueries, so that another statement can read them beside its own columns: the API's
+    token statement reads the fingerprint of each of the caller's institutions with the caller's
+    roles (rapportage.roles), one round trip where there were two (issue 16, bench/api_bench.py).
+    Its count, newest id, newest start and newest end move with every run and state change.
     """
     from rapportage.models import RecomputeRun
 
-    connection = connections[DEFAULT_DB_ALIAS]
     quote, meta = connection.ops.quote_name, RecomputeRun._meta
     column = {name: quote(meta.get_field(name).column) for name in ("id", "started_at", "finished_at", "institution")}
-    sql = (
-        f"SELECT COUNT(*), MAX({column['id']}), MAX({column['started_at']}), MAX({column['finished_at']}) "
-        f"FROM {quote(meta.db_table)} WHERE {column['institution']} = %s"
-    )
+    table = quote(meta.db_table)
+    return [
+        f"(SELECT {aggregate} FROM {table} WHERE {column['institution']} = {institution})"
+        for aggregate in (
+            "COUNT(*)",
+            f"MAX({column['id']})",
+            f"MAX({column['started_at']})",
+            f"MAX({column['finished_at']})",
+        )
+    ]
+
+
+def runs_fingerprint(values) -> str:
+    """Return the fingerprint of runs_columns' values (as the database driver gives them)."""
+    return repr(tuple(values))
+
+
+def _runs(institution: Institution) -> str:
+    """Return a fingerprint of the institution's recompute runs: it moves with every run and state change.
+
+    The fingerprint read with the caller's roles is used when the institution came with them
+    (rapportage.roles: the request's own instance, read before any of the data it versions).
+    Else one statement written out, not a queryset: it runs on every cached page and API answer,
+    and building the aggregate through the ORM cost more CPU (about 1 ms) than the database spent
+    on it (issue 16, bench/dashboard_load.py). The table and columns come from the model.
+    """
+    known = getattr(institution, "_runs_fingerprint", None)
+    if known is not None:
+        return known
+    connection = connections[DEFAULT_DB_ALIAS]
+    sql = f"SELECT {', '.join(runs_columns(connection, '%s'))}"
     with connection.cursor() as cursor:
-        cursor.execute(sql, [institution.pk])
-        return repr(cursor.fetchone())
+        cursor.execute(sql, [institution.pk] * 4)
+        return runs_fingerprint(cursor.fetchone())
 
 
 def data_version(institution: Institution) -> str:

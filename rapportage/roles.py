@@ -10,13 +10,16 @@ with the backend's converters). The result is handed to agenda.permissions as th
 list it would have read itself (`user._memberships`); the rules stay there.
 """
 
+import contextlib
 import functools
+import weakref
 
 from django.contrib.auth import get_user_model
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, InterfaceError, OperationalError, connections
 from rest_framework.authtoken.models import Token
 
 from agenda.models import Institution, Membership
+from rapportage import page_cache
 
 
 def _model_columns(connection, model, alias: str) -> tuple[list[str], tuple]:
@@ -46,6 +49,7 @@ def _by_token() -> tuple[str, list]:
         columns += found
         models.append(described)
     quote, col = connection.ops.quote_name, functools.partial(_column, connection)
+    columns += page_cache.runs_columns(connection, f"m.{col(Membership, 'institution')}")
     sql = (
         f"SELECT {', '.join(columns)} FROM {quote(Token._meta.db_table)} t"
         f" JOIN {quote(user_model._meta.db_table)} u ON u.{col(user_model, 'id')} = t.{col(Token, 'user')}"
@@ -66,6 +70,7 @@ def _by_user() -> tuple[str, list]:
         columns += found
         models.append(described)
     quote, col = connection.ops.quote_name, functools.partial(_column, connection)
+    columns += page_cache.runs_columns(connection, f"m.{col(Membership, 'institution')}")
     sql = (
         f"SELECT {', '.join(columns)} FROM {quote(Membership._meta.db_table)} m"
         f" JOIN {quote(Institution._meta.db_table)} i ON i.{col(Institution, 'id')} = m.{col(Membership, 'institution')}"
@@ -91,11 +96,64 @@ def _instances(models: list, row: tuple, connection) -> list:
     return instances
 
 
-def _rows(sql: str, params: list) -> list[tuple]:
-    connection = connections[DEFAULT_DB_ALIAS]
+def _prepared(connection, name: str, sql: str, cursor) -> str:
+    """Return the statement that runs `sql` on PostgreSQL: EXECUTE of it, prepared once per connection.
+
+    Planning the token statement (four tables, a sort and the runs' subqueries) cost PostgreSQL
+    about 1 ms of CPU on every request, several times what executing it cost (EXPLAIN ANALYZE:
+    planning 1.5 ms, execution 0.3 ms), on the cores the web workers share (issue 16,
+    bench/api_bench.py). A prepared statement is planned once per connection. It outlives a
+    rolled-back transaction (PREPARE is not transactional), not the connection: a new connection
+    (a restart, CONN_MAX_AGE) prepares it again. Its parameters' types come from the columns.
+    """
+    prepared = connection.__dict__.get("_roles_prepared")
+    if prepared is None or prepared[0]() is not connection.connection:
+        prepared = (weakref.ref(connection.connection), set())
+        connection._roles_prepared = prepared
+    pieces = sql.split("%s")
+    if name not in prepared[1]:
+        numbered = "".join(f"{piece}${n}" for n, piece in enumerate(pieces[:-1], 1)) + pieces[-1]
+        cursor.execute(f"PREPARE {name} AS {numbered}")
+        prepared[1].add(name)
+    return f"EXECUTE {name}({', '.join(['%s'] * (len(pieces) - 1))})"
+
+
+def _execute(connection, name: str, sql: str, params: list) -> list[tuple]:
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            sql = _prepared(connection, name, sql, cursor)
         cursor.execute(sql, params)
         return cursor.fetchall()
+
+
+def _rows(name: str, sql: str, params: list) -> list[tuple]:
+    """Return the rows of a statement of this module; it is the connection's health check too.
+
+    With persistent connections (CONN_MAX_AGE) Django checks a connection with a `SELECT 1`
+    before the first statement of every request (settings: conn_health_checks, issue 8): a round
+    trip of its own on every API request, whose first statement is the token's. So this statement
+    is the check: when it fails on a connection that no longer works (a database restart), the
+    connection is closed and the statement runs once more on a new one, as after a failed check.
+    It only reads, so running it again changes nothing. Inside a transaction the connection is
+    not replaced (nor checked, as Django does not check it there).
+    """
+    connection = connections[DEFAULT_DB_ALIAS]
+    own_check = (
+        connection.health_check_enabled
+        and not connection.health_check_done
+        and connection.connection is not None
+        and not connection.in_atomic_block
+    )
+    if own_check:
+        connection.health_check_done = True
+        try:
+            return _execute(connection, name, sql, params)
+        except (InterfaceError, OperationalError):
+            if connection.is_usable():
+                raise  # the connection works: the error is the statement's own
+            with contextlib.suppress(DatabaseError):
+                connection.close()
+    return _execute(connection, name, sql, params)
 
 
 def by_token(key: str):
@@ -104,13 +162,14 @@ def by_token(key: str):
     connection = connections[DEFAULT_DB_ALIAS]
     token = user = None
     memberships = []
-    for row in _rows(sql, [key]):
+    for row in _rows("kwaliteit_roles_by_token", sql, [key]):
         found_token, found_user, membership, institution = _instances(models, row, connection)
         if user is None:
             token, user = found_token, found_user
             token.user = user
         if membership is not None:
             membership.institution, membership.user = institution, user
+            institution._runs_fingerprint = page_cache.runs_fingerprint(row[-page_cache.RUNS_COLUMNS :])
             memberships.append(membership)
     if user is None:
         return None
@@ -125,8 +184,9 @@ def read(user) -> None:
     sql, models = _by_user()
     connection = connections[DEFAULT_DB_ALIAS]
     memberships = []
-    for row in _rows(sql, [user.pk]):
+    for row in _rows("kwaliteit_roles_by_user", sql, [user.pk]):
         membership, institution = _instances(models, row, connection)
         membership.institution, membership.user = institution, user
+        institution._runs_fingerprint = page_cache.runs_fingerprint(row[-page_cache.RUNS_COLUMNS :])
         memberships.append(membership)
     user._memberships = memberships

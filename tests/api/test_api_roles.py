@@ -73,3 +73,56 @@ def test_an_inactive_or_unknown_token_is_refused_with_401(rocvaf_demo):
     User.objects.filter(pk=user.pk).update(is_active=False)
     client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     assert client.get("/api/v1/status/?year=2020").status_code == 401
+
+
+def test_the_runs_fingerprint_read_with_the_roles_is_the_one_page_cache_reads(rocvaf_demo):
+    """The token statement's fingerprint equals page_cache's own statement's, and moves with a new run."""
+    from django.utils import timezone
+
+    from rapportage import page_cache
+    from rapportage.models import RecomputeRun
+
+    key = Token.objects.get_or_create(user=User.objects.get(username="bestuur"))[0].key
+
+    def both():
+        user, _ = roles.by_token(key)
+        kept = user._memberships[0].institution
+        fresh = type(kept).objects.get(pk=kept.pk)  # no fingerprint on it: page_cache reads its own
+        assert getattr(fresh, "_runs_fingerprint", None) is None
+        assert page_cache._runs(kept) == page_cache._runs(fresh)
+        return page_cache._runs(kept)
+
+    before = both()
+    RecomputeRun.objects.create(institution=rocvaf_demo, state="failed", finished_at=timezone.now(), error="x")
+    assert both() != before
+    roles.read(user := User.objects.get(username="directeur5100"))
+    assert user._memberships[0].institution._runs_fingerprint == both()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_token_statement_is_the_connections_health_check(rocvaf_demo_tx):
+    """No separate health check before it; on a connection that died it reconnects and answers (issue 8).
+
+    PostgreSQL only: a SQLite connection does not die, and Django never checks it. The statement
+    is prepared once per connection (roles._prepared): the new connection prepares it again.
+    """
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's persistent connections only")
+    key = Token.objects.create(user=User.objects.get(username="bestuur")).key
+    roles.by_token(key)
+    checks = []
+    usable = connection.is_usable
+    connection.is_usable = lambda: checks.append(1) or usable()
+    try:
+        connection.health_check_done = False  # as at the start of a request
+        assert roles.by_token(key)[0].username == "bestuur"
+        assert checks == []  # the statement was the check
+        dead = connection.connection
+        dead.close()  # as after a database restart
+        connection.health_check_done = False
+        assert roles.by_token(key)[0].username == "bestuur"
+        assert connection.connection is not dead and connection.connection.closed == 0
+    finally:
+        del connection.is_usable
