@@ -10,6 +10,7 @@ bench/api_bench.py, bench/dashboard_load.py).
 
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 
 
 class LocalStore:
@@ -23,6 +24,7 @@ class LocalStore:
         self.limit, self.size, self.item_size = limit, 0, item_size
         self.bodies: OrderedDict[str, object] = OrderedDict()
         self.lock = threading.Lock()  # gunicorn's gthread workers answer from several threads
+        self.making: dict[str, threading.Lock] = {}  # get_or_make: the key being made, and its lock
 
     def _size(self, value) -> int:
         return len(value) if isinstance(value, bytes | bytearray) else self.item_size
@@ -48,6 +50,32 @@ class LocalStore:
             while self.size > self.limit:
                 _, dropped = self.bodies.popitem(last=False)
                 self.size -= self._size(dropped)
+
+    def get_or_make(self, key: str, make: Callable[[], object]):
+        """Return the value under `key`, made by `make()` and kept when there is none; one thread makes it.
+
+        The threads that ask for a key while another makes it wait for that value instead of making
+        it too: when a worker has just started, or the data's version has just moved, every one of
+        its threads (8 per worker) asked at once, and each rendered the same 170 KB body and read
+        the same rows (20-35 ms of CPU each), which made the just-started p99 (issue 16,
+        bench/api_bench.py). If `make()` fails, the waiting threads try themselves.
+        """
+        value = self.get(key)
+        if value is not None:
+            return value
+        with self.lock:
+            making = self.making.setdefault(key, threading.Lock())
+        try:
+            with making:
+                value = self.get(key)
+                if value is None:
+                    value = make()
+                    self.put(key, value)
+                return value
+        finally:
+            with self.lock:
+                if self.making.get(key) is making and not making.locked():
+                    del self.making[key]
 
     def clear(self) -> None:
         """Forget every value."""

@@ -130,12 +130,7 @@ def _kept(parts: list, institution: Institution, compute: Callable[[], Validator
     except page_cache.CACHE_ERRORS as exc:
         logger.warning("Page cache version unreachable (%s); API validators computed", exc)
         return compute()
-    key = repr([release(), state, institution.pk, *parts])
-    found = local_validators.get(key)
-    if found is None:
-        found = compute()
-        local_validators.put(key, found)
-    return found
+    return local_validators.get_or_make(repr([release(), state, institution.pk, *parts]), compute)
 
 
 def status_validators(institution: Institution, year: int, version: str, representation: str) -> Validators:
@@ -195,23 +190,20 @@ local_validators = LocalStore(4 * 1024 * 1024)
 def rendered(validators: Validators, render: Callable[[], bytes]) -> bytes:
     """Return the body under these validators: from this process, else the cache, else rendered now."""
     key = f"api:v1:{validators.etag.strip(chr(34))}"
-    body = local_bodies.get(key)
-    if body is not None:
-        return body
+    return local_bodies.get_or_make(key, lambda: _shared_or_rendered(key, render))
+
+
+def _shared_or_rendered(key: str, render: Callable[[], bytes]) -> bytes:
+    """Return the body under `key` from the shared cache, else rendered now (and stored there)."""
     # The cache only saves rendering: with Redis down the API renders every body itself rather
     # than answer 500 (issue 13, "no logins while Redis is down", and so no reads either).
     try:
         body = cache.get(key)
     except (RedisError, OSError) as exc:
         logger.warning("API cache unreachable (%s); rendering without it", exc)
-        body = None
-        reachable = False
-    else:
-        reachable = True
+        return render()
     if body is None:
         body = render()
-        if reachable:
-            with contextlib.suppress(RedisError, OSError):
-                cache.set(key, body, CACHE_SECONDS)
-    local_bodies.put(key, body)
+        with contextlib.suppress(RedisError, OSError):
+            cache.set(key, body, CACHE_SECONDS)
     return body
