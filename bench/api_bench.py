@@ -28,7 +28,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from bench.serve import HOST, demo_site, fetch, load_average, start_web, stop, wrk
+from bench.serve import HOST, compose_gunicorn_arguments, demo_site, fetch, load_average, shaped, start_web, stop, wrk
 
 P99_LIMIT_MS = 300.0
 MIN_RATIO = 0.5
@@ -51,6 +51,8 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--year", type=int, default=2020)
     parser.add_argument("--database-url", help="reuse a database that holds the demo (runs by hand)")
+    parser.add_argument("--workers", type=int, help="gunicorn workers instead of docker-compose's (shape experiments)")
+    parser.add_argument("--threads", type=int, help="threads per worker instead of docker-compose's")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk ontbreekt: apt-get install -y wrk")
@@ -66,7 +68,9 @@ def main() -> int:
             {"Authorization": f"Token {secrets['token']}"},
         )
         floor = (f"http://{HOST}:{{port}}/bench/prerendered/status/?year={args.year}", {})
-        server, port = start_web(env, folder / "gunicorn.log", settings=SETTINGS)
+        server, port = start_web(
+            env, folder / "gunicorn.log", settings=SETTINGS, workers=args.workers, threads=args.threads
+        )
         try:
             # Just started: the first requests every worker sees are these.
             print(f"load average before the just-started run: {load_average()}", flush=True)
@@ -95,7 +99,7 @@ def main() -> int:
     print()
     print(
         f"GET /api/v1/status/?year={args.year}, ROCvAF demo; {pg['version']} ({pg['durability']}); Redis cache; "
-        f"DEBUG off, CONN_MAX_AGE 60; gunicorn as docker-compose (gunicorn.conf.py, 3 gthread workers x 8 threads); "
+        f"DEBUG off, CONN_MAX_AGE 60; gunicorn {' '.join(shaped(compose_gunicorn_arguments(), args.workers, args.threads))}; "
         f"wrk -t2 -c{args.connections} -d{args.seconds}s on 127.0.0.1, sharing the {os.cpu_count()} cores."
     )
     print(f"Load average after the last round: {load}")

@@ -88,8 +88,24 @@ def compose_gunicorn_arguments() -> list[str]:
     return kept
 
 
-def start_web(env: dict, log_path: Path, *, settings: str = "kwaliteit.settings") -> tuple[subprocess.Popen, int]:
-    """Start gunicorn as compose does on a free loopback port; return it once the port accepts."""
+def shaped(arguments: list[str], workers: int | None = None, threads: int | None = None) -> list[str]:
+    """Return gunicorn's `arguments` with --workers and --threads replaced where given (shape experiments)."""
+    arguments = list(arguments)
+    for option, value in (("--workers", workers), ("--threads", threads)):
+        if value is not None:
+            arguments[arguments.index(option) + 1] = str(value)
+    return arguments
+
+
+def start_web(
+    env: dict,
+    log_path: Path,
+    *,
+    settings: str = "kwaliteit.settings",
+    workers: int | None = None,
+    threads: int | None = None,
+) -> tuple[subprocess.Popen, int]:
+    """Start gunicorn as compose does on a free loopback port (or another shape); return it once the port accepts."""
     port = free_port()
     log = open(log_path, "ab")  # noqa: SIM115 - the process keeps it; closed when the benchmark ends
     process = subprocess.Popen(
@@ -97,7 +113,7 @@ def start_web(env: dict, log_path: Path, *, settings: str = "kwaliteit.settings"
             sys.executable,
             "-m",
             "gunicorn",
-            *compose_gunicorn_arguments(),
+            *shaped(compose_gunicorn_arguments(), workers, threads),
             "--bind",
             f"{HOST}:{port}",
             "--access-logfile",
