@@ -8,6 +8,11 @@ bench/api_bench.py). The statements here are written out once per process from t
 tables and columns, and their rows made into model instances as Django's raw() does (from_db,
 with the backend's converters). The result is handed to agenda.permissions as the per-request
 list it would have read itself (`user._memberships`); the rules stay there.
+
+Each institution of those memberships comes with its recompute runs' fingerprint, read in the
+same statement (page_cache.runs_columns; `institution._runs_fingerprint`, which page_cache's
+data_version uses): a warm API answer is then one statement, prepared once per connection on
+PostgreSQL, and that statement is the connection's health check too (_rows).
 """
 
 import contextlib
