@@ -314,8 +314,10 @@ def main() -> int:
     ]
     # Second floor: the indicator page with every script taken out (its figures' JSON too), as a static
     # file: what showing the page's text, tables and styles costs a fresh renderer, which no script can save.
+    # The preload of plotly.js goes too: it is a script's download (its arrival holds the load event).
     html = manage({**base_env, "DEBUG": "true"}, "shell", stdin=PAGE_HTML % PAGES[0][1])
     html = re.sub(r"<script\b[^>]*>.*?</script>", "", html[html.index("<<<") + 3 : html.rindex(">>>")], flags=re.S)
+    html = re.sub(r'<link rel="preload"[^>]*>', "", html)
     for folder in variants.values():
         (folder / "static" / STATIC_PAGE).write_text(html)
     modes = [
