@@ -82,10 +82,16 @@ class Measurement(models.Model):
     source = models.CharField("bron", max_length=200, blank=True)
     # Why a value flagged as implausible is right anyway (domain.md, "Plausibility"); kept in history.
     note = models.CharField("toelichting", max_length=500, blank=True)
-    upload = models.ForeignKey(Upload, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # No index on upload or updated_by: both change with every write of a value, and an indexed column
+    # that changes rules out a HOT update (PostgreSQL writes the new row on the same page and no index
+    # entry; migration 0007 leaves room for it with the table's fillfactor). The one read by upload,
+    # the upload's page, reads within its institution (invoer/upload_views.py); issue 16.
+    upload = models.ForeignKey(
+        Upload, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
     updated_at = models.DateTimeField("gewijzigd op", auto_now=True)
     updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
     )
     # History is read per cell (team, indicator), per object (id), by date and writer (the change log):
     # never by college, upload or updated_by, whose indexes every stored value paid for (issue 16).

@@ -183,7 +183,11 @@ def _detail(request, upload: Upload, *, errors: list[dict], status: int = 200):
     elif upload.status == UploadStatus.ACCEPTED:
         context.update(
             values=Paginator(
-                Measurement.objects.filter(upload=upload).select_related("indicator", "college", "team"),
+                # Within the institution's indicators (measurement_ind_year): upload_id has no index, so
+                # that a corrected value is updated in place (indicatoren migration 0007, issue 16).
+                Measurement.objects.filter(
+                    indicator__institution_id=upload.institution_id, upload=upload
+                ).select_related("indicator", "college", "team"),
                 CHANGES_PER_PAGE,
             ).get_page(request.GET.get("pagina")),
             flips=VerdictChange.objects.filter(run=upload.recompute_run).select_related("indicator", "college")
