@@ -209,6 +209,80 @@ def lock_institution_data(institution: Institution) -> None:
     # writer holds the write lock from BEGIN and its checks see no half-done other write.
 
 
+class ReadNotInLock(RuntimeError):
+    """A caller handed measurements_apply stored values it may not trust: a programming error, never the user's."""
+
+
+@dataclass(frozen=True)
+class LockedRead:
+    """Stored values read inside the institution's write lock, by stored_values_in_lock, for a write in the same
+    transaction.
+
+    `mark` names the transaction and how many rows of the values table it had written when it read:
+    measurements_apply takes the read only while both are the same (issue 16: an import read the same
+    100,000 values twice in one lock, for its plan and for the write).
+    """
+
+    institution_pk: int
+    mark: tuple | None  # None where the database has no transaction id to compare (SQLite): never taken
+    indicator_ids: frozenset
+    years: frozenset
+    values: dict
+
+
+def _write_mark() -> tuple | None:
+    """Return (this transaction's id, rows of the values table it inserted, updated and deleted so far); None on SQLite.
+
+    PostgreSQL's transaction id is the same for every statement of one transaction (savepoints
+    included) and never reused; pg_stat_xact_user_tables counts this transaction's own writes,
+    savepoints included, so a value written in between moves the mark.
+    """
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_current_xact_id()::text, "
+            "(SELECT n_tup_ins + n_tup_upd + n_tup_del FROM pg_stat_xact_user_tables WHERE relid = %s::regclass)",
+            [Measurement._meta.db_table],
+        )
+        return tuple(cursor.fetchone())
+
+
+def stored_values_in_lock(institution: Institution, indicator_ids: set[int], years: set[int]) -> LockedRead:
+    """Take the institution's write lock and read its stored values of these indicators and years (stored_values).
+
+    For a caller that compares with them and then writes through measurements_apply in the same
+    transaction (an upload: its plan, then the write): handed to measurements_apply as `locked_read`,
+    the write service checks them against its own lock instead of reading them again.
+    """
+    lock_institution_data(institution)
+    mark = _write_mark()
+    return LockedRead(
+        institution.pk, mark, frozenset(indicator_ids), frozenset(years), stored_values(indicator_ids, years)
+    )
+
+
+def _stored_in_lock(institution: Institution, keyed, locked_read: LockedRead | None) -> dict:
+    """Return the stored values of the rows' indicators and years, read now or, when it still holds, the caller's read.
+
+    Called after lock_institution_data. The caller's read holds when it was made by
+    stored_values_in_lock for this institution, in this transaction, with no value written since,
+    and covers every indicator and year of the rows: no other writer can have changed a value
+    since (the lock), and this transaction did not (the mark). Anything else is a bug of the
+    caller: raise ReadNotInLock rather than judge the write on values that may be stale.
+    """
+    indicator_ids, years = {key[0] for key, _ in keyed}, {key[1] for key, _ in keyed}
+    if locked_read is None or locked_read.mark is None:
+        return stored_values(indicator_ids, years)
+    if locked_read.institution_pk != institution.pk:
+        raise ReadNotInLock("De gelezen waarden horen bij een andere instelling.")
+    if locked_read.mark != _write_mark():
+        raise ReadNotInLock("De waarden zijn niet in deze transactie gelezen, of er is sindsdien geschreven.")
+    if not (indicator_ids <= locked_read.indicator_ids and years <= locked_read.years):
+        raise ReadNotInLock("De gelezen waarden dekken niet elke indicator en elk jaar van de rijen.")
+    return locked_read.values
+
+
 def etag_matches(header: str, value: Decimal | None, n: int | None, *, exists: bool) -> bool:
     """Return whether an If-Match header holds for a cell (RFC 9110 13.1.1: strong comparison, '*' = exists)."""
     from django.utils.http import parse_etags
@@ -238,6 +312,7 @@ def measurements_apply(
     allowed_teams=None,
     flag_note: str = "",
     keep_uncounted: bool = False,
+    locked_read: LockedRead | None = None,
 ) -> ApplyReport:
     """Insert, replace or delete many values at once, keeping history; all or nothing, one recompute.
 
@@ -250,12 +325,14 @@ def measurements_apply(
     `flag_note` is the note for every flagged row that has none of its own (an upload's
     confirmation, a command's --note). `keep_uncounted` lets a restore from a backup put back
     values of years in which their team is not active (kept, never counted); every other
-    channel refuses them (TeamInactive).
+    channel refuses them (TeamInactive). `locked_read` (stored_values_in_lock, the caller's read in
+    this transaction and lock) spares reading the stored values again; every check below still runs
+    on them (_stored_in_lock).
     """
     report = ApplyReport()
     keyed = _keyed_rows(institution, rows, allowed_colleges)
     lock_institution_data(institution)
-    stored = _stored_values({key[0] for key, _ in keyed}, {key[1] for key, _ in keyed})
+    stored = _stored_in_lock(institution, keyed, locked_read)
     _refuse_conflicts(keyed, stored)
     creates, updates, deletes, changing = _changes(keyed, stored)
     report.unchanged = len(keyed) - len(changing)
@@ -518,7 +595,7 @@ def write_refusal(
     from indicatoren.signoff import approved_units
 
     keyed = _keyed_rows(institution, rows, allowed_colleges)
-    stored = _stored_values({key[0] for key, _ in keyed}, {key[1] for key, _ in keyed})
+    stored = stored_values({key[0] for key, _ in keyed}, {key[1] for key, _ in keyed})
     changing = _changes(keyed, stored)[3]
     try:
         _refuse_other_teams(changing, allowed_teams)
@@ -553,7 +630,7 @@ def _refuse_locked_students(institution: Institution, counts: dict, approved_uni
 def rows_flags(institution: Institution, rows: list[MeasurementRow]) -> list[CellProblem]:
     """Return the plausibility flags of the rows that would set a new value (for a dry run)."""
     keyed = [(r.key(), r) for r in rows if r.value is not None]
-    stored = _stored_values({key[0] for key, _ in keyed}, {key[1] for key, _ in keyed})
+    stored = stored_values({key[0] for key, _ in keyed}, {key[1] for key, _ in keyed})
     changing = [(key, row) for key, row in keyed if _value_changes(row, stored.get(key))]
     return plausibility_problems(institution, changing, stored)
 
@@ -561,7 +638,7 @@ def rows_flags(institution: Institution, rows: list[MeasurementRow]) -> list[Cel
 def stored_cells(rows: list[MeasurementRow]) -> dict[int, tuple]:
     """Return, per id() of a row, the stored (id, value, n, updated_by id, note, source) of its cell, for a dry run."""
     keyed = {id(r): r.key() for r in rows}
-    stored = _stored_values({key[0] for key in keyed.values()}, {key[1] for key in keyed.values()})
+    stored = stored_values({key[0] for key in keyed.values()}, {key[1] for key in keyed.values()})
     return {row_id: stored[key] for row_id, key in keyed.items() if key in stored}
 
 
@@ -570,7 +647,7 @@ def plausibility_problems(institution: Institution, keyed, stored: dict | None =
 
     Peers are the other units of the same indicator, year and level as they will be after
     the write; history is the unit's nearest earlier stored (or written) value. `stored` is
-    _stored_values() of the rows' indicators and years, read in the same lock: only the other
+    stored_values() of the rows' indicators and years, read in the same lock: only the other
     years are read again (issue 16: the same 100,000 values were read twice).
     """
     keyed = [(key, row) for key, row in keyed if row.value is not None]
@@ -643,7 +720,7 @@ def _units_filter(units: set[tuple]) -> Q:
     return found
 
 
-def _stored_values(indicator_ids: set[int], years: set[int]) -> dict[tuple, tuple[int, Decimal, int | None]]:
+def stored_values(indicator_ids: set[int], years: set[int]) -> dict[tuple, tuple[int, Decimal, int | None]]:
     """Return the stored (id, value, n, updated_by id, note, source) per unit key, as plain tuples (no model instances)."""
     if not indicator_ids:
         return {}

@@ -20,6 +20,7 @@ from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
 
+from agenda.choices import Level
 from agenda.models import College, Indicator, Institution, Team
 from indicatoren.choices import UploadStatus
 from indicatoren.importers import (
@@ -32,10 +33,11 @@ from indicatoren.importers import (
     parse_benchmark,
     size_error,
 )
-from indicatoren.models import ContextValue, Measurement, StudentCount, Upload
+from indicatoren.models import ContextValue, StudentCount, Upload
 from indicatoren.services import (
     CellProblem,
     ContextRow,
+    LockedRead,
     MeasurementRow,
     NoteRequired,
     WriteConflict,
@@ -47,8 +49,9 @@ from indicatoren.services import (
     measurements_apply,
     rows_flags,
     stored_cells,
+    stored_values,
+    stored_values_in_lock,
     student_counts_apply,
-    value_rows,
     write_refusal,
 )
 from kern import rules
@@ -213,6 +216,9 @@ class Plan:
     uncompared: bool = False
     context: list[ContextRow] = field(default_factory=list)  # comparison series and breakdowns (issue 18)
     context_changes: list[ContextChange] = field(default_factory=list)
+    # The stored values the changes were compared with, read in the write lock when the plan is to be
+    # applied at once (not for a preview): the write service takes them instead of reading them again.
+    locked_read: LockedRead | None = None
 
     def rows_to_store(self, keep_mine=()) -> list[MeasurementRow]:
         """Return the rows to write: a conflicting cell only when the user chose their own value (`keep_mine`)."""
@@ -425,7 +431,8 @@ def _plan_parsed(institution: Institution, parsed: ParseResult, preview: bool = 
             # An edited grid export: compare with what the cell held at export (no lost updates).
             row.expected = parsed.exported.get((code, year, team_code or college_code or ""), (None, None))
         rows.append(row)
-    plan = Plan(parsed=parsed, rows=rows, students=students, changes=_compare(institution, rows, students))
+    changes, locked_read = _compare(institution, rows, students, in_lock=not preview)
+    plan = Plan(parsed=parsed, rows=rows, students=students, changes=changes, locked_read=locked_read)
     plan.context, plan.context_changes = context, _compare_context(context)
     plan.conflicts = _conflicts(rows)
     if preview:
@@ -491,38 +498,51 @@ def _unit_label(row: MeasurementRow) -> str:
     return row.team.code if row.team else (row.college.code if row.college else "instelling")
 
 
-def _compare(institution: Institution, rows: list[MeasurementRow], students) -> list[Change]:
-    """Return each row with the stored value it would replace."""
-    stored = {}
+def _compare(
+    institution: Institution, rows: list[MeasurementRow], students, *, in_lock: bool = False
+) -> tuple[list[Change], LockedRead | None]:
+    """Return each row with the stored value it would replace, and the read it compared with when `in_lock`.
+
+    `in_lock` (a plan to apply now, in the caller's transaction): the stored values are read in the
+    institution's write lock (stored_values_in_lock), and measurements_apply takes that read instead
+    of making the same one again (issue 16: 100,000 values read twice in one lock).
+    """
+    stored, read = {}, None
     if rows:
-        values = Measurement.objects.filter(
-            indicator_id__in={r.indicator.id for r in rows}, year__in={r.year for r in rows}
-        ).values_list("indicator_id", "year", "college_id", "team_id", "value", "n", "source")
-        stored = {row[:4]: row[4:] for row in value_rows(values)}
+        indicator_ids, years = {r.indicator.id for r in rows}, {r.year for r in rows}
+        if in_lock:
+            read = stored_values_in_lock(institution, indicator_ids, years)
+            stored = read.values
+        else:
+            stored = stored_values(indicator_ids, years)
     changes = []
-    missing = (None, None, "")
+    missing = (None, None, None, None, None, "")  # stored_values' (id, value, n, updated_by, note, source)
     # The parts of a key and the unit's label once per (indicator, college, team), not per row (issue 16).
     units: dict[tuple[int, int, int], tuple] = {}
     for row in rows:
         indicator, college, team = row.indicator, row.college, row.team
         unit = units.get((id(indicator), id(college), id(team)))
         if unit is None:
+            level = Level.TEAM if team else (Level.COLLEGE if college else Level.INSTITUTION)
             unit = units[(id(indicator), id(college), id(team))] = (
                 indicator.id,
+                str(level),
                 college.id if college else None,
                 team.id if team else None,
                 indicator.code,
                 _unit_label(row),
             )
-        old, old_n, old_source = stored.get((unit[0], row.year, unit[1], unit[2]), missing)
-        changes.append(Change(unit[3], row.year, unit[4], old, row.value, old_n, row.n, row.source, old_source))
+        current = stored.get((unit[0], row.year, unit[1], unit[2], unit[3]), missing)
+        changes.append(
+            Change(unit[4], row.year, unit[5], current[1], row.value, current[2], row.n, row.source, current[5])
+        )
     stored_students = {
         (s.college_id, s.year): s.count for s in StudentCount.objects.filter(college__institution=institution)
     }
     for (college, year), count in students.items():
         old = stored_students.get((college.pk, year))
         changes.append(Change(STUDENTS_CODE, year, college.code, None if old is None else Decimal(old), Decimal(count)))
-    return changes
+    return changes, read
 
 
 def _compare_context(rows: list[ContextRow]) -> list[ContextChange]:
@@ -822,6 +842,7 @@ def _apply(
             allowed_teams=allowed_teams,
             flag_note=note,
             keep_uncounted=keep_uncounted,
+            locked_read=plan.locked_read,
         )
     # Issue 18: comparison and breakdown rows in the same transaction (all or nothing with the values).
     context = context_values_apply(

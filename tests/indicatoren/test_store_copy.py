@@ -9,14 +9,15 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from agenda.models import College, Indicator, Team
-from indicatoren.models import Measurement
+from indicatoren.choices import UploadStatus
+from indicatoren.models import Measurement, Upload
 from indicatoren.services import (
     HISTORY_COLUMNS,
     STORED_COLUMNS,
     MeasurementRow,
-    _stored_values,
     measurements_apply,
     plausibility_problems,
+    stored_values,
     value_rows,
 )
 
@@ -134,10 +135,55 @@ def test_plausibility_of_a_small_write_reads_only_the_history_of_its_own_units(r
     earlier, last = list(stored)[-2:]
     row = MeasurementRow(indicator=indicator, year=last.year, value=earlier.value + 40, team=team, college=team.college)
     keyed = [(row.key(), row)]
-    current = _stored_values({indicator.pk}, {last.year})
+    current = stored_values({indicator.pk}, {last.year})
     with CaptureQueriesContext(connection) as queries:
         problems = plausibility_problems(rocvaf_demo, keyed, current)
     assert len(queries.captured_queries) == 1
     sql = queries.captured_queries[0]["sql"]
     assert f'"team_id" IN ({team.pk})' in sql  # the written team's history, not every unit of the indicator
     assert problems and any(flag.check == "history" for flag in problems[0].flags)
+
+
+def _hot_updates_of_values() -> tuple[int, int]:
+    """Return (rows updated, of which HOT) in the values table by this transaction so far (live, not sampled)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT n_tup_upd, n_tup_hot_upd FROM pg_stat_xact_user_tables WHERE relid = %s::regclass",
+            [Measurement._meta.db_table],
+        )
+        return cursor.fetchone()
+
+
+@pytest.mark.postgres
+def test_corrected_values_are_updated_in_place_without_index_entries(rocvaf_demo):
+    """A correction by another upload is a HOT update: room on the page (fillfactor 50), no changed column indexed.
+
+    Migration 0007 (issue 16): the corrected file's UPDATE wrote a new row elsewhere and an entry in
+    every index for each of its values, because the pages were full and upload_id was indexed.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reloptions FROM pg_class WHERE oid = %s::regclass", [Measurement._meta.db_table])
+        assert "fillfactor=50" in (cursor.fetchone()[0] or [])
+    institution = rocvaf_demo
+    indicator = Indicator.objects.get(institution=institution, code="2b")
+    teams = list(Team.objects.filter(college__institution=institution).order_by("code")[:20])
+    first, second = (
+        Upload.objects.create(institution=institution, original_name=name, checksum=name, status=UploadStatus.ACCEPTED)
+        for name in ("eerste.csv", "correctie.csv")
+    )
+    rows = [MeasurementRow(indicator=indicator, year=2012, value=Decimal(30 + i), team=t) for i, t in enumerate(teams)]
+    measurements_apply(institution=institution, rows=rows, upload=first, keep_uncounted=True, flag_note="test")
+    updated_before, hot_before = _hot_updates_of_values()
+    corrected = [
+        MeasurementRow(indicator=indicator, year=2012, value=Decimal(31 + i), team=t, n=50) for i, t in enumerate(teams)
+    ]
+    report = measurements_apply(
+        institution=institution, rows=corrected, upload=second, keep_uncounted=True, flag_note="test"
+    )
+    assert report.changed == len(teams)
+    updated, hot = _hot_updates_of_values()
+    assert (updated - updated_before, hot - hot_before) == (len(teams), len(teams))
+    stored = Measurement.objects.filter(indicator=indicator, year=2012, team__in=teams)
+    assert sorted((m.value, m.n, m.upload_id) for m in stored) == [
+        (Decimal(31 + i), 50, second.pk) for i in range(len(teams))
+    ]
