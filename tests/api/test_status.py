@@ -265,3 +265,32 @@ def test_status_and_budget_answer_with_the_cache_on_a_dead_redis(bestuur, settin
     assert response.status_code == 200
     assert json.loads(response.content) == expected
     assert bestuur.get("/api/v1/budget/?year=2021").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "accept",
+    [None, "*/*", "application/json", "text/csv", "text/html", "*/*; q=0.5", "application/*", "text/csv, */*"],
+)
+@pytest.mark.parametrize("query", ["year=2020", "year=2020&format=csv", "year=2020&format=json", "format=xml"])
+def test_the_short_negotiation_chooses_what_drfs_negotiation_chooses(accept, query):
+    """StoredResultApi answers `*/*` without ?format= itself (issue 16): the renderer and media type DRF would choose."""
+    from django.http import Http404
+    from rest_framework.exceptions import NotAcceptable
+    from rest_framework.negotiation import DefaultContentNegotiation
+    from rest_framework.test import APIRequestFactory
+
+    from rapportage.api.views import BudgetApi, StatusListApi
+
+    for view_class in (StatusListApi, BudgetApi):
+        headers = {} if accept is None else {"HTTP_ACCEPT": accept}
+        view = view_class()
+        view.format_kwarg, view.args, view.kwargs = None, (), {}
+        request = view.initialize_request(APIRequestFactory().get(f"/api/v1/x/?{query}", **headers))
+        try:
+            expected = DefaultContentNegotiation().select_renderer(request, view.get_renderers(), None)
+        except (NotAcceptable, Http404) as refused:  # an Accept nothing matches; a format no renderer has
+            with pytest.raises(type(refused)):
+                view.perform_content_negotiation(request)
+            continue
+        renderer, media_type = view.perform_content_negotiation(request)
+        assert (type(renderer), media_type) == (type(expected[0]), expected[1])
