@@ -9,7 +9,7 @@ from operator import itemgetter
 import numpy as np
 import pandas as pd
 from django.db import connections
-from django.db.models import BigIntegerField, DecimalField, Exists, F, OuterRef, Q, TextField, Value
+from django.db.models import BigIntegerField, Count, DecimalField, Exists, F, Max, OuterRef, Q, TextField, Value
 from django.db.models.functions import Cast, Round
 
 from agenda import selectors as agenda_selectors
@@ -288,6 +288,50 @@ def engine_inputs(institution: Institution, overrides: list[dict] | None = None)
         team_codes={team_id: code for team_id, _, _, code in teams},
         composites=composites_frame(ids),
     )
+
+
+def joint_inputs(parts: list[EngineInputs]) -> EngineInputs:
+    """Return the engine inputs of many institutions as one (rapportage.services.recompute_batch).
+
+    Every frame's rows keep their institution's keys (indicator, college and team ids are unique
+    across institutions), so the engine judges them together exactly as one by one; the lookup
+    tables are merged for completeness, while each institution's own stay in its part.
+    """
+
+    def joined(frames: list[pd.DataFrame]) -> pd.DataFrame:
+        # Empty frames left out: their columns may be of another dtype (object) than the filled ones.
+        filled = [frame for frame in frames if len(frame)]
+        return pd.concat(filled, ignore_index=True) if filled else frames[0]
+
+    return EngineInputs(
+        measurements=joined([p.measurements for p in parts]),
+        indicators=joined([p.indicators for p in parts]),
+        ambitions={version: joined([p.ambitions[version] for p in parts]) for version in parts[0].ambitions},
+        colleges=joined([p.colleges for p in parts]),
+        teams=joined([p.teams for p in parts]),
+        not_applicable=joined([p.not_applicable for p in parts]),
+        baselines=joined([p.baselines for p in parts]),
+        indicator_meta={k: v for p in parts for k, v in p.indicator_meta.items()},
+        college_meta={k: v for p in parts for k, v in p.college_meta.items()},
+        team_codes={k: v for p in parts for k, v in p.team_codes.items()},
+        composites=joined([p.composites for p in parts]),
+    )
+
+
+def finished_runs(institution_ids: list[int]) -> dict[int, tuple]:
+    """Return {institution id: (number of its finished runs, the last one's finish)}; absent when none.
+
+    What recompute_batch compares before and after taking an institution's lock: any run that
+    finished in between moves it (a count alone could stay put when old runs are cleared).
+    """
+    rows = (
+        RecomputeRun.objects.filter(institution_id__in=institution_ids, state=RunState.DONE)
+        .order_by()
+        .values("institution_id")
+        .annotate(count=Count("pk"), last=Max("finished_at"))
+        .values_list("institution_id", "count", "last")
+    )
+    return {institution_id: (count, last) for institution_id, count, last in rows}
 
 
 def budget_inputs(institution: Institution) -> tuple[list[BudgetYear], dict[str, dict[int, int]]]:

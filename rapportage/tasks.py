@@ -22,7 +22,7 @@ def recompute_task(self, run_id: int) -> str | None:
 @shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
 def recompute_batch_task(run_ids: list[int]) -> int:
     """Run many recompute runs in turn (a sector-wide import); a run already done is skipped on redelivery."""
-    return sum(1 for run_id in run_ids if services.recompute_run(run_id=run_id) is not None)
+    return services.recompute_batch(run_ids=run_ids)
 
 
 @shared_task(ignore_result=True)

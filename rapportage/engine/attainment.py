@@ -843,3 +843,21 @@ def evaluate(
     """Return the aggregates and the verdicts for `years` in one call."""
     agg = aggregate(measurements, counted_rows(measurements, colleges, teams, not_applicable))
     return agg, judge(agg, indicators, ambitions, colleges, years, not_applicable, baselines)
+
+
+def split_attainment(att: Attainment, institution_of: dict[int, int]) -> dict[int, Attainment]:
+    """Return one institution's part of a judgement of many, per institution, as if judged alone.
+
+    `institution_of`: {indicator id: institution id}. Every row of every frame belongs to one
+    indicator, and the engine judges an indicator from its own rows only, so an institution's rows
+    of a joint judgement are its own judgement; the rows keep their order and get a fresh index, as
+    a judgement of that institution alone numbers them (the sector recompute runs the engine once
+    per batch: issue 16, its fixed per-call costs were a quarter of a recompute).
+    """
+    parts: dict[int, dict[str, pd.DataFrame]] = {}
+    for name in ("indicators", "colleges", "teams", "unreferenced"):
+        frame = getattr(att, name)
+        owners = frame["indicator"].map(institution_of).to_numpy() if len(frame) else np.array([], dtype=np.int64)
+        for institution in set(institution_of.values()):
+            parts.setdefault(institution, {})[name] = frame[owners == institution].reset_index(drop=True)
+    return {institution: Attainment(**frames) for institution, frames in parts.items()}

@@ -41,7 +41,12 @@ def counted_commits():
 
 @pytest.fixture
 def settled(rocvaf_demo_tx):
-    """Return the demo once none of its runs waits (a waiting run would be joined, not sent)."""
+    """Return the demo once none of its runs waits (a waiting run would be joined, not sent), tasks in-process.
+
+    The PostgreSQL pass has a broker: tasks run in-process (the demo's shape) only for these tests.
+    """
+    from kwaliteit.celery import app
+
     wait_for(
         lambda: (
             not RecomputeRun.objects.filter(
@@ -49,7 +54,10 @@ def settled(rocvaf_demo_tx):
             ).exists()
         )
     )
-    return rocvaf_demo_tx
+    saved = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield rocvaf_demo_tx
+    app.conf.task_always_eager = saved
 
 
 def test_a_requested_recompute_run_in_process_commits_once_after_the_request(settled):
