@@ -110,9 +110,9 @@
   }
 
   // Printing. Paper shows every chart: the browser lays the page out for print right after the
-  // beforeprint handlers return, and nothing there can wait for a script (measured: a PDF printed
-  // by Chromium, DevTools' Page.printToPDF, while plotly.js was being evaluated had only the
-  // placeholders). So:
+  // beforeprint handlers return, and nothing there can wait for a script (measured: Chromium's own
+  // printing, DevTools' Page.printToPDF, of a page that had not run plotly.js printed the
+  // placeholders; the script inserted in beforeprint ran after it). So:
   // - plotly.js already evaluated (any chart drawn): beforeprint draws every other chart, in time;
   // - not yet: Ctrl+P / Cmd+P and the page's print button evaluate it, draw every chart, then
   //   print (printWithCharts); printing from the browser's menu cannot be caught before
