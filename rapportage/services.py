@@ -152,14 +152,13 @@ def recompute_batch(*, run_ids: list[int]) -> int:
     asked for a run of its own, which waits for this one's lock and reads after it.
     """
     claim = {"state": RunState.RUNNING, "started_at": timezone.now(), "attempts": F("attempts") + 1}
-    with transaction.atomic():
-        # One commit for the batch's claims; a run already done or failed (redelivery) is left out.
-        claimed = dict(
-            RecomputeRun.objects.select_for_update()
-            .filter(pk__in=run_ids, state__in=[RunState.PENDING, RunState.RUNNING])
-            .values_list("pk", "institution_id")
-        )
-        RecomputeRun.objects.filter(pk__in=list(claimed)).update(**claim)
+    # One row at a time, as recompute_run claims: a claim of many rows in one statement deadlocked
+    # with recompute_enqueue_many's UPDATE of the same rows in another order (PostgreSQL, worker bench).
+    # A run already done or failed (redelivery) is left out.
+    institution_ids = dict(RecomputeRun.objects.filter(pk__in=run_ids).values_list("pk", "institution_id"))
+    claimed = {
+        run_id: institution_ids[run_id] for run_id in run_ids if run_id in institution_ids and _claim(run_id, claim)
+    }
     if not claimed:
         return 0
     try:
