@@ -7,6 +7,9 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from kwaliteit import views
 
 urlpatterns = [
+    # First: REST clients poll the status API most, and Django tries the patterns in order
+    # (resolving it after every page's URLconf was 0.09 ms of a 2.6 ms warm answer, issue 16).
+    path("api/v1/", include("kwaliteit.api_v1")),
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     # Logins are throttled by django-axes' backend (settings); the reset form counts its mails.
@@ -24,7 +27,6 @@ urlpatterns = [
     # The curated account for partners, /verantwoording/ and /openbaar/<code>/ (issue 14, item 4).
     path("", include("rapportage.partner_urls")),
     path("beleid/", include("invoer.policy_urls")),
-    path("api/v1/", include("kwaliteit.api_v1")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves Swagger UI's start script as a file: the CSP refuses inline scripts (issue 13).
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
