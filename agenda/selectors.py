@@ -31,17 +31,23 @@ def _in_force(versions: dict, year: int, original):
     return versions[max(since)] if since else original
 
 
-def _applicability_lists(indicators) -> dict[int, dict[int | None, set[int]]]:
-    """Return {indicator id: {from_year (None: own list): college ids}} for the given indicators."""
+def _applicability_lists(indicators, owners: dict[int, int] | None = None) -> dict[int, dict[int | None, set[int]]]:
+    """Return {indicator id: {from_year (None: own list): college ids}} for the given indicators.
+
+    `owners`, when given, is filled with {indicator id: institution id} from the same rows.
+    """
     lists: dict[int, dict[int | None, set[int]]] = {}
+    columns = ["indicator_id", "from_year", "colleges__id"]
     rows = Applicability.objects.filter(indicator__in=indicators).values_list(
-        "indicator_id", "from_year", "colleges__id"
+        *columns, *(["indicator__institution_id"] if owners is not None else [])
     )
-    for indicator_id, from_year, college_id in rows:
+    for indicator_id, from_year, college_id, *owner in rows:
         versions = lists.setdefault(indicator_id, {})
         versions.setdefault(from_year, set())
         if college_id is not None:  # a row without colleges applies to none
             versions[from_year].add(college_id)
+        if owner:
+            owners[indicator_id] = owner[0]
     return lists
 
 
@@ -52,13 +58,28 @@ def not_applicable(institution: Institution, years) -> set[tuple[int, int, int]]
     else of its own list; with neither it applies to every college (contracts.md section 5).
     Every college of the institution is considered, active or not.
     """
-    college_ids = list(College.objects.filter(institution=institution).values_list("id", flat=True))
-    result = set()
-    for indicator_id, versions in _applicability_lists(Indicator.objects.filter(institution=institution)).items():
+    return not_applicable_many([institution], years)[institution.pk]
+
+
+def not_applicable_many(institutions, years) -> dict[int, set[tuple[int, int, int]]]:
+    """Return not_applicable per institution id, read in two queries for all of them (a sector recompute)."""
+    ids = [institution.pk for institution in institutions]
+    college_ids: dict[int, list[int]] = {pk: [] for pk in ids}
+    for institution_id, college_id in College.objects.filter(institution_id__in=ids).values_list(
+        "institution_id", "id"
+    ):
+        college_ids[institution_id].append(college_id)
+    institution_of: dict[int, int] = {}
+    lists = _applicability_lists(Indicator.objects.filter(institution_id__in=ids), owners=institution_of)
+    result: dict[int, set[tuple[int, int, int]]] = {pk: set() for pk in ids}
+    for indicator_id, versions in lists.items():
+        institution_id = institution_of[indicator_id]
         for year in years:
             applies = _in_force(versions, year, versions.get(None))
             if applies is not None:
-                result.update((indicator_id, year, cid) for cid in college_ids if cid not in applies)
+                result[institution_id].update(
+                    (indicator_id, year, cid) for cid in college_ids[institution_id] if cid not in applies
+                )
     return result
 
 
@@ -110,18 +131,26 @@ def revised_baselines(institution: Institution, years) -> list[tuple[int, int, i
     Years without a revision in force keep the indicator's own baseline and are left out, so
     the engine's input stays empty for an agenda without a baseline herijking.
     """
+    return revised_baselines_many([institution], years)[institution.pk]
+
+
+def revised_baselines_many(institutions, years) -> dict[int, list[tuple[int, int, int, Decimal | None]]]:
+    """Return revised_baselines per institution id, read in one query for all of them (a sector recompute)."""
+    ids = [institution.pk for institution in institutions]
     versions: dict[int, dict[int, tuple]] = {}
-    for indicator_id, from_year, baseline_year, value in BaselineRevision.objects.filter(
-        indicator__institution=institution
-    ).values_list("indicator_id", "from_year", "baseline_year", "baseline_value"):
+    institution_of: dict[int, int] = {}
+    for institution_id, indicator_id, from_year, baseline_year, value in BaselineRevision.objects.filter(
+        indicator__institution_id__in=ids
+    ).values_list("indicator__institution_id", "indicator_id", "from_year", "baseline_year", "baseline_value"):
         versions.setdefault(indicator_id, {})[from_year] = (baseline_year, value)
-    rows = []
+        institution_of[indicator_id] = institution_id
+    rows: dict[int, list[tuple]] = {pk: [] for pk in ids}
     for indicator_id, revisions in versions.items():
         for year in years:
             in_force = _in_force(revisions, year, None)
             if in_force is not None:
-                rows.append((indicator_id, year, *in_force))
-    return sorted(rows)
+                rows[institution_of[indicator_id]].append((indicator_id, year, *in_force))
+    return {pk: sorted(found) for pk, found in rows.items()}
 
 
 def agenda_spec(institution: Institution) -> dict:

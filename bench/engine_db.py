@@ -281,6 +281,35 @@ def _wait_runs(after_id: int, count: int, timeout: float = 600) -> float:
     raise RuntimeError(f"the sector recompute did not finish within {timeout} s")
 
 
+def _timeline(after_id: int) -> dict:
+    """Return where the runs above `after_id` spent their time (seconds from the first request).
+
+    requested -> enqueued -> claimed (started) -> stored (finished): the wall time of a sector
+    recompute split into the broker's delivery, the batch's joint read and pass (claimed until
+    the first run is stored) and the storing, with the sum of each run's own storing time.
+    """
+    from django.db.models import Max, Min, Sum
+
+    from rapportage.models import RecomputeRun
+
+    marks = RecomputeRun.objects.filter(pk__gt=after_id).aggregate(
+        requested=Min("requested_at"),
+        enqueued=Max("enqueued_at"),
+        started=Min("started_at"),
+        first_locked=Min("locked_at"),
+        finished=Max("finished_at"),
+        stored_ms=Sum("duration_ms"),
+    )
+    start = marks["requested"]
+    figures = {
+        f"{name}_s": round((marks[name] - start).total_seconds(), 3)
+        for name in ("enqueued", "started", "first_locked", "finished")
+        if marks[name] is not None
+    }
+    figures["stored_sum_s"] = (marks["stored_ms"] or 0) / 1000
+    return figures
+
+
 def _sector_import(kind: str) -> int:
     """Change the sector's values as a national data drop would, request the recomputes; return the last run id.
 
@@ -396,6 +425,7 @@ def worker_sector(concurrency: int, repeats: int) -> dict:
                     times.append(_wait_runs(last, result["institutions"]) - started)
                     # The worker's own CPU time: on a shared box steadier than the wall clock.
                     cpu.append(_cpu_s(worker.pid) - used)
+                    result.setdefault(f"{kind}_timeline", []).append(_timeline(last))
                 result[f"{kind}_s"] = statistics.median(times)
                 result[f"{kind}_all"] = times
                 result[f"{kind}_worker_cpu_s"] = statistics.median(cpu)

@@ -182,9 +182,12 @@ def _prepare_many(institutions) -> dict[int, tuple]:
     """Return {institution id: (engine inputs, attainments per version)}, judged in one engine pass per period."""
     by_period: dict[tuple, list] = {}
     for institution in institutions:
-        by_period.setdefault(tuple(institution.years), []).append((institution, selectors.engine_inputs(institution)))
+        by_period.setdefault(tuple(institution.years), []).append(institution)
     prepared = {}
-    for years, group in by_period.items():
+    for years, members in by_period.items():
+        # One query per table for the whole group (the per-institution reads were the batch's largest cost).
+        read = selectors.engine_inputs_many(members)
+        group = [(institution, read[institution.pk]) for institution in members]
         joint = selectors.joint_inputs([inputs for _, inputs in group])
         institution_of = dict(zip(joint.indicators["indicator"], joint.indicators["institution"], strict=True))
         parts = {version: split_attainment(att, institution_of) for version, att in _judge(joint, years).items()}
