@@ -647,6 +647,21 @@ def stored_verdicts(institution: Institution, ids: list[int] | None = None) -> l
     return [json.loads(text) for text in rows.values_list(Cast("payload", TextField()), flat=True)]
 
 
+def stored_input_digests_many(institution_ids: list[int]) -> dict[int, dict[tuple, str]]:
+    """Return per institution {(indicator id, year, version): input digest} of its stored bodies that have a digest.
+
+    What attainment_recompute compares a recompute's input digests with (a row without its
+    digest is built again whatever its inputs), read for a whole batch (recompute_batch).
+    """
+    found: dict[int, dict[tuple, str]] = {pk: {} for pk in institution_ids}
+    for institution_id, indicator, year, version, digest, input_digest in IndicatorResult.objects.filter(
+        institution_id__in=institution_ids
+    ).values_list("institution_id", "indicator_id", "year", "version", "digest", "input_digest"):
+        if digest:
+            found[institution_id][(indicator, year, version)] = input_digest
+    return found
+
+
 def stored_result_digests(
     institution: Institution,
 ) -> tuple[dict[tuple, tuple[int, str, str]], dict[int, tuple[int, str]]]:

@@ -28,6 +28,7 @@ from rapportage.engine.payload import (
     budget_payload,
     status_input_digests,
     status_payloads,
+    status_row_digests,
     verdict_flips,
     verdict_views,
 )
@@ -163,7 +164,10 @@ def recompute_batch(*, run_ids: list[int]) -> int:
         return 0
     try:
         seen = selectors.finished_runs(list(claimed.values()))
-        prepared = _prepare_many(Institution.objects.filter(pk__in=list(claimed.values())))
+        # In the order the runs are stored below: _prepare_many builds bodies a few institutions at a time.
+        order = {institution_id: position for position, institution_id in enumerate(claimed.values())}
+        members = Institution.objects.filter(pk__in=list(claimed.values()))
+        prepared = _prepare_many(sorted(members, key=lambda institution: order[institution.pk]))
     except Exception:
         # The joint read or engine pass failed: each run then reads and judges alone (and fails alone).
         logger.exception("recompute batch %s: joint pass failed, each run recomputes alone", list(claimed))
@@ -171,15 +175,27 @@ def recompute_batch(*, run_ids: list[int]) -> int:
     for run_id in run_ids:
         if run_id in claimed:
             institution_id = claimed[run_id]
-            ready = prepared.get(institution_id)
+            ready = prepared.pop(institution_id, None)  # let go of its frames and bodies once stored
             recompute_run(
                 run_id=run_id, claimed=True, prepared=None if ready is None else (ready, seen.get(institution_id))
             )
     return len(claimed)
 
 
+# Bodies built together at most: a batch where every value moved builds ~7,400 bodies, which held at
+# once took the worker past 500 MB (benchmarks.md 12); a JOB/DUO drop builds about 130.
+BODIES_PER_BUILD = 1000
+
+
 def _prepare_many(institutions) -> dict[int, tuple]:
-    """Return {institution id: (engine inputs, attainments per version)}, judged in one engine pass per period."""
+    """Return {institution id: (engine inputs, attainments per version, bodies to build)}, one engine pass per period.
+
+    The bodies are built jointly too (status_payloads' fixed cost per call was a tenth of each
+    institution's share of a sector batch: benchmarks.md 12): each institution's input digests
+    are compared with its stored ones read now, before its lock, and the bodies whose digests
+    moved are built for a few institutions at a time (_Bodies) when the first of them is stored.
+    attainment_recompute uses them only if the stored digests under the lock are still those.
+    """
     by_period: dict[tuple, list] = {}
     for institution in institutions:
         by_period.setdefault(tuple(institution.years), []).append(institution)
@@ -190,10 +206,64 @@ def _prepare_many(institutions) -> dict[int, tuple]:
         group = [(institution, read[institution.pk]) for institution in members]
         joint = selectors.joint_inputs([inputs for _, inputs in group])
         institution_of = dict(zip(joint.indicators["indicator"], joint.indicators["institution"], strict=True))
-        parts = {version: split_attainment(att, institution_of) for version, att in _judge(joint, years).items()}
+        attainments = _judge(joint, years)
+        parts = {version: split_attainment(att, institution_of) for version, att in attainments.items()}
+        stored = selectors.stored_input_digests_many([institution.pk for institution in members])
+        built = {
+            institution.pk: {"stored_inputs": stored[institution.pk], "input_digests": {}} for institution in members
+        }
+        only: dict[int, dict[str, set]] = {institution.pk: {} for institution in members}
+        for version, att in attainments.items():
+            rows = status_row_digests(att)
+            for institution, inputs in group:
+                mine = built[institution.pk]
+                digests = status_input_digests(
+                    parts[version][institution.pk], **_meta(inputs), teams=inputs.team_codes, rows=rows
+                )
+                mine["input_digests"][version] = digests
+                only[institution.pk][version] = {
+                    key for key, digest in digests.items() if mine["stored_inputs"].get((*key, version)) != digest
+                }
+        chunk, size = [], 0
+        for institution, _ in [*group, (None, None)]:
+            count = 0 if institution is None else sum(len(keys) for keys in only[institution.pk].values())
+            if chunk and (institution is None or size + count > BODIES_PER_BUILD):
+                bodies = _Bodies(attainments, joint, institution_of, {pk: only[pk] for pk in chunk})
+                for pk in chunk:
+                    built[pk]["bodies"] = bodies
+                chunk, size = [], 0
+            if institution is not None:
+                chunk.append(institution.pk)
+                size += count
         for institution, inputs in group:
-            prepared[institution.pk] = (inputs, {version: part[institution.pk] for version, part in parts.items()})
+            attained = {version: part[institution.pk] for version, part in parts.items()}
+            prepared[institution.pk] = (inputs, attained, built[institution.pk])
     return prepared
+
+
+class _Bodies:
+    """The STATUS bodies of a few institutions of a batch, built in one call per version when first asked for."""
+
+    def __init__(self, attainments, joint, institution_of: dict[int, int], only: dict[int, dict[str, set]]):
+        self.attainments, self.joint, self.institution_of, self.only = attainments, joint, institution_of, only
+        self.built: dict[int, dict[str, dict]] | None = None
+
+    def of(self, institution_id: int) -> dict[str, dict]:
+        """Return {version: {(indicator id, year): body}} of the institution, and forget them here."""
+        if self.built is None:
+            self.built = {pk: {version: {} for version in self.attainments} for pk in self.only}
+            for version, att in self.attainments.items():
+                keys = set().union(*(only[version] for only in self.only.values()))
+                bodies = status_payloads(att, **_meta(self.joint), teams=self.joint.team_codes, only=keys)
+                for key, body in bodies.items():  # in the joint order: each institution's own order
+                    self.built[self.institution_of[key[0]]][version][key] = body
+            self.attainments = self.joint = None  # the frames are the batch's; this chunk needs them no more
+        return self.built.pop(institution_id)
+
+
+def _meta(inputs) -> dict:
+    """Return the names and codes a STATUS body shows: status_payloads' indicators and colleges."""
+    return {"indicators": inputs.indicator_meta, "colleges": inputs.college_meta}
 
 
 def recompute_run(
@@ -301,22 +371,30 @@ def evaluate_institution(
     ({(indicator id, year, version): input digest} of the stored bodies, the recompute's):
     a body whose inputs have that digest is not built and left out of "statuses";
     "input_digests" gives every body's digest per version. `prepared`: (inputs, attainments per
-    version) judged already (recompute_batch's joint pass).
+    version[, bodies built]) judged already (recompute_batch's joint pass, _prepare_many).
     """
+    built = None
     if prepared is not None:
-        inputs, attainments = prepared
+        inputs, attainments, *rest = prepared
+        # Bodies built by the batch (_prepare_many) against the stored digests it read before the
+        # lock: used only if those are still the stored ones, else built here as for one institution.
+        if rest and rest[0] is not None and rest[0]["stored_inputs"] == stored_inputs:
+            built = rest[0]
     else:
         inputs = selectors.engine_inputs(institution, overrides)
         attainments = _judge(inputs, list(institution.years))
-    meta = {"indicators": inputs.indicator_meta, "colleges": inputs.college_meta}
-    statuses, input_digests = {}, {}
-    for version, att in attainments.items():
-        only = None
-        if stored_inputs is not None:
-            # A body whose inputs are those it was built from is the stored one: not built again (issue 16).
-            input_digests[version] = digests = status_input_digests(att, **meta, teams=inputs.team_codes)
-            only = {key for key, digest in digests.items() if stored_inputs.get((*key, version)) != digest}
-        statuses[version] = status_payloads(att, **meta, teams=inputs.team_codes, only=only)
+    meta = _meta(inputs)
+    if built is not None:
+        statuses, input_digests = built["bodies"].of(institution.pk), built["input_digests"]
+    else:
+        statuses, input_digests = {}, {}
+        for version, att in attainments.items():
+            only = None
+            if stored_inputs is not None:
+                # A body whose inputs are those it was built from is the stored one: not built again (issue 16).
+                input_digests[version] = digests = status_input_digests(att, **meta, teams=inputs.team_codes)
+                only = {key for key, digest in digests.items() if stored_inputs.get((*key, version)) != digest}
+            statuses[version] = status_payloads(att, **meta, teams=inputs.team_codes, only=only)
     # The budget reads only the verdicts (budget.budget_verdicts): from every body, built or not.
     verdicts = (
         statuses[Version.CURRENT].values()

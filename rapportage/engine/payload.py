@@ -124,8 +124,22 @@ def _code_digest() -> bytes:
 _CODE_DIGEST: list[bytes] = []
 
 
+def status_row_digests(att: Attainment) -> tuple[dict[int, bytes], ...]:
+    """Return the digests of the engine's rows per (indicator, year) key: indicators, colleges, teams, unreferenced.
+
+    Keys are unique across institutions (indicator ids are), so the digests of a joint judgement
+    are each institution's own (its rows keep their order: attainment.split_attainment).
+    """
+    return tuple(_group_digests(frame) for frame in (att.indicators, att.colleges, att.teams, att.unreferenced))
+
+
 def status_input_digests(
-    att: Attainment, *, indicators: dict[int, dict], colleges: dict[int, dict], teams: dict[int, str]
+    att: Attainment,
+    *,
+    indicators: dict[int, dict],
+    colleges: dict[int, dict],
+    teams: dict[int, str],
+    rows: tuple[dict[int, bytes], ...] | None = None,
 ) -> dict[tuple[int, int], str]:
     """Return per (indicator id, year) a digest of everything its STATUS body is made from.
 
@@ -144,12 +158,18 @@ def status_input_digests(
     shared.update(repr(sorted((pk, sorted(meta.items())) for pk, meta in indicators.items())).encode())
     shared.update(repr(sorted((pk, meta["code"], meta["name"]) for pk, meta in colleges.items())).encode())
     shared.update(repr(sorted(teams.items())).encode())
-    parts = [_group_digests(frame) for frame in (att.colleges, att.teams, att.unreferenced)]
+    if rows is None:
+        own, *parts = status_row_digests(att)
+        keys = list(own)
+    else:
+        # The row digests of a joint judgement (recompute_batch): this institution's keys only, in
+        # the order _group_digests gives them.
+        own, *parts = rows
+        keys = np.unique(_keys(att.indicators)).tolist()
     digests = {}
-    rows = _group_digests(att.indicators)
-    for key, row in rows.items():
+    for key in keys:
         digest = shared.copy()
-        digest.update(row)
+        digest.update(own[key])
         for part in parts:
             digest.update(part.get(key, b"-"))
         digests[(key // 10000, key % 10000)] = digest.hexdigest()

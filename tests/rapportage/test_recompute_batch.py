@@ -32,6 +32,22 @@ def judged(monkeypatch):
     return calls
 
 
+@pytest.fixture
+def built(monkeypatch):
+    """Record the number of bodies asked of each status_payloads call of the recompute (None: all)."""
+    calls = []
+    original = services.status_payloads
+
+    def spy(att, **kwargs):
+        if threading.current_thread() is threading.main_thread():
+            only = kwargs.get("only")
+            calls.append(None if only is None else len(only))
+        return original(att, **kwargs)
+
+    monkeypatch.setattr(services, "status_payloads", spy)
+    return calls
+
+
 def shift(institution, code_position: int = 0, by: str = "3.5") -> None:
     """Raise every team value of one of the institution's indicators in its last year."""
     indicator = institution.indicators.order_by("position", "code")[code_position]
@@ -41,17 +57,64 @@ def shift(institution, code_position: int = 0, by: str = "3.5") -> None:
 
 
 @pytest.mark.django_db
-def test_a_batch_stores_what_each_institution_judged_alone_would(judged):
-    """Three institutions in one batch: one engine pass, and every stored body equals a fresh one of its own."""
+def test_a_batch_stores_what_each_institution_judged_alone_would(judged, built):
+    """Three institutions in one batch: one engine pass, one build of bodies per version, each stored body fresh."""
     store(sector(3))
     institutions = list(Institution.objects.order_by("pk"))
     services.recompute_many(institutions=institutions, reason="test: eerste")
     for institution in institutions[:2]:
         shift(institution)
     judged.clear()
+    built.clear()
     runs = services.recompute_many(institutions=institutions, reason="test: sectorbestand")
     assert {run.state for run in runs} == {RunState.DONE}, [run.error for run in runs]
     assert judged == [3], "the batch judged its institutions one by one"
+    # The moved bodies of both changed institutions in one call per version (current, original).
+    assert len(built) == 2 and all(built), built
+    for institution in institutions:
+        assert_stored_equals_fresh(institution)
+
+
+@pytest.mark.django_db
+def test_a_batch_builds_its_bodies_a_few_institutions_at_a_time(monkeypatch, built):
+    """The bodies are built per chunk of at most BODIES_PER_BUILD (memory stays bounded), each stored body fresh."""
+    store(sector(3))
+    institutions = list(Institution.objects.order_by("pk"))
+    services.recompute_many(institutions=institutions, reason="test: eerste")
+    for institution in institutions:
+        shift(institution)
+    monkeypatch.setattr(services, "BODIES_PER_BUILD", 1)  # every institution a chunk of its own
+    built.clear()
+    runs = services.recompute_many(institutions=institutions, reason="test: sectorbestand")
+    assert {run.state for run in runs} == {RunState.DONE}, [run.error for run in runs]
+    assert len(built) == 6 and all(built), built  # three chunks, two versions each
+    for institution in institutions:
+        assert_stored_equals_fresh(institution)
+
+
+@pytest.mark.django_db
+def test_a_batch_builds_alone_an_institution_whose_stored_results_changed_after_its_read(monkeypatch, built):
+    """Bodies built before the lock are used only against the stored digests they were built for."""
+    store(sector(2))
+    institutions = list(Institution.objects.order_by("pk"))
+    services.recompute_many(institutions=institutions, reason="test: eerste")
+    shift(institutions[0])
+    edited = IndicatorResult.objects.filter(institution=institutions[1], version="current").order_by("pk").first()
+    original = services._prepare_many
+
+    def then_edit(members):
+        prepared = original(members)
+        # After the batch's read, before its locks: a stored body loses its digest (edited by hand),
+        # so it must be built again; the batch had nothing to build for this institution.
+        IndicatorResult.objects.filter(pk=edited.pk).update(digest="", payload={**edited.payload, "name": "bewerkt"})
+        return prepared
+
+    monkeypatch.setattr(services, "_prepare_many", then_edit)
+    built.clear()
+    runs = services.recompute_many(institutions=institutions, reason="test: sectorbestand")
+    assert {run.state for run in runs} == {RunState.DONE}, [run.error for run in runs]
+    # The joint build per version, then the edited institution's own build per version.
+    assert len(built) == 4, built
     for institution in institutions:
         assert_stored_equals_fresh(institution)
 
