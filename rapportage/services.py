@@ -248,17 +248,28 @@ class _Bodies:
         self.attainments, self.joint, self.institution_of, self.only = attainments, joint, institution_of, only
         self.built: dict[int, dict[str, dict]] | None = None
 
-    def of(self, institution_id: int) -> dict[str, dict]:
-        """Return {version: {(indicator id, year): body}} of the institution, and forget them here."""
+    def of(self, institution_id: int) -> dict[str, dict] | None:
+        """Return {version: {(indicator id, year): body}} of the institution and forget them here; None if not built.
+
+        A failed joint build is logged and gives None to every institution of the chunk, which then
+        builds its own (evaluate_institution): never a partial set, which would keep moved bodies.
+        """
         if self.built is None:
-            self.built = {pk: {version: {} for version in self.attainments} for pk in self.only}
-            for version, att in self.attainments.items():
-                keys = set().union(*(only[version] for only in self.only.values()))
-                bodies = status_payloads(att, **_meta(self.joint), teams=self.joint.team_codes, only=keys)
-                for key, body in bodies.items():  # in the joint order: each institution's own order
-                    self.built[self.institution_of[key[0]]][version][key] = body
+            built: dict[int, dict[str, dict]] = {pk: {version: {} for version in self.attainments} for pk in self.only}
+            try:
+                for version, att in self.attainments.items():
+                    keys = set().union(*(only[version] for only in self.only.values()))
+                    bodies = status_payloads(att, **_meta(self.joint), teams=self.joint.team_codes, only=keys)
+                    for key, body in bodies.items():  # in the joint order: each institution's own order
+                        built[self.institution_of[key[0]]][version][key] = body
+            except Exception:
+                logger.exception(
+                    "recompute batch: joint build of %d institutions failed, each builds its own", len(built)
+                )
+                built = {}
+            self.built = built
             self.attainments = self.joint = None  # the frames are the batch's; this chunk needs them no more
-        return self.built.pop(institution_id)
+        return self.built.pop(institution_id, None)
 
 
 def _meta(inputs) -> dict:
@@ -384,8 +395,9 @@ def evaluate_institution(
         inputs = selectors.engine_inputs(institution, overrides)
         attainments = _judge(inputs, list(institution.years))
     meta = _meta(inputs)
-    if built is not None:
-        statuses, input_digests = built["bodies"].of(institution.pk), built["input_digests"]
+    statuses = None if built is None else built["bodies"].of(institution.pk)
+    if statuses is not None:
+        input_digests = built["input_digests"]
     else:
         statuses, input_digests = {}, {}
         for version, att in attainments.items():

@@ -93,6 +93,31 @@ def test_a_batch_builds_its_bodies_a_few_institutions_at_a_time(monkeypatch, bui
 
 
 @pytest.mark.django_db
+def test_a_failed_joint_build_leaves_each_institution_to_build_its_own(monkeypatch):
+    """A joint build that raises stores no partial set: every institution of the chunk builds its own bodies."""
+    store(sector(2))
+    institutions = list(Institution.objects.order_by("pk"))
+    services.recompute_many(institutions=institutions, reason="test: eerste")
+    for institution in institutions:
+        shift(institution)
+    calls = []
+    original = services.status_payloads
+
+    def first_breaks(att, **kwargs):
+        calls.append(len(kwargs.get("only") or ()))
+        if len(calls) == 1:
+            raise RuntimeError("gezamenlijke opbouw kapot")
+        return original(att, **kwargs)
+
+    monkeypatch.setattr(services, "status_payloads", first_breaks)
+    runs = services.recompute_many(institutions=institutions, reason="test: sectorbestand")
+    assert {run.state for run in runs} == {RunState.DONE}, [run.error for run in runs]
+    assert len(calls) == 1 + 4, calls  # the failed joint build, then two per institution
+    for institution in institutions:
+        assert_stored_equals_fresh(institution)
+
+
+@pytest.mark.django_db
 def test_a_batch_builds_alone_an_institution_whose_stored_results_changed_after_its_read(monkeypatch, built):
     """Bodies built before the lock are used only against the stored digests they were built for."""
     store(sector(2))
