@@ -421,12 +421,15 @@ def report(results: dict) -> str:
         f"included): {results['child_peak_mb']:,.0f} MB.",
     ]
     for key in ("first", "corrected"):
-        ratio = results[key]["total"] / results[key]["floor"]["copy_values"]
+        # The goal's floor is COPY of the same rows into the tables the import must write, with their
+        # foreign keys (the lead's decision, docs/benchmarks.md 11.0); the values-only ratio beside it.
+        ratio = results[key]["total"] / results[key]["floor"]["copy_values_history_fk"]
+        values_only = results[key]["total"] / results[key]["floor"]["copy_values"]
         met = ratio <= GOAL_RATIO and results[key]["peak_mb"] < MEMORY_LIMIT_MB
         lines.append(
-            f"Goal ({key}): {ratio:.1f}x its COPY floor (<= {GOAL_RATIO:.0f}x; {results[key]['total'] / floor:.1f}x "
-            f"the median floor), {results[key]['peak_mb']:,.0f} MB (< {MEMORY_LIMIT_MB} MB): "
-            f"{'met' if met else 'NOT met'}."
+            f"Goal ({key}): {ratio:.1f}x its COPY floor of values + history with foreign keys (<= {GOAL_RATIO:.0f}x; "
+            f"{values_only:.1f}x the values-only COPY, {results[key]['total'] / floor:.1f}x its median), "
+            f"{results[key]['peak_mb']:,.0f} MB (< {MEMORY_LIMIT_MB} MB): {'met' if met else 'NOT met'}."
         )
     return "\n".join(lines)
 
