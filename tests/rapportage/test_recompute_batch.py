@@ -56,50 +56,58 @@ def shift(institution, code_position: int = 0, by: str = "3.5") -> None:
     )
 
 
+def recomputed_sector(size: int, shifted: int) -> list:
+    """Store a synthetic sector of `size`, recompute it once, then move a value of the first `shifted` institutions."""
+    store(sector(size))
+    institutions = list(Institution.objects.order_by("pk"))
+    services.recompute_many(institutions=institutions, reason="test: eerste")
+    for institution in institutions[:shifted]:
+        shift(institution)
+    return institutions
+
+
+def recompute_batch_fresh(institutions: list, check=None) -> None:
+    """Recompute the institutions as one batch; every run is done, `check()` holds, every stored body is fresh.
+
+    `check` runs before the fresh evaluations, which judge and build again themselves.
+    """
+    runs = services.recompute_many(institutions=institutions, reason="test: sectorbestand")
+    assert {run.state for run in runs} == {RunState.DONE}, [run.error for run in runs]
+    if check is not None:
+        check()
+    for institution in institutions:
+        assert_stored_equals_fresh(institution)
+
+
 @pytest.mark.django_db
 def test_a_batch_stores_what_each_institution_judged_alone_would(judged, built):
     """Three institutions in one batch: one engine pass, one build of bodies per version, each stored body fresh."""
-    store(sector(3))
-    institutions = list(Institution.objects.order_by("pk"))
-    services.recompute_many(institutions=institutions, reason="test: eerste")
-    for institution in institutions[:2]:
-        shift(institution)
+    institutions = recomputed_sector(3, shifted=2)
     judged.clear()
     built.clear()
-    runs = services.recompute_many(institutions=institutions, reason="test: sectorbestand")
-    assert {run.state for run in runs} == {RunState.DONE}, [run.error for run in runs]
-    assert judged == [3], "the batch judged its institutions one by one"
-    # The moved bodies of both changed institutions in one call per version (current, original).
-    assert len(built) == 2 and all(built), built
-    for institution in institutions:
-        assert_stored_equals_fresh(institution)
+
+    def one_pass_one_build():
+        assert judged == [3], "the batch judged its institutions one by one"
+        # The moved bodies of both changed institutions in one call per version (current, original).
+        assert len(built) == 2 and all(built), built
+
+    recompute_batch_fresh(institutions, one_pass_one_build)
 
 
 @pytest.mark.django_db
 def test_a_batch_builds_its_bodies_a_few_institutions_at_a_time(monkeypatch, built):
     """The bodies are built per chunk of at most BODIES_PER_BUILD (memory stays bounded), each stored body fresh."""
-    store(sector(3))
-    institutions = list(Institution.objects.order_by("pk"))
-    services.recompute_many(institutions=institutions, reason="test: eerste")
-    for institution in institutions:
-        shift(institution)
+    institutions = recomputed_sector(3, shifted=3)
     monkeypatch.setattr(services, "BODIES_PER_BUILD", 1)  # every institution a chunk of its own
     built.clear()
-    runs = services.recompute_many(institutions=institutions, reason="test: sectorbestand")
-    assert {run.state for run in runs} == {RunState.DONE}, [run.error for run in runs]
-    assert len(built) == 6 and all(built), built  # three chunks, two versions each
-    for institution in institutions:
-        assert_stored_equals_fresh(institution)
+    # Three chunks, two versions each.
+    recompute_batch_fresh(institutions, lambda: len(built) == 6 and all(built) or pytest.fail(f"builds {built}"))
 
 
 @pytest.mark.django_db
 def test_a_failed_joint_build_leaves_each_institution_to_build_its_own(monkeypatch):
     """A joint build that raises stores no partial set: every institution of the chunk builds its own bodies."""
-    store(sector(2))
-    institutions = list(Institution.objects.order_by("pk"))
-    services.recompute_many(institutions=institutions, reason="test: eerste")
-    for institution in institutions:
-        shift(institution)
+    institutions = recomputed_sector(2, shifted=2)
     calls = []
     original = services.status_payloads
 
@@ -110,20 +118,14 @@ def test_a_failed_joint_build_leaves_each_institution_to_build_its_own(monkeypat
         return original(att, **kwargs)
 
     monkeypatch.setattr(services, "status_payloads", first_breaks)
-    runs = services.recompute_many(institutions=institutions, reason="test: sectorbestand")
-    assert {run.state for run in runs} == {RunState.DONE}, [run.error for run in runs]
-    assert len(calls) == 1 + 4, calls  # the failed joint build, then two per institution
-    for institution in institutions:
-        assert_stored_equals_fresh(institution)
+    # The failed joint build, then two per institution.
+    recompute_batch_fresh(institutions, lambda: len(calls) == 1 + 4 or pytest.fail(f"calls {calls}"))
 
 
 @pytest.mark.django_db
 def test_a_batch_builds_alone_an_institution_whose_stored_results_changed_after_its_read(monkeypatch, built):
     """Bodies built before the lock are used only against the stored digests they were built for."""
-    store(sector(2))
-    institutions = list(Institution.objects.order_by("pk"))
-    services.recompute_many(institutions=institutions, reason="test: eerste")
-    shift(institutions[0])
+    institutions = recomputed_sector(2, shifted=1)
     edited = IndicatorResult.objects.filter(institution=institutions[1], version="current").order_by("pk").first()
     original = services._prepare_many
 
@@ -136,12 +138,8 @@ def test_a_batch_builds_alone_an_institution_whose_stored_results_changed_after_
 
     monkeypatch.setattr(services, "_prepare_many", then_edit)
     built.clear()
-    runs = services.recompute_many(institutions=institutions, reason="test: sectorbestand")
-    assert {run.state for run in runs} == {RunState.DONE}, [run.error for run in runs]
     # The joint build per version, then the edited institution's own build per version.
-    assert len(built) == 4, built
-    for institution in institutions:
-        assert_stored_equals_fresh(institution)
+    recompute_batch_fresh(institutions, lambda: len(built) == 4 or pytest.fail(f"builds {built}"))
 
 
 @pytest.mark.django_db
