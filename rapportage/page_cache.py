@@ -4,15 +4,18 @@ Board pages change only when the data they show changes, yet rendering them (sel
 plotly figures, templates) took 100-700 ms per request. A page is rendered once per version
 and user, and served from the cache after that.
 
-**The version.** One token in the cache, replaced by a new random one after every committed
-write to a table of the apps whose data the pages show (agenda, indicatoren, maatregelen,
+**The version.** One token, replaced by a new one after every committed write to a table of
+the apps whose data the pages show (agenda, indicatoren, maatregelen,
 rapportage): context values, measures, evidence, Q-reviews, check-ins, spending, agenda
 revisions, sign-offs, memberships and stored results alike. The writes are seen where they
 all pass, in the database cursor (an execute wrapper installed on every connection): a list of
 models with post_save receivers would miss every `bulk_create`, `update()` and queryset
 `delete()` (some 70 of them in the services), and a missed write is a stale page. A write
 through COPY, which passes no Django cursor, is a measurement import, and those announce
-themselves (kern.signals.data_changed), which bumps the version too. The token is global, not
+themselves (kern.signals.data_changed), which bumps the version too. On PostgreSQL the token is
+a sequence's value (nextval to bump), which every process sharing the database sees, read with
+the caller's roles in one statement (rapportage.roles); elsewhere (SQLite: the demo) a random
+token in the cache. The token is global, not
 per institution: a cursor does not know the institution a row belongs to, and one institution's
 write re-rendering another's pages once costs little next to a stale page. Beside the token,
 the key holds a fingerprint of the institution's recompute runs, read from the database: a
@@ -58,7 +61,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.contrib.messages import get_messages
 from django.core.cache import cache
-from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, transaction
 from django.http import HttpResponse
 from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
@@ -73,6 +76,7 @@ from rapportage.local_store import LocalStore
 logger = logging.getLogger(__name__)
 
 VERSION_KEY = "pages:version"
+VERSION_SEQUENCE = "rapportage_data_version"  # PostgreSQL: migration rapportage 0008
 CACHE_SECONDS = 3600
 # Rendered in place of the CSRF token and replaced when served: the token is the visitor's own.
 CSRF_PLACEHOLDER = "csrf-page-cache-placeholder"
@@ -95,7 +99,17 @@ local_pages = LocalStore(LOCAL_BYTES)
 
 
 def version() -> str:
-    """Return the pages' current version token (made when the cache has none)."""
+    """Return the pages' current version token (made when the cache has none).
+
+    On PostgreSQL the sequence's last value (migration rapportage 0008): shared by every process
+    that shares the database, read without a round trip to Redis, and in the same statement as
+    the caller's roles where rapportage.roles read it (data_version). Elsewhere a token in the cache.
+    """
+    connection = connections[DEFAULT_DB_ALIAS]
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT last_value FROM {VERSION_SEQUENCE}")  # noqa: S608 - a constant
+            return version_token(cursor.fetchone()[0])
     token = cache.get(VERSION_KEY)
     if token is None:
         # add(): two processes that find no token at once agree on the first one stored.
@@ -104,8 +118,23 @@ def version() -> str:
     return token
 
 
+def version_token(value) -> str:
+    """Return the version token of the sequence's value (as version() and rapportage.roles read it)."""
+    return f"db{value}"
+
+
 def bump() -> None:
     """Give the pages a new version: every page is rendered again on its next request."""
+    connection = connections[DEFAULT_DB_ALIAS]
+    if connection.vendor == "postgresql":
+        try:
+            # nextval is not transactional and waits for no flush: after the commit that called it,
+            # every process sees the new value at once.
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT nextval(%s)", [VERSION_SEQUENCE])
+        except DatabaseError as exc:  # the database is gone: the next request fails on it anyway
+            logger.warning("Data version not bumped (%s)", exc)
+        return
     try:
         cache.set(VERSION_KEY, uuid.uuid4().hex, None)
     except CACHE_ERRORS as exc:  # the pages are rendered without the cache while it is down
@@ -210,6 +239,21 @@ def runs_columns(connection, institution: str) -> list[str]:
     ]
 
 
+def known_columns(connection, institution: str) -> list[str]:
+    """Return runs_columns and, on PostgreSQL, the data's version: what data_version needs, read beside another statement."""
+    columns = runs_columns(connection, institution)
+    if connection.vendor == "postgresql":
+        columns.append(f"(SELECT last_value FROM {VERSION_SEQUENCE})")
+    return columns
+
+
+def remember(institution: Institution, values) -> None:
+    """Keep known_columns' values on the request's institution: data_version then reads nothing more."""
+    institution._runs_fingerprint = runs_fingerprint(values[:RUNS_COLUMNS])
+    if len(values) > RUNS_COLUMNS:
+        institution._data_token = version_token(values[RUNS_COLUMNS])
+
+
 def runs_fingerprint(values) -> str:
     """Return the fingerprint of runs_columns' values (as the database driver gives them)."""
     return repr(tuple(values))
@@ -240,9 +284,10 @@ def data_version(institution: Institution) -> str:
     The token (every committed write to a shown table) and the runs' fingerprint (a worker whose
     bump went to another cache). Read it BEFORE reading the data it versions: a write that
     commits in between then leaves its data under the new version, never old data under it.
-    Raises a cache error when the cache is unreachable.
+    Raises a cache error when the cache holds the token (not PostgreSQL) and is unreachable.
     """
-    return f"{version()}:{_runs(institution)}"
+    token = getattr(institution, "_data_token", None)  # read with the caller's roles (remember)
+    return f"{token or version()}:{_runs(institution)}"
 
 
 def enabled() -> bool:

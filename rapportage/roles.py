@@ -54,7 +54,8 @@ def _by_token() -> tuple[str, list]:
         columns += found
         models.append(described)
     quote, col = connection.ops.quote_name, functools.partial(_column, connection)
-    columns += page_cache.runs_columns(connection, f"m.{col(Membership, 'institution')}")
+    known = page_cache.known_columns(connection, f"m.{col(Membership, 'institution')}")
+    columns += known
     sql = (
         f"SELECT {', '.join(columns)} FROM {quote(Token._meta.db_table)} t"
         f" JOIN {quote(user_model._meta.db_table)} u ON u.{col(user_model, 'id')} = t.{col(Token, 'user')}"
@@ -62,7 +63,7 @@ def _by_token() -> tuple[str, list]:
         f" LEFT JOIN {quote(Institution._meta.db_table)} i ON i.{col(Institution, 'id')} = m.{col(Membership, 'institution')}"
         f" WHERE t.{col(Token, 'key')} = %s ORDER BY m.{col(Membership, 'id')}"
     )
-    return sql, models
+    return sql, models, len(known)
 
 
 @functools.cache
@@ -75,13 +76,14 @@ def _by_user() -> tuple[str, list]:
         columns += found
         models.append(described)
     quote, col = connection.ops.quote_name, functools.partial(_column, connection)
-    columns += page_cache.runs_columns(connection, f"m.{col(Membership, 'institution')}")
+    known = page_cache.known_columns(connection, f"m.{col(Membership, 'institution')}")
+    columns += known
     sql = (
         f"SELECT {', '.join(columns)} FROM {quote(Membership._meta.db_table)} m"
         f" JOIN {quote(Institution._meta.db_table)} i ON i.{col(Institution, 'id')} = m.{col(Membership, 'institution')}"
         f" WHERE m.{col(Membership, 'user')} = %s ORDER BY m.{col(Membership, 'id')}"
     )
-    return sql, models
+    return sql, models, len(known)
 
 
 def _instances(models: list, row: tuple, connection) -> list:
@@ -163,7 +165,7 @@ def _rows(name: str, sql: str, params: list) -> list[tuple]:
 
 def by_token(key: str):
     """Return (user, token) of the API token `key` with the user's memberships read, or None when there is none."""
-    sql, models = _by_token()
+    sql, models, known = _by_token()
     connection = connections[DEFAULT_DB_ALIAS]
     token = user = None
     memberships = []
@@ -174,7 +176,7 @@ def by_token(key: str):
             token.user = user
         if membership is not None:
             membership.institution, membership.user = institution, user
-            institution._runs_fingerprint = page_cache.runs_fingerprint(row[-page_cache.RUNS_COLUMNS :])
+            page_cache.remember(institution, row[-known:])
             memberships.append(membership)
     if user is None:
         return None
@@ -186,12 +188,12 @@ def read(user) -> None:
     """Read the logged-in user's memberships with their institutions into agenda.permissions' per-request list."""
     if not user.is_authenticated or getattr(user, "_memberships", None) is not None:
         return
-    sql, models = _by_user()
+    sql, models, known = _by_user()
     connection = connections[DEFAULT_DB_ALIAS]
     memberships = []
     for row in _rows("kwaliteit_roles_by_user", sql, [user.pk]):
         membership, institution = _instances(models, row, connection)
         membership.institution, membership.user = institution, user
-        institution._runs_fingerprint = page_cache.runs_fingerprint(row[-page_cache.RUNS_COLUMNS :])
+        page_cache.remember(institution, row[-known:])
         memberships.append(membership)
     user._memberships = memberships

@@ -72,11 +72,21 @@ def _fast_password_hasher(settings):
 
 
 @pytest.fixture(autouse=True)
-def _fresh_page_versions():
-    """Start every test on a new page version: a rolled-back test's cached board pages must not serve the next one."""
+def _fresh_page_versions(request, django_db_blocker):
+    """Start every test on a new page version: a rolled-back test's cached board pages must not serve the next one.
+
+    On PostgreSQL the version is a sequence in the test database (rapportage.page_cache.version),
+    which a rollback does not move back either: bumped for every test that uses the database; a
+    test without one reads no pages from it.
+    """
     from rapportage import page_cache
 
-    page_cache.forget()
+    if not is_postgres():
+        page_cache.forget()
+    elif _uses_the_database(request.node):
+        request.getfixturevalue("django_db_setup")  # the test database, before this reaches it
+        with django_db_blocker.unblock():
+            page_cache.forget()
 
 
 ROCVAF_YAML = ROOT / "agenda" / "agendas" / "rocvaf-2019-2022.yaml"

@@ -99,6 +99,48 @@ def test_the_runs_fingerprint_read_with_the_roles_is_the_one_page_cache_reads(ro
     assert user._memberships[0].institution._runs_fingerprint == both()
 
 
+@pytest.mark.postgres
+def test_the_data_version_comes_with_the_roles_from_the_database_and_moves_after_a_write(
+    rocvaf_demo, django_capture_on_commit_callbacks
+):
+    """PostgreSQL: the token statement reads the data's version (no Redis GET), and it moves with a committed write.
+
+    The version lives in the database's sequence, so a bump made on another connection (another
+    process) is seen with no shared cache at all.
+    """
+    import threading
+
+    from django.core.cache import cache
+    from django.db import connection
+
+    from rapportage import page_cache
+
+    key = Token.objects.get_or_create(user=User.objects.get(username="bestuur"))[0].key
+
+    def with_roles():
+        user, _ = roles.by_token(key)
+        institution = user._memberships[0].institution
+        return institution._data_token, page_cache.data_version(institution)
+
+    token, version = with_roles()
+    assert token == page_cache.version() and version.startswith(f"{token}:")
+    cache.clear()  # the version does not live in the cache
+    assert with_roles() == (token, version)
+    with django_capture_on_commit_callbacks(execute=True):
+        rocvaf_demo.themes.update(name="Thema uit de test")
+    moved, _ = with_roles()
+    assert moved != token
+
+    def elsewhere():  # another connection: what another process's commit does
+        page_cache.bump()
+        connection.close()
+
+    thread = threading.Thread(target=elsewhere)
+    thread.start()
+    thread.join(timeout=30)
+    assert with_roles()[0] not in (token, moved)
+
+
 @pytest.mark.django_db(transaction=True)
 def test_the_token_statement_is_the_connections_health_check(rocvaf_demo_tx):
     """No separate health check before it; on a connection that died it reconnects and answers (issue 8).
