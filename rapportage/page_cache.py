@@ -43,11 +43,13 @@ version (data_version; rapportage.api.conditional).
 `Cache-Control: private, no-cache` with `Vary: Cookie`: a browser keeps its copy and
 revalidates, and an unchanged page answers 304 without reading the cache at all.
 
-The cache only saves rendering: when it is unreachable (Redis down) pages are rendered as
-before (issue 13). With a local-memory cache (no REDIS_URL), every process has its own token;
-serve pages from one process then (the demo's runserver), or set PAGE_CACHE=false. The test
-suite starts every test on a new token (tests/conftest.py): a test's writes are rolled back, its
-token would not be.
+The cache only saves rendering: when it is unreachable (Redis down) pages are rendered, or
+served from the process's own copies under the database's version (issue 13). On PostgreSQL the
+version is in the database, so processes without a shared cache still see every write; on
+SQLite with a local-memory cache (no REDIS_URL) every process has its own token: serve pages
+from one process then (the demo's runserver), or set PAGE_CACHE=false. The test suite starts
+every test on a new token (tests/conftest.py): a test's writes are rolled back, its token would
+not be.
 """
 
 import contextlib

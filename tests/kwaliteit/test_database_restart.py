@@ -47,6 +47,7 @@ def test_requests_fail_cleanly_while_the_database_is_down_and_recover(rocvaf_dem
         "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
         "DATABASE_CONN_MAX_AGE": "60",  # persistent connections must survive the restart
     }
+    ARTIFACTS.mkdir(exist_ok=True)  # run alone, no other test has made it yet
     log = ARTIFACTS / "gunicorn-restart.log"
     log.write_bytes(b"")
     server = start_gunicorn(env, port, log)
