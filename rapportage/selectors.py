@@ -271,6 +271,9 @@ def engine_inputs_many(institutions: list[Institution], overrides: list[dict] | 
     )
     indicator_ids = [i.id for i in indicators]
     owner = {i.id: i.institution_id for i in indicators}
+    indicators_of: dict[int, list[Indicator]] = {pk: [] for pk in ids}
+    for indicator in indicators:
+        indicators_of[indicator.institution_id].append(indicator)
     indicator_frame = exact_frame(
         [
             (
@@ -306,7 +309,6 @@ def engine_inputs_many(institutions: list[Institution], overrides: list[dict] | 
     inputs = {}
     for institution in institutions:
         pk = institution.pk
-        mine = [i for i in indicators if i.institution_id == pk] if len(ids) > 1 else indicators
         inputs[pk] = EngineInputs(
             measurements=measurements[pk],
             indicators=indicator_parts[pk],
@@ -323,7 +325,7 @@ def engine_inputs_many(institutions: list[Institution], overrides: list[dict] | 
                     "polarity": i.polarity,
                     "theme_id": i.theme_id,
                 }
-                for i in mine
+                for i in indicators_of[pk]
             },
             college_meta={c.id: {"code": c.code, "name": c.name, "active": c.active} for c in colleges[pk]},
             team_codes={team_id: code for team_id, _, _, code in teams[pk]},
