@@ -44,8 +44,11 @@ def _column(connection, model, name: str) -> str:
 
 
 @functools.cache
-def _by_token() -> tuple[str, list]:
-    """Return the statement reading a token, its user and the user's memberships with their institutions."""
+def _by_token() -> tuple[str, list, int]:
+    """Return the statement reading a token, its user and the user's memberships with their institutions.
+
+    With the models to make of its columns and how many columns at its end page_cache.remember takes.
+    """
     connection = connections[DEFAULT_DB_ALIAS]
     user_model = get_user_model()
     columns, models = [], []
@@ -67,7 +70,7 @@ def _by_token() -> tuple[str, list]:
 
 
 @functools.cache
-def _by_user() -> tuple[str, list]:
+def _by_user() -> tuple[str, list, int]:
     """Return the statement reading a user's memberships with their institutions."""
     connection = connections[DEFAULT_DB_ALIAS]
     columns, models = [], []
