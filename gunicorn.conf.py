@@ -18,3 +18,12 @@ def on_starting(server):
     from kwaliteit.wsgi import warm_up
 
     warm_up()
+
+
+# Every worker listens on its own socket (SO_REUSEPORT) and the kernel spreads new connections
+# over them. With the one shared socket a worker that woke first accepted as many as it could:
+# 50 keep-alive connections opened at once often all went to one worker, which then served
+# them on one core (its GIL) while the other core idled; the status API's throughput halved in
+# those rounds (bench/api_bench.py, docs/benchmarks.md 13). A reverse proxy's pooled upstream
+# connections are such connections too.
+reuse_port = True

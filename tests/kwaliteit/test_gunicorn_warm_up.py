@@ -3,12 +3,14 @@
 import json
 import os
 import runpy
+import socket
 import subprocess
 import sys
+import time
 
 import yaml
 
-from tests.services import ROOT
+from tests.services import ROOT, free_port, start_gunicorn, stop_process
 
 CHECK = """
 import json, sys
@@ -58,3 +60,47 @@ def test_warm_up_imports_the_views_compiles_the_templates_and_closes_its_connect
     assert state["views_before"] is False and state["views_after"] is True
     assert "base.html" in state["templates"] and "rapportage/overview.html" in state["templates"]
     assert state["open_connections"] == []
+
+
+def listening_sockets(port: int) -> int:
+    """Return how many sockets listen on 127.0.0.1:`port` (/proc/net/tcp, state 0A)."""
+    wanted = f"0100007F:{port:04X}"
+    with open("/proc/net/tcp") as table:
+        return sum(1 for line in table.readlines()[1:] if line.split()[1] == wanted and line.split()[3] == "0A")
+
+
+def test_every_worker_listens_on_its_own_socket_and_connections_reach_every_worker(tmp_path):
+    """reuse_port: each worker has its own socket and the kernel spreads connections over them (issue 16).
+
+    With one shared socket, 50 keep-alive connections opened at once often all went to the worker
+    that woke first, which served them on one core: the API's throughput halved in such rounds
+    (docs/benchmarks.md 13). Here 3 workers, 30 connections held open at once, one request on each:
+    the access log names the worker (pid) that answered each.
+    """
+    assert runpy.run_path(str(ROOT / "gunicorn.conf.py"))["reuse_port"] is True
+    port, access = free_port(), tmp_path / "access.log"
+    env = {
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'empty.sqlite3'}",  # any answer names its worker, a 500 too
+        "DJANGO_SETTINGS_MODULE": "kwaliteit.settings",
+        "GUNICORN_CMD_ARGS": f"--access-logfile {access} --access-logformat %(p)s",
+    }
+    server = start_gunicorn(env, port, tmp_path / "gunicorn.log", workers=3)
+    try:
+        deadline = time.monotonic() + 120  # every worker binds its socket when it has booted
+        while listening_sockets(port) < 3 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert listening_sockets(port) == 3, (tmp_path / "gunicorn.log").read_text()[-3000:]
+        connections = [socket.create_connection(("127.0.0.1", port), timeout=60) for _ in range(30)]
+        for connection in connections:
+            connection.sendall(f"GET /geen-pagina/ HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode())
+        for connection in connections:
+            assert connection.recv(64).startswith(b"HTTP/1.1 ")
+            connection.close()
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and len(access.read_text().split()) < 30:
+            time.sleep(0.1)
+        workers = access.read_text().split()
+        assert len(workers) == 30
+        assert len(set(workers)) == 3, workers
+    finally:
+        stop_process(server)
