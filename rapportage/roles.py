@@ -25,6 +25,7 @@ from rest_framework.authtoken.models import Token
 
 from agenda.models import Institution, Membership
 from rapportage import page_cache
+from rapportage.local_store import LocalStore
 
 
 def _model_columns(connection, model, alias: str) -> tuple[list[str], tuple]:
@@ -125,6 +126,8 @@ def _prepared(connection, name: str, sql: str, cursor) -> str:
         numbered = "".join(f"{piece}${n}" for n, piece in enumerate(pieces[:-1], 1)) + pieces[-1]
         cursor.execute(f"PREPARE {name} AS {numbered}")
         prepared[1].add(name)
+    if len(pieces) == 1:
+        return f"EXECUTE {name}"  # no parameters: no parentheses (a syntax error in PostgreSQL)
     return f"EXECUTE {name}({', '.join(['%s'] * (len(pieces) - 1))})"
 
 
@@ -166,13 +169,44 @@ def _rows(name: str, sql: str, params: list) -> list[tuple]:
     return _execute(connection, name, sql, params)
 
 
+# A token's rows lately read in this process, by the token and both versions (page_cache.VERSIONS_SQL).
+# Rows, not instances: each request makes its own instances of them (it may change them). About
+# 2 KB each: some thousands of callers.
+recent_tokens = LocalStore(4 * 1024 * 1024, item_size=2048)
+
+
+def _token_rows(key: str, sql: str) -> list[tuple]:
+    """Return the token statement's rows for `key`: kept under the data's and the credentials' versions, else read.
+
+    The rows are a token, its user, the user's memberships and their institutions with the runs'
+    fingerprint and the data's version: every one of them is in a table whose committed writes
+    move one of the two versions (page_cache: shown tables and credential_tables), so rows kept
+    under the versions read now are the rows the statement would read now. The versions are read
+    first and the rows after them: a write committing in between leaves newer rows under older
+    versions, never older rows under newer ones. Reading two sequence values instead of the join
+    halved PostgreSQL's CPU per API answer under load (issue 16, bench/api_bench.py,
+    docs/benchmarks.md 13). An unknown token is not kept: guessing fills no memory.
+    """
+    connection = connections[DEFAULT_DB_ALIAS]
+    if not page_cache.versions_kept(connection):
+        return _rows("kwaliteit_roles_by_token", sql, [key])
+    data, credentials = _rows("kwaliteit_versions", page_cache.VERSIONS_SQL, [])[0]
+    kept = f"{data}:{credentials}:{key}"
+    rows = recent_tokens.get(kept)
+    if rows is None:
+        rows = _rows("kwaliteit_roles_by_token", sql, [key])
+        if rows:
+            recent_tokens.put(kept, rows)
+    return rows
+
+
 def by_token(key: str):
     """Return (user, token) of the API token `key` with the user's memberships read, or None when there is none."""
     sql, models, known = _by_token()
     connection = connections[DEFAULT_DB_ALIAS]
     token = user = None
     memberships = []
-    for row in _rows("kwaliteit_roles_by_token", sql, [key]):
+    for row in _token_rows(key, sql):
         found_token, found_user, membership, institution = _instances(models, row, connection)
         if user is None:
             token, user = found_token, found_user

@@ -168,3 +168,93 @@ def test_the_token_statement_is_the_connections_health_check(rocvaf_demo_tx):
         assert connection.connection is not dead and connection.connection.closed == 0
     finally:
         del connection.is_usable
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_tokens_rows_are_kept_under_both_versions_and_every_committed_change_is_seen_at_once(rocvaf_demo_tx):
+    """PostgreSQL: a warm token reads two sequence values, not the join; a revoked token, a deactivated user
+    and a removed membership are seen at the next request, committed on another connection (another process).
+
+    Every request still makes its own instances: a kept row is never an object another request changed.
+    """
+    import threading
+
+    from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext
+
+    from agenda.models import Membership
+    from rapportage import page_cache
+
+    user = User.objects.get(username="directeur5100")
+    key = Token.objects.create(user=user).key
+    first, _ = roles.by_token(key)
+    with CaptureQueriesContext(connection) as read:
+        second, token = roles.by_token(key)
+    assert [query["sql"] for query in read.captured_queries] == ["EXECUTE kwaliteit_versions"]
+    assert second is not first and second._memberships[0] is not first._memberships[0]
+    same_instance(token, Token.objects.get(key=key))
+    same_instance(second, User.objects.get(pk=user.pk))
+    same_memberships(second)
+
+    def elsewhere(write):  # another connection commits, as another process would
+        def run():
+            try:
+                write()
+            finally:
+                connection.close()
+
+        thread = threading.Thread(target=run)
+        thread.start()
+        thread.join(timeout=30)
+        assert not thread.is_alive()
+
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    assert client.get("/api/v1/status/?year=2020").status_code == 200
+
+    # The user deactivated: the credentials' version moves, the API refuses at once.
+    elsewhere(lambda: User.objects.filter(pk=user.pk).update(is_active=False))
+    assert client.get("/api/v1/status/?year=2020").status_code == 401
+    elsewhere(lambda: User.objects.filter(pk=user.pk).update(is_active=True))
+    assert client.get("/api/v1/status/?year=2020").status_code == 200
+
+    # A write pending on this connection: read fresh, not from the kept rows (its version moves at the commit).
+    with transaction.atomic():
+        User.objects.filter(pk=user.pk).update(is_active=False)
+        assert not page_cache.versions_kept(connection)
+        assert roles.by_token(key)[0].is_active is False
+        transaction.set_rollback(True)
+    assert roles.by_token(key)[0].is_active is True
+
+    # The user's memberships removed: the data's version moves; without a role the API refuses.
+    assert Membership.objects.filter(user=user).exists()
+    elsewhere(lambda: Membership.objects.filter(user=user).delete())
+    assert roles.by_token(key)[0]._memberships == []
+    assert client.get("/api/v1/status/?year=2020").status_code == 403
+
+    # The token revoked: gone at the next request.
+    elsewhere(lambda: Token.objects.filter(key=key).delete())
+    assert roles.by_token(key) is None
+    assert client.get("/api/v1/status/?year=2020").status_code == 401
+
+
+@pytest.mark.postgres
+def test_every_bump_moves_the_version_read(db):
+    """PostgreSQL: both sequences have been called (migration 0009), so even the first bump moves last_value."""
+    from django.db import connection
+
+    from rapportage import page_cache
+
+    with connection.cursor() as cursor:
+        for sequence in (page_cache.VERSION_SEQUENCE, page_cache.CREDENTIALS_SEQUENCE):
+            cursor.execute(f"SELECT is_called FROM {sequence}")  # noqa: S608 - constants
+            assert cursor.fetchone() == (True,), sequence
+    with connection.cursor() as cursor:
+        cursor.execute(page_cache.VERSIONS_SQL)
+        before = cursor.fetchone()
+        page_cache.bump()
+        page_cache.bump(page_cache.CREDENTIALS_SEQUENCE)
+        cursor.execute(page_cache.VERSIONS_SQL)
+        after = cursor.fetchone()
+    assert after[0] > before[0] and after[1] > before[1]
