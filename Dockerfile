@@ -27,4 +27,4 @@ RUN SECRET_KEY="$(python -c 'import secrets; print(secrets.token_urlsafe(50))')"
 USER app
 EXPOSE 8000
 # Threaded workers and gunicorn.conf.py (preload, warm-up) as in docker-compose.yml (the reasons are given there).
-CMD ["gunicorn", "kwaliteit.wsgi:application", "--config", "gunicorn.conf.py", "--bind", "0.0.0.0:8000", "--workers", "3", "--worker-class", "gthread", "--threads", "8", "--access-logfile", "-"]
+CMD ["gunicorn", "kwaliteit.wsgi:application", "--config", "gunicorn.conf.py", "--bind", "0.0.0.0:8000", "--worker-class", "gthread", "--threads", "8", "--access-logfile", "-"]

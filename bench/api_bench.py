@@ -4,7 +4,7 @@ Run by hand: `.venv/bin/python -m bench.api_bench` (about five minutes, most of 
 demo; needs wrk, redis-server and the PostgreSQL server binaries). Production shape
 (bench/serve.py): a throwaway PostgreSQL with its durability defaults, Redis as the cache,
 DEBUG off, persistent database connections, and gunicorn started as docker-compose's web
-command starts it (gunicorn.conf.py, 3 gthread workers of 8 threads), serving
+command starts it (gunicorn.conf.py: one worker per CPU, reuse_port; gthread, 8 threads), serving
 bench/api_baseline_settings.py: the product plus its floor,
 
 - API: GET /api/v1/status/?year=2020 with `Authorization: Token ...` (DRF, token, permission,
@@ -28,7 +28,18 @@ import sys
 import tempfile
 from pathlib import Path
 
-from bench.serve import HOST, compose_gunicorn_arguments, demo_site, fetch, load_average, shaped, start_web, stop, wrk
+from bench.serve import (
+    HOST,
+    compose_gunicorn_arguments,
+    demo_site,
+    described,
+    fetch,
+    load_average,
+    shaped,
+    start_web,
+    stop,
+    wrk,
+)
 
 P99_LIMIT_MS = 300.0
 MIN_RATIO = 0.5
@@ -99,7 +110,7 @@ def main() -> int:
     print()
     print(
         f"GET /api/v1/status/?year={args.year}, ROCvAF demo; {pg['version']} ({pg['durability']}); Redis cache; "
-        f"DEBUG off, CONN_MAX_AGE 60; gunicorn {' '.join(shaped(compose_gunicorn_arguments(), args.workers, args.threads))}; "
+        f"DEBUG off, CONN_MAX_AGE 60; {described(shaped(compose_gunicorn_arguments(), args.workers, args.threads))}; "
         f"wrk -t2 -c{args.connections} -d{args.seconds}s on 127.0.0.1, sharing the {os.cpu_count()} cores."
     )
     print(f"Load average after the last round: {load}")

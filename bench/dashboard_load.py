@@ -4,7 +4,7 @@ Run by hand: `.venv/bin/python -m bench.dashboard_load` (about eight minutes, th
 loading the demo; needs wrk, redis-server and the PostgreSQL server binaries). Production
 shape (bench/serve.py): a throwaway PostgreSQL with its durability defaults, Redis as the
 cache, DEBUG off, the ROCvAF demo, and gunicorn started as docker-compose's web command
-starts it (gunicorn.conf.py, 3 gthread workers x 8 threads), serving the product with the
+starts it (gunicorn.conf.py: one worker per CPU, reuse_port; gthread x 8 threads), serving the product with the
 floors of bench/api_baseline_urls.py beside it:
 
 - trivial: /bench/trivial/, a logged-in view (session, whole middleware stack) answering 2 bytes;
@@ -27,7 +27,17 @@ import sys
 import tempfile
 from pathlib import Path
 
-from bench.serve import HOST, demo_site, fetch, load_average, start_web, stop, wrk
+from bench.serve import (
+    HOST,
+    compose_gunicorn_arguments,
+    demo_site,
+    described,
+    fetch,
+    load_average,
+    start_web,
+    stop,
+    wrk,
+)
 
 SETTINGS = "bench.api_baseline_settings"
 YEAR = 2020
@@ -130,7 +140,7 @@ def main() -> int:
     print()
     print(
         f"Board pages as `bestuur`, ROCvAF demo, year {YEAR}; {pg['version']} ({pg['durability']}); Redis cache; "
-        f"DEBUG off, CONN_MAX_AGE 60; gunicorn as docker-compose (gunicorn.conf.py, 3 gthread workers x 8 threads); "
+        f"DEBUG off, CONN_MAX_AGE 60; {described(compose_gunicorn_arguments())}; "
         f"wrk -t2 -c{args.connections} -d{args.seconds}s per URL on 127.0.0.1, sharing the {os.cpu_count()} cores."
     )
     print(f"Load average after the last run: {load}")

@@ -89,12 +89,27 @@ def compose_gunicorn_arguments() -> list[str]:
 
 
 def shaped(arguments: list[str], workers: int | None = None, threads: int | None = None) -> list[str]:
-    """Return gunicorn's `arguments` with --workers and --threads replaced where given (shape experiments)."""
+    """Return gunicorn's `arguments` with --workers and --threads set where given (shape experiments)."""
     arguments = list(arguments)
     for option, value in (("--workers", workers), ("--threads", threads)):
-        if value is not None:
+        if value is None:
+            continue
+        if option in arguments:
             arguments[arguments.index(option) + 1] = str(value)
+        else:  # compose leaves the workers to gunicorn.conf.py
+            arguments += [option, str(value)]
     return arguments
+
+
+def described(arguments: list[str]) -> str:
+    """Return the gunicorn command line of `arguments`, with the workers gunicorn.conf.py chooses when it leaves them out."""
+    line = "gunicorn " + " ".join(arguments)
+    if "--workers" not in arguments:
+        import runpy
+
+        workers = runpy.run_path(str(ROOT / "gunicorn.conf.py"))["workers"]
+        line += f" ({workers} workers: gunicorn.conf.py, one per CPU; reuse_port)"
+    return line
 
 
 def start_web(

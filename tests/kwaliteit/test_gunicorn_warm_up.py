@@ -45,6 +45,36 @@ def test_the_config_preloads_the_application_and_warms_it_up_on_starting():
     assert callable(config["on_starting"])
 
 
+def test_one_worker_per_available_cpu_unless_web_concurrency_says_otherwise(monkeypatch):
+    """compose and the image leave --workers out: gunicorn.conf.py starts one per CPU this process may use.
+
+    More workers than cores time-shared the cores once reuse_port gave every worker connections
+    (API p99 590-730 ms with 3 workers on 2 cores, 130-170 ms with 2; docs/benchmarks.md 13).
+    """
+    command = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]["web"]["command"]
+    assert "--workers" not in command and '"--workers"' not in (ROOT / "Dockerfile").read_text()
+    monkeypatch.delenv("WEB_CONCURRENCY", raising=False)
+    config = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    assert config["workers"] == config["available_cpus"]() >= 1
+    assert config["available_cpus"]() <= len(os.sched_getaffinity(0))
+    monkeypatch.setenv("WEB_CONCURRENCY", "5")
+    assert runpy.run_path(str(ROOT / "gunicorn.conf.py"))["workers"] == 5
+
+
+def test_a_containers_cpu_quota_caps_the_workers(tmp_path):
+    """A cgroup v2 quota (compose's `cpus: 1.5`: "150000 100000") caps the count at its CPUs, rounded up; "max" does not."""
+    available_cpus = runpy.run_path(str(ROOT / "gunicorn.conf.py"))["available_cpus"]
+    cores = len(os.sched_getaffinity(0))
+    quota = tmp_path / "cpu.max"
+    quota.write_text("150000 100000\n")
+    assert available_cpus(quota) == min(cores, 2)
+    quota.write_text("50000 100000\n")
+    assert available_cpus(quota) == 1
+    quota.write_text("max 100000\n")
+    assert available_cpus(quota) == cores
+    assert available_cpus(tmp_path / "missing") == cores
+
+
 def test_warm_up_imports_the_views_compiles_the_templates_and_closes_its_connections(tmp_path):
     """After warm_up every view module is imported, the pages' templates are compiled, no connection is left open."""
     env = {
