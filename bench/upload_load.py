@@ -19,6 +19,7 @@ import io
 import json
 import os
 import platform
+import runpy
 import shlex
 import shutil
 import statistics
@@ -183,7 +184,8 @@ def main() -> int:
         try:
             _wait_for_port(port, server, "gunicorn", timeout=60)
             deadline = time.monotonic() + 30
-            while len(children(server.pid)) < 3 and time.monotonic() < deadline:
+            expected = runpy.run_path(str(ROOT / "gunicorn.conf.py"))["workers"]  # one per CPU
+            while len(children(server.pid)) < expected and time.monotonic() < deadline:
                 time.sleep(0.1)
             workers_before = children(server.pid)
             # Warm-up, not measured: each worker imports the URLconf (pandas, plotly, DRF) and opens its

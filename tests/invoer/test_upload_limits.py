@@ -365,7 +365,7 @@ def test_prune_command_and_nightly_beat_entry(rocvaf_demo):
 
 
 def test_gunicorn_runs_threaded_workers_in_compose_and_the_image():
-    """A parse occupies one thread, not one of three workers: compose and the image run gthread workers."""
+    """A parse occupies one thread, not one of the workers: compose and the image run gthread workers."""
     command = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]["web"]["command"]
     assert "--worker-class gthread --threads 8" in " ".join(command.split())
     dockerfile = (ROOT / "Dockerfile").read_text()
