@@ -170,8 +170,8 @@ def _rows(name: str, sql: str, params: list) -> list[tuple]:
 
 
 # A token's rows lately read in this process, by the token and both versions (page_cache.VERSIONS_SQL).
-# Rows, not instances: each request makes its own instances of them (it may change them). About
-# 2 KB each: some thousands of callers.
+# Rows, not instances: each request makes its own instances of them (it may change them). Each
+# entry counts as 2 KB (a caller with one to a few memberships): at most 2,048 entries kept.
 recent_tokens = LocalStore(4 * 1024 * 1024, item_size=2048)
 
 
