@@ -22,11 +22,6 @@ the key holds a fingerprint of the institution's recompute runs, read from the d
 worker in another process that stores results is seen even when it shares no cache with the
 web process (the test suite's second pass; a development setup without Redis).
 
-**The credentials' version.** A second sequence on PostgreSQL, moved the same way by every
-committed write to the users' and the API tokens' tables (credential_tables): the API keeps a
-token's rows (its user, memberships and institutions) under both versions, so a warm answer
-reads two sequence values, not four joined tables (rapportage.roles).
-
 The token is replaced when the transaction commits, never before: a page rendered from the old
 data during the write is stored under the old token, which nobody asks for again. Until then,
 a request on the writing connection itself (the same transaction) bypasses the cache.
@@ -58,7 +53,6 @@ not be.
 """
 
 import contextlib
-import functools
 import hashlib
 import logging
 import re
@@ -85,11 +79,6 @@ logger = logging.getLogger(__name__)
 
 VERSION_KEY = "pages:version"
 VERSION_SEQUENCE = "rapportage_data_version"  # PostgreSQL: migration rapportage 0008
-# PostgreSQL: migration rapportage 0009. Moves after every committed write to the tables an API
-# caller is read from (credential_tables): rapportage.roles keeps a token's rows under it.
-CREDENTIALS_SEQUENCE = "rapportage_credentials_version"
-# Both versions in one statement: what a kept token's rows are checked against (rapportage.roles).
-VERSIONS_SQL = f"SELECT d.last_value, c.last_value FROM {VERSION_SEQUENCE} d, {CREDENTIALS_SEQUENCE} c"  # noqa: S608
 CACHE_SECONDS = 3600
 # Rendered in place of the CSRF token and replaced when served: the token is the visitor's own.
 CSRF_PLACEHOLDER = "csrf-page-cache-placeholder"
@@ -101,6 +90,8 @@ WRITE_SQL = re.compile(
     r"""^\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE|DELETE\s+FROM|TRUNCATE(?:\s+TABLE)?|COPY)\s+(?:ONLY\s+)?["`]?(\w+)""",
     re.IGNORECASE,
 )
+# Where a TRUNCATE's list of tables ends.
+TRUNCATE_OPTIONS = re.compile(r"\b(?:RESTART|CONTINUE|CASCADE|RESTRICT)\b|;", re.IGNORECASE)
 CACHE_ERRORS = (RedisError, OSError)
 # The pages this process has served lately, by key (rapportage.local_store): a hit reads neither
 # Redis's copy nor decompresses it. A key names the data's version, so a kept page is never stale.
@@ -136,23 +127,17 @@ def version_token(value) -> str:
     return f"db{value}"
 
 
-def bump(sequence: str = VERSION_SEQUENCE) -> None:
-    """Give the pages a new version: every page is rendered again on its next request.
-
-    With CREDENTIALS_SEQUENCE: give the credentials a new version (PostgreSQL only; elsewhere no
-    token's rows are kept, rapportage.roles).
-    """
+def bump() -> None:
+    """Give the pages a new version: every page is rendered again on its next request."""
     connection = connections[DEFAULT_DB_ALIAS]
     if connection.vendor == "postgresql":
         try:
             # nextval is not transactional and waits for no flush: after the commit that called it,
             # every process sees the new value at once.
             with connection.cursor() as cursor:
-                cursor.execute("SELECT nextval(%s)", [sequence])
+                cursor.execute("SELECT nextval(%s)", [VERSION_SEQUENCE])
         except DatabaseError as exc:  # the database is gone: the next request fails on it anyway
-            logger.warning("Version %s not bumped (%s)", sequence, exc)
-        return
-    if sequence != VERSION_SEQUENCE:
+            logger.warning("Data version not bumped (%s)", exc)
         return
     try:
         cache.set(VERSION_KEY, uuid.uuid4().hex, None)
@@ -166,59 +151,55 @@ def forget() -> None:
 
 
 class _BumpOnCommit:
-    """An on-commit callback that bumps a version; `done` tells a pending one from one that ran."""
+    """An on-commit callback that bumps the version; `done` tells a pending one from one that ran."""
 
-    __slots__ = ("done", "sequence")
+    __slots__ = ("done",)
 
-    def __init__(self, sequence: str = VERSION_SEQUENCE):
-        self.done, self.sequence = False, sequence
+    def __init__(self):
+        self.done = False
 
     def __call__(self):
         self.done = True
-        bump(self.sequence)
+        bump()
 
 
-def _pending(using: str = DEFAULT_DB_ALIAS, sequence: str | None = VERSION_SEQUENCE) -> bool:
-    """Return whether the connection has written data that is not committed yet: shown data, else of `sequence` (None: any)."""
-    return any(
-        isinstance(entry[1], _BumpOnCommit) and not entry[1].done and sequence in (None, entry[1].sequence)
-        for entry in connections[using].run_on_commit
-    )
+def _pending(using: str = DEFAULT_DB_ALIAS) -> bool:
+    """Return whether the connection has written shown data that is not committed yet."""
+    return any(isinstance(entry[1], _BumpOnCommit) and not entry[1].done for entry in connections[using].run_on_commit)
 
 
-def written(using: str = DEFAULT_DB_ALIAS, sequence: str = VERSION_SEQUENCE) -> None:
-    """Bump the version (or `sequence`) once the current transaction commits (at once outside a transaction)."""
+def written(using: str = DEFAULT_DB_ALIAS) -> None:
+    """Bump the version once the current transaction commits (at once outside a transaction)."""
     connection = connections[using]
     if connection.in_atomic_block:
-        if not _pending(using, sequence):
-            transaction.on_commit(_BumpOnCommit(sequence), using=using)
+        if not _pending(using):
+            transaction.on_commit(_BumpOnCommit(), using=using)
     else:
-        bump(sequence)
+        bump()
 
 
-@functools.cache
-def credential_tables() -> frozenset[str]:
-    """Return the tables rapportage.roles reads an API caller from beside shown ones: the users' and the tokens'.
+def _written_tables(sql: str, match: re.Match) -> list[str]:
+    """Return the tables a write statement names: its one table, or every table a TRUNCATE lists.
 
-    Their memberships and institutions are shown tables (agenda_), under the data's version.
+    Django's flush truncates every table in one statement ("TRUNCATE a, b, ... CASCADE"), in no
+    fixed order: reading only the first name missed the shown ones behind it.
     """
-    from django.contrib.auth import get_user_model
-    from rest_framework.authtoken.models import Token
-
-    return frozenset(model._meta.db_table.lower() for model in (get_user_model(), Token))
+    if sql.lstrip()[:1] not in "Tt":
+        return [match.group(1).lower()]
+    listed = TRUNCATE_OPTIONS.split(sql[match.start(1) :], maxsplit=1)[0]
+    return [name.strip().strip('"`').lower() for name in listed.split(",") if name.strip()]
 
 
 def _watch_writes(execute, sql, params, many, context):
-    """Run a statement; when it wrote to a table the pages show (or a credentials table), bump its version after the commit."""
+    """Run a statement; when it wrote to a table the pages show, bump the version after the commit."""
     result = execute(sql, params, many, context)
     if isinstance(sql, str) and sql.lstrip()[:1] in "IiUuDdTtCc":
         match = WRITE_SQL.match(sql)
-        if match:
-            table = match.group(1).lower()
-            if table.startswith(SHOWN_TABLE_PREFIXES) and table not in UNSHOWN_TABLES:
-                written(context["connection"].alias)
-            elif table in credential_tables():
-                written(context["connection"].alias, CREDENTIALS_SEQUENCE)
+        if match and any(
+            table.startswith(SHOWN_TABLE_PREFIXES) and table not in UNSHOWN_TABLES
+            for table in _written_tables(sql, match)
+        ):
+            written(context["connection"].alias)
     return result
 
 
@@ -333,15 +314,6 @@ def enabled() -> bool:
     commit): that connection reads its own writes fresh.
     """
     return getattr(settings, "PAGE_CACHE", True) and not _pending()
-
-
-def versions_kept(connection) -> bool:
-    """Return whether a caller's rows may be kept under VERSIONS_SQL's values (rapportage.roles).
-
-    On PostgreSQL (where both versions are sequences), with PAGE_CACHE on, and when this
-    connection has no write of shown data or credentials pending: it reads its own writes fresh.
-    """
-    return connection.vendor == "postgresql" and getattr(settings, "PAGE_CACHE", True) and not _pending(sequence=None)
 
 
 def page_key(request, institution: Institution) -> str:

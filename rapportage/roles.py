@@ -19,6 +19,7 @@ import contextlib
 import functools
 import weakref
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, InterfaceError, OperationalError, connections
 from rest_framework.authtoken.models import Token
@@ -169,32 +170,59 @@ def _rows(name: str, sql: str, params: list) -> list[tuple]:
     return _execute(connection, name, sql, params)
 
 
-# A token's rows lately read in this process, by the token and both versions (page_cache.VERSIONS_SQL).
-# Rows, not instances: each request makes its own instances of them (it may change them). Each
-# entry counts as 2 KB (a caller with one to a few memberships): at most 2,048 entries kept.
+# The credentials' version (migration rapportage 0009): a counter row that triggers on the users',
+# tokens', memberships' and institutions' tables move in the writing transaction itself.
+CREDENTIALS_VERSION = "rapportage_credentials_version"
+VERSIONS_SQL = (
+    f"SELECT d.last_value, c.value FROM {page_cache.VERSION_SEQUENCE} d, {CREDENTIALS_VERSION} c"  # noqa: S608
+    " WHERE c.id = 1"
+)
+# A token's rows lately read in this process, by both versions and the token. Rows, not instances:
+# each request makes its own instances of them (it may change them). Each entry counts as 2 KB
+# (a caller with one to a few memberships): at most 2,048 entries kept.
 recent_tokens = LocalStore(4 * 1024 * 1024, item_size=2048)
 
 
-def _token_rows(key: str, sql: str) -> list[tuple]:
+def _keeps_rows(connection) -> bool:
+    """Return whether token rows may be kept and served on this connection now.
+
+    PostgreSQL only (the versions live there), PAGE_CACHE on, and only outside any transaction: a
+    connection inside one may have written the rows (or moved the counter) itself, uncommitted,
+    and rows kept under a version that a rollback takes back could be served after another
+    write reaches the same value. API requests run outside transactions (no ATOMIC_REQUESTS).
+    """
+    return (
+        connection.vendor == "postgresql"
+        and getattr(settings, "PAGE_CACHE", True)
+        and not connection.in_atomic_block
+        and connection.get_autocommit()
+    )
+
+
+def _token_rows(key: str, sql: str) -> tuple | list:
     """Return the token statement's rows for `key`: kept under the data's and the credentials' versions, else read.
 
-    The rows are a token, its user, the user's memberships and their institutions with the runs'
-    fingerprint and the data's version: every one of them is in a table whose committed writes
-    move one of the two versions (page_cache: shown tables and credential_tables), so rows kept
-    under the versions read now are the rows the statement would read now. The versions are read
-    first and the rows after them: a write committing in between leaves newer rows under older
-    versions, never older rows under newer ones. Reading two sequence values instead of the join
-    halved PostgreSQL's CPU per API answer under load (issue 16, bench/api_bench.py,
-    docs/benchmarks.md 13). An unknown token is not kept: guessing fills no memory.
+    The rows are a token, its user, the user's memberships and their institutions (the
+    credentials' version: triggers move it in every transaction that writes one of those tables,
+    whoever writes, so it never misses a write and moves only when the write commits) with the
+    runs' fingerprint and the data's version (the data's version: bumped after every committed
+    write to a shown table, rapportage_recomputerun among them). Rows kept under the versions
+    read now are therefore the rows the statement would read now. The versions are read first
+    and the rows after them (READ COMMITTED: each statement sees what was committed when it
+    began): a write committing in between leaves newer rows under older versions, never older
+    rows under newer ones. Reading two values instead of the join cut PostgreSQL's CPU per API
+    answer under load from 0.22 to 0.08 ms (issue 16, docs/benchmarks.md 13). An unknown token is
+    not kept: guessing fills no memory. After restoring a database backup, restart the web
+    workers: the versions go back to the backup's values and could meet rows kept before.
     """
     connection = connections[DEFAULT_DB_ALIAS]
-    if not page_cache.versions_kept(connection):
+    if not _keeps_rows(connection):
         return _rows("kwaliteit_roles_by_token", sql, [key])
-    data, credentials = _rows("kwaliteit_versions", page_cache.VERSIONS_SQL, [])[0]
+    data, credentials = _rows("kwaliteit_versions", VERSIONS_SQL, [])[0]
     kept = f"{data}:{credentials}:{key}"
     rows = recent_tokens.get(kept)
     if rows is None:
-        rows = _rows("kwaliteit_roles_by_token", sql, [key])
+        rows = tuple(_rows("kwaliteit_roles_by_token", sql, [key]))
         if rows:
             recent_tokens.put(kept, rows)
     return rows

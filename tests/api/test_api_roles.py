@@ -173,18 +173,19 @@ def test_the_token_statement_is_the_connections_health_check(rocvaf_demo_tx):
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_a_tokens_rows_are_kept_under_both_versions_and_every_committed_change_is_seen_at_once(rocvaf_demo_tx):
-    """PostgreSQL: a warm token reads two sequence values, not the join; a revoked token, a deactivated user
-    and a removed membership are seen at the next request, committed on another connection (another process).
+    """PostgreSQL: a warm token reads two values, not the join; a deactivated user, a revoked token and removed
+    memberships are seen at the next request, whoever commits them: another connection of the application (another
+    process) or a plain database session outside Django (a DBA in psql), which no watcher of ours sees.
 
     Every request still makes its own instances: a kept row is never an object another request changed.
     """
     import threading
 
+    import psycopg2
     from django.db import connection, transaction
     from django.test.utils import CaptureQueriesContext
 
     from agenda.models import Membership
-    from rapportage import page_cache
 
     user = User.objects.get(username="directeur5100")
     key = Token.objects.create(user=user).key
@@ -197,7 +198,7 @@ def test_a_tokens_rows_are_kept_under_both_versions_and_every_committed_change_i
     same_instance(second, User.objects.get(pk=user.pk))
     same_memberships(second)
 
-    def elsewhere(write):  # another connection commits, as another process would
+    def elsewhere(write):  # another connection of the application commits, as another process would
         def run():
             try:
                 write()
@@ -209,52 +210,97 @@ def test_a_tokens_rows_are_kept_under_both_versions_and_every_committed_change_i
         thread.join(timeout=30)
         assert not thread.is_alive()
 
+    def in_psql(sql: str, params: list) -> None:  # outside Django: no execute wrapper, no on-commit hook
+        settings = connection.settings_dict
+        with (
+            psycopg2.connect(
+                dbname=settings["NAME"],
+                user=settings["USER"],
+                host=settings["HOST"],
+                port=settings["PORT"],
+                password=settings["PASSWORD"] or None,
+            ) as raw,
+            raw.cursor() as cursor,
+        ):
+            cursor.execute(sql, params)
+        raw.close()
+
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     assert client.get("/api/v1/status/?year=2020").status_code == 200
 
-    # The user deactivated: the credentials' version moves, the API refuses at once.
+    # The user deactivated, by the application elsewhere and by hand in the database: refused at once.
     elsewhere(lambda: User.objects.filter(pk=user.pk).update(is_active=False))
     assert client.get("/api/v1/status/?year=2020").status_code == 401
     elsewhere(lambda: User.objects.filter(pk=user.pk).update(is_active=True))
     assert client.get("/api/v1/status/?year=2020").status_code == 200
+    in_psql("UPDATE auth_user SET is_active = false WHERE id = %s", [user.pk])
+    assert client.get("/api/v1/status/?year=2020").status_code == 401
+    in_psql("UPDATE auth_user SET is_active = true WHERE id = %s", [user.pk])
+    assert client.get("/api/v1/status/?year=2020").status_code == 200
 
-    # A write pending on this connection: read fresh, not from the kept rows (its version moves at the commit).
+    # Inside a transaction nothing is kept: a change rolled back never comes back under a version a later write reaches.
     with transaction.atomic():
-        User.objects.filter(pk=user.pk).update(is_active=False)
-        assert not page_cache.versions_kept(connection)
-        assert roles.by_token(key)[0].is_active is False
+        User.objects.filter(pk=user.pk).update(first_name="Teruggedraaid")
+        assert roles.by_token(key)[0].first_name == "Teruggedraaid"  # its own write, read fresh
         transaction.set_rollback(True)
-    assert roles.by_token(key)[0].is_active is True
+    elsewhere(lambda: User.objects.filter(pk=user.pk).update(last_name="Vastgelegd"))
+    found = roles.by_token(key)[0]
+    assert (found.first_name, found.last_name) == (user.first_name, "Vastgelegd")
 
-    # The user's memberships removed: the data's version moves; without a role the API refuses.
+    # The user's memberships removed by hand: without a role the API refuses at once.
     assert Membership.objects.filter(user=user).exists()
-    elsewhere(lambda: Membership.objects.filter(user=user).delete())
+    in_psql(
+        "DELETE FROM agenda_membership_colleges WHERE membership_id IN (SELECT id FROM agenda_membership WHERE user_id = %s)",
+        [user.pk],
+    )
+    in_psql(
+        "DELETE FROM agenda_membership_teams WHERE membership_id IN (SELECT id FROM agenda_membership WHERE user_id = %s)",
+        [user.pk],
+    )
+    in_psql("DELETE FROM agenda_membership WHERE user_id = %s", [user.pk])
     assert roles.by_token(key)[0]._memberships == []
     assert client.get("/api/v1/status/?year=2020").status_code == 403
 
-    # The token revoked: gone at the next request.
+    # The token revoked by the application elsewhere: gone at the next request.
     elsewhere(lambda: Token.objects.filter(key=key).delete())
     assert roles.by_token(key) is None
     assert client.get("/api/v1/status/?year=2020").status_code == 401
 
 
 @pytest.mark.postgres
-def test_every_bump_moves_the_version_read(db):
-    """PostgreSQL: both sequences have been called (migration 0009), so even the first bump moves last_value."""
-    from django.db import connection
+def test_the_credentials_version_moves_with_the_commit_of_every_write_to_the_four_tables(db):
+    """PostgreSQL: triggers on the users', tokens', memberships' and institutions' tables move the counter row in the
+    writing transaction: a rolled-back write leaves it, a committed one (a TRUNCATE too) moves it."""
+    from django.db import connection, transaction
 
-    from rapportage import page_cache
+    from agenda.models import Institution
+
+    def credentials():
+        with connection.cursor() as cursor:
+            cursor.execute(roles.VERSIONS_SQL)
+            return cursor.fetchone()[1]
 
     with connection.cursor() as cursor:
-        for sequence in (page_cache.VERSION_SEQUENCE, page_cache.CREDENTIALS_SEQUENCE):
-            cursor.execute(f"SELECT is_called FROM {sequence}")  # noqa: S608 - constants
-            assert cursor.fetchone() == (True,), sequence
+        cursor.execute(
+            "SELECT event_object_table FROM information_schema.triggers"
+            " WHERE trigger_name LIKE %s GROUP BY 1 ORDER BY 1",
+            ["%_credentials_moved"],
+        )
+        assert [row[0] for row in cursor.fetchall()] == [
+            "agenda_institution",
+            "agenda_membership",
+            "auth_user",
+            "authtoken_token",
+        ]
+    before = credentials()
+    User.objects.create_user("teller", password="x")
+    assert credentials() == before + 1  # this transaction's own write: its own count
+    with transaction.atomic():
+        Institution.objects.create(code="TELLER", name="Teller")
+        assert credentials() == before + 2
+        transaction.set_rollback(True)
+    assert credentials() == before + 1
     with connection.cursor() as cursor:
-        cursor.execute(page_cache.VERSIONS_SQL)
-        before = cursor.fetchone()
-        page_cache.bump()
-        page_cache.bump(page_cache.CREDENTIALS_SEQUENCE)
-        cursor.execute(page_cache.VERSIONS_SQL)
-        after = cursor.fetchone()
-    assert after[0] > before[0] and after[1] > before[1]
+        cursor.execute("TRUNCATE authtoken_token")
+    assert credentials() == before + 2

@@ -337,3 +337,19 @@ def test_the_release_is_a_digest_of_the_code(tmp_path, settings):
     release_module.release.cache_clear()
     assert digests[0] == digests[1]  # a test file is not the release
     assert len({digests[1], digests[2], digests[3]}) == 3
+
+
+def test_a_flush_that_truncates_a_shown_table_among_others_is_seen():
+    """Django's flush truncates every table in one statement (PostgreSQL), a shown one anywhere in the list."""
+    from django.core.management.color import no_style
+    from django.db import connection
+
+    statements = connection.ops.sql_flush(no_style(), ["django_session", "axes_accessattempt", "agenda_theme"])
+    named = set()
+    for sql in statements:
+        match = page_cache.WRITE_SQL.match(sql)
+        assert match, sql
+        named.update(page_cache._written_tables(sql, match))
+    assert "agenda_theme" in named and "django_session" in named
+    sql = 'TRUNCATE TABLE ONLY "django_session", "agenda_theme" RESTART IDENTITY CASCADE;'
+    assert page_cache._written_tables(sql, page_cache.WRITE_SQL.match(sql)) == ["django_session", "agenda_theme"]
