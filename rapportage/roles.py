@@ -12,7 +12,9 @@ list it would have read itself (`user._memberships`); the rules stay there.
 Each institution of those memberships comes with its recompute runs' fingerprint, read in the
 same statement (page_cache.runs_columns; `institution._runs_fingerprint`, which page_cache's
 data_version uses): a warm API answer is then one statement, prepared once per connection on
-PostgreSQL, and that statement is the connection's health check too (_rows).
+PostgreSQL, and that statement is the connection's health check too (_rows). On PostgreSQL the
+token's rows are also kept in the process under the data's and the credentials' versions, so a
+warm answer reads only those two values (_token_rows).
 """
 
 import contextlib
