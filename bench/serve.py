@@ -101,14 +101,18 @@ def shaped(arguments: list[str], workers: int | None = None, threads: int | None
     return arguments
 
 
+def configured_workers() -> int:
+    """Return the workers gunicorn.conf.py starts when the command line names none (one per CPU)."""
+    import runpy
+
+    return runpy.run_path(str(ROOT / "gunicorn.conf.py"))["workers"]
+
+
 def described(arguments: list[str]) -> str:
     """Return the gunicorn command line of `arguments`, with the workers gunicorn.conf.py chooses when it leaves them out."""
     line = "gunicorn " + " ".join(arguments)
     if "--workers" not in arguments:
-        import runpy
-
-        workers = runpy.run_path(str(ROOT / "gunicorn.conf.py"))["workers"]
-        line += f" ({workers} workers: gunicorn.conf.py, one per CPU; reuse_port)"
+        line += f" ({configured_workers()} workers: gunicorn.conf.py, one per CPU; reuse_port)"
     return line
 
 

@@ -19,7 +19,6 @@ import io
 import json
 import os
 import platform
-import runpy
 import shlex
 import shutil
 import statistics
@@ -35,6 +34,7 @@ import requests
 import yaml
 
 from bench.load_bench import manage
+from bench.serve import configured_workers
 from tests.services import ROOT, _die_with_parent, _wait_for_port, free_port, postgres_cluster, stop_process
 
 # The probe's worst-case files (issue 13); tests/invoer/test_upload_limits.py sends them on every channel.
@@ -184,7 +184,7 @@ def main() -> int:
         try:
             _wait_for_port(port, server, "gunicorn", timeout=60)
             deadline = time.monotonic() + 30
-            expected = runpy.run_path(str(ROOT / "gunicorn.conf.py"))["workers"]  # one per CPU
+            expected = configured_workers()
             while len(children(server.pid)) < expected and time.monotonic() < deadline:
                 time.sleep(0.1)
             workers_before = children(server.pid)
