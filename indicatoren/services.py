@@ -16,6 +16,7 @@ from agenda.models import College, Indicator, Institution, Team
 from indicatoren.models import OWN_SERIES, ContextValue, Measurement, StudentCount
 from kern import rules
 from kern.errors import Refusal
+from kern.pg_copy import NULL, copy_cell, copy_in, copy_text
 from kern.signals import announce_change
 
 # django-simple-history keeps the change reason in a CharField(max_length=100).
@@ -834,16 +835,6 @@ STORED_COLUMNS = (
     "updated_by_id",
 )
 HISTORY_COLUMNS = ("history_date", "history_change_reason", "history_type", "history_user_id")
-NULL = "\\N"  # COPY's text format for NULL
-
-
-def _copy_cell(value) -> str:
-    """Return a value in PostgreSQL's COPY text format (NULL as \\N; values here hold no tabs)."""
-    if value is None:
-        return NULL
-    if isinstance(value, Decimal):
-        return format(value, "f")
-    return str(value)
 
 
 def _copy_lines(rows, tail: str) -> list[str]:
@@ -851,7 +842,7 @@ def _copy_lines(rows, tail: str) -> list[str]:
 
     A row without a source stores none (_row_source); empty text needs no escaping.
     """
-    text = _copy_text
+    text = copy_text
     return [
         f"{pk}\t{indicator}\t{year}\t{level}\t{NULL if college is None else college}\t"
         f"{NULL if team is None else team}\t{row.value:f}\t{NULL if row.n is None else row.n}\t"
@@ -876,9 +867,9 @@ def _store_postgresql(creates, updates, *, user, source: str, upload, now) -> No
     history_table = Measurement.history.model._meta.db_table
     write_history = getattr(settings, "SIMPLE_HISTORY_ENABLED", True)
     stamp = now.isoformat()
-    tail = f"{_copy_cell(getattr(upload, 'pk', None))}\t{stamp}\t{_copy_cell(getattr(user, 'pk', None))}"
-    reason = _copy_text(source[:HISTORY_REASON_LENGTH])
-    history_user = _copy_cell(_history_user_id(user))
+    tail = f"{copy_cell(getattr(upload, 'pk', None))}\t{stamp}\t{copy_cell(getattr(user, 'pk', None))}"
+    reason = copy_text(source[:HISTORY_REASON_LENGTH])
+    history_user = copy_cell(_history_user_id(user))
     columns = ", ".join(quote(column) for column in STORED_COLUMNS)
     history_columns = f"{columns}, {', '.join(quote(column) for column in HISTORY_COLUMNS)}"
     with connection.cursor() as cursor:
@@ -888,14 +879,14 @@ def _store_postgresql(creates, updates, *, user, source: str, upload, now) -> No
             )
             ids = [pk for (pk,) in cursor.fetchall()]
             lines = _copy_lines(((pk, key, row) for pk, (key, row) in zip(ids, creates, strict=True)), tail)
-            _copy(cursor, f"COPY {quote(table)} ({columns}) FROM STDIN", lines)
+            copy_in(cursor, f"COPY {quote(table)} ({columns}) FROM STDIN", lines)
             if write_history:
                 end = f"\t{stamp}\t{reason}\t+\t{history_user}\n"
-                _copy(cursor, f"COPY {quote(history_table)} ({history_columns}) FROM STDIN", lines, end)
+                copy_in(cursor, f"COPY {quote(history_table)} ({history_columns}) FROM STDIN", lines, end)
         if updates:
             lines = _copy_lines(updates, tail)
             cursor.execute(f"CREATE TEMPORARY TABLE measurement_stage (LIKE {quote(table)}) ON COMMIT DROP")
-            _copy(cursor, f"COPY measurement_stage ({columns}) FROM STDIN", lines)
+            copy_in(cursor, f"COPY measurement_stage ({columns}) FROM STDIN", lines)
             cursor.execute(
                 f"UPDATE {quote(table)} AS m SET value = s.value, n = s.n, note = s.note, source = s.source, "
                 "upload_id = s.upload_id, updated_at = s.updated_at, updated_by_id = s.updated_by_id "
@@ -904,14 +895,7 @@ def _store_postgresql(creates, updates, *, user, source: str, upload, now) -> No
             cursor.execute("DROP TABLE measurement_stage")
             if write_history:
                 end = f"\t{stamp}\t{reason}\t~\t{history_user}\n"
-                _copy(cursor, f"COPY {quote(history_table)} ({history_columns}) FROM STDIN", lines, end)
-
-
-def _copy_text(text: str) -> str:
-    """Return free text for COPY's text format: backslash, tab and line breaks escaped."""
-    if not text:
-        return ""
-    return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+                copy_in(cursor, f"COPY {quote(history_table)} ({history_columns}) FROM STDIN", lines, end)
 
 
 def _delete(ids: list[int], *, user, source: str) -> None:
@@ -920,39 +904,6 @@ def _delete(ids: list[int], *, user, source: str) -> None:
         measurement._history_user = user if getattr(user, "pk", None) is not None else None
         measurement._change_reason = (source or "waarde verwijderd")[:HISTORY_REASON_LENGTH]
         measurement.delete()
-
-
-COPY_CHUNK = 1 << 16  # characters sent to PostgreSQL at a time
-
-
-class _CopyStream:
-    """Read COPY lines as a file, a chunk at a time: the text of 100,000 rows is never one string in memory."""
-
-    def __init__(self, lines, end: str = "\n"):
-        self._lines = iter(lines)
-        self._end = end  # what ends each line (the history's columns, then the line break)
-
-    def read(self, size: int = -1) -> str:
-        """Return the next whole lines, at least `size` characters of them while there are lines left."""
-        chunk, length = [], 0
-        for line in self._lines:
-            chunk.append(line)
-            length += len(line)
-            if 0 < size <= length:
-                break
-        return self._end.join(chunk) + self._end if chunk else ""
-
-
-def _copy(cursor, statement: str, lines, end: str = "\n") -> None:
-    """Feed `lines`, each followed by `end`, to a COPY ... FROM STDIN statement (psycopg2, or psycopg 3)."""
-    stream = _CopyStream(lines, end)
-    raw = cursor.cursor
-    if hasattr(raw, "copy_expert"):
-        raw.copy_expert(statement, stream, size=COPY_CHUNK)
-    else:
-        with raw.copy(statement) as copy:
-            for chunk in iter(lambda: stream.read(COPY_CHUNK), ""):
-                copy.write(chunk)
 
 
 def measurement_record(
