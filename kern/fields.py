@@ -1,4 +1,6 @@
-"""The database field of a value (measurement, baseline, target, margin): exact on every backend.
+"""Database fields with our own storage rules: a value (ValueField) and a stored result's JSON (StoredJSONField).
+
+The field of a value (measurement, baseline, target, margin) is exact on every backend.
 
 A value has at most MAX_DIGITS digits, MAX_DECIMALS of them after the comma (kern.rules), and
 is never rounded by the database (domain.md, "Every number is exact at any size the formats
@@ -17,7 +19,7 @@ numbers do; values are never negative (kern.rules.UNIT_RANGES).
 from decimal import ROUND_HALF_UP, Context, Decimal
 
 from django.db import DataError, migrations
-from django.db.models import DecimalField
+from django.db.models import DecimalField, JSONField
 from django.db.models.expressions import Col
 from django.utils.functional import cached_property
 
@@ -117,3 +119,29 @@ def _text(value) -> str:
     """Return a value SQLite held as a number or its text, as ValueField's fixed-width text."""
     number = _REAL_DIGITS.create_decimal_from_float(value) if isinstance(value, float) else Decimal(str(value))
     return format(number.quantize(STORAGE_PLACES, rounding=ROUND_HALF_UP, context=_EXACT), SQLITE_TEXT)
+
+
+class StoredJSONField(JSONField):
+    """A JSON document kept as the text it was written as: PostgreSQL's json type, not jsonb.
+
+    The results' payloads (rapportage.models) are written once per recompute and read whole; no
+    query looks inside them. jsonb parses every document into its binary form on the way in and
+    prints it again on the way out: COPY-writing 74 MB of payloads took 2.2-2.4 s as jsonb and
+    1.0 s as json, reading them back as text 0.41-0.54 s against 0.08-0.12 s (benchmarks.md 14).
+    json keeps the exact text exact_json wrote, key order included, as SQLite already did.
+    json has no equality operator: never filter, group or DISTINCT on this column.
+    """
+
+    def db_type(self, connection):
+        """Return json on PostgreSQL, the JSON field's own type elsewhere."""
+        return "json" if connection.vendor == "postgresql" else super().db_type(connection)
+
+    def cast_db_type(self, connection):
+        """Cast to the column's own type (a text cast to jsonb first would reorder its keys)."""
+        return self.db_type(connection)
+
+    def select_format(self, compiler, sql, params):
+        """Select the column as text on PostgreSQL: psycopg2 would parse json with floats, losing digits."""
+        if compiler.connection.vendor == "postgresql":
+            return f"({sql})::text", params
+        return super().select_format(compiler, sql, params)

@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import Q
 
 from agenda.models import Ambition, College, Indicator, Institution, Team, Theme
+from kern.fields import StoredJSONField
 from rapportage.choices import Basis, BudgetKind, Frequency, PackContent, RunState, Version
 from rapportage.engine import exact_json
 
@@ -53,7 +54,7 @@ class IndicatorResult(models.Model):
     ambition = models.ForeignKey(Ambition, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     attained = models.BooleanField("behaald", null=True)
     basis = models.CharField("grond", max_length=12, choices=Basis.choices)
-    payload = models.JSONField("status (API-vorm)", encoder=exact_json.Encoder, decoder=exact_json.Decoder)
+    payload = StoredJSONField("status (API-vorm)", encoder=exact_json.Encoder, decoder=exact_json.Decoder)
     # What the recompute stored (rapportage.services.result_digest): a row whose digest a new run
     # computes again is left as it is, so a sector-wide recompute writes only what moved (issue 16).
     # Empty (rows stored before it, or edited by hand) compares unequal: the next run rewrites the row.
@@ -79,7 +80,7 @@ class BudgetResult(models.Model):
 
     institution = models.ForeignKey(Institution, on_delete=models.CASCADE, related_name="budget_results")
     year = models.PositiveSmallIntegerField("jaar")
-    payload = models.JSONField("budget (API-vorm)", encoder=exact_json.Encoder, decoder=exact_json.Decoder)
+    payload = StoredJSONField("budget (API-vorm)", encoder=exact_json.Encoder, decoder=exact_json.Decoder)
     digest = models.CharField("inhoudscontrole", max_length=32, blank=True, editable=False)  # as IndicatorResult's
     run = models.ForeignKey(RecomputeRun, null=True, on_delete=models.SET_NULL, related_name="+")
     computed_at = models.DateTimeField("berekend op")
