@@ -245,6 +245,13 @@ def status_payloads(
     )
     # Whole columns at a time: per-row Decimal conversion dominated a recompute (bench/engine_bench.py).
     t = att.teams
+    if len(t):
+        # The teams in the order of their codes (a stable sort: equal codes keep the engine's order),
+        # so each list below is built sorted; sorting 48,000 lists by a key (480,000 calls of it)
+        # was a tenth of building the bodies where every value moved (benchmarks.md 14).
+        by_code = {code: rank for rank, code in enumerate(sorted(set(teams.values())))}
+        ranks = t["team"].map({team: by_code[code] for team, code in teams.items()})
+        t = t.iloc[np.argsort(ranks.to_numpy(dtype=np.int64), kind="stable")]
     team_lists: dict[tuple, list] = defaultdict(list)
     for key, team, value, reference, contributed, n, needed, strict in zip(
         zip(_values(t["indicator"]), _values(t["year"]), _values(t["college"]), strict=True),
@@ -269,8 +276,6 @@ def status_payloads(
                 "needed_strict": strict,
             }
         )
-    for entries in team_lists.values():
-        entries.sort(key=lambda entry: entry["team"])
 
     u = att.unreferenced
     unreferenced: dict[tuple, list] = defaultdict(list)
@@ -416,6 +421,42 @@ def status_payloads(
             ),
         }
     return payloads
+
+
+def status_payloads_by_version(
+    attainments: dict[str, Attainment],
+    *,
+    indicators: dict[int, dict],
+    colleges: dict[int, dict],
+    teams: dict[int, str],
+    digests: dict[str, dict[tuple[int, int], str]],
+    only: dict[str, set[tuple[int, int]]],
+) -> dict[str, dict[tuple[int, int], dict]]:
+    """Return per ambition version the STATUS bodies of the keys in `only[version]`, each distinct body built once.
+
+    `digests`: per version every key's input digest (status_input_digests). A body is made of
+    nothing but what that digest covers and names no version, so keys of two versions with one
+    digest have one body: it is built for the first and shared with the second (the same dict;
+    bodies are never changed once built). Only a revised ambition (herijking) gives the two
+    versions different rows; in the 65-institution sector 3,250 of 3,900 pairs were equal, and
+    building bodies was the largest part of a recompute where every value moved (benchmarks.md 14).
+    Each version's bodies come in the order status_payloads gives them (its indicator rows).
+    """
+    shared: dict[str, dict] = {}
+    result = {}
+    for version, att in attainments.items():
+        wanted, mine = only[version], digests[version]
+        reused = {key for key in wanted if mine[key] in shared}
+        bodies = status_payloads(att, indicators=indicators, colleges=colleges, teams=teams, only=wanted - reused)
+        for key, body in bodies.items():
+            shared.setdefault(mine[key], body)
+        if not reused:
+            result[version] = bodies
+            continue
+        keys = _keys(att.indicators).tolist()
+        in_order = ((key // 10000, key % 10000) for key in keys)
+        result[version] = {key: bodies.get(key) or shared[mine[key]] for key in in_order if key in wanted}
+    return result
 
 
 def budget_payload(institution: str, split: BudgetSplit, warnings: list[str] | None = None) -> dict:

@@ -1,5 +1,6 @@
 """A batch of runs is judged in one engine pass and stored per institution, never older than what is stored (issue 16)."""
 
+import gc
 import threading
 from decimal import Decimal
 
@@ -13,6 +14,7 @@ from bench.engine_db import store
 from indicatoren.models import Measurement
 from rapportage import services
 from rapportage.choices import RunState
+from rapportage.engine import payload
 from rapportage.models import IndicatorResult, RecomputeRun
 from tests.rapportage.test_incremental_recompute import assert_stored_equals_fresh
 
@@ -36,7 +38,7 @@ def judged(monkeypatch):
 def built(monkeypatch):
     """Record the number of bodies asked of each status_payloads call of the recompute (None: all)."""
     calls = []
-    original = services.status_payloads
+    original = payload.status_payloads
 
     def spy(att, **kwargs):
         if threading.current_thread() is threading.main_thread():
@@ -44,6 +46,8 @@ def built(monkeypatch):
             calls.append(None if only is None else len(only))
         return original(att, **kwargs)
 
+    # The engine's own name: status_payloads_by_version calls it once per version.
+    monkeypatch.setattr(payload, "status_payloads", spy)
     monkeypatch.setattr(services, "status_payloads", spy)
     return calls
 
@@ -88,8 +92,9 @@ def test_a_batch_stores_what_each_institution_judged_alone_would(judged, built):
 
     def one_pass_one_build():
         assert judged == [3], "the batch judged its institutions one by one"
-        # The moved bodies of both changed institutions in one call per version (current, original).
-        assert len(built) == 2 and all(built), built
+        # The moved bodies of both changed institutions in one call per version (current, original);
+        # the original version builds only the bodies the current one did not give (shared).
+        assert len(built) == 2 and built[0], built
 
     recompute_batch_fresh(institutions, one_pass_one_build)
 
@@ -101,7 +106,7 @@ def test_a_batch_builds_its_bodies_a_few_institutions_at_a_time(monkeypatch, bui
     monkeypatch.setattr(services, "BODIES_PER_BUILD", 1)  # every institution a chunk of its own
     built.clear()
     # Three chunks, two versions each.
-    recompute_batch_fresh(institutions, lambda: len(built) == 6 and all(built) or pytest.fail(f"builds {built}"))
+    recompute_batch_fresh(institutions, lambda: len(built) == 6 and all(built[::2]) or pytest.fail(f"builds {built}"))
 
 
 @pytest.mark.django_db
@@ -109,7 +114,7 @@ def test_a_failed_joint_build_leaves_each_institution_to_build_its_own(monkeypat
     """A joint build that raises stores no partial set: every institution of the chunk builds its own bodies."""
     institutions = recomputed_sector(2, shifted=2)
     calls = []
-    original = services.status_payloads
+    original = payload.status_payloads
 
     def first_breaks(att, **kwargs):
         calls.append(len(kwargs.get("only") or ()))
@@ -117,7 +122,7 @@ def test_a_failed_joint_build_leaves_each_institution_to_build_its_own(monkeypat
             raise RuntimeError("gezamenlijke opbouw kapot")
         return original(att, **kwargs)
 
-    monkeypatch.setattr(services, "status_payloads", first_breaks)
+    monkeypatch.setattr(payload, "status_payloads", first_breaks)
     # The failed joint build, then two per institution.
     recompute_batch_fresh(institutions, lambda: len(calls) == 1 + 4 or pytest.fail(f"calls {calls}"))
 
@@ -221,3 +226,28 @@ def test_a_run_that_finishes_between_the_batch_read_and_its_lock_is_not_overwrit
     last = RecomputeRun.objects.filter(institution=target, state=RunState.DONE).latest("finished_at")
     assert last.pk in {run.pk for run in runs}
     assert set(IndicatorResult.objects.filter(institution=target).values_list("run_id", flat=True)) == {last.pk}
+
+
+@pytest.mark.django_db
+def test_the_collector_is_paused_during_a_batch_and_runs_again_after_it_even_when_a_run_fails(monkeypatch):
+    """The batch pauses Python's cyclic collector while it builds (benchmarks.md 14) and always resumes it."""
+    institutions = recomputed_sector(2, shifted=2)
+    seen = []
+    original = services._judge
+
+    def spy(inputs, years):
+        seen.append(gc.isenabled())
+        return original(inputs, years)
+
+    monkeypatch.setattr(services, "_judge", spy)
+    assert gc.isenabled()
+    recompute_batch_fresh(institutions, lambda: seen == [False] or pytest.fail(f"collector enabled: {seen}"))
+    assert gc.isenabled()
+
+    def broken(run_id, fields):
+        raise ConnectionError("database weg")
+
+    monkeypatch.setattr(services, "_claim", broken)
+    with pytest.raises(ConnectionError):
+        services.recompute_many(institutions=institutions, reason="test: kapot")
+    assert gc.isenabled()

@@ -10,9 +10,15 @@ import pandas as pd
 import pytest
 
 from bench.engine_data import AGENDA_YEARS, engine_frames, sector
+from rapportage.engine import payload
 from rapportage.engine.attainment import Attainment, evaluate
 from rapportage.engine.budget import budget_verdicts
-from rapportage.engine.payload import status_input_digests, status_payloads, verdict_views
+from rapportage.engine.payload import (
+    status_input_digests,
+    status_payloads,
+    status_payloads_by_version,
+    verdict_views,
+)
 
 
 @pytest.fixture(scope="module")
@@ -96,3 +102,42 @@ def test_a_name_a_body_shows_moves_every_digest(judged):
     team = next(iter(meta["teams"]))
     recoded = {**meta, "teams": {**meta["teams"], team: "team-anders"}}
     assert all(before[k] != v for k, v in status_input_digests(att, **recoded).items())
+
+
+def test_two_versions_with_the_same_inputs_share_one_body_and_each_gets_its_full_builds_bodies(judged, monkeypatch):
+    """status_payloads_by_version: each version's bodies equal its own full build, in its order; equal inputs, one build.
+
+    The original version differs from the current one in one team's value of one (indicator, year):
+    that body is built for both, every other body once and shared (the same object).
+    """
+    att, meta = judged
+    rows = att.teams
+    position = len(rows) // 3
+    moved = (int(rows["indicator"].iloc[position]), int(rows["year"].iloc[position]))
+    original = _with_row_changed(att, "teams", "value", position, 1)
+    versions = {"current": att, "original": original}
+    digests = {version: status_input_digests(a, **meta) for version, a in versions.items()}
+    assert {key for key in digests["current"] if digests["current"][key] != digests["original"][key]} == {moved}
+    asked = []
+    build = payload.status_payloads
+
+    def counted(a, **kwargs):
+        asked.append(set(kwargs["only"]))
+        return build(a, **kwargs)
+
+    monkeypatch.setattr(payload, "status_payloads", counted)
+    every = {version: set(d) for version, d in digests.items()}
+    by_version = status_payloads_by_version(versions, **meta, digests=digests, only=every)
+    monkeypatch.undo()
+    assert asked == [every["current"], {moved}]
+    for version, a in versions.items():
+        full = status_payloads(a, **meta)
+        assert list(by_version[version]) == list(full)  # the order a full build gives
+        assert by_version[version] == full
+    shared = {key for key in every["current"] if by_version["original"][key] is by_version["current"][key]}
+    assert shared == every["current"] - {moved}
+    # Asked for some keys only: exactly those, still shared where the inputs agree.
+    some = set(list(every["current"])[::5]) | {moved}
+    part = status_payloads_by_version(versions, **meta, digests=digests, only={"current": some, "original": some})
+    assert {version: set(bodies) for version, bodies in part.items()} == {"current": some, "original": some}
+    assert all(part[version][key] == by_version[version][key] for version in versions for key in some)
