@@ -313,8 +313,10 @@ def _timeline(after_id: int) -> dict:
 def _sector_import(kind: str) -> int:
     """Change the sector's values as a national data drop would, request the recomputes; return the last run id.
 
-    `one-year`: every team value of 1a and 2b in 2022 moves by 0.1 (a JOB or DUO drop); `every-value`:
-    every team value of every year moves by 0.1, so every stored result changes; `first`: no change
+    `one-year`: every team value of 1a and 2b in 2022 moves by 0.1 (a JOB or DUO drop); `whole-year`:
+    every team value of 2022 moves (a drop of all of a year's figures: the earlier years are signed
+    off and locked, domain.md); `every-value`: every team value of every year moves by 0.1, so every
+    stored result changes; `first`: no change
     (the first recompute after loading). Written in one transaction that asks every institution's
     recompute, as a sector-wide file would.
     """
@@ -331,6 +333,9 @@ def _sector_import(kind: str) -> int:
     if kind == "one-year":
         where += " AND year = %s AND indicator_id IN (SELECT id FROM agenda_indicator WHERE code = ANY(%s))"
         params = [year, list(codes)]
+    elif kind == "whole-year":
+        where += " AND year = %s"
+        params = [year]
     with transaction.atomic():
         if kind != "first":  # the first recompute after loading changes nothing: it stores every result
             with connection.cursor() as cursor:
@@ -417,7 +422,7 @@ def worker_sector(concurrency: int, repeats: int) -> dict:
             last = _sector_import("first")
             started = time.perf_counter()
             result["first_s"] = _wait_runs(last, result["institutions"]) - started
-            for kind in ("one-year", "every-value"):
+            for kind in ("one-year", "whole-year", "every-value"):
                 times, cpu = [], []
                 for _ in range(repeats):
                     last = _sector_import(kind)
