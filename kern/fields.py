@@ -16,6 +16,7 @@ compares the text itself (ORDER BY a selected column, DISTINCT, raw SQL) it orde
 numbers do; values are never negative (kern.rules.UNIT_RANGES).
 """
 
+import json
 from decimal import ROUND_HALF_UP, Context, Decimal
 
 from django.db import DataError, migrations
@@ -39,6 +40,18 @@ class _NumericCol(Col):
         """Return the column as a number for WHERE, ORDER BY and arithmetic."""
         sql, params = self.as_sql(compiler, connection)
         return f"CAST({sql} AS NUMERIC)", params
+
+    def get_db_prep_value(self, value, connection, prepared=False):
+        """Return the document as its JSON text on PostgreSQL, keys in the order they were given.
+
+        Django's own adapter sends a value as jsonb, whose reordered keys json would then keep
+        (a payload saved through the ORM: the admin, a fixture, a test). Elsewhere as JSONField.
+        """
+        if connection.vendor != "postgresql":
+            return super().get_db_prep_value(value, connection, prepared)
+        if not prepared:
+            value = self.get_prep_value(value)
+        return json.dumps(value, cls=self.encoder, ensure_ascii=False, separators=(",", ":"))
 
     def select_format(self, compiler, sql, params):
         """Return the column itself in a SELECT list: its exact text, read back by ValueField.from_db_value."""
@@ -139,6 +152,18 @@ class StoredJSONField(JSONField):
     def cast_db_type(self, connection):
         """Cast to the column's own type (a text cast to jsonb first would reorder its keys)."""
         return self.db_type(connection)
+
+    def get_db_prep_value(self, value, connection, prepared=False):
+        """Return the document as its JSON text on PostgreSQL, keys in the order they were given.
+
+        Django's own adapter sends a value as jsonb, whose reordered keys json would then keep
+        (a payload saved through the ORM: the admin, a fixture, a test). Elsewhere as JSONField.
+        """
+        if connection.vendor != "postgresql":
+            return super().get_db_prep_value(value, connection, prepared)
+        if not prepared:
+            value = self.get_prep_value(value)
+        return json.dumps(value, cls=self.encoder, ensure_ascii=False, separators=(",", ":"))
 
     def select_format(self, compiler, sql, params):
         """Select the column as text on PostgreSQL: psycopg2 would parse json with floats, losing digits."""

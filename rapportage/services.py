@@ -4,12 +4,10 @@ Flow (style.md): selectors (rows -> frames) -> engine (pure) -> this service sto
 results atomically with their explanation and logs verdict flips -> pages only display.
 """
 
-import gc
 import hashlib
 import logging
 import time
 from collections.abc import Iterable
-from contextlib import contextmanager
 
 import pandas as pd
 from django.db import IntegrityError, connection, transaction
@@ -19,6 +17,7 @@ from django.utils import timezone
 
 from agenda.models import Institution, Team, Theme
 from agenda.selectors import theme_shares_by_year
+from kern.collector import collector_paused
 from kern.fields import StoredJSONField
 from kern.pg_copy import copy_cell, copy_in, copy_text
 from rapportage import page_cache, selectors
@@ -157,25 +156,9 @@ def recompute_batch(*, run_ids: list[int]) -> int:
     older than the stored ones). A write that lands after the read is not lost either way: it
     asked for a run of its own, which waits for this one's lock and reads after it.
     """
-    with _collector_paused():
+    # The cyclic collector kept walking the 1.9 million dicts of a batch where every value moved.
+    with collector_paused():
         return _recompute_batch(run_ids)
-
-
-@contextmanager
-def _collector_paused():
-    """Pause Python's cyclic garbage collector for a batch; it runs again as usual afterwards.
-
-    A batch where every value moved builds about 1.9 million dicts, and the collector kept walking
-    them: 0.3-0.35 s of CPU per 33 institutions (11 %, benchmarks.md 14). Reference counting frees
-    the batch's objects as before; only cycles wait for the next collection after the batch.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _recompute_batch(run_ids: list[int]) -> int:

@@ -7,7 +7,9 @@ as text 0.08 s instead of 0.41-0.54 s (docs/benchmarks.md 14). No query looks in
 The column keeps exact_json's text as written (kern.fields.StoredJSONField).
 
 lz4 costs about a third more disk than pglz for these texts (20.4 against 15.0 MB for the 74 MB):
-results are derived data, rewritten by any recompute. A server built without lz4 keeps pglz.
+results are derived data, rewritten by any recompute. A server built without lz4 keeps pglz. Rows
+stored before this migration keep pglz and jsonb's key order until a recompute rewrites them;
+both read back the same.
 SQLite (the demo, the first test pass) stores JSON as text already: nothing changes there.
 """
 
@@ -24,11 +26,11 @@ def compress_with_lz4(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
     statements = "".join(f"ALTER TABLE {table} ALTER COLUMN payload SET COMPRESSION lz4; " for table in TABLES)
-    # In one DO block: a server without lz4 (or before PostgreSQL 14) raises, and the block ends
-    # without aborting the migration's transaction.
+    # In one DO block: on a server built without lz4 the ALTER raises, and the block ends without
+    # aborting the migration's transaction (Django 5.2 needs PostgreSQL 14, which has COMPRESSION).
     schema_editor.execute(
         f"DO $$ BEGIN {statements}"
-        "EXCEPTION WHEN feature_not_supported OR invalid_parameter_value OR syntax_error THEN "
+        "EXCEPTION WHEN feature_not_supported OR invalid_parameter_value THEN "
         "RAISE NOTICE 'lz4 is not available: the payloads stay compressed with pglz'; END $$"
     )
 
