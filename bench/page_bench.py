@@ -1,8 +1,8 @@
 """Benchmark: server time of the board pages, warm, through Django's test client on a copy of the demo.
 
-Run by hand: `.venv/bin/python -m bench.page_bench` (under a minute; needs a demo database,
-`make demo` makes one). It copies the demo's SQLite file (db.sqlite3, or --database) to a
-temporary folder and never touches the original, logs in as the board member, and for every
+Run by hand: `.venv/bin/python -m bench.page_bench` (under a minute with a demo database, which
+`make demo` makes; without one it builds the demo first). It copies the demo's SQLite file
+(db.sqlite3, or --database) to a temporary folder and never touches the original, logs in as the board member, and for every
 board page measures the median server time of 15 requests after 3 warm-up requests (the first
 fills the page cache, rapportage/page_cache.py). Beside them, in the same run, two floors: a
 trivial logged-in page (the password-change form: session, user, the site's layout) and the
@@ -17,11 +17,15 @@ the figure of a page just after a recompute or a write.
 import argparse
 import os
 import shutil
+import sqlite3
 import statistics
 import sys
 import tempfile
 import time
+from contextlib import closing
 from pathlib import Path
+
+from bench.serve import manage
 
 ROOT = Path(__file__).resolve().parent.parent
 ROUNDS = 15
@@ -62,6 +66,17 @@ def median_ms(client, path: str, forget=None) -> tuple[float, float]:
     return statistics.median(walls), statistics.median(cpus)
 
 
+def has_demo(database: Path) -> bool:
+    """Return whether `database` is a SQLite file holding the demo's board member."""
+    if not database.is_file():
+        return False
+    try:
+        with closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True)) as connection:
+            return connection.execute("SELECT 1 FROM auth_user WHERE username = 'bestuur'").fetchone() is not None
+    except sqlite3.Error:
+        return False
+
+
 def main(argv: list[str]) -> int:
     """Copy the demo, measure every page and print a markdown table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -70,8 +85,20 @@ def main(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     work = Path(tempfile.mkdtemp(prefix="page-bench-"))
     try:
-        shutil.copy(args.database, work / "db.sqlite3")
-        os.environ["DATABASE_URL"] = f"sqlite:///{work / 'db.sqlite3'}"
+        database = work / "db.sqlite3"
+        source = f"SQLite copy of {args.database}"
+        if has_demo(Path(args.database)):
+            shutil.copy(args.database, database)
+        else:
+            source = "a demo built afresh in SQLite"
+            # make bench on a checkout without `make demo` (or with an empty db.sqlite3): build one here.
+            print(f"no demo in {args.database}: building the ROCvAF demo in a throwaway SQLite file ...", flush=True)
+            env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "CELERY_BROKER_URL")}
+            env["DATABASE_URL"] = f"sqlite:///{database}"
+            manage(env, "migrate", "--noinput", "-v0")
+            manage(env, "load_agenda", "agenda/agendas/rocvaf-2019-2022.yaml")
+            manage(env, "demo_setup")
+        os.environ["DATABASE_URL"] = f"sqlite:///{database}"
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kwaliteit.settings")
         for name in ("REDIS_URL", "CELERY_BROKER_URL"):
             os.environ.pop(name, None)  # the in-process cache, as in the demo
@@ -94,9 +121,7 @@ def main(argv: list[str]) -> int:
         client.force_login(get_user_model().objects.get(username="bestuur"))
         load = os.getloadavg()
         print(f"Load average before: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} ({os.cpu_count()} cores)")
-        print(
-            f"Page cache: {'yes' if forget else 'no'}; SQLite copy of {args.database}; median of {ROUNDS} after {WARMUP}"
-        )
+        print(f"Page cache: {'yes' if forget else 'no'}; {source}; median of {ROUNDS} after {WARMUP}")
         print()
         cold = args.cold and forget is not None
         print("| page | warm wall (ms) | warm CPU (ms) |" + (" cold wall (ms) | cold CPU (ms) |" if cold else ""))
