@@ -41,18 +41,6 @@ class _NumericCol(Col):
         sql, params = self.as_sql(compiler, connection)
         return f"CAST({sql} AS NUMERIC)", params
 
-    def get_db_prep_value(self, value, connection, prepared=False):
-        """Return the document as its JSON text on PostgreSQL, keys in the order they were given.
-
-        Django's own adapter sends a value as jsonb, whose reordered keys json would then keep
-        (a payload saved through the ORM: the admin, a fixture, a test). Elsewhere as JSONField.
-        """
-        if connection.vendor != "postgresql":
-            return super().get_db_prep_value(value, connection, prepared)
-        if not prepared:
-            value = self.get_prep_value(value)
-        return json.dumps(value, cls=self.encoder, ensure_ascii=False, separators=(",", ":"))
-
     def select_format(self, compiler, sql, params):
         """Return the column itself in a SELECT list: its exact text, read back by ValueField.from_db_value."""
         if compiler.connection.vendor == "sqlite":
