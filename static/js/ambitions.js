@@ -15,6 +15,5 @@
     form.elements.indicative.checked = ambition.indicative;
     status.textContent = "Ingevuld: de ambitie van " + form.elements.indicator.value + " in " + year + ". Pas haar aan en geef de reden.";
   }
-  form.elements.indicator.addEventListener("change", fill);
-  form.elements.from_year.addEventListener("change", fill);
+  window.kwaliteit.onChoice([form.elements.indicator, form.elements.from_year], fill);
 })();

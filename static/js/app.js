@@ -3,4 +3,23 @@
    A year select no longer submits on change (WCAG 3.2.2, issue 15): its form has a visible "Toon" button. */
 (function () {
   "use strict";
+
+  // Whether the user moved a select away from the option the server rendered as chosen.
+  function changedSinceRender(select) {
+    for (var i = 0; i < select.options.length; i++) {
+      if (select.options[i].defaultSelected) { return select.selectedIndex !== i; }
+    }
+    return select.selectedIndex > 0;
+  }
+
+  window.kwaliteit = {
+    /* Run `fill` whenever one of `selects` changes. A page script is deferred, so on a slow line the
+       user (or a test) can choose before it runs and that "change" event is gone: fill at once then,
+       or the form keeps an empty share that the user believes was filled in. A choice the server
+       rendered (a form sent back with an error) is left alone, so the user's own values stay. */
+    onChoice: function (selects, fill) {
+      selects.forEach(function (select) { select.addEventListener("change", fill); });
+      if (selects.some(changedSinceRender)) { fill(); }
+    }
+  };
 })();

@@ -16,6 +16,5 @@
     status.textContent = "De vinkjes staan zoals " + form.elements.indicator.value + " in " + year + " geldt: "
       + codes.length + " van " + boxes.length + " colleges. Pas ze aan en geef de reden.";
   }
-  form.elements.indicator.addEventListener("change", fill);
-  form.elements.from_year.addEventListener("change", fill);
+  window.kwaliteit.onChoice([form.elements.indicator, form.elements.from_year], fill);
 })();

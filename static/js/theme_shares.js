@@ -13,6 +13,5 @@
     form.elements.budget_share_pct.value = byYear[year];
     status.textContent = "Ingevuld: het aandeel van " + form.elements.theme.value + " in " + year + " (" + byYear[year] + " %).";
   }
-  form.elements.theme.addEventListener("change", fill);
-  form.elements.from_year.addEventListener("change", fill);
+  window.kwaliteit.onChoice([form.elements.theme, form.elements.from_year], fill);
 })();
