@@ -12,14 +12,24 @@
     return select.selectedIndex > 0;
   }
 
+  // Whether the user already typed in, or ticked, a field of `form` (selects aside).
+  function editedSinceRender(form) {
+    return Array.prototype.some.call(form.elements, function (field) {
+      if (field.type === "checkbox" || field.type === "radio") { return field.checked !== field.defaultChecked; }
+      return (field.tagName === "INPUT" || field.tagName === "TEXTAREA") && field.type !== "hidden"
+        && field.value !== field.defaultValue;
+    });
+  }
+
   window.kwaliteit = {
     /* Run `fill` whenever one of `selects` changes. A page script is deferred, so on a slow line the
        user (or a test) can choose before it runs and that "change" event is gone: fill at once then,
        or the form keeps an empty share that the user believes was filled in. A choice the server
-       rendered (a form sent back with an error) is left alone, so the user's own values stay. */
+       rendered (a form sent back with an error) is left alone, so the user's own values stay; so is
+       a form the user already typed in after choosing, before the script ran. */
     onChoice: function (selects, fill) {
       selects.forEach(function (select) { select.addEventListener("change", fill); });
-      if (selects.some(changedSinceRender)) { fill(); }
+      if (selects.some(changedSinceRender) && !editedSinceRender(selects[0].form)) { fill(); }
     }
   };
 })();

@@ -9,11 +9,21 @@
   // A page re-rendered with errors holds entered values that are not saved yet.
   var dirty = form.getAttribute("data-dirty") === "true";
 
-  form.addEventListener("input", function (event) {
+  function changed(field) {
     dirty = true;
-    var cell = event.target.closest("td");
+    var cell = field.closest("td");
     if (cell) {
       cell.classList.add("changed");
+    }
+  }
+  form.addEventListener("input", function (event) {
+    changed(event.target);
+  });
+  // This script is deferred: on a slow line a value typed before it ran sent no "input" event here.
+  Array.prototype.forEach.call(form.elements, function (field) {
+    if ((field.tagName === "INPUT" || field.tagName === "TEXTAREA") && field.type !== "hidden"
+        && field.value !== field.defaultValue) {
+      changed(field);
     }
   });
   form.addEventListener("submit", function () {

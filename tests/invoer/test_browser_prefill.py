@@ -14,16 +14,19 @@ from playwright.sync_api import expect
 pytestmark = pytest.mark.browser
 
 
-def choose_before_script(page, url: str, script: str, choices) -> None:
-    """Open `url` with `script` held back, make `choices` (label, value), then let the script run."""
+def choose_before_script(page, url: str, script: str, choices, then=None) -> None:
+    """Open `url` with `script` held back, make `choices` (label, value), do `then`, then let the script run."""
     held = []
     page.route(re.compile(rf"/static/js/{script}(\.[0-9a-f]+)?\.js$"), lambda route: held.append(route))
     page.goto(url, wait_until="commit")
     for label, value in choices:
         page.get_by_label(label, exact=True).select_option(value)
+    if then is not None:
+        then()
     page.wait_for_function("document.readyState === 'interactive'")  # parsed, the deferred script still waits
     assert len(held) == 1, f"{script}.js was not requested"
     held[0].continue_()
+    page.wait_for_load_state("load")
 
 
 def test_theme_share_filled_in_when_chosen_before_the_script(rocvaf_demo_tx, live_server, login, page):
@@ -70,3 +73,48 @@ def test_a_choice_sent_back_by_the_server_keeps_the_users_value(rocvaf_demo_tx, 
     page.get_by_role("button", name="Voorbeeld bekijken").click()  # no reason: refused
     expect(page.locator("#form-errors")).to_be_visible()
     expect(page.get_by_label("Aandeel in het budget (%)")).to_have_value("30")
+
+
+def test_a_share_typed_before_the_script_is_kept(rocvaf_demo_tx, live_server, login, page):
+    """Chosen T2 and 2021 and typed 30 before the script ran: the script leaves the 30 alone."""
+    login("beleid")
+    choose_before_script(
+        page,
+        f"{live_server.url}/beleid/budgetaandelen/",
+        "theme_shares",
+        [("Thema", "T2"), ("Vanaf (jaar)", "2021")],
+        then=lambda: page.get_by_label("Aandeel in het budget (%)").fill("30"),
+    )
+    # The page's load waited for the script; a change now still fills in as before.
+    expect(page.get_by_label("Aandeel in het budget (%)")).to_have_value("30")
+    page.get_by_label("Vanaf (jaar)").select_option("2022")
+    expect(page.get_by_label("Aandeel in het budget (%)")).to_have_value("25")
+
+
+def test_a_grid_value_typed_before_the_script_counts_as_unsaved(rocvaf_demo_tx, live_server, login, page):
+    """A value typed before static/js/grid.js ran is marked changed, and leaving the page asks first."""
+    from tests.invoer.test_browser_grid import YEAR, key
+
+    login("directeur5100")
+    held = []
+    page.route(re.compile(r"/static/js/grid(\.[0-9a-f]+)?\.js$"), lambda route: held.append(route))
+    page.goto(f"{live_server.url}/invoer/college/5100/?jaar={YEAR}", wait_until="commit")
+    cell = page.locator(f"#v_{key('1a', '5100-JUR')}")
+    cell.fill("7,5")
+    page.wait_for_function("document.readyState === 'interactive'")
+    assert len(held) == 1, "grid.js was not requested"
+    held[0].continue_()
+    page.wait_for_load_state("load")
+    expect(page.locator(f"td:has(#v_{key('1a', '5100-JUR')})")).to_have_class(re.compile("changed"))
+    dialogs = []
+
+    def answer(dialog):
+        """Record the dialog and stay on the page."""
+        dialogs.append(dialog.type)
+        dialog.dismiss()
+
+    page.on("dialog", answer)
+    page.get_by_role("link", name="Teams", exact=True).click()
+    expect(page.locator(f"#v_{key('1a', '5100-JUR')}")).to_have_value("7,5")
+    page.wait_for_timeout(500)
+    assert dialogs == ["beforeunload"]

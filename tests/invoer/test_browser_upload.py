@@ -114,7 +114,10 @@ def test_a_rejected_file_shows_every_error_in_a_table(rocvaf_demo_tx, login, pag
 def test_submitting_shows_that_the_file_is_being_checked(rocvaf_demo_tx, login, page, screenshot, tmp_path):
     """On submit the form says it is checking and blocks a second submit (the request itself is held back)."""
     login("beleid")
-    page.get_by_role("navigation", name="Hoofdmenu").get_by_role("link", name="Uploads").click()
+    # Wait for the list page's load: before it, uploads.js (deferred) may not have attached its submit
+    # handler, and the evaluate below could still run on the page being left.
+    with page.expect_navigation():
+        page.get_by_role("navigation", name="Hoofdmenu").get_by_role("link", name="Uploads").click()
     path = tmp_path / "groot.csv"
     path.write_bytes(FLIP)
     page.get_by_label("Bestand", exact=True).set_input_files(str(path))
