@@ -14,52 +14,60 @@ from playwright.sync_api import expect
 pytestmark = pytest.mark.browser
 
 
-def choose_before_script(page, url: str, script: str, choices, then=None) -> None:
-    """Open `url` with `script` held back, make `choices` (label, value), do `then`, then let the script run."""
+def before_script(page, url: str, script: str, act) -> None:
+    """Open `url` with static/js/`script`.js held back, `act` on the parsed page, then let the script run."""
     held = []
     page.route(re.compile(rf"/static/js/{script}(\.[0-9a-f]+)?\.js$"), lambda route: held.append(route))
     page.goto(url, wait_until="commit")
-    for label, value in choices:
-        page.get_by_label(label, exact=True).select_option(value)
-    if then is not None:
-        then()
+    act()
     page.wait_for_function("document.readyState === 'interactive'")  # parsed, the deferred script still waits
     assert len(held) == 1, f"{script}.js was not requested"
     held[0].continue_()
     page.wait_for_load_state("load")
 
 
-def test_theme_share_filled_in_when_chosen_before_the_script(rocvaf_demo_tx, live_server, login, page):
-    """T2 in 2021 is 25 % in the demo agenda; choosing before the script still fills in 25."""
-    login("beleid")
-    choose_before_script(
-        page, f"{live_server.url}/beleid/budgetaandelen/", "theme_shares", [("Thema", "T2"), ("Vanaf (jaar)", "2021")]
-    )
-    expect(page.get_by_label("Aandeel in het budget (%)")).to_have_value("25")
-    expect(page.locator("#prefill-status")).to_contain_text("het aandeel van T2 in 2021 (25 %)")
+def choose(page, *choices):
+    """Return an action that picks each (label, value) in its select."""
+    return lambda: [page.get_by_label(label, exact=True).select_option(value) for label, value in choices]
 
 
-def test_applicability_filled_in_when_chosen_before_the_script(rocvaf_demo_tx, live_server, login, page):
-    """Entree counts for 10 of the 12 colleges in 2021; choosing before the script still ticks those ten."""
-    login("beleid")
-    choose_before_script(
-        page,
-        f"{live_server.url}/beleid/toepasbaarheid/",
+# (page, script, choices, a field and the value the agenda in force gives it, the status line)
+FILLED = {
+    "theme share": (
+        "/beleid/budgetaandelen/",
+        "theme_shares",
+        [("Thema", "T2"), ("Vanaf (jaar)", "2021")],
+        ("Aandeel in het budget (%)", "25"),
+        "het aandeel van T2 in 2021 (25 %)",
+    ),
+    "applicability": (
+        "/beleid/toepasbaarheid/",
         "applicability",
         [("Indicator", "2a-entree"), ("Vanaf (jaar)", "2021")],
-    )
-    expect(page.locator("#prefill-status")).to_contain_text("10 van 12 colleges")
-    expect(page.locator('input[name="colleges"]:checked')).to_have_count(10)
+        None,  # entree counts for 10 of the 12 colleges in 2021: checked below
+        "10 van 12 colleges",
+    ),
+    "ambition": (
+        "/beleid/ambities/",
+        "ambitions",
+        [("Indicator", "1b"), ("Vanaf (jaar)", "2021")],
+        ("Streefcijfer", "48"),
+        "de ambitie van 1b in 2021",
+    ),
+}
 
 
-def test_ambition_filled_in_when_chosen_before_the_script(rocvaf_demo_tx, live_server, login, page):
-    """1b's 2021 target is 48; choosing before the script still fills it in."""
+@pytest.mark.parametrize("name", FILLED)
+def test_revision_filled_in_when_chosen_before_the_script(name, rocvaf_demo_tx, live_server, login, page):
+    """A choice made before the page's script ran still fills the revision in with what is in force."""
+    path, script, choices, field, status = FILLED[name]
     login("beleid")
-    choose_before_script(
-        page, f"{live_server.url}/beleid/ambities/", "ambitions", [("Indicator", "1b"), ("Vanaf (jaar)", "2021")]
-    )
-    expect(page.get_by_label("Streefcijfer")).to_have_value("48")
-    expect(page.locator("#prefill-status")).to_contain_text("de ambitie van 1b in 2021")
+    before_script(page, f"{live_server.url}{path}", script, choose(page, *choices))
+    if field is None:
+        expect(page.locator('input[name="colleges"]:checked')).to_have_count(10)
+    else:
+        expect(page.get_by_label(field[0])).to_have_value(field[1])
+    expect(page.locator("#prefill-status")).to_contain_text(status)
 
 
 def test_a_choice_sent_back_by_the_server_keeps_the_users_value(rocvaf_demo_tx, live_server, login, page):
@@ -78,16 +86,15 @@ def test_a_choice_sent_back_by_the_server_keeps_the_users_value(rocvaf_demo_tx, 
 def test_a_share_typed_before_the_script_is_kept(rocvaf_demo_tx, live_server, login, page):
     """Chosen T2 and 2021 and typed 30 before the script ran: the script leaves the 30 alone."""
     login("beleid")
-    choose_before_script(
+    choose_t2 = choose(page, ("Thema", "T2"), ("Vanaf (jaar)", "2021"))
+    before_script(
         page,
         f"{live_server.url}/beleid/budgetaandelen/",
         "theme_shares",
-        [("Thema", "T2"), ("Vanaf (jaar)", "2021")],
-        then=lambda: page.get_by_label("Aandeel in het budget (%)").fill("30"),
+        lambda: (choose_t2(), page.get_by_label("Aandeel in het budget (%)").fill("30")),
     )
-    # The page's load waited for the script; a change now still fills in as before.
     expect(page.get_by_label("Aandeel in het budget (%)")).to_have_value("30")
-    page.get_by_label("Vanaf (jaar)").select_option("2022")
+    page.get_by_label("Vanaf (jaar)").select_option("2022")  # a change after it still fills in as before
     expect(page.get_by_label("Aandeel in het budget (%)")).to_have_value("25")
 
 
@@ -96,15 +103,8 @@ def test_a_grid_value_typed_before_the_script_counts_as_unsaved(rocvaf_demo_tx, 
     from tests.invoer.test_browser_grid import YEAR, key
 
     login("directeur5100")
-    held = []
-    page.route(re.compile(r"/static/js/grid(\.[0-9a-f]+)?\.js$"), lambda route: held.append(route))
-    page.goto(f"{live_server.url}/invoer/college/5100/?jaar={YEAR}", wait_until="commit")
     cell = page.locator(f"#v_{key('1a', '5100-JUR')}")
-    cell.fill("7,5")
-    page.wait_for_function("document.readyState === 'interactive'")
-    assert len(held) == 1, "grid.js was not requested"
-    held[0].continue_()
-    page.wait_for_load_state("load")
+    before_script(page, f"{live_server.url}/invoer/college/5100/?jaar={YEAR}", "grid", lambda: cell.fill("7,5"))
     expect(page.locator(f"td:has(#v_{key('1a', '5100-JUR')})")).to_have_class(re.compile("changed"))
     dialogs = []
 
