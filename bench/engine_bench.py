@@ -279,6 +279,11 @@ def worker_sector_figures(repeats: int) -> dict:
     return json.loads(next(line for line in output.splitlines() if line.startswith("RESULT "))[7:])
 
 
+def _seconds(values) -> str:
+    """Return timings as "0.36, 0.35, 0.37 s"."""
+    return ", ".join(f"{value:.2f}" for value in values) + " s"
+
+
 def sector_report(fig: dict) -> str:
     """Return the markdown of the sector recompute through the worker (issue 16), each figure beside its floor."""
     floor = fig["floor_s"]
@@ -308,7 +313,8 @@ def sector_report(fig: dict) -> str:
     lines += [
         "",
         f"Floor: COPY TO of the {fig['rows']:,} measurement rows {fig['read_s']:.2f} s + COPY FROM of the stored "
-        f"results' {fig['bytes'] / 1e6:.0f} MB into tables LIKE the results tables, committed, {fig['write_s']:.2f} s.",
+        f"results' {fig['bytes'] / 1e6:.0f} MB into tables LIKE the results tables, committed, {fig['write_s']:.2f} s "
+        f"(medians of {len(fig['write_all'])}: read {_seconds(fig['read_all'])}, write {_seconds(fig['write_all'])}).",
         f"Worker peak memory (VmHWM, largest process): {fig['worker_peak_mb']:.0f} MB "
         f"(goal < {GOAL_WORKER_MB} MB: {'met' if fig['worker_peak_mb'] < GOAL_WORKER_MB else 'MISSED'}).",
     ]
