@@ -600,7 +600,7 @@ def attainment_recompute(*, institution: Institution, run: RecomputeRun | None =
     )
 
     # What is left of the stored rows no longer has a result (a year or indicator gone): removed.
-    IndicatorResult.objects.filter(pk__in=replaced + [pk for pk, _ in stored_statuses.values()]).delete()
+    IndicatorResult.objects.filter(pk__in=replaced + [stored[0] for stored in stored_statuses.values()]).delete()
     _insert_results(results)
     IndicatorResult.objects.bulk_update(
         [IndicatorResult(pk=pk, input_digest=input_digest) for pk, input_digest in confirmed],
