@@ -62,6 +62,10 @@ class IndicatorResult(models.Model):
     # What the payload was built from (rapportage.engine.payload.status_input_digests): a recompute
     # that finds the same does not build the payload again. Empty compares unequal: built again.
     input_digest = models.CharField("invoercontrole", max_length=32, blank=True, default="", editable=False)
+    # Of the current version's verdicts in the payload (rapportage.engine.changes.verdict_signature):
+    # a recompute reads a replaced body back for the flip log only when this differs from the new
+    # one. Empty (the original version, rows stored before it) compares unequal: the body is read.
+    verdict_digest = models.CharField("oordeelcontrole", max_length=32, blank=True, default="", editable=False)
     run = models.ForeignKey(RecomputeRun, null=True, on_delete=models.SET_NULL, related_name="+")
     computed_at = models.DateTimeField("berekend op")
 

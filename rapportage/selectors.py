@@ -671,15 +671,15 @@ def stored_result_digests(
 ) -> tuple[dict[tuple, tuple[int, str, str]], dict[int, tuple[int, str]]]:
     """Return the stored results' ids and digests.
 
-    {(indicator id, year, version): (id, digest, input digest)}, {year: (id, digest)}. A recompute
+    {(indicator id, year, version): (id, digest, input digest, verdict digest)}, {year: (id, digest)}. A recompute
     compares them with what it computed and writes only the rows that differ (issue 16); a STATUS
     whose input digest is unchanged is not even built.
     """
     statuses = {
-        (indicator, year, version): (pk, digest, input_digest)
-        for pk, indicator, year, version, digest, input_digest in IndicatorResult.objects.filter(
+        (indicator, year, version): (pk, digest, input_digest, verdict_digest)
+        for pk, indicator, year, version, digest, input_digest, verdict_digest in IndicatorResult.objects.filter(
             institution=institution
-        ).values_list("pk", "indicator_id", "year", "version", "digest", "input_digest")
+        ).values_list("pk", "indicator_id", "year", "version", "digest", "input_digest", "verdict_digest")
     }
     budgets = {
         year: (pk, digest)

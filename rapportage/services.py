@@ -25,7 +25,7 @@ from rapportage.choices import RunState, Version
 from rapportage.engine import exact_json
 from rapportage.engine.attainment import Attainment, judge_setup, judge_with, split_attainment
 from rapportage.engine.budget import ThemeShare, budget_verdicts, budget_warnings, reserve_ledger, split_budget
-from rapportage.engine.changes import budget_changes, team_flips
+from rapportage.engine.changes import budget_changes, team_flips, verdict_signature
 from rapportage.engine.composite import composite_aggregate
 from rapportage.engine.payload import (
     budget_payload,
@@ -518,7 +518,7 @@ def attainment_recompute(*, institution: Institution, run: RecomputeRun | None =
     # A row without its digest (stored before it, or edited by hand) is built again whatever its inputs.
     computed = evaluate_institution(
         institution,
-        stored_inputs={key: input_digest for key, (_, digest, input_digest) in stored_statuses.items() if digest},
+        stored_inputs={key: stored[2] for key, stored in stored_statuses.items() if stored[1]},
         prepared=prepared,
     )
     inputs = computed["inputs"]
@@ -527,7 +527,8 @@ def attainment_recompute(*, institution: Institution, run: RecomputeRun | None =
         version: dict(zip(zip(frame["indicator"], frame["year"], strict=True), frame["ambition_id"], strict=True))
         for version, frame in inputs.ambitions.items()
     }
-    results, replaced, changed, confirmed = [], [], set(), []
+    # `compared`: the replaced current rows whose verdicts may have flipped (their signatures differ).
+    results, replaced, compared, flipping, confirmed = [], [], [], [], []
     # A body shared by both versions (status_payloads_by_version) is written as text once.
     texts: dict[int, str] = {}
     for version, payloads in computed["statuses"].items():
@@ -548,9 +549,14 @@ def attainment_recompute(*, institution: Institution, run: RecomputeRun | None =
                 # stays, and remembers the inputs so the next run does not build it again.
                 confirmed.append((old[0], input_digest))
                 continue
+            signature = ""
+            if version == Version.CURRENT:
+                signature = verdict_signature(payload)
+                if old is not None and old[3] != signature:
+                    compared.append(old[0])
+                    flipping.append(payload)
             if old is not None:
                 replaced.append(old[0])
-            changed.add((indicator_id, year, version))
             results.append(
                 (
                     institution.pk,
@@ -563,19 +569,16 @@ def attainment_recompute(*, institution: Institution, run: RecomputeRun | None =
                     text,
                     digest,
                     input_digest,
+                    signature,
                     None if run is None else run.pk,
                     now,
                 )
             )
-    # Flips only among the results that changed: an unchanged STATUS body flips nothing.
-    before = selectors.stored_verdicts(institution, [pk for pk in replaced])
-    after = [
-        payload
-        for (indicator_id, year), payload in computed["statuses"][Version.CURRENT].items()
-        if (indicator_id, year, Version.CURRENT) in changed
-    ]
-    changes = _changes(institution, run, verdict_flips(before, after), inputs)
-    contributions = _team_changes(institution, run, team_flips(before, after), inputs)
+    # Flips only among the results whose verdicts may have changed: an unchanged STATUS body, or
+    # one with the same verdict signature, flips nothing; a new one (no stored row) is no flip.
+    before = selectors.stored_verdicts(institution, compared) if compared else []
+    changes = _changes(institution, run, verdict_flips(before, flipping), inputs)
+    contributions = _team_changes(institution, run, team_flips(before, flipping), inputs)
 
     budgets, replaced_budgets = [], []
     for year, payload in computed["budgets"].items():
@@ -632,6 +635,7 @@ RESULT_COLUMNS = (
     "payload",
     "digest",
     "input_digest",
+    "verdict_digest",
     "run_id",
     "computed_at",
 )
@@ -661,8 +665,8 @@ def _insert_results(rows: list[tuple]) -> None:
     # Numbers and codes need no escaping; the JSON text and the time go through copy_text/copy_cell.
     lines = (
         f"{institution}\t{indicator}\t{year}\t{version}\t{copy_cell(ambition)}\t{copy_cell(attained)}\t"
-        f"{basis}\t{copy_text(text)}\t{digest}\t{input_digest}\t{copy_cell(run)}\t{now.isoformat()}"
-        for institution, indicator, year, version, ambition, attained, basis, text, digest, input_digest, run, now in rows
+        f"{basis}\t{copy_text(text)}\t{digest}\t{input_digest}\t{signature}\t{copy_cell(run)}\t{now.isoformat()}"
+        for institution, indicator, year, version, ambition, attained, basis, text, digest, input_digest, signature, run, now in rows
     )
     with connection.cursor() as cursor:
         copy_in(cursor, f"COPY {quote(IndicatorResult._meta.db_table)} ({columns}) FROM STDIN", lines)

@@ -6,8 +6,30 @@ every budget amount that moved. Indicator and college flips come from payload.ve
 entry moves first, and the budget amounts per year and theme. Pure: no Django.
 """
 
+import hashlib
+
 # The amounts of a theme the board follows, in the order the page lists them (contracts.md section 4).
 BUDGET_KINDS = ("released", "reserved", "released_from_reserve")
+
+
+def verdict_signature(status: dict) -> str:
+    """Return the digest of every verdict a STATUS body holds: its own, each college's and each team's.
+
+    verdict_flips and team_flips compare nothing else, so two bodies of one indicator and year
+    with one signature give no flip. A recompute stores it with the body and reads the stored body
+    back for the flips only when the signatures differ: where every value moved, reading and
+    comparing the replaced bodies was an eighth of the recompute (docs/benchmarks.md 16).
+    """
+    verdicts = [status["attained"]]
+    for college in status.get("colleges", []):
+        verdicts.append(
+            (
+                college["college"],
+                college["met"],
+                [(team["team"], team["contributed"]) for team in college.get("teams", [])],
+            )
+        )
+    return hashlib.blake2b(repr(verdicts).encode(), digest_size=16).hexdigest()
 
 
 def team_flips(before, after) -> list[dict]:
