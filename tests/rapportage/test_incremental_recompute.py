@@ -13,10 +13,10 @@ import pytest
 
 from agenda.models import Ambition, Applicability, College, Indicator, Team
 from indicatoren.models import Measurement
-from rapportage import services
+from rapportage import selectors, services
 from rapportage.engine import exact_json
 from rapportage.engine import payload as engine_payload
-from rapportage.models import IndicatorResult, RunState, Version
+from rapportage.models import ContributionChange, IndicatorResult, RunState, VerdictChange, Version
 
 pytestmark = pytest.mark.django_db
 
@@ -202,3 +202,38 @@ def test_a_college_renamed_rebuilds_the_bodies_that_name_it(demo):
         College.objects.filter(pk=college.pk).update(name=f"{college.name} (hernoemd)")
 
     assert _changed_by(demo, rename)
+
+
+def test_a_replaced_body_is_read_back_for_flips_only_when_its_verdicts_may_have_changed(demo, monkeypatch):
+    """A value moving within every verdict rewrites its body but reads no stored body back (verdict_digest)."""
+    reads = []
+    original = selectors.stored_verdicts
+
+    def spy(institution, ids=None):
+        reads.append(sorted(ids))
+        return original(institution, ids)
+
+    monkeypatch.setattr(selectors, "stored_verdicts", spy)
+    one_a = indicator(demo, "1a")
+    key = (one_a.pk, 2022, Version.CURRENT)
+    row = Measurement.objects.filter(indicator=one_a, year=2022, level="team").order_by("pk").first()
+
+    def nudge(step: str) -> int:
+        """Move the team value by a millionth, recompute; return the replaced current row's old id."""
+        old = rows(demo)[key][0]
+        row.value += Decimal(step)
+        Measurement.objects.bulk_update([row], ["value"])
+        run = recompute(demo)
+        assert rows(demo)[key][0] != old  # the body shows the value: it was rewritten
+        # Within every verdict: nothing flipped, at any level (the premise of this test).
+        assert not VerdictChange.objects.filter(run=run).exists()
+        assert not ContributionChange.objects.filter(run=run).exists()
+        return old
+
+    nudge("0.000001")
+    assert reads == []
+    # Rows stored before their signature (migration 0011) are read back and compared as before.
+    IndicatorResult.objects.filter(institution=demo).update(verdict_digest="")
+    old = nudge("-0.000001")
+    assert reads == [[old]]
+    assert_stored_equals_fresh(demo)
