@@ -99,6 +99,36 @@ def _metas(frames) -> dict:
     }
 
 
+# STATUS fields the baseline writes in other words on purpose: `distance` phrases the institution
+# level's margin or shortfall beside the colleges' since issue 15 (item 2).
+REWORDED = frozenset({"distance"})
+
+
+def _baseline_shape(body, shape):
+    """Return `body` with only the keys `shape` has, at every level, REWORDED left out."""
+    if isinstance(shape, dict):
+        return {
+            key: _baseline_shape(body.get(key) if isinstance(body, dict) else None, value)
+            for key, value in shape.items()
+            if key not in REWORDED
+        }
+    if isinstance(shape, list) and isinstance(body, list) and len(body) == len(shape):
+        return [_baseline_shape(item, like) for item, like in zip(body, shape, strict=True)]
+    return body
+
+
+def _same_as_baseline(old_bodies: dict, new_bodies: dict) -> bool:
+    """Return whether the new STATUS bodies say what the baseline's say, byte for byte, in the baseline's fields.
+
+    Later issues added fields (contracts.md: extend, never rename), which the baseline cannot
+    have; they are left out, as are the REWORDED ones. Every verdict, number and other text counts.
+    """
+    return list(old_bodies) == list(new_bodies) and all(
+        json.dumps(_baseline_shape(new_bodies[key], body)) == json.dumps(_baseline_shape(body, body))
+        for key, body in old_bodies.items()
+    )
+
+
 def engine_figures(frames, repeats: int, reference_repeats: int) -> dict:
     """Return the in-process figures of one size: engine, payloads, reference, floor."""
     from tests.rapportage.engine import rowwise
@@ -144,8 +174,7 @@ def engine_figures(frames, repeats: int, reference_repeats: int) -> dict:
     )
     # The optimised engine must say what the baseline said: same verdicts, same payloads.
     same = all(
-        json.dumps(list(old.payload.status_payloads(a, **metas).values()))
-        == json.dumps(list(payload.status_payloads(b, **metas).values()))
+        _same_as_baseline(old.payload.status_payloads(a, **metas), payload.status_payloads(b, **metas))
         for a, b in zip(old_att, new_att, strict=True)
     )
     figures["rows"] = len(m)
@@ -257,7 +286,10 @@ def report(engine: dict, databases: dict, command: str) -> str:
             f"(goal < {GOAL_END_TO_END_S} s): {'met' if seconds < GOAL_END_TO_END_S else 'MISSED'}"
         )
     same = all(fig["same_payloads"] for fig in engine.values())
-    lines.append(f"- optimised payloads identical to the baseline's: {'yes' if same else 'NO'}")
+    lines.append(
+        f"- optimised payloads identical to the baseline's (its fields; {', '.join(sorted(REWORDED))} reworded by "
+        f"issue 15): {'yes' if same else 'NO'}"
+    )
     return "\n".join(lines)
 
 
