@@ -72,9 +72,17 @@ class CollegeInline(ScopedChoicesMixin, admin.TabularInline):
 
 
 @admin.register(Institution)
-class InstitutionAdmin(InstitutionScopedAdmin, admin.ModelAdmin):
+class InstitutionAdmin(InstitutionScopedAdmin, RecomputeMixin, admin.ModelAdmin):
     list_display = ["code", "name", "period_start", "period_end"]
     inlines = [CollegeInline]
+
+    # The period (which years are judged) and the colleges' `active` (inline) move verdicts and
+    # cents: a save here asks for a recompute, which runs once the inlines are saved too (on commit).
+    def institution_of(self, obj):
+        return obj
+
+    def delete_model(self, request, obj):
+        admin.ModelAdmin.delete_model(self, request, obj)  # nothing is left to recompute
 
     def has_add_permission(self, request):
         return request.user.is_superuser and super().has_add_permission(request)  # load_agenda makes institutions
