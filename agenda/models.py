@@ -77,6 +77,30 @@ class Institution(ConstraintErrorsOnFields, models.Model):
         """Return the agenda period as a range of years."""
         return range(self.period_start, self.period_end + 1)
 
+    def clean(self):
+        """Refuse a period that would leave a stored budget year outside it (BudgetYear.clean, the other side).
+
+        A budget year outside the period would still be split and enter the reserve ledger, whose
+        last year is the period's (domain.md: budget rows outside the period are refused).
+        """
+        super().clean()
+        if self.pk is None or self.period_start is None or self.period_end is None:
+            return
+        outside = sorted(
+            self.budget_years.exclude(year__range=(self.period_start, self.period_end)).values_list("year", flat=True)
+        )
+        if outside:
+            years = ", ".join(str(year) for year in outside)
+            raise ValidationError(
+                {
+                    "period_end" if outside[-1] > self.period_end else "period_start": (
+                        f"Er is een budget vastgelegd voor {years}, buiten de periode "
+                        f"{self.period_start}-{self.period_end}. Kies een periode die het omvat, of verwijder dat "
+                        "budgetjaar eerst."
+                    )
+                }
+            )
+
 
 class College(ConstraintErrorsOnFields, models.Model):
     """An mbo-college with its own director; inactive colleges are left out of verdicts."""
@@ -566,6 +590,17 @@ class BudgetYear(ConstraintErrorsOnFields, models.Model):
 
     def __str__(self):
         return f"{self.institution.code} {self.year}"
+
+    def clean(self):
+        """Refuse a budget year outside the institution's period, as the agenda loader does (agenda.schema)."""
+        super().clean()
+        if self.institution_id is None or self.year is None:
+            return
+        institution = self.institution
+        if self.year not in institution.years:
+            raise ValidationError(
+                {"year": f"{self.year} valt buiten de periode {institution.period_start}-{institution.period_end}."}
+            )
 
 
 class AdditionalFund(ConstraintErrorsOnFields, models.Model):
