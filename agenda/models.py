@@ -105,7 +105,9 @@ class Institution(ConstraintErrorsOnFields, models.Model):
 class College(ConstraintErrorsOnFields, models.Model):
     """An mbo-college with its own director; inactive colleges are left out of verdicts."""
 
-    institution = models.ForeignKey(Institution, on_delete=models.CASCADE, related_name="colleges")
+    institution = models.ForeignKey(
+        Institution, on_delete=models.CASCADE, related_name="colleges", verbose_name="instelling"
+    )
     # Letters, digits, '-', '_', '.' (kern.rules.code_problem): the code is part of page addresses.
     code = models.CharField("code", max_length=CODE_MAX_LENGTH["Collegecode"], validators=[validate_college_code])
     name = models.CharField("naam", max_length=200)
@@ -131,7 +133,9 @@ class College(ConstraintErrorsOnFields, models.Model):
 class Team(ConstraintErrorsOnFields, models.Model):
     """An education team inside a college; teams come and go, so activity is a year range."""
 
-    institution = models.ForeignKey(Institution, on_delete=models.CASCADE, related_name="teams")
+    institution = models.ForeignKey(
+        Institution, on_delete=models.CASCADE, related_name="teams", verbose_name="instelling"
+    )
     college = models.ForeignKey(College, on_delete=models.PROTECT, related_name="teams")
     code = models.CharField("code", max_length=CODE_MAX_LENGTH["Teamcode"], validators=[validate_team_code])
     name = models.CharField("naam", max_length=200)
@@ -176,7 +180,9 @@ class Team(ConstraintErrorsOnFields, models.Model):
 class Theme(ConstraintErrorsOnFields, models.Model):
     """One of the agenda's themes with its ambition text and its share of the budget."""
 
-    institution = models.ForeignKey(Institution, on_delete=models.CASCADE, related_name="themes")
+    institution = models.ForeignKey(
+        Institution, on_delete=models.CASCADE, related_name="themes", verbose_name="instelling"
+    )
     code = models.CharField("code", max_length=20)
     name = models.CharField("naam", max_length=200)
     national = models.BooleanField("landelijk thema", default=False)
@@ -213,7 +219,7 @@ class ThemeShareRevision(ConstraintErrorsOnFields, models.Model):
     theme's own budget_share_pct (domain.md, "The agenda changes over time").
     """
 
-    theme = models.ForeignKey(Theme, on_delete=models.CASCADE, related_name="share_revisions")
+    theme = models.ForeignKey(Theme, on_delete=models.CASCADE, related_name="share_revisions", verbose_name="thema")
     from_year = models.PositiveSmallIntegerField("vanaf (jaar)")
     budget_share_pct = models.DecimalField("aandeel budget (%)", **PCT_DIGITS)
     reason = models.TextField("reden", blank=True)
@@ -247,7 +253,7 @@ class ThemeShareRevision(ConstraintErrorsOnFields, models.Model):
 class Goal(models.Model):
     """An operational goal (doel) of a theme."""
 
-    theme = models.ForeignKey(Theme, on_delete=models.CASCADE, related_name="goals")
+    theme = models.ForeignKey(Theme, on_delete=models.CASCADE, related_name="goals", verbose_name="thema")
     text = models.TextField("doel")
     position = models.PositiveSmallIntegerField("volgorde", default=0)
 
@@ -263,8 +269,10 @@ class Goal(models.Model):
 class Indicator(ConstraintErrorsOnFields, models.Model):
     """A measurable quantity of a theme with its unit, polarity, levels and baseline."""
 
-    institution = models.ForeignKey(Institution, on_delete=models.CASCADE, related_name="indicators")
-    theme = models.ForeignKey(Theme, on_delete=models.PROTECT, related_name="indicators")
+    institution = models.ForeignKey(
+        Institution, on_delete=models.CASCADE, related_name="indicators", verbose_name="instelling"
+    )
+    theme = models.ForeignKey(Theme, on_delete=models.PROTECT, related_name="indicators", verbose_name="thema")
     code = models.CharField("code", max_length=20)
     name = models.CharField("naam", max_length=300)
     unit = models.CharField("eenheid", max_length=10, choices=Unit.choices)
@@ -346,8 +354,12 @@ class CompositeComponent(models.Model):
     given there; a given value always wins (domain.md, aggregation).
     """
 
-    composite = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="components")
-    component = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="composites")
+    composite = models.ForeignKey(
+        Indicator, on_delete=models.CASCADE, related_name="components", verbose_name="samengestelde indicator"
+    )
+    component = models.ForeignKey(
+        Indicator, on_delete=models.PROTECT, related_name="composites", verbose_name="onderdeel"
+    )
     weight = ValueField("gewicht")
     position = models.PositiveSmallIntegerField("volgorde", default=0)
     history = HistoricalRecords()
@@ -538,7 +550,9 @@ class FactorRevision(models.Model):
 class BudgetYear(ConstraintErrorsOnFields, models.Model):
     """The quality budget of one year, with the result-dependent part and the top-slice (ch. 12)."""
 
-    institution = models.ForeignKey(Institution, on_delete=models.CASCADE, related_name="budget_years")
+    institution = models.ForeignKey(
+        Institution, on_delete=models.CASCADE, related_name="budget_years", verbose_name="instelling"
+    )
     year = models.PositiveSmallIntegerField("jaar")
     total_cents = models.BigIntegerField("totaal (eurocent)")
     result_dependent_pct = models.DecimalField("resultaatafhankelijk (%)", default=25, **PCT_DIGITS)
@@ -606,8 +620,10 @@ class BudgetYear(ConstraintErrorsOnFields, models.Model):
 class AdditionalFund(ConstraintErrorsOnFields, models.Model):
     """Other additional funds for a theme (municipal, RIF, ...), shown beside the quality budget."""
 
-    institution = models.ForeignKey(Institution, on_delete=models.CASCADE, related_name="additional_funds")
-    theme = models.ForeignKey(Theme, on_delete=models.CASCADE, related_name="additional_funds")
+    institution = models.ForeignKey(
+        Institution, on_delete=models.CASCADE, related_name="additional_funds", verbose_name="instelling"
+    )
+    theme = models.ForeignKey(Theme, on_delete=models.CASCADE, related_name="additional_funds", verbose_name="thema")
     year = models.PositiveSmallIntegerField("jaar", null=True, blank=True, help_text="leeg: elk jaar")
     source = models.CharField("bron", max_length=200)
     amount_cents = models.BigIntegerField("bedrag (eurocent)")
@@ -649,7 +665,9 @@ class AgendaLoad(models.Model):
     removed; `overridden` the application's values the file replaced with --file-wins.
     """
 
-    institution = models.ForeignKey(Institution, on_delete=models.CASCADE, related_name="agenda_loads")
+    institution = models.ForeignKey(
+        Institution, on_delete=models.CASCADE, related_name="agenda_loads", verbose_name="instelling"
+    )
     source = models.CharField("bestand", max_length=300, blank=True)
     loaded_at = models.DateTimeField("geladen op", auto_now_add=True)
     user = models.ForeignKey(
@@ -672,8 +690,12 @@ class AgendaLoad(models.Model):
 class Membership(ConstraintErrorsOnFields, models.Model):
     """A user's role in one institution; directors are tied to their colleges."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
-    institution = models.ForeignKey(Institution, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships", verbose_name="gebruiker"
+    )
+    institution = models.ForeignKey(
+        Institution, on_delete=models.CASCADE, related_name="memberships", verbose_name="instelling"
+    )
     role = models.CharField("rol", max_length=10, choices=Role.choices)
     colleges = models.ManyToManyField(College, blank=True, related_name="directors", verbose_name="colleges")
     # A teamleider writes values for these teams only; other roles leave it empty.

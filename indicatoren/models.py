@@ -29,7 +29,9 @@ def check_value_and_n(row) -> None:
 class Upload(models.Model):
     """A benchmark file as received: who, when, the original file, checksum, counts and errors."""
 
-    institution = models.ForeignKey(Institution, on_delete=models.CASCADE, related_name="uploads")
+    institution = models.ForeignKey(
+        Institution, on_delete=models.CASCADE, related_name="uploads", verbose_name="instelling"
+    )
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, verbose_name="door"
     )
@@ -55,7 +57,12 @@ class Upload(models.Model):
         College, null=True, blank=True, on_delete=models.SET_NULL, verbose_name="beperkt tot college"
     )
     recompute_run = models.ForeignKey(
-        "rapportage.RecomputeRun", null=True, blank=True, on_delete=models.SET_NULL, related_name="uploads"
+        "rapportage.RecomputeRun",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="uploads",
+        verbose_name="herberekening",
     )
 
     class Meta:
@@ -91,7 +98,13 @@ class Measurement(models.Model):
     )
     updated_at = models.DateTimeField("gewijzigd op", auto_now=True)
     updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
+        verbose_name="gewijzigd door",
     )
     # History is read per cell (team, indicator), per object (id), by date and writer (the change log):
     # never by college, upload or updated_by, whose indexes every stored value paid for (issue 16).
@@ -162,7 +175,12 @@ class ContextValue(models.Model):
     upload = models.ForeignKey(Upload, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     updated_at = models.DateTimeField("gewijzigd op", auto_now=True)
     updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="gewijzigd door",
     )
     history = HistoricalRecords()
 
@@ -235,13 +253,20 @@ class YearSignoff(FSMModelMixin, models.Model):
     indicatoren.signoff; no code assigns it directly.
     """
 
-    institution = models.ForeignKey(Institution, on_delete=models.CASCADE, related_name="signoffs")
+    institution = models.ForeignKey(
+        Institution, on_delete=models.CASCADE, related_name="signoffs", verbose_name="instelling"
+    )
     college = models.ForeignKey(College, null=True, blank=True, on_delete=models.CASCADE, related_name="signoffs")
     year = models.PositiveSmallIntegerField("jaar")
     state = FSMField("status", default=SignoffState.OPEN, choices=SignoffState.choices, protected=True)
     changed_at = models.DateTimeField("gewijzigd op", auto_now=True)
     changed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="gewijzigd door",
     )
 
     class Meta:
@@ -285,7 +310,9 @@ class YearSignoff(FSMModelMixin, models.Model):
 class SignoffEvent(models.Model):
     """One step of a sign-off: who, when, what and why; never changed or deleted (the audit trail)."""
 
-    signoff = models.ForeignKey(YearSignoff, on_delete=models.CASCADE, related_name="events")
+    signoff = models.ForeignKey(
+        YearSignoff, on_delete=models.CASCADE, related_name="events", verbose_name="vaststelling"
+    )
     action = models.CharField("handeling", max_length=20)  # submit | withdraw | approve | reopen
     from_state = models.CharField("van", max_length=12, choices=SignoffState.choices)
     to_state = models.CharField("naar", max_length=12, choices=SignoffState.choices)

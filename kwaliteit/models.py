@@ -11,9 +11,9 @@ class PasswordResetRequest(models.Model):
     window are deleted by the next request.
     """
 
-    address_digest = models.CharField(max_length=64)
-    email_digest = models.CharField(max_length=64)
-    requested_at = models.DateTimeField(db_index=True)
+    address_digest = models.CharField(max_length=64, verbose_name="adrescontrole")
+    email_digest = models.CharField(max_length=64, verbose_name="e-mailcontrole")
+    requested_at = models.DateTimeField(db_index=True, verbose_name="aangevraagd op")
 
     class Meta:
         verbose_name = "wachtwoordherstelverzoek"

@@ -22,7 +22,9 @@ from maatregelen.choices import (  # older code imports the first three from her
 class Measure(models.Model):
     """A measure (maatregel): a programme or support action of a theme, ROC-wide or per college."""
 
-    institution = models.ForeignKey(Institution, on_delete=models.CASCADE, related_name="measures")
+    institution = models.ForeignKey(
+        Institution, on_delete=models.CASCADE, related_name="measures", verbose_name="instelling"
+    )
     theme = models.ForeignKey(Theme, on_delete=models.PROTECT, related_name="measures", verbose_name="thema")
     college = models.ForeignKey(
         College,
@@ -62,7 +64,9 @@ class Measure(models.Model):
 class Evidence(models.Model):
     """Noticeable evidence (merkbaar): a story, audit finding, journey episode or image link."""
 
-    institution = models.ForeignKey(Institution, on_delete=models.CASCADE, related_name="evidence")
+    institution = models.ForeignKey(
+        Institution, on_delete=models.CASCADE, related_name="evidence", verbose_name="instelling"
+    )
     theme = models.ForeignKey(Theme, on_delete=models.PROTECT, related_name="evidence", verbose_name="thema")
     college = models.ForeignKey(
         College, null=True, blank=True, on_delete=models.PROTECT, related_name="evidence", verbose_name="college"
@@ -81,7 +85,9 @@ class Evidence(models.Model):
     link = models.URLField("link", blank=True)
     # Shown on /verantwoording/ to partners only when marked (issue 14, item 4); never its team or college.
     public = models.BooleanField("openbaar voor partners", default=False)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, verbose_name="aangemaakt door"
+    )
     created_at = models.DateTimeField("vastgelegd op", auto_now_add=True)
     history = HistoricalRecords()
 
@@ -108,7 +114,9 @@ class Review(ConstraintErrorsOnFields, models.Model):
     A team-level review also names the team's college, so a college sees its teams' reviews.
     """
 
-    institution = models.ForeignKey(Institution, on_delete=models.CASCADE, related_name="reviews")
+    institution = models.ForeignKey(
+        Institution, on_delete=models.CASCADE, related_name="reviews", verbose_name="instelling"
+    )
     level = models.CharField("niveau", max_length=10, choices=ReviewLevel.choices, default=ReviewLevel.COLLEGE)
     college = models.ForeignKey(
         College, null=True, blank=True, on_delete=models.PROTECT, related_name="reviews", verbose_name="college"
@@ -123,7 +131,9 @@ class Review(ConstraintErrorsOnFields, models.Model):
     # Free-text agreements from before action items existed (migration 0002 turned stored ones into
     # ActionItems); kept so older writers (the demo, old API clients) lose nothing.
     actions = models.TextField("afspraken (vrije tekst)", blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, verbose_name="aangemaakt door"
+    )
     updated_at = models.DateTimeField("gewijzigd op", auto_now=True)
     history = HistoricalRecords()
 
@@ -219,7 +229,9 @@ class ActionItem(models.Model):
         related_name="action_items",
         verbose_name="indicator",
     )
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, verbose_name="aangemaakt door"
+    )
     created_at = models.DateTimeField("vastgelegd op", auto_now_add=True)
     updated_at = models.DateTimeField("gewijzigd op", auto_now=True)
     history = HistoricalRecords()
@@ -242,7 +254,9 @@ class ActionFollowUp(ConstraintErrorsOnFields, models.Model):
     review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="follow_ups", verbose_name="Q-gesprek")
     status = models.CharField("status", max_length=14, choices=ActionStatus.choices)
     note = models.TextField("toelichting", blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, verbose_name="aangemaakt door"
+    )
     updated_at = models.DateTimeField("gewijzigd op", auto_now=True)
     history = HistoricalRecords()
 
@@ -271,7 +285,9 @@ class CheckIn(ConstraintErrorsOnFields, models.Model):
     )
     status = models.CharField("koers", max_length=10, choices=CheckInStatus.choices)
     note = models.TextField("toelichting", blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, verbose_name="aangemaakt door"
+    )
     updated_at = models.DateTimeField("gewijzigd op", auto_now=True)
     history = HistoricalRecords()
 
@@ -299,7 +315,9 @@ class Spending(ConstraintErrorsOnFields, models.Model):
     are never negative: a correction changes the row (its history keeps the old amount).
     """
 
-    institution = models.ForeignKey(Institution, on_delete=models.CASCADE, related_name="spendings")
+    institution = models.ForeignKey(
+        Institution, on_delete=models.CASCADE, related_name="spendings", verbose_name="instelling"
+    )
     year = models.PositiveSmallIntegerField("jaar")
     theme = models.ForeignKey(Theme, on_delete=models.PROTECT, related_name="spendings", verbose_name="thema")
     college = models.ForeignKey(
@@ -394,7 +412,9 @@ class Promise(models.Model):
     a budget and a way of giving account. A theme may hold several promises.
     """
 
-    institution = models.ForeignKey(Institution, on_delete=models.CASCADE, related_name="promises")
+    institution = models.ForeignKey(
+        Institution, on_delete=models.CASCADE, related_name="promises", verbose_name="instelling"
+    )
     theme = models.ForeignKey(Theme, on_delete=models.PROTECT, related_name="promises", verbose_name="thema")
     title = models.CharField("belofte (kort)", max_length=200)
     promise = models.TextField("belofte")

@@ -17,7 +17,9 @@ from rapportage.engine import exact_json
 class RecomputeRun(models.Model):
     """One recomputation of an institution's verdicts and budget; requests coalesce while pending."""
 
-    institution = models.ForeignKey(Institution, on_delete=models.CASCADE, related_name="recompute_runs")
+    institution = models.ForeignKey(
+        Institution, on_delete=models.CASCADE, related_name="recompute_runs", verbose_name="instelling"
+    )
     state = models.CharField("status", max_length=10, choices=RunState.choices, default=RunState.PENDING)
     reason = models.TextField("aanleiding", blank=True)
     requests = models.PositiveIntegerField("verzoeken", default=1)
@@ -47,11 +49,15 @@ class RecomputeRun(models.Model):
 class IndicatorResult(models.Model):
     """The verdict of one indicator in one year under one ambition version, with its explanation."""
 
-    institution = models.ForeignKey(Institution, on_delete=models.CASCADE, related_name="indicator_results")
+    institution = models.ForeignKey(
+        Institution, on_delete=models.CASCADE, related_name="indicator_results", verbose_name="instelling"
+    )
     indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="results")
     year = models.PositiveSmallIntegerField("jaar")
     version = models.CharField("versie", max_length=10, choices=Version.choices, default=Version.CURRENT)
-    ambition = models.ForeignKey(Ambition, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    ambition = models.ForeignKey(
+        Ambition, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name="ambitie"
+    )
     attained = models.BooleanField("behaald", null=True)
     basis = models.CharField("grond", max_length=12, choices=Basis.choices)
     payload = StoredJSONField("status (API-vorm)", encoder=exact_json.Encoder, decoder=exact_json.Decoder)
@@ -66,7 +72,9 @@ class IndicatorResult(models.Model):
     # a recompute reads a replaced body back for the flip log only when this differs from the new
     # one. Empty (the original version, rows stored before it) compares unequal: the body is read.
     verdict_digest = models.CharField("oordeelcontrole", max_length=32, blank=True, default="", editable=False)
-    run = models.ForeignKey(RecomputeRun, null=True, on_delete=models.SET_NULL, related_name="+")
+    run = models.ForeignKey(
+        RecomputeRun, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name="herberekening"
+    )
     computed_at = models.DateTimeField("berekend op")
 
     class Meta:
@@ -82,11 +90,15 @@ class IndicatorResult(models.Model):
 class BudgetResult(models.Model):
     """The budget split of one institution in one year, in the API's shape."""
 
-    institution = models.ForeignKey(Institution, on_delete=models.CASCADE, related_name="budget_results")
+    institution = models.ForeignKey(
+        Institution, on_delete=models.CASCADE, related_name="budget_results", verbose_name="instelling"
+    )
     year = models.PositiveSmallIntegerField("jaar")
     payload = StoredJSONField("budget (API-vorm)", encoder=exact_json.Encoder, decoder=exact_json.Decoder)
     digest = models.CharField("inhoudscontrole", max_length=32, blank=True, editable=False)  # as IndicatorResult's
-    run = models.ForeignKey(RecomputeRun, null=True, on_delete=models.SET_NULL, related_name="+")
+    run = models.ForeignKey(
+        RecomputeRun, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name="herberekening"
+    )
     computed_at = models.DateTimeField("berekend op")
 
     class Meta:
@@ -102,8 +114,12 @@ class BudgetResult(models.Model):
 class VerdictChange(models.Model):
     """A verdict that flipped between two runs ("what changed"): indicator or college level."""
 
-    institution = models.ForeignKey(Institution, on_delete=models.CASCADE, related_name="verdict_changes")
-    run = models.ForeignKey(RecomputeRun, null=True, on_delete=models.SET_NULL, related_name="verdict_changes")
+    institution = models.ForeignKey(
+        Institution, on_delete=models.CASCADE, related_name="verdict_changes", verbose_name="instelling"
+    )
+    run = models.ForeignKey(
+        RecomputeRun, null=True, on_delete=models.SET_NULL, related_name="verdict_changes", verbose_name="herberekening"
+    )
     indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="+")
     year = models.PositiveSmallIntegerField("jaar")
     version = models.CharField("versie", max_length=10, choices=Version.choices, default=Version.CURRENT)
@@ -130,8 +146,16 @@ class ContributionChange(models.Model):
     upload's page) report verdicts only.
     """
 
-    institution = models.ForeignKey(Institution, on_delete=models.CASCADE, related_name="contribution_changes")
-    run = models.ForeignKey(RecomputeRun, null=True, on_delete=models.SET_NULL, related_name="contribution_changes")
+    institution = models.ForeignKey(
+        Institution, on_delete=models.CASCADE, related_name="contribution_changes", verbose_name="instelling"
+    )
+    run = models.ForeignKey(
+        RecomputeRun,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="contribution_changes",
+        verbose_name="herberekening",
+    )
     indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="+")
     year = models.PositiveSmallIntegerField("jaar")
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="+")
@@ -151,8 +175,12 @@ class ContributionChange(models.Model):
 class BudgetChange(models.Model):
     """A theme's budget amount of one year that moved between two runs, in cents ("what changed")."""
 
-    institution = models.ForeignKey(Institution, on_delete=models.CASCADE, related_name="budget_changes")
-    run = models.ForeignKey(RecomputeRun, null=True, on_delete=models.SET_NULL, related_name="budget_changes")
+    institution = models.ForeignKey(
+        Institution, on_delete=models.CASCADE, related_name="budget_changes", verbose_name="instelling"
+    )
+    run = models.ForeignKey(
+        RecomputeRun, null=True, on_delete=models.SET_NULL, related_name="budget_changes", verbose_name="herberekening"
+    )
     year = models.PositiveSmallIntegerField("jaar")
     theme = models.ForeignKey(Theme, on_delete=models.CASCADE, related_name="+", verbose_name="thema")
     kind = models.CharField("bedrag", max_length=25, choices=BudgetKind.choices)
@@ -188,7 +216,9 @@ class Subscription(models.Model):
         related_name="report_subscriptions",
         verbose_name="gebruiker",
     )
-    institution = models.ForeignKey(Institution, on_delete=models.CASCADE, related_name="subscriptions")
+    institution = models.ForeignKey(
+        Institution, on_delete=models.CASCADE, related_name="subscriptions", verbose_name="instelling"
+    )
     frequency = models.CharField("frequentie", max_length=12, choices=Frequency.choices, default=Frequency.WEEKLY)
     content = models.CharField("inhoud", max_length=10, choices=PackContent.choices, default=PackContent.SUMMARY)
     flip_alerts = models.BooleanField("melding bij omgeslagen oordeel", default=True)
@@ -215,8 +245,12 @@ class Subscription(models.Model):
 class AlertDelivery(models.Model):
     """A flip (VerdictChange) alerted to one subscriber: at most once, whoever sends it (the unique constraint)."""
 
-    subscription = models.ForeignKey(Subscription, on_delete=models.CASCADE, related_name="deliveries")
-    change = models.ForeignKey(VerdictChange, on_delete=models.CASCADE, related_name="deliveries")
+    subscription = models.ForeignKey(
+        Subscription, on_delete=models.CASCADE, related_name="deliveries", verbose_name="abonnement"
+    )
+    change = models.ForeignKey(
+        VerdictChange, on_delete=models.CASCADE, related_name="deliveries", verbose_name="oordeelwijziging"
+    )
     sent_at = models.DateTimeField("verstuurd", auto_now_add=True)
 
     class Meta:
