@@ -434,6 +434,9 @@ def worker_sector(concurrency: int, repeats: int) -> dict:
         del data
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
+            # Write out what loading the sector left dirty (about a million rows) before timing: else
+            # the first recompute's commits meet that checkpoint (3.1-5.6 s, benchmarks.md 16.B).
+            cursor.execute("CHECKPOINT")
         worker = start_worker(env, work / "worker.log", concurrency=concurrency)
         try:
             # The first recompute stores every result (nothing to compare with) and warms the workers.
