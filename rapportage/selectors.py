@@ -668,7 +668,7 @@ def stored_input_digests_many(institution_ids: list[int]) -> dict[int, dict[tupl
 
 def stored_result_digests(
     institution: Institution,
-) -> tuple[dict[tuple, tuple[int, str, str]], dict[int, tuple[int, str]]]:
+) -> tuple[dict[tuple, tuple[int, str, str, str]], dict[int, tuple[int, str]]]:
     """Return the stored results' ids and digests.
 
     {(indicator id, year, version): (id, digest, input digest, verdict digest)}, {year: (id, digest)}. A recompute
