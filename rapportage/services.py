@@ -19,7 +19,7 @@ from agenda.models import Institution, Team, Theme
 from agenda.selectors import theme_shares_by_year
 from kern.collector import collector_paused
 from kern.fields import StoredJSONField
-from kern.pg_copy import copy_cell, copy_in, copy_text
+from kern.pg_copy import copy_cell, copy_in, copy_json
 from rapportage import page_cache, selectors
 from rapportage.choices import RunState, Version
 from rapportage.engine import exact_json
@@ -529,8 +529,9 @@ def attainment_recompute(*, institution: Institution, run: RecomputeRun | None =
     }
     # `compared`: the replaced current rows whose verdicts may have flipped (their signatures differ).
     results, replaced, compared, flipping, confirmed = [], [], [], [], []
-    # A body shared by both versions (status_payloads_by_version) is written as text once.
-    texts: dict[int, str] = {}
+    # A body shared by both versions (status_payloads_by_version) is written as text, and digested
+    # per ambition, once.
+    texts: dict[int, tuple[str, dict]] = {}
     for version, payloads in computed["statuses"].items():
         digests = computed["input_digests"][version]
         for key in digests.keys() - payloads.keys():
@@ -538,10 +539,13 @@ def attainment_recompute(*, institution: Institution, run: RecomputeRun | None =
         for (indicator_id, year), payload in payloads.items():
             ambition_id = ambition_ids[version].get((indicator_id, payload["ambition_year"]))
             ambition_id = None if ambition_id is None or pd.isna(ambition_id) else int(ambition_id)
-            text = texts.get(id(payload))
-            if text is None:
-                text = texts[id(payload)] = exact_json.store_text(payload)
-            digest = result_digest(text, ambition_id)
+            shared = texts.get(id(payload))
+            if shared is None:
+                shared = texts[id(payload)] = (exact_json.store_text(payload), {})
+            text, digest_of = shared
+            digest = digest_of.get(ambition_id)
+            if digest is None:
+                digest = digest_of[ambition_id] = result_digest(text, ambition_id)
             input_digest = digests[(indicator_id, year)]
             old = stored_statuses.pop((indicator_id, year, version), None)
             if old is not None and old[1] == digest:
@@ -662,10 +666,10 @@ def _insert_results(rows: list[tuple]) -> None:
         return
     quote = connection.ops.quote_name
     columns = ", ".join(quote(column) for column in RESULT_COLUMNS)
-    # Numbers and codes need no escaping; the JSON text and the time go through copy_text/copy_cell.
+    # Numbers and codes need no escaping; the JSON text and the time go through copy_json/copy_cell.
     lines = (
         f"{institution}\t{indicator}\t{year}\t{version}\t{copy_cell(ambition)}\t{copy_cell(attained)}\t"
-        f"{basis}\t{copy_text(text)}\t{digest}\t{input_digest}\t{signature}\t{copy_cell(run)}\t{now.isoformat()}"
+        f"{basis}\t{copy_json(text)}\t{digest}\t{input_digest}\t{signature}\t{copy_cell(run)}\t{now.isoformat()}"
         for institution, indicator, year, version, ambition, attained, basis, text, digest, input_digest, signature, run, now in rows
     )
     with connection.cursor() as cursor:

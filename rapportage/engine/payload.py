@@ -176,6 +176,27 @@ def status_input_digests(
     return digests
 
 
+def _code_ranks(column: pd.Series, teams: dict[int, str]) -> np.ndarray:
+    """Return per row of a team id column the rank of the team's code among all codes in `teams`.
+
+    A sorted lookup in C: Series.map through a dict was a sixth of building the bodies where every
+    value moved (benchmarks.md 17). A team id missing from `teams` is an error, as the dict lookup
+    that writes its code in the body would be.
+    """
+    if not teams:
+        raise KeyError("team without a code: no teams")
+    ids = np.fromiter(teams.keys(), dtype=np.int64, count=len(teams))
+    by_code = {code: rank for rank, code in enumerate(sorted(set(teams.values())))}
+    ranks = np.fromiter((by_code[code] for code in teams.values()), dtype=np.int64, count=len(teams))
+    order = np.argsort(ids)
+    ids, ranks = ids[order], ranks[order]
+    wanted = column.to_numpy(dtype=np.int64)
+    positions = np.searchsorted(ids, wanted).clip(max=len(ids) - 1)
+    if not np.array_equal(ids[positions], wanted):
+        raise KeyError(f"team without a code: {wanted[ids[positions] != wanted][0]}")
+    return ranks[positions]
+
+
 def _only(frame: pd.DataFrame, keys: np.ndarray | None) -> pd.DataFrame:
     """Return the rows of `frame` whose (indicator, year) key is among `keys` (all when None)."""
     if keys is None:
@@ -249,9 +270,7 @@ def status_payloads(
         # The teams in the order of their codes (a stable sort: equal codes keep the engine's order),
         # so each list below is built sorted; sorting 48,000 lists by a key (480,000 calls of it)
         # was a tenth of building the bodies where every value moved (benchmarks.md 14).
-        by_code = {code: rank for rank, code in enumerate(sorted(set(teams.values())))}
-        ranks = t["team"].map({team: by_code[code] for team, code in teams.items()})
-        t = t.iloc[np.argsort(ranks.to_numpy(dtype=np.int64), kind="stable")]
+        t = t.iloc[np.argsort(_code_ranks(t["team"], teams), kind="stable")]
     team_lists: dict[tuple, list] = defaultdict(list)
     for key, team, value, reference, contributed, n, needed, strict in zip(
         zip(_values(t["indicator"]), _values(t["year"]), _values(t["college"]), strict=True),
