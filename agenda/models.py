@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 from simple_history.models import HistoricalRecords
 
 from agenda.choices import AmbitionType, Effect, Level, Polarity, Role, Unit
@@ -119,10 +120,17 @@ class College(ConstraintErrorsOnFields, models.Model):
         verbose_name_plural = "mbo-colleges"
         ordering = ["institution", "code"]
         constraints = [
+            # Unique ignoring case: an upload matches codes ignoring case (contracts.md section 2,
+            # indicatoren.importers), so 'A100' and 'a100' would be one college to it.
             models.UniqueConstraint(
-                fields=["institution", "code"],
+                Lower("code"),
+                "institution",
                 name="college_code_unique",
-                **field_error("code", "Deze collegecode is al in gebruik binnen de instelling; kies een andere."),
+                **field_error(
+                    "code",
+                    "Deze collegecode is al in gebruik binnen de instelling (hoofdletters tellen niet mee); "
+                    "kies een andere.",
+                ),
             )
         ]
 
@@ -148,11 +156,17 @@ class Team(ConstraintErrorsOnFields, models.Model):
         verbose_name_plural = "onderwijsteams"
         ordering = ["college__code", "code"]
         constraints = [
-            # contracts.md section 2: a team code is unique within the institution.
+            # contracts.md section 2: a team code is unique within the institution, ignoring case as
+            # the upload matches it: with 'A100-X' and 'a100-x' a file's value went to the other team.
             models.UniqueConstraint(
-                fields=["institution", "code"],
+                Lower("code"),
+                "institution",
                 name="team_code_unique",
-                **field_error("code", "Deze teamcode is al in gebruik binnen de instelling; kies een andere."),
+                **field_error(
+                    "code",
+                    "Deze teamcode is al in gebruik binnen de instelling (hoofdletters tellen niet mee); "
+                    "kies een andere.",
+                ),
             ),
             models.CheckConstraint(
                 condition=Q(active_from__isnull=True)
@@ -311,10 +325,14 @@ class Indicator(ConstraintErrorsOnFields, models.Model):
         verbose_name_plural = "indicatoren"
         ordering = ["institution", "position", "code"]
         constraints = [
+            # Ignoring case, as an upload matches indicator codes (contracts.md section 2).
             models.UniqueConstraint(
-                fields=["institution", "code"],
+                Lower("code"),
+                "institution",
                 name="indicator_code_unique",
-                **field_error("code", "Deze indicatorcode is al in gebruik binnen de instelling."),
+                **field_error(
+                    "code", "Deze indicatorcode is al in gebruik binnen de instelling (hoofdletters tellen niet mee)."
+                ),
             )
         ]
 

@@ -212,13 +212,15 @@ class _Checker:
             return ""
         return value
 
-    def unique(self, codes: list[tuple[str, str]], what: str) -> None:
-        """Record an error for each code that occurs twice (with both paths)."""
+    def unique(self, codes: list[tuple[str, str]], what: str, *, ignoring_case: bool = False) -> None:
+        """Record an error for each code that occurs twice (with both paths), in any case when `ignoring_case`."""
         seen: dict[str, str] = {}
         for path, code in codes:
-            if code and code in seen:
-                self.error(path, f"{what} '{code}' komt twee keer voor (ook in {seen[code]})")
-            seen.setdefault(code, path)
+            key = code.lower() if ignoring_case and code else code
+            if code and key in seen:
+                also = "; hoofdletters tellen niet mee" if ignoring_case else ""
+                self.error(path, f"{what} '{code}' komt twee keer voor (ook in {seen[key]}{also})")
+            seen.setdefault(key, path)
 
 
 def _join(path: str, key: str) -> str:
@@ -336,8 +338,8 @@ def validate_agenda(data: dict) -> dict:
         out["colleges"].append(college)
     if not out["colleges"] and isinstance(root.get("colleges"), list):
         c.error("colleges", "minstens één college")
-    c.unique(college_codes, "collegecode")
-    c.unique(team_codes, "teamcode")
+    c.unique(college_codes, "collegecode", ignoring_case=True)
+    c.unique(team_codes, "teamcode", ignoring_case=True)
     known_colleges = sorted({code for _, code in college_codes if code})
 
     theme_codes, indicator_codes = [], []
@@ -380,7 +382,7 @@ def validate_agenda(data: dict) -> dict:
         c.unique(fund_keys, "bron (per jaar)")
         out["themes"].append(theme)
     c.unique(theme_codes, "themacode")
-    c.unique(indicator_codes, "indicatorcode")
+    c.unique(indicator_codes, "indicatorcode", ignoring_case=True)
     _check_composites(
         c,
         [

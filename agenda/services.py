@@ -201,9 +201,16 @@ class LoadReport:
         return text
 
 
-def _upsert(model, lookup: dict, values: dict, report: LoadReport, kind: str):
-    """Return the row matching `lookup`, created or updated to `values`; save only real changes."""
-    obj = model.objects.filter(**lookup).first()
+def _upsert(model, lookup: dict, values: dict, report: LoadReport, kind: str, *, code_ignoring_case: bool = False):
+    """Return the row matching `lookup`, created or updated to `values`; save only real changes.
+
+    `code_ignoring_case`: the lookup's code matches a stored one in any case, as the constraint
+    (and an upload) compare college, team and indicator codes; the stored spelling stays.
+    """
+    query = dict(lookup)
+    if code_ignoring_case:
+        query["code__iexact"] = query.pop("code")
+    obj = model.objects.filter(**query).first()
     if obj is None:
         report.created[kind] += 1
         return model.objects.create(**lookup, **values)
@@ -269,9 +276,12 @@ def agenda_load(*, data: dict, source: str = "", user=None, file_wins: bool = Fa
             {"name": col["name"], "active": col["active"]},
             report,
             "colleges",
+            code_ignoring_case=True,
         )
         for j, team in enumerate(col["teams"]):
-            existing = Team.objects.filter(institution=inst, code=team["code"]).select_related("college").first()
+            existing = (
+                Team.objects.filter(institution=inst, code__iexact=team["code"]).select_related("college").first()
+            )
             if existing and existing.college_id != college.id:
                 errors.append(
                     f"colleges[{i}].teams[{j}].code: team '{team['code']}' hoort al bij college {existing.college.code}"
@@ -288,6 +298,7 @@ def agenda_load(*, data: dict, source: str = "", user=None, file_wins: bool = Fa
                 },
                 report,
                 "teams",
+                code_ignoring_case=True,
             )
     if errors:
         raise AgendaFileError(errors)
@@ -363,6 +374,21 @@ def _load_indicator(
     remove: set[str],
 ) -> None:
     """Load one indicator with its ambitions (as revisions) and factors."""
+    # Indicator codes are unique ignoring case (an upload matches them so); the settings a load
+    # remembers are named by the code as written, so another spelling is refused, not matched.
+    spelled = (
+        Indicator.objects.filter(institution=inst, code__iexact=ind["code"])
+        .exclude(code=ind["code"])
+        .values_list("code", flat=True)
+        .first()
+    )
+    if spelled is not None:
+        raise AgendaFileError(
+            [
+                f"indicator '{ind['code']}': de agenda heeft al indicator '{spelled}' (hoofdletters tellen niet "
+                f"mee); schrijf de code als '{spelled}'"
+            ]
+        )
     indicator = _upsert(
         Indicator,
         {"institution": inst, "code": ind["code"]},

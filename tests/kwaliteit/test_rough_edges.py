@@ -118,7 +118,7 @@ def test_a_team_code_in_use_is_refused_beside_the_code_field(client, rocvaf_demo
     html = response.content.decode()
     assert response.status_code == 400
     assert response.context["form"].errors["code"] == [
-        "Deze teamcode is al in gebruik binnen de instelling; kies een andere."
+        "Deze teamcode is al in gebruik binnen de instelling (hoofdletters tellen niet mee); kies een andere."
     ]
     assert "Institution" not in html and "bestaat al" not in html
 
@@ -129,7 +129,9 @@ def test_model_validation_puts_constraint_messages_on_their_field(rocvaf_demo):
     with pytest.raises(Exception) as caught:
         College(institution=institution, code="5100", name="Dubbel").full_clean()
     assert caught.value.message_dict == {
-        "code": ["Deze collegecode is al in gebruik binnen de instelling; kies een andere."]
+        "code": [
+            "Deze collegecode is al in gebruik binnen de instelling (hoofdletters tellen niet mee); kies een andere."
+        ]
     }
 
 
