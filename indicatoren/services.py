@@ -148,6 +148,12 @@ class MeasurementRow:
     # and a grid correction must not read as one.
     source: str | None = None
 
+    def __post_init__(self):
+        # -0 is 0: PostgreSQL's numeric has no negative zero, SQLite kept '-0.000000' as text and the
+        # API then answered -0.0 (review of 2026-12-01). abs keeps the decimals as written.
+        if isinstance(self.value, Decimal) and self.value.is_zero() and self.value.is_signed():
+            self.value = abs(self.value)
+
     @property
     def unit_label(self) -> str:
         """Return the code of the row's unit."""

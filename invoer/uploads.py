@@ -108,16 +108,38 @@ class UploadStale(Exception):
     """The preview no longer holds (stored values, the agenda or the kept file changed); nothing was stored."""
 
 
+def measurement_years(indicator: Indicator, institution: Institution) -> range:
+    """Return the years a value of `indicator` may be stored for: from its margin before the baseline to the period's end.
+
+    One rule for every channel: the upload checks each row by it (_plan_parsed), the API's
+    serializer each value. The upload once took the earliest baseline of all indicators, so a year
+    the API refused for one indicator was stored through a file (review of 2026-12-01).
+    """
+    earliest = min(indicator.baseline_year, institution.period_start) - BASELINE_MARGIN_YEARS
+    return range(earliest, institution.period_end + 1)
+
+
+def _year_error(indicator: Indicator, institution: Institution, year: int) -> str | None:
+    """Return the Dutch message for a year outside measurement_years of the indicator, or None."""
+    years = measurement_years(indicator, institution)
+    if year in years:
+        return None
+    return f"Het jaar {year} valt buiten de jaren van indicator {indicator.code}: {years[0]} tot en met {years[-1]}."
+
+
 def catalogue_for(institution: Institution, scope_college: College | None = None) -> Catalogue:
-    """Return what the institution's agenda allows in a benchmark file."""
+    """Return what the institution's agenda allows in a benchmark file (its years: any indicator's, measurement_years)."""
     indicators = list(Indicator.objects.filter(institution=institution))
-    earliest = min([i.baseline_year for i in indicators] + [institution.period_start])
+    earliest = min(
+        (measurement_years(i, institution).start for i in indicators),
+        default=institution.period_start - BASELINE_MARGIN_YEARS,
+    )
     return Catalogue(
         indicators={i.code: i.unit for i in indicators},
         indicator_levels={i.code: frozenset(i.levels) for i in indicators},
         colleges=frozenset(College.objects.filter(institution=institution).values_list("code", flat=True)),
         teams=dict(Team.objects.filter(institution=institution).values_list("code", "college__code")),
-        years=range(earliest - BASELINE_MARGIN_YEARS, institution.period_end + 1),
+        years=range(earliest, institution.period_end + 1),
         scope_college=scope_college.code if scope_college else None,
         breakdowns={i.code: {d: tuple(groups) for d, groups in (i.breakdowns or {}).items()} for i in indicators},
         series=frozenset(
@@ -356,6 +378,9 @@ def _plan_parsed(institution: Institution, parsed: ParseResult, preview: bool = 
 
     # The parser hands out one Decimal per distinct text, so each is checked once (by identity).
     stored_as: dict[int, Decimal] = {}
+    # The parser checked each year against every indicator's years at once; each row's own here.
+    year_errors: dict[tuple[str, int], str | None] = {}
+    errors: list[RowError] = []
     for code, year, college_code, team_code, value, n, sheet, line, series, dimension, group, source in zip(
         column("indicator"),
         column("year"),
@@ -374,6 +399,13 @@ def _plan_parsed(institution: Institution, parsed: ParseResult, preview: bool = 
         year = int(year)
         if code == STUDENTS_CODE:
             students[(colleges[college_code], year)] = int(value)
+            continue
+        key = (code, year)
+        if key not in year_errors:
+            year_errors[key] = _year_error(indicators[code], institution, year)
+        if year_errors[key]:
+            column_name = "jaar" if parsed.layout == "long" else (value_column or code)
+            errors.append(RowError(int(line), column_name, str(year), year_errors[key], sheet))
             continue
         exact = stored_as.get(id(value))
         if exact is None:
@@ -414,6 +446,8 @@ def _plan_parsed(institution: Institution, parsed: ParseResult, preview: bool = 
             # An edited grid export: compare with what the cell held at export (no lost updates).
             row.expected = parsed.exported.get((code, year, team_code or college_code or ""), (None, None))
         rows.append(row)
+    if errors:
+        raise UploadRejected(errors, parsed)
     changes, locked_read = _compare(institution, rows, students, in_lock=not preview)
     plan = Plan(parsed=parsed, rows=rows, students=students, changes=changes, locked_read=locked_read)
     plan.context, plan.context_changes = context, _compare_context(context)

@@ -8,9 +8,32 @@ from agenda.choices import Level
 from agenda.models import College, Indicator, Team
 from indicatoren.choices import UploadStatus
 from indicatoren.models import Measurement, Upload
-from invoer.uploads import BASELINE_MARGIN_YEARS
+from invoer.uploads import measurement_years
+from kern import rules
+from kern.rules import MAX_DECIMALS, MAX_DIGITS
 from rapportage.choices import RunState
 from rapportage.models import RecomputeRun
+
+
+class ValueField(serializers.DecimalField):
+    """A measured value: DRF's decimal parsing and bounds, the decimals counted as kern.rules counts them.
+
+    An upload and the grid accept '6.5000000' (only zeros beyond the 6 stored decimals:
+    rules.decimals_problem); DRF counted the written zeros and refused it (review of 2026-12-01).
+    The value then goes to the write service, which applies rules.value_problem as every channel does.
+    """
+
+    def __init__(self, **kwargs):
+        super().__init__(max_digits=MAX_DIGITS, decimal_places=MAX_DECIMALS, **kwargs)
+
+    def validate_precision(self, value):
+        # Within max_digits only: a longer one is refused below (quantize would overflow the context).
+        if value.as_tuple().exponent < -MAX_DECIMALS and value.adjusted() < MAX_DIGITS:
+            problem = rules.decimals_problem(value, shown=f"'{rules.dutch(value)}'")  # as the upload quotes it
+            if problem:
+                raise serializers.ValidationError(problem)  # the upload's and the grid's words
+            value = value.quantize(rules.STORAGE_PLACES)  # exact: only zeros go
+        return super().validate_precision(value)
 
 
 class MeasurementSerializer(serializers.ModelSerializer):
@@ -25,7 +48,7 @@ class MeasurementSerializer(serializers.ModelSerializer):
     team = InstitutionSlugField(
         slug_field="code", queryset=Team.objects.all(), required=False, allow_null=True, help_text="teamcode"
     )
-    value = serializers.DecimalField(max_digits=18, decimal_places=6, help_text="percentages als 77.5, niet 0.775")
+    value = ValueField(help_text="percentages als 77.5, niet 0.775")
     n = serializers.IntegerField(
         min_value=0,
         required=False,
@@ -63,19 +86,16 @@ class MeasurementSerializer(serializers.ModelSerializer):
     def validate(self, attrs):
         """Check that the year lies between the baseline margin and the end of the agenda period."""
         indicator, year = attrs["indicator"], attrs["year"]
-        institution = indicator.institution
-        earliest = min(indicator.baseline_year, institution.period_start) - BASELINE_MARGIN_YEARS
-        if not earliest <= year <= institution.period_end:
-            raise serializers.ValidationError(
-                {"year": f"Het jaar moet tussen {earliest} en {institution.period_end} liggen."}
-            )
+        years = measurement_years(indicator, indicator.institution)
+        if year not in years:
+            raise serializers.ValidationError({"year": f"Het jaar moet tussen {years[0]} en {years[-1]} liggen."})
         return attrs
 
 
 class MeasurementValueSerializer(serializers.Serializer):
     """A new value (and n) for an existing measurement; the unit and year stay as they are."""
 
-    value = serializers.DecimalField(max_digits=18, decimal_places=6)
+    value = ValueField()
     n = serializers.IntegerField(min_value=0, required=False, allow_null=True)
     note = serializers.CharField(required=False, allow_blank=True, max_length=500)
 
