@@ -28,6 +28,7 @@ from indicatoren.services import (
     measurements_apply,
     value_problem,
 )
+from kern import rules
 from rapportage.choices import Version
 from rapportage.exports import put
 from rapportage.guidance import IndicatorGuidance, TeamGuidance, college_guidance
@@ -36,6 +37,9 @@ from rapportage.selectors import indicator_status, status_body
 
 UNIT_SHORT = {"percent": "%", "score": "cijfer 1-10", "count": "aantal"}
 _WHOLE = re.compile(r"[0-9]+")
+# Enough digits to lie beyond rules.MAX_WHOLE, few enough to convert cheaply: int() refuses
+# more than 4300 digits (Python's int_max_str_digits), and a posted field can hold any number.
+_N_DIGITS = len(str(rules.MAX_WHOLE)) + 1
 MSG_N = "n moet een geheel getal van 0 of meer zijn, bijvoorbeeld 148."
 MSG_N_WITHOUT_VALUE = "Vul ook een waarde in, of maak n leeg."
 
@@ -61,8 +65,19 @@ def _split_fingerprint(text: str) -> tuple[Decimal | None, int | None]:
     """Return the value and n of a fingerprint; anything unreadable counts as empty."""
     value_part, _, n_part = (text or "").partition(";")
     value, problem = parse_number(value_part)
-    n = int(n_part) if _WHOLE.fullmatch(n_part) else None
+    # A forged n beyond storage reads as a number no stored cell has: the write refuses it as a conflict.
+    n = _whole_capped(n_part) if _WHOLE.fullmatch(n_part) else None
     return (None if problem else value), n
+
+
+def _whole_capped(digits: str) -> int:
+    """Return ASCII digits as an int, or a number just beyond rules.MAX_WHOLE when they are longer.
+
+    Only the size matters past the bound (rules.n_problem refuses it either way), so no more than
+    _N_DIGITS significant digits are ever converted.
+    """
+    significant = digits.lstrip("0") or "0"
+    return int(significant[:_N_DIGITS])
 
 
 @dataclass
@@ -213,13 +228,16 @@ def grid_guide(grid: Grid) -> None:
 
 
 def _parse_n(text: str) -> tuple[int | None, str | None]:
-    """Return an entered n as an int, None when empty, or a message."""
+    """Return an entered n as an int, None when empty, or a message (the range is rules.n_problem's)."""
     compact = text.strip()
     if not compact:
         return None, None
     if not _WHOLE.fullmatch(compact):
         return None, MSG_N
-    return int(compact), None
+    n = _whole_capped(compact)
+    # The write service checks n with the same rule; checked here too, so the message lands on the cell.
+    problem = rules.n_problem(n)
+    return (None, problem) if problem else (n, None)
 
 
 def grid_parse(grid: Grid, data) -> Submission:
@@ -362,9 +380,22 @@ def cell_history(team: Team, indicator: Indicator, year: int) -> list[dict]:
     return entries[::-1]
 
 
-def _excel_number(value: Decimal) -> int | Decimal:
-    """Return a stored value for a spreadsheet cell: an int when whole, else the shortest Decimal."""
-    return int(value) if value == value.to_integral_value() else value.normalize()
+# A number cell is a binary float and Excel keeps 15 significant digits of it: a decimal of at
+# most 15 digits survives both exactly, a longer one (storage holds 18) would be rounded.
+EXCEL_DIGITS = 15
+
+
+def _excel_number(value: Decimal) -> int | Decimal | str:
+    """Return a stored value for a spreadsheet cell: an int when whole, else the shortest Decimal.
+
+    A value of more than EXCEL_DIGITS significant digits is written as its exact text (decimal
+    comma, as the grid shows it): the upload reads number text exactly, so the export round-trips
+    (domain.md, "Every number is exact at any size the formats accept").
+    """
+    shortest = value.normalize()
+    if len(shortest.as_tuple().digits) > EXCEL_DIGITS:
+        return value_text(value)
+    return int(value) if value == value.to_integral_value() else shortest
 
 
 def grid_workbook(college: College, years) -> bytes:

@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -130,6 +131,10 @@ def grid(request, code):
                 status = 409 if not isinstance(exc, (NoteRequired, WriteConflict, TeamInactive)) else 400
                 if isinstance(exc, TeamNotAllowed):
                     status = 403
+            except ValidationError as exc:
+                # The write service's own last check (one rule per value, kern.rules): whatever the
+                # page did not catch itself is shown above the grid, with every entry kept.
+                refused, status = exc.messages, 400
             else:
                 applied = report.applied
                 if applied.new or applied.changed or report.deleted:
