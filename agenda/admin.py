@@ -1,7 +1,9 @@
 """The Django admin for the agenda, in Dutch: the fallback editor for policy staff."""
 
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.db.models import Q
+from django.forms.models import BaseInlineFormSet
 from simple_history.admin import SimpleHistoryAdmin
 
 from agenda.admin_boundary import (
@@ -10,6 +12,7 @@ from agenda.admin_boundary import (
     ScopedChoicesMixin,
     writable_institutions,
 )
+from agenda.forms import add_service_error
 from agenda.models import (
     AdditionalFund,
     AgendaLoad,
@@ -65,10 +68,18 @@ class RevisionAuthorMixin:
         formset.save_m2m()
 
 
+def constraint_message(model, name: str) -> str:
+    """Return the Dutch message of the model's constraint `name`: its one wording, also where a formset checks it."""
+    return next(c for c in model._meta.constraints if c.name == name).violation_error_message
+
+
 class CollegeInline(ScopedChoicesMixin, admin.TabularInline):
     model = College
     extra = 0
     fields = ["code", "name", "active"]
+    # A college is switched off (active), never deleted here: deleting it took its sign-off trail
+    # (YearSignoff, SignoffEvent) along, which the college's own delete page refuses (ReadOnlyAdmin).
+    can_delete = False
 
 
 @admin.register(Institution)
@@ -92,8 +103,42 @@ class InstitutionAdmin(InstitutionScopedAdmin, RecomputeMixin, admin.ModelAdmin)
         return request.user.is_superuser and super().has_delete_permission(request, obj)
 
 
+class TeamInlineFormSet(BaseInlineFormSet):
+    """The teams on their college's page: a new team gets the college's institution, and its code is checked.
+
+    `institution` is not a field of the row (the college decides it): the form left it empty (every
+    added team was a 500) and skipped the constraint naming it, a team code unique within the
+    institution ignoring case (Team, team_code_unique). Both are done here, also between the rows
+    of one save, so a taken code is a Dutch message beside the code, not a database error.
+    """
+
+    def add_fields(self, form, index):
+        """Give a new row the institution of the college it is added to."""
+        super().add_fields(form, index)
+        if form.instance.institution_id is None:
+            form.instance.institution_id = self.instance.institution_id
+
+    def clean(self):
+        """Check the constraints of every new or changed row, and that no two rows share a code."""
+        super().clean()
+        taken = set()
+        for form in self.forms:
+            if not form.has_changed() or not form.is_valid():
+                continue
+            code = form.cleaned_data["code"].lower()
+            if code in taken:
+                form.add_error("code", constraint_message(Team, "team_code_unique"))
+                continue
+            taken.add(code)
+            try:
+                form.instance.validate_constraints()
+            except ValidationError as error:
+                add_service_error(form, error)
+
+
 class TeamInline(ScopedChoicesMixin, admin.TabularInline):
     model = Team
+    formset = TeamInlineFormSet
     extra = 0
     fields = ["code", "name", "active_from", "active_until"]
     show_change_link = True
@@ -115,6 +160,16 @@ class TeamAdmin(InstitutionScopedAdmin, RecomputeMixin, SimpleHistoryAdmin):
     list_display = ["code", "name", "college", "active_from", "active_until"]
     list_filter = ["institution", "college"]
     search_fields = ["code", "name"]
+
+    def get_readonly_fields(self, request, obj=None):
+        """Keep an existing team in its college and institution, as agenda.services.team_update does.
+
+        The team's stored values carry its college: a team moved here stayed judged under its old
+        college, and its values could no longer be corrected or added (domain.md, "Teams change
+        over time": a team that goes elsewhere ends here, active_until, and starts there anew).
+        """
+        readonly = list(super().get_readonly_fields(request, obj))
+        return readonly + ["institution", "college"] if obj is not None else readonly
 
     def has_delete_permission(self, request, obj=None):
         if obj is not None and obj.measurements.exists():
@@ -174,10 +229,34 @@ class FactorInline(PolicyPagesMixin, ScopedChoicesMixin, admin.TabularInline):
     extra = 0
 
 
+class ApplicabilityFormSet(BaseInlineFormSet):
+    """Refuse two rows from the same year, or two without a year, in one save.
+
+    The constraints applicability_unique and applicability_base_unique have a condition, which a
+    formset's own uniqueness check skips: the database refused the second row with a 500.
+    """
+
+    def clean(self):
+        """Put the constraint's message beside the year of the later row of each pair."""
+        super().clean()
+        years = set()
+        for form in self.forms:
+            if not form.is_valid() or (form.instance._state.adding and not form.has_changed()):
+                continue  # a row with its own errors, or an empty extra row
+            if form.cleaned_data.get("DELETE"):
+                continue
+            year = form.cleaned_data.get("from_year")
+            if year in years:
+                name = "applicability_unique" if year is not None else "applicability_base_unique"
+                form.add_error("from_year", constraint_message(Applicability, name))
+            years.add(year)
+
+
 class ApplicabilityInline(PolicyPagesMixin, ScopedChoicesMixin, admin.TabularInline):
     """The colleges the indicator applies to: from the start (year empty) and from a year on (herijking)."""
 
     model = Applicability
+    formset = ApplicabilityFormSet
     extra = 0
     fields = ["from_year", "colleges", "reason", "author", "created_at"]
     readonly_fields = ["author", "created_at"]
@@ -189,8 +268,14 @@ class ApplicabilityInline(PolicyPagesMixin, ScopedChoicesMixin, admin.TabularInl
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
-class BaselineRevisionInline(ScopedChoicesMixin, admin.TabularInline):
-    """The indicator's baseline from a year on (herijking); earlier years keep the baseline above."""
+class BaselineRevisionInline(PolicyPagesMixin, ScopedChoicesMixin, admin.TabularInline):
+    """The indicator's baseline from a year on (herijking); earlier years keep the baseline above.
+
+    Policy staff read the revisions here and make them in the agenda file, whose loader checks the
+    year and the unit's range (agenda.schema), as agenda.services.baseline_revise does; without
+    PolicyPagesMixin this inline stored any year, value and reason. The range is also
+    BaselineRevision.clean's, for the superuser who still writes here.
+    """
 
     model = BaselineRevision
     extra = 0

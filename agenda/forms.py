@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from agenda.choices import AmbitionType, Effect
 from agenda.models import College, Factor, Indicator, Team, Theme
 from agenda.selectors import revisable_indicators
-from kern.rules import decimals_problem, dutch, value_problem
+from kern.rules import decimals_problem, dutch
 
 
 def add_service_error(form: forms.Form, error: ValidationError) -> None:
@@ -242,19 +242,14 @@ class AmbitionForm(RevisionForm):
         ].help_text = "Het eerste jaar waarvoor deze ambitie geldt; eerdere jaren houden de hunne."
 
     def clean(self):
-        """Check the target and margin against the indicator's unit (kern.rules: the rule of every value)."""
+        """Read an empty margin as 0.
+
+        Whether the target fits the type and the indicator's unit is Ambition.clean's rule, which
+        the service applies to every channel (page, admin, loader); its message lands on `target`.
+        """
         data = super().clean()
-        indicator = data.get("indicator")
         if data.get("tolerance") is None:
             data["tolerance"] = Decimal(0)
-        # The target is a value of the indicator's unit; the margin is a distance (decimals checked by its field).
-        target = data.get("target")
-        if indicator is not None and target is not None:
-            problem = value_problem(indicator.unit, target, dutch(target))
-            if problem:
-                self.add_error("target", problem)
-        if data.get("type") != AmbitionType.TARGET and data.get("target") is not None:
-            self.add_error("target", "Alleen een ambitie van de soort streefcijfer heeft een streefcijfer.")
         return data
 
 

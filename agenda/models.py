@@ -4,6 +4,8 @@ Every row belongs to exactly one institution so that many institutions live side
 one database (domain.md, "Hierarchy and data"); codes are unique within an institution.
 """
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -12,10 +14,10 @@ from django.db.models.functions import Lower
 from simple_history.models import HistoricalRecords
 
 from agenda.choices import AmbitionType, Effect, Level, Polarity, Role, Unit
-from agenda.schema import choice_label
+from agenda.schema import RESULT_DEPENDENT_MAX_PCT, choice_label
 from kern.codes import validate_college_code, validate_team_code
 from kern.fields import ValueField
-from kern.rules import CODE_MAX_LENGTH
+from kern.rules import CODE_MAX_LENGTH, UNIT_RANGES, dutch, value_problem
 
 PCT_DIGITS = {"max_digits": 5, "decimal_places": 2}
 
@@ -28,6 +30,18 @@ ON_FIELD = "on_field:"
 def field_error(field: str, message: str) -> dict:
     """Return a constraint's Dutch message and a code naming the field it belongs beside."""
     return {"violation_error_code": f"{ON_FIELD}{field}", "violation_error_message": message}
+
+
+def unit_value_problem(unit: str, value) -> str | None:
+    """Return why `value` may not be a value of an indicator of `unit` (kern.rules.value_problem), or None.
+
+    A baseline and a target are values of the indicator's unit, as a measurement is: the agenda
+    loader checks them against the same ranges (agenda.schema, UNIT_RANGES). None when there is
+    no value, or no valid unit yet to check it against (the field's own error says why).
+    """
+    if not isinstance(value, Decimal) or unit not in UNIT_RANGES:
+        return None
+    return value_problem(unit, value)
 
 
 class ConstraintErrorsOnFields:
@@ -340,11 +354,18 @@ class Indicator(ConstraintErrorsOnFields, models.Model):
         return f"{self.code} {self.name}"
 
     def clean(self):
+        """Refuse a theme of another institution, invalid levels and a baseline outside the unit's range."""
+        errors = {}
         if self.theme_id and self.institution_id and self.theme.institution_id != self.institution_id:
-            raise ValidationError({"theme": "Het thema hoort niet bij deze instelling."})
+            errors["theme"] = "Het thema hoort niet bij deze instelling."
         valid = set(Level.values)
         if not self.levels or not set(self.levels) <= valid or Level.INSTITUTION not in self.levels:
-            raise ValidationError({"levels": "Niveaus: een lijst uit team, college, institution met institution."})
+            errors["levels"] = "Niveaus: een lijst uit team, college, institution met institution."
+        # The loader refuses a baseline outside the unit's range (agenda.schema); so does the admin.
+        if problem := unit_value_problem(self.unit, self.baseline_value):
+            errors["baseline_value"] = problem
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def marked_choices(self) -> list[dict]:
@@ -468,6 +489,12 @@ class BaselineRevision(ConstraintErrorsOnFields, models.Model):
     def __str__(self):
         return f"{self.indicator.code} vanaf {self.from_year}: nulmeting {self.baseline_year}"
 
+    def clean(self):
+        """Refuse a baseline outside the indicator's unit, as for the indicator's own baseline (Indicator.clean)."""
+        super().clean()
+        if self.indicator_id and (problem := unit_value_problem(self.indicator.unit, self.baseline_value)):
+            raise ValidationError({"baseline_value": problem})
+
 
 class Ambition(ConstraintErrorsOnFields, models.Model):
     """The ambition of an indicator for one year; the herijking adds revisions, never overwrites."""
@@ -509,6 +536,22 @@ class Ambition(ConstraintErrorsOnFields, models.Model):
 
     def __str__(self):
         return f"{self.indicator.code} {self.year} v{self.revision}: {self.get_type_display()}"
+
+    def clean(self):
+        """Refuse a target on an ambition that is not a target, or outside the indicator's unit.
+
+        The one home of these rules for every channel: the policy page, the admin and the loader all
+        write through agenda.services.ambition_add, whose full_clean runs this (the admin's form runs
+        it first, so its message stands beside the field); the loader also checks its file the same
+        way, with the file's paths (agenda.schema._ambition_terms).
+        """
+        super().clean()
+        if self.target is None:
+            return  # a target ambition without a target: the constraint ambition_target_required
+        if self.type and self.type != AmbitionType.TARGET:
+            raise ValidationError({"target": "Alleen een ambitie van de soort streefcijfer heeft een streefcijfer."})
+        if self.indicator_id and (problem := unit_value_problem(self.indicator.unit, self.target)):
+            raise ValidationError({"target": problem})
 
 
 class Factor(ConstraintErrorsOnFields, models.Model):
@@ -624,15 +667,27 @@ class BudgetYear(ConstraintErrorsOnFields, models.Model):
         return f"{self.institution.code} {self.year}"
 
     def clean(self):
-        """Refuse a budget year outside the institution's period, as the agenda loader does (agenda.schema)."""
+        """Refuse a budget year outside the institution's period and a result-dependent part above 25 %.
+
+        Both as the agenda loader does (agenda.schema); the database constraint allows up to 100 %,
+        which the engine can compute, but domain.md (budget) and manifesto principle 4 allow 25 %.
+        """
         super().clean()
-        if self.institution_id is None or self.year is None:
-            return
-        institution = self.institution
-        if self.year not in institution.years:
-            raise ValidationError(
-                {"year": f"{self.year} valt buiten de periode {institution.period_start}-{institution.period_end}."}
+        errors = {}
+        if self.institution_id is not None and self.year is not None:
+            institution = self.institution
+            if self.year not in institution.years:
+                errors["year"] = (
+                    f"{self.year} valt buiten de periode {institution.period_start}-{institution.period_end}."
+                )
+        pct = self.result_dependent_pct
+        if isinstance(pct, Decimal | int) and pct > RESULT_DEPENDENT_MAX_PCT:
+            most = dutch(RESULT_DEPENDENT_MAX_PCT)
+            errors["result_dependent_pct"] = (
+                f"Het resultaatafhankelijke deel is hoogstens {most} %: {dutch(Decimal(pct))} valt buiten 0-{most}."
             )
+        if errors:
+            raise ValidationError(errors)
 
 
 class AdditionalFund(ConstraintErrorsOnFields, models.Model):

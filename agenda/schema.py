@@ -16,6 +16,10 @@ import yaml
 from agenda.choices import AmbitionType, Effect, Level, Polarity, Unit
 from kern.rules import MAX_DECIMALS, UNIT_RANGES, code_problem  # the rules' one home (pure, no Django)
 
+# Manifesto principle 4 (domain.md, budget): at most 25 % of each college's theme amount is
+# result-dependent. The loader and BudgetYear.clean (the admin) both refuse more.
+RESULT_DEPENDENT_MAX_PCT = Decimal(25)
+
 KEYS = {
     "": {"institution", "period", "colleges", "themes", "budget"},
     "institution": {"code", "name"},
@@ -414,9 +418,11 @@ def validate_agenda(data: dict) -> dict:
         entry = {
             "year": year,
             "total_cents": _cents(c, b.get("total_eur"), f"{path}.total_eur"),
-            # Manifesto principle 4: at most 25 % of the budget is result-dependent.
             "result_dependent_pct": c.number(
-                b.get("result_dependent_pct", 25), f"{path}.result_dependent_pct", Decimal(0), Decimal(25)
+                b.get("result_dependent_pct", 25),
+                f"{path}.result_dependent_pct",
+                Decimal(0),
+                RESULT_DEPENDENT_MAX_PCT,
             ),
             "central_pct": c.number(b.get("central_pct", 0), f"{path}.central_pct", Decimal(0), Decimal(100)),
             "choices": _choices(c, b.get("choices"), f"{path}.choices", _budget_choice_problem),
