@@ -9,15 +9,19 @@ import csv
 import difflib
 import functools
 import io
+import math
 import re
+import xml.parsers.expat
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date, time, timedelta
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 import openpyxl
 import pandas as pd
+from openpyxl.worksheet._reader import VALUE_TAG, WorkSheetParser
+from openpyxl.xml.constants import SHEET_MAIN_NS
 
 from kern import rules
 from kern.spreadsheet import csv_restore
@@ -85,6 +89,7 @@ MSG_EXPORT_SHEET = (
 )
 MSG_FORMULA = "Formules zijn niet toegestaan; plak de waarde als getal"
 MSG_DATE = "Een datum is geen geldige waarde; maak de cel op als getal"
+MSG_FLOAT_DIGITS = "Getal {shown} heeft meer dan 15 cijfers: Excel rondt het af; lever het als tekst of als CSV"
 MSG_XLS = "Oude Excel-bestanden (.xls) worden niet ondersteund; sla het bestand op als .xlsx of als CSV"
 MSG_XLSX_UNREADABLE = "Het Excel-bestand kan niet worden gelezen; sla het opnieuw op als .xlsx of als CSV"
 MSG_ENCODING = "De tekenset van het bestand is onbekend; sla het op als CSV UTF-8 of als .xlsx"
@@ -124,13 +129,32 @@ class Limits:
     stop_after_errors: int = 1000
 
 
-# CSV/spreadsheet formula injection starts with these (OWASP "CSV injection"); '-' stays a sign.
-_FORMULA_PREFIXES = ("=", "+", "@")
+# CSV/spreadsheet formula injection starts with these (OWASP "CSV injection"). '-' and '+' before a
+# number are its sign (contracts.md section 2: the value is a number, and +5 is one); '+' before
+# anything else ('+A1', '+SUM(...)') is what a spreadsheet would compute, so a formula.
+_FORMULA_PREFIXES = ("=", "@")
 _WHITESPACE = re.compile(r"\s+")  # str patterns match Unicode spaces, incl. non-breaking ones
 _NUM_PLAIN = re.compile(r"([0-9]+)(?:[.,]([0-9]+))?|[.,]([0-9]+)")
 _NUM_DOT_GROUPS = re.compile(r"([0-9]{1,3}(?:\.[0-9]{3})+)(?:,([0-9]+))?")  # 1.234.567,5
 _NUM_COMMA_GROUPS = re.compile(r"([0-9]{1,3}(?:,[0-9]{3})+)(?:\.([0-9]+))?")  # 1,234,567.5
 _YEAR_IN_NAME = re.compile(r"(?<![0-9])(?:19|20)[0-9]{2}(?![0-9])")
+# More whole digits than storage's numeric(18, 6) has digits at all: no value, year, n or student
+# number can be this long. Refused before any conversion: int() of a long number costs time
+# quadratic in its length (a million digits: 22 s), Python refuses more than 4300 digits, and
+# abs() of more than a million overflows the decimal context (review of 2026-12-01: a CSV year of
+# 5000 digits was a 500 on every channel).
+_MAX_NUMBER_DIGITS = rules.MAX_DIGITS
+_MAX_WHOLE_NUMBER = 10**_MAX_NUMBER_DIGITS
+# A number cell is a float, which keeps 15 significant digits of any decimal (and Excel shows 15;
+# invoer.grid.EXCEL_DIGITS writes a longer value as text for the same reason).
+_EXCEL_DIGITS = 15
+_SHOWN_LENGTH = 40  # a longer cell is quoted in a message by its first 20 characters and its length
+# An error's value is cut to its first 100 characters beyond this length (a source may be 200, and
+# "Bron is te lang" shows all of one that is a little longer).
+_ERROR_VALUE_LENGTH = 1000
+_MERGED_SHOWN = 5  # merged ranges named in the error; the rest are counted
+_MERGE_CELL = f"{SHEET_MAIN_NS} mergeCell"  # expat's name of <mergeCell> with namespace_separator=" "
+_READ_CHUNK = 1 << 16
 _QUOTED_IN_FORMAT = re.compile(r'"[^"]*"|\\.')
 
 
@@ -197,6 +221,15 @@ class _Percent:
 
     fraction: float | int
     value: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class _Rounded:
+    """A number cell whose value a float may have rounded (_SheetParser): refused, with its digits as the file has them."""
+
+    text: str  # the cell's digits as the file holds them
+    rounded: float  # openpyxl's float of them
+    percent: bool = False  # formatted as a percentage
 
 
 @dataclass
@@ -500,8 +533,6 @@ def _xlsx_tables(workbook, budget: _Budget) -> list[_Table]:
     """Return a table per worksheet with a header; each one's rows are read from the sheet as they are used."""
     tables = []
     for sheet in workbook.worksheets:
-        # Declared dimensions are often wrong in generated files: read every stored row.
-        sheet.reset_dimensions()
         rows = _sheet_rows(sheet, budget)
         header = next(rows, None)
         if header is not None:
@@ -511,13 +542,138 @@ def _xlsx_tables(workbook, budget: _Budget) -> list[_Table]:
 
 
 def _sheet_rows(sheet, budget: _Budget) -> Iterator[tuple[int, list]]:
-    """Yield the non-blank rows of a read-only worksheet with their sheet row numbers, within the budget."""
-    for number, cells in enumerate(sheet.iter_rows(), start=1):
+    """Yield the non-blank rows of a read-only worksheet with their sheet row numbers, within the budget.
+
+    Raise _Refused when the sheet has merged cells, before its first row after the header.
+    """
+    checked = False
+    for number, cells in enumerate(_sheet_cells(sheet), start=1):
         values = [_xlsx_cell(cell) for cell in cells]
         blank = all(_is_blank(value) for value in values)
         budget.take(len(cells), row=not blank)
         if not blank:
             yield number, values
+            if not checked:
+                # Resumed after the header: this sheet's data are read (long format reads only the
+                # first sheet, so a merged title on a notes sheet does not refuse the file).
+                checked = True
+                _refuse_merged_cells(sheet)
+
+
+class _SheetParser(WorkSheetParser):
+    """openpyxl's reader of one worksheet, marking a number cell whose value a float may have rounded (_Rounded).
+
+    A number cell is a binary float (OOXML: xsd:double), and openpyxl casts `<v>123456789012.345677</v>`
+    to 123456789012.34567 and `<v>123456789012.000001</v>` to 123456789012.0, whose own digits look
+    harmless: only the cell's text tells. domain.md: "a value the importer accepts is never rounded
+    by a float". The text is not taken as the value instead: every writer that holds floats prints
+    some with noise digits (openpyxl writes 78.4 as 78.40000000000001, "%.16g", our own grid
+    export included), and Excel shows a number cell with 15 significant digits. So a float is
+    accepted when its shortest digits are at most 15 and the text holds nothing beyond it; any
+    other number cell is refused, and a longer number goes as a text cell (which is read exactly,
+    as invoer.grid writes one) or as CSV.
+    """
+
+    def parse_row(self, row):
+        """Return openpyxl's row number and cells, with a _Rounded where a float may not be the cell's value."""
+        number, cells = super().parse_row(row)
+        for index, cell in enumerate(cells):  # cells[i] is parsed from row[i]
+            value = cell["value"]
+            if type(value) is float and cell["data_type"] == "n":
+                cell["value"] = _float_cell(row[index].findtext(VALUE_TAG), value)
+        return number, cells
+
+
+def _float_cell(text: str, rounded: float) -> float | _Rounded:
+    """Return a number cell's float when it is the cell's value beyond doubt, else a _Rounded of its text."""
+    if len(text) <= _EXCEL_DIGITS + 1:
+        # At most 15 digits (openpyxl reads a text as a float only for its '.' or 'e'): a float keeps
+        # every such decimal exactly (C's DBL_DIG). The usual case, at the cost of a len().
+        return rounded
+    if not math.isfinite(rounded):
+        return rounded  # no number: refused as such
+    shortest = repr(rounded)
+    if len(shortest.partition("e")[0].replace("-", "").replace(".", "").strip("0")) <= _EXCEL_DIGITS:
+        if text == shortest:
+            return rounded
+        try:
+            exact = Decimal(text)
+        except InvalidOperation:
+            return rounded  # openpyxl read it as a float, Decimal does not: an exotic spelling, no more digits
+        # The float's own digits, or them printed to 16 or 17 (a float's full precision): nothing beyond it.
+        if exact in (Decimal(shortest), Decimal(f"{rounded:.16g}"), Decimal(f"{rounded:.17g}")):
+            return rounded
+    return _Rounded(text, rounded)
+
+
+def _sheet_cells(sheet) -> Iterator[tuple]:
+    """Yield the cells of every row of a read-only worksheet, a row missing from the file as ().
+
+    This is openpyxl's ReadOnlyWorksheet.iter_rows() (its _cells_by_row from row 1, without the
+    declared dimensions, which are often wrong in generated files: every stored row is read), with
+    _SheetParser as its parser. It uses openpyxl's private reader, pinned in requirements.txt;
+    tests/indicatoren/test_importer_exact_xlsx.py fails when an upgrade changes it.
+    """
+    workbook = sheet.parent
+    with sheet._get_source() as source:
+        parser = _SheetParser(
+            source,
+            sheet._shared_strings,
+            data_only=workbook.data_only,
+            epoch=workbook.epoch,
+            date_formats=workbook._date_formats,
+            timedelta_formats=workbook._timedelta_formats,
+        )
+        expected = 1
+        for number, cells in parser.parse():
+            if number < expected:
+                continue  # a row numbered out of order: openpyxl skips it too
+            while expected < number:
+                expected += 1
+                yield ()
+            expected += 1
+            yield sheet._get_row(cells)
+
+
+def _refuse_merged_cells(sheet) -> None:
+    """Raise _Refused naming the merged ranges of a read-only worksheet, if it has any.
+
+    Read-only openpyxl gives a merged range's value to its first cell only: a college merged over
+    C2:C3 left C3 empty, which contracts.md section 2 reads as the institution level. Read-only
+    worksheets do not know their merged cells, and <mergeCells> comes after the sheet's data, so
+    the sheet's XML is streamed: first a byte search (most sheets never mention a merge; about 1 %
+    of openpyxl's time on the same sheet), then, only when it finds one, expat with a handler for
+    the start of an element and nothing kept but the first ranges and a count (about 20 %).
+    """
+    with sheet._get_source() as source:
+        tail = b""
+        while chunk := source.read(_READ_CHUNK):
+            if b"mergeCell" in tail + chunk:
+                break
+            tail = chunk[-8:]
+        else:
+            return
+    shown: list[str] = []
+    count = 0
+
+    def start(name: str, attributes: dict) -> None:
+        nonlocal count
+        if name == _MERGE_CELL:
+            first, _, last = attributes.get("ref", "").partition(":")
+            if last and first != last:  # a cell merged with itself merges nothing
+                count += 1
+                if len(shown) < _MERGED_SHOWN:
+                    shown.append(f"{first}:{last}"[:_SHOWN_LENGTH])
+
+    parser = xml.parsers.expat.ParserCreate(namespace_separator=" ")
+    parser.StartElementHandler = start
+    with sheet._get_source() as source:
+        parser.ParseFile(source)
+    if count:
+        listed = ", ".join(shown)
+        more = f" en nog {_dutch_int(count - len(shown))}" if count > len(shown) else ""
+        message = f"Samengevoegde cellen in blad '{sheet.title}' ({listed}{more}): maak ze los en vul elke rij in"
+        raise _Refused(RowError(None, None, listed, message, sheet.title))
 
 
 def _xlsx_cell(cell) -> object:
@@ -530,6 +686,8 @@ def _xlsx_cell(cell) -> object:
         if _is_percent_format(cell.number_format):
             return _Percent(value, Decimal(str(value)) * 100)
         return value
+    if kind is _Rounded:
+        return replace(value, percent=_is_percent_format(cell.number_format))
     if cell.data_type == "f":  # a string cell "=1+2" (Excel's quote prefix, our exports) is text
         return _Formula(str(getattr(value, "text", value)))  # ArrayFormula keeps its text in .text
     return value
@@ -575,6 +733,8 @@ def _raw(cell: object) -> str | None:
         return cell.text
     if isinstance(cell, _Percent):
         return f"{cell.value}%"
+    if isinstance(cell, _Rounded):
+        return cell.text
     if isinstance(cell, date | time):
         return cell.isoformat()
     return str(cell)
@@ -604,20 +764,29 @@ def _number(cell: object) -> tuple[Decimal | None, str | None]:
     if cell is None:
         return None, None
     if kind is int:
-        return Decimal(cell), None
-    if kind is float or kind is _Percent:
+        if -_MAX_WHOLE_NUMBER < cell < _MAX_WHOLE_NUMBER:
+            return Decimal(cell), None
+        return None, _too_long(_raw(cell))
+    if kind is float or kind is _Percent or kind is _Rounded:
         # Decimal(str(x)), never Decimal(x): 0.1 must stay 0.1, not 0.1000000000000000055...
-        number = cell.value if kind is _Percent else Decimal(str(cell))
+        if kind is _Rounded:
+            number = Decimal(repr(cell.rounded)) * (100 if cell.percent else 1)
+        else:
+            number = cell.value if kind is _Percent else Decimal(str(cell))
         if not number.is_finite():
-            return None, f"Geen getal: '{_raw(cell)}'"
+            return None, f"Geen getal: {_quoted(_raw(cell))}"
+        if number.adjusted() >= _MAX_NUMBER_DIGITS:
+            return None, _too_long(_raw(cell))
         if _decimal_places(number) > _DECIMAL_PLACES:
             return None, _too_many_places(_raw(cell))
-        return number, None
+        if kind is _Rounded:  # a value storage could keep, but not the one the file holds beyond doubt
+            return None, MSG_FLOAT_DIGITS.format(shown=_quoted(cell.text))
+        return _unsigned_zero(number), None
     if kind is _Formula:
         return None, MSG_FORMULA
     if isinstance(cell, date | time | timedelta):
         return None, MSG_DATE
-    return None, f"Geen getal: '{_raw(cell)}'"
+    return None, f"Geen getal: {_quoted(_raw(cell))}"
 
 
 def parse_number(text: str) -> tuple[Decimal | None, str | None]:
@@ -634,8 +803,8 @@ def _parse_number_text(text: str) -> tuple[Decimal | None, str | None]:
         return None, MSG_FORMULA
     body = compact[:-1] if compact.endswith("%") else compact
     sign = ""
-    if body.startswith("-"):
-        sign, body = "-", body[1:]
+    if body.startswith(("-", "+")):
+        sign, body = body[0], body[1:]
     # One separator is the decimal mark (77,5 = 77.5); with both, the last one is (contracts.md section 2).
     match = _NUM_PLAIN.fullmatch(body)
     if match:
@@ -643,11 +812,15 @@ def _parse_number_text(text: str) -> tuple[Decimal | None, str | None]:
     else:
         match = _NUM_DOT_GROUPS.fullmatch(body) or _NUM_COMMA_GROUPS.fullmatch(body)
         if not match:
-            return None, f"Geen getal: '{text.strip()}'; gebruik bijvoorbeeld 77,5"
+            if sign == "+":
+                return None, MSG_FORMULA  # '+A1', '+SUM(A1)': a spreadsheet would compute it
+            return None, f"Geen getal: {_quoted(text.strip())}; gebruik bijvoorbeeld 77,5"
         whole, fraction = match.group(1).replace(".", "").replace(",", ""), match.group(2) or ""
+    if len(whole.lstrip("0")) > _MAX_NUMBER_DIGITS:
+        return None, _too_long(text.strip())
     if len(fraction.rstrip("0")) > _DECIMAL_PLACES:
         return None, _too_many_places(text.strip())
-    return Decimal(f"{sign}{whole}.{fraction}" if fraction else f"{sign}{whole}"), None
+    return _unsigned_zero(Decimal(f"{sign}{whole}.{fraction}" if fraction else f"{sign}{whole}")), None
 
 
 def _decimal_places(number: Decimal) -> int:
@@ -665,7 +838,25 @@ def _decimal_places(number: Decimal) -> int:
 
 def _too_many_places(raw: str | None) -> str:
     """Return the message for a number with more decimals than storage keeps."""
-    return rules.decimals_message(f"'{raw}'")
+    return rules.decimals_message(_quoted(raw))
+
+
+def _too_long(raw: str | None) -> str:
+    """Return the message for a number with more whole digits than any number the importer reads."""
+    return f"Getal {_quoted(raw)} is te groot: meer dan {_MAX_NUMBER_DIGITS} cijfers voor de komma"
+
+
+def _unsigned_zero(number: Decimal) -> Decimal:
+    """Return a number with a negative zero as zero: PostgreSQL's numeric has none, SQLite kept it as '-0.000000'."""
+    return number.copy_abs() if number.is_zero() else number
+
+
+def _quoted(raw: str | None) -> str:
+    """Return a cell's text quoted for a message, cut when long ('1111…' (5000 tekens)): a file's cell may be megabytes."""
+    text = raw or ""
+    if len(text) <= _SHOWN_LENGTH:
+        return f"'{text}'"
+    return f"'{text[: _SHOWN_LENGTH // 2]}…' ({len(text)} tekens)"
 
 
 def _whole(cell: object) -> tuple[int | None, str | None]:
@@ -755,6 +946,9 @@ class _Collector:
 
     def error(self, row: int | None, column: str | None, value: str | None, message: str, sheet: str | None) -> None:
         """Record one error; raise _TooManyErrors once stop_after_errors are found (the file is lost anyway)."""
+        if value is not None and len(value) > _ERROR_VALUE_LENGTH:
+            # A cell may be megabytes: every channel shows, stores and prints the value (contracts.md section 4).
+            value = f"{value[:100]}… ({len(value)} tekens)"
         self.errors.append(RowError(row, column, value, message, sheet))
         self.count += 1
         if self.stop_after_errors is not None and self.count >= self.stop_after_errors:
@@ -796,7 +990,7 @@ class _Collector:
             if message == MSG_FORMULA or message == MSG_DATE:
                 cached = (None, message)
             elif message:
-                cached = (None, f"Geen geldig jaartal: '{_raw(cell)}'; gebruik vier cijfers, bijvoorbeeld 2020")
+                cached = (None, f"Geen geldig jaartal: {_quoted(_raw(cell))}; gebruik vier cijfers, bijvoorbeeld 2020")
             elif year is None:
                 cached = (None, "Jaar is leeg; vul het meetjaar in")
             else:
@@ -888,12 +1082,12 @@ class _Collector:
         """Return an error message when the value is outside its unit's range."""
         if code == STUDENTS_CODE:
             if value != value.to_integral_value() or value < 0:
-                return f"Studentaantal moet een geheel getal van 0 of meer zijn: '{raw}'"
+                return f"Studentaantal moet een geheel getal van 0 of meer zijn: {_quoted(raw)}"
             if value > _MAX_WHOLE:
-                return f"Studentaantal '{raw}' is te groot; het grootste toegestane aantal is {_MAX_WHOLE}"
+                return f"Studentaantal {_quoted(raw)} is te groot; het grootste toegestane aantal is {_MAX_WHOLE}"
             return None
         unit = self.catalogue.indicators.get(code)
-        return rules.range_problem(unit, value, f"'{raw}'") if unit in rules.UNIT_RANGES else None
+        return rules.range_problem(unit, value, _quoted(raw)) if unit in rules.UNIT_RANGES else None
 
     def duplicate_message(self, key: tuple, sheet: str | None, row: int) -> str | None:
         """Return an error naming the first row when (indicator, year, unit) was seen before."""
@@ -1049,7 +1243,7 @@ def _n_value(cell: object) -> tuple[int | None, str | None]:
     if message == MSG_FORMULA or message == MSG_DATE:
         return None, message
     if message or (n is not None and not 0 <= n <= _MAX_WHOLE):
-        return None, f"Ongeldige n '{_raw(cell)}'; gebruik een geheel getal van 0 of meer"
+        return None, f"Ongeldige n {_quoted(_raw(cell))}; gebruik een geheel getal van 0 of meer"
     return n, None
 
 

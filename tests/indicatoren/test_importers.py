@@ -203,7 +203,7 @@ def test_dutch_and_english_numbers(catalogue, text, expected):
         ("1e5", "Geen getal: '1e5'"),
         ("1,1234567", "Te veel decimalen in '1,1234567'"),
         ("=1+1", MSG_FORMULA),
-        ("+5", MSG_FORMULA),
+        ("+A1", MSG_FORMULA),
         ("@SUM(A1)", MSG_FORMULA),
         ("", "Waarde is leeg"),
     ],
