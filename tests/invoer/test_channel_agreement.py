@@ -50,7 +50,11 @@ def world():
     Membership.objects.create(user=user, institution=institution, role=Role.POLICY)
     client = APIClient(raise_request_exception=False)
     client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
-    return {"institution": institution, "api": client, "team": Team.objects.get(institution=institution, code="A100-T1")}
+    return {
+        "institution": institution,
+        "api": client,
+        "team": Team.objects.get(institution=institution, code="A100-T1"),
+    }
 
 
 def _stored(world):
