@@ -201,6 +201,16 @@ class ParseResult:
     error_count: int = 0  # every error found; `errors` holds the first Limits.max_errors of them
     errors_complete: bool = True  # False: reading stopped early, error_count is a minimum
     over_limit: bool = False  # refused by a limit (size, unpacked size, rows, cells): nothing was parsed
+    # The indicators whose values come without an n column (wide: per indicator), or True for a long
+    # file without one: such a file says nothing about n, so the stored n stays, as an API write
+    # without n keeps it (contracts.md section 4); an empty n cell of a present column clears it.
+    # Both used to clear n, which silently turned a weighted college mean into a plain one
+    # (domain.md, aggregation; review of 2026-12-01).
+    keeps_n: bool | frozenset[str] = False
+
+    def n_given(self, code: str) -> bool:
+        """Return whether the file gives the n of `code`'s values (an empty cell clears it)."""
+        return not (self.keeps_n is True or (self.keeps_n and code in self.keeps_n))
 
     @property
     def ok(self) -> bool:
@@ -323,6 +333,7 @@ def parse_benchmark(
         result.error_count = len(result.errors)
         return result
     result.rows = collector.frame()
+    result.keeps_n = collector.keeps_n if collector.keeps_n is True else frozenset(collector.keeps_n)
     result.error_count = collector.count
     # Sorted, then cut: the first errors as the user reads the file (sheet, row, column).
     result.errors = sorted(collector.errors, key=_error_key)[: limits.max_errors]
@@ -927,6 +938,7 @@ class _Collector:
         self.stop_after_errors = stop_after_errors
         self.out: dict[str, list] = {name: [] for name in (*COLUMNS, *EXTRA_COLUMNS)}
         self.extended = False  # the file has a series, source or group column (issue 18)
+        self.keeps_n: bool | set[str] = set()  # ParseResult.keeps_n
         self.seen: dict[tuple, tuple[str | None, int]] = {}
         # Series labels as first spelled (stored ones first): 'Landelijk' and 'landelijk' are one series.
         self.series_known: dict[str, str] = {label.casefold(): label for label in sorted(catalogue.series)}
@@ -1277,6 +1289,8 @@ def _parse_long(table: _Table, collector: _Collector) -> None:
 
     year_at, indicator_at, value_at = index["year"], index["indicator"], index["value"]
     team_at, college_at, n_at = index.get("team"), index.get("college"), index.get("n")
+    if n_at is None:
+        collector.keeps_n = True
     year_name, indicator_name, value_name = names["year"], names["indicator"], names["value"]
     team_name, college_name, n_name = names.get("team"), names.get("college"), names.get("n")
     role_names = {"team": team_name, "college": college_name}
@@ -1527,6 +1541,8 @@ def _parse_wide(table: _Table, collector: _Collector, filename: str, file_format
                 error(row, name, raw, message, sheet)
                 ok = False
             n = None
+            if code not in n_columns and collector.keeps_n is not True:
+                collector.keeps_n.add(code)
             if code in n_columns:
                 n_at, n_name = n_columns[code]
                 if n_at < width:

@@ -34,6 +34,7 @@ from indicatoren.importers import (
 )
 from indicatoren.models import ContextValue, StudentCount, Upload
 from indicatoren.services import (
+    KEEP,
     CellProblem,
     ContextRow,
     LockedRead,
@@ -438,7 +439,8 @@ def _plan_parsed(institution: Institution, parsed: ParseResult, preview: bool = 
             value=value,
             college=team.college if team else (colleges[college_code] if college_code else None),
             team=team,
-            n=None if n is None else int(n),
+            # No n column: the stored n stays (ParseResult.keeps_n), read in _compare.
+            n=(None if n is None else int(n)) if parsed.n_given(code) else KEEP,
             origin=(sheet, int(line), value_column or code),
             source=source,
         )
@@ -550,6 +552,10 @@ def _compare(
                 _unit_label(row),
             )
         current = stored.get((unit[0], row.year, unit[1], unit[2], unit[3]), missing)
+        if row.n is KEEP:
+            # A file without an n column keeps the stored n: taken from this read, which is the one
+            # in the write lock when the plan is applied (in_lock), so the write keeps what it read.
+            row.n = current[2]
         changes.append(
             Change(unit[4], row.year, unit[5], current[1], row.value, current[2], row.n, row.source, current[5])
         )

@@ -20,6 +20,7 @@ from agenda.choices import Role
 from agenda.models import Membership, Team
 from agenda.services import agenda_load
 from indicatoren.models import Measurement
+from invoer.uploads import plan_upload
 from tests.api.conftest import agenda_spec
 
 pytestmark = pytest.mark.django_db
@@ -131,3 +132,42 @@ def test_minus_zero_is_stored_and_shown_as_zero(world, value):
     assert stored.value == 0 and not stored.value.is_signed()
     shown = world["api"].get(f"/api/v1/measurements/{stored.pk}/").json()["value"]
     assert str(shown).lstrip("-") == str(shown), shown
+
+
+def _team_value(world, year):
+    row = _stored(world).get(year=year, team=world["team"])
+    return row.value, row.n
+
+
+def test_a_file_without_an_n_column_keeps_the_stored_n_as_the_api_does(world):
+    """No n column says nothing about n: the stored 40 stays (the API without n keeps it too)."""
+    assert _upload(world["api"], 'jaar,indicator,team,waarde,n\n2020,vsv,A100-T1,"6,5",40\n').status_code == 201
+    assert _upload(world["api"], 'jaar,indicator,team,waarde\n2020,vsv,A100-T1,"6,6"\n').status_code == 201
+    assert _team_value(world, 2020) == (Decimal("6.6"), 40)
+    assert _post(world["api"], year=2021, value="7", n=30).status_code == 201
+    measurement = _stored(world).get(year=2021)
+    changed = world["api"].patch(f"/api/v1/measurements/{measurement.pk}/", {"value": "7.1"}, format="json")
+    assert changed.status_code == 200, changed.content
+    assert _team_value(world, 2021) == (Decimal("7.1"), 30)
+
+
+def test_an_empty_n_cell_in_an_n_column_clears_the_stored_n(world):
+    """With the column present, an empty cell is an n of nothing: cleared, as the API's explicit null clears it."""
+    assert _upload(world["api"], 'jaar,indicator,team,waarde,n\n2020,vsv,A100-T1,"6,5",40\n').status_code == 201
+    assert _upload(world["api"], 'jaar,indicator,team,waarde,n\n2020,vsv,A100-T1,"6,5",\n').status_code == 201
+    assert _team_value(world, 2020) == (Decimal("6.5"), None)
+
+
+def test_the_preview_of_a_file_without_n_shows_the_stored_n_and_an_unchanged_row_as_unchanged(world):
+    """The dry run compares with the n that stays: the same value without n is no change at all."""
+    assert _upload(world["api"], 'jaar,indicator,team,waarde,n\n2020,vsv,A100-T1,"6,5",40\n').status_code == 201
+    text = b'jaar,indicator,team,waarde\n2020,vsv,A100-T1,"6,5"\n'
+    plan = plan_upload(world["institution"], text, "waarden.csv", preview=True)
+    (change,) = plan.changes
+    assert (change.old, change.new, change.old_n, change.new_n, change.kind) == (
+        Decimal("6.5"),
+        Decimal("6.5"),
+        40,
+        40,
+        "ongewijzigd",
+    )
