@@ -32,4 +32,14 @@
       if (selects.some(changedSinceRender) && !editedSinceRender(selects[0].form)) { fill(); }
     }
   };
+
+  /* A form sent back with errors: its summary (agenda/_form_errors.html) can sit below the fold, as the
+     teams page's add form does, and a sighted user then saw the same page and no error. Focus the first
+     summary, which brings it into view and has a screen reader read it; its links lead to each field
+     (WCAG 3.3.1). */
+  var summary = document.getElementById("form-errors");
+  if (summary) {
+    summary.tabIndex = -1;
+    summary.focus();
+  }
 })();
