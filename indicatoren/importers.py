@@ -145,9 +145,6 @@ _YEAR_IN_NAME = re.compile(r"(?<![0-9])(?:19|20)[0-9]{2}(?![0-9])")
 # 5000 digits was a 500 on every channel).
 _MAX_NUMBER_DIGITS = rules.MAX_DIGITS
 _MAX_WHOLE_NUMBER = 10**_MAX_NUMBER_DIGITS
-# A number cell is a float, which keeps 15 significant digits of any decimal (and Excel shows 15;
-# invoer.grid.EXCEL_DIGITS writes a longer value as text for the same reason).
-_EXCEL_DIGITS = 15
 _SHOWN_LENGTH = 40  # a longer cell is quoted in a message by its first 20 characters and its length
 # An error's value is cut to its first 100 characters beyond this length (a source may be 200, and
 # "Bron is te lang" shows all of one that is a little longer).
@@ -597,14 +594,14 @@ class _SheetParser(WorkSheetParser):
 
 def _float_cell(text: str, rounded: float) -> float | _Rounded:
     """Return a number cell's float when it is the cell's value beyond doubt, else a _Rounded of its text."""
-    if len(text) <= _EXCEL_DIGITS + 1:
+    if len(text) <= rules.EXCEL_DIGITS + 1:
         # At most 15 digits (openpyxl reads a text as a float only for its '.' or 'e'): a float keeps
         # every such decimal exactly (C's DBL_DIG). The usual case, at the cost of a len().
         return rounded
     if not math.isfinite(rounded):
         return rounded  # no number: refused as such
     shortest = repr(rounded)
-    if len(shortest.partition("e")[0].replace("-", "").replace(".", "").strip("0")) <= _EXCEL_DIGITS:
+    if len(shortest.partition("e")[0].replace("-", "").replace(".", "").strip("0")) <= rules.EXCEL_DIGITS:
         if text == shortest:
             return rounded
         try:

@@ -380,20 +380,15 @@ def cell_history(team: Team, indicator: Indicator, year: int) -> list[dict]:
     return entries[::-1]
 
 
-# A number cell is a binary float and Excel keeps 15 significant digits of it: a decimal of at
-# most 15 digits survives both exactly, a longer one (storage holds 18) would be rounded.
-EXCEL_DIGITS = 15
-
-
 def _excel_number(value: Decimal) -> int | Decimal | str:
     """Return a stored value for a spreadsheet cell: an int when whole, else the shortest Decimal.
 
-    A value of more than EXCEL_DIGITS significant digits is written as its exact text (decimal
+    A value of more than rules.EXCEL_DIGITS significant digits is written as its exact text (decimal
     comma, as the grid shows it): the upload reads number text exactly, so the export round-trips
     (domain.md, "Every number is exact at any size the formats accept").
     """
     shortest = value.normalize()
-    if len(shortest.as_tuple().digits) > EXCEL_DIGITS:
+    if len(shortest.as_tuple().digits) > rules.EXCEL_DIGITS:
         return value_text(value)
     return int(value) if value == value.to_integral_value() else shortest
 

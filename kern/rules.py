@@ -29,6 +29,11 @@ MAX_DIGITS = 18
 MAX_VALUE = Decimal(10) ** (MAX_DIGITS - MAX_DECIMALS)  # exclusive
 STORAGE_PLACES = Decimal(1).scaleb(-MAX_DECIMALS)
 MAX_WHOLE = 2**31 - 1  # n and student numbers: PostgreSQL integer
+# A spreadsheet number cell is a binary float, and Excel keeps 15 significant digits of it: a decimal
+# of at most 15 digits survives both exactly, a longer one (storage holds 18) may not. The grid's
+# export writes a longer value as text (invoer.grid) and the importer refuses a number cell whose
+# float may have rounded one (indicatoren.importers): one bound for both.
+EXCEL_DIGITS = 15
 
 
 def dutch(value: Decimal) -> str:
