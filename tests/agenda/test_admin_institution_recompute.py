@@ -8,51 +8,19 @@ cents (domain.md, "Which teams and colleges count"); every admin save that can d
 recompute (agenda.admin.RecomputeMixin), or the stored verdicts would stay those of before.
 """
 
-from html.parser import HTMLParser
-
 import pytest
 from django.contrib.auth import get_user_model
 
 from agenda.models import BudgetYear, College
 from rapportage.models import IndicatorResult, RecomputeRun
+from tests.agenda.admin_forms import form_data
 
 pytestmark = pytest.mark.django_db
 
 
-class _Form(HTMLParser):
-    """Collect what a browser would post from the page's form: inputs, checked boxes, selected options."""
-
-    def __init__(self):
-        super().__init__()
-        self.data: dict[str, str] = {}
-        self._select = None
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        name = attrs.get("name")
-        if tag == "input" and name and attrs.get("type") not in ("submit", "button", "file"):
-            if attrs.get("type") in ("checkbox", "radio"):
-                if "checked" in attrs:
-                    self.data[name] = attrs.get("value") or "on"
-            else:
-                self.data[name] = attrs.get("value") or ""
-        elif tag == "select" and name:
-            self._select = name
-        elif tag == "option" and self._select and "selected" in attrs:
-            self.data[self._select] = attrs.get("value") or ""
-
-    def handle_endtag(self, tag):
-        if tag == "select":
-            self._select = None
-
-
 def _change_page(client, institution) -> tuple[str, dict[str, str]]:
     url = f"/admin/agenda/institution/{institution.pk}/change/"
-    response = client.get(url)
-    assert response.status_code == 200
-    form = _Form()
-    form.feed(response.content.decode())
-    return url, form.data
+    return url, form_data(client, url)
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ their bounds (domain.md: teams over time, herijking, ambitions, budget at most 2
 """
 
 from decimal import Decimal
-from html.parser import HTMLParser
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -17,60 +16,14 @@ from django.core.exceptions import ValidationError
 from agenda.models import Ambition, Applicability, BaselineRevision, BudgetYear, College, Indicator, Team
 from agenda.services import ambition_add
 from indicatoren.models import Measurement, SignoffEvent, YearSignoff
+from tests.agenda.admin_forms import form_data
 
 pytestmark = pytest.mark.django_db
 
 
-class _Form(HTMLParser):
-    """Collect what a browser would post from the page's form: inputs, checked boxes, selected options, text areas."""
-
-    def __init__(self):
-        super().__init__()
-        self.data: dict[str, str | list[str]] = {}
-        self._select: str | None = None
-        self._multiple = False
-        self._textarea: str | None = None
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        name = attrs.get("name")
-        if tag == "input" and name and attrs.get("type") not in ("submit", "button", "file"):
-            if attrs.get("type") in ("checkbox", "radio"):
-                if "checked" in attrs:
-                    self.data[name] = attrs.get("value") or "on"
-            else:
-                self.data[name] = attrs.get("value") or ""
-        elif tag == "select" and name:
-            self._select, self._multiple = name, "multiple" in attrs
-            if self._multiple:
-                self.data[name] = []
-        elif tag == "option" and self._select and "selected" in attrs:
-            if self._multiple:
-                self.data[self._select].append(attrs.get("value") or "")
-            else:
-                self.data[self._select] = attrs.get("value") or ""
-        elif tag == "textarea" and name:
-            self._textarea = name
-            self.data[name] = ""
-
-    def handle_data(self, data):
-        if self._textarea:
-            self.data[self._textarea] += data
-
-    def handle_endtag(self, tag):
-        if tag == "select":
-            self._select = None
-        elif tag == "textarea":
-            self._textarea = None
-
-
 def _page(client, url: str) -> dict:
     """Return what the admin page at `url` posts when saved unchanged."""
-    response = client.get(url)
-    assert response.status_code == 200, response.status_code
-    form = _Form()
-    form.feed(response.content.decode())
-    return form.data
+    return form_data(client, url)
 
 
 def _add_row(data: dict, prefix: str, **fields) -> None:

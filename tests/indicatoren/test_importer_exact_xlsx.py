@@ -14,19 +14,14 @@ from decimal import Decimal
 import openpyxl
 import pytest
 
-from indicatoren.importers import Catalogue, parse_benchmark
+from indicatoren.importers import parse_benchmark
+from tests.indicatoren.small_agenda import small_catalogue
 
 
 @pytest.fixture
 def catalogue():
     """Return a small agenda: a count, a percentage, one college with one team, 2015-2022."""
-    return Catalogue(
-        indicators={"cnt": "count", "2b": "percent"},
-        indicator_levels={"cnt": frozenset({"team", "college"}), "2b": frozenset({"team", "college"})},
-        colleges=frozenset({"5100"}),
-        teams={"5100-ENT": "5100"},
-        years=range(2015, 2023),
-    )
+    return small_catalogue()
 
 
 def workbook(year: str, value: str, number_format: str | None = None) -> bytes:

@@ -18,8 +18,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
-from indicatoren.importers import Catalogue, parse_benchmark, parse_number
+from indicatoren.importers import parse_benchmark, parse_number
 from indicatoren.models import Measurement, Upload, UploadStatus
+from tests.indicatoren.small_agenda import parse_line, small_catalogue
 
 HUGE_YEAR = "1" * 5000
 SHOWN = "'" + "1" * 20 + "…' (5000 tekens)"  # how a 5000-character cell appears in a message
@@ -28,18 +29,12 @@ SHOWN = "'" + "1" * 20 + "…' (5000 tekens)"  # how a 5000-character cell appea
 @pytest.fixture
 def catalogue():
     """Return a small agenda: a count and a percentage, one college with one team, 2015-2022."""
-    return Catalogue(
-        indicators={"cnt": "count", "2b": "percent"},
-        indicator_levels={"cnt": frozenset({"team", "college"}), "2b": frozenset({"team", "college"})},
-        colleges=frozenset({"5100"}),
-        teams={"5100-ENT": "5100"},
-        years=range(2015, 2023),
-    )
+    return small_catalogue()
 
 
 def parse(catalogue, line: str):
     """Return the parse result of a long-format CSV with one data line."""
-    return parse_benchmark(f"jaar;indicator;college;team;waarde;n\n{line}\n".encode(), "b.csv", catalogue)
+    return parse_line(catalogue, line)
 
 
 @pytest.mark.parametrize(

@@ -11,27 +11,22 @@ from decimal import Decimal
 import openpyxl
 import pytest
 
-from indicatoren.importers import MSG_FORMULA, Catalogue, parse_benchmark, parse_number
+from indicatoren.importers import MSG_FORMULA, parse_benchmark, parse_number
 from indicatoren.models import ContextValue, Measurement
 from invoer.uploads import benchmark_import
+from tests.indicatoren.small_agenda import parse_line, small_catalogue
 from tests.indicatoren.test_importer_exact_xlsx import with_sheet_xml
 
 
 @pytest.fixture
 def catalogue():
     """Return a small agenda: a count and a percentage, one college with one team, 2015-2022."""
-    return Catalogue(
-        indicators={"cnt": "count", "2b": "percent"},
-        indicator_levels={"cnt": frozenset({"team", "college"}), "2b": frozenset({"team", "college"})},
-        colleges=frozenset({"5100"}),
-        teams={"5100-ENT": "5100"},
-        years=range(2015, 2023),
-    )
+    return small_catalogue()
 
 
 def parse(catalogue, line: str):
     """Return the parse result of a long-format CSV with one data line."""
-    return parse_benchmark(f"jaar;indicator;college;team;waarde;n\n{line}\n".encode(), "b.csv", catalogue)
+    return parse_line(catalogue, line)
 
 
 @pytest.mark.parametrize(
