@@ -184,7 +184,8 @@ class GoalInline(ScopedChoicesMixin, admin.TabularInline):
 
 class PolicyPagesMixin:
     """Revisions of the agenda are made on the policy pages, with a dry run (invoer.policy_views, issue 15
-    item 5): in the admin only a superuser still writes them; policy staff read them here.
+    item 5): in the admin only a superuser still writes them, through the agenda service (AmbitionAdmin);
+    policy staff read them here.
     """
 
     def has_add_permission(self, request, *args):
@@ -197,13 +198,36 @@ class PolicyPagesMixin:
         return request.user.is_superuser and super().has_delete_permission(request, obj)
 
 
-class ThemeShareRevisionInline(PolicyPagesMixin, ScopedChoicesMixin, admin.TabularInline):
+class OnPolicyPagesInline:
+    """A revision of the agenda shown beside its theme or indicator, written only on its policy page.
+
+    The policy pages (beleid: ambities, toepasbaarheid, budgetaandelen, nulmetingen, factoren) write
+    through the agenda service, which checks the year against the period, asks the reason, logs the
+    author and the factor's revision trail, and shows the dry run first. These inlines saved the
+    rows themselves, for the superuser: a baseline "vanaf 2015" without a reason, a factor without
+    its FactorRevision (style.md: services for every write, the admin too).
+    """
+
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ThemeShareRevisionInline(OnPolicyPagesInline, ScopedChoicesMixin, admin.TabularInline):
     """The theme's budget share from a year on (herijking); earlier years keep the share above."""
 
     model = ThemeShareRevision
     extra = 0
     fields = ["from_year", "budget_share_pct", "reason", "author", "created_at"]
-    readonly_fields = ["author", "created_at"]
+    readonly_fields = fields
+    verbose_name_plural = "herzieningen budgetaandeel (herijk op de beleidspagina Budgetaandelen)"
 
 
 @admin.register(Theme)
@@ -224,63 +248,32 @@ class AmbitionInline(ScopedChoicesMixin, admin.TabularInline):
         return False  # a herijking adds a revision through the Ambitie form, never edits one
 
 
-class FactorInline(PolicyPagesMixin, ScopedChoicesMixin, admin.TabularInline):
+class FactorInline(OnPolicyPagesInline, ScopedChoicesMixin, admin.TabularInline):
     model = Factor
     extra = 0
+    fields = ["position", "name", "effect", "description"]
+    readonly_fields = fields
+    verbose_name_plural = "verklarende factoren (wijzig op de beleidspagina Verklarende factoren)"
 
 
-class ApplicabilityFormSet(BaseInlineFormSet):
-    """Refuse two rows from the same year, or two without a year, in one save.
-
-    The constraints applicability_unique and applicability_base_unique have a condition, which a
-    formset's own uniqueness check skips: the database refused the second row with a 500.
-    """
-
-    def clean(self):
-        """Put the constraint's message beside the year of the later row of each pair."""
-        super().clean()
-        years = set()
-        for form in self.forms:
-            if not form.is_valid() or (form.instance._state.adding and not form.has_changed()):
-                continue  # a row with its own errors, or an empty extra row
-            if form.cleaned_data.get("DELETE"):
-                continue
-            year = form.cleaned_data.get("from_year")
-            if year in years:
-                name = "applicability_unique" if year is not None else "applicability_base_unique"
-                form.add_error("from_year", constraint_message(Applicability, name))
-            years.add(year)
-
-
-class ApplicabilityInline(PolicyPagesMixin, ScopedChoicesMixin, admin.TabularInline):
+class ApplicabilityInline(OnPolicyPagesInline, ScopedChoicesMixin, admin.TabularInline):
     """The colleges the indicator applies to: from the start (year empty) and from a year on (herijking)."""
 
     model = Applicability
-    formset = ApplicabilityFormSet
     extra = 0
     fields = ["from_year", "colleges", "reason", "author", "created_at"]
-    readonly_fields = ["author", "created_at"]
-
-    def formfield_for_manytomany(self, db_field, request, **kwargs):
-        """Offer only the colleges of the indicator's institution."""
-        if db_field.name == "colleges" and (object_id := request.resolver_match.kwargs.get("object_id")):
-            kwargs["queryset"] = College.objects.filter(institution__indicators__pk=object_id)
-        return super().formfield_for_manytomany(db_field, request, **kwargs)
+    readonly_fields = fields
+    verbose_name_plural = "toepasbaarheid (herijk op de beleidspagina Toepasbaarheid van indicatoren)"
 
 
-class BaselineRevisionInline(PolicyPagesMixin, ScopedChoicesMixin, admin.TabularInline):
-    """The indicator's baseline from a year on (herijking); earlier years keep the baseline above.
-
-    Policy staff read the revisions here and make them in the agenda file, whose loader checks the
-    year and the unit's range (agenda.schema), as agenda.services.baseline_revise does; without
-    PolicyPagesMixin this inline stored any year, value and reason. The range is also
-    BaselineRevision.clean's, for the superuser who still writes here.
-    """
+class BaselineRevisionInline(OnPolicyPagesInline, ScopedChoicesMixin, admin.TabularInline):
+    """The indicator's baseline from a year on (herijking); earlier years keep the baseline above."""
 
     model = BaselineRevision
     extra = 0
     fields = ["from_year", "baseline_year", "baseline_value", "reason", "author", "created_at"]
-    readonly_fields = ["author", "created_at"]
+    readonly_fields = fields
+    verbose_name_plural = "herzieningen nulmeting (herijk op de beleidspagina Nulmetingen)"
 
 
 class CompositeComponentInline(ScopedChoicesMixin, admin.TabularInline):

@@ -201,6 +201,40 @@ class ThemeShareForm(RevisionForm):
         self.fields["theme"].label_from_instance = lambda theme: f"{theme.code} {theme.name}"
 
 
+class BaselineForm(RevisionForm):
+    """An indicator's baseline (nulmeting) from a year on (herijking, agenda ch. 12): its year and value, with a reason.
+
+    Whether the value fits the indicator's unit is BaselineRevision.clean's rule, as for the
+    agenda file's revisions (agenda.schema); the service applies it and its message lands on
+    `baseline_value`.
+    """
+
+    indicator = forms.ModelChoiceField(
+        label="Indicator", queryset=Indicator.objects.none(), to_field_name="code", empty_label="Kies een indicator"
+    )
+    baseline_year = YearField(
+        label="Jaar van de nulmeting",
+        help_text="Het jaar waarmee teams en colleges worden vergeleken, bijvoorbeeld 2017.",
+    )
+    baseline_value = DecimalCommaField(
+        label="Nulmeting van de instelling",
+        required=False,
+        help_text="Bijvoorbeeld 6,7 of 85,9. Leeg: de waarde van de instelling in het jaar van de nulmeting.",
+    )
+    field_order = ["indicator", "from_year", "baseline_year", "baseline_value", "reason"]
+
+    def __init__(self, *args, institution, **kwargs):
+        """Offer the institution's indicators."""
+        super().__init__(*args, institution=institution, **kwargs)
+        self.fields["indicator"].queryset = Indicator.objects.filter(institution=institution).order_by(
+            "position", "code"
+        )
+        self.fields["indicator"].label_from_instance = lambda indicator: f"{indicator.code} {indicator.name}"
+        self.fields[
+            "from_year"
+        ].help_text = "Het eerste jaar dat met deze nulmeting wordt beoordeeld; eerdere jaren houden de hunne."
+
+
 class AmbitionForm(RevisionForm):
     """An indicator's ambition from a year on (herijking, agenda ch. 12): type, target and margin, with a reason."""
 

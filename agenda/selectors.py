@@ -507,6 +507,39 @@ def share_overview(institution: Institution) -> tuple[list[dict], list[dict], di
     return rows, totals, shares
 
 
+def baseline_overview(institution: Institution) -> tuple[list[int], list[dict], dict]:
+    """Return the years, per indicator the baseline in force per year, and {code: {year: form values}}.
+
+    A cell is (baseline year, value or None: taken from the data of that year, revised or not):
+    the latest revision from a year <= Y, else the indicator's own baseline, as the engine
+    judges (revised_baselines). The form values (year and value as Dutch text) let the baselines
+    page start from what holds in the chosen year.
+    """
+    years = list(institution.years)
+    indicators = list(Indicator.objects.filter(institution=institution).order_by("position", "code"))
+    versions: dict[int, dict[int, tuple]] = {}
+    for indicator_id, from_year, baseline_year, value in BaselineRevision.objects.filter(
+        indicator__institution=institution
+    ).values_list("indicator_id", "from_year", "baseline_year", "baseline_value"):
+        versions.setdefault(indicator_id, {})[from_year] = (baseline_year, value, True)
+    rows, values = [], {}
+    for indicator in indicators:
+        own = (indicator.baseline_year, indicator.baseline_value, False)
+        cells = []
+        for year in years:
+            baseline_year, value, revised = _in_force(versions.get(indicator.pk, {}), year, own)
+            cells.append({"year": year, "baseline_year": baseline_year, "value": value, "revised": revised})
+        values[indicator.code] = {
+            cell["year"]: {
+                "baseline_year": cell["baseline_year"],
+                "baseline_value": "" if cell["value"] is None else dutch(cell["value"]),
+            }
+            for cell in cells
+        }
+        rows.append({"indicator": indicator, "cells": cells})
+    return years, rows, values
+
+
 def ambition_overview(institution: Institution) -> tuple[list[int], list[dict], dict]:
     """Return the years, per indicator the ambition in force per year, and {code: {year: form values}}.
 

@@ -10,5 +10,6 @@ urlpatterns = [
     path("ambities/", views.policy_page, {"page": views.AMBITIONS}, name="ambitions"),
     path("toepasbaarheid/", views.policy_page, {"page": views.APPLICABILITY}, name="applicability"),
     path("budgetaandelen/", views.policy_page, {"page": views.THEME_SHARES}, name="theme_shares"),
+    path("nulmetingen/", views.policy_page, {"page": views.BASELINES}, name="baselines"),
     path("factoren/", views.policy_page, {"page": views.FACTORS}, name="factors"),
 ]

@@ -1,7 +1,7 @@
 """Policy pages (beleid): maintain the agenda as revisions with a reason, each with a dry run before saving.
 
-Issue 15 item 5: policy staff revise ambitions, applicability, theme budget shares and explanatory
-factors here instead of in the raw admin. Every page works the same way: the form is checked, the
+Issue 15 item 5: policy staff revise ambitions, applicability, theme budget shares, baselines and
+explanatory factors here instead of in the raw admin. Every page works the same way: the form is checked, the
 revision is applied through its agenda service inside a savepoint and evaluated (rapportage.whatif),
 the page shows the verdicts that would flip and the budget cents that would move, and "Opslaan"
 saves exactly that revision, unless the agenda or the values changed in between (then nothing is
@@ -24,7 +24,14 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_http_methods
 
 from agenda import selectors, services
-from agenda.forms import AmbitionForm, ApplicabilityForm, FactorForm, ThemeShareForm, add_service_error
+from agenda.forms import (
+    AmbitionForm,
+    ApplicabilityForm,
+    BaselineForm,
+    FactorForm,
+    ThemeShareForm,
+    add_service_error,
+)
 from agenda.models import Factor, FactorRevision, Institution
 from agenda.permissions import current_institution, require_policy
 from kern.rules import dutch
@@ -157,6 +164,35 @@ def _share_success(data: dict) -> str:
     )
 
 
+def _baseline_overview(institution: Institution) -> dict:
+    years, rows, values = selectors.baseline_overview(institution)
+    return {"years": years, "rows": rows, "values": values}
+
+
+def _baseline_prefill(query, institution: Institution, context: dict) -> tuple[dict, int | None]:
+    """Fill the form in with the baseline in force for ?indicator= in ?from_year= (default: the period's start)."""
+    initial = {"reason": query.get("reason", "")}
+    code, year = query.get("indicator", ""), _chosen_year(query, institution)
+    year = year if year is not None else institution.period_start
+    initial["from_year"] = year
+    if code in context["values"]:
+        initial.update(indicator=code, **context["values"][code][year])
+        return initial, year
+    return initial, None
+
+
+def _baseline_write(data: dict, user):
+    return services.baseline_revise(**data, author=user)
+
+
+def _baseline_success(data: dict) -> str:
+    value = "uit de waarden" if data["baseline_value"] is None else dutch(data["baseline_value"])
+    return (
+        f"Vastgelegd: {data['indicator'].code} heeft vanaf {data['from_year']} de nulmeting van"
+        f" {data['baseline_year']} ({value}). De oordelen en het budget worden opnieuw berekend."
+    )
+
+
 def _factor_overview(institution: Institution) -> dict:
     factors = Factor.objects.filter(indicator__institution=institution).select_related("indicator")
     latest = {}
@@ -246,6 +282,15 @@ THEME_SHARES = PolicyPage(
     _share_overview,
     _share_prefill,
     lambda data: {"theme": data["theme"].code, "from_year": data["from_year"]},
+)
+BASELINES = PolicyPage(
+    "baselines",
+    BaselineForm,
+    _baseline_write,
+    _baseline_success,
+    _baseline_overview,
+    _baseline_prefill,
+    lambda data: {"indicator": data["indicator"].code, "from_year": data["from_year"]},
 )
 FACTORS = PolicyPage(
     "factors",

@@ -13,7 +13,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 
-from agenda.models import Ambition, Applicability, BaselineRevision, BudgetYear, College, Indicator, Team
+from agenda.models import Ambition, BaselineRevision, BudgetYear, College, Indicator, Team
 from agenda.services import ambition_add
 from indicatoren.models import Measurement, SignoffEvent, YearSignoff
 from tests.agenda.admin_forms import form_data
@@ -85,7 +85,7 @@ def test_a_team_is_still_added_with_its_college_on_the_team_page(superuser, rocv
     assert "college" in data and "institution" in data
 
 
-# --- 2. Baseline revisions: read by policy staff, the unit's range for everyone ------------------
+# --- 2. Baseline revisions: read in the admin (tests/invoer/test_policy_baselines.py writes them) ---
 
 
 def test_policy_staff_cannot_store_a_baseline_revision_in_the_indicator_page(policy, rocvaf_demo):
@@ -104,26 +104,6 @@ def test_policy_staff_cannot_store_a_baseline_revision_in_the_indicator_page(pol
     )
     response = policy.post(url, data)
     assert response.status_code in (200, 302)
-    assert not BaselineRevision.objects.filter(indicator=indicator).exists()
-
-
-def test_a_baseline_revision_outside_the_units_range_is_refused(superuser, rocvaf_demo):
-    """Even a superuser's revision of 150 for a percentage gets the unit's Dutch message and is not stored."""
-    indicator = _percent_indicator(rocvaf_demo)
-    url = f"/admin/agenda/indicator/{indicator.pk}/change/"
-    data = _page(superuser, url)
-    _add_row(
-        data,
-        "baseline_revisions",
-        from_year=str(rocvaf_demo.period_start + 1),
-        baseline_year=str(indicator.baseline_year),
-        baseline_value="150",
-        reason="herijking",
-        indicator=str(indicator.pk),
-    )
-    response = superuser.post(url, data)
-    assert response.status_code == 200
-    assert "Waarde 150 past niet bij de eenheid van de indicator, een percentage" in _errors(response)
     assert not BaselineRevision.objects.filter(indicator=indicator).exists()
 
 
@@ -215,37 +195,7 @@ def test_two_new_teams_with_one_code_are_refused_on_the_colleges_page(superuser,
     assert not Team.objects.filter(code__iexact="dubbel-1").exists()
 
 
-# --- 5. Applicability rows from the same year -----------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("year", "message"),
-    [
-        ("2021", "Deze indicator heeft al een toepasbaarheid vanaf dit jaar."),
-        ("", "Deze indicator heeft al een toepasbaarheid zonder beginjaar."),
-    ],
-)
-def test_two_applicability_rows_from_one_year_are_refused(superuser, rocvaf_demo, year, message):
-    """Two rows 'vanaf 2021' (or two without a year) in one save: a Dutch message, nothing stored."""
-    indicator = next(
-        i
-        for i in Indicator.objects.filter(institution=rocvaf_demo, applicability__isnull=True).order_by("code")
-        if "college" in i.levels
-    )
-    colleges = [str(pk) for pk in College.objects.filter(institution=rocvaf_demo).values_list("pk", flat=True)[:3]]
-    url = f"/admin/agenda/indicator/{indicator.pk}/change/"
-    data = _page(superuser, url)
-    for _ in range(2):
-        _add_row(
-            data, "applicability", from_year=year, colleges=colleges, reason="herijking", indicator=str(indicator.pk)
-        )
-    response = superuser.post(url, data)
-    assert response.status_code == 200
-    assert message in _errors(response)
-    assert not Applicability.objects.filter(indicator=indicator).exists()
-
-
-# --- 6. An ambition's target -------------------------------------------------------------------------
+# --- 5. An ambition's target -------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -275,7 +225,7 @@ def test_the_ambition_service_refuses_a_target_outside_the_units_range(rocvaf_de
     assert "past niet bij de eenheid" in refused.value.message_dict["target"][0]
 
 
-# --- 7. The result-dependent part ------------------------------------------------------------------
+# --- 6. The result-dependent part ------------------------------------------------------------------
 
 
 def test_a_result_dependent_part_above_25_percent_is_refused(policy, rocvaf_demo):

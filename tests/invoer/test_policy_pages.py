@@ -302,8 +302,11 @@ def test_the_old_herijking_addresses_redirect_to_the_policy_pages(policy, old, n
 
 
 @pytest.mark.django_db
-def test_in_the_admin_only_a_superuser_still_writes_agenda_revisions(client, rocvaf_demo, rf):
-    """Policy staff in the admin read ambitions, shares, applicability and factors; the policy pages write them."""
+def test_in_the_admin_revisions_are_read_and_only_a_superuser_adds_an_ambition(client, rocvaf_demo, rf):
+    """Everyone reads shares, applicability, baselines and factors in the admin; the policy pages write them.
+
+    A superuser still adds an ambition there, through ambition_revise (AmbitionAdmin.save_model).
+    """
     from django.contrib import admin
 
     from agenda.models import Theme
@@ -321,8 +324,11 @@ def test_in_the_admin_only_a_superuser_still_writes_agenda_revisions(client, roc
         request.user = user
         inlines = admin.site._registry[Indicator].get_inline_instances(request, indicator)
         inlines += admin.site._registry[Theme].get_inline_instances(request, theme)
-        revisions = [i for i in inlines if i.model.__name__ in ("Applicability", "Factor", "ThemeShareRevision")]
+        kinds = ("Applicability", "BaselineRevision", "Factor", "ThemeShareRevision")
+        revisions = [i for i in inlines if i.model.__name__ in kinds]
+        assert len(revisions) == 4
         writable = [i for i in revisions if i.has_add_permission(request, indicator)]
         writable += [i for i in revisions if i.has_change_permission(request, indicator)]
-        assert len(writable) == (6 if allowed else 0)
+        writable += [i for i in revisions if i.has_delete_permission(request, indicator)]
+        assert writable == []
         assert admin.site._registry[Ambition].has_add_permission(request) is allowed
