@@ -125,6 +125,21 @@ def indicator_baseline(indicator: Indicator, year: int) -> tuple[int, Decimal | 
     return _in_force(versions, year, (indicator.baseline_year, indicator.baseline_value))
 
 
+def latest_baseline_years(indicators) -> dict[int, int]:
+    """Return {indicator id: its latest baseline year, the original or one a herijking set (BaselineRevision)}.
+
+    Values of a baseline year are the bar teams are judged by, so only policy staff write them
+    (domain.md, "Data that can be trusted"); a revision from 2021 to the baseline of 2019 makes
+    2019 such a year as well.
+    """
+    latest = {indicator.pk: indicator.baseline_year for indicator in indicators}
+    for indicator_id, year in BaselineRevision.objects.filter(indicator_id__in=list(latest)).values_list(
+        "indicator_id", "baseline_year"
+    ):
+        latest[indicator_id] = max(latest[indicator_id], year)
+    return latest
+
+
 def revised_baselines(institution: Institution, years) -> list[tuple[int, int, int, Decimal | None]]:
     """Return (indicator id, year, baseline year, value or None) for every year in which a revision is in force.
 

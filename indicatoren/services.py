@@ -13,6 +13,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from agenda.choices import Level
 from agenda.models import College, Indicator, Institution, Team
+from agenda.selectors import latest_baseline_years
 from indicatoren.models import OWN_SERIES, ContextValue, Measurement, StudentCount
 from kern import rules
 from kern.errors import Refusal
@@ -532,7 +533,12 @@ def _refuse_inactive(keyed) -> None:
 
 
 def _refuse_baseline(keyed) -> None:
-    """Raise BaselineProtected for rows in an indicator's baseline year or before: the bar teams are judged by."""
+    """Raise BaselineProtected for rows in an indicator's baseline year or before: the bar teams are judged by.
+
+    The latest baseline year counts, revised ones included: a director who could still write the
+    2019 values after a herijking judged 2021 against 2019 would set their own teams' bar.
+    """
+    latest = latest_baseline_years({row.indicator for _, row in keyed}) if keyed else {}
     problems = [
         CellProblem(
             row,
@@ -540,7 +546,7 @@ def _refuse_baseline(keyed) -> None:
             "alleen een beleidsmedewerker mag deze waarden wijzigen.",
         )
         for _, row in keyed
-        if row.year <= row.indicator.baseline_year
+        if row.year <= latest[row.indicator.pk]
     ]
     if problems:
         raise BaselineProtected(problems)

@@ -234,6 +234,35 @@ def test_baseline_year_is_writable_only_by_policy_staff(rocvaf_demo):
     assert response.status_code == 200
 
 
+def test_a_baseline_year_set_by_a_herijking_is_writable_only_by_policy_staff(rocvaf_demo):
+    """1a judged from 2021 against 2019: a director's and the grid's write of 2019 are refused, policy staff's is not.
+
+    Before, only the original baseline year (2017) was protected, so a director could lower the
+    2019 value their teams are judged against from 2021 on.
+    """
+    from agenda.services import baseline_revise
+
+    indicator = Indicator.objects.get(institution=rocvaf_demo, code="1a")
+    m = Measurement.objects.filter(indicator=indicator, team__college__code="5100", year=2019).order_by("pk").first()
+    body = {"indicator": "1a", "year": 2019, "team": m.team.code, "value": "6.05", "note": "gecorrigeerd"}
+    assert api_for("directeur5100").post("/api/v1/measurements/", body, format="json").status_code == 200
+    Measurement.objects.filter(pk=m.pk).update(value=m.value)  # back to the stored value
+    baseline_revise(
+        indicator=indicator, from_year=2021, baseline_year=2019, reason="herijking 2020", author=user("beleid")
+    )
+
+    response = api_for("directeur5100").post("/api/v1/measurements/", body, format="json")
+    assert response.status_code == 403 and "2019 is het referentiejaar (nulmeting) van 1a" in response.json()["detail"]
+    response = grid_post(client_for("directeur5100"), m.team.college, 2019, {(m.team.code, "1a"): "6,05"})
+    assert "referentiejaar" in response.content.decode()
+    assert cell("1a", m.team.code, 2019).value == m.value
+    # 2020 is not a baseline year: still the director's to write.
+    body_2020 = {**body, "year": 2020}
+    assert api_for("directeur5100").post("/api/v1/measurements/", body_2020, format="json").status_code == 200
+    assert api_for("beleid").post("/api/v1/measurements/", body, format="json").status_code == 200
+    assert cell("1a", m.team.code, 2019).value == Decimal("6.05")
+
+
 # --- no lost updates ---------------------------------------------------------------------------
 
 
