@@ -18,6 +18,7 @@ from agenda.schema import RESULT_DEPENDENT_MAX_PCT, choice_label
 from kern.codes import validate_college_code, validate_team_code
 from kern.fields import ValueField
 from kern.rules import CODE_MAX_LENGTH, UNIT_RANGES, dutch, value_problem
+from kern.signals import refuse_locked_counting
 
 PCT_DIGITS = {"max_digits": 5, "decimal_places": 2}
 
@@ -197,6 +198,35 @@ class Team(ConstraintErrorsOnFields, models.Model):
     def clean(self):
         if self.college_id and self.institution_id and self.college.institution_id != self.institution_id:
             raise ValidationError({"college": "Het college hoort niet bij deze instelling."})
+        self._refuse_counting_in_locked_years()
+
+    def _refuse_counting_in_locked_years(self) -> None:
+        """Refuse new active years that would add or drop this team's values in an approved year.
+
+        A team counts in Y only when active then (domain.md, "Teams change over time"), so ending
+        it in 2019 took its 2020 values out of a college verdict the board had as vastgesteld
+        (domain.md, "Sign-off and locking": approved years change only after policy staff reopen
+        them). Years in which the team has no value count it either way and stay free.
+        """
+        if self.pk is None or not self.college_id:
+            return
+        stored = Team.objects.filter(pk=self.pk).values_list("active_from", "active_until").first()
+        if stored is None or stored == (self.active_from, self.active_until):
+            return
+        before = Team(active_from=stored[0], active_until=stored[1])
+        moved = [year for year in self.institution.years if before.is_active(year) != self.is_active(year)]
+        if not moved:
+            return
+        with_values = sorted(set(self.measurements.filter(year__in=moved).values_list("year", flat=True)))
+        field = "active_until" if stored[1] != self.active_until else "active_from"
+        try:
+            refuse_locked_counting(
+                institution=self.institution,
+                college_years=[(self.college_id, year) for year in with_values],
+                what=f"Met deze actieve jaren telt team {self.code} anders mee",
+            )
+        except ValidationError as exc:
+            raise ValidationError({field: exc.messages}) from exc
 
     def is_active(self, year: int) -> bool:
         """Return whether the team exists in `year`."""

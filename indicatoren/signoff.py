@@ -46,6 +46,14 @@ def approved_units(institution: Institution, years) -> dict[tuple[int | None, in
     return refused
 
 
+def refuse_counting_in_approved_years(sender, *, institution, college_years, what: str, **kwargs) -> None:
+    """Answer kern.signals.counting_changes: refuse a change of what counts in an approved college-year."""
+    locked = approved_units(institution, {year for _, year in college_years})
+    refused = [unit for unit in college_years if unit in locked]
+    if refused:
+        raise ValidationError(f"{what} in {refused[0][1]}, maar {locked[refused[0]]}")
+
+
 def _signoff(institution: Institution, college: College | None, year: int) -> YearSignoff:
     """Return the sign-off row of a unit and year, created open when missing, locked for update."""
     if year not in institution.years:
