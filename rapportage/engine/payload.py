@@ -540,17 +540,6 @@ def budget_payload(institution: str, split: BudgetSplit, warnings: list[str] | N
     }
 
 
-def _colleges_detail(status: dict) -> str:
-    """Return "8 van 12 colleges", or that no college counts (an indicator measured at institution level only).
-
-    "0 van 0 colleges" under 3c's verdict read as if every college had failed; the institution
-    decided it (domain.md step 4).
-    """
-    if not status["colleges_total"]:
-        return "geen college telt mee; de instelling beslist"
-    return f"{status['colleges_met']} van {status['colleges_total']} colleges"
-
-
 def verdict_flips(before, after) -> list[dict]:
     """Return the indicator and college verdicts that differ between two sets of STATUS bodies.
 
@@ -572,8 +561,8 @@ def verdict_flips(before, after) -> list[dict]:
                     "college": None,
                     "old": old["attained"],
                     "new": new["attained"],
-                    "old_detail": _colleges_detail(old),
-                    "new_detail": _colleges_detail(new),
+                    "old_detail": f"{old['colleges_met']} van {old['colleges_total']} colleges",
+                    "new_detail": f"{new['colleges_met']} van {new['colleges_total']} colleges",
                     "explanation": new["explanation"],
                 }
             )
