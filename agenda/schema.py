@@ -14,7 +14,7 @@ from decimal import Decimal, InvalidOperation
 import yaml
 
 from agenda.choices import AmbitionType, Effect, Level, Polarity, Unit
-from kern.rules import MAX_DECIMALS, UNIT_RANGES, code_problem  # the rules' one home (pure, no Django)
+from kern.rules import MAX_CENTS, MAX_DECIMALS, UNIT_RANGES, code_problem  # the rules' one home (pure, no Django)
 
 # Manifesto principle 4 (domain.md, budget): at most 25 % of each college's theme amount is
 # result-dependent. The loader and BudgetYear.clean (the admin) both refuse more.
@@ -437,8 +437,12 @@ def validate_agenda(data: dict) -> dict:
 
 
 def _cents(c: _Checker, value, path: str) -> int | None:
-    """Return an amount in euros as integer cents (at most 2 decimals)."""
-    amount = c.number(value, path, Decimal(0))
+    """Return an amount in euros as integer cents (at most 2 decimals, at most what storage holds).
+
+    Without the upper bound a budget of 10**17 euro stopped the loader with an English
+    OverflowError (PostgreSQL: bigint out of range) instead of this file's error list.
+    """
+    amount = c.number(value, path, Decimal(0), Decimal(MAX_CENTS) / 100)
     if amount is None:
         return None
     cents = amount * 100

@@ -29,6 +29,7 @@ MAX_DIGITS = 18
 MAX_VALUE = Decimal(10) ** (MAX_DIGITS - MAX_DECIMALS)  # exclusive
 STORAGE_PLACES = Decimal(1).scaleb(-MAX_DECIMALS)
 MAX_WHOLE = 2**31 - 1  # n and student numbers: PostgreSQL integer
+MAX_CENTS = 2**63 - 1  # amounts in euro cents: PostgreSQL bigint (BigIntegerField)
 # A spreadsheet number cell is a binary float, and Excel keeps 15 significant digits of it: a decimal
 # of at most 15 digits survives both exactly, a longer one (storage holds 18) may not. The grid's
 # export writes a longer value as text (invoer.grid) and the importer refuses a number cell whose

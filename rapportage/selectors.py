@@ -78,6 +78,10 @@ def measurements_frame(indicator_ids, overrides: list[dict] | None = None) -> pd
     replace or add to the stored ones: the dry run of an upload judges them without saving.
     """
     ids = list(indicator_ids)
+    if not ids:
+        # An agenda without indicators yet still has a budget split (all fixed, domain.md): Django
+        # cannot build `IN ()` into SQL (EmptyResultSet), and the recompute failed for good.
+        return _engine_frame([])
     # The database scales the values to integer units (bench/engine_bench.py: a Decimal per row
     # was most of the read). Exact for PostgreSQL's numeric; SQLite multiplies a binary REAL, whose
     # product with 10**6 rounds back exactly only below 10**9, so larger values take the Decimal path
@@ -102,6 +106,11 @@ def measurements_frame(indicator_ids, overrides: list[dict] | None = None) -> pd
             key = (row["indicator"], row["year"], row["level"], row["college"], row["team"])
             data[key] = (to_units(row["value"]), row["n"])
         rows = [(*key, value, n) for key, (value, n) in data.items()]
+    return _engine_frame(rows)
+
+
+def _engine_frame(rows: list[tuple]) -> pd.DataFrame:
+    """Return measurement rows (indicator, year, level, college, team, value in units, n) as the engine frame."""
     columns = list(zip(*rows, strict=True)) if rows else [()] * len(MEASUREMENT_COLUMNS)
     return pd.DataFrame(
         {
