@@ -35,71 +35,137 @@ class _RollBack(Exception):
     """Raised inside the dry run's savepoint to undo the revision after evaluating it."""
 
 
+# The amounts of one part of a theme's budget that a preview compares: those the budget page shows
+# per college, the change log's BUDGET_KINDS (engine.changes) among them, so both channels agree.
+_PART_KINDS = ("amount", "released", "reserved", "released_from_reserve")
+
+
 @dataclass
 class WhatIf:
     """What a revision would change: verdict flips (engine.payload.verdict_flips) and budget changes."""
 
     flips: list[dict] = field(default_factory=list)
-    budget: list[dict] = field(default_factory=list)  # per year, theme and college (budget_changes)
+    budget: list[dict] = field(default_factory=list)  # per year, theme and part of it (budget_changes)
+    themes: list[dict] = field(default_factory=list)  # per year and theme, the whole theme (theme_changes)
     fingerprint: str = ""  # of the state the preview was computed on, and of the revision
 
-    @property
-    def themes(self) -> list[dict]:
-        """Return the budget changes summed per year and theme, in cents: amount and released, old, new, difference.
 
-        Both: a revised ambition moves no theme amount, only what is released or reserved of it.
-        """
-        totals: dict[tuple[int, str], dict] = {}
-        for change in self.budget:
-            row = totals.setdefault(
-                (change["year"], change["theme"]),
-                {
-                    "year": change["year"],
-                    "theme": change["theme"],
-                    "old_cents": 0,
-                    "new_cents": 0,
-                    "old_released_cents": 0,
-                    "new_released_cents": 0,
-                },
-            )
-            row["old_cents"] += change["old_amount_cents"]
-            row["new_cents"] += change["new_amount_cents"]
-            row["old_released_cents"] += change["old_released_cents"]
-            row["new_released_cents"] += change["new_released_cents"]
-        for row in totals.values():
-            row["difference_cents"] = row["new_cents"] - row["old_cents"]
-            row["released_difference_cents"] = row["new_released_cents"] - row["old_released_cents"]
-        return [totals[key] for key in sorted(totals)]
+def _zero(kinds) -> dict[str, int]:
+    """Return the cents of a part or theme a body does not hold: nothing."""
+    return dict.fromkeys(kinds, 0)
+
+
+def _parts(body: dict) -> dict[tuple[str, str | None], dict[str, int]]:
+    """Return the cents of every part of one budget body per (theme, college); college None is the central part.
+
+    The central part (the top-slice for common facilities, domain.md "Budget, precisely") holds
+    all of a theme's money when no college is active (domain.md, decided points): a revision
+    that moves only that money still moves a budget amount.
+    """
+    parts = {}
+    for theme in body["themes"]:
+        parts[(theme["theme"], None)] = {**_zero(_PART_KINDS), "amount": theme["central_cents"]}
+        for college in theme["colleges"]:
+            parts[(theme["theme"], college["college"])] = {
+                "amount": college["amount_cents"],
+                "released": college["released_cents"],
+                "reserved": college["reserved_cents"],
+                "released_from_reserve": college["released_from_reserve_cents"],
+            }
+    return parts
+
+
+def _theme_totals(body: dict) -> dict[str, dict[str, int]]:
+    """Return per theme code its amount, central part and the sums over its colleges of one budget body.
+
+    The same figures as the budget page's theme line (templates/rapportage/budget.html): the
+    amount includes the central part, so a preview's row equals what that page shows after saving.
+    """
+    totals = {}
+    for theme in body["themes"]:
+        colleges = theme["colleges"]
+        totals[theme["theme"]] = {
+            "amount": theme["amount_cents"],
+            "central": theme["central_cents"],
+            "released": sum(college["released_cents"] for college in colleges),
+            "reserved": sum(college["reserved_cents"] for college in colleges),
+            "released_from_reserve": theme["released_from_reserve_cents"],
+        }
+    return totals
 
 
 def budget_changes(before: dict, after: dict) -> list[dict]:
-    """Return every college's theme amount or released amount that differs between two budget splits."""
+    """Return every part of a theme's budget (a college's, or the central part: college None) that differs, in cents.
+
+    A part differs when its amount, released, reserved or released-from-reserve cents differ; a
+    later year's release from reserve moves with an earlier year's verdict (domain.md, the
+    reserve, step 3). A part one side lacks counts as nothing there: money moved to or from it.
+    A year that had no budget before is no change, as in engine.changes.budget_changes.
+    """
     changes = []
-    for year, new in after.items():
-        old = before.get(year)
-        if old is None:
+    for year in sorted(after):
+        if year not in before:
             continue
-        old_parts = {(t["theme"], c["college"]): c for t in old["themes"] for c in t["colleges"]}
-        for theme in new["themes"]:
-            for college in theme["colleges"]:
-                was = old_parts.get((theme["theme"], college["college"]))
-                if was and (was["released_cents"], was["amount_cents"]) != (
-                    college["released_cents"],
-                    college["amount_cents"],
-                ):
-                    changes.append(
-                        {
-                            "year": year,
-                            "theme": theme["theme"],
-                            "college": college["college"],
-                            "old_amount_cents": was["amount_cents"],
-                            "new_amount_cents": college["amount_cents"],
-                            "difference_cents": college["amount_cents"] - was["amount_cents"],
-                            "old_released_cents": was["released_cents"],
-                            "new_released_cents": college["released_cents"],
-                        }
-                    )
+        old_parts, new_parts = _parts(before[year]), _parts(after[year])
+        keys = list(new_parts) + [key for key in old_parts if key not in new_parts]
+        for theme, college in keys:
+            was = old_parts.get((theme, college)) or _zero(_PART_KINDS)
+            now = new_parts.get((theme, college)) or _zero(_PART_KINDS)
+            if was == now:
+                continue
+            changes.append(
+                {
+                    "year": year,
+                    "theme": theme,
+                    "college": college,
+                    "old_amount_cents": was["amount"],
+                    "new_amount_cents": now["amount"],
+                    "difference_cents": now["amount"] - was["amount"],
+                    "old_released_cents": was["released"],
+                    "new_released_cents": now["released"],
+                    "old_reserved_cents": was["reserved"],
+                    "new_reserved_cents": now["reserved"],
+                    "old_released_from_reserve_cents": was["released_from_reserve"],
+                    "new_released_from_reserve_cents": now["released_from_reserve"],
+                }
+            )
     return changes
+
+
+def theme_changes(before: dict, after: dict) -> list[dict]:
+    """Return per year and theme with a part in budget_changes the whole theme's cents before and after.
+
+    From the whole bodies, never summed from the changed parts: unchanged colleges and the central
+    part count too, so the row is the theme's amount the budget page shows (budget.html).
+    """
+    kinds = ("amount", "central", "released", "reserved", "released_from_reserve")
+    moved = sorted({(change["year"], change["theme"]) for change in budget_changes(before, after)})
+    totals = {}
+    rows = []
+    for year, theme in moved:
+        if year not in totals:
+            totals[year] = (_theme_totals(before[year]), _theme_totals(after[year]))
+        was = totals[year][0].get(theme) or _zero(kinds)
+        now = totals[year][1].get(theme) or _zero(kinds)
+        rows.append(
+            {
+                "year": year,
+                "theme": theme,
+                "old_cents": was["amount"],
+                "new_cents": now["amount"],
+                "difference_cents": now["amount"] - was["amount"],
+                "old_central_cents": was["central"],
+                "new_central_cents": now["central"],
+                "old_released_cents": was["released"],
+                "new_released_cents": now["released"],
+                "released_difference_cents": now["released"] - was["released"],
+                "old_reserved_cents": was["reserved"],
+                "new_reserved_cents": now["reserved"],
+                "old_released_from_reserve_cents": was["released_from_reserve"],
+                "new_released_from_reserve_cents": now["released_from_reserve"],
+            }
+        )
+    return rows
 
 
 def _fingerprint(evaluation: dict, key: str, target: str = "") -> str:
@@ -143,6 +209,7 @@ def revision_effects(
     return WhatIf(
         flips=verdict_flips(before["statuses"][Version.CURRENT].values(), after["statuses"][Version.CURRENT].values()),
         budget=budget_changes(before["budgets"], after["budgets"]),
+        themes=theme_changes(before["budgets"], after["budgets"]),
         fingerprint=_fingerprint(before, key, state),
     )
 
