@@ -31,6 +31,15 @@ from rapportage.views import _context as year_context
 UPLOAD_SESSION_KEY = "spending_upload"
 
 
+def _pk(value) -> int | None:
+    """Return an id from a query string or form as an int, or None when it is not one.
+
+    str.isdigit() also says yes to '²' and '①', which int() then refuses: ?bewerk=² and a
+    posted pk 'abc' were a 500. A missing row stays a 404 (get_object_or_404 with pk None).
+    """
+    return int(value) if isinstance(value, str) and value.isascii() and value.isdigit() else None
+
+
 def _spending_url(year: int) -> str:
     """Return the spending page of `year`."""
     return f"{reverse('verantwoording:spending')}?jaar={year}"
@@ -52,8 +61,8 @@ def spending(request):
     upload_form = SpendingUploadForm()
     preview = None
     editing = None
-    if request.method == "GET" and request.GET.get("bewerk", "").isdigit():
-        editing = get_object_or_404(Spending, pk=request.GET["bewerk"], institution=institution)
+    if request.method == "GET" and _pk(request.GET.get("bewerk")) is not None:
+        editing = get_object_or_404(Spending, pk=_pk(request.GET["bewerk"]), institution=institution)
         if _can_edit(allowed, editing):
             form = SpendingForm(
                 institution=institution,
@@ -73,8 +82,8 @@ def spending(request):
         action = request.POST.get("action")
         if action == "save":
             editing = None
-            if request.POST.get("pk", "").isdigit():
-                editing = get_object_or_404(Spending, pk=request.POST["pk"], institution=institution)
+            if _pk(request.POST.get("pk")) is not None:
+                editing = get_object_or_404(Spending, pk=_pk(request.POST["pk"]), institution=institution)
             form = SpendingForm(request.POST, institution=institution, colleges=allowed)
             if form.is_valid():
                 data = form.cleaned_data
@@ -96,7 +105,7 @@ def spending(request):
                     messages.success(request, f"De besteding is vastgelegd: {cents_to_euros(saved.amount_cents)} euro.")
                     return redirect(_spending_url(saved.year))
         elif action == "delete":
-            line = get_object_or_404(Spending, pk=request.POST.get("pk"), institution=institution)
+            line = get_object_or_404(Spending, pk=_pk(request.POST.get("pk")), institution=institution)
             services.spending_delete(spending=line, **write)
             messages.success(request, "De besteding is verwijderd.")
             return redirect(_spending_url(line.year))
@@ -188,11 +197,11 @@ def manifesto(request):
     )
     editing = None
     partner_for = None
-    if request.GET.get("belofte", "").isdigit():
-        editing = get_object_or_404(Promise, pk=request.GET["belofte"], institution=institution)
+    if _pk(request.GET.get("belofte")) is not None:
+        editing = get_object_or_404(Promise, pk=_pk(request.GET["belofte"]), institution=institution)
         promise_form = PromiseForm(institution=institution, initial=_promise_initial(editing))
-    if request.GET.get("partner", "").isdigit():
-        partner_for = get_object_or_404(Promise, pk=request.GET["partner"], institution=institution)
+    if _pk(request.GET.get("partner")) is not None:
+        partner_for = get_object_or_404(Promise, pk=_pk(request.GET["partner"]), institution=institution)
     here = f"{reverse('verantwoording:manifesto')}?jaar={year}"
     if request.method == "POST":
         # Every write on this page (promises, partners, the lumpsum) is policy staff's; refuse before reading the form.
@@ -200,8 +209,8 @@ def manifesto(request):
         action = request.POST.get("action")
         if action == "promise":
             editing = None
-            if request.POST.get("pk", "").isdigit():
-                editing = get_object_or_404(Promise, pk=request.POST["pk"], institution=institution)
+            if _pk(request.POST.get("pk")) is not None:
+                editing = get_object_or_404(Promise, pk=_pk(request.POST["pk"]), institution=institution)
             promise_form = PromiseForm(request.POST, institution=institution)
             if promise_form.is_valid():
                 try:
@@ -214,12 +223,12 @@ def manifesto(request):
                     messages.success(request, f"De belofte ‘{saved.title}’ is opgeslagen.")
                     return redirect(here)
         elif action == "promise_delete":
-            promise = get_object_or_404(Promise, pk=request.POST.get("pk"), institution=institution)
+            promise = get_object_or_404(Promise, pk=_pk(request.POST.get("pk")), institution=institution)
             services.promise_delete(promise=promise, **write)
             messages.success(request, f"De belofte ‘{promise.title}’ is verwijderd.")
             return redirect(here)
         elif action == "partner":
-            partner_for = get_object_or_404(Promise, pk=request.POST.get("promise"), institution=institution)
+            partner_for = get_object_or_404(Promise, pk=_pk(request.POST.get("promise")), institution=institution)
             partner_form = PartnerAgreementForm(request.POST)
             if partner_form.is_valid():
                 try:
@@ -230,7 +239,7 @@ def manifesto(request):
                     messages.success(request, f"De afspraak met {partner_form.cleaned_data['partner']} is opgeslagen.")
                     return redirect(here)
         elif action == "partner_delete":
-            row = get_object_or_404(PartnerAgreement, pk=request.POST.get("pk"), promise__institution=institution)
+            row = get_object_or_404(PartnerAgreement, pk=_pk(request.POST.get("pk")), promise__institution=institution)
             services.partner_agreement_delete(agreement_row=row, **write)
             messages.success(request, f"De afspraak met {row.partner} is verwijderd.")
             return redirect(here)
