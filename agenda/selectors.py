@@ -140,6 +140,27 @@ def latest_baseline_years(indicators) -> dict[int, int]:
     return latest
 
 
+def years_judged_against(indicators, years) -> dict[int, dict[int, list[int]]]:
+    """Return {indicator id: {baseline year: the years of `years` judged against it}}, revisions included.
+
+    The baseline in force in Y is the latest revision from a year <= Y, else the indicator's own
+    (domain.md, "The agenda changes over time"), as revised_baselines gives the engine.
+    """
+    indicators = list(indicators)
+    versions: dict[int, dict[int, tuple]] = {}
+    for indicator_id, from_year, baseline_year in BaselineRevision.objects.filter(
+        indicator_id__in=[indicator.pk for indicator in indicators]
+    ).values_list("indicator_id", "from_year", "baseline_year"):
+        versions.setdefault(indicator_id, {})[from_year] = baseline_year
+    judged: dict[int, dict[int, list[int]]] = {}
+    for indicator in indicators:
+        per_baseline = judged.setdefault(indicator.pk, {})
+        for year in years:
+            baseline_year = _in_force(versions.get(indicator.pk, {}), year, indicator.baseline_year)
+            per_baseline.setdefault(baseline_year, []).append(year)
+    return judged
+
+
 def revised_baselines(institution: Institution, years) -> list[tuple[int, int, int, Decimal | None]]:
     """Return (indicator id, year, baseline year, value or None) for every year in which a revision is in force.
 

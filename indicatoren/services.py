@@ -13,7 +13,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from agenda.choices import Level
 from agenda.models import College, Indicator, Institution, Team
-from agenda.selectors import latest_baseline_years
+from agenda.selectors import latest_baseline_years, years_judged_against
 from indicatoren.models import OWN_SERIES, ContextValue, Measurement, StudentCount
 from kern import rules
 from kern.errors import Refusal
@@ -348,6 +348,7 @@ def measurements_apply(
     # Only rows that change something meet the year lock and the baseline protection: an
     # unchanged export or backup that repeats an approved year is no write (review, issue 12).
     _refuse_locked(institution, changing)
+    _refuse_locked_baseline(institution, changing)
     if allowed_colleges is not None:
         _refuse_baseline(changing)
     if not keep_uncounted:
@@ -503,6 +504,34 @@ def _refuse_locked(institution: Institution, keyed) -> None:
         raise YearLocked(problems)
 
 
+def _refuse_locked_baseline(institution: Institution, keyed) -> None:
+    """Raise YearLocked for a value of a baseline year while a year judged against that baseline is approved.
+
+    Teams and colleges are judged against their values in the baseline year (domain.md, step 2),
+    and the institution's baseline from data is their aggregate: correcting 2017 after 2020 was
+    approved changed the 2020 verdict the board had as vastgesteld ("Sign-off and locking"). Any
+    approved unit of that year locks it, as the institution's baseline reaches every college.
+    """
+    from indicatoren.signoff import approved_units
+
+    if not keyed:
+        return
+    locked = approved_units(institution, institution.years)
+    if not locked:
+        return  # the usual case, before any approval: no pass over the rows
+    judged = years_judged_against({row.indicator for _, row in keyed}, institution.years)
+    problems = []
+    for _, row in keyed:
+        for year in judged[row.indicator.pk].get(row.year, ()):
+            unit = next((unit for unit in sorted(locked, key=str) if unit[1] == year), None)
+            if unit is not None:
+                message = f"{row.year} is de nulmeting waarmee {year} wordt beoordeeld, en {locked[unit]}"
+                problems.append(CellProblem(row, f"{row.describe()}: {message}"))
+                break
+    if problems:
+        raise YearLocked(problems)
+
+
 def team_inactive_problem(team, year: int) -> str | None:
     """Return why a team cannot get a new value for `year` (not active then), or None (domain.md)."""
     if team is None or team.is_active(year):
@@ -613,6 +642,7 @@ def write_refusal(
     try:
         _refuse_other_teams(changing, allowed_teams)
         _refuse_locked(institution, changing)
+        _refuse_locked_baseline(institution, changing)
         if allowed_colleges is not None:
             _refuse_baseline(changing)
         _refuse_inactive(changing)

@@ -520,3 +520,36 @@ def test_the_note_is_shown_in_the_cell_history(rocvaf_demo):
     assert "na fusie opnieuw gestart" in page.content.decode()
     grid = director.get(f"/invoer/college/5100/?jaar={YEAR}").content.decode()
     assert "met toelichting" in grid
+
+
+# --- an approved year's baseline ---------------------------------------------------------------
+
+
+def test_a_baseline_year_value_is_locked_while_a_year_judged_against_it_is_approved(rocvaf_demo):
+    """1a is judged against 2017: after 2020 is approved for 5100, even policy staff's 2017 correction is 409.
+
+    The correction changed the approved 2020 verdict, still labelled vastgesteld, so what the board
+    signed no longer matched the document made again. After reopening 2020 it is accepted.
+    """
+    from indicatoren.signoff import signoff_approve, signoff_reopen
+
+    college = College.objects.get(institution=rocvaf_demo, code="5100")
+    m = Measurement.objects.filter(indicator__code="1a", team__college=college, year=2017).order_by("pk").first()
+    body = {"indicator": "1a", "year": 2017, "team": m.team.code, "value": "6.15", "note": "gecorrigeerd"}
+    signoff_approve(institution=rocvaf_demo, year=2020, college=college, user=user("beleid"))
+
+    response = api_for("beleid").post("/api/v1/measurements/", body, format="json")
+    assert response.status_code == 409
+    detail = response.json()["detail"]
+    assert "2017 is de nulmeting waarmee 2019 wordt beoordeeld" not in detail  # 2019 is not approved
+    assert "2017 is de nulmeting waarmee 2020 wordt beoordeeld, en het jaar 2020 is voor college 5100" in detail
+    assert cell("1a", m.team.code, 2017).value == m.value
+    # A value of a year no approved year is judged against stays writable (1a's 2018 values).
+    body_2018 = {**body, "year": 2018}
+    assert api_for("beleid").post("/api/v1/measurements/", body_2018, format="json").status_code == 200
+
+    signoff_reopen(
+        institution=rocvaf_demo, year=2020, college=college, reason="nulmeting 2017 hersteld", user=user("beleid")
+    )
+    assert api_for("beleid").post("/api/v1/measurements/", body, format="json").status_code == 200
+    assert cell("1a", m.team.code, 2017).value == Decimal("6.15")
