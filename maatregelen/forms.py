@@ -63,7 +63,14 @@ class EuroField(forms.CharField):
         return euros_to_cents(super().to_python(value))
 
 
-class MeasureForm(PageForm):
+class EditForm(PageForm):
+    """A form that may change a stored record: it carries the version its page showed (maatregelen.versions)."""
+
+    # Empty on an add page; on an edit page the view fills it, and the save compares it with what is stored.
+    version = forms.CharField(label="Versie", widget=forms.HiddenInput, required=False, max_length=2000)
+
+
+class MeasureForm(EditForm):
     """A measure of the college: what, for which theme and indicators, with what budget and owner."""
 
     title = forms.CharField(label="Titel", max_length=Measure._meta.get_field("title").max_length)
@@ -121,7 +128,7 @@ def _year_choices(college: College) -> list[tuple[int, int]]:
     return [(year, year) for year in college.institution.years]
 
 
-class EvidenceForm(PageForm):
+class EvidenceForm(EditForm):
     """Noticeable evidence (merkbaar): a story, audit finding, student-journey episode or image link."""
 
     kind = forms.ChoiceField(label="Soort", choices=EvidenceKind.choices, widget=forms.RadioSelect)
@@ -204,7 +211,7 @@ def _indicator_label(indicator: Indicator) -> str:
 _DATE = {"widget": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
 
 
-class ReviewForm(PageForm):
+class ReviewForm(EditForm):
     """A Q-review (Q-gesprek) of a college, one of its teams, or the institution, in one quadrimester."""
 
     year = forms.TypedChoiceField(label="Jaar", coerce=int)

@@ -25,6 +25,7 @@ from maatregelen.models import (
     Spending,
 )
 from maatregelen.spending_file import SpendingFile
+from maatregelen.versions import Read, lock, reconcile, refuse_stale_delete
 
 
 def _save(record, user) -> None:
@@ -109,31 +110,47 @@ def measure_update(
     college=KEEP,
     user=None,
     allowed_colleges=None,
+    seen: Read | None = None,
 ) -> Measure:
-    """Change a measure; moving it to another college needs rights on both; history keeps the old."""
+    """Change a measure; moving it to another college needs rights on both; history keeps the old.
+
+    `seen` is what the writer read (maatregelen.versions): a field someone else changed since is
+    kept when the writer left it as read, and refused (StaleEdit, nothing saved) when both changed it.
+    """
+    lock(measure)  # every field not written below is the stored one, not the caller's older copy
     _check_college(allowed_colleges, measure.college)
+    changes = {
+        "theme": theme,
+        "title": title.strip(),
+        "description": description.strip(),
+        "category": category,
+        "indicators": list(indicators),
+        "planned_budget_cents": planned_budget_cents,
+        "status": status,
+        "owner": owner.strip(),
+    }
+    if public is not KEEP:  # a caller that does not know the flag (an older API client) leaves it
+        changes["public"] = bool(public)
     if college is not KEEP:
         _check_college(allowed_colleges, college)
-        measure.college = college
-    _check_institution(measure.institution_id, theme, indicators)
-    measure.theme = theme
-    measure.title = title.strip()
-    measure.description = description.strip()
-    measure.category = category
-    measure.planned_budget_cents = planned_budget_cents
-    measure.status = status
-    measure.owner = owner.strip()
-    if public is not KEEP:  # a caller that does not know the flag (an older API client) leaves it
-        measure.public = bool(public)
+        changes["college"] = college
+    changes = reconcile(measure, changes, seen)
+    indicators = changes.pop("indicators", None)
+    for name, value in changes.items():
+        setattr(measure, name, value)
+    _check_institution(measure.institution_id, measure.theme, indicators or ())
     _save(measure, user)
-    measure.indicators.set(indicators)
+    if indicators is not None:
+        measure.indicators.set(indicators)
     return measure
 
 
 @transaction.atomic
-def measure_delete(*, measure: Measure, user=None, allowed_colleges=None) -> None:
-    """Delete a measure (history keeps it)."""
+def measure_delete(*, measure: Measure, user=None, allowed_colleges=None, seen: Read | None = None) -> None:
+    """Delete a measure (history keeps it); refused when `seen` holds an If-Match it no longer matches."""
+    lock(measure)
     _check_college(allowed_colleges, measure.college)
+    refuse_stale_delete(measure, seen)
     measure._history_user = user
     measure.delete()
 
@@ -187,13 +204,20 @@ def _check_team(college: College | None, team: Team | None) -> None:
 
 
 @transaction.atomic
-def evidence_update(*, evidence: Evidence, user=None, allowed_colleges=None, **changes) -> Evidence:
-    """Change evidence (theme, indicator, college, team, year, kind, title, text, link, public); rights on old and new college."""
+def evidence_update(
+    *, evidence: Evidence, user=None, allowed_colleges=None, seen: Read | None = None, **changes
+) -> Evidence:
+    """Change evidence (theme, indicator, college, team, year, kind, title, text, link, public); rights on old and new college.
+
+    `seen` is what the writer read (maatregelen.versions), as for measure_update.
+    """
+    lock(evidence)
     _check_college(allowed_colleges, evidence.college)
     if "college" in changes:
         _check_college(allowed_colleges, changes["college"])
-    for name, value in changes.items():
-        setattr(evidence, name, value.strip() if isinstance(value, str) else value)
+    changes = {name: value.strip() if isinstance(value, str) else value for name, value in changes.items()}
+    for name, value in reconcile(evidence, changes, seen).items():
+        setattr(evidence, name, value)
     _check_institution(evidence.institution_id, evidence.theme, [evidence.indicator] if evidence.indicator else ())
     _check_team(evidence.college, evidence.team)
     _save(evidence, user)
@@ -206,6 +230,7 @@ def publication_set(*, record: Measure | Evidence, public: bool, user=None, allo
 
     The same right as changing the record: its college's director or policy staff (ROC-wide: policy).
     """
+    lock(record)  # the save writes every field: the stored ones, not the caller's older copy
     _check_college(allowed_colleges, record.college)
     record.public = bool(public)
     _save(record, user)
@@ -213,9 +238,11 @@ def publication_set(*, record: Measure | Evidence, public: bool, user=None, allo
 
 
 @transaction.atomic
-def evidence_delete(*, evidence: Evidence, user=None, allowed_colleges=None) -> None:
-    """Delete evidence (history keeps it)."""
+def evidence_delete(*, evidence: Evidence, user=None, allowed_colleges=None, seen: Read | None = None) -> None:
+    """Delete evidence (history keeps it); refused when `seen` holds an If-Match it no longer matches."""
+    lock(evidence)
     _check_college(allowed_colleges, evidence.college)
+    refuse_stale_delete(evidence, seen)
     evidence._history_user = user
     evidence.delete()
 
@@ -311,31 +338,38 @@ def review_update(
     team=KEEP,
     user=None,
     allowed_colleges=None,
+    seen: Read | None = None,
 ) -> Review:
     """Change the date and notes of a Q-review (its unit stays, but a college's may move to one of its teams).
 
-    `actions` (the old free text) is kept unless given; history keeps the earlier text.
+    `actions` (the old free text) is kept unless given; history keeps the earlier text. `seen` is
+    what the writer read (maatregelen.versions), as for measure_update.
     """
+    lock(review)
     _check_review_write(allowed_colleges, review)
-    if team is not KEEP and review.level != ReviewLevel.INSTITUTION:
-        _, review.level, review.college, review.team = _review_unit(
-            institution=review.institution, college=review.college, team=team
-        )
-    review.year = year
-    review.quadrimester = quadrimester
-    review.held_on = held_on
-    review.notes = notes.strip()
+    changes = {"year": year, "quadrimester": quadrimester, "held_on": held_on, "notes": notes.strip()}
     if actions is not None:
-        review.actions = actions.strip()
+        changes["actions"] = actions.strip()
+    if team is not KEEP and review.level != ReviewLevel.INSTITUTION:
+        changes["team"] = team
+    changes = reconcile(review, changes, seen)
+    if "team" in changes:
+        _, review.level, review.college, review.team = _review_unit(
+            institution=review.institution, college=review.college, team=changes.pop("team")
+        )
+    for name, value in changes.items():
+        setattr(review, name, value)
     _check_review_unique(review)
     _save(review, user)
     return review
 
 
 @transaction.atomic
-def review_delete(*, review: Review, user=None, allowed_colleges=None) -> None:
-    """Delete a Q-review with its actions and check-ins (history keeps them)."""
+def review_delete(*, review: Review, user=None, allowed_colleges=None, seen: Read | None = None) -> None:
+    """Delete a Q-review with its actions and check-ins (history keeps them); a stale If-Match in `seen` refuses."""
+    lock(review)
     _check_review_write(allowed_colleges, review)
+    refuse_stale_delete(review, seen)
     review._history_user = user
     review.delete()
 

@@ -27,7 +27,7 @@ from agenda.permissions import (
     writable_colleges,
 )
 from agenda.views import college_for
-from maatregelen import services
+from maatregelen import services, versions
 from maatregelen.choices import ReviewLevel
 from maatregelen.forms import ActionItemForm, CheckInForm, EvidenceForm, FollowUpForm, MeasureForm, ReviewForm
 from maatregelen.models import Evidence, Measure, Review
@@ -87,29 +87,112 @@ REVIEW_EDIT = FormPage(
 )
 
 
+# What each edit page last showed this session, per record (maatregelen.versions.token), so a post
+# that leaves out the page's hidden version (a client that drops hidden fields) is still compared
+# with what its user saw instead of overwriting blindly. The last few records are enough.
+READ_KEY = "maatregelen_gelezen"
+READ_REMEMBERED = 20
+
+
+def _remember(request, record) -> str:
+    """Note in the session that this user now saw the record as stored; return its version."""
+    shown = versions.token(record)
+    read = {k: v for k, v in request.session.get(READ_KEY, {}).items() if k != _read_key(record)}
+    read[_read_key(record)] = shown
+    request.session[READ_KEY] = dict(list(read.items())[-READ_REMEMBERED:])
+    return shown
+
+
+def _read_key(record) -> str:
+    """Return the session's key of a record: 'measure:12'."""
+    return f"{record._meta.model_name}:{record.pk}"
+
+
+def _seen(request, record, shown: str) -> versions.Read | None:
+    """Return what the writer saw: the page's hidden version, else this session's last view of the record.
+
+    None (no comparison) only for a post whose user never opened the record's page, as the grid
+    treats a cell without its original.
+    """
+    shown = shown or request.session.get(READ_KEY, {}).get(_read_key(record), "")
+    return versions.Read.from_token(shown, type(record)) if shown else None
+
+
+def _edit_initial(request, form_class, record) -> dict:
+    """Return an edit form's initial data for the record as stored, with its version (remembered for this session)."""
+    return {**form_class.initial_for(record), "version": _remember(request, record)}
+
+
+def _save_edit(request, form, write, record, name: str, **who):
+    """Save an edit form through its service, comparing with what the page showed; return (saved, StaleEdit).
+
+    A ValidationError goes onto the form (saved None); a StaleEdit is returned, nothing saved.
+    """
+    data = dict(form.cleaned_data)
+    seen = _seen(request, record, data.pop("version", ""))
+    try:
+        saved = write(**{name: record}, **data, seen=seen, **who)
+    except versions.StaleEdit as exc:
+        return None, exc
+    except ValidationError as exc:
+        add_service_error(form, exc)
+        return None, None
+    _remember(request, saved)
+    kept = versions.kept_newer(saved, seen, data)
+    if kept:
+        messages.info(request, "Intussen door een ander gewijzigd en behouden: " + "; ".join(kept) + ".")
+    return saved, None
+
+
+def _stale_initial(request, form_class, stale: versions.StaleEdit) -> dict:
+    """Return the form's data after a refused save: the record as stored now with the user's other changes.
+
+    Its version is the current one, so saving again (after the user chose) compares with what is shown.
+    """
+    return {**form_class.initial_for(stale.record), **stale.pending, "version": _remember(request, stale.record)}
+
+
+def _status(form, stale) -> int:
+    """Return a form page's status: 400 when the form or the service refused, 409 when the page was stale."""
+    return 400 if form.errors else 409 if stale else 200
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def form_page(request, code, pk=None, *, page: FormPage):
-    """Show or save one form page of the college: writers only, 400 when the form or the service refuses."""
+    """Show or save one form page of the college: writers only, 400 when the form or the service refuses.
+
+    An edit page answers 409 when the record changed since the page was shown in a field the user
+    changed too: nothing is saved and the form shows the current record (domain.md, "No lost updates").
+    """
     college = college_for(request, code)
     require_college_write(request.user, college)
     record = get_object_or_404(page.model, pk=pk, college=college) if page.model else None
-    form = page.form(request.POST or None, college=college, initial=page.form.initial_for(record) if record else None)
+    initial = _edit_initial(request, page.form, record) if record and request.method == "GET" else None
+    form = page.form(request.POST or None, college=college, initial=initial)
+    stale = None
     if request.method == "POST" and form.is_valid():
         success = page.success.format(record=record)
-        target = {page.name: record} if record else {"college": college}
         allowed = writable_colleges(request.user, college.institution)
-        try:
-            saved = page.write(**target, **form.cleaned_data, user=request.user, allowed_colleges=allowed)
-        except ValidationError as exc:
-            add_service_error(form, exc)
+        who = {"user": request.user, "allowed_colleges": allowed}
+        if record:
+            saved, stale = _save_edit(request, form, page.write, record, page.name, **who)
+            if stale:
+                form = page.form(college=college, initial=_stale_initial(request, page.form, stale))
         else:
+            data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
+            try:
+                saved = page.write(college=college, **data, **who)
+            except ValidationError as exc:
+                add_service_error(form, exc)
+                saved = None
+        if saved is not None:
             messages.success(request, success)
             if page.to_record:
                 return redirect("maatregelen:review", pk=saved.pk)
             return redirect("maatregelen:college", code=college.code)
-    context = {"college": college, "form": form, page.name: record}
-    return render(request, f"maatregelen/{page.name}_form.html", context, status=400 if form.errors else 200)
+    context = {"college": college, "form": form, page.name: record, "stale": stale}
+    return render(request, f"maatregelen/{page.name}_form.html", context, status=_status(form, stale))
 
 
 @login_required
@@ -158,25 +241,31 @@ def institution_reviews(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def institution_review_form(request, pk=None):
-    """Record or change a Q-gesprek of the institution itself (policy staff)."""
+    """Record or change a Q-gesprek of the institution itself (policy staff); 409 when the page was stale."""
     institution = _institution(request)
     require_policy(request.user, institution)
     review = get_object_or_404(Review, pk=pk, institution=institution, level=ReviewLevel.INSTITUTION) if pk else None
-    initial = ReviewForm.initial_for(review) if review else None
+    initial = _edit_initial(request, ReviewForm, review) if review and request.method == "GET" else None
     form = ReviewForm(request.POST or None, college=None, institution=institution, initial=initial)
+    stale = None
     if request.method == "POST" and form.is_valid():
-        try:
-            if review:
-                saved = services.review_update(review=review, **form.cleaned_data, user=request.user)
-            else:
-                saved = services.review_create(institution=institution, **form.cleaned_data, user=request.user)
-        except ValidationError as exc:
-            add_service_error(form, exc)
+        if review:
+            saved, stale = _save_edit(request, form, services.review_update, review, "review", user=request.user)
+            if stale:
+                initial = _stale_initial(request, ReviewForm, stale)
+                form = ReviewForm(college=None, institution=institution, initial=initial)
         else:
+            data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
+            try:
+                saved = services.review_create(institution=institution, **data, user=request.user)
+            except ValidationError as exc:
+                add_service_error(form, exc)
+                saved = None
+        if saved is not None:
             messages.success(request, "Het Q-gesprek van de instelling is vastgelegd.")
             return redirect("maatregelen:review", pk=saved.pk)
-    context = {"institution": institution, "form": form, "review": review}
-    return render(request, "maatregelen/institution_review_form.html", context, status=400 if form.errors else 200)
+    context = {"institution": institution, "form": form, "review": review, "stale": stale}
+    return render(request, "maatregelen/institution_review_form.html", context, status=_status(form, stale))
 
 
 def _review_forms(review: Review, data=None, submitted: str = "") -> dict:

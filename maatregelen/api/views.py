@@ -1,9 +1,17 @@
 """Measures, noticeable evidence and the Q-cycle: read by every member, written per college as on the pages."""
 
 import django_filters
-from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import permissions, viewsets
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+    inline_serializer,
+)
+from rest_framework import permissions, serializers, viewsets
 from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
 
 from agenda.api.common import (
     ID_PATTERN,
@@ -12,7 +20,7 @@ from agenda.api.common import (
     RoleWritePermission,
     responses,
 )
-from maatregelen import services
+from maatregelen import services, versions
 from maatregelen.api.serializers import (
     ActionFollowUpSerializer,
     ActionItemSerializer,
@@ -25,22 +33,50 @@ from maatregelen.api.serializers import (
 )
 from maatregelen.models import ActionFollowUp, ActionItem, CheckIn, Evidence, Measure, Promise, Review, Spending
 
+IF_MATCH = OpenApiParameter(
+    "If-Match",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    required=False,
+    description="ETag van de gelezen rij (GET): schrijft alleen als wat u wijzigt sindsdien niet is gewijzigd, anders 412.",
+)
+ETAG = OpenApiParameter(
+    "ETag", OpenApiTypes.STR, OpenApiParameter.HEADER, response=True, description="versie van de rij (If-Match)"
+)
+STALE = inline_serializer(
+    "StaleEdit",
+    fields={
+        "detail": serializers.CharField(),
+        "fields": serializers.ListField(child=serializers.DictField(), help_text="per veld: field, message"),
+        "current": serializers.DictField(help_text="de rij zoals die nu is opgeslagen (nieuwe ETag in de header)"),
+    },
+)
+STALE_412 = {
+    412: OpenApiResponse(STALE, description="If-Match verouderd: de rij is intussen gewijzigd; niets opgeslagen")
+}
 
-def crud_schema(serializer):
-    """Return the schema decorator of a read-write viewset scoped to the caller's institution."""
+
+def crud_schema(serializer, *, versioned: bool = False):
+    """Return the schema decorator of a read-write viewset scoped to the caller's institution.
+
+    `versioned`: GET and PATCH answer with an ETag; PATCH and DELETE honour If-Match (412).
+    """
+    read = [INSTITUTION_PARAMETER, ETAG] if versioned else [INSTITUTION_PARAMETER]
+    write = [INSTITUTION_PARAMETER, IF_MATCH] if versioned else [INSTITUTION_PARAMETER]
+    stale = STALE_412 if versioned else None
     return extend_schema_view(
         list=extend_schema(
             parameters=[INSTITUTION_PARAMETER], responses=responses(serializer(many=True), bad_request=True)
         ),
-        retrieve=extend_schema(parameters=[INSTITUTION_PARAMETER], responses=responses(serializer)),
+        retrieve=extend_schema(parameters=read, responses=responses(serializer)),
         create=extend_schema(
             parameters=[INSTITUTION_PARAMETER],
             responses=responses(serializer, status=201, bad_request=True, not_found=False),
         ),
         partial_update=extend_schema(
-            parameters=[INSTITUTION_PARAMETER], responses=responses(serializer, bad_request=True)
+            parameters=[*write, *read[1:]], responses=responses(serializer, bad_request=True, extra=stale)
         ),
-        destroy=extend_schema(parameters=[INSTITUTION_PARAMETER], responses=responses(None, status=204)),
+        destroy=extend_schema(parameters=write, responses=responses(None, status=204, extra=stale)),
     )
 
 
@@ -65,6 +101,50 @@ class CollegeWriteViewSet(InstitutionScopedMixin, viewsets.ModelViewSet):
         return {"user": self.request.user, "allowed_colleges": self.writable()}
 
 
+class VersionedWriteViewSet(CollegeWriteViewSet):
+    """Rows with a version (maatregelen.versions): GET and PATCH give an ETag, PATCH and DELETE honour If-Match.
+
+    domain.md, "No lost updates": a PATCH with an older ETag that would overwrite a field changed
+    since is refused with 412, nothing saved, naming the newer values, with the row as it is now.
+    """
+
+    def retrieve(self, request, *args, **kwargs):
+        """Return one row with its ETag: send it back as If-Match to write without losing an update."""
+        instance = self.get_object()
+        return self._with_etag(Response(self.get_serializer(instance).data), instance)
+
+    def update(self, request, *args, **kwargs):
+        """Change the row through perform_update; answer with the row as saved and its new ETag."""
+        serializer = self.get_serializer(self.get_object(), data=request.data, partial=kwargs.pop("partial", False))
+        serializer.is_valid(raise_exception=True)
+        self.perform_update(serializer)
+        serializer.instance._prefetched_objects_cache = {}  # show the indicators as saved, as DRF's update does
+        return self._with_etag(Response(serializer.data), serializer.instance)
+
+    def handle_exception(self, exc):
+        """Answer a stale write with the row as stored now and its ETag beside the refusal (kern.errors.Refusal)."""
+        response = super().handle_exception(exc)
+        if isinstance(exc, versions.StaleEdit):
+            response.data["current"] = self.get_serializer(exc.record).data
+            response["ETag"] = versions.etag(exc.record)
+        return response
+
+    def seen(self, filled: dict | None = None) -> versions.Read:
+        """Return what this request read: the values filled in for fields a PATCH left out, and its If-Match."""
+        return versions.Read.of_request(filled or {}, (self.request.headers.get("If-Match") or "").strip())
+
+    @staticmethod
+    def left_out(current: dict, serializer) -> dict:
+        """Return the stored values the view fills in for the fields a PATCH did not send."""
+        return {name: value for name, value in current.items() if name not in serializer.validated_data}
+
+    @staticmethod
+    def _with_etag(response: Response, record) -> Response:
+        """Return the response with the ETag of the row it shows."""
+        response["ETag"] = versions.etag(record)
+        return response
+
+
 MEASURE_DEFAULTS = {"description": "", "indicators": [], "planned_budget_cents": 0, "owner": ""}
 
 
@@ -77,8 +157,8 @@ class MeasureFilter(django_filters.FilterSet):
         fields = ["theme", "college", "category", "status"]
 
 
-@crud_schema(MeasureSerializer)
-class MeasureViewSet(CollegeWriteViewSet):
+@crud_schema(MeasureSerializer, versioned=True)
+class MeasureViewSet(VersionedWriteViewSet):
     """Measures (maatregelen) per theme, ROC-wide or per college (?theme, ?college, ?category, ?status)."""
 
     queryset = (
@@ -108,12 +188,15 @@ class MeasureViewSet(CollegeWriteViewSet):
             "owner": measure.owner,
         }
         serializer.instance = services.measure_update(
-            measure=measure, **{**current, **serializer.validated_data}, **self.write_args()
+            measure=measure,
+            **{**current, **serializer.validated_data},
+            seen=self.seen(self.left_out(current, serializer)),
+            **self.write_args(),
         )
 
     def perform_destroy(self, instance):
-        """Delete the measure through the service."""
-        services.measure_delete(measure=instance, **self.write_args())
+        """Delete the measure through the service (If-Match honoured)."""
+        services.measure_delete(measure=instance, seen=self.seen(), **self.write_args())
 
 
 class EvidenceFilter(django_filters.FilterSet):
@@ -126,8 +209,8 @@ class EvidenceFilter(django_filters.FilterSet):
         fields = ["theme", "college", "team", "year", "kind"]
 
 
-@crud_schema(EvidenceSerializer)
-class EvidenceViewSet(CollegeWriteViewSet):
+@crud_schema(EvidenceSerializer, versioned=True)
+class EvidenceViewSet(VersionedWriteViewSet):
     """Noticeable evidence (merkbaar): stories, audit findings, journey episodes, image links."""
 
     queryset = Evidence.objects.select_related("theme", "college", "team", "created_by").order_by(
@@ -142,14 +225,18 @@ class EvidenceViewSet(CollegeWriteViewSet):
         serializer.instance = services.evidence_create(**data, **self.write_args())
 
     def perform_update(self, serializer):
-        """Change the evidence through the service."""
+        """Change the evidence through the service (only the fields sent; If-Match honoured)."""
+        evidence = serializer.instance
         serializer.instance = services.evidence_update(
-            evidence=serializer.instance, **serializer.validated_data, **self.write_args()
+            evidence=evidence,
+            **serializer.validated_data,
+            seen=self.seen(),
+            **self.write_args(),
         )
 
     def perform_destroy(self, instance):
-        """Delete the evidence through the service."""
-        services.evidence_delete(evidence=instance, **self.write_args())
+        """Delete the evidence through the service (If-Match honoured)."""
+        services.evidence_delete(evidence=instance, seen=self.seen(), **self.write_args())
 
 
 class ReviewFilter(django_filters.FilterSet):
@@ -161,8 +248,8 @@ class ReviewFilter(django_filters.FilterSet):
         fields = ["level", "college", "team", "year", "quadrimester"]
 
 
-@crud_schema(ReviewSerializer)
-class ReviewViewSet(CollegeWriteViewSet):
+@crud_schema(ReviewSerializer, versioned=True)
+class ReviewViewSet(VersionedWriteViewSet):
     """Q-gesprekken of teams, colleges and the institution, with their action items, follow-ups and check-ins.
 
     Create one with `college` (and `team` for a team's conversation), or neither for the institution's
@@ -194,12 +281,15 @@ class ReviewViewSet(CollegeWriteViewSet):
             "actions": review.actions,
         }
         serializer.instance = services.review_update(
-            review=review, **{**current, **serializer.validated_data}, **self.write_args()
+            review=review,
+            **{**current, **serializer.validated_data},
+            seen=self.seen(self.left_out(current, serializer)),
+            **self.write_args(),
         )
 
     def perform_destroy(self, instance):
-        """Delete the review with its actions and check-ins through the service."""
-        services.review_delete(review=instance, **self.write_args())
+        """Delete the review with its actions and check-ins through the service (If-Match honoured)."""
+        services.review_delete(review=instance, seen=self.seen(), **self.write_args())
 
 
 class ReviewPartViewSet(CollegeWriteViewSet):

@@ -1,0 +1,266 @@
+"""What a writer saw of a measure, evidence or Q-gesprek, so that a save based on an older read never undoes a newer one.
+
+domain.md, "No lost updates": a write based on an older read that would overwrite a value changed
+since is refused and names the newer value; the user decides. A record's version is one digest
+per field (an edit page carries them in a hidden field, `token`) and one ETag over all of them
+(the API's If-Match). The update services lock the row, read it afresh and compare, per field
+they would write, what the writer saw, what is stored now and what the writer sends:
+
+- only the writer changed it: written;
+- only someone else changed it: the newer value stays (a page posts every field, also the ones
+  its user never touched, as the grid leaves an untouched cell alone);
+- both changed it, differently: the whole save is refused (StaleEdit), nothing is written, and
+  the message names each such field with its newer value.
+
+A field the writer says nothing about (an API PATCH without If-Match) is written as sent, as the
+measurements API does; with a stale If-Match it counts as changed by both (412).
+"""
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.db.models import Model, QuerySet
+from django.utils.http import parse_etags
+
+from kern.errors import Refusal
+from maatregelen.forms import cents_to_euros
+from maatregelen.models import Evidence, Measure, Review
+
+# The fields a page or the API may write; a change to any of them is a new version.
+FIELDS: dict[type[Model], tuple[str, ...]] = {
+    Measure: (
+        "theme",
+        "college",
+        "title",
+        "description",
+        "category",
+        "indicators",
+        "planned_budget_cents",
+        "status",
+        "owner",
+        "public",
+    ),
+    Evidence: ("theme", "indicator", "college", "team", "year", "kind", "title", "text", "link", "public"),
+    Review: ("college", "team", "year", "quadrimester", "held_on", "notes", "actions"),
+}
+NAMES = {Measure: "De maatregel", Evidence: "Het merkbare bewijs", Review: "Het Q-gesprek"}
+LABELS = {"planned_budget_cents": "gepland budget"}  # the model says "eurocent"; the message shows euros
+UNSEEN = "?"  # never a digest: a field a page's token does not name counts as not seen
+SHOWN_TEXT = 60  # characters of a long text quoted in a message
+
+
+def _plain(value):
+    """Return a value as JSON data that compares as stored: a row as its id, rows as sorted ids, text stripped."""
+    if isinstance(value, Model):
+        return value.pk
+    if isinstance(value, QuerySet | list | tuple | set):
+        return sorted(_plain(item) for item in value)
+    if isinstance(value, str):
+        return value.strip()  # the services store text stripped
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def _stored(record: Model, name: str):
+    """Return a field's stored value: a relation as its id, a many-to-many as its ids read afresh (never a prefetch)."""
+    model_field = record._meta.get_field(name)
+    if model_field.many_to_many:
+        return sorted(getattr(record, name).values_list("pk", flat=True))
+    if model_field.is_relation:
+        return getattr(record, model_field.attname)
+    return getattr(record, name)
+
+
+def value(record: Model, name: str):
+    """Return a field's stored value as a form holds it once cleaned: a relation as its row(s)."""
+    if record._meta.get_field(name).many_to_many:
+        return getattr(record, name).all()
+    return getattr(record, name)
+
+
+def digest(value) -> str:
+    """Return the digest of one field's value (stored, or as a writer sends it)."""
+    text = json.dumps(_plain(value), sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def digests(record: Model) -> dict[str, str]:
+    """Return the digest of every versioned field of the record as stored."""
+    return {name: digest(_stored(record, name)) for name in FIELDS[type(record)]}
+
+
+def token(record: Model) -> str:
+    """Return the version an edit page carries in its hidden field: the digest of every field."""
+    return json.dumps(digests(record), sort_keys=True, separators=(",", ":"))
+
+
+def etag(record: Model) -> str:
+    """Return the record's ETag (strong): the API's If-Match compares it inside the write's row lock."""
+    return f'"{hashlib.sha256(token(record).encode()).hexdigest()[:32]}"'
+
+
+def etag_matches(header: str, record: Model) -> bool:
+    """Return whether an If-Match header holds for the record (RFC 9110 13.1.1: '*' = it exists; weak tags never)."""
+    tags = parse_etags(header)
+    return tags == ["*"] or etag(record) in tags
+
+
+@dataclass(frozen=True)
+class Read:
+    """What a writer saw: per-field digests (a page's token; the API's own read of what a PATCH leaves) and its If-Match."""
+
+    fields: dict[str, str] = field(default_factory=dict)
+    etag: str | None = None
+
+    @classmethod
+    def from_token(cls, text: str, model: type[Model]) -> "Read":
+        """Return the read a page's token describes; an unreadable token saw nothing (every change then conflicts)."""
+        try:
+            data = json.loads(text)
+        except ValueError:
+            data = {}
+        if not isinstance(data, dict):
+            data = {}
+        return cls({name: str(data.get(name, UNSEEN)) for name in FIELDS[model]})
+
+    @classmethod
+    def of_request(cls, filled: dict, if_match: str | None) -> "Read":
+        """Return the read of an API request: the values its view filled in for fields it left out, and its If-Match.
+
+        A PATCH names only the fields it changes; the view fills the others from its own read of the
+        row. Naming those values here keeps a change someone saved since that read from being
+        written back.
+        """
+        return cls({name: digest(value) for name, value in filled.items()}, if_match or None)
+
+
+def lock(record: Model) -> None:
+    """Read the record afresh with its row locked until the transaction ends (SQLite: the write lock held from BEGIN)."""
+    try:
+        record.refresh_from_db(from_queryset=type(record).objects.select_for_update())
+    except type(record).DoesNotExist:
+        raise ValidationError(f"{NAMES[type(record)]} is intussen verwijderd; er is niets opgeslagen.") from None
+
+
+def _who(record: Model) -> str:
+    """Return who saved the record last, from its history ('' when unknown)."""
+    last = record.history.order_by("-history_date", "-history_id").select_related("history_user").first()
+    user = last.history_user if last else None
+    return (user.get_full_name() or user.username) if user else ""
+
+
+def label(model: type[Model], name: str) -> str:
+    """Return a field's name in a message: 'Gepland budget', 'Eigenaar'."""
+    text = LABELS.get(name) or str(model._meta.get_field(name).verbose_name)
+    return text[:1].upper() + text[1:]
+
+
+def shown(model: type[Model], name: str, value) -> str:
+    """Return a value as a message shows it: a row by its name, money in euros, a choice in words, text quoted."""
+    model_field = model._meta.get_field(name)
+    plain = _plain(value)
+    if plain in (None, "", []):
+        return "leeg"
+    if model_field.is_relation:
+        ids = plain if isinstance(plain, list) else [plain]
+        return ", ".join(sorted(str(row) for row in model_field.related_model.objects.filter(pk__in=ids)))
+    if name.endswith("_cents"):
+        return f"€ {cents_to_euros(plain)}"
+    if model_field.choices:
+        return str(dict(model_field.flatchoices).get(plain, plain))
+    if isinstance(plain, bool):
+        return "ja" if plain else "nee"
+    if isinstance(value, date):
+        return value.strftime("%d-%m-%Y")
+    text = str(plain)
+    return f"‘{text[:SHOWN_TEXT]}…’" if len(text) > SHOWN_TEXT else f"‘{text}’"
+
+
+class StaleEdit(Refusal):
+    """A save based on an older read that would overwrite a newer value: nothing is saved (409 on a page, 412 in the API).
+
+    `record` is the record as stored now (read in the lock), `lines` name each field with its newer
+    value and the writer's, and `pending` holds the writer's other changes, so a page can show the
+    current record with them and the user decides.
+    """
+
+    def __init__(self, record: Model, conflicts: dict, pending: dict, *, http_status: int, deleting: bool = False):
+        self.record, self.pending, self.http_status = record, pending, http_status
+        model = type(record)
+        who = _who(record)
+        by = f" door {who}" if who else ""
+        if deleting:
+            self.summary = f"{NAMES[model]} is intussen gewijzigd{by}; er is niets verwijderd."
+        else:
+            self.summary = f"{NAMES[model]} is intussen gewijzigd{by}; er is niets opgeslagen."
+        self.fields = list(conflicts)
+        self.lines = [
+            f"{label(model, name)}: nu {shown(model, name, _stored(record, name))}; "
+            f"uw waarde {shown(model, name, yours)} is niet opgeslagen."
+            for name, yours in conflicts.items()
+        ]
+        super().__init__(" ".join([self.summary, *self.lines]))
+
+    def api_body(self) -> dict:
+        """Return the API's answer: the summary and every field with its newer value (the view adds `current`)."""
+        again = f"Haal {NAMES[type(self.record)].lower()} opnieuw op (GET) en stuur de nieuwe ETag mee als If-Match."
+        return {
+            "detail": f"{self} {again}",
+            "fields": [{"field": name, "message": line} for name, line in zip(self.fields, self.lines, strict=True)],
+        }
+
+
+def reconcile(record: Model, changes: dict, seen: Read | None) -> dict:
+    """Return the changes to write after comparing them with what the writer saw; raise StaleEdit on a conflict.
+
+    Call it after lock(record): the comparison and the write then see no other save in between.
+    `seen` None: the writer said nothing of what it read (a command, the demo): written as sent.
+    """
+    if seen is None:
+        return dict(changes)
+    stale_etag = seen.etag is not None and not etag_matches(seen.etag, record)
+    write, conflicts = {}, {}
+    for name, yours in changes.items():
+        now, mine = digest(_stored(record, name)), digest(yours)
+        read = seen.fields.get(name)
+        if mine == now:
+            write[name] = yours  # what is stored already: nothing is lost
+        elif read is None:
+            # The writer said nothing of this field: only a stale If-Match holds it back.
+            if stale_etag:
+                conflicts[name] = yours
+            else:
+                write[name] = yours
+        elif read == now:
+            write[name] = yours  # nobody else changed it
+        elif read == mine:
+            continue  # the writer left it as read and someone changed it since: the newer value stays
+        else:
+            conflicts[name] = yours
+    if conflicts:
+        raise StaleEdit(record, conflicts, write, http_status=412 if seen.etag is not None else 409)
+    return write
+
+
+def refuse_stale_delete(record: Model, seen: Read | None) -> None:
+    """Raise StaleEdit (412) when a delete's If-Match no longer holds: the record changed since it was read."""
+    if seen is not None and seen.etag is not None and not etag_matches(seen.etag, record):
+        raise StaleEdit(record, {}, {}, http_status=412, deleting=True)
+
+
+def kept_newer(record: Model, seen: Read | None, changes: dict) -> list[str]:
+    """Return, after a save, each field the writer left as read that someone else had changed: kept, with its value."""
+    if seen is None:
+        return []
+    model = type(record)
+    return [
+        f"{label(model, name)} ({shown(model, name, _stored(record, name))})"
+        for name, yours in changes.items()
+        if name in seen.fields
+        and digest(yours) == seen.fields[name]
+        and digest(_stored(record, name)) != seen.fields[name]
+    ]
