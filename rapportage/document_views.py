@@ -8,6 +8,7 @@ from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
 from agenda.permissions import can_download_documents, current_institution
@@ -65,7 +66,8 @@ def document_download(request):
     except DocumentError as exc:
         return HttpResponse(str(exc), status=503, content_type="text/plain; charset=utf-8")
     response = HttpResponse(content, content_type=CONTENT_TYPES[fmt])
-    response["Content-Disposition"] = f'attachment; filename="{document.filename}.{fmt}"'
+    # An institution code is free text (a quote, a letter outside Latin-1): Django quotes or encodes it (RFC 6266).
+    response["Content-Disposition"] = content_disposition_header(True, f"{document.filename}.{fmt}")
     if form.cleaned_data.get("token"):
         response.set_cookie(TOKEN_COOKIE, form.cleaned_data["token"], max_age=300, samesite="Lax")
     return response

@@ -18,7 +18,8 @@ from pypdf import PdfReader
 
 from agenda.models import Ambition, Indicator, Theme
 from rapportage import documents, selectors
-from rapportage.docx_render import money, render_docx
+from rapportage.documents import money
+from rapportage.docx_render import render_docx
 from rapportage.models import RecomputeRun
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"

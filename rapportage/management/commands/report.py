@@ -55,3 +55,6 @@ class Command(BaseCommand):
         except OSError as exc:
             raise CommandError(f"Kan niet schrijven naar {out}: {exc.strerror}.") from None
         self.stdout.write(f"{document.title}: {target} ({len(content):,} bytes)".replace(",", "."))
+        # The file is made anyway (the board may need it now); what its title page warns of is said here too.
+        for lead, text in document.warnings:
+            self.stderr.write(f"{lead} {text}")
