@@ -54,6 +54,19 @@ class RecomputeMixin:
         super().delete_model(request, obj)
         announce_change(institution=institution, reason=f"beheer: {obj._meta.verbose_name} verwijderd")
 
+    def delete_queryset(self, request, queryset):
+        """The changelist's 'delete selected': a recompute per institution, as for one row.
+
+        Django deletes the selection without calling delete_model: a deleted budget year's split
+        stayed stored and was served as current.
+        """
+        institutions = {self.institution_of(obj) for obj in queryset}
+        super().delete_queryset(request, queryset)
+        for institution in institutions:
+            announce_change(
+                institution=institution, reason=f"beheer: {queryset.model._meta.verbose_name_plural} verwijderd"
+            )
+
 
 class RevisionAuthorMixin:
     """Record the signed-in user as the author of revisions added in the inlines."""
@@ -94,6 +107,9 @@ class InstitutionAdmin(InstitutionScopedAdmin, RecomputeMixin, admin.ModelAdmin)
 
     def delete_model(self, request, obj):
         admin.ModelAdmin.delete_model(self, request, obj)  # nothing is left to recompute
+
+    def delete_queryset(self, request, queryset):
+        admin.ModelAdmin.delete_queryset(self, request, queryset)  # nothing is left to recompute
 
     def has_add_permission(self, request):
         return request.user.is_superuser and super().has_add_permission(request)  # load_agenda makes institutions
