@@ -619,6 +619,18 @@ class FactorRevision(models.Model):
     # SET_NULL: a load with --file-wins may delete a factor made in the application, and that
     # application's revision is kept in history, never erased (domain.md, "The agenda changes over time").
     factor = models.ForeignKey(Factor, null=True, blank=True, on_delete=models.SET_NULL, related_name="revisions")
+    # The indicator the factor belonged to, kept when the factor goes: the mid-term pack reads the
+    # history per institution, and through `factor` a removed factor's revisions (its reasons and
+    # the removal itself) vanished from "Wat is er veranderd en waarom". Empty only for a revision
+    # whose factor was removed before this field existed (migration 0015).
+    indicator = models.ForeignKey(
+        Indicator,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="factor_revisions",
+        verbose_name="indicator",
+    )
     name = models.CharField("factor", max_length=200)
     effect = models.CharField("verwacht effect", max_length=1, choices=Effect.choices)
     description = models.TextField("toelichting", blank=True)
@@ -634,7 +646,7 @@ class FactorRevision(models.Model):
         ordering = ["factor", "-created_at", "-id"]
 
     def __str__(self):
-        owner = self.factor.indicator.code if self.factor else "verwijderde factor"
+        owner = self.indicator.code if self.indicator_id else "verwijderde factor"
         return f"{owner}: {self.name} ({self.created_at:%Y-%m-%d})"
 
 

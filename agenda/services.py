@@ -490,9 +490,10 @@ def _sync_factors(indicator: Indicator, factors: list[dict], report: LoadReport,
 
 
 def _factor_revision(factor: Factor, reason: str, user) -> FactorRevision:
-    """Record a factor's state as a revision with its reason (the history factor_save also writes)."""
+    """Record a factor's state as a revision with its reason: the one write of a factor's history (load, pages)."""
     return FactorRevision.objects.create(
         factor=factor,
+        indicator_id=factor.indicator_id,
         name=factor.name,
         effect=factor.effect,
         description=factor.description,
@@ -839,14 +840,7 @@ def factor_save(
     factor.name, factor.effect, factor.description = name.strip(), effect, (description or "").strip()
     factor.full_clean()
     factor.save()
-    FactorRevision.objects.create(
-        factor=factor,
-        name=factor.name,
-        effect=factor.effect,
-        description=factor.description,
-        reason=reason.strip(),
-        author=author,
-    )
+    _factor_revision(factor, reason.strip(), author)
     return factor
 
 

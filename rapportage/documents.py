@@ -658,9 +658,9 @@ def midterm_pack(institution: Institution) -> Document:
         progress.append(row)
     herijking = selectors.herijking_data(institution, years[-1])
     factor_revisions = list(
-        FactorRevision.objects.filter(factor__indicator__institution=institution)
-        .select_related("factor__indicator", "author")
-        .order_by("factor__indicator__position", "created_at", "pk")
+        FactorRevision.objects.filter(indicator__institution=institution)
+        .select_related("indicator", "author")
+        .order_by("indicator__position", "created_at", "pk")
     )
     budgets = []
     for year in years:
@@ -862,7 +862,7 @@ def _factors_table(revisions: list) -> Table:
         ["Indicator", "Factor", "Effect", "Reden", "Wanneer"],
         [
             [
-                r.factor.indicator.code if r.factor else "–",
+                r.indicator.code,
                 r.name,
                 effect_words(r.effect),
                 Cell(r.reason, "small"),
