@@ -18,7 +18,7 @@ from agenda.schema import RESULT_DEPENDENT_MAX_PCT, choice_label
 from kern.codes import validate_college_code, validate_team_code
 from kern.fields import ValueField
 from kern.rules import CODE_MAX_LENGTH, UNIT_RANGES, dutch, value_problem
-from kern.signals import refuse_locked_counting
+from kern.signals import refuse_if_approved
 
 PCT_DIGITS = {"max_digits": 5, "decimal_places": 2}
 
@@ -220,9 +220,9 @@ class Team(ConstraintErrorsOnFields, models.Model):
         with_values = sorted(set(self.measurements.filter(year__in=moved).values_list("year", flat=True)))
         field = "active_until" if stored[1] != self.active_until else "active_from"
         try:
-            refuse_locked_counting(
+            refuse_if_approved(
                 institution=self.institution,
-                college_years=[(self.college_id, year) for year in with_values],
+                units=[(self.college_id, year) for year in with_values],
                 what=f"Met deze actieve jaren telt team {self.code} anders mee",
             )
         except ValidationError as exc:

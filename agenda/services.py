@@ -37,7 +37,7 @@ from agenda.schema import (
     spec_state,
     validate_agenda,
 )
-from kern.signals import announce_change
+from kern.signals import announce_change, refuse_if_approved
 
 ABSENT = object()  # a setting the file or the database does not have
 NEVER = object()  # a setting no earlier load of the file set
@@ -720,6 +720,19 @@ def ambitions_revise(
         raise ValidationError(
             {"until_year": f"Kies een jaar van {from_year} tot en met {indicator.institution.period_end}."}
         )
+    # A year without an ambition of its own is judged against the nearest later one (domain.md):
+    # the earlier years that will borrow from_year's ambition change with it.
+    own = set(indicator.ambitions.values_list("year", flat=True))
+    borrowing = []
+    for year in sorted((y for y in indicator.institution.years if y < from_year), reverse=True):
+        if year in own:
+            break
+        borrowing.append(year)
+    _check_unapproved(
+        indicator.institution,
+        sorted(borrowing) + list(range(from_year, until_year + 1)),
+        f"De ambitie van {indicator.code} vanaf {from_year} verandert het oordeel",
+    )
     return [
         ambition_revise(
             indicator=indicator,
@@ -749,6 +762,27 @@ def _check_reason(reason: str) -> None:
         raise ValidationError({"reason": "Geef de reden van de herijking."})
 
 
+def _check_unapproved(institution: Institution, years, what: str) -> None:
+    """Raise ValidationError (on from_year) when a herijking would change an approved year's verdicts or cents.
+
+    Approved years change only after policy staff reopen them with a reason (domain.md, "Sign-off
+    and locking"): a revision from 2020 after 2020 was approved changed what the board had signed
+    as vastgesteld. A herijking reaches every college and the institution level of its years.
+    """
+    colleges = [None, *College.objects.filter(institution=institution).values_list("pk", flat=True)]
+    try:
+        refuse_if_approved(
+            institution=institution, units=[(college, year) for year in years for college in colleges], what=what
+        )
+    except ValidationError as exc:
+        raise ValidationError({"from_year": exc.messages}) from exc
+
+
+def _years_from(institution: Institution, from_year: int | None) -> list[int]:
+    """Return the period's years a revision from `from_year` on applies to (None: from the start)."""
+    return [year for year in institution.years if from_year is None or year >= from_year]
+
+
 @transaction.atomic
 def theme_share_revise(
     *, theme: Theme, from_year: int, budget_share_pct, reason: str, author=None
@@ -760,6 +794,11 @@ def theme_share_revise(
     """
     _check_reason(reason)
     _check_from_year(theme.institution, from_year)
+    _check_unapproved(
+        theme.institution,
+        _years_from(theme.institution, from_year),
+        f"Het budgetaandeel van {theme.code} vanaf {from_year} verandert het budget",
+    )
     revision = ThemeShareRevision.objects.filter(theme=theme, from_year=from_year).first() or ThemeShareRevision(
         theme=theme, from_year=from_year
     )
@@ -783,6 +822,12 @@ def applicability_revise(
     institution = indicator.institution
     if from_year is not None:
         _check_from_year(institution, from_year)
+    when = f"vanaf {from_year}" if from_year is not None else "vanaf het begin"
+    _check_unapproved(
+        institution,
+        _years_from(institution, from_year),
+        f"De toepasbaarheid van {indicator.code} {when} verandert de oordelen",
+    )
     colleges = list(colleges)
     if not colleges:
         raise ValidationError({"colleges": "Kies minstens één college."})
@@ -809,6 +854,11 @@ def baseline_revise(
     """Set an indicator's baseline from `from_year` on (herijking); earlier years keep the original."""
     _check_reason(reason)
     _check_from_year(indicator.institution, from_year)
+    _check_unapproved(
+        indicator.institution,
+        _years_from(indicator.institution, from_year),
+        f"De nulmeting van {indicator.code} vanaf {from_year} verandert de oordelen",
+    )
     revision = BaselineRevision.objects.filter(indicator=indicator, from_year=from_year).first() or BaselineRevision(
         indicator=indicator, from_year=from_year
     )

@@ -7,7 +7,7 @@ class IndicatorenConfig(AppConfig):
 
     def ready(self):
         """Guard approved years against changes announced by agenda, below (kern/signals.py)."""
-        from indicatoren.signoff import refuse_counting_in_approved_years
-        from kern.signals import counting_changes
+        from indicatoren.signoff import refuse_changes_to_approved_years
+        from kern.signals import approved_change
 
-        counting_changes.connect(refuse_counting_in_approved_years, dispatch_uid="indicatoren-approved-years")
+        approved_change.connect(refuse_changes_to_approved_years, dispatch_uid="indicatoren-approved-years")

@@ -46,10 +46,10 @@ def approved_units(institution: Institution, years) -> dict[tuple[int | None, in
     return refused
 
 
-def refuse_counting_in_approved_years(sender, *, institution, college_years, what: str, **kwargs) -> None:
-    """Answer kern.signals.counting_changes: refuse a change of what counts in an approved college-year."""
-    locked = approved_units(institution, {year for _, year in college_years})
-    refused = [unit for unit in college_years if unit in locked]
+def refuse_changes_to_approved_years(sender, *, institution, units, what: str, **kwargs) -> None:
+    """Answer kern.signals.approved_change: refuse a change of what is judged or paid in an approved unit and year."""
+    locked = approved_units(institution, {year for _, year in units})
+    refused = sorted((unit for unit in units if unit in locked), key=lambda unit: (unit[1], unit[0] or 0))
     if refused:
         raise ValidationError(f"{what} in {refused[0][1]}, maar {locked[refused[0]]}")
 

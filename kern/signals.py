@@ -17,14 +17,15 @@ def announce_change(*, institution, reason: str) -> None:
     data_changed.send(sender=None, institution=institution, reason=reason)
 
 
-# Sent with institution=<agenda.Institution>, college_years=[(college id, year), ...] and what=<Dutch
-# text naming the change> before a write changes which teams count in those college-years (a team's
-# active years). A listener refuses by raising ValidationError: indicatoren refuses approved years
-# (domain.md, "Sign-off and locking"), which agenda, below it, cannot read.
-counting_changes = Signal()
+# Sent with institution=<agenda.Institution>, units=[(college id or None for the institution level,
+# year), ...] and what=<Dutch text naming the change> before a write changes what is judged or paid
+# in those units: a team's active years, a herijking from a year on. A listener refuses by raising
+# ValidationError: indicatoren refuses approved years (domain.md, "Sign-off and locking"), which
+# agenda, below it, cannot read.
+approved_change = Signal()
 
 
-def refuse_locked_counting(*, institution, college_years, what: str) -> None:
-    """Raise ValidationError when a listener refuses changing what counts in these college-years."""
-    if college_years:
-        counting_changes.send(sender=None, institution=institution, college_years=college_years, what=what)
+def refuse_if_approved(*, institution, units, what: str) -> None:
+    """Raise ValidationError when a listener refuses changing what is judged or paid in these units."""
+    if units:
+        approved_change.send(sender=None, institution=institution, units=list(units), what=what)
