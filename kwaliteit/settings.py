@@ -304,6 +304,10 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] = int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600"))
 # The sweep re-sends recompute runs that never reached a worker (broker down at commit time).
 RECOMPUTE_SWEEP_SECONDS = float(os.environ.get("RECOMPUTE_SWEEP_SECONDS", "60"))
+# A run whose process died this many times (OOM kill, time-out: acks_late redelivers it, the sweep
+# re-sends it) is marked failed instead of tried for ever, so its results say *verouderd*
+# (domain.md, decided points). Not from the environment: a rule of the application, not of a host.
+RECOMPUTE_MAX_ATTEMPTS = 3
 CELERY_BEAT_SCHEDULE = {
     "recompute-sweep": {"task": "rapportage.tasks.recompute_sweep_task", "schedule": RECOMPUTE_SWEEP_SECONDS},
 }

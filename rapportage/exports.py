@@ -204,11 +204,24 @@ def reserve_rows(body: dict, theme_names: dict[str, str], college_names: dict[st
     return rows
 
 
+def stale_line(meta: dict) -> str:
+    """Return the workbook's warning that its figures are verouderd (the last recompute failed), or ""."""
+    if not meta.get("stale"):
+        return ""
+    failed = meta.get("recompute_failed_at")
+    when = f" van {datetime.fromisoformat(failed):%d-%m-%Y %H:%M}" if failed else ""
+    return (
+        f"VEROUDERD: de herberekening{when} is mislukt. De oordelen en bedragen in dit bestand zijn van de"
+        " herberekening daarvoor en volgen de huidige gegevens niet; ze zijn verouderd tot een herberekening slaagt."
+    )
+
+
 def annual_report_xlsx(report: dict) -> bytes:
     """Return the annual-report workbook for one year as XLSX bytes.
 
-    `report`: meta (institution, name, year, computed_at, synthetic), body (the STATUS body),
-    theme_names, budget (body, college_names, funds_table; body may be None).
+    `report`: meta (institution, name, year, computed_at, synthetic, data_status, stale,
+    recompute_failed_at), body (the STATUS body), theme_names, budget (body, college_names,
+    funds_table; body may be None).
     """
     meta, body, theme_names = report["meta"], report["body"], report["theme_names"]
     budget = report.get("budget") or {}
@@ -239,8 +252,15 @@ def annual_report_xlsx(report: dict) -> bytes:
     ]
     if meta.get("synthetic"):
         lines.append(("Let op: synthetische demogegevens, geen echte cijfers.", True))
+    stale = stale_line(meta)
+    if stale:
+        # Right under the title: a board reading the file must not take these figures for current
+        # (domain.md, decided points: a failed recompute leaves them verouderd everywhere).
+        lines.insert(1, (stale, True))
     for row, (text, bold) in enumerate(lines, start=1):
         put(ws, row, 1, text, bold=bold)
+    if stale:
+        ws.cell(row=2, column=1).fill = WARNING_FILL
     _widths(ws, [120])
 
     ws = wb.create_sheet("Status")

@@ -1118,11 +1118,12 @@ def college_matrix(body: dict) -> dict:
 def report_data(institution: Institution, year: int) -> dict:
     """Return everything the annual-report export and the print layout show for `year`."""
     overview = overview_data(institution, year)
+    body = overview["body"]
     budget = budget_data(institution, year)
     run = last_completed_run(institution)
     return {
         **overview,
-        "matrix": college_matrix(overview["body"]),
+        "matrix": college_matrix(body),
         "budget": budget,
         "theme_names": budget["theme_names"],
         "run": run,
@@ -1133,6 +1134,10 @@ def report_data(institution: Institution, year: int) -> dict:
             "computed_at": run.finished_at if run else None,
             "synthetic": institution.synthetic_data,
             "data_status": data_status(institution, year),
+            # After a failed recompute the workbook says *verouderd* too (domain.md, decided points):
+            # freshness() as the status body shown has it, so the line and the figures are one read.
+            "stale": body["stale"],
+            "recompute_failed_at": body["recompute_failed_at"],
         },
     }
 

@@ -4,12 +4,14 @@ Flow (style.md): selectors (rows -> frames) -> engine (pure) -> this service sto
 results atomically with their explanation and logs verdict flips -> pages only display.
 """
 
+import functools
 import hashlib
 import logging
 import time
 from collections.abc import Iterable
 
 import pandas as pd
+from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, TextField, Value
 from django.db.models.functions import Cast, Coalesce
@@ -52,9 +54,11 @@ logger = logging.getLogger(__name__)
 def recompute_request(*, institution: Institution, reason: str) -> RecomputeRun:
     """Ask for a recompute after the current transaction commits; join a waiting run if any."""
     run, created = _run_request(institution, reason)
+    run_id = run.pk
     if created:
-        run_id = run.pk
-        transaction.on_commit(lambda: recompute_enqueue(run_id))
+        _on_commit_of([run_id], lambda: recompute_enqueue(run_id))
+    elif _runs_in_process() and not _waits_for_commit(run_id):
+        _on_commit_of([run_id], lambda: _rerun_if_waiting([run_id]))
     return run
 
 
@@ -64,15 +68,19 @@ def recompute_request_many(*, institutions: list[Institution], reason: str) -> l
     Each institution still gets its own run, lock and transaction (recompute_run); only the
     messages are batched, interleaved so that both batches carry about the same work.
     """
-    runs, created = [], []
+    runs, created, joined = [], [], []
     with transaction.atomic():
         for institution in institutions:
             run, new = _run_request(institution, reason)
             runs.append(run)
             if new:
                 created.append(run.pk)
+            elif _runs_in_process() and not _waits_for_commit(run.pk):
+                joined.append(run.pk)
     if created:
-        transaction.on_commit(lambda: recompute_enqueue_many(created))
+        _on_commit_of(created, lambda: recompute_enqueue_many(created))
+    if joined:
+        _on_commit_of(joined, lambda: _rerun_if_waiting(joined))
     return runs
 
 
@@ -91,6 +99,49 @@ def _run_request(institution: Institution, reason: str) -> tuple[RecomputeRun, b
         if reason not in run.reason and len(run.reason) < 2000:
             RecomputeRun.objects.filter(pk=run.pk).update(reason=f"{run.reason}; {reason}"[:2000])
         return run, False
+
+
+def _runs_in_process() -> bool:
+    """Return whether recompute tasks run eagerly, in the asking process (no broker: the demo)."""
+    from rapportage.tasks import recompute_task
+
+    return bool(recompute_task.app.conf.task_always_eager)
+
+
+def _on_commit_of(run_ids: list[int], send) -> None:
+    """Call `send` after the commit; until it has run it is marked with the runs it sends (_waits_for_commit)."""
+
+    @functools.wraps(send)  # named as `send` in logs and by the tests that count a request's callbacks
+    def callback():
+        callback.run_ids = frozenset()  # sent, or being sent: a cut-off send leaves its run waiting again
+        send()
+
+    callback.run_ids = frozenset(run_ids)
+    transaction.on_commit(callback)
+
+
+def _waits_for_commit(run_id: int) -> bool:
+    """Return whether this transaction already has a callback that will send run `run_id` after its commit."""
+    # Django keeps (savepoint ids, callback, robust) until the commit and drops a rolled-back savepoint's.
+    pending = transaction.get_connection().run_on_commit
+    return any(run_id in getattr(entry[1], "run_ids", ()) for entry in pending)
+
+
+def _rerun_if_waiting(run_ids: list[int]) -> None:
+    """Run joined runs again, in this process, if they still wait after the commit (tasks run eagerly only).
+
+    Without a broker there is no worker and no sweep: an in-process recompute cut off by a
+    BaseException (gunicorn's time-out raises SystemExit) rolls its claim back and leaves its run
+    PENDING, and every later write joined that run and sent nothing, so the results never followed
+    the data again and nothing said *verouderd* (review: eager-mode crash). Only a run this
+    transaction does not send already gets here (recompute_request). The cut-off attempt rolled
+    its count back with its claim: it is counted now, so a run that kills the process every time
+    is given up after RECOMPUTE_MAX_ATTEMPTS (_claim) and its results say *verouderd*.
+    """
+    for run_id in run_ids:
+        if RecomputeRun.objects.filter(pk=run_id, state=RunState.PENDING).update(attempts=F("attempts") + 1):
+            logger.warning("recompute run %s was left waiting by a cut-off in-process run; run again", run_id)
+            recompute_enqueue(run_id)
 
 
 def recompute_on_change(sender, *, institution: Institution, reason: str, **kwargs) -> RecomputeRun:
@@ -313,7 +364,8 @@ def recompute_run(
     an fsync (8-31 ms of a grid save, benchmarks.md 10.D/10.E). Why this is safe:
     - a crash (or a failed recompute) rolls the claim back with the results: the run is PENDING
       again, with its requested_at, so recompute_sweep finds it as a run that never reached a
-      worker; nothing is half-done, and a failure is still recorded as FAILED below;
+      worker (with a broker), and without one the next request that joins it runs it again
+      (_rerun_if_waiting); nothing is half-done, and a failure is still recorded as FAILED below;
     - a duplicate delivery claims with the same conditional UPDATE: on PostgreSQL the first claim's
       row lock is held until its commit, so the second UPDATE waits and then re-reads the row,
       finds DONE and claims nothing; SQLite has one writer at a time, so it sees DONE too;
@@ -375,8 +427,42 @@ def recompute_run(
 
 
 def _claim(run_id: int, fields: dict) -> bool:
-    """Mark a waiting (or cut-off running) run as running; return False when it is done or failed already."""
-    return bool(RecomputeRun.objects.filter(pk=run_id, state__in=[RunState.PENDING, RunState.RUNNING]).update(**fields))
+    """Mark a waiting (or cut-off running) run as running; return False when it is done, failed or given up now.
+
+    Every claim counts an attempt. A run that has used RECOMPUTE_MAX_ATTEMPTS is not claimed
+    again but marked failed (_give_up): a run that kills its worker every time (out of memory)
+    was redelivered by the broker (acks_late, reject_on_worker_lost) and re-sent by the sweep for
+    ever, RUNNING, and its stale results were never called *verouderd* (review: stuck runs).
+    """
+    open_run = RecomputeRun.objects.filter(pk=run_id, state__in=[RunState.PENDING, RunState.RUNNING])
+    if open_run.filter(attempts__lt=settings.RECOMPUTE_MAX_ATTEMPTS).update(**fields):
+        return True
+    _give_up(open_run)
+    return False
+
+
+def _give_up(runs) -> int:
+    """Mark the waiting or running runs among `runs` that used every attempt as failed; return how many.
+
+    FAILED with finished_at makes the stored results *verouderd* on every page, in the API and in
+    the commands' exit status (selectors.stale_run; domain.md, decided points); a later write
+    asks for a fresh run as usual (only a PENDING run is joined).
+    """
+    limit = settings.RECOMPUTE_MAX_ATTEMPTS
+    given_up = 0
+    for run_id, attempts in runs.filter(
+        state__in=[RunState.PENDING, RunState.RUNNING], attempts__gte=limit
+    ).values_list("pk", "attempts"):
+        logger.error("recompute run %s given up after %d attempts", run_id, attempts)
+        given_up += RecomputeRun.objects.filter(pk=run_id, state__in=[RunState.PENDING, RunState.RUNNING]).update(
+            state=RunState.FAILED,
+            finished_at=timezone.now(),
+            error=(
+                f"Herberekening afgebroken na {attempts} pogingen: het proces stopte telkens voordat die klaar was"
+                " (bijvoorbeeld geheugengebrek of een time-out)."
+            ),
+        )
+    return given_up
 
 
 def _notify(run_id: int) -> None:
@@ -749,9 +835,15 @@ def _budget_changes(institution, run, moved: list[dict]) -> list[BudgetChange]:
 
 
 def recompute_sweep(*, older_than_seconds: int = 60) -> int:
-    """Re-enqueue runs that never reached the worker (broker was down) or whose worker died."""
+    """Re-enqueue runs that never reached the worker (broker was down) or whose worker died; return how many.
+
+    A cut-off run that used every attempt is marked failed here instead (_give_up), so it is not
+    re-sent for ever, even while the broker is down and no worker could give it up (_claim).
+    """
     cutoff = timezone.now() - timezone.timedelta(seconds=older_than_seconds)
+    cut_off = RecomputeRun.objects.filter(state=RunState.RUNNING, started_at__lt=cutoff)
+    _give_up(cut_off)
     stale = list(
         RecomputeRun.objects.filter(state=RunState.PENDING, requested_at__lt=cutoff).values_list("pk", flat=True)
-    ) + list(RecomputeRun.objects.filter(state=RunState.RUNNING, started_at__lt=cutoff).values_list("pk", flat=True))
+    ) + list(cut_off.values_list("pk", flat=True))
     return sum(recompute_enqueue(pk) for pk in stale)

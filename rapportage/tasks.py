@@ -14,14 +14,19 @@ logger = logging.getLogger(__name__)
 
 @shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, ignore_result=True)
 def recompute_task(self, run_id: int) -> str | None:
-    """Run one recompute run on the worker, or in the asking process when tasks run eagerly (the demo)."""
+    """Run one recompute run on the worker, or in the asking process when tasks run eagerly (the demo).
+
+    acks_late with reject_on_worker_lost: a run whose worker died is delivered again. The claim
+    counts each delivery and gives the run up (FAILED, *verouderd*) once it used
+    RECOMPUTE_MAX_ATTEMPTS (services._claim), so a run that kills its worker is not redelivered for ever.
+    """
     run = services.recompute_run(run_id=run_id, in_process=bool(self.request.is_eager))
     return run.state if run else None
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
 def recompute_batch_task(run_ids: list[int]) -> int:
-    """Run many recompute runs in turn (a sector-wide import); a run already done is skipped on redelivery."""
+    """Run many recompute runs in turn (a sector-wide import); a run done or given up is skipped on redelivery."""
     return services.recompute_batch(run_ids=run_ids)
 
 

@@ -3,7 +3,8 @@
 A recompute deletes and recreates every stored result (rapportage.services), so the ids and
 `computed_at` of the result rows, in the order of the body, identify its content: the ETag is
 a hash of them (with the institution, year, version and representation). Last-Modified is the newest
-`computed_at`. A rendered body is kept under its ETag, so an unchanged result is serialised
+`computed_at` (and sign-off, finished run), in whole seconds, and only once that second has ended
+(Validators.http_last_modified). A rendered body is kept under its ETag, so an unchanged result is serialised
 once, not once per request: in this process's memory first (a body under an ETag never
 changes, so a copy can never be stale), then in the shared cache for the other processes.
 Reading a 170 KB body back from Redis on every request cost a round trip and a copy: the API
@@ -14,12 +15,13 @@ import contextlib
 import hashlib
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from django.core.cache import cache
 from django.db.models import DateTimeField, IntegerField, QuerySet, Value
 from django.http import HttpResponse
+from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_vary_headers
 from django.utils.http import http_date
 from redis.exceptions import RedisError
@@ -47,16 +49,52 @@ CACHE_CONTROL = "private, no-cache"  # per caller; a client may keep it but must
 
 @dataclass(frozen=True)
 class Validators:
-    """The ETag (quoted) and Last-Modified of one representation of stored results."""
+    """The ETag (quoted) and Last-Modified of one representation of stored results.
+
+    `last_modified`: the newest time of what the body is made of (None: no stored result).
+    `read_at`: when the data was found current, taken before it was read (_kept).
+    """
 
     etag: str
     last_modified: datetime | None
+    read_at: datetime | None = None
+
+    def http_last_modified(self) -> int | None:
+        """Return the Last-Modified to send, in whole seconds (Unix time), or None without a stored result.
+
+        An HTTP date has whole seconds, so a body changed later within the second of the client's
+        copy had the same date, and If-Modified-Since answered 304 for a changed body (a failed
+        recompute a few ms after the last good one: stale false -> true; review). A date validates
+        only once its second has ended (RFC 9110 8.8.2.2; Apache's rule), so:
+        - newest change in a second that ended before the read: that second, as before;
+        - within the read's own second: the second before, which anything written since is later than;
+        - after the read (another host's clock): the read's second, never later than the answer
+          (RFC 9110 8.8.2.1); the newest change stays later than it.
+        """
+        if self.last_modified is None:
+            return None
+        newest = int(self.last_modified.timestamp())
+        if self.read_at is None:
+            return newest
+        read = int(self.read_at.timestamp())
+        return newest if newest < read else read - 1 if newest == read else read
+
+    def if_modified_since_applies(self) -> bool:
+        """Return whether If-Modified-Since may give a 304: only when the newest change is in an ended second.
+
+        Otherwise the date cannot tell the client's copy from the body now, and the ETag alone
+        decides (If-None-Match, which RFC 9110 13.2.2 evaluates first anyway).
+        """
+        if self.last_modified is None:
+            return False
+        return self.read_at is None or int(self.last_modified.timestamp()) < int(self.read_at.timestamp())
 
     def apply(self, response: HttpResponse) -> HttpResponse:
         """Set the validator and caching headers on a response."""
         response["ETag"] = self.etag
-        if self.last_modified is not None:
-            response["Last-Modified"] = http_date(self.last_modified.timestamp())
+        last_modified = self.http_last_modified()
+        if last_modified is not None:
+            response["Last-Modified"] = http_date(last_modified)
         response["Cache-Control"] = CACHE_CONTROL
         patch_vary_headers(response, ["Accept", "Authorization", "Cookie"])
         return response
@@ -122,15 +160,19 @@ def _kept(parts: list, institution: Institution, compute: Callable[[], Validator
     (PAGE_CACHE off, an unreachable cache, a write pending on this connection) they are computed
     every time, as before.
     """
+    # Before the version and the data: what is written after this moment is not in the body, and
+    # Last-Modified stays before it (Validators.http_last_modified).
+    read_at = timezone.now()
     if not page_cache.enabled():
-        return compute()
+        return replace(compute(), read_at=read_at)
     try:
         # Before the data: a write committing meanwhile leaves the new data under the new version.
         state = page_cache.data_version(institution)
     except page_cache.CACHE_ERRORS as exc:
         logger.warning("Page cache version unreachable (%s); API validators computed", exc)
-        return compute()
-    return local_validators.get_or_make(repr([release(), state, institution.pk, *parts]), compute)
+        return replace(compute(), read_at=read_at)
+    kept = local_validators.get_or_make(repr([release(), state, institution.pk, *parts]), compute)
+    return replace(kept, read_at=read_at)
 
 
 def status_validators(institution: Institution, year: int, version: str, representation: str) -> Validators:
@@ -173,9 +215,12 @@ def not_modified(request, validators: Validators) -> HttpResponse | None:
     """Return the 304 (or 412) answer when the client's copy is current, else None.
 
     Django's own get_conditional_response applies RFC 9110 13.2.2: If-None-Match (weak
-    comparison) before If-Modified-Since.
+    comparison) before If-Modified-Since. Without a date it ignores If-Modified-Since: so while
+    the newest change is within the current second, only the ETag gives a 304.
     """
-    last_modified = None if validators.last_modified is None else int(validators.last_modified.timestamp())
+    last_modified = None
+    if validators.if_modified_since_applies():
+        last_modified = int(validators.last_modified.timestamp())
     response = get_conditional_response(request, etag=validators.etag, last_modified=last_modified)
     return None if response is None else validators.apply(response)
 

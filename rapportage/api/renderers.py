@@ -25,6 +25,10 @@ STATUS_COLUMNS = [
     "basis",
     "explanation",
 ]
+# Of the body, repeated on every row after STATUS_COLUMNS (appended: the columns before keep their
+# place). Without them the CSV passed the verdicts of a failed recompute off as current (domain.md,
+# decided points) and did not say whether the year is approved (contracts-extensions.md).
+BODY_COLUMNS = ["stale", "data_status"]
 
 
 def csv_cell(value) -> str:
@@ -45,9 +49,10 @@ def status_csv(body: dict) -> str:
     """Return the rows of a status list body as CSV text with a header."""
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(STATUS_COLUMNS)
+    writer.writerow(STATUS_COLUMNS + BODY_COLUMNS)
+    shared = [csv_cell(body.get(column)) for column in BODY_COLUMNS]
     for status in body["indicators"]:
-        writer.writerow([csv_cell(status.get(column)) for column in STATUS_COLUMNS])
+        writer.writerow([csv_cell(status.get(column)) for column in STATUS_COLUMNS] + shared)
     return out.getvalue()
 
 
