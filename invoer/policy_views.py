@@ -77,15 +77,27 @@ def _ambition_overview(institution: Institution) -> dict:
     return {"years": years, "rows": rows, "values": values}
 
 
-def _ambition_prefill(query, institution: Institution, context: dict) -> tuple[dict, int | None]:
-    initial = {"reason": query.get("reason", "")}
-    code, year = query.get("indicator", ""), _chosen_year(query, institution)
-    year = year if year is not None else institution.period_start
-    initial.update(from_year=year, until_year=institution.period_end)
-    if code in context["values"] and year in context["values"][code]:
-        initial.update(indicator=code, **context["values"][code][year])
-        return initial, year
-    return initial, None
+def _prefill_by_year(**extra):
+    """Return a prefill that starts from what holds for ?indicator= in ?from_year= (default: the period's start).
+
+    `values` in the page's overview is {code: {year: form values}} (the ambitions and baselines
+    pages); `extra` gives further initial fields from the institution (the ambition's until_year).
+    """
+
+    def prefill(query, institution: Institution, context: dict) -> tuple[dict, int | None]:
+        initial = {"reason": query.get("reason", "")}
+        code, year = query.get("indicator", ""), _chosen_year(query, institution)
+        year = year if year is not None else institution.period_start
+        initial.update(from_year=year, **{name: value(institution) for name, value in extra.items()})
+        if year in context["values"].get(code, {}):
+            initial.update(indicator=code, **context["values"][code][year])
+            return initial, year
+        return initial, None
+
+    return prefill
+
+
+_ambition_prefill = _prefill_by_year(until_year=lambda institution: institution.period_end)
 
 
 def _ambition_write(data: dict, user):
@@ -169,16 +181,7 @@ def _baseline_overview(institution: Institution) -> dict:
     return {"years": years, "rows": rows, "values": values}
 
 
-def _baseline_prefill(query, institution: Institution, context: dict) -> tuple[dict, int | None]:
-    """Fill the form in with the baseline in force for ?indicator= in ?from_year= (default: the period's start)."""
-    initial = {"reason": query.get("reason", "")}
-    code, year = query.get("indicator", ""), _chosen_year(query, institution)
-    year = year if year is not None else institution.period_start
-    initial["from_year"] = year
-    if code in context["values"]:
-        initial.update(indicator=code, **context["values"][code][year])
-        return initial, year
-    return initial, None
+_baseline_prefill = _prefill_by_year()
 
 
 def _baseline_write(data: dict, user):

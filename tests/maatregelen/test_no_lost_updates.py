@@ -24,56 +24,14 @@ from agenda.services import agenda_load
 from maatregelen import services, versions
 from maatregelen.models import Evidence, Measure, Review
 from tests.agenda.admin_forms import form_data
+from tests.api.conftest import agenda_spec
 
 YEAR = 2021
 
 
 def spec() -> dict:
-    """Return a small agenda file of its own (codes used nowhere else in the test database)."""
-    return {
-        "institution": {"code": "NLU", "name": "ROC Geen Verloren Wijziging"},
-        "period": {"start": 2019, "end": 2022},
-        "colleges": [
-            {"code": code, "name": f"College {code}", "teams": [{"code": f"{code}-T1", "name": f"Team 1 {code}"}]}
-            for code in ("N100", "N200")
-        ],
-        "themes": [
-            {
-                "code": "T1",
-                "name": "Thema een",
-                "national": True,
-                "budget_share_pct": 60,
-                "indicators": [
-                    {
-                        "code": "vsv",
-                        "name": "Voortijdig schoolverlaten",
-                        "unit": "percent",
-                        "polarity": "lower",
-                        "levels": ["team", "college", "institution"],
-                        "baseline": {"year": 2017, "value": 6.7},
-                        "ambitions": [{"year": 2020, "type": "maintain", "tolerance": 0.5}],
-                    }
-                ],
-            },
-            {
-                "code": "T2",
-                "name": "Thema twee",
-                "budget_share_pct": 40,
-                "indicators": [
-                    {
-                        "code": "kw",
-                        "name": "Kwalificatiewinst",
-                        "unit": "percent",
-                        "polarity": "higher",
-                        "levels": ["institution"],
-                        "baseline": {"year": 2017, "value": 50},
-                        "ambitions": [{"year": 2020, "type": "improve"}],
-                    }
-                ],
-            },
-        ],
-        "budget": [{"year": 2020, "total_eur": 1000000, "result_dependent_pct": 25}],
-    }
+    """Return the API tests' small agenda under codes of its own (used nowhere else in the test database)."""
+    return agenda_spec("NLU", ["N100", "N200"])
 
 
 def build_world() -> dict:

@@ -34,6 +34,7 @@ from rapportage.docx_render import render_docx
 from rapportage.models import RecomputeRun
 from rapportage.pdf_render import document_html, render_pdf
 from rapportage.services import recompute_now
+from tests.api.conftest import agenda_spec
 
 YEAR = 2020
 # Shift+Enter in Word is a vertical tab once copied; a form feed and a stray control character come along too.
@@ -42,58 +43,14 @@ WARNING = "de cijfers worden op dit moment opnieuw berekend; dit document toont 
 
 
 def _spec(code: str, prefix: str) -> dict:
-    """Return a small agenda: two colleges of two teams, vsv at every level, kw at institution level only."""
-    return {
-        "institution": {"code": code, "name": "ROC Documentstad"},
-        "period": {"start": 2019, "end": 2022},
-        "colleges": [
-            {
-                "code": f"{prefix}{college}",
-                "name": f"College {college}",
-                "teams": [{"code": f"{prefix}{college}-T{i}", "name": f"Team {i}"} for i in (1, 2)],
-            }
-            for college in ("A1", "B2")
-        ],
-        "themes": [
-            {
-                "code": "T1",
-                "name": "Kwetsbare jongeren",
-                "national": True,
-                "budget_share_pct": 60,
-                "indicators": [
-                    {
-                        "code": "vsv",
-                        "name": "Voortijdig schoolverlaten",
-                        "unit": "percent",
-                        "polarity": "lower",
-                        "levels": ["team", "college", "institution"],
-                        "baseline": {"year": 2017, "value": 6.7},
-                        "ambitions": [{"year": YEAR, "type": "maintain", "tolerance": 0.5}],
-                    }
-                ],
-            },
-            {
-                "code": "T2",
-                "name": "Kwalificatiewinst",
-                "budget_share_pct": 40,
-                "indicators": [
-                    {
-                        "code": "kw",
-                        "name": "Kwalificatiewinst",
-                        "unit": "percent",
-                        "polarity": "higher",
-                        "levels": ["institution"],
-                        "baseline": {"year": 2017, "value": 50},
-                        "ambitions": [{"year": YEAR, "type": "improve"}],
-                    }
-                ],
-            },
-        ],
-        "budget": [
-            {"year": 2019, "total_eur": 1000000, "result_dependent_pct": 25},
-            {"year": YEAR, "total_eur": 1000000, "result_dependent_pct": 25},
-        ],
-    }
+    """Return the API tests' small agenda (two colleges of two teams, vsv and kw) with budgets for 2019 and 2020."""
+    spec = agenda_spec(code, [f"{prefix}A1", f"{prefix}B2"])
+    spec["institution"]["name"] = "ROC Documentstad"
+    spec["budget"] = [
+        {"year": 2019, "total_eur": 1000000, "result_dependent_pct": 25},
+        {"year": YEAR, "total_eur": 1000000, "result_dependent_pct": 25},
+    ]
+    return spec
 
 
 def _world(code: str, prefix: str | None = None) -> dict:

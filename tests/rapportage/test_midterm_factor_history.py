@@ -14,41 +14,25 @@ from agenda.models import Factor, FactorRevision, Indicator
 from agenda.services import agenda_load, factor_save
 from rapportage import documents
 from rapportage.docx_render import render_docx
+from tests.rapportage.test_agenda_edges import agenda as small_agenda
 
 pytestmark = pytest.mark.django_db
 REASON = "Herijking 2020: de toelatingsregel speelt geen rol meer"
 
 
 def agenda(factors: list[dict]) -> dict:
-    """Return a small agenda whose one indicator has these factors."""
-    return {
-        "institution": {"code": "FACHIST", "name": "ROC Factorstad"},
-        "period": {"start": 2019, "end": 2022},
-        "colleges": [{"code": "A", "name": "College A"}],
-        "themes": [
-            {
-                "code": "T1",
-                "name": "Thema 1",
-                "national": True,
-                "budget_share_pct": 100,
-                "ambition": "a",
-                "goals": ["g"],
-                "indicators": [
-                    {
-                        "code": "vsv",
-                        "name": "Voortijdig schoolverlaten",
-                        "unit": "percent",
-                        "polarity": "lower",
-                        "levels": ["institution"],
-                        "baseline": {"year": 2018, "value": 6},
-                        "ambitions": [{"year": 2020, "type": "maintain"}],
-                        "factors": copy.deepcopy(factors),
-                    }
-                ],
-            }
-        ],
-        "budget": [],
+    """Return a small agenda whose one indicator, vsv, has these factors."""
+    vsv = {
+        "code": "vsv",
+        "name": "Voortijdig schoolverlaten",
+        "unit": "percent",
+        "polarity": "lower",
+        "levels": ["institution"],
+        "baseline": {"year": 2018, "value": 6},
+        "ambitions": [{"year": 2020, "type": "maintain"}],
+        "factors": copy.deepcopy(factors),
     }
+    return small_agenda("FACHIST", [vsv], 1000)
 
 
 def test_a_removed_factors_reasons_and_removal_stay_in_the_midterm_pack():
