@@ -31,7 +31,12 @@ from agenda.models import (
     Theme,
     ThemeShareRevision,
 )
-from agenda.services import ambition_revise, membership_teams_problem, membership_teams_set
+from agenda.services import (
+    ambition_revise,
+    check_ambition_unapproved,
+    membership_teams_problem,
+    membership_teams_set,
+)
 from kern.signals import announce_change
 
 admin.site.site_header = "Kwaliteitsagenda beheer"
@@ -348,6 +353,23 @@ class AmbitionAdmin(PolicyPagesMixin, InstitutionScopedAdmin, admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    def get_form(self, request, obj=None, **kwargs):
+        """Return the form with the policy page's approved-year rule (agenda.services.check_ambition_unapproved)."""
+        form = super().get_form(request, obj, **kwargs)
+
+        class AmbitionAdminForm(form):
+            def clean(self):
+                cleaned = super().clean()
+                indicator, year = cleaned.get("indicator"), cleaned.get("year")
+                if indicator is not None and year is not None:
+                    try:
+                        check_ambition_unapproved(indicator, year, year)
+                    except ValidationError as exc:
+                        self.add_error("year", exc.messages)
+                return cleaned
+
+        return AmbitionAdminForm
 
     def save_model(self, request, obj, form, change):
         """Add the revision through ambition_revise, the one write path for ambitions."""

@@ -720,19 +720,7 @@ def ambitions_revise(
         raise ValidationError(
             {"until_year": f"Kies een jaar van {from_year} tot en met {indicator.institution.period_end}."}
         )
-    # A year without an ambition of its own is judged against the nearest later one (domain.md):
-    # the earlier years that will borrow from_year's ambition change with it.
-    own = set(indicator.ambitions.values_list("year", flat=True))
-    borrowing = []
-    for year in sorted((y for y in indicator.institution.years if y < from_year), reverse=True):
-        if year in own:
-            break
-        borrowing.append(year)
-    _check_unapproved(
-        indicator.institution,
-        sorted(borrowing) + list(range(from_year, until_year + 1)),
-        f"De ambitie van {indicator.code} vanaf {from_year} verandert het oordeel",
-    )
+    check_ambition_unapproved(indicator, from_year, until_year)
     return [
         ambition_revise(
             indicator=indicator,
@@ -746,6 +734,26 @@ def ambitions_revise(
         )
         for year in range(from_year, until_year + 1)
     ]
+
+
+def check_ambition_unapproved(indicator: Indicator, from_year: int, until_year: int) -> None:
+    """Raise ValidationError (on from_year) when revising the ambitions of these years reaches an approved year.
+
+    A year without an ambition of its own is judged against the nearest later one (domain.md):
+    the earlier years that will borrow from_year's ambition change with it. The policy page
+    (ambitions_revise) and the superuser's Ambitie form in the admin ask the same.
+    """
+    own = set(indicator.ambitions.values_list("year", flat=True))
+    borrowing = []
+    for year in sorted((y for y in indicator.institution.years if y < from_year), reverse=True):
+        if year in own:
+            break
+        borrowing.append(year)
+    _check_unapproved(
+        indicator.institution,
+        sorted(borrowing) + list(range(from_year, until_year + 1)),
+        f"De ambitie van {indicator.code} vanaf {from_year} verandert het oordeel",
+    )
 
 
 def _check_from_year(institution: Institution, from_year: int) -> None:

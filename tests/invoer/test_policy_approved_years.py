@@ -85,3 +85,21 @@ def test_an_ambition_borrowed_by_an_approved_year_is_locked_with_it(policy, rocv
         user=get_user_model().objects.get(username="beleid"),
     )
     assert preview_and_save(policy, reverse("beleid:ambitions"), data)[1].status_code == 302
+
+
+def test_the_superusers_ambition_form_in_the_admin_asks_the_same(client, rocvaf_demo):
+    """An ambition for 2020 added in the admin with 2020 approved: the approval beside 'jaar', nothing stored."""
+    from agenda.models import Indicator
+
+    approve(rocvaf_demo, 2020)
+    client.force_login(get_user_model().objects.create_superuser("beheer-amb", "amb@example.org", "geheim"))
+    indicator = Indicator.objects.get(institution=rocvaf_demo, code="1a")
+    before = Ambition.objects.count()
+    data = {"indicator": indicator.pk, "year": 2020, "type": "target", "target": "6.9", "tolerance": "0", "reason": "t"}
+    response = client.post("/admin/agenda/ambition/add/", data)
+    assert response.status_code == 200
+    assert "De ambitie van 1a vanaf 2020 verandert het oordeel in 2020, maar het jaar 2020" in response.content.decode()
+    assert Ambition.objects.count() == before
+    later = client.post("/admin/agenda/ambition/add/", {**data, "year": 2021})
+    assert later.status_code == 302, later.context["adminform"].form.errors
+    assert Ambition.objects.count() == before + 1
