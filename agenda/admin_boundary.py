@@ -26,9 +26,11 @@ from django.contrib import admin
 from django.contrib.admin.utils import get_fields_from_path
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ImproperlyConfigured, ObjectDoesNotExist, PermissionDenied
+from django.db import models
 from django.http import Http404
 
 from agenda.choices import Role
+from agenda.forms import AdminDecimalField
 from agenda.models import Institution, Membership
 from agenda.permissions import is_policy
 
@@ -117,7 +119,14 @@ class ScopedChoicesMixin:
 
     Used by ModelAdmins and inlines alike. A posted id outside the choices is refused by the
     form field ("Selecteer een geldige keuze"), so a crafted POST cannot cross the boundary.
+    Being on every admin form, it is also where a decimal is read with a Dutch decimal comma.
     """
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        """Read a decimal as the policy pages do ("6,9"), not with Django's point-only field."""
+        if isinstance(db_field, models.DecimalField) and not db_field.choices:
+            kwargs.setdefault("form_class", AdminDecimalField)
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     def choices_for(self, db_field, request, queryset):
         """Return the choices of `db_field`: rows of the institutions the user writes (people: their members)."""

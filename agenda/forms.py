@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import DecimalValidator
 
 from agenda.choices import AmbitionType, Effect
 from agenda.models import College, Factor, Indicator, Team, Theme
@@ -127,6 +128,7 @@ class ApplicabilityForm(RevisionForm):
 
 
 _DECIMAL = re.compile(r"[0-9]+(?:[.,][0-9]+)?")
+_SIGNED_DECIMAL = re.compile(r"-?[0-9]+(?:[.,][0-9]+)?")
 
 
 class DecimalCommaField(forms.CharField):
@@ -137,6 +139,7 @@ class DecimalCommaField(forms.CharField):
     """
 
     invalid_message = "Geen getal; schrijf bijvoorbeeld 6,5 of 70."
+    pattern = _DECIMAL
 
     def __init__(self, **kwargs):
         """Set a narrow text input with a decimal keyboard on phones."""
@@ -156,13 +159,34 @@ class DecimalCommaField(forms.CharField):
         compact = self.compact(super().to_python(value) or "")
         if not compact:
             return None
-        if not _DECIMAL.fullmatch(compact):
+        if not self.pattern.fullmatch(compact):
             raise ValidationError(self.invalid_message)
         number = Decimal(compact.replace(",", "."))
+        if not number:
+            number = number.copy_abs()  # "-0" is stored as 0, as every value channel stores it
         problem = decimals_problem(number, compact)
         if problem:
             raise ValidationError(problem)
         return number
+
+
+class AdminDecimalField(DecimalCommaField):
+    """A model's decimal on an admin page, read as the policy pages read it: 6,9 and 6.9 are both 6.9.
+
+    Django's own form field refused "6,9" ("Voer een getal in") while every page beside it
+    takes a decimal comma. A minus sign is read, so that the model's own rules answer a
+    negative value with the unit's range ("Waarde -20 past niet bij de eenheid ...") rather
+    than "Geen getal"; the model's digits are checked by Django's DecimalValidator.
+    """
+
+    pattern = _SIGNED_DECIMAL
+
+    def __init__(self, *, max_digits=None, decimal_places=None, **kwargs):
+        """Accept what a model DecimalField hands its form field, and keep its digits as a validator."""
+        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "decimal"}))
+        super().__init__(**kwargs)
+        if max_digits is not None:
+            self.validators.append(DecimalValidator(max_digits, decimal_places))
 
 
 class PercentField(DecimalCommaField):
