@@ -22,7 +22,7 @@ from kern.signals import announce_change
 
 # django-simple-history keeps the change reason in a CharField(max_length=100).
 HISTORY_REASON_LENGTH = 100
-NOTE_LENGTH = 500  # Measurement.note
+NOTE_LENGTH = rules.NOTE_MAX_LENGTH  # Measurement.note
 
 # The write service checks in this order, all inside the institution's write lock so that no
 # other writer can slip in between a check and the write (issue 12): permission, level and
@@ -355,7 +355,9 @@ def measurements_apply(
         _refuse_inactive(changing)
     revalued = [(key, row) for key, row in changing if row.value is not None and _value_changes(row, stored.get(key))]
     report.flagged = plausibility_problems(institution, revalued, stored)
-    flag_note = (flag_note or "").strip()[:NOTE_LENGTH]
+    flag_note = (flag_note or "").strip()
+    if rules.note_problem(flag_note):
+        raise ValidationError(rules.note_problem(flag_note))
     for problem in report.flagged:
         if not problem.row.note and flag_note:
             problem.row.note = flag_note
@@ -463,11 +465,9 @@ def _keyed_rows(
             where = row.team or row.college or "de instelling"
             raise ValidationError(f"Dubbele waarde voor indicator {indicator.code}, jaar {row.year}, {where}.")
         seen.add(key)
-        note = row.note
-        if note:
-            row.note = note.strip()[:NOTE_LENGTH]
-        elif note is None:
-            row.note = ""
+        row.note = (row.note or "").strip()
+        if rules.note_problem(row.note):
+            raise ValidationError(f"{row.describe()}: {rules.note_problem(row.note)}")
         if row.source is not None:
             row.source = row.source.strip()[: rules.SOURCE_MAX_LENGTH]
         keyed.append((key, row))
@@ -1125,7 +1125,9 @@ def _check_context_row(row: ContextRow, institution: Institution, allowed_colleg
     if problem:
         raise ValidationError(f"{row.describe()}: {problem}")
     row.source = (row.source or "").strip()[: rules.SOURCE_MAX_LENGTH]
-    row.note = (row.note or "").strip()[:NOTE_LENGTH]
+    row.note = (row.note or "").strip()
+    if rules.note_problem(row.note):
+        raise ValidationError(f"{row.describe()}: {rules.note_problem(row.note)}")
 
 
 def _context_keyed(institution: Institution, rows: list[ContextRow], allowed_colleges, allowed_teams):

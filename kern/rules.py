@@ -260,6 +260,7 @@ def code_problem(code: str, what: str = "Teamcode") -> str | None:
 OWN_SERIES_NAMES = frozenset({"", "eigen", "own"})  # how a file names the own series
 SERIES_MAX_LENGTH = 40  # ContextValue.series
 SOURCE_MAX_LENGTH = 200  # Measurement.source, ContextValue.source
+NOTE_MAX_LENGTH = 500  # Measurement.note, ContextValue.note
 _SERIES_EXTRA = frozenset(" -_.")
 
 # Small-group suppression: a breakdown group of fewer than 20 students says more about those
@@ -296,3 +297,17 @@ def series_match(label: str, known) -> str:
         if existing.casefold() == folded:
             return existing
     return label
+
+
+def note_problem(note: str) -> str | None:
+    """Return why a note is too long to keep, or None.
+
+    A note is what the user confirmed a flagged value with (domain.md, "Plausibility": "a short
+    note, which is kept"), so it is kept whole or refused, never cut to fit.
+    """
+    if len(note) > NOTE_MAX_LENGTH:
+        return (
+            f"De toelichting is {len(note)} tekens lang; er passen er ten hoogste {NOTE_MAX_LENGTH}. "
+            "Maak haar korter: er is niets opgeslagen."
+        )
+    return None
