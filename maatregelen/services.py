@@ -91,44 +91,56 @@ def measure_create(
     return measure
 
 
-KEEP = object()  # "leave the college as it is" (the pages never move a record)
+# A field a caller does not give: the stored one, as read under the row lock inside the write's
+# transaction (an API PATCH sends only what it changes; the pages never move a record). Never the
+# caller's own earlier read, which a save in between would make stale (domain.md, "No lost updates").
+KEEP = object()
+
+
+def _given(**values) -> dict:
+    """Return the values a caller gave (not KEEP), text stripped as stored: the only fields a partial write sets."""
+    return {
+        name: value.strip() if isinstance(value, str) else value for name, value in values.items() if value is not KEEP
+    }
 
 
 @transaction.atomic
 def measure_update(
     *,
     measure: Measure,
-    theme: Theme,
-    title: str,
-    category: str,
-    description: str = "",
-    indicators=(),
-    planned_budget_cents: int = 0,
-    status: str = MeasureStatus.PLANNED,
-    owner: str = "",
+    theme=KEEP,
+    title=KEEP,
+    category=KEEP,
+    description=KEEP,
+    indicators=KEEP,
+    planned_budget_cents=KEEP,
+    status=KEEP,
+    owner=KEEP,
     public=KEEP,
     college=KEEP,
     user=None,
     allowed_colleges=None,
     seen: Read | None = None,
 ) -> Measure:
-    """Change a measure; moving it to another college needs rights on both; history keeps the old.
+    """Change a measure's given fields (KEEP: as stored); moving it to another college needs rights on both.
 
     `seen` is what the writer read (maatregelen.versions): a field someone else changed since is
     kept when the writer left it as read, and refused (StaleEdit, nothing saved) when both changed it.
+    History keeps the old.
     """
     lock(measure)  # every field not written below is the stored one, not the caller's older copy
     _check_college(allowed_colleges, measure.college)
-    changes = {
-        "theme": theme,
-        "title": title.strip(),
-        "description": description.strip(),
-        "category": category,
-        "indicators": list(indicators),
-        "planned_budget_cents": planned_budget_cents,
-        "status": status,
-        "owner": owner.strip(),
-    }
+    changes = _given(
+        theme=theme,
+        title=title,
+        description=description,
+        category=category,
+        planned_budget_cents=planned_budget_cents,
+        status=status,
+        owner=owner,
+    )
+    if indicators is not KEEP:
+        changes["indicators"] = list(indicators)
     if public is not KEEP:  # a caller that does not know the flag (an older API client) leaves it
         changes["public"] = bool(public)
     if college is not KEEP:
@@ -330,25 +342,25 @@ def review_create(
 def review_update(
     *,
     review: Review,
-    year: int,
-    quadrimester: int,
-    held_on=None,
-    notes: str = "",
-    actions: str | None = None,
+    year=KEEP,
+    quadrimester=KEEP,
+    held_on=KEEP,
+    notes=KEEP,
+    actions=KEEP,
     team=KEEP,
     user=None,
     allowed_colleges=None,
     seen: Read | None = None,
 ) -> Review:
-    """Change the date and notes of a Q-review (its unit stays, but a college's may move to one of its teams).
+    """Change the given fields of a Q-review (KEEP: as stored); its unit stays, but a college's may move to a team.
 
-    `actions` (the old free text) is kept unless given; history keeps the earlier text. `seen` is
-    what the writer read (maatregelen.versions), as for measure_update.
+    `actions` (the old free text) is kept unless given (None too); history keeps the earlier text.
+    `seen` is what the writer read (maatregelen.versions), as for measure_update.
     """
     lock(review)
     _check_review_write(allowed_colleges, review)
-    changes = {"year": year, "quadrimester": quadrimester, "held_on": held_on, "notes": notes.strip()}
-    if actions is not None:
+    changes = _given(year=year, quadrimester=quadrimester, held_on=held_on, notes=notes)
+    if actions is not KEEP and actions is not None:
         changes["actions"] = actions.strip()
     if team is not KEEP and review.level != ReviewLevel.INSTITUTION:
         changes["team"] = team
@@ -410,7 +422,11 @@ def action_create(
 
 @transaction.atomic
 def action_update(*, action: ActionItem, user=None, allowed_colleges=None, **changes) -> ActionItem:
-    """Change an action's description, owner, due date, status or indicator; history keeps the old."""
+    """Change an action's description, owner, due date, status or indicator; history keeps the old.
+
+    A field not given is the stored one, read under the row lock: the save writes every column.
+    """
+    lock(action)
     _check_review_write(allowed_colleges, action.review)
     for name in ("description", "owner", "due_on", "status", "indicator"):
         if name in changes:
@@ -467,6 +483,7 @@ def action_follow_up(
     follow_up.status = status
     follow_up.note = note.strip()
     _save(follow_up, user)
+    lock(action)  # the save writes every column: the action as stored now, not as the caller read it
     action.status = status
     _save(action, user)
     return follow_up
@@ -474,16 +491,19 @@ def action_follow_up(
 
 @transaction.atomic
 def checkin_record(
-    *, review: Review, indicator: Indicator, status: str, note: str = "", user=None, allowed_colleges=None
+    *, review: Review, indicator: Indicator, status=KEEP, note=KEEP, user=None, allowed_colleges=None
 ) -> CheckIn:
-    """Record how an ambition is doing in a Q-review (op koers, risico, uit koers); a second one replaces it."""
+    """Record how an ambition is doing in a Q-review (op koers, risico, uit koers); a second one replaces it.
+
+    A field not given (an API PATCH of the note alone) is the stored one, read under the row lock.
+    """
     _check_review_write(allowed_colleges, review)
     _check_indicator(review, indicator)
-    check_in = CheckIn.objects.filter(review=review, indicator=indicator).first() or CheckIn(
-        review=review, indicator=indicator, created_by=user
-    )
-    check_in.status = status
-    check_in.note = note.strip()
+    # At most one (unique per review and indicator); order_by("pk"): FOR UPDATE takes no outer join of the ordering.
+    stored = CheckIn.objects.select_for_update().filter(review=review, indicator=indicator).order_by("pk").first()
+    check_in = stored or CheckIn(review=review, indicator=indicator, created_by=user)
+    for name, value in _given(status=status, note=note).items():
+        setattr(check_in, name, value)
     _save(check_in, user)
     return check_in
 
@@ -554,6 +574,30 @@ def spending_record(
         spending.created_by = user
     _save(spending, user)
     return spending
+
+
+SPENDING_FIELDS = ("year", "theme", "college", "measure", "amount_cents", "note")
+
+
+@transaction.atomic
+def spending_update(*, spending: Spending, user=None, allowed_colleges=None, **changes) -> Spending:
+    """Change the given fields of a spending row (an API PATCH); the others are the stored ones, read under the lock.
+
+    domain.md, "No lost updates": a field the caller did not send is never written back from its
+    own earlier read, so a change someone saved to it in between stays. The rules are spending_record's.
+    """
+    unknown = set(changes) - set(SPENDING_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown spending fields: {sorted(unknown)}")
+    lock(spending)
+    stored = {name: getattr(spending, name) for name in SPENDING_FIELDS}
+    return spending_record(
+        institution=spending.institution,
+        spending=spending,
+        **{**stored, **changes},
+        user=user,
+        allowed_colleges=allowed_colleges,
+    )
 
 
 @transaction.atomic

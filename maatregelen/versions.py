@@ -13,7 +13,10 @@ they would write, what the writer saw, what is stored now and what the writer se
   the message names each such field with its newer value.
 
 A field the writer says nothing about (an API PATCH without If-Match) is written as sent, as the
-measurements API does; with a stale If-Match it counts as changed by both (412).
+measurements API does; with a stale If-Match it counts as changed by both (412). A field the writer
+does not send at all is never written: the services leave it as read under the lock (KEEP), never
+as the caller read it earlier. A delete is refused the same way when the record changed since the
+writer read it (a stale If-Match: 412; a confirmation page's version: 409).
 """
 
 import hashlib
@@ -27,7 +30,7 @@ from django.utils.http import parse_etags
 
 from kern.errors import Refusal
 from maatregelen.forms import cents_to_euros
-from maatregelen.models import Evidence, Measure, Review
+from maatregelen.models import ActionItem, CheckIn, Evidence, Measure, Review, Spending
 
 # The fields a page or the API may write; a change to any of them is a new version.
 FIELDS: dict[type[Model], tuple[str, ...]] = {
@@ -46,7 +49,15 @@ FIELDS: dict[type[Model], tuple[str, ...]] = {
     Evidence: ("theme", "indicator", "college", "team", "year", "kind", "title", "text", "link", "public"),
     Review: ("college", "team", "year", "quadrimester", "held_on", "notes", "actions"),
 }
-NAMES = {Measure: "De maatregel", Evidence: "Het merkbare bewijs", Review: "Het Q-gesprek"}
+NAMES = {
+    Measure: "De maatregel",
+    Evidence: "Het merkbare bewijs",
+    Review: "Het Q-gesprek",
+    # Not versioned, but their partial writes lock the row too (lock()).
+    Spending: "De besteding",
+    ActionItem: "Het actiepunt",
+    CheckIn: "De check-in",
+}
 LABELS = {"planned_budget_cents": "gepland budget"}  # the model says "eurocent"; the message shows euros
 UNSEEN = "?"  # never a digest: a field a page's token does not name counts as not seen
 SHOWN_TEXT = 60  # characters of a long text quoted in a message
@@ -129,11 +140,11 @@ class Read:
 
     @classmethod
     def of_request(cls, filled: dict, if_match: str | None) -> "Read":
-        """Return the read of an API request: the values its view filled in for fields it left out, and its If-Match.
+        """Return the read of a write: the values a caller filled in from its own earlier read, and its If-Match.
 
-        A PATCH names only the fields it changes; the view fills the others from its own read of the
-        row. Naming those values here keeps a change someone saved since that read from being
-        written back.
+        The API's views fill nothing (a field a PATCH leaves out is not written, so the service keeps
+        it as locked); a caller that does fill values names them here, so that a change someone saved
+        since its read is not written back.
         """
         return cls({name: digest(value) for name, value in filled.items()}, if_match or None)
 
@@ -185,11 +196,12 @@ class StaleEdit(Refusal):
 
     `record` is the record as stored now (read in the lock), `lines` name each field with its newer
     value and the writer's, and `pending` holds the writer's other changes, so a page can show the
-    current record with them and the user decides.
+    current record with them and the user decides. A refused delete (`deleting`) names each field
+    changed since the writer's read with its value now; `conflicts` then only names the fields.
     """
 
     def __init__(self, record: Model, conflicts: dict, pending: dict, *, http_status: int, deleting: bool = False):
-        self.record, self.pending, self.http_status = record, pending, http_status
+        self.record, self.pending, self.http_status, self.deleting = record, pending, http_status, deleting
         model = type(record)
         who = _who(record)
         by = f" door {who}" if who else ""
@@ -199,7 +211,9 @@ class StaleEdit(Refusal):
             self.summary = f"{NAMES[model]} is intussen gewijzigd{by}; er is niets opgeslagen."
         self.fields = list(conflicts)
         self.lines = [
-            f"{label(model, name)}: nu {shown(model, name, _stored(record, name))}; "
+            f"{label(model, name)}: nu {shown(model, name, _stored(record, name))}."
+            if deleting
+            else f"{label(model, name)}: nu {shown(model, name, _stored(record, name))}; "
             f"uw waarde {shown(model, name, yours)} is niet opgeslagen."
             for name, yours in conflicts.items()
         ]
@@ -247,9 +261,20 @@ def reconcile(record: Model, changes: dict, seen: Read | None) -> dict:
 
 
 def refuse_stale_delete(record: Model, seen: Read | None) -> None:
-    """Raise StaleEdit (412) when a delete's If-Match no longer holds: the record changed since it was read."""
-    if seen is not None and seen.etag is not None and not etag_matches(seen.etag, record):
+    """Raise StaleEdit when the record changed since the deleter read it; call it after lock(record).
+
+    domain.md, "No lost updates": deleting a record someone changed since it was shown would throw
+    away their change unseen. An API DELETE's If-Match that no longer holds is 412; a confirmation
+    page's version (its token) that differs in any field is 409 and names each such field with its
+    value now. `seen` None: the deleter said nothing of what it read (a command): deleted.
+    """
+    if seen is None:
+        return
+    if seen.etag is not None and not etag_matches(seen.etag, record):
         raise StaleEdit(record, {}, {}, http_status=412, deleting=True)
+    changed = {name: None for name, read in seen.fields.items() if read != digest(_stored(record, name))}
+    if changed:
+        raise StaleEdit(record, changed, {}, http_status=412 if seen.etag is not None else 409, deleting=True)
 
 
 def kept_newer(record: Model, seen: Read | None, changes: dict) -> list[str]:

@@ -198,16 +198,31 @@ def form_page(request, code, pk=None, *, page: FormPage):
 @login_required
 @require_http_methods(["GET", "POST"])
 def evidence_delete(request, code, pk):
-    """Ask to confirm, then delete the college's evidence (writers only; history keeps it)."""
+    """Ask to confirm, then delete the college's evidence (writers only; history keeps it).
+
+    The confirmation carries the version it shows, as an edit page does: when the evidence changed
+    since (its text, link, title...), nothing is deleted and the page answers 409 with the evidence
+    as it is now and what changed, so nobody deletes a newer version unseen (domain.md, "No lost updates").
+    """
     college = college_for(request, code)
     require_college_write(request.user, college)
     evidence = get_object_or_404(Evidence.objects.select_related("theme", "indicator"), pk=pk, college=college)
+    stale = None
     if request.method == "POST":
         allowed = writable_colleges(request.user, college.institution)
-        services.evidence_delete(evidence=evidence, user=request.user, allowed_colleges=allowed)
-        messages.success(request, f"Het merkbare bewijs ‘{evidence.title}’ is verwijderd.")
-        return redirect("maatregelen:college", code=college.code)
-    return render(request, "maatregelen/evidence_delete.html", {"college": college, "evidence": evidence})
+        seen = _seen(request, evidence, request.POST.get("version", ""))
+        try:
+            services.evidence_delete(evidence=evidence, seen=seen, user=request.user, allowed_colleges=allowed)
+        except versions.StaleEdit as exc:
+            stale, evidence = exc, exc.record
+        except ValidationError as exc:  # deleted by someone else meanwhile (versions.lock)
+            messages.info(request, " ".join(exc.messages))
+            return redirect("maatregelen:college", code=college.code)
+        else:
+            messages.success(request, f"Het merkbare bewijs ‘{evidence.title}’ is verwijderd.")
+            return redirect("maatregelen:college", code=college.code)
+    context = {"college": college, "evidence": evidence, "version": _remember(request, evidence), "stale": stale}
+    return render(request, "maatregelen/evidence_delete.html", context, status=409 if stale else 200)
 
 
 def _institution(request):

@@ -129,14 +129,9 @@ class VersionedWriteViewSet(CollegeWriteViewSet):
             response["ETag"] = versions.etag(exc.record)
         return response
 
-    def seen(self, filled: dict | None = None) -> versions.Read:
-        """Return what this request read: the values filled in for fields a PATCH left out, and its If-Match."""
-        return versions.Read.of_request(filled or {}, (self.request.headers.get("If-Match") or "").strip())
-
-    @staticmethod
-    def left_out(current: dict, serializer) -> dict:
-        """Return the stored values the view fills in for the fields a PATCH did not send."""
-        return {name: value for name, value in current.items() if name not in serializer.validated_data}
+    def seen(self) -> versions.Read:
+        """Return what this request read: its If-Match (a field a PATCH leaves out is not sent to the service at all)."""
+        return versions.Read.of_request({}, (self.request.headers.get("If-Match") or "").strip())
 
     @staticmethod
     def _with_etag(response: Response, record) -> Response:
@@ -175,23 +170,9 @@ class MeasureViewSet(VersionedWriteViewSet):
         serializer.instance = services.measure_create(**data, **self.write_args())
 
     def perform_update(self, serializer):
-        """Change the measure through the service; a partial update keeps the other fields."""
-        measure = serializer.instance
-        current = {
-            "theme": measure.theme,
-            "title": measure.title,
-            "category": measure.category,
-            "description": measure.description,
-            "indicators": list(measure.indicators.all()),
-            "planned_budget_cents": measure.planned_budget_cents,
-            "status": measure.status,
-            "owner": measure.owner,
-        }
+        """Change the measure through the service: only the fields sent (the others stay as stored; If-Match honoured)."""
         serializer.instance = services.measure_update(
-            measure=measure,
-            **{**current, **serializer.validated_data},
-            seen=self.seen(self.left_out(current, serializer)),
-            **self.write_args(),
+            measure=serializer.instance, **serializer.validated_data, seen=self.seen(), **self.write_args()
         )
 
     def perform_destroy(self, instance):
@@ -225,13 +206,9 @@ class EvidenceViewSet(VersionedWriteViewSet):
         serializer.instance = services.evidence_create(**data, **self.write_args())
 
     def perform_update(self, serializer):
-        """Change the evidence through the service (only the fields sent; If-Match honoured)."""
-        evidence = serializer.instance
+        """Change the evidence through the service: only the fields sent (the others stay as stored; If-Match honoured)."""
         serializer.instance = services.evidence_update(
-            evidence=evidence,
-            **serializer.validated_data,
-            seen=self.seen(),
-            **self.write_args(),
+            evidence=serializer.instance, **serializer.validated_data, seen=self.seen(), **self.write_args()
         )
 
     def perform_destroy(self, instance):
@@ -271,20 +248,9 @@ class ReviewViewSet(VersionedWriteViewSet):
         )
 
     def perform_update(self, serializer):
-        """Change date, notes or quadrimester through the service; a partial update keeps the other fields."""
-        review = serializer.instance
-        current = {
-            "year": review.year,
-            "quadrimester": review.quadrimester,
-            "held_on": review.held_on,
-            "notes": review.notes,
-            "actions": review.actions,
-        }
+        """Change date, notes or quadrimester through the service: only the fields sent (the others stay as stored)."""
         serializer.instance = services.review_update(
-            review=review,
-            **{**current, **serializer.validated_data},
-            seen=self.seen(self.left_out(current, serializer)),
-            **self.write_args(),
+            review=serializer.instance, **serializer.validated_data, seen=self.seen(), **self.write_args()
         )
 
     def perform_destroy(self, instance):
@@ -361,10 +327,9 @@ class CheckInViewSet(ReviewPartViewSet):
         serializer.instance = services.checkin_record(**serializer.validated_data, **self.write_args())
 
     def perform_update(self, serializer):
-        """Change status or note through the service; review and indicator stay."""
+        """Change status or note through the service (a field not sent stays as stored); review and indicator stay."""
         check_in = serializer.instance
-        data = {"status": check_in.status, "note": check_in.note, **serializer.validated_data}
-        data.update(review=check_in.review, indicator=check_in.indicator)
+        data = {**serializer.validated_data, "review": check_in.review, "indicator": check_in.indicator}
         serializer.instance = services.checkin_record(**data, **self.write_args())
 
     def perform_destroy(self, instance):
@@ -401,21 +366,9 @@ class SpendingViewSet(CollegeWriteViewSet):
         serializer.instance = services.spending_record(institution=self.get_institution(), **data, **self.write_args())
 
     def perform_update(self, serializer):
-        """Change the line through the service; a partial update keeps the other fields."""
-        spending = serializer.instance
-        current = {
-            "year": spending.year,
-            "theme": spending.theme,
-            "college": spending.college,
-            "measure": spending.measure,
-            "amount_cents": spending.amount_cents,
-            "note": spending.note,
-        }
-        serializer.instance = services.spending_record(
-            institution=self.get_institution(),
-            spending=spending,
-            **{**current, **serializer.validated_data},
-            **self.write_args(),
+        """Change the line through the service: only the fields sent; the others stay as stored (read in its lock)."""
+        serializer.instance = services.spending_update(
+            spending=serializer.instance, **serializer.validated_data, **self.write_args()
         )
 
     def perform_destroy(self, instance):
