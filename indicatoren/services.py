@@ -581,6 +581,30 @@ def _refuse_baseline(keyed) -> None:
         raise BaselineProtected(problems)
 
 
+def baseline_refusals(college: College, year: int, indicators, *, allowed_colleges) -> dict[int, list[tuple[str, str]]]:
+    """Return, per indicator id, why measurements_apply would refuse any value of `year` for this writer's scope.
+
+    The baseline's two rules ("Sign-off and locking": a baseline year under an approved year is
+    locked; baseline-year values are policy staff's only) depend on the indicator and the year
+    alone, so a page can show a whole column read-only (the grid) with the service's own words:
+    [("approved" | "baseline", message without the cell it names)], in the order measurements_apply
+    checks them. `allowed_colleges` None is policy scope, as there.
+    """
+    keyed = [(None, MeasurementRow(indicator=i, year=year, value=None, college=college)) for i in indicators]
+    checks = [("approved", lambda rows: _refuse_locked_baseline(college.institution, rows))]
+    if allowed_colleges is not None:
+        checks.append(("baseline", _refuse_baseline))
+    found: dict[int, list[tuple[str, str]]] = {}
+    for kind, check in checks:
+        try:
+            check(keyed)
+        except WriteRefused as refused:
+            for problem in refused.problems:
+                message = problem.message.removeprefix(f"{problem.row.describe()}: ")
+                found.setdefault(problem.row.indicator.pk, []).append((kind, message))
+    return found
+
+
 def _refuse_conflicts(keyed, stored) -> None:
     """Raise WriteConflict for every row whose cell changed since its writer read it (old, theirs, yours)."""
     problems = []

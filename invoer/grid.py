@@ -25,6 +25,7 @@ from indicatoren.services import (
     NoteRequired,
     WriteConflict,
     WriteRefused,
+    baseline_refusals,
     measurements_apply,
     value_problem,
 )
@@ -42,6 +43,12 @@ _WHOLE = re.compile(r"[0-9]+")
 _N_DIGITS = len(str(rules.MAX_WHOLE)) + 1
 MSG_N = "n moet een geheel getal van 0 of meer zijn, bijvoorbeeld 148."
 MSG_N_WITHOUT_VALUE = "Vul ook een waarde in, of maak n leeg."
+# The line above the grid for each kind of read-only column (ColumnLock.kinds); each column's own
+# reason is the write service's message.
+LOCK_LEGENDS = {
+    "approved": "Nulmeting van een vastgesteld jaar: wijzigen kan pas nadat een beleidsmedewerker dat jaar heropent.",
+    "baseline": "Nulmetingsjaar: alleen beleidsmedewerkers wijzigen deze waarden.",
+}
 
 
 def value_text(value: Decimal | None) -> str:
@@ -96,6 +103,7 @@ class Cell:
     note_input: str = ""
     flag: str | None = None  # why the entered value looks implausible: a note confirms it
     guide: TeamGuidance | None = None  # what the team needs to contribute (issue 15, item 1)
+    locked: "ColumnLock | None" = None  # why the user cannot write it (grid_locks): shown read-only
 
     @property
     def key(self) -> str:
@@ -122,6 +130,22 @@ class GridRow:
     # False for a teamleider on another team's row: shown read-only (agenda.permissions.writable_teams).
     editable: bool = True
 
+    @property
+    def runs(self) -> list["GridRow"]:
+        """Return the row as runs of adjacent cells that are all locked or all not, each a row of its own.
+
+        A locked run is not editable, so the grid's cells are rendered read-only there the same
+        way as a teamleider's other rows (invoer.templatetags.grid_cells), with no field to send.
+        """
+        runs: list[GridRow] = []
+        for cell in self.cells:
+            locked = cell.locked is not None
+            if runs and (runs[-1].cells[-1].locked is not None) == locked:
+                runs[-1].cells.append(cell)
+            else:
+                runs.append(GridRow(team=self.team, cells=[cell], editable=self.editable and not locked))
+        return runs
+
 
 @dataclass
 class Grid:
@@ -138,6 +162,8 @@ class Grid:
     guides: list[IndicatorGuidance | None] = field(default_factory=list)
     # Per indicator, in column order: the college's stored verdict entry (None: none stored yet).
     verdicts: list[dict | None] = field(default_factory=list)
+    # Per indicator, in column order: why the user cannot write its cells in this year (grid_locks).
+    locks: list["ColumnLock | None"] = field(default_factory=list)
 
     def cells(self):
         """Yield every cell, row by row."""
@@ -148,6 +174,11 @@ class Grid:
     def errors(self) -> list[Cell]:
         """Return the cells with a message, in tab order."""
         return [cell for cell in self.cells() if cell.has_error]
+
+    @property
+    def has_fields(self) -> bool:
+        """Return whether some cell is shown as fields to save: an editable row's cell that is not locked."""
+        return any(row.editable and cell.locked is None for row in self.rows for cell in row.cells)
 
 
 @dataclass
@@ -225,6 +256,49 @@ def grid_guide(grid: Grid) -> None:
     grid.guides = [found["indicators"].get(indicator.code) for indicator in grid.indicators]
     entries = _college_entries(grid.college, body)
     grid.verdicts = [entries.get(indicator.code) for indicator in grid.indicators]
+
+
+@dataclass(frozen=True)
+class ColumnLock:
+    """Why the user cannot write an indicator's cells in the grid's year, as the write service refuses them."""
+
+    kinds: tuple[str, ...]  # keys of LOCK_LEGENDS, in the order the write service checks them
+    reason: str  # the write service's own messages, without the cell they name
+
+
+def grid_locks(grid: Grid, *, allowed_colleges) -> None:
+    """Mark the columns whose cells the user cannot write in the grid's year, so they are shown read-only.
+
+    Baseline-year values are writable only by policy staff, and not at all while a year judged
+    against that baseline is approved (domain.md, "Sign-off and locking"). A cell with a message
+    keeps its field, so the message and what was typed stay beside it (a herijking between the
+    page and its save); the write service refuses it again either way.
+    """
+    found = baseline_locks(grid.college, grid.year, grid.indicators, allowed_colleges=allowed_colleges)
+    grid.locks = [found.get(indicator.pk) for indicator in grid.indicators]
+    for cell in grid.cells():
+        cell.locked = None if cell.has_error else found.get(cell.indicator.pk)
+
+
+def baseline_locks(college: College, year: int, indicators, *, allowed_colleges) -> dict[int, ColumnLock]:
+    """Return {indicator id: ColumnLock} for the indicators whose values of `year` the write service refuses
+    for a writer with this scope because of the baseline (indicatoren.services.baseline_refusals: the rule
+    stays there, so the grid shows read-only exactly the cells a save would refuse).
+    """
+    return {
+        pk: ColumnLock(kinds=tuple(kind for kind, _ in found), reason=" ".join(message for _, message in found))
+        for pk, found in baseline_refusals(college, year, indicators, allowed_colleges=allowed_colleges).items()
+    }
+
+
+def lock_legends(grid: Grid) -> list[dict]:
+    """Return a line per kind of read-only column in the grid, with the codes of its columns."""
+    legends = []
+    for kind, text in LOCK_LEGENDS.items():
+        codes = [i.code for i, lock in zip(grid.indicators, grid.locks, strict=True) if lock and kind in lock.kinds]
+        if codes:
+            legends.append({"kind": kind, "text": text, "codes": codes})
+    return legends
 
 
 def _parse_n(text: str) -> tuple[int | None, str | None]:

@@ -26,10 +26,12 @@ from invoer.grid import (
     flips_since,
     grid_build,
     grid_guide,
+    grid_locks,
     grid_parse,
     grid_refused,
     grid_save,
     grid_workbook,
+    lock_legends,
 )
 from invoer.uploads import UploadBusy, UploadRejected, error_dict, upload_preview
 from rapportage.choices import RunState
@@ -153,9 +155,14 @@ def grid(request, code):
     else:
         grid_guide(table)  # a refused save shows the page again, with the guidance as stored
     signoff = signoff_panel(request.user, college, year)  # shown only: the write service checks the lock
+    writable = can_write_values(request.user, college) and not signoff["locked"]
+    if writable:
+        # Cells the save would refuse (a baseline year) are shown read-only: the service still checks.
+        grid_locks(table, allowed_colleges=scope["allowed_colleges"])
+    locks = table.locks or [None] * len(table.indicators)
     columns = [
-        {"indicator": ind, "unit": UNIT_SHORT[ind.unit], "status": verdict}
-        for ind, verdict in zip(table.indicators, table.verdicts, strict=True)
+        {"indicator": ind, "unit": UNIT_SHORT[ind.unit], "status": verdict, "lock": lock}
+        for ind, verdict, lock in zip(table.indicators, table.verdicts, locks, strict=True)
     ]
     context = {
         "college": college,
@@ -163,7 +170,10 @@ def grid(request, code):
         "years": list(college.institution.years),
         "grid": table,
         "columns": columns,
-        "writable": can_write_values(request.user, college) and not signoff["locked"],
+        "writable": writable,
+        # Opslaan only when some cell has a field to save (every column may be a baseline year).
+        "savable": writable and table.has_fields,
+        "lock_legends": lock_legends(table) if table.locks else [],
         "team_leader": scope["allowed_teams"] is not None,
         "run": last_run(college.institution),
         "signoff": signoff,
