@@ -97,7 +97,8 @@ class Institution(ConstraintErrorsOnFields, models.Model):
         """Refuse a period that would leave a stored budget year outside it (BudgetYear.clean, the other side).
 
         A budget year outside the period would still be split and enter the reserve ledger, whose
-        last year is the period's (domain.md: budget rows outside the period are refused).
+        last year is the period's (domain.md: budget rows outside the period are refused). A period
+        that changes an approved year is refused too (refuse_period_in_locked_years).
         """
         super().clean()
         if self.pk is None or self.period_start is None or self.period_end is None:
@@ -116,6 +117,44 @@ class Institution(ConstraintErrorsOnFields, models.Model):
                     )
                 }
             )
+        self.refuse_period_in_locked_years(self.period_start, self.period_end, on_field=True)
+
+    def refuse_period_in_locked_years(self, start: int, end: int, *, on_field: bool = False) -> None:
+        """Refuse changing the stored period to start-end while a year it changes is approved.
+
+        A year that leaves the period is no longer judged, and the period's last year reports the
+        reserve still open as niet gerealiseerd (domain.md, "The reserve", step 4): another last
+        year changes that of the earlier of the two ends. Approved years change only after policy
+        staff reopen them (domain.md, "Sign-off and locking"). `on_field`: the error goes beside the
+        year that changed (a form), else it is plain (the loader names the file's path).
+        """
+        stored = Institution.objects.filter(pk=self.pk).values_list("period_start", "period_end").first()
+        if stored is None or stored == (start, end):
+            return
+        reached = {year for year in range(stored[0], stored[1] + 1) if not start <= year <= end}
+        if end != stored[1]:
+            reached.add(min(end, stored[1]))
+        what = f"De periode {start}-{end} (was {stored[0]}-{stored[1]}) verandert de oordelen en het budget"
+        try:
+            refuse_if_approved(institution=self, units=every_unit(self, sorted(reached)), what=what)
+        except ValidationError as exc:
+            if not on_field:
+                raise
+            field = "period_start" if end == stored[1] else "period_end"
+            raise ValidationError({field: exc.messages}) from exc
+
+
+def every_unit(institution: Institution, years, college_ids=None) -> list[tuple[int | None, int]]:
+    """Return (college id or None for the institution level, year) for every college of the institution in `years`.
+
+    A change of what an indicator is judged against, of a theme's share or of a budget row moves
+    the verdicts or cents of every college and of the institution in its years (domain.md, the
+    two-thirds rule and the budget). `college_ids`: the institution's colleges, when read already.
+    """
+    if college_ids is None:
+        college_ids = College.objects.filter(institution=institution).values_list("pk", flat=True)
+    colleges = [None, *college_ids]
+    return [(college, year) for year in years for college in colleges]
 
 
 class College(ConstraintErrorsOnFields, models.Model):
@@ -151,6 +190,42 @@ class College(ConstraintErrorsOnFields, models.Model):
 
     def __str__(self):
         return f"{self.code} {self.name}"
+
+    def clean(self):
+        super().clean()
+        self._refuse_counting_in_locked_years()
+
+    def _refuse_counting_in_locked_years(self) -> None:
+        """Refuse switching the college on or off, or adding it switched on, while a year that changes is approved.
+
+        An inactive college's data are kept and never counted; an active one counts in the two-thirds
+        denominator of every year, with data or without (domain.md, the two-thirds rule step 4 and
+        "Points ... now decided"): `active` moves its own and the institution's verdicts in every
+        year. A budget year is split over the active colleges pro rata (domain.md, budget), so in a
+        year with a budget row every college's cents move too. Approved years change only after
+        policy staff reopen them (domain.md, "Sign-off and locking"). A college added switched off
+        counts nowhere, as before.
+        """
+        if not self.institution_id:
+            return
+        before = College.objects.filter(pk=self.pk).values_list("active", flat=True).first() if self.pk else None
+        if bool(before) == bool(self.active):
+            return
+        years = list(self.institution.years)
+        budget_years = set(self.institution.budget_years.values_list("year", flat=True))
+        others = College.objects.filter(institution_id=self.institution_id).exclude(pk=self.pk)
+        others = list(others.values_list("pk", flat=True))
+        units = [(self.pk, year) for year in years if self.pk] + [(None, year) for year in years]
+        units += [(college, year) for year in years if year in budget_years for college in others]
+        if before is None:
+            what = f"Het nieuwe actieve college {self.code} telt mee in de oordelen en het budget"
+        else:
+            switch = "aanzetten" if self.active else "uitzetten"
+            what = f"College {self.code} {switch} verandert de oordelen en het budget"
+        try:
+            refuse_if_approved(institution=self.institution, units=units, what=what)
+        except ValidationError as exc:
+            raise ValidationError({"active": exc.messages}) from exc
 
 
 class Team(ConstraintErrorsOnFields, models.Model):
@@ -222,7 +297,8 @@ class Team(ConstraintErrorsOnFields, models.Model):
         try:
             refuse_if_approved(
                 institution=self.institution,
-                units=[(self.college_id, year) for year in with_values],
+                # The college's aggregate feeds the institution's baseline and aggregate (domain.md, step 1).
+                units=[(unit, year) for year in with_values for unit in (self.college_id, None)],
                 what=f"Met deze actieve jaren telt team {self.code} anders mee",
             )
         except ValidationError as exc:

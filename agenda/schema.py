@@ -896,7 +896,7 @@ def owner_label(label: str) -> str:
     return row + (": total_eur" if row.startswith("budget ") else ": name")
 
 
-def _ambition_value(ambition: dict) -> dict:
+def ambition_value(ambition: dict) -> dict:
     """Return the terms of an ambition that the loader compares (the reason is not one)."""
     return {k: ambition[k] for k in ("type", "target", "tolerance", "indicative")}
 
@@ -953,7 +953,7 @@ def spec_state(spec: dict) -> dict[str, object]:
                         [revision["baseline_year"], revision["baseline_value"]],
                     )
             for ambition in ind["ambitions"]:
-                put(f"{label}: ambitie {ambition['year']}", _ambition_value(ambition))
+                put(f"{label}: ambitie {ambition['year']}", ambition_value(ambition))
             put(f"{label}: factors", [[f["name"], f["effect"], f["description"]] for f in ind["factors"]])
     for entry in spec["budget"]:
         label = f"budget {entry['year']}"

@@ -2,7 +2,9 @@
 budget shares, applicability and baselines."""
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cache
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -25,10 +27,12 @@ from agenda.models import (
     Team,
     Theme,
     ThemeShareRevision,
+    every_unit,
 )
 from agenda.schema import (
     OPTIONAL_SETTINGS,
     AgendaFileError,
+    ambition_value,
     baseline_label,
     colleges_label,
     owner_label,
@@ -41,6 +45,10 @@ from kern.signals import announce_change, refuse_if_approved
 
 ABSENT = object()  # a setting the file or the database does not have
 NEVER = object()  # a setting no earlier load of the file set
+
+
+class AgendaLockedError(AgendaFileError):
+    """A load that would change what is judged or paid in an approved (vastgesteld) year; `errors` names each change."""
 
 
 class AgendaConflictError(Exception):
@@ -242,16 +250,21 @@ def agenda_load(*, data: dict, source: str = "", user=None, file_wins: bool = Fa
     Where the file would change a setting the application changed after the file's previous
     load, nothing is written and AgendaConflictError names each one, unless `file_wins`: then
     the file's value applies and the application's stays in history (domain.md, "The agenda
-    changes over time"). Each load that sets something new is remembered (AgendaLoad).
+    changes over time"). A load that would change what an approved year judged or paid is
+    refused whole, each such change named (AgendaLockedError; domain.md, "Sign-off and locking").
+    Each load that sets something new is remembered (AgendaLoad).
     """
     spec = validate_agenda(data)
     existing = Institution.objects.filter(code=spec["institution"]["code"]).first()
     wanted = spec_state(spec)
     memory = _remembered(existing)
-    stored = spec_state(selectors.agenda_spec(existing)) if existing else {}
+    stored_spec = selectors.agenda_spec(existing) if existing else None
+    stored = spec_state(stored_spec) if existing else {}
     conflicts, remove = _plan(wanted, stored, memory)
     if conflicts and not file_wins:
         raise AgendaConflictError([conflict.message() for conflict in conflicts])
+    if existing is not None:
+        _refuse_locked_years(existing, stored_spec, spec, remove)
     overridden = {conflict.label for conflict in conflicts}
 
     report = LoadReport(overridden=[conflict.message() for conflict in conflicts])
@@ -360,6 +373,307 @@ def agenda_load(*, data: dict, source: str = "", user=None, file_wins: bool = Fa
             overridden=[conflict.record() for conflict in conflicts],
         )
     return report
+
+
+# --- Approved years: what a load changes in them (domain.md, "Sign-off and locking") ---
+
+
+@dataclass
+class _Reach:
+    """One change a load makes: where the file makes it, the units it may move, and the exact check of its rule.
+
+    `units`: (college id or None for the institution level, year), at least every one the change
+    moves (the load asks them all at once); `check` raises ValidationError naming the approval
+    when the change moves an approved one (its rule's home: the herijking's, Team.clean, ...).
+    """
+
+    path: str
+    units: list[tuple[int | None, int]]
+    check: Callable[[], None]
+
+
+def _refuse_locked_years(inst: Institution, stored: dict, spec: dict, remove: set[str]) -> None:
+    """Raise AgendaLockedError, before anything is written, when the load changes what an approved year judged or paid.
+
+    Approved years change only after policy staff reopen them, on every channel (domain.md,
+    "Sign-off and locking"); the file is one. The whole load is asked once (the units every change
+    may move); only when that meets an approved year is each change asked on its own, by its rule's
+    home, so that every refused change is named with its path and year and nothing else is.
+    """
+    reaches = _load_reaches(inst, stored, spec, remove)
+    units = {unit for reach in reaches for unit in reach.units}
+    if not units:
+        return
+    try:
+        refuse_if_approved(institution=inst, units=units, what="Het agendabestand verandert de oordelen")
+        return
+    except ValidationError:
+        pass
+    errors = []
+    for reach in reaches:
+        try:
+            reach.check()
+        except ValidationError as exc:
+            errors += [f"{reach.path}: {message}" for message in exc.messages]
+    if errors:
+        raise AgendaLockedError(errors)
+
+
+def _load_reaches(inst: Institution, stored: dict, spec: dict, remove: set[str]) -> list[_Reach]:
+    """Return every change the load makes that moves a verdict or a cent, with the years it moves.
+
+    Names, descriptions, goals, factors, definitions, sources, choices, breakdowns and units move
+    none and are not listed. What the rapportage engine counts: the period, which colleges count
+    (College.active), a team's active years (Team.clean), an indicator's theme, polarity, whether
+    it is measured at institution level only, baseline, colleges, ambitions and composite, a theme's
+    share and the budget rows (and, beside them in the year's budget, the other funds and which
+    themes are national, agenda ch. 12). A change of year Y's budget also moves the reserve it
+    releases later (domain.md, "The reserve"), so it reaches Y and the years after it, as a
+    herijking from Y does (_years_from).
+    """
+    years = list(inst.years)
+
+    @cache
+    def college_ids() -> dict[str, int]:
+        return {code.lower(): pk for code, pk in College.objects.filter(institution=inst).values_list("code", "pk")}
+
+    reaches: list[_Reach] = []
+
+    def every(path: str, reached, what: str) -> None:
+        """Record a change that moves every college's and the institution's verdicts or cents in `reached`."""
+        reached = [year for year in reached if year in inst.years]
+        if reached:
+            units = every_unit(inst, reached, college_ids().values())
+            reaches.append(_Reach(path, units, lambda: refuse_if_approved(institution=inst, units=units, what=what)))
+
+    period = (spec["period"]["start"], spec["period"]["end"])
+    if period != (inst.period_start, inst.period_end):
+        reaches.append(
+            _Reach(
+                "period",
+                every_unit(inst, years, college_ids().values()),
+                lambda: inst.refuse_period_in_locked_years(*period),
+            )
+        )
+    _college_reaches(inst, stored, spec, reaches, college_ids)
+    budget_years = {entry["year"] for entry in stored["budget"] + spec["budget"]}
+    themes = {theme["code"]: theme for theme in stored["themes"]}
+    indicators = {ind["code"]: (theme["code"], ind) for theme in stored["themes"] for ind in theme["indicators"]}
+    for k, theme in enumerate(spec["themes"]):
+        path, code = f"themes[{k}]", theme["code"]
+        # A new theme had no share, funds or revisions: only a share above 0 moves a cent.
+        old = themes.get(code) or {
+            "budget_share_pct": 0,
+            "national": theme["national"],
+            "revisions": [],
+            "additional_funds": [],
+        }
+        if old["budget_share_pct"] != theme["budget_share_pct"]:
+            every(
+                f"{path}.budget_share_pct",
+                _years_from(inst, None),
+                f"Het budgetaandeel van {code} verandert het budget",
+            )
+        if old["national"] != theme["national"]:
+            every(
+                f"{path}.national",
+                sorted(budget_years),
+                f"Of {code} een landelijk thema is, verandert het budgetoverzicht (agenda h. 12)",
+            )
+        shares = {revision["from"]: revision["budget_share_pct"] for revision in old["revisions"]}
+        for r, revision in enumerate(theme["revisions"]):
+            if shares.get(revision["from"], ABSENT) != revision["budget_share_pct"]:
+                every(
+                    f"{path}.revisions[{r}]",
+                    _years_from(inst, revision["from"]),
+                    f"Het budgetaandeel van {code} vanaf {revision['from']} verandert het budget",
+                )
+        for year in sorted(set(shares) - {revision["from"] for revision in theme["revisions"]}):
+            if share_label(code, year) in remove:
+                every(
+                    f"{path}.revisions",
+                    _years_from(inst, year),
+                    f"Zonder de herziening van het budgetaandeel van {code} vanaf {year} verandert het budget",
+                )
+        _fund_reaches(path, old["additional_funds"], theme["additional_funds"], years, every)
+        for m, ind in enumerate(theme["indicators"]):
+            _indicator_reaches(inst, f"{path}.indicators[{m}]", code, ind, indicators.get(ind["code"]), remove, every)
+    budget = {b["year"]: (b["total_cents"], b["result_dependent_pct"], b["central_pct"]) for b in stored["budget"]}
+    for i, entry in enumerate(spec["budget"]):
+        if budget.get(entry["year"]) != (entry["total_cents"], entry["result_dependent_pct"], entry["central_pct"]):
+            every(
+                f"budget[{i}]",
+                _years_from(inst, entry["year"]),
+                f"Het budget van {entry['year']} verandert de verdeling",
+            )
+    return reaches
+
+
+def _college_reaches(inst: Institution, stored: dict, spec: dict, reaches: list[_Reach], college_ids) -> None:
+    """Add the colleges switched on or off (or added switched on) and the teams whose active years change.
+
+    The rules' homes decide exactly: College.clean and Team.clean, as in the admin and on the team page.
+    The units given are a superset: every year for a college, the years a team's activity moves for a team.
+    """
+    colleges = {college["code"].lower(): college for college in stored["colleges"]}
+    teams = {
+        team["code"].lower(): (college["code"], team) for college in stored["colleges"] for team in college["teams"]
+    }
+
+    def college_check(code: str, active: bool, new: bool) -> Callable[[], None]:
+        def check() -> None:
+            if new:
+                college = College(institution=inst, code=code)
+            else:
+                college = College.objects.select_related("institution").get(institution=inst, code__iexact=code)
+            college.active = active
+            college.clean()
+
+        return check
+
+    def team_check(code: str, active_from, active_until) -> Callable[[], None]:
+        def check() -> None:
+            team = Team.objects.select_related("institution", "college").get(institution=inst, code__iexact=code)
+            team.active_from, team.active_until = active_from, active_until
+            team.clean()
+
+        return check
+
+    for i, college in enumerate(spec["colleges"]):
+        old = colleges.get(college["code"].lower())
+        if (old["active"] if old else False) != college["active"]:
+            units = every_unit(inst, inst.years, college_ids().values())
+            reaches.append(
+                _Reach(f"colleges[{i}].active", units, college_check(college["code"], college["active"], old is None))
+            )
+        for j, team in enumerate(college["teams"]):
+            found = teams.get(team["code"].lower())
+            if found is None:
+                continue  # a new team has no values yet: it moves no verdict
+            college_code, stored_team = found
+            before = Team(active_from=stored_team["active_from"], active_until=stored_team["active_until"])
+            after = Team(active_from=team["active_from"], active_until=team["active_until"])
+            moved = [year for year in inst.years if before.is_active(year) != after.is_active(year)]
+            if moved:
+                pk = college_ids()[college_code.lower()]
+                reaches.append(
+                    _Reach(
+                        f"colleges[{i}].teams[{j}]",
+                        [(unit, year) for year in moved for unit in (pk, None)],
+                        team_check(team["code"], team["active_from"], team["active_until"]),
+                    )
+                )
+
+
+def _fund_reaches(path: str, stored: list[dict], funds: list[dict], years: list[int], every) -> None:
+    """Add the other funds whose amount changes, comes or goes: the year's budget overview shows them (agenda ch. 12).
+
+    A fund without a year counts in every year (AdditionalFund.year); a changed note moves no cent.
+    """
+    amounts = {(fund["source"], fund["year"]): fund["amount_cents"] for fund in stored}
+    keys = set()
+    for f, fund in enumerate(funds):
+        key = (fund["source"], fund["year"])
+        keys.add(key)
+        if amounts.get(key) != fund["amount_cents"]:
+            every(
+                f"{path}.additional_funds[{f}]",
+                years if fund["year"] is None else [fund["year"]],
+                f"Het bedrag uit ‘{fund['source']}’ verandert het budgetoverzicht",
+            )
+    for source, year in sorted(set(amounts) - keys, key=lambda key: (key[0], key[1] or 0)):
+        every(
+            f"{path}.additional_funds",
+            years if year is None else [year],
+            f"Zonder het bedrag uit ‘{source}’ ({year or 'elk jaar'}) verandert het budgetoverzicht",
+        )
+
+
+def _indicator_reaches(inst: Institution, path: str, theme: str, ind: dict, found, remove: set[str], every) -> None:
+    """Add the changes of one indicator that move its verdicts, and with them the budget's K (domain.md).
+
+    A new indicator has no values yet and moves nothing, unless it is a composite of indicators
+    that have (issue 18). Each revision reaches the years a herijking of it reaches on the policy
+    pages (check_ambition_unapproved, applicability_revise, baseline_revise).
+    """
+    code, years = ind["code"], _years_from(inst, None)
+    if found is None:
+        if ind["composite"]:
+            every(f"{path}.composite", years, f"De samengestelde indicator {code} krijgt oordelen")
+        return
+    old_theme, old = found
+    if old_theme != theme:
+        every(path, years, f"Indicator {code} naar thema {theme} (was {old_theme}) verandert het budget")
+    if old["polarity"] != ind["polarity"]:
+        every(f"{path}.polarity", years, f"De richting van {code} verandert de oordelen")
+    if Indicator(levels=old["levels"]).institution_only != Indicator(levels=ind["levels"]).institution_only:
+        every(f"{path}.levels", years, f"Alleen op instellingsniveau meten of niet verandert de oordelen van {code}")
+    if (old["baseline_year"], old["baseline_value"]) != (ind["baseline_year"], ind["baseline_value"]):
+        every(f"{path}.baseline", years, f"De nulmeting van {code} verandert de oordelen")
+    # The file's own list replaces the stored one; without one the stored list stays unless the load removes it.
+    before = set(old["colleges"]) if old["colleges"] is not None else None
+    if ind["colleges"] is not None:
+        after = set(ind["colleges"])
+    else:
+        after = None if colleges_label(code) in remove else before
+    if after != before:
+        every(f"{path}.colleges", years, f"De toepasbaarheid van {code} vanaf het begin verandert de oordelen")
+    lists = {r["from"]: set(r["colleges"]) for r in old["revisions"] if r["colleges"] is not None}
+    baselines = {
+        r["from"]: (r["baseline_year"], r["baseline_value"]) for r in old["revisions"] if r["baseline_year"] is not None
+    }
+    for r, revision in enumerate(ind["revisions"]):
+        start = revision["from"]
+        if revision["colleges"] is not None and lists.get(start) != set(revision["colleges"]):
+            every(
+                f"{path}.revisions[{r}].colleges",
+                _years_from(inst, start),
+                f"De toepasbaarheid van {code} vanaf {start} verandert de oordelen",
+            )
+        if revision["baseline_year"] is not None and baselines.get(start) != (
+            revision["baseline_year"],
+            revision["baseline_value"],
+        ):
+            every(
+                f"{path}.revisions[{r}].baseline",
+                _years_from(inst, start),
+                f"De nulmeting van {code} vanaf {start} verandert de oordelen",
+            )
+    given = {r["from"]: r for r in ind["revisions"]}
+    for start in sorted(lists):
+        if (given.get(start) or {}).get("colleges") is None and colleges_label(code, start) in remove:
+            every(
+                f"{path}.revisions",
+                _years_from(inst, start),
+                f"Zonder de toepasbaarheid van {code} vanaf {start} veranderen de oordelen",
+            )
+    for start in sorted(baselines):
+        if (given.get(start) or {}).get("baseline_year") is None and baseline_label(code, start) in remove:
+            every(
+                f"{path}.revisions",
+                _years_from(inst, start),
+                f"Zonder de nulmeting van {code} vanaf {start} veranderen de oordelen",
+            )
+    ambitions = {a["year"]: a for a in old["ambitions"]}
+    for a, ambition in enumerate(ind["ambitions"]):
+        current = ambitions.get(ambition["year"])
+        if current is None or ambition_value(current) != ambition_value(ambition):
+            every(
+                f"{path}.ambitions[{a}]",
+                _ambition_years(inst, set(ambitions), ambition["year"], ambition["year"]),
+                f"De ambitie van {code} voor {ambition['year']} verandert het oordeel",
+            )
+    if (ind["composite"] is not None or f"indicator {code}: composite" in remove) and _composite_terms(
+        old["composite"]
+    ) != _composite_terms(ind["composite"]):
+        every(f"{path}.composite", years, f"De samenstelling van {code} verandert de oordelen")
+
+
+def _composite_terms(composite: dict | None):
+    """Return what of a composite definition moves its values: weighing by n and each component's weight."""
+    if composite is None:
+        return None
+    return composite["weight_by_n"], sorted((entry["indicator"], entry["weight"]) for entry in composite["components"])
 
 
 def _load_indicator(
@@ -744,16 +1058,25 @@ def check_ambition_unapproved(indicator: Indicator, from_year: int, until_year: 
     (ambitions_revise) and the superuser's Ambitie form in the admin ask the same.
     """
     own = set(indicator.ambitions.values_list("year", flat=True))
+    _check_unapproved(
+        indicator.institution,
+        _ambition_years(indicator.institution, own, from_year, until_year),
+        f"De ambitie van {indicator.code} vanaf {from_year} verandert het oordeel",
+    )
+
+
+def _ambition_years(institution: Institution, own: set[int], from_year: int, until_year: int) -> list[int]:
+    """Return the years whose verdicts a revision of the ambitions of from_year..until_year changes.
+
+    Those years, and the earlier years of the period without an ambition of their own (`own`: the
+    years that have one) that borrow from_year's as the nearest later one (domain.md).
+    """
     borrowing = []
-    for year in sorted((y for y in indicator.institution.years if y < from_year), reverse=True):
+    for year in sorted((y for y in institution.years if y < from_year), reverse=True):
         if year in own:
             break
         borrowing.append(year)
-    _check_unapproved(
-        indicator.institution,
-        sorted(borrowing) + list(range(from_year, until_year + 1)),
-        f"De ambitie van {indicator.code} vanaf {from_year} verandert het oordeel",
-    )
+    return sorted(borrowing) + list(range(from_year, until_year + 1))
 
 
 def _check_from_year(institution: Institution, from_year: int) -> None:
@@ -777,11 +1100,8 @@ def _check_unapproved(institution: Institution, years, what: str) -> None:
     and locking"): a revision from 2020 after 2020 was approved changed what the board had signed
     as vastgesteld. A herijking reaches every college and the institution level of its years.
     """
-    colleges = [None, *College.objects.filter(institution=institution).values_list("pk", flat=True)]
     try:
-        refuse_if_approved(
-            institution=institution, units=[(college, year) for year in years for college in colleges], what=what
-        )
+        refuse_if_approved(institution=institution, units=every_unit(institution, years), what=what)
     except ValidationError as exc:
         raise ValidationError({"from_year": exc.messages}) from exc
 

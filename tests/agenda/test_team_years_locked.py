@@ -6,6 +6,7 @@ reason; "Teams change over time": a team counts in Y only when it is active then
 """
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.contrib.auth import get_user_model
 
 from agenda.models import College, Team
@@ -73,3 +74,20 @@ def test_the_admin_refuses_it_as_well(client, approved):
     assert response.status_code == 200
     assert "anders mee in 2020, maar het jaar 2020" in response.content.decode()
     assert Team.objects.get(pk=team.pk).active_from is None
+
+
+def test_the_institution_levels_approval_locks_a_teams_years_too(rocvaf_demo):
+    """With 5100 reopened but the institution level still approved, ending the team is refused.
+
+    The college's aggregate feeds the institution's (domain.md, step 1), so the institution's approved
+    2020 verdict would move; before, only the team's own college was asked.
+    """
+    college = College.objects.get(institution=rocvaf_demo, code="5100")
+    team = Measurement.objects.filter(team__college=college, year=YEAR, team__active_until__isnull=True).first().team
+    signoff_approve(institution=rocvaf_demo, year=YEAR, user=user("beleid"))
+    signoff_reopen(institution=rocvaf_demo, year=YEAR, college=college, reason="correctie 5100", user=user("beleid"))
+    with pytest.raises(ValidationError) as refused:
+        team_update(team=team, name=team.name, active_until=2019)
+    assert "instellingsniveau" in str(refused.value)
+    team.refresh_from_db()
+    assert team.active_until is None

@@ -5,13 +5,14 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from agenda.schema import AgendaFileError, parse_agenda_text
-from agenda.services import AgendaConflictError, agenda_load
+from agenda.services import AgendaConflictError, AgendaLockedError, agenda_load
 
 
 class Command(BaseCommand):
     help = (
         "Laad of werk een agendabestand (YAML of JSON) bij. Exit 1 bij een ongeldig bestand, of wanneer het"
-        " bestand een wijziging uit de applicatie ongedaan zou maken (tenzij --file-wins)."
+        " bestand een wijziging uit de applicatie ongedaan zou maken (tenzij --file-wins) of een vastgesteld jaar"
+        " zou veranderen."
     )
 
     def add_arguments(self, parser):
@@ -30,6 +31,18 @@ class Command(BaseCommand):
             raise CommandError(f"{path}: kan het bestand niet lezen: {exc}") from None
         try:
             report = agenda_load(data=parse_agenda_text(text, file.name), source=file.name, file_wins=file_wins)
+        except AgendaLockedError as exc:
+            # domain.md, "Sign-off and locking": approved years change only after policy staff reopen them.
+            lines = [
+                f"{path}: het bestand verandert wat in een vastgesteld jaar is beoordeeld of betaald;"
+                f" niets gewijzigd ({len(exc.errors)} wijziging(en)):"
+            ]
+            lines += [f"  {error}" for error in exc.errors]
+            lines.append(
+                "Laat deze wijzigingen (nog) uit het bestand, of laat een beleidsmedewerker het jaar eerst heropenen"
+                " (reopen --year JAAR --reason TEKST)."
+            )
+            raise CommandError("\n".join(lines)) from None
         except AgendaFileError as exc:
             lines = [f"{path}: ongeldig agendabestand, niets gewijzigd ({len(exc.errors)} fouten):"]
             raise CommandError("\n".join(lines + [f"  {error}" for error in exc.errors])) from None
