@@ -260,11 +260,12 @@ class YearSignoff(FSMModelMixin, models.Model):
     year = models.PositiveSmallIntegerField("jaar")
     state = FSMField("status", default=SignoffState.OPEN, choices=SignoffState.choices, protected=True)
     changed_at = models.DateTimeField("gewijzigd op", auto_now=True)
+    # PROTECT, as SignoffEvent.user: the lock message names who approved ("vastgesteld op ... door ...").
     changed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,
         related_name="+",
         verbose_name="gewijzigd door",
     )
@@ -316,8 +317,10 @@ class SignoffEvent(models.Model):
     action = models.CharField("handeling", max_length=20)  # submit | withdraw | approve | reopen
     from_state = models.CharField("van", max_length=12, choices=SignoffState.choices)
     to_state = models.CharField("naar", max_length=12, choices=SignoffState.choices)
+    # PROTECT: deleting the account that approved or reopened a year erased who did it from the trail
+    # (domain.md, "Sign-off and locking": the reopen is logged). Such an account is deactivated instead.
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, verbose_name="door"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, verbose_name="door"
     )
     at = models.DateTimeField("op", auto_now_add=True)
     reason = models.TextField("reden", blank=True)
