@@ -749,6 +749,9 @@ def spendings_import(
 def lumpsum_set(*, budget_year: BudgetYear, lumpsum_total_cents: int | None, user=None, allowed_colleges=None):
     """Set (or clear, with None) the year's total lumpsum; policy staff only. It moves no verdict or budget cent."""
     _check_policy(allowed_colleges)
+    # The save writes every column, the year's total and percentages too: from the row as locked
+    # now, so a change saved since the page read it is not put back (domain.md, "No lost updates").
+    lock(budget_year)
     budget_year.lumpsum_total_cents = lumpsum_total_cents
     _save(budget_year, user)
     return budget_year
@@ -779,6 +782,8 @@ def promise_save(
     unknown = set(values) - set(PROMISE_FIELDS)
     if unknown:
         raise TypeError(f"unknown promise fields: {sorted(unknown)}")
+    if record is not None:
+        lock(record)  # a field not given is the stored one, not the caller's older copy
     theme = values.get("theme", getattr(record, "theme", None))
     if theme is not None:
         _check_institution(institution.pk, theme)

@@ -28,9 +28,10 @@ from django.core.exceptions import ValidationError
 from django.db.models import Model, QuerySet
 from django.utils.http import parse_etags
 
+from agenda.models import BudgetYear
 from kern.errors import Refusal
 from maatregelen.forms import cents_to_euros
-from maatregelen.models import ActionItem, CheckIn, Evidence, Measure, Review, Spending
+from maatregelen.models import ActionItem, CheckIn, Evidence, Measure, Promise, Review, Spending
 
 # The fields a page or the API may write; a change to any of them is a new version.
 FIELDS: dict[type[Model], tuple[str, ...]] = {
@@ -57,6 +58,8 @@ NAMES = {
     Spending: "De besteding",
     ActionItem: "Het actiepunt",
     CheckIn: "De check-in",
+    BudgetYear: "Het budgetjaar",
+    Promise: "De belofte",
 }
 LABELS = {"planned_budget_cents": "gepland budget"}  # the model says "eurocent"; the message shows euros
 UNSEEN = "?"  # never a digest: a field a page's token does not name counts as not seen
