@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.forms.models import BaseInlineFormSet
+from django.utils.text import capfirst
 from simple_history.admin import SimpleHistoryAdmin
 
 from agenda.admin_boundary import (
@@ -71,6 +72,27 @@ class RecomputeMixin:
             announce_change(
                 institution=institution, reason=f"beheer: {queryset.model._meta.verbose_name_plural} verwijderd"
             )
+
+
+class LockedYearsDeleteMixin:
+    """Refuse deleting a row whose removal changes what an approved (vastgesteld) year judged or paid.
+
+    Approved years change only after policy staff reopen them, on every channel (domain.md,
+    "Sign-off and locking"); deleting a 2020 budget row here moved the approved split. The delete
+    page and the list's "delete selected" both ask get_deleted_objects before anything is deleted:
+    a refusal listed there as protected leaves out the confirm button and refuses the POST, and
+    the page names the change and the approval. The model's refuse_delete_in_locked_years is the rule.
+    """
+
+    def get_deleted_objects(self, objs, request):
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        refused = []
+        for obj in objs:
+            try:
+                obj.refuse_delete_in_locked_years()
+            except ValidationError as exc:
+                refused += [f"{capfirst(obj._meta.verbose_name)} {obj}: {message}" for message in exc.messages]
+        return deleted, counts, perms_needed, [*protected, *refused]
 
 
 class RevisionAuthorMixin:
@@ -252,7 +274,9 @@ class ThemeShareRevisionInline(OnPolicyPagesInline, ScopedChoicesMixin, admin.Ta
 
 
 @admin.register(Theme)
-class ThemeAdmin(InstitutionScopedAdmin, RecomputeMixin, RevisionAuthorMixin, SimpleHistoryAdmin):
+class ThemeAdmin(
+    InstitutionScopedAdmin, LockedYearsDeleteMixin, RecomputeMixin, RevisionAuthorMixin, SimpleHistoryAdmin
+):
     list_display = ["code", "name", "institution", "national", "budget_share_pct", "position"]
     list_filter = ["institution", "national"]
     inlines = [GoalInline, ThemeShareRevisionInline]
@@ -321,7 +345,9 @@ class CompositeComponentInline(ScopedChoicesMixin, admin.TabularInline):
 
 
 @admin.register(Indicator)
-class IndicatorAdmin(InstitutionScopedAdmin, RecomputeMixin, RevisionAuthorMixin, SimpleHistoryAdmin):
+class IndicatorAdmin(
+    InstitutionScopedAdmin, LockedYearsDeleteMixin, RecomputeMixin, RevisionAuthorMixin, SimpleHistoryAdmin
+):
     list_display = ["code", "name", "theme", "unit", "polarity", "baseline_year", "baseline_value"]
     list_filter = ["institution", "theme"]
     search_fields = ["code", "name"]
@@ -387,13 +413,13 @@ class AmbitionAdmin(PolicyPagesMixin, InstitutionScopedAdmin, admin.ModelAdmin):
 
 
 @admin.register(BudgetYear)
-class BudgetYearAdmin(InstitutionScopedAdmin, RecomputeMixin, SimpleHistoryAdmin):
+class BudgetYearAdmin(InstitutionScopedAdmin, LockedYearsDeleteMixin, RecomputeMixin, SimpleHistoryAdmin):
     list_display = ["institution", "year", "total_cents", "result_dependent_pct", "central_pct"]
     list_filter = ["institution"]
 
 
 @admin.register(AdditionalFund)
-class AdditionalFundAdmin(InstitutionScopedAdmin, admin.ModelAdmin):
+class AdditionalFundAdmin(InstitutionScopedAdmin, LockedYearsDeleteMixin, admin.ModelAdmin):
     list_display = ["theme", "year", "source", "amount_cents"]
     list_filter = ["institution", "theme"]
 

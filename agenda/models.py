@@ -4,10 +4,12 @@ Every row belongs to exactly one institution so that many institutions live side
 one database (domain.md, "Hierarchy and data"); codes are unique within an institution.
 """
 
+from dataclasses import dataclass, replace
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
@@ -93,6 +95,10 @@ class Institution(ConstraintErrorsOnFields, models.Model):
         """Return the agenda period as a range of years."""
         return range(self.period_start, self.period_end + 1)
 
+    def years_from(self, from_year: int | None) -> list[int]:
+        """Return the period's years from `from_year` on (None: from the start): what a revision from it reaches."""
+        return [year for year in self.years if from_year is None or year >= from_year]
+
     def clean(self):
         """Refuse a period that would leave a stored budget year outside it (BudgetYear.clean, the other side).
 
@@ -155,6 +161,224 @@ def every_unit(institution: Institution, years, college_ids=None) -> list[tuple[
         college_ids = College.objects.filter(institution=institution).values_list("pk", flat=True)
     colleges = [None, *college_ids]
     return [(college, year) for year in years for college in colleges]
+
+
+# --- Approved years: which years a change of an agenda row reaches (domain.md, "Sign-off and locking") ---
+#
+# Approved years change only after policy staff reopen them, on every channel. One function per row
+# says which years a change of its fields moves; the admin's forms ask it in the model's clean()
+# (comparing with the stored row) and the agenda file's loader (agenda.services._load_reaches) asks
+# the same function with the file's values, so the two never disagree about what is locked.
+
+
+@dataclass(frozen=True)
+class Reach:
+    """A change of a row that moves verdicts or cents in `years`, for every college and the institution level.
+
+    `field`: the form field the refusal stands beside ("" none: a delete); `key`: where the agenda
+    file sets it, relative to the row ("" the row itself); `what`: the change in Dutch, which the
+    approval's text completes ("... in 2020, maar het jaar 2020 is voor ... vastgesteld op ...").
+    """
+
+    field: str
+    key: str
+    years: tuple[int, ...]
+    what: str
+
+
+def refuse_reaches(institution: Institution, reaches) -> None:
+    """Raise ValidationError beside each reach's field when it moves an approved year; else return.
+
+    The approvals are asked once for all reaches; only when that meets one is each reach asked on
+    its own, so a refusal names its own change and year (kern.signals.refuse_if_approved, whose
+    listener is indicatoren.signoff). Years outside the period are never judged and are dropped.
+    """
+    reaches = [replace(r, years=tuple(y for y in r.years if y in institution.years)) for r in reaches]
+    reaches = [reach for reach in reaches if reach.years]
+    if not reaches:
+        return
+    college_ids = list(College.objects.filter(institution=institution).values_list("pk", flat=True))
+    if len(reaches) > 1:
+        try:
+            units = {unit for reach in reaches for unit in every_unit(institution, reach.years, college_ids)}
+            refuse_if_approved(institution=institution, units=units, what="De wijziging verandert de oordelen")
+            return
+        except ValidationError:
+            pass
+    errors: dict[str, list[str]] = {}
+    for reach in reaches:
+        try:
+            refuse_if_approved(
+                institution=institution, units=every_unit(institution, reach.years, college_ids), what=reach.what
+            )
+        except ValidationError as exc:
+            errors.setdefault(reach.field or NON_FIELD_ERRORS, []).extend(exc.messages)
+    if errors:
+        raise ValidationError(errors)
+
+
+def refuse_move_between_institutions(stored_institution_id: int, row, what: str) -> None:
+    """Refuse moving a row to another institution while a year of either is approved.
+
+    The row (and what hangs on it) leaves every year of the one and enters every year of the other.
+    """
+    for institution in (Institution.objects.get(pk=stored_institution_id), row.institution):
+        refuse_reaches(institution, [Reach("institution", "", tuple(institution.years), what)])
+
+
+def _first_changed(before: tuple, after: tuple) -> str:
+    """Return the name of the first field of two terms (NamedTuples of one kind) that differs."""
+    return next(name for name in before._fields if getattr(before, name) != getattr(after, name))
+
+
+def _add_errors(errors: dict, exc: ValidationError) -> None:
+    """Add the messages of `exc` (per field) to a clean()'s errors, whose values are a message or a list."""
+    for field, messages in exc.message_dict.items():
+        known = errors.get(field, [])
+        errors[field] = [*([known] if isinstance(known, str) else known), *messages]
+
+
+class IndicatorTerms(NamedTuple):
+    """What of an indicator its verdicts are judged on: its theme (code), polarity, levels and baseline.
+
+    `composite`: whether its values come from components (issue 18); compared only when the
+    indicator comes or goes, the definition itself is compared by the loader (the admin shows it only).
+    """
+
+    theme: str
+    polarity: str
+    institution_only: bool
+    baseline: tuple
+    composite: bool = False
+
+
+def indicator_reaches(
+    institution: Institution, code: str, before: IndicatorTerms | None, after: IndicatorTerms | None
+) -> list[Reach]:
+    """Return what a change of an indicator's terms moves (None: the indicator is new, or goes).
+
+    Each moves its verdicts in every year of the period, and with them the budget's K of its theme
+    (domain.md, the two-thirds rule and the budget). A new indicator has no values yet and moves
+    nothing, nor does one without values going (its values are protected from a delete), unless it
+    is a composite, whose values come from its components.
+    """
+    years = tuple(institution.years)
+    if before is None or after is None:
+        if not (after or before).composite:
+            return []
+        if before is None:
+            return [Reach("", "composite", years, f"De samengestelde indicator {code} krijgt oordelen")]
+        return [Reach("", "composite", years, f"Zonder de samengestelde indicator {code} veranderen de oordelen")]
+    reaches = []
+    if before.theme != after.theme:
+        what = f"Indicator {code} naar thema {after.theme} (was {before.theme}) verandert het budget"
+        reaches.append(Reach("theme", "", years, what))
+    if before.polarity != after.polarity:
+        reaches.append(Reach("polarity", "polarity", years, f"De richting van {code} verandert de oordelen"))
+    if before.institution_only != after.institution_only:
+        what = f"Alleen op instellingsniveau meten of niet verandert de oordelen van {code}"
+        reaches.append(Reach("levels", "levels", years, what))
+    if before.baseline != after.baseline:
+        field = "baseline_year" if before.baseline[0] != after.baseline[0] else "baseline_value"
+        reaches.append(Reach(field, "baseline", years, f"De nulmeting van {code} verandert de oordelen"))
+    return reaches
+
+
+class ThemeTerms(NamedTuple):
+    """What of a theme moves cents: its budget share, and whether it is national (the budget overview, ch. 12)."""
+
+    budget_share_pct: Decimal
+    national: bool
+
+
+def theme_reaches(
+    institution: Institution,
+    code: str,
+    before: ThemeTerms | None,
+    after: ThemeTerms | None,
+    budget_years=None,
+) -> list[Reach]:
+    """Return what a change of a theme's share or `national` moves (None: the theme is new, or goes).
+
+    The share splits every year's budget (its revisions from a year on are asked by the
+    herijking); which themes are national shows in the budget overview of each year with a budget
+    row (`budget_years`, read when not given). A theme that comes or goes moves a cent only with
+    a share above 0.
+    """
+    if before is None:
+        before = ThemeTerms(Decimal(0), after.national)
+    if after is None:
+        after = ThemeTerms(Decimal(0), before.national)
+    reaches = []
+    if before.budget_share_pct != after.budget_share_pct:
+        what = f"Het budgetaandeel van {code} verandert het budget"
+        reaches.append(Reach("budget_share_pct", "budget_share_pct", tuple(institution.years), what))
+    if before.national != after.national:
+        if budget_years is None:
+            budget_years = institution.budget_years.values_list("year", flat=True)
+        what = f"Of {code} een landelijk thema is, verandert het budgetoverzicht (agenda h. 12)"
+        reaches.append(Reach("national", "national", tuple(sorted(budget_years)), what))
+    return reaches
+
+
+class BudgetTerms(NamedTuple):
+    """What of a budget row is split (agenda ch. 12): its year, total and percentages."""
+
+    year: int
+    total_cents: int
+    result_dependent_pct: Decimal
+    central_pct: Decimal
+
+
+def budget_year_reaches(institution: Institution, before: BudgetTerms | None, after: BudgetTerms | None) -> list[Reach]:
+    """Return what a budget row that changes, comes or goes moves: its year and every later one.
+
+    Year Y's split changes, and with it the reserve Y releases in later years (domain.md, "The
+    reserve"), as a herijking from Y reaches Y and after. A row moved to another year reaches
+    from the earlier of the two.
+    """
+    if before == after:
+        return []
+    terms = after or before
+    if before is None or after is None:
+        field = "year" if after is not None else ""  # a new row reaches by its year
+        what = f"{'Het' if after is not None else 'Zonder het'} budget van {terms.year} verandert de verdeling"
+        return [Reach(field, "", tuple(institution.years_from(terms.year)), what)]
+    what = f"Het budget van {after.year} verandert de verdeling"
+    if before.year != after.year:
+        what = f"Het budget van {after.year} (was {before.year}) verandert de verdeling"
+    start = min(before.year, after.year)
+    return [Reach(_first_changed(before, after), "", tuple(institution.years_from(start)), what)]
+
+
+class FundTerms(NamedTuple):
+    """What of another additional fund shows in a year's budget overview (agenda ch. 12).
+
+    `theme`: the theme's code in the file, its id in the database (compared with its own kind).
+    """
+
+    amount_cents: int
+    year: int | None
+    source: str
+    theme: object
+
+
+def fund_reaches(institution: Institution, before: FundTerms | None, after: FundTerms | None) -> list[Reach]:
+    """Return what another fund that changes, comes or goes moves: its year's budget overview (no year: every year).
+
+    A changed note moves no cent and is not compared.
+    """
+    if before == after:
+        return []
+    years = set()
+    for terms in (before, after):
+        if terms is not None:
+            years |= set(institution.years) if terms.year is None else {terms.year}
+    if after is None:
+        what = f"Zonder het bedrag uit ‘{before.source}’ ({before.year or 'elk jaar'}) verandert het budgetoverzicht"
+        return [Reach("", "", tuple(sorted(years)), what)]
+    field = "year" if before is None else _first_changed(before, after)  # a new fund reaches by its year
+    return [Reach(field, "", tuple(sorted(years)), f"Het bedrag uit ‘{after.source}’ verandert het budgetoverzicht")]
 
 
 class College(ConstraintErrorsOnFields, models.Model):
@@ -345,6 +569,48 @@ class Theme(ConstraintErrorsOnFields, models.Model):
     def __str__(self):
         return f"{self.code} {self.name}"
 
+    @property
+    def terms(self) -> ThemeTerms:
+        return ThemeTerms(self.budget_share_pct, self.national)
+
+    def clean(self):
+        """Refuse a share or `national` that changes an approved year's budget (theme_reaches).
+
+        Approved years change only after policy staff reopen them (domain.md, "Sign-off and
+        locking"); a share changed in the admin moved an approved year's split. The name, the
+        ambition text and the order move no cent and stay free.
+        """
+        super().clean()
+        if not self.institution_id:
+            return
+        stored = Theme.objects.select_related("institution").filter(pk=self.pk).first() if self.pk else None
+        if stored is None:
+            refuse_reaches(self.institution, theme_reaches(self.institution, self.code, None, self.terms))
+        elif stored.institution_id != self.institution_id:
+            refuse_move_between_institutions(
+                stored.institution_id, self, f"Thema {self.code} naar een andere instelling verandert het budget"
+            )
+        else:
+            institution = stored.institution
+            refuse_reaches(institution, theme_reaches(institution, self.code, stored.terms, self.terms))
+
+    def refuse_delete_in_locked_years(self) -> None:
+        """Refuse deleting the theme while its share, share revisions or other funds are in an approved year's budget.
+
+        Its indicators are protected from the delete; its revisions and funds go with it.
+        """
+        institution = self.institution
+        reaches = theme_reaches(institution, self.code, self.terms, None)
+        for revision in self.share_revisions.all():
+            if revision.budget_share_pct:
+                what = f"Zonder de herziening van het budgetaandeel van {self.code} vanaf {revision.from_year}"
+                reaches.append(
+                    Reach("", "", tuple(institution.years_from(revision.from_year)), f"{what} verandert het budget")
+                )
+        for fund in self.additional_funds.all():
+            reaches += fund_reaches(institution, fund.terms, None)
+        refuse_reaches(institution, reaches)
+
 
 class ThemeShareRevision(ConstraintErrorsOnFields, models.Model):
     """A theme's budget share from a year on (herijking, agenda ch. 12); earlier years keep theirs.
@@ -460,7 +726,8 @@ class Indicator(ConstraintErrorsOnFields, models.Model):
         return f"{self.code} {self.name}"
 
     def clean(self):
-        """Refuse a theme of another institution, invalid levels and a baseline outside the unit's range."""
+        """Refuse a theme of another institution, invalid levels, a baseline outside the unit's range,
+        and a change that moves an approved year's verdicts (_refuse_changes_in_locked_years)."""
         errors = {}
         if self.theme_id and self.institution_id and self.theme.institution_id != self.institution_id:
             errors["theme"] = "Het thema hoort niet bij deze instelling."
@@ -470,8 +737,49 @@ class Indicator(ConstraintErrorsOnFields, models.Model):
         # The loader refuses a baseline outside the unit's range (agenda.schema); so does the admin.
         if problem := unit_value_problem(self.unit, self.baseline_value):
             errors["baseline_value"] = problem
+        try:
+            self._refuse_changes_in_locked_years()
+        except ValidationError as exc:
+            _add_errors(errors, exc)
         if errors:
             raise ValidationError(errors)
+
+    def terms(self, theme_code: str) -> IndicatorTerms:
+        """Return what the indicator's verdicts are judged on, its theme being `theme_code`."""
+        return IndicatorTerms(
+            theme_code, self.polarity, self.institution_only, (self.baseline_year, self.baseline_value)
+        )
+
+    def _refuse_changes_in_locked_years(self) -> None:
+        """Refuse a theme, polarity, institution-only level or baseline that moves an approved year's verdicts.
+
+        Approved years change only after policy staff reopen them (domain.md, "Sign-off and
+        locking"): the richting flipped in the admin turned an approved "niet gehaald" into
+        "gehaald". indicator_reaches says which years each change reaches; names, descriptions,
+        definitions, sources and the unit move no verdict and stay free. A new indicator has no values.
+        """
+        if self.pk is None or not self.institution_id:
+            return
+        # One query, the institution with it: a change of a name asks nothing more.
+        stored = Indicator.objects.select_related("theme", "institution").filter(pk=self.pk).first()
+        if stored is None:
+            return
+        if stored.institution_id != self.institution_id:
+            what = f"Indicator {self.code} naar een andere instelling verandert de oordelen"
+            refuse_move_between_institutions(stored.institution_id, self, what)
+            return
+        before = stored.terms(stored.theme.code)
+        after = self.terms(before.theme if self.theme_id == stored.theme_id else self.theme.code)
+        refuse_reaches(stored.institution, indicator_reaches(stored.institution, self.code, before, after))
+
+    def refuse_delete_in_locked_years(self) -> None:
+        """Refuse deleting a composite while a year is approved: its verdicts come from its components.
+
+        Its own values are protected from the delete (Measurement.indicator), so an indicator that
+        is no composite has none to take along.
+        """
+        before = self.terms("")._replace(composite=self.components.exists())
+        refuse_reaches(self.institution, indicator_reaches(self.institution, self.code, before, None))
 
     @property
     def marked_choices(self) -> list[dict]:
@@ -789,6 +1097,7 @@ class BudgetYear(ConstraintErrorsOnFields, models.Model):
 
         Both as the agenda loader does (agenda.schema); the database constraint allows up to 100 %,
         which the engine can compute, but domain.md (budget) and manifesto principle 4 allow 25 %.
+        A change that moves an approved year's split is refused too (_refuse_changes_in_locked_years).
         """
         super().clean()
         errors = {}
@@ -804,8 +1113,38 @@ class BudgetYear(ConstraintErrorsOnFields, models.Model):
             errors["result_dependent_pct"] = (
                 f"Het resultaatafhankelijke deel is hoogstens {most} %: {dutch(Decimal(pct))} valt buiten 0-{most}."
             )
+        try:
+            self._refuse_changes_in_locked_years()
+        except ValidationError as exc:
+            _add_errors(errors, exc)
         if errors:
             raise ValidationError(errors)
+
+    @property
+    def terms(self) -> BudgetTerms:
+        return BudgetTerms(self.year, self.total_cents, self.result_dependent_pct, self.central_pct)
+
+    def _refuse_changes_in_locked_years(self) -> None:
+        """Refuse a new or changed row whose split moves an approved year (budget_year_reaches).
+
+        Approved years change only after policy staff reopen them (domain.md, "Sign-off and
+        locking"). The lumpsum and the choices move no cent of the split and stay free.
+        """
+        if not self.institution_id or self.year is None:
+            return
+        stored = BudgetYear.objects.select_related("institution").filter(pk=self.pk).first() if self.pk else None
+        if stored is None:
+            refuse_reaches(self.institution, budget_year_reaches(self.institution, None, self.terms))
+        elif stored.institution_id != self.institution_id:
+            what = f"Het budget van {self.year} naar een andere instelling verandert de verdeling"
+            refuse_move_between_institutions(stored.institution_id, self, what)
+        else:
+            institution = stored.institution
+            refuse_reaches(institution, budget_year_reaches(institution, stored.terms, self.terms))
+
+    def refuse_delete_in_locked_years(self) -> None:
+        """Refuse deleting the row while its year or a later one is approved (budget_year_reaches)."""
+        refuse_reaches(self.institution, budget_year_reaches(self.institution, self.terms, None))
 
 
 class AdditionalFund(ConstraintErrorsOnFields, models.Model):
@@ -846,6 +1185,33 @@ class AdditionalFund(ConstraintErrorsOnFields, models.Model):
 
     def __str__(self):
         return f"{self.theme.code} {self.source}"
+
+    @property
+    def terms(self) -> FundTerms:
+        return FundTerms(self.amount_cents, self.year, self.source, self.theme_id)
+
+    def clean(self):
+        """Refuse a new or changed fund in an approved year's budget overview (fund_reaches).
+
+        Approved years change only after policy staff reopen them (domain.md, "Sign-off and
+        locking"). The note moves no cent and stays free.
+        """
+        super().clean()
+        if not self.institution_id or self.amount_cents is None:
+            return
+        stored = AdditionalFund.objects.select_related("institution").filter(pk=self.pk).first() if self.pk else None
+        if stored is None:
+            refuse_reaches(self.institution, fund_reaches(self.institution, None, self.terms))
+        elif stored.institution_id != self.institution_id:
+            what = f"Het bedrag uit ‘{self.source}’ naar een andere instelling verandert het budgetoverzicht"
+            refuse_move_between_institutions(stored.institution_id, self, what)
+        else:
+            institution = stored.institution
+            refuse_reaches(institution, fund_reaches(institution, stored.terms, self.terms))
+
+    def refuse_delete_in_locked_years(self) -> None:
+        """Refuse deleting the fund while a year whose budget overview shows it is approved (fund_reaches)."""
+        refuse_reaches(self.institution, fund_reaches(self.institution, self.terms, None))
 
 
 class AgendaLoad(models.Model):

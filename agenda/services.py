@@ -16,18 +16,28 @@ from agenda.models import (
     Ambition,
     Applicability,
     BaselineRevision,
+    BudgetTerms,
     BudgetYear,
     College,
     CompositeComponent,
     Factor,
     FactorRevision,
+    FundTerms,
     Goal,
     Indicator,
+    IndicatorTerms,
     Institution,
+    Reach,
     Team,
     Theme,
     ThemeShareRevision,
+    ThemeTerms,
+    budget_year_reaches,
     every_unit,
+    fund_reaches,
+    indicator_reaches,
+    refuse_reaches,
+    theme_reaches,
 )
 from agenda.schema import (
     OPTIONAL_SETTINGS,
@@ -429,7 +439,7 @@ def _load_reaches(inst: Institution, stored: dict, spec: dict, remove: set[str])
     share and the budget rows (and, beside them in the year's budget, the other funds and which
     themes are national, agenda ch. 12). A change of year Y's budget also moves the reserve it
     releases later (domain.md, "The reserve"), so it reaches Y and the years after it, as a
-    herijking from Y does (_years_from).
+    herijking from Y does (Institution.years_from).
     """
     years = list(inst.years)
 
@@ -461,52 +471,43 @@ def _load_reaches(inst: Institution, stored: dict, spec: dict, remove: set[str])
     indicators = {ind["code"]: (theme["code"], ind) for theme in stored["themes"] for ind in theme["indicators"]}
     for k, theme in enumerate(spec["themes"]):
         path, code = f"themes[{k}]", theme["code"]
-        # A new theme had no share, funds or revisions: only a share above 0 moves a cent.
-        old = themes.get(code) or {
-            "budget_share_pct": 0,
-            "national": theme["national"],
-            "revisions": [],
-            "additional_funds": [],
-        }
-        if old["budget_share_pct"] != theme["budget_share_pct"]:
-            every(
-                f"{path}.budget_share_pct",
-                _years_from(inst, None),
-                f"Het budgetaandeel van {code} verandert het budget",
-            )
-        if old["national"] != theme["national"]:
-            every(
-                f"{path}.national",
-                sorted(budget_years),
-                f"Of {code} een landelijk thema is, verandert het budgetoverzicht (agenda h. 12)",
-            )
+        old = themes.get(code)
+        # The theme's share and `national`: theme_reaches, as Theme.clean asks in the admin.
+        before = ThemeTerms(old["budget_share_pct"], old["national"]) if old else None
+        after = ThemeTerms(theme["budget_share_pct"], theme["national"])
+        for reach in theme_reaches(inst, code, before, after, budget_years):
+            every(f"{path}.{reach.key}", reach.years, reach.what)
+        # A new theme had no revisions or funds.
+        old = old or {"revisions": [], "additional_funds": []}
         shares = {revision["from"]: revision["budget_share_pct"] for revision in old["revisions"]}
         for r, revision in enumerate(theme["revisions"]):
             if shares.get(revision["from"], ABSENT) != revision["budget_share_pct"]:
                 every(
                     f"{path}.revisions[{r}]",
-                    _years_from(inst, revision["from"]),
+                    inst.years_from(revision["from"]),
                     f"Het budgetaandeel van {code} vanaf {revision['from']} verandert het budget",
                 )
         for year in sorted(set(shares) - {revision["from"] for revision in theme["revisions"]}):
             if share_label(code, year) in remove:
                 every(
                     f"{path}.revisions",
-                    _years_from(inst, year),
+                    inst.years_from(year),
                     f"Zonder de herziening van het budgetaandeel van {code} vanaf {year} verandert het budget",
                 )
-        _fund_reaches(path, old["additional_funds"], theme["additional_funds"], years, every)
+        _fund_reaches(inst, path, code, old["additional_funds"], theme["additional_funds"], every)
         for m, ind in enumerate(theme["indicators"]):
             _indicator_reaches(inst, f"{path}.indicators[{m}]", code, ind, indicators.get(ind["code"]), remove, every)
-    budget = {b["year"]: (b["total_cents"], b["result_dependent_pct"], b["central_pct"]) for b in stored["budget"]}
+    # Each budget row: budget_year_reaches, as BudgetYear.clean asks in the admin.
+    budget = {entry["year"]: _budget_terms(entry) for entry in stored["budget"]}
     for i, entry in enumerate(spec["budget"]):
-        if budget.get(entry["year"]) != (entry["total_cents"], entry["result_dependent_pct"], entry["central_pct"]):
-            every(
-                f"budget[{i}]",
-                _years_from(inst, entry["year"]),
-                f"Het budget van {entry['year']} verandert de verdeling",
-            )
+        for reach in budget_year_reaches(inst, budget.get(entry["year"]), _budget_terms(entry)):
+            every(f"budget[{i}]", reach.years, reach.what)
     return reaches
+
+
+def _budget_terms(entry: dict) -> BudgetTerms:
+    """Return what of a file's (or the stored spec's) budget row is split."""
+    return BudgetTerms(entry["year"], entry["total_cents"], entry["result_dependent_pct"], entry["central_pct"])
 
 
 def _college_reaches(inst: Institution, stored: dict, spec: dict, reaches: list[_Reach], college_ids) -> None:
@@ -565,51 +566,49 @@ def _college_reaches(inst: Institution, stored: dict, spec: dict, reaches: list[
                 )
 
 
-def _fund_reaches(path: str, stored: list[dict], funds: list[dict], years: list[int], every) -> None:
-    """Add the other funds whose amount changes, comes or goes: the year's budget overview shows them (agenda ch. 12).
+def _fund_reaches(inst: Institution, path: str, code: str, stored: list[dict], funds: list[dict], every) -> None:
+    """Add the other funds that change, come or go: fund_reaches, as AdditionalFund.clean asks in the admin.
 
-    A fund without a year counts in every year (AdditionalFund.year); a changed note moves no cent.
+    The file names a theme's fund by its source and year; a changed note moves no cent.
     """
-    amounts = {(fund["source"], fund["year"]): fund["amount_cents"] for fund in stored}
-    keys = set()
+
+    def terms(fund: dict) -> FundTerms:
+        return FundTerms(fund["amount_cents"], fund["year"], fund["source"], code)
+
+    before = {(fund["source"], fund["year"]): terms(fund) for fund in stored}
     for f, fund in enumerate(funds):
-        key = (fund["source"], fund["year"])
-        keys.add(key)
-        if amounts.get(key) != fund["amount_cents"]:
-            every(
-                f"{path}.additional_funds[{f}]",
-                years if fund["year"] is None else [fund["year"]],
-                f"Het bedrag uit ‘{fund['source']}’ verandert het budgetoverzicht",
-            )
-    for source, year in sorted(set(amounts) - keys, key=lambda key: (key[0], key[1] or 0)):
-        every(
-            f"{path}.additional_funds",
-            years if year is None else [year],
-            f"Zonder het bedrag uit ‘{source}’ ({year or 'elk jaar'}) verandert het budgetoverzicht",
-        )
+        for reach in fund_reaches(inst, before.pop((fund["source"], fund["year"]), None), terms(fund)):
+            every(f"{path}.additional_funds[{f}]", reach.years, reach.what)
+    for key in sorted(before, key=lambda key: (key[0], key[1] or 0)):
+        for reach in fund_reaches(inst, before[key], None):
+            every(f"{path}.additional_funds", reach.years, reach.what)
+
+
+def _indicator_terms(theme: str, ind: dict) -> IndicatorTerms:
+    """Return what a file's (or the stored spec's) indicator is judged on, in theme `theme`."""
+    return IndicatorTerms(
+        theme,
+        ind["polarity"],
+        Indicator(levels=ind["levels"]).institution_only,
+        (ind["baseline_year"], ind["baseline_value"]),
+        bool(ind["composite"]),
+    )
 
 
 def _indicator_reaches(inst: Institution, path: str, theme: str, ind: dict, found, remove: set[str], every) -> None:
     """Add the changes of one indicator that move its verdicts, and with them the budget's K (domain.md).
 
-    A new indicator has no values yet and moves nothing, unless it is a composite of indicators
-    that have (issue 18). Each revision reaches the years a herijking of it reaches on the policy
-    pages (check_ambition_unapproved, applicability_revise, baseline_revise).
+    Its theme, polarity, levels and baseline, and whether a new one is a composite: indicator_reaches,
+    as Indicator.clean asks in the admin. Each revision reaches the years a herijking of it reaches
+    on the policy pages (check_ambition_unapproved, applicability_revise, baseline_revise).
     """
-    code, years = ind["code"], _years_from(inst, None)
+    code, years = ind["code"], inst.years_from(None)
+    before = _indicator_terms(*found) if found is not None else None
+    for reach in indicator_reaches(inst, code, before, _indicator_terms(theme, ind)):
+        every(f"{path}.{reach.key}" if reach.key else path, reach.years, reach.what)
     if found is None:
-        if ind["composite"]:
-            every(f"{path}.composite", years, f"De samengestelde indicator {code} krijgt oordelen")
         return
-    old_theme, old = found
-    if old_theme != theme:
-        every(path, years, f"Indicator {code} naar thema {theme} (was {old_theme}) verandert het budget")
-    if old["polarity"] != ind["polarity"]:
-        every(f"{path}.polarity", years, f"De richting van {code} verandert de oordelen")
-    if Indicator(levels=old["levels"]).institution_only != Indicator(levels=ind["levels"]).institution_only:
-        every(f"{path}.levels", years, f"Alleen op instellingsniveau meten of niet verandert de oordelen van {code}")
-    if (old["baseline_year"], old["baseline_value"]) != (ind["baseline_year"], ind["baseline_value"]):
-        every(f"{path}.baseline", years, f"De nulmeting van {code} verandert de oordelen")
+    old = found[1]
     # The file's own list replaces the stored one; without one the stored list stays unless the load removes it.
     before = set(old["colleges"]) if old["colleges"] is not None else None
     if ind["colleges"] is not None:
@@ -627,7 +626,7 @@ def _indicator_reaches(inst: Institution, path: str, theme: str, ind: dict, foun
         if revision["colleges"] is not None and lists.get(start) != set(revision["colleges"]):
             every(
                 f"{path}.revisions[{r}].colleges",
-                _years_from(inst, start),
+                inst.years_from(start),
                 f"De toepasbaarheid van {code} vanaf {start} verandert de oordelen",
             )
         if revision["baseline_year"] is not None and baselines.get(start) != (
@@ -636,7 +635,7 @@ def _indicator_reaches(inst: Institution, path: str, theme: str, ind: dict, foun
         ):
             every(
                 f"{path}.revisions[{r}].baseline",
-                _years_from(inst, start),
+                inst.years_from(start),
                 f"De nulmeting van {code} vanaf {start} verandert de oordelen",
             )
     given = {r["from"]: r for r in ind["revisions"]}
@@ -644,14 +643,14 @@ def _indicator_reaches(inst: Institution, path: str, theme: str, ind: dict, foun
         if (given.get(start) or {}).get("colleges") is None and colleges_label(code, start) in remove:
             every(
                 f"{path}.revisions",
-                _years_from(inst, start),
+                inst.years_from(start),
                 f"Zonder de toepasbaarheid van {code} vanaf {start} veranderen de oordelen",
             )
     for start in sorted(baselines):
         if (given.get(start) or {}).get("baseline_year") is None and baseline_label(code, start) in remove:
             every(
                 f"{path}.revisions",
-                _years_from(inst, start),
+                inst.years_from(start),
                 f"Zonder de nulmeting van {code} vanaf {start} veranderen de oordelen",
             )
     ambitions = {a["year"]: a for a in old["ambitions"]}
@@ -1100,15 +1099,7 @@ def _check_unapproved(institution: Institution, years, what: str) -> None:
     and locking"): a revision from 2020 after 2020 was approved changed what the board had signed
     as vastgesteld. A herijking reaches every college and the institution level of its years.
     """
-    try:
-        refuse_if_approved(institution=institution, units=every_unit(institution, years), what=what)
-    except ValidationError as exc:
-        raise ValidationError({"from_year": exc.messages}) from exc
-
-
-def _years_from(institution: Institution, from_year: int | None) -> list[int]:
-    """Return the period's years a revision from `from_year` on applies to (None: from the start)."""
-    return [year for year in institution.years if from_year is None or year >= from_year]
+    refuse_reaches(institution, [Reach("from_year", "", tuple(years), what)])
 
 
 @transaction.atomic
@@ -1124,7 +1115,7 @@ def theme_share_revise(
     _check_from_year(theme.institution, from_year)
     _check_unapproved(
         theme.institution,
-        _years_from(theme.institution, from_year),
+        theme.institution.years_from(from_year),
         f"Het budgetaandeel van {theme.code} vanaf {from_year} verandert het budget",
     )
     revision = ThemeShareRevision.objects.filter(theme=theme, from_year=from_year).first() or ThemeShareRevision(
@@ -1153,7 +1144,7 @@ def applicability_revise(
     when = f"vanaf {from_year}" if from_year is not None else "vanaf het begin"
     _check_unapproved(
         institution,
-        _years_from(institution, from_year),
+        institution.years_from(from_year),
         f"De toepasbaarheid van {indicator.code} {when} verandert de oordelen",
     )
     colleges = list(colleges)
@@ -1184,7 +1175,7 @@ def baseline_revise(
     _check_from_year(indicator.institution, from_year)
     _check_unapproved(
         indicator.institution,
-        _years_from(indicator.institution, from_year),
+        indicator.institution.years_from(from_year),
         f"De nulmeting van {indicator.code} vanaf {from_year} verandert de oordelen",
     )
     revision = BaselineRevision.objects.filter(indicator=indicator, from_year=from_year).first() or BaselineRevision(

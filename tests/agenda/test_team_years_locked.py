@@ -6,8 +6,8 @@ reason; "Teams change over time": a team counts in Y only when it is active then
 """
 
 import pytest
-from django.core.exceptions import ValidationError
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 
 from agenda.models import College, Team
 from agenda.services import team_update
