@@ -1,6 +1,8 @@
-"""Reads of measured values: benchmark rows (backup) and the sign-off state of a year."""
+"""Reads of measured values: benchmark rows (backup) and the sign-off state of a year, of its verdicts and budget."""
 
-from agenda.models import College, Institution
+from django.db.models import Count, DateTimeField, IntegerField, Q, Value
+
+from agenda.models import BudgetYear, College, Institution
 from indicatoren.choices import SignoffState
 from indicatoren.models import ContextValue, Measurement, StudentCount, YearSignoff
 
@@ -65,14 +67,112 @@ def year_states(institution: Institution, years) -> dict[tuple[int | None, int],
     return {(college, year): state for college, year, state in rows}
 
 
-def data_status(institution: Institution, year: int, college_ids=None) -> str:
-    """Return 'vastgesteld' when the year is approved for every college and the institution level, else 'voorlopig'.
+def _units_and_signoffs(institution: Institution, years: Q, budget_years: bool = False):
+    """Return (college ids, {(college id or None, year): (state, changed_at)}, budget years) in one query.
 
-    Verdicts on unapproved data are provisional (domain.md, "Sign-off and locking"). With
-    `college_ids`, only those colleges (not the institution level) are asked.
+    The colleges, the sign-offs of `years` and, for a budget, the institution's budget years come
+    in one UNION ALL (as rapportage.api.conditional reads its validators): every page and body asks
+    this, and each round trip was worth more than the rest (issue 12, tests/rapportage/test_views.py).
     """
-    states = year_states(institution, [year])
-    if college_ids is None:
-        college_ids = [*College.objects.filter(institution=institution).values_list("pk", flat=True), None]
-    approved = all(states.get((college, year)) == SignoffState.APPROVED for college in college_ids)
-    return FINAL if approved else PROVISIONAL
+    no_id = Value(None, output_field=IntegerField())
+    no_time = Value(None, output_field=DateTimeField())
+    parts = [
+        College.objects.filter(institution=institution)
+        .order_by()
+        .values_list(Value("c"), "pk", no_id, Value(""), no_time),
+        YearSignoff.objects.filter(years, institution=institution)
+        .order_by()
+        .values_list(Value("s"), "college_id", "year", "state", "changed_at"),
+    ]
+    if budget_years:
+        parts.append(
+            BudgetYear.objects.filter(years, institution=institution)
+            .order_by()
+            .values_list(Value("b"), no_id, "year", Value(""), no_time)
+        )
+    rows = list(parts[0].union(*parts[1:], all=True))
+    colleges = [pk for kind, pk, *_ in rows if kind == "c"]
+    signoffs = {(pk, year): (state, at) for kind, pk, year, state, at in rows if kind == "s"}
+    return colleges, signoffs, {year for kind, _, year, _, _ in rows if kind == "b"}
+
+
+def _status(institution: Institution, years, colleges: list, signoffs: dict) -> str:
+    """Return 'vastgesteld' when every year in `years` is approved for every unit and the results follow that data.
+
+    Anything else is 'voorlopig' (domain.md, "Sign-off and locking": verdicts on unapproved data
+    are voorlopig, on approved data vastgesteld): a figure is *vastgesteld* only when nothing it is
+    computed from can still move, and when what is shown was computed from the approved data
+    (_results_follow).
+    """
+    units = [signoffs.get((college, year)) for college in [*colleges, None] for year in years]
+    if any(unit is None or unit[0] != SignoffState.APPROVED for unit in units):
+        return PROVISIONAL
+    return FINAL if _results_follow(institution, max(changed_at for _, changed_at in units)) else PROVISIONAL
+
+
+def years_status(institution: Institution, years) -> str:
+    """Return the status of figures that rest on every year in `years` (a document over several years)."""
+    years = set(years)
+    colleges, signoffs, _ = _units_and_signoffs(institution, Q(year__in=years))
+    return _status(institution, years, colleges, signoffs)
+
+
+def _results_follow(institution: Institution, approved_at) -> bool:
+    """Return whether the stored verdicts and cents were computed from the data as it was approved at `approved_at`.
+
+    A correction asks for a recompute; approving before it ran served the verdicts from before the
+    correction as vastgesteld (review of 2026-12-02). Every write before the approval is covered by
+    a run asked before it, which reads the data when it starts, and the approved years cannot change
+    after it. So the results follow the approved data when no run asked before the approval is still
+    open (waiting or running), or when a run that started after the approval has succeeded (the
+    approval asks for one itself; the demo runs it when the approval commits). A run that failed
+    leaves the results *verouderd*, which every page and body says (`stale`).
+    The runs are read through the institution's reverse relation, not imported: indicatoren sits
+    below rapportage (import-linter layers; agenda.views._refers_to_team does the same). Only a
+    finished run has finished_at; locked_at is written with a successful run's results only, and
+    started_at when a run is claimed, before it reads anything.
+    """
+    open_before = Q(finished_at__isnull=True, requested_at__lt=approved_at)
+    done_after = Q(started_at__gt=approved_at, locked_at__isnull=False)
+    counts = institution.recompute_runs.filter(open_before | done_after).aggregate(
+        open_before=Count("pk", filter=open_before), done_after=Count("pk", filter=done_after)
+    )
+    return not counts["open_before"] or bool(counts["done_after"])
+
+
+def data_status(institution: Institution, year: int) -> str:
+    """Return the status of the verdicts of `year`: 'vastgesteld' when the year is approved for every unit
+    and the stored verdicts were computed from the approved data (_status).
+
+    A verdict of Y rests on Y's values and the baseline year's, and the baseline is locked while a
+    year judged against it is approved (services._refuse_locked_baseline): Y's own approval is enough.
+    """
+    return years_status(institution, [year])
+
+
+def _basis_years(year: int, budget_years: set[int]) -> list[int]:
+    """Return the years a budget of `year` rests on, given the institution's budget years up to it.
+
+    domain.md, "The reserve": a portion reserved in an earlier budget year Y0 is released in the
+    first later budget year in which the college met, so the money of `year` moves with the
+    verdicts of every budget year before it. The student numbers it borrows from an earlier year
+    are locked by its own approval instead (services._refuse_locked_students), as that year may lie
+    outside the period and never be approved. A year without a budget row has no money of its own
+    (domain.md, fine print): its verdicts only.
+    """
+    return sorted({*budget_years, year}) if year in budget_years else [year]
+
+
+def budget_basis_years(institution: Institution, year: int) -> list[int]:
+    """Return the years whose approval a budget of `year` rests on: `year` and every earlier budget year."""
+    budget_years = BudgetYear.objects.filter(
+        institution=institution, year__lte=year, year__gte=institution.period_start
+    ).values_list("year", flat=True)
+    return _basis_years(year, set(budget_years))
+
+
+def budget_status(institution: Institution, year: int) -> str:
+    """Return the status of the budget of `year`: 'vastgesteld' only when every year it rests on is (_basis_years)."""
+    years = Q(year__lte=year, year__gte=institution.period_start)
+    colleges, signoffs, budget_years = _units_and_signoffs(institution, years, budget_years=True)
+    return _status(institution, _basis_years(year, budget_years), colleges, signoffs)

@@ -12,7 +12,7 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from agenda.choices import Level
-from agenda.models import College, Indicator, Institution, Team
+from agenda.models import BudgetYear, College, Indicator, Institution, Team
 from agenda.selectors import latest_baseline_years, years_judged_against
 from indicatoren.models import OWN_SERIES, ContextValue, Measurement, StudentCount
 from kern import rules
@@ -677,19 +677,48 @@ def write_refusal(
 
 
 def _refuse_locked_students(institution: Institution, counts: dict, approved_units) -> None:
-    """Raise YearLocked for student numbers that would change in an approved college-year."""
+    """Raise YearLocked for student numbers that would change in an approved college-year, or that a later
+    approved budget year of the college borrows.
+
+    A budget year without its own student numbers splits by the latest earlier year's (domain.md,
+    "Budget, precisely"): writing that year's count moved the money of the approved later year
+    ("Sign-off and locking"), and the year borrowed may lie before the period, where no approval
+    can reach it. So the count a budget year reads is locked by that year's approval: the stored
+    count of the latest earlier year, and a new count between it and the budget year.
+    """
     if not counts:
         return
-    locked = approved_units(institution, {year for _, year in counts})
+    first = min(year for _, year in counts)
+    budget_years = sorted(
+        set(BudgetYear.objects.filter(institution=institution, year__gt=first).values_list("year", flat=True))
+    )
+    locked = approved_units(institution, {year for _, year in counts} | set(budget_years))
     stored = {
         (s.college_id, s.year): s.count
-        for s in StudentCount.objects.filter(college__institution=institution, year__in={y for _, y in counts})
+        for s in StudentCount.objects.filter(college__institution=institution, year__gte=first)
     }
-    refused = [
-        f"Studentaantal {college.code} {year}: {locked[(college.pk, year)]}"
-        for (college, year), count in counts.items()
-        if (college.pk, year) in locked and stored.get((college.pk, year)) != count
-    ]
+    refused = []
+    for (college, year), count in counts.items():
+        if stored.get((college.pk, year)) == count:
+            continue
+        if (college.pk, year) in locked:
+            refused.append(f"Studentaantal {college.code} {year}: {locked[(college.pk, year)]}")
+            continue
+        borrower = next(
+            (
+                later
+                for later in budget_years
+                if later > year
+                and (college.pk, later) in locked
+                and not any((college.pk, between) in stored for between in range(year + 1, later + 1))
+            ),
+            None,
+        )
+        if borrower is not None:
+            refused.append(
+                f"Studentaantal {college.code} {year}: het budget van {borrower} verdeelt met dit aantal "
+                f"(het laatste van {college.code} tot en met {borrower}), en {locked[(college.pk, borrower)]}"
+            )
     if refused:
         raise YearLocked([CellProblem(None, message) for message in refused])
 

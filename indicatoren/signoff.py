@@ -22,6 +22,7 @@ from indicatoren.models import SignoffEvent, YearSignoff
 from indicatoren.selectors import FINAL, PROVISIONAL, data_status, year_states  # noqa: F401  (re-exported)
 from indicatoren.services import lock_institution_data
 from kern.signals import announce_change
+from kern.text import visible_length
 
 REASON_MIN_LENGTH = 5
 ACTION_WORDS = {"submit": "ingediend", "withdraw": "ingetrokken", "approve": "vastgesteld", "reopen": "heropend"}
@@ -165,8 +166,11 @@ def signoff_reopen(
     if not system and not is_policy(user, institution):
         raise PermissionDenied("Alleen beleidsmedewerkers heropenen een vastgesteld jaar.")
     reason = (reason or "").strip()
-    if len(reason) < REASON_MIN_LENGTH:
-        raise ValidationError("Geef een reden voor het heropenen (minstens 5 tekens); die wordt vastgelegd.")
+    # Visible characters only: a reason of zero-width spaces logs nothing a reader can see.
+    if visible_length(reason) < REASON_MIN_LENGTH:
+        raise ValidationError(
+            f"Geef een reden voor het heropenen (minstens {REASON_MIN_LENGTH} zichtbare tekens); die wordt vastgelegd."
+        )
     lock_institution_data(institution)
     report = SignoffReport([], [])
     for unit in _units(institution, college):

@@ -17,6 +17,7 @@ from indicatoren.choices import SignoffState
 from indicatoren.signoff import (
     FINAL,
     PROVISIONAL,
+    data_status,
     signoff_approve,
     signoff_events,
     signoff_reopen,
@@ -38,6 +39,9 @@ def signoff_panel(user, college: College, year: int) -> dict:
         "state": state,
         "label": SignoffState(state).label,
         "locked": state == SignoffState.APPROVED,
+        # The verdicts' status, as every page, document and API body says it: a college's approval
+        # alone leaves them voorlopig until every college and the institution level are approved.
+        "data_status": data_status(institution, year),
         "can_submit": writer and state == SignoffState.OPEN,
         "can_withdraw": writer and state == SignoffState.SUBMITTED,
         "can_approve": policy and state != SignoffState.APPROVED,

@@ -18,7 +18,7 @@ from django.utils.formats import date_format
 from django.utils.translation import override
 
 from agenda.models import Factor, FactorRevision, Indicator, Institution, Theme
-from indicatoren.selectors import data_status
+from indicatoren.selectors import budget_basis_years, years_status
 from maatregelen.models import Evidence
 from rapportage import accountability, charts, selectors
 from rapportage.choices import RunState
@@ -220,7 +220,7 @@ class Document:
     subtitle: str
     institution: Institution
     years: list[int]
-    data_status: str  # "voorlopig" / "vastgesteld" (of the last year covered)
+    data_status: str  # "voorlopig" / "vastgesteld": of every year covered and the budget's earlier years (_meta)
     generated_at: str  # Dutch local time, "30 november 2026 18:45"
     computed_at: str | None
     stale: bool
@@ -270,8 +270,13 @@ def _dutch_time(moment) -> str:
         return date_format(timezone.localtime(moment), "j F Y H:i")
 
 
-def _meta(institution: Institution, year: int) -> dict:
-    """Return the title page's facts shared by both documents."""
+def _meta(institution: Institution, years: list[int]) -> dict:
+    """Return the title page's facts shared by both documents, which cover `years` (verdicts and budget).
+
+    The document is *vastgesteld* only when every figure it prints can no longer move (domain.md,
+    "Sign-off and locking"): the verdicts of each year it covers, and the budget of its last year,
+    which moves with every earlier budget year's verdicts (the reserve; budget_basis_years).
+    """
     run = selectors.last_completed_run(institution)
     # Any run waiting or running, not only the newest (selectors.last_run): a correction joins the run
     # already waiting (services._run_request), which may be older than one `recompute_now` finished
@@ -279,7 +284,7 @@ def _meta(institution: Institution, year: int) -> dict:
     waiting = RecomputeRun.objects.filter(institution=institution, state__in=(RunState.PENDING, RunState.RUNNING))
     return {
         "institution": institution,
-        "data_status": data_status(institution, year),
+        "data_status": years_status(institution, {*years, *budget_basis_years(institution, years[-1])}),
         "generated_at": _dutch_time(timezone.now()),
         "computed_at": _dutch_time(run.finished_at) if run and run.finished_at else None,
         "stale": selectors.freshness(institution)["stale"],
@@ -406,7 +411,7 @@ def annual_report(institution: Institution, year: int) -> Document:
             "promise_groups": _promise_groups(manifesto_data["by_theme"]),
             "promise_total": f"Budget van alle beloftes samen: {money(manifesto_data['promise_total_cents'])}.",
         },
-        **_meta(institution, year),
+        **_meta(institution, [year]),
     )
 
 
@@ -705,7 +710,7 @@ def midterm_pack(institution: Institution) -> Document:
             "baselines_table": _baselines_table(herijking["baseline_revisions"]),
             "factors_table": _factors_table(factor_revisions),
         },
-        **_meta(institution, years[-1]),
+        **_meta(institution, years),
     )
 
 

@@ -30,7 +30,7 @@ from agenda.models import (
     ThemeShareRevision,
 )
 from indicatoren.models import Measurement, StudentCount
-from indicatoren.selectors import data_status
+from indicatoren.selectors import budget_status, data_status
 from kern.rules import MAX_DECIMALS, MAX_DIGITS
 from maatregelen.models import Evidence, Measure
 from rapportage.choices import RunState, Version
@@ -456,11 +456,15 @@ def indicator_status(institution: Institution, code: str, year: int, version: st
 
 
 def budget_body(institution: Institution, year: int) -> dict | None:
-    """Return the stored budget split of `year` (with the year's data_status and freshness), or None."""
+    """Return the stored budget split of `year` (with the budget's data_status and freshness), or None.
+
+    The money of `year` moves with the verdicts of every earlier budget year (the reserve), so it is
+    *vastgesteld* only when those years are approved too (indicatoren.selectors.budget_status).
+    """
     payload = BudgetResult.objects.filter(institution=institution, year=year).values_list("payload", flat=True).first()
     if payload is None:
         return None
-    return {**payload, "data_status": data_status(institution, year), **freshness(institution)}
+    return {**payload, "data_status": budget_status(institution, year), **freshness(institution)}
 
 
 def last_run(institution: Institution) -> RecomputeRun | None:

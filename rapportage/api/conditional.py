@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from django.core.cache import cache
-from django.db.models import DateTimeField, IntegerField, QuerySet, Value
+from django.db.models import DateTimeField, IntegerField, Q, QuerySet, Value
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_vary_headers
@@ -100,25 +100,30 @@ class Validators:
         return response
 
 
-def _validators(parts: list, results: QuerySet, institution: Institution, year: int) -> Validators:
+def _validators(
+    parts: list, results: QuerySet, institution: Institution, year: int, *, earlier_signoffs: bool = False
+) -> Validators:
     """Return the validators of a body made of the stored rows `results` (IndicatorResult or BudgetResult).
 
     The year's sign-off (`data_status`, voorlopig / vastgesteld) and whether the results are stale
     (a failed recompute, `stale_run`) are part of every body, so they are part of the ETag too:
-    approving or reopening a year, or a recompute that fails, changes the ETag at once. A failed
-    recompute also counts as a modification for Last-Modified.
+    approving or reopening a year, or a recompute that fails or finishes, changes the ETag at once.
+    A finished recompute also counts as a modification for Last-Modified.
 
     The ETag hashes what data_status is made of (the year's sign-off rows and the institution's
     colleges), not its outcome, so the rule stays in indicatoren.selectors; and the result rows,
     sign-offs and colleges come in one query (UNION ALL), not three: under load every round trip
     to the database was worth more than the rest of the answer (issue 16, bench/api_bench.py).
+    `earlier_signoffs`: the body's data_status rests on the earlier years' sign-offs too (a budget:
+    indicatoren.selectors.budget_status), so those are hashed as well.
     """
     last = last_finished_run(institution)
     failed = last if last is not None and last.state == RunState.FAILED else None  # selectors.stale_run
+    years = Q(year__lte=year) if earlier_signoffs else Q(year=year)
     signoffs = (
-        YearSignoff.objects.filter(institution=institution, year=year)
+        YearSignoff.objects.filter(years, institution=institution)
         .order_by()
-        .values_list(Value("s"), "college_id", "changed_at", NO_NUMBER, "state")
+        .values_list(Value("s"), "college_id", "changed_at", "year", "state")
     )
     colleges = (
         College.objects.filter(institution=institution)
@@ -129,12 +134,17 @@ def _validators(parts: list, results: QuerySet, institution: Institution, year: 
     # The body lists the results in the indicators' order: a reordering changes the ETag too.
     stored = sorted((position or 0, code, pk, at) for kind, pk, at, position, code in rows if kind == "r")
     inputs = sorted(
-        (kind, pk or 0, at.isoformat() if at else "", code) for kind, pk, at, _, code in rows if kind != "r"
+        (kind, pk or 0, at.isoformat() if at else "", number or 0, code)
+        for kind, pk, at, number, code in rows
+        if kind != "r"
     )
     stamps = [(pk, at.isoformat()) for _, _, pk, at in stored]
     # The release is in the ETag: a body cached by the code before a deploy is never served for it.
+    # The last finished run too: data_status stays voorlopig until the runs asked before the approval
+    # are done (indicatoren.selectors._results_follow), and a run that moves no row rewrites none.
+    finished = last.pk if last is not None else None
     digest = hashlib.sha256(
-        repr([release(), *parts, failed.pk if failed is not None else None, inputs, stamps]).encode()
+        repr([release(), *parts, failed.pk if failed is not None else None, finished, inputs, stamps]).encode()
     )
     # A recompute rewrites only the rows that moved (issue 16), and some changes of a body rewrite
     # none: approving or reopening the year, a row that was removed. So Last-Modified is the newest
@@ -206,7 +216,7 @@ def budget_validators(institution: Institution, year: int) -> Validators:
         rows = BudgetResult.objects.filter(institution=institution, year=year).values_list(
             Value("r"), "id", "computed_at", NO_NUMBER, Value("")
         )
-        return _validators(["budget", institution.code, year], rows, institution, year)
+        return _validators(["budget", institution.code, year], rows, institution, year, earlier_signoffs=True)
 
     return _kept(["budget", year], institution, compute)
 
