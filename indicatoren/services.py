@@ -1,6 +1,7 @@
 """Writes of measured values: one value, or many at once (grid, upload), always with history."""
 
 import hashlib
+from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -742,7 +743,8 @@ def plausibility_problems(institution: Institution, keyed, stored: dict | None =
     """Return a CellProblem for every row whose new value is valid but implausible (kern.rules).
 
     Peers are the other units of the same indicator, year and level as they will be after
-    the write; history is the unit's nearest earlier stored (or written) value. `stored` is
+    the write (those not written by it are counted apart: only they clear a jump from history);
+    history is the unit's nearest earlier stored (or written) value. `stored` is
     stored_values() of the rows' indicators and years, read in the same lock: only the other
     years are read again (issue 16: the same 100,000 values were read twice).
     """
@@ -784,6 +786,9 @@ def plausibility_problems(institution: Institution, keyed, stored: dict | None =
             else:
                 entries.append((year, value))
     stats: dict[tuple, rules.PeerStats] = {}
+    # How many of a group's values this write brings: the others are independent of it, and only
+    # they may vouch for a value that jumps from its history (kern.rules.plausibility_flags).
+    written_in_group = Counter(key[:3] for key, _ in keyed)
     problems = []
     flags_of = rules.plausibility_flags
     for key, row in keyed:
@@ -796,7 +801,8 @@ def plausibility_problems(institution: Institution, keyed, stored: dict | None =
         peers = stats.get((indicator, year, level))
         if peers is None:  # once per group: a median per value would be quadratic in big files
             peers = stats[(indicator, year, level)] = rules.PeerStats.of(groups[(indicator, year, level)])
-        flags = flags_of(row.indicator.unit, row.value, peers=peers, previous=previous)
+        independent = peers.count - written_in_group[(indicator, year, level)]
+        flags = flags_of(row.indicator.unit, row.value, peers=peers, previous=previous, independent=independent)
         if flags:
             message = f"{row.describe()}: {rules.flags_text(flags)} Sla op met een korte toelichting."
             problems.append(CellProblem(row, message, flags=flags))

@@ -116,7 +116,8 @@ def student_count_problem(count: int) -> str | None:
 # (Iglewicz & Hoaglin's modified z-score, |0.6745 (x - median) / MAD| > 3.5), and a jump
 # against the unit's own nearest earlier value. A value is flagged only when every check
 # that has enough data calls it far, so an honest change in a small team stays quiet while
-# "8,77 typed for 85,9" or "a vsv of 95 %" is caught by both.
+# "8,77 typed for 85,9" or "a vsv of 95 %" is caught by both. Peers written in the same write
+# do not count as data that clears a jump: a whole file off by a factor 100 agrees with itself.
 
 MODIFIED_Z_LIMIT = Decimal("3.5")
 MODIFIED_Z_FACTOR = Decimal("0.6745")
@@ -193,12 +194,21 @@ def _far_from_history(unit: str, value: Decimal, previous: tuple[int, Decimal] |
 
 
 def plausibility_flags(
-    unit: str, value: Decimal, *, peers: PeerStats | list[Decimal], previous: tuple[int, Decimal] | None
+    unit: str,
+    value: Decimal,
+    *,
+    peers: PeerStats | list[Decimal],
+    previous: tuple[int, Decimal] | None,
+    independent: int | None = None,
 ) -> list[Flag]:
     """Return the reasons a valid value looks implausible, or [] (see the rule above).
 
     `peers` are the values of the same indicator, year and level (or their PeerStats, to
     compute them once for many values); `previous` is the unit's own nearest earlier (year, value).
+    `independent` is how many of those peers were not written together with this value (None:
+    all of them). Close peers clear a jump from the unit's history only when at least MIN_PEERS
+    of them are independent: a file that gives every team 0,85 for last year's 85 % must not
+    vouch for itself (review of 2026-12-02). Far peers flag whoever wrote them.
     """
     if not isinstance(peers, PeerStats):
         peers = PeerStats.of(peers)
@@ -209,7 +219,7 @@ def plausibility_flags(
     if history is False:
         return []
     peer = _far_from_peers(unit, value, peers)
-    if peer is False:
+    if peer is False and (independent is None or independent >= MIN_PEERS):
         return []
     return [flag for flag in (peer, history) if flag]
 
