@@ -52,6 +52,7 @@ from agenda.schema import (
     validate_agenda,
 )
 from kern.signals import announce_change, refuse_if_approved
+from kern.text import visible_length
 
 ABSENT = object()  # a setting the file or the database does not have
 NEVER = object()  # a setting no earlier load of the file set
@@ -994,8 +995,7 @@ def ambition_revise(
     *, indicator: Indicator, year: int, type: str, target=None, tolerance=0, indicative=False, reason: str, author=None
 ) -> Ambition:
     """Add a revision of an indicator's ambition for `year` (herijking) with its reason; the earlier one stays."""
-    if not reason.strip():
-        raise ValidationError({"reason": "Geef de reden van de herijking."})
+    _check_reason(reason)
     ambition = ambition_add(
         indicator=indicator,
         year=year,
@@ -1087,8 +1087,8 @@ def _check_from_year(institution: Institution, from_year: int) -> None:
 
 
 def _check_reason(reason: str) -> None:
-    """Raise ValidationError when a herijking has no reason."""
-    if not (reason or "").strip():
+    """Raise ValidationError when a herijking has no reason a reader can see (kern.text: not zero-width spaces)."""
+    if not visible_length(reason):
         raise ValidationError({"reason": "Geef de reden van de herijking."})
 
 

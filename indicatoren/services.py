@@ -20,6 +20,7 @@ from kern import rules
 from kern.errors import Refusal
 from kern.pg_copy import NULL, copy_cell, copy_in, copy_text
 from kern.signals import announce_change
+from kern.text import visible_length
 
 # django-simple-history keeps the change reason in a CharField(max_length=100).
 HISTORY_REASON_LENGTH = 100
@@ -359,10 +360,11 @@ def measurements_apply(
     flag_note = (flag_note or "").strip()
     if rules.note_problem(flag_note):
         raise ValidationError(rules.note_problem(flag_note))
+    # A note confirms a flagged value only when a reader can see it: zero-width spaces say nothing.
     for problem in report.flagged:
-        if not problem.row.note and flag_note:
+        if not visible_length(problem.row.note) and visible_length(flag_note):
             problem.row.note = flag_note
-    missing = [problem for problem in report.flagged if not problem.row.note]
+    missing = [problem for problem in report.flagged if not visible_length(problem.row.note)]
     if missing:
         raise NoteRequired(missing)
     report.new, report.changed, report.deleted = len(creates), len(updates), len(deletes)

@@ -67,3 +67,21 @@ def test_an_ordinary_year_of_small_changes_needs_no_note(world):
     vsv, api = world
     response = _upload(api, {team: str(85 + k) for k, team in enumerate(TEAMS)})
     assert response.status_code == 201, response.content
+
+
+def test_a_note_of_zero_width_spaces_confirms_nothing(world):
+    """A note a reader cannot see is no confirmation (kern.text.visible_length, as for reopen reasons)."""
+    vsv, api = world
+    response = _upload(api, dict.fromkeys(TEAMS, "0,85"), note="\u200b" * 8)
+    assert response.status_code == 400, response.content
+    assert not Measurement.objects.filter(indicator=vsv, year=2021).exists()
+
+
+def test_a_herijking_reason_of_zero_width_spaces_is_refused(rocvaf_demo):
+    from django.core.exceptions import ValidationError
+
+    from agenda.services import ambition_revise
+
+    indicator = Indicator.objects.filter(institution=rocvaf_demo).order_by("code").first()
+    with pytest.raises(ValidationError, match="Geef de reden van de herijking"):
+        ambition_revise(indicator=indicator, year=2022, type="maintain", tolerance=0, reason="\u200b\ufeff" * 4)
