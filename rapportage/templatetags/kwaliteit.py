@@ -161,27 +161,42 @@ def year_label(status):
 
 
 @register.simple_tag(takes_context=True)
-def data_status_badge(context, year):
-    """Return 'voorlopig' or 'vastgesteld' for the year's verdicts, linking to the sign-off overview."""
+def data_status_badge(context, year, budget=False):
+    """Return 'voorlopig' or 'vastgesteld' for the year's verdicts (or its budget), linking to the sign-off overview.
+
+    `budget`: the money of the year, which moves with every earlier budget year's verdicts (the
+    reserve), so it is vastgesteld only when those years are too (indicatoren.selectors.budget_status).
+    """
     from django.urls import reverse
 
-    from indicatoren.selectors import FINAL, data_status
+    from indicatoren.selectors import FINAL, budget_status, data_status
 
     institution = context.get("nav_institution")
     if institution is None or year in (None, ""):
         return ""
-    status = data_status(institution, int(year))
+    status = (budget_status if budget else data_status)(institution, int(year))
     css = "approved" if status == FINAL else "open"
-    title = (
-        "Alle colleges hebben dit jaar vastgesteld."
-        if status == FINAL
-        else "Nog niet voor alle colleges vastgesteld: de oordelen kunnen nog veranderen."
-    )
+    if budget:
+        what = "Budget"
+        title = (
+            "Dit jaar en alle eerdere budgetjaren zijn vastgesteld en herberekend."
+            if status == FINAL
+            else "Dit jaar of een eerder budgetjaar is nog niet vastgesteld (of nog niet herberekend): "
+            "het budget en de reserve kunnen nog veranderen."
+        )
+    else:
+        what = "Oordelen"
+        title = (
+            "Alle colleges hebben dit jaar vastgesteld."
+            if status == FINAL
+            else "Nog niet voor alle colleges vastgesteld (of nog niet herberekend): de oordelen kunnen nog veranderen."
+        )
     return format_html(
-        '<a class="signoff-state {} data-status" href="{}" title="{}">Oordelen {}</a>',
+        '<a class="signoff-state {} data-status" href="{}" title="{}">{} {}</a>',
         css,
         reverse("signoff:overview"),
         title,
+        what,
         status,
     )
 

@@ -266,3 +266,19 @@ def test_a_reopen_reason_of_invisible_characters_is_refused_on_the_page_and_in_t
         signoff_reopen(institution=inst, year=2020, college=a1, user=boss, reason=" \u200b\u200bok\u200b ")
     signoff_reopen(institution=inst, year=2020, college=a1, user=boss, reason="DUO-correctie")
     assert SignoffEvent.objects.get(signoff__college=a1, action="reopen").reason == "DUO-correctie"
+
+
+def test_the_budget_page_says_the_moneys_status_beside_the_verdicts():
+    """2021 approved, 2020 open: the budget page's money is voorlopig while 2021's verdicts are vastgesteld."""
+    inst = build("HLP", RESERVE_VALUES)
+    boss = person(inst, "beleid", Role.POLICY)
+    signoff_approve(institution=inst, year=2021, user=boss)  # 2020 stays open
+    recompute_now(institution=inst, reason="test")
+    client = Client()
+    client.force_login(boss)
+    page = client.get("/dashboard/budget/?jaar=2021").content.decode()
+    assert "Budget voorlopig" in page and "Oordelen vastgesteld" in page
+    signoff_approve(institution=inst, year=2020, user=boss)
+    recompute_now(institution=inst, reason="test")
+    page = client.get("/dashboard/budget/?jaar=2021").content.decode()
+    assert "Budget vastgesteld" in page
