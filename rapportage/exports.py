@@ -235,7 +235,13 @@ def annual_report_xlsx(report: dict) -> bytes:
         (f"{meta['institution']} {meta['name']}", False),
         (f"Berekend op: {computed:%d-%m-%Y %H:%M}" if computed else "Berekend op: onbekend", False),
         (
-            f"Oordelen: {meta.get('data_status', 'voorlopig')} (voorlopig tot het jaar voor alle colleges is vastgesteld)",
+            f"Oordelen: {meta.get('data_status', 'voorlopig')} (voorlopig tot het jaar voor alle colleges is vastgesteld)"
+            # The money moves with every earlier budget year's verdicts (the reserve): its own status.
+            + (
+                f"; budget: {budget['body'].get('data_status', 'voorlopig')} (voorlopig tot ook alle eerdere budgetjaren zijn vastgesteld)"
+                if budget.get("body")
+                else ""
+            ),
             True,
         ),
         (

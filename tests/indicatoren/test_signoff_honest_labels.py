@@ -282,3 +282,23 @@ def test_the_budget_page_says_the_moneys_status_beside_the_verdicts():
     recompute_now(institution=inst, reason="test")
     page = client.get("/dashboard/budget/?jaar=2021").content.decode()
     assert "Budget vastgesteld" in page
+
+
+def test_the_annual_workbook_says_the_moneys_status_beside_the_verdicts():
+    """The workbook's Toelichting says both, as the budget page does (2021 approved, 2020 open)."""
+    import io
+
+    import openpyxl
+
+    inst = build("HLX", RESERVE_VALUES)
+    boss = person(inst, "beleid", Role.POLICY)
+    signoff_approve(institution=inst, year=2021, user=boss)
+    recompute_now(institution=inst, reason="test")
+    client = Client()
+    client.force_login(boss)
+    response = client.get("/dashboard/export.xlsx?jaar=2021")
+    assert response.status_code == 200
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content))["Toelichting"]
+    lines = [row[0] for row in sheet.iter_rows(values_only=True) if row and row[0]]
+    status = next(line for line in lines if line.startswith("Oordelen: "))
+    assert status.startswith("Oordelen: vastgesteld") and "; budget: voorlopig" in status
