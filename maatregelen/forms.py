@@ -16,7 +16,7 @@ from maatregelen.choices import (
     PromiseOrigin,
     TargetGroup,
 )
-from maatregelen.models import Evidence, Measure, Review
+from maatregelen.models import Evidence, Measure, Review, Spending
 
 _EURO_GROUPED = re.compile(r"([0-9]{1,3}(?:\.[0-9]{3})+)(?:,([0-9]{1,2}))?")  # 45.000 or 45.000,50
 _EURO_COMMA = re.compile(r"([0-9]+)(?:,([0-9]{1,2}))?")  # 45000 or 45000,50
@@ -298,7 +298,7 @@ class CheckInForm(PageForm):
 # --- Realised spending and the manifesto's model (issue 14) -------------------------------------
 
 
-class SpendingForm(PageForm):
+class SpendingForm(EditForm):
     """A line of realised spending: year, theme, college (empty: ROC-wide), optionally a measure, the amount."""
 
     year = forms.TypedChoiceField(label="Jaar", coerce=int)
@@ -335,6 +335,18 @@ class SpendingForm(PageForm):
         self.fields["measure"].label_from_instance = lambda m: (
             f"{m.theme.code} · {m.college.code if m.college_id else 'ROC-breed'} · {m.title}"
         )
+
+    @staticmethod
+    def initial_for(spending: Spending) -> dict:
+        """Return the form's initial data for a stored spending line (the amount in cents, shown in euros)."""
+        return {
+            "year": spending.year,
+            "theme": spending.theme_id,
+            "college": spending.college_id,
+            "measure": spending.measure_id,
+            "amount_cents": spending.amount_cents,
+            "note": spending.note,
+        }
 
 
 class SpendingUploadForm(PageForm):

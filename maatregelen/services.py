@@ -7,7 +7,7 @@ agenda.permissions.writable_colleges) so a director never changes another colleg
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 
 from agenda.models import BudgetYear, College, Indicator, Institution, Team, Theme
@@ -25,7 +25,7 @@ from maatregelen.models import (
     Spending,
 )
 from maatregelen.spending_file import SpendingFile
-from maatregelen.versions import Read, lock, reconcile, refuse_stale_delete
+from maatregelen.versions import Read, StaleEdit, lock, reconcile, refuse_stale_delete, token
 
 
 def _save(record, user) -> None:
@@ -551,40 +551,89 @@ def spending_record(
     spending: Spending | None = None,
     user=None,
     allowed_colleges=None,
+    seen: Read | None = None,
 ) -> Spending:
     """Record realised spending; the row with the same year, theme, college and measure is replaced, never doubled.
 
     A director records their own colleges' spending; ROC-wide spending (college None) is for policy
     staff. With `spending` given that row is changed (its old and new college must both be writable).
+    `seen` is what the writer read (maatregelen.versions), as for measure_update: a field someone
+    else changed since is kept when the writer left it as read, and refused (StaleEdit) when both
+    changed it. A page that offered a new line saw none (Read.nothing): a line stored meanwhile
+    under the same key is then refused, naming its values, instead of replaced unseen. `seen` None
+    (the API's POST, a file, a command): replaced, as contracts-extensions.md says.
     """
     _check_college(allowed_colleges, college)
-    if spending is not None:
-        _check_college(allowed_colleges, spending.college)
     _check_year(institution, year)
     if amount_cents is None or amount_cents < 0:
         raise ValidationError({"amount_cents": "Een besteding is nul of groter; corrigeer een te hoog bedrag."})
-    existing = _spending_key(year=year, theme=theme, college=college, measure=measure)
+    changes = {
+        "year": year,
+        "theme": theme,
+        "college": college,
+        "measure": measure,
+        "amount_cents": amount_cents,
+        "note": note.strip(),
+    }
     if spending is None:
-        spending = existing or Spending(institution=institution)
-    elif existing is not None and existing.pk != spending.pk:
+        spending, changes = _stored_line(changes, seen)
+        if spending is None:
+            try:
+                with transaction.atomic():  # a savepoint: the insert may meet a line stored since the lookup
+                    return _spending_save(Spending(institution=institution), changes, user)
+            except (IntegrityError, ValidationError):
+                # Someone stored a line under this key after the lookup: the model's unique check saw
+                # it, or the unique index waited for their commit and refused the insert. Compared
+                # with what the writer saw, as if found at once; any other refusal stands.
+                spending, changes = _stored_line(changes, seen)
+                if spending is None:
+                    raise
+        return _spending_save(spending, changes, user)
+    lock(spending)  # every field not written below is the stored one, not the caller's older copy
+    _check_college(allowed_colleges, spending.college)
+    changes = reconcile(spending, changes, seen)
+    existing = _spending_key(**{name: changes.get(name, getattr(spending, name)) for name in SPENDING_KEY})
+    if existing is not None and existing.pk != spending.pk:
         raise ValidationError({"measure": "Voor deze combinatie is in dit jaar al een besteding vastgelegd."})
-    spending.year, spending.theme, spending.college, spending.measure = year, theme, college, measure
-    spending.amount_cents, spending.note = amount_cents, note.strip()
+    return _spending_save(spending, changes, user)
+
+
+def _stored_line(changes: dict, seen: Read | None) -> tuple[Spending | None, dict]:
+    """Return the line stored under the key of `changes` (locked) and what to write to it, or (None, changes).
+
+    Compared with what the writer saw (versions.reconcile): nothing seen (a page's new line) and a
+    value that differs is refused (StaleEdit) rather than replaced unseen.
+    """
+    existing = _spending_key(**{name: changes[name] for name in SPENDING_KEY})
+    if existing is None:
+        return None, changes
+    lock(existing)
+    return existing, reconcile(existing, changes, seen, existing=seen is not None and seen.saw_nothing)
+
+
+def _spending_save(spending: Spending, changes: dict, user) -> Spending:
+    """Write the changes to the line and save it (validated, `user` in its history)."""
+    for name, value in changes.items():
+        setattr(spending, name, value)
     if spending.created_by_id is None:
         spending.created_by = user
     _save(spending, user)
     return spending
 
 
+SPENDING_KEY = ("year", "theme", "college", "measure")
 SPENDING_FIELDS = ("year", "theme", "college", "measure", "amount_cents", "note")
 
 
 @transaction.atomic
-def spending_update(*, spending: Spending, user=None, allowed_colleges=None, **changes) -> Spending:
+def spending_update(
+    *, spending: Spending, user=None, allowed_colleges=None, seen: Read | None = None, **changes
+) -> Spending:
     """Change the given fields of a spending row (an API PATCH); the others are the stored ones, read under the lock.
 
     domain.md, "No lost updates": a field the caller did not send is never written back from its
-    own earlier read, so a change someone saved to it in between stays. The rules are spending_record's.
+    own earlier read, so a change someone saved to it in between stays; a stale If-Match in `seen`
+    refuses (412). The rules are spending_record's.
     """
     unknown = set(changes) - set(SPENDING_FIELDS)
     if unknown:
@@ -597,13 +646,16 @@ def spending_update(*, spending: Spending, user=None, allowed_colleges=None, **c
         **{**stored, **changes},
         user=user,
         allowed_colleges=allowed_colleges,
+        seen=seen,
     )
 
 
 @transaction.atomic
-def spending_delete(*, spending: Spending, user=None, allowed_colleges=None) -> None:
-    """Delete a spending row (a director: only their own colleges')."""
+def spending_delete(*, spending: Spending, user=None, allowed_colleges=None, seen: Read | None = None) -> None:
+    """Delete a spending row (a director: only their own colleges'); refused when it changed since `seen`."""
+    lock(spending)
     _check_college(allowed_colleges, spending.college)
+    refuse_stale_delete(spending, seen)
     spending._history_user = user
     spending.delete()
 
@@ -615,6 +667,7 @@ class SpendingImport:
     lines: list[dict] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
     applied: bool = False
+    versions: dict[int, str] = field(default_factory=dict)  # per row: the stored line's version ("" for none)
 
     @property
     def counts(self) -> dict[str, int]:
@@ -652,13 +705,22 @@ def _find_measure(measures: list[Measure], text: str, theme: Theme, college: Col
 
 
 def spendings_import(
-    *, institution: Institution, parsed: SpendingFile, dry_run: bool, user=None, allowed_colleges=None
+    *,
+    institution: Institution,
+    parsed: SpendingFile,
+    dry_run: bool,
+    user=None,
+    allowed_colleges=None,
+    previewed: dict[int, str] | None = None,
 ) -> SpendingImport:
     """Check a read spending file against the agenda and, unless `dry_run` or any row is wrong, record every row.
 
     All or nothing (like the benchmark upload): one wrong row refuses the file, each error named by
     row and column in Dutch. A row with the same year, theme, college and measure as a stored one
     replaces its amount, so uploading the same file twice changes nothing.
+    `previewed` ({row: version of the stored line the preview showed, "" for none}, the result's
+    `versions`): domain.md, "No lost updates": a line changed or recorded since the preview is
+    not replaced unseen; the confirmation is refused naming it (spending_record compares, locked).
     """
     result = SpendingImport(errors=list(parsed.errors))
     if result.errors:
@@ -714,6 +776,7 @@ def spendings_import(
         existing = _spending_key(year=row["year"], theme=theme, college=college, measure=measure)
         old = existing.amount_cents if existing else None
         action = "nieuw" if existing is None else ("ongewijzigd" if old == row["cents"] else "gewijzigd")
+        result.versions[row["row"]] = token(existing) if existing else ""
         result.lines.append(
             {
                 "row": row["row"],
@@ -728,21 +791,31 @@ def spendings_import(
         )
     if dry_run:
         return result
-    with transaction.atomic():
-        for row, theme, college, measure in planned:
-            spending_record(
-                institution=institution,
-                year=row["year"],
-                theme=theme,
-                college=college,
-                measure=measure,
-                amount_cents=row["cents"],
-                note=row["note"] or "",
-                user=user,
-                allowed_colleges=allowed_colleges,
-            )
+    try:
+        with transaction.atomic():
+            for row, theme, college, measure in planned:
+                spending_record(
+                    institution=institution,
+                    year=row["year"],
+                    theme=theme,
+                    college=college,
+                    measure=measure,
+                    amount_cents=row["cents"],
+                    note=row["note"] or "",
+                    user=user,
+                    allowed_colleges=allowed_colleges,
+                    seen=None if previewed is None else _previewed_read(previewed.get(row["row"], "")),
+                )
+    except StaleEdit as exc:  # nothing is saved: the whole file rolls back
+        result.errors.append(RowError(row["row"], None, None, " ".join([exc.summary, *exc.lines])))
+        return result
     result.applied = True
     return result
+
+
+def _previewed_read(version: str) -> Read:
+    """Return what a file's preview showed of a row's line: its version, or no line ("")."""
+    return Read.from_token(version, Spending) if version else Read.nothing(Spending)
 
 
 @transaction.atomic

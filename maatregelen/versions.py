@@ -49,19 +49,21 @@ FIELDS: dict[type[Model], tuple[str, ...]] = {
     ),
     Evidence: ("theme", "indicator", "college", "team", "year", "kind", "title", "text", "link", "public"),
     Review: ("college", "team", "year", "quadrimester", "held_on", "notes", "actions"),
+    Spending: ("year", "theme", "college", "measure", "amount_cents", "note"),
 }
 NAMES = {
     Measure: "De maatregel",
     Evidence: "Het merkbare bewijs",
     Review: "Het Q-gesprek",
-    # Not versioned, but their partial writes lock the row too (lock()).
     Spending: "De besteding",
+    # Not versioned, but their partial writes lock the row too (lock()).
     ActionItem: "Het actiepunt",
     CheckIn: "De check-in",
     BudgetYear: "Het budgetjaar",
     Promise: "De belofte",
 }
-LABELS = {"planned_budget_cents": "gepland budget"}  # the model says "eurocent"; the message shows euros
+# The model says "eurocent"; the message shows euros.
+LABELS = {"planned_budget_cents": "gepland budget", "amount_cents": "gerealiseerd"}
 UNSEEN = "?"  # never a digest: a field a page's token does not name counts as not seen
 SHOWN_TEXT = 60  # characters of a long text quoted in a message
 
@@ -142,6 +144,16 @@ class Read:
         return cls({name: str(data.get(name, UNSEEN)) for name in FIELDS[model]})
 
     @classmethod
+    def nothing(cls, model: type[Model]) -> "Read":
+        """Return the read of a page that offered a new record: it saw no stored one, so no stored value was seen."""
+        return cls(dict.fromkeys(FIELDS[model], UNSEEN))
+
+    @property
+    def saw_nothing(self) -> bool:
+        """Return whether this read saw no stored record (Read.nothing, or a token it could not read)."""
+        return self.etag is None and bool(self.fields) and all(read == UNSEEN for read in self.fields.values())
+
+    @classmethod
     def of_request(cls, filled: dict, if_match: str | None) -> "Read":
         """Return the read of a write: the values a caller filled in from its own earlier read, and its If-Match.
 
@@ -201,15 +213,32 @@ class StaleEdit(Refusal):
     value and the writer's, and `pending` holds the writer's other changes, so a page can show the
     current record with them and the user decides. A refused delete (`deleting`) names each field
     changed since the writer's read with its value now; `conflicts` then only names the fields.
+    A new record whose key a stored one already has (`existing`, a spending line added on the page
+    that someone recorded meanwhile) names the stored one's values the same way.
     """
 
-    def __init__(self, record: Model, conflicts: dict, pending: dict, *, http_status: int, deleting: bool = False):
+    def __init__(
+        self,
+        record: Model,
+        conflicts: dict,
+        pending: dict,
+        *,
+        http_status: int,
+        deleting: bool = False,
+        existing: bool = False,
+    ):
         self.record, self.pending, self.http_status, self.deleting = record, pending, http_status, deleting
         model = type(record)
         who = _who(record)
         by = f" door {who}" if who else ""
         if deleting:
             self.summary = f"{NAMES[model]} is intussen gewijzigd{by}; er is niets verwijderd."
+        elif existing:
+            # Only spending lines are added by a key a stored line can share (services.spending_record).
+            self.summary = (
+                f"{NAMES[model]} met dit jaar, thema, college en deze maatregel is intussen al vastgelegd{by}; "
+                "er is niets opgeslagen."
+            )
         else:
             self.summary = f"{NAMES[model]} is intussen gewijzigd{by}; er is niets opgeslagen."
         self.fields = list(conflicts)
@@ -231,11 +260,12 @@ class StaleEdit(Refusal):
         }
 
 
-def reconcile(record: Model, changes: dict, seen: Read | None) -> dict:
+def reconcile(record: Model, changes: dict, seen: Read | None, *, existing: bool = False) -> dict:
     """Return the changes to write after comparing them with what the writer saw; raise StaleEdit on a conflict.
 
     Call it after lock(record): the comparison and the write then see no other save in between.
     `seen` None: the writer said nothing of what it read (a command, the demo): written as sent.
+    `existing`: the writer meant a new record and found this one stored under its key (StaleEdit).
     """
     if seen is None:
         return dict(changes)
@@ -259,7 +289,7 @@ def reconcile(record: Model, changes: dict, seen: Read | None) -> dict:
         else:
             conflicts[name] = yours
     if conflicts:
-        raise StaleEdit(record, conflicts, write, http_status=412 if seen.etag is not None else 409)
+        raise StaleEdit(record, conflicts, write, http_status=412 if seen.etag is not None else 409, existing=existing)
     return write
 
 

@@ -27,7 +27,7 @@ from agenda.permissions import (
     writable_colleges,
 )
 from agenda.views import college_for
-from maatregelen import services, versions
+from maatregelen import page_reads, services, versions
 from maatregelen.choices import ReviewLevel
 from maatregelen.forms import ActionItemForm, CheckInForm, EvidenceForm, FollowUpForm, MeasureForm, ReviewForm
 from maatregelen.models import Evidence, Measure, Review
@@ -87,40 +87,9 @@ REVIEW_EDIT = FormPage(
 )
 
 
-# What each edit page last showed this session, per record (maatregelen.versions.token), so a post
-# that leaves out the page's hidden version (a client that drops hidden fields) is still compared
-# with what its user saw instead of overwriting blindly. The last few records are enough.
-READ_KEY = "maatregelen_gelezen"
-READ_REMEMBERED = 20
-
-
-def _remember(request, record) -> str:
-    """Note in the session that this user now saw the record as stored; return its version."""
-    shown = versions.token(record)
-    read = {k: v for k, v in request.session.get(READ_KEY, {}).items() if k != _read_key(record)}
-    read[_read_key(record)] = shown
-    request.session[READ_KEY] = dict(list(read.items())[-READ_REMEMBERED:])
-    return shown
-
-
-def _read_key(record) -> str:
-    """Return the session's key of a record: 'measure:12'."""
-    return f"{record._meta.model_name}:{record.pk}"
-
-
-def _seen(request, record, shown: str) -> versions.Read | None:
-    """Return what the writer saw: the page's hidden version, else this session's last view of the record.
-
-    None (no comparison) only for a post whose user never opened the record's page, as the grid
-    treats a cell without its original.
-    """
-    shown = shown or request.session.get(READ_KEY, {}).get(_read_key(record), "")
-    return versions.Read.from_token(shown, type(record)) if shown else None
-
-
 def _edit_initial(request, form_class, record) -> dict:
     """Return an edit form's initial data for the record as stored, with its version (remembered for this session)."""
-    return {**form_class.initial_for(record), "version": _remember(request, record)}
+    return {**form_class.initial_for(record), "version": page_reads.remember(request, record)}
 
 
 def _save_edit(request, form, write, record, name: str, **who):
@@ -129,7 +98,7 @@ def _save_edit(request, form, write, record, name: str, **who):
     A ValidationError goes onto the form (saved None); a StaleEdit is returned, nothing saved.
     """
     data = dict(form.cleaned_data)
-    seen = _seen(request, record, data.pop("version", ""))
+    seen = page_reads.seen(request, record, data.pop("version", ""))
     try:
         saved = write(**{name: record}, **data, seen=seen, **who)
     except versions.StaleEdit as exc:
@@ -137,7 +106,7 @@ def _save_edit(request, form, write, record, name: str, **who):
     except ValidationError as exc:
         add_service_error(form, exc)
         return None, None
-    _remember(request, saved)
+    page_reads.remember(request, saved)
     kept = versions.kept_newer(saved, seen, data)
     if kept:
         messages.info(request, "Intussen door een ander gewijzigd en behouden: " + "; ".join(kept) + ".")
@@ -149,7 +118,11 @@ def _stale_initial(request, form_class, stale: versions.StaleEdit) -> dict:
 
     Its version is the current one, so saving again (after the user chose) compares with what is shown.
     """
-    return {**form_class.initial_for(stale.record), **stale.pending, "version": _remember(request, stale.record)}
+    return {
+        **form_class.initial_for(stale.record),
+        **stale.pending,
+        "version": page_reads.remember(request, stale.record),
+    }
 
 
 def _status(form, stale) -> int:
@@ -210,7 +183,7 @@ def evidence_delete(request, code, pk):
     stale = None
     if request.method == "POST":
         allowed = writable_colleges(request.user, college.institution)
-        seen = _seen(request, evidence, request.POST.get("version", ""))
+        seen = page_reads.seen(request, evidence, request.POST.get("version", ""))
         try:
             services.evidence_delete(evidence=evidence, seen=seen, user=request.user, allowed_colleges=allowed)
         except versions.StaleEdit as exc:
@@ -221,7 +194,12 @@ def evidence_delete(request, code, pk):
         else:
             messages.success(request, f"Het merkbare bewijs ‘{evidence.title}’ is verwijderd.")
             return redirect("maatregelen:college", code=college.code)
-    context = {"college": college, "evidence": evidence, "version": _remember(request, evidence), "stale": stale}
+    context = {
+        "college": college,
+        "evidence": evidence,
+        "version": page_reads.remember(request, evidence),
+        "stale": stale,
+    }
     return render(request, "maatregelen/evidence_delete.html", context, status=409 if stale else 200)
 
 

@@ -14,7 +14,7 @@ from django.urls import reverse
 from agenda.forms import add_service_error
 from agenda.models import BudgetYear
 from agenda.permissions import is_policy, require_policy, writable_colleges
-from maatregelen import services
+from maatregelen import page_reads, services, versions
 from maatregelen.forms import (
     LumpsumForm,
     PartnerAgreementForm,
@@ -61,21 +61,12 @@ def spending(request):
     upload_form = SpendingUploadForm()
     preview = None
     editing = None
+    stale = None
     if request.method == "GET" and _pk(request.GET.get("bewerk")) is not None:
         editing = get_object_or_404(Spending, pk=_pk(request.GET["bewerk"]), institution=institution)
         if _can_edit(allowed, editing):
-            form = SpendingForm(
-                institution=institution,
-                colleges=allowed,
-                initial={
-                    "year": editing.year,
-                    "theme": editing.theme_id,
-                    "college": editing.college_id,
-                    "measure": editing.measure_id,
-                    "amount_cents": cents_to_euros(editing.amount_cents),
-                    "note": editing.note,
-                },
-            )
+            initial = {**SpendingForm.initial_for(editing), "version": page_reads.remember(request, editing)}
+            form = SpendingForm(institution=institution, colleges=allowed, initial=initial)
         else:
             editing = None
     if request.method == "POST":
@@ -86,29 +77,47 @@ def spending(request):
                 editing = get_object_or_404(Spending, pk=_pk(request.POST["pk"]), institution=institution)
             form = SpendingForm(request.POST, institution=institution, colleges=allowed)
             if form.is_valid():
-                data = form.cleaned_data
+                data = dict(form.cleaned_data)
+                shown = data.pop("version", "")
+                # domain.md, "No lost updates": an edit compares with the line as this page showed it,
+                # a new line with none (one stored meanwhile under its key is named, not replaced).
+                seen = page_reads.seen(request, editing, shown) if editing else versions.Read.nothing(Spending)
                 try:
                     saved = services.spending_record(
-                        institution=institution,
-                        year=data["year"],
-                        theme=data["theme"],
-                        college=data["college"],
-                        measure=data["measure"],
-                        amount_cents=data["amount_cents"],
-                        note=data["note"],
-                        spending=editing,
-                        **write,
+                        institution=institution, spending=editing, seen=seen, **data, **write
                     )
+                except versions.StaleEdit as exc:
+                    stale, editing = exc, exc.record
+                    initial = {
+                        **SpendingForm.initial_for(exc.record),
+                        **exc.pending,
+                        "version": page_reads.remember(request, exc.record),
+                    }
+                    form = SpendingForm(institution=institution, colleges=allowed, initial=initial)
                 except ValidationError as exc:
                     add_service_error(form, exc)
                 else:
+                    page_reads.remember(request, saved)
+                    kept = versions.kept_newer(saved, seen, data)
+                    if kept:
+                        messages.info(
+                            request, "Intussen door een ander gewijzigd en behouden: " + "; ".join(kept) + "."
+                        )
                     messages.success(request, f"De besteding is vastgelegd: {cents_to_euros(saved.amount_cents)} euro.")
                     return redirect(_spending_url(saved.year))
         elif action == "delete":
             line = get_object_or_404(Spending, pk=_pk(request.POST.get("pk")), institution=institution)
-            services.spending_delete(spending=line, **write)
-            messages.success(request, "De besteding is verwijderd.")
-            return redirect(_spending_url(line.year))
+            seen = page_reads.seen(request, line, request.POST.get("version", ""))
+            try:
+                services.spending_delete(spending=line, seen=seen, **write)
+            except versions.StaleEdit as exc:
+                stale = exc  # the list below shows the line as it is now
+            except ValidationError as exc:  # deleted by someone else meanwhile (versions.lock)
+                messages.info(request, " ".join(exc.messages))
+                return redirect(_spending_url(line.year))
+            else:
+                messages.success(request, "De besteding is verwijderd.")
+                return redirect(_spending_url(line.year))
         elif action == "preview":
             upload_form = SpendingUploadForm(request.POST, request.FILES)
             if upload_form.is_valid():
@@ -120,14 +129,23 @@ def spending(request):
                 )
                 preview = services.spendings_import(institution=institution, parsed=parsed, dry_run=True, **write)
                 if not preview.errors:
-                    request.session[UPLOAD_SESSION_KEY] = {"rows": parsed.rows, "name": upload.name}
+                    # What the preview showed of each stored line: the confirmation replaces only those.
+                    request.session[UPLOAD_SESSION_KEY] = {
+                        "rows": parsed.rows,
+                        "name": upload.name,
+                        "versions": list(preview.versions.items()),
+                    }
         elif action == "confirm":
             stored = request.session.pop(UPLOAD_SESSION_KEY, None)
             if stored is None:
                 messages.error(request, "Er staat geen bestand klaar; laad het bestand opnieuw.")
                 return redirect(_spending_url(year))
             result = services.spendings_import(
-                institution=institution, parsed=SpendingFile(rows=stored["rows"]), dry_run=False, **write
+                institution=institution,
+                parsed=SpendingFile(rows=stored["rows"]),
+                dry_run=False,
+                previewed=dict(stored["versions"]) if "versions" in stored else None,
+                **write,
             )
             if result.errors:
                 preview = result  # the agenda changed since the preview: show why nothing was saved
@@ -146,6 +164,7 @@ def spending(request):
     data = accountability.spending_data(institution, year)
     for line in data["lines"]:
         line.editable = _can_edit(allowed, line)
+        line.version = versions.token(line) if line.editable else ""
     return render(
         request,
         "rapportage/spending.html",
@@ -159,8 +178,10 @@ def spending(request):
             "upload_form": upload_form,
             "preview": preview,
             "editing": editing,
+            "stale": stale,
             **data,
         },
+        status=409 if stale else 200,
     )
 
 

@@ -346,12 +346,13 @@ class SpendingFilter(django_filters.FilterSet):
         fields = ["year", "theme", "college", "measure"]
 
 
-@crud_schema(SpendingSerializer)
-class SpendingViewSet(CollegeWriteViewSet):
+@crud_schema(SpendingSerializer, versioned=True)
+class SpendingViewSet(VersionedWriteViewSet):
     """Realised spending per year, theme and college (empty: ROC-wide), optionally per measure (issue 14).
 
     A director writes their own colleges' spending, policy staff every line (ROC-wide too). A POST
-    with the year, theme, college and measure of a stored line replaces its amount.
+    with the year, theme, college and measure of a stored line replaces its amount. GET and PATCH
+    answer with an ETag; PATCH and DELETE honour If-Match (412), as for measures.
     """
 
     queryset = Spending.objects.select_related("theme", "college", "measure", "created_by").order_by(
@@ -368,12 +369,12 @@ class SpendingViewSet(CollegeWriteViewSet):
     def perform_update(self, serializer):
         """Change the line through the service: only the fields sent; the others stay as stored (read in its lock)."""
         serializer.instance = services.spending_update(
-            spending=serializer.instance, **serializer.validated_data, **self.write_args()
+            spending=serializer.instance, **serializer.validated_data, seen=self.seen(), **self.write_args()
         )
 
     def perform_destroy(self, instance):
-        """Delete the line through the service."""
-        services.spending_delete(spending=instance, **self.write_args())
+        """Delete the line through the service (If-Match honoured)."""
+        services.spending_delete(spending=instance, seen=self.seen(), **self.write_args())
 
 
 class PromiseFilter(django_filters.FilterSet):
