@@ -2,8 +2,11 @@
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.actions import delete_selected
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection
+from django.db import connection, transaction
+from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
 from simple_history.admin import SimpleHistoryAdmin
 
 from agenda.admin_boundary import InstitutionScopedAdmin
@@ -55,6 +58,72 @@ class VersionedAdminForm(forms.ModelForm):
         return data
 
 
+class VersionedDeleteMixin:
+    """Delete through the record's service, refused when it changed since the confirmation page showed it.
+
+    domain.md, "No lost updates": deleting a record someone changed since it was shown throws their
+    change away unseen. The pages and the API refuse that (maatregelen.versions.refuse_stale_delete);
+    the admin's delete page and its "delete selected" page now carry the version of each record they
+    list (hidden fields) and delete through the same service, so the same check, the college rights
+    and the history's author apply. A refusal deletes nothing (the bulk delete is one transaction)
+    and shows the page again with the record as it is now.
+    """
+
+    delete_confirmation_template = "admin/maatregelen/delete_confirmation.html"
+    delete_selected_confirmation_template = "admin/maatregelen/delete_selected_confirmation.html"
+    delete_service = None  # staticmethod(services.<record>_delete)
+    record_argument = ""  # the service's keyword for the record: "measure", "evidence", "review"
+
+    def render_delete_form(self, request, context):
+        context["version"] = versions.token(context["object"])
+        return super().render_delete_form(request, context)
+
+    def delete_model(self, request, obj):
+        self._delete(request, obj, request.POST.get("version", ""))
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            self._delete(request, obj, request.POST.get(f"version-{obj.pk}", ""))
+
+    def _delete(self, request, obj, shown: str) -> None:
+        """Delete one record through its service, compared with the version the page showed (none: as is)."""
+        self.delete_service(
+            **{self.record_argument: obj},
+            seen=versions.Read.from_token(shown, type(obj)) if shown else None,
+            user=request.user,
+            allowed_colleges=writable_colleges(request.user, obj.institution),
+        )
+
+    def _refused(self, request, exc: versions.StaleEdit | ValidationError) -> None:
+        lines = [exc.summary, *exc.lines] if isinstance(exc, versions.StaleEdit) else exc.messages
+        self.message_user(request, " ".join(lines) + " Bekijk de gegevens zoals ze nu zijn.", messages.ERROR)
+
+    def delete_view(self, request, object_id, extra_context=None):
+        try:
+            return super().delete_view(request, object_id, extra_context)
+        except (versions.StaleEdit, ValidationError) as exc:  # changed, or deleted meanwhile: nothing deleted
+            self._refused(request, exc)
+            return HttpResponseRedirect(request.get_full_path())  # the page again, with the version now
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if "delete_selected" in actions:
+            actions["delete_selected"] = (type(self)._delete_selected, "delete_selected", actions["delete_selected"][2])
+        return actions
+
+    def _delete_selected(self, request, queryset):
+        """Django's "delete selected", whose confirmation carries each record's version; all or nothing."""
+        try:
+            with transaction.atomic():
+                response = delete_selected(self, request, queryset)
+        except (versions.StaleEdit, ValidationError) as exc:
+            self._refused(request, exc)
+            return None
+        if isinstance(response, TemplateResponse):
+            response.context_data["versions"] = [(obj.pk, versions.token(obj)) for obj in queryset]
+        return response
+
+
 class PublicationActions:
     """Mark records public for partners, or take them back, through maatregelen.services.publication_set.
 
@@ -92,8 +161,9 @@ class PublicationActions:
 
 
 @admin.register(Measure)
-class MeasureAdmin(InstitutionScopedAdmin, PublicationActions, SimpleHistoryAdmin):
+class MeasureAdmin(InstitutionScopedAdmin, VersionedDeleteMixin, PublicationActions, SimpleHistoryAdmin):
     form = VersionedAdminForm
+    delete_service, record_argument = staticmethod(services.measure_delete), "measure"
     list_display = ["title", "theme", "college", "category", "status", "owner", "planned_budget_cents", "public"]
     list_filter = ["institution", "theme", "category", "status", "college", "public"]
     search_fields = ["title", "description", "owner"]
@@ -101,15 +171,17 @@ class MeasureAdmin(InstitutionScopedAdmin, PublicationActions, SimpleHistoryAdmi
 
 
 @admin.register(Evidence)
-class EvidenceAdmin(InstitutionScopedAdmin, PublicationActions, SimpleHistoryAdmin):
+class EvidenceAdmin(InstitutionScopedAdmin, VersionedDeleteMixin, PublicationActions, SimpleHistoryAdmin):
     form = VersionedAdminForm
+    delete_service, record_argument = staticmethod(services.evidence_delete), "evidence"
     list_display = ["title", "kind", "theme", "indicator", "college", "team", "year", "created_by", "public"]
     list_filter = ["institution", "theme", "kind", "year", "public"]
     search_fields = ["title", "text"]
 
 
 @admin.register(Review)
-class ReviewAdmin(InstitutionScopedAdmin, SimpleHistoryAdmin):
+class ReviewAdmin(InstitutionScopedAdmin, VersionedDeleteMixin, SimpleHistoryAdmin):
     form = VersionedAdminForm
+    delete_service, record_argument = staticmethod(services.review_delete), "review"
     list_display = ["level", "college", "team", "year", "quadrimester", "held_on", "created_by"]
     list_filter = ["institution", "level", "year", "quadrimester"]
