@@ -1,6 +1,6 @@
 """Reads of measured values: benchmark rows (backup) and the sign-off state of a year, of its verdicts and budget."""
 
-from django.db.models import Count, DateTimeField, IntegerField, Q, Value
+from django.db.models import Count, DateTimeField, IntegerField, Max, Q, Value
 
 from agenda.models import BudgetYear, College, Institution
 from indicatoren.choices import SignoffState
@@ -104,10 +104,25 @@ def _status(institution: Institution, years, colleges: list, signoffs: dict) -> 
     computed from can still move, and when what is shown was computed from the approved data
     (_results_follow).
     """
-    units = [signoffs.get((college, year)) for college in [*colleges, None] for year in years]
-    if any(unit is None or unit[0] != SignoffState.APPROVED for unit in units):
-        return PROVISIONAL
-    return FINAL if _results_follow(institution, max(changed_at for _, changed_at in units)) else PROVISIONAL
+    return PROVISIONAL if _provisional_because(institution, years, colleges, signoffs) else FINAL
+
+
+def _provisional_because(institution: Institution, years, colleges: list, signoffs: dict) -> str:
+    """Return why figures resting on `years` are voorlopig, in Dutch ("" when they are vastgesteld)."""
+    units = [*colleges, None]
+    open_years = sorted(
+        year
+        for year in years
+        if any((unit := signoffs.get((college, year))) is None or unit[0] != SignoffState.APPROVED for college in units)
+    )
+    if open_years:
+        *rest, last = map(str, open_years)
+        listed, verb = (f"{', '.join(rest)} en {last}", "zijn") if rest else (last, "is")
+        return f"{listed} {verb} nog niet voor alle colleges en het instellingsniveau vastgesteld"
+    approved_at = max(signoffs[(college, year)][1] for college in units for year in years)
+    if not _results_follow(institution, approved_at):
+        return "vastgesteld, maar de herberekening met de vastgestelde gegevens is nog niet geslaagd"
+    return ""
 
 
 def years_status(institution: Institution, years) -> str:
@@ -117,27 +132,50 @@ def years_status(institution: Institution, years) -> str:
     return _status(institution, years, colleges, signoffs)
 
 
+def years_status_explained(institution: Institution, years) -> tuple[str, str]:
+    """Return (status, why it is voorlopig or "") of figures that rest on every year in `years` (a signed document)."""
+    years = set(years)
+    colleges, signoffs, _ = _units_and_signoffs(institution, Q(year__in=years))
+    why = _provisional_because(institution, years, colleges, signoffs)
+    return (PROVISIONAL if why else FINAL), why
+
+
 def _results_follow(institution: Institution, approved_at) -> bool:
     """Return whether the stored verdicts and cents were computed from the data as it was approved at `approved_at`.
 
     A correction asks for a recompute; approving before it ran served the verdicts from before the
     correction as vastgesteld (review of 2026-12-02). Every write before the approval is covered by
-    a run asked before it, which reads the data when it starts, and the approved years cannot change
-    after it. So the results follow the approved data when no run asked before the approval is still
-    open (waiting or running), or when a run that started after the approval has succeeded (the
-    approval asks for one itself; the demo runs it when the approval commits). A run that failed
-    leaves the results *verouderd*, which every page and body says (`stale`).
+    a run asked before it (or joined to one waiting), which reads the data when it starts, and the
+    approved years cannot change after it. The results follow the approved data when a run that
+    started after the approval has succeeded (the approval asks for one itself; the demo runs it
+    when the approval commits), or when no run asked before the approval is still open (waiting or
+    running) and every one of them that failed is covered by a successful run that started after it
+    had failed: the writes that joined a failed run came before its start, so that later run read
+    them. Otherwise the stored results are older than the approved data: *voorlopig* (and
+    *verouderd*, which every page and body says, `stale`), not vastgesteld over figures the approval
+    never saw (review of 2026-12-02, second session: a failed run no longer counted as "open").
     The runs are read through the institution's reverse relation, not imported: indicatoren sits
     below rapportage (import-linter layers; agenda.views._refers_to_team does the same). Only a
     finished run has finished_at; locked_at is written with a successful run's results only, and
     started_at when a run is claimed, before it reads anything.
     """
-    open_before = Q(finished_at__isnull=True, requested_at__lt=approved_at)
-    done_after = Q(started_at__gt=approved_at, locked_at__isnull=False)
-    counts = institution.recompute_runs.filter(open_before | done_after).aggregate(
-        open_before=Count("pk", filter=open_before), done_after=Count("pk", filter=done_after)
+    before = Q(requested_at__lt=approved_at)
+    succeeded = Q(locked_at__isnull=False)
+    failed = Q(finished_at__isnull=False, locked_at__isnull=True)
+    done_after = Q(started_at__gt=approved_at) & succeeded
+    runs = institution.recompute_runs.filter(before | done_after).aggregate(
+        done_after=Count("pk", filter=done_after),
+        open_before=Count("pk", filter=before & Q(finished_at__isnull=True)),
+        last_failed=Max("finished_at", filter=before & failed),
+        last_success_started=Max("started_at", filter=before & succeeded),
     )
-    return not counts["open_before"] or bool(counts["done_after"])
+    if runs["done_after"]:
+        return True
+    if runs["open_before"]:
+        return False
+    return runs["last_failed"] is None or (
+        runs["last_success_started"] is not None and runs["last_success_started"] > runs["last_failed"]
+    )
 
 
 def data_status(institution: Institution, year: int) -> str:

@@ -18,7 +18,7 @@ from django.utils.formats import date_format
 from django.utils.translation import override
 
 from agenda.models import Factor, FactorRevision, Indicator, Institution, Theme
-from indicatoren.selectors import budget_basis_years, years_status
+from indicatoren.selectors import budget_basis_years, years_status_explained
 from maatregelen.models import Evidence
 from rapportage import accountability, charts, selectors
 from rapportage.choices import RunState
@@ -221,6 +221,7 @@ class Document:
     institution: Institution
     years: list[int]
     data_status: str  # "voorlopig" / "vastgesteld": of every year covered and the budget's earlier years (_meta)
+    data_status_reason: str  # why it is voorlopig, in Dutch ("" when vastgesteld)
     generated_at: str  # Dutch local time, "30 november 2026 18:45"
     computed_at: str | None
     stale: bool
@@ -282,9 +283,11 @@ def _meta(institution: Institution, years: list[int]) -> dict:
     # already waiting (services._run_request), which may be older than one `recompute_now` finished
     # since, and that waiting run will still change the figures this document prints.
     waiting = RecomputeRun.objects.filter(institution=institution, state__in=(RunState.PENDING, RunState.RUNNING))
+    status, reason = years_status_explained(institution, {*years, *budget_basis_years(institution, years[-1])})
     return {
         "institution": institution,
-        "data_status": years_status(institution, {*years, *budget_basis_years(institution, years[-1])}),
+        "data_status": status,
+        "data_status_reason": reason,
         "generated_at": _dutch_time(timezone.now()),
         "computed_at": _dutch_time(run.finished_at) if run and run.finished_at else None,
         "stale": selectors.freshness(institution)["stale"],

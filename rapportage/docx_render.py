@@ -128,7 +128,12 @@ def _start(document: Document):
     facts = [
         ("Instelling", f"{document.institution.name} ({document.institution.code})"),
         ("Jaar" if len(document.years) == 1 else "Jaren", ", ".join(str(y) for y in document.years)),
-        ("Status van de gegevens", document.data_status),
+        (
+            "Status van de gegevens",
+            f"{document.data_status} ({document.data_status_reason})"
+            if document.data_status_reason
+            else document.data_status,
+        ),
         ("Berekend op", document.computed_at or "nog niet berekend"),
         ("Gemaakt op", document.generated_at),
     ]
