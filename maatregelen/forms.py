@@ -16,7 +16,7 @@ from maatregelen.choices import (
     PromiseOrigin,
     TargetGroup,
 )
-from maatregelen.models import Evidence, Measure, Review, Spending
+from maatregelen.models import Evidence, Measure, Promise, Review, Spending
 
 _EURO_GROUPED = re.compile(r"([0-9]{1,3}(?:\.[0-9]{3})+)(?:,([0-9]{1,2}))?")  # 45.000 or 45.000,50
 _EURO_COMMA = re.compile(r"([0-9]+)(?:,([0-9]{1,2}))?")  # 45000 or 45000,50
@@ -359,7 +359,7 @@ class SpendingUploadForm(PageForm):
     )
 
 
-class LumpsumForm(PageForm):
+class LumpsumForm(EditForm):
     """The year's total lumpsum, for the manifesto's investment share."""
 
     lumpsum_total_cents = EuroField(
@@ -372,7 +372,7 @@ class LumpsumForm(PageForm):
         return None if not raw else self.cleaned_data["lumpsum_total_cents"]
 
 
-class PromiseForm(PageForm):
+class PromiseForm(EditForm):
     """A promise (belofte) of the manifesto's model for a theme."""
 
     theme = forms.ModelChoiceField(label="Thema", queryset=Theme.objects.none(), empty_label="Kies een thema")
@@ -406,6 +406,23 @@ class PromiseForm(PageForm):
         """Offer the institution's themes."""
         super().__init__(*args, **kwargs)
         self.fields["theme"].queryset = Theme.objects.filter(institution=institution)
+
+    @staticmethod
+    def initial_for(promise: Promise) -> dict:
+        """Return the form's initial data for a stored promise (the budget in cents, shown in euros)."""
+        return {
+            "theme": promise.theme_id,
+            "title": promise.title,
+            "promise": promise.promise,
+            "origin": promise.origin,
+            "target_groups": promise.target_groups,
+            "own_target_groups": promise.own_target_groups,
+            "effect_inside": promise.effect_inside,
+            "effect_outside": promise.effect_outside,
+            "budget_cents": promise.budget_cents,
+            "accountability": promise.accountability,
+            "regional_spearhead": promise.regional_spearhead,
+        }
 
 
 class PartnerAgreementForm(PageForm):

@@ -819,13 +819,25 @@ def _previewed_read(version: str) -> Read:
 
 
 @transaction.atomic
-def lumpsum_set(*, budget_year: BudgetYear, lumpsum_total_cents: int | None, user=None, allowed_colleges=None):
-    """Set (or clear, with None) the year's total lumpsum; policy staff only. It moves no verdict or budget cent."""
+def lumpsum_set(
+    *,
+    budget_year: BudgetYear,
+    lumpsum_total_cents: int | None,
+    user=None,
+    allowed_colleges=None,
+    seen: Read | None = None,
+):
+    """Set (or clear, with None) the year's total lumpsum; policy staff only. It moves no verdict or budget cent.
+
+    `seen`: the lumpsum as the writer's page showed it (maatregelen.versions): a lumpsum someone
+    changed since to another value is refused (StaleEdit), not overwritten unseen.
+    """
     _check_policy(allowed_colleges)
     # The save writes every column, the year's total and percentages too: from the row as locked
     # now, so a change saved since the page read it is not put back (domain.md, "No lost updates").
     lock(budget_year)
-    budget_year.lumpsum_total_cents = lumpsum_total_cents
+    for name, value in reconcile(budget_year, {"lumpsum_total_cents": lumpsum_total_cents}, seen).items():
+        setattr(budget_year, name, value)
     _save(budget_year, user)
     return budget_year
 
@@ -848,15 +860,26 @@ PROMISE_FIELDS = (
 
 @transaction.atomic
 def promise_save(
-    *, institution: Institution, record: Promise | None = None, user=None, allowed_colleges=None, **values
+    *,
+    institution: Institution,
+    record: Promise | None = None,
+    user=None,
+    allowed_colleges=None,
+    seen: Read | None = None,
+    **values,
 ) -> Promise:
-    """Create or change a promise (belofte) of the manifesto's model; policy staff only."""
+    """Create or change a promise (belofte) of the manifesto's model; policy staff only.
+
+    `seen` is what the writer read (maatregelen.versions), as for measure_update.
+    """
     _check_policy(allowed_colleges)
     unknown = set(values) - set(PROMISE_FIELDS)
     if unknown:
         raise TypeError(f"unknown promise fields: {sorted(unknown)}")
     if record is not None:
         lock(record)  # a field not given is the stored one, not the caller's older copy
+        values = {name: value.strip() if isinstance(value, str) else value for name, value in values.items()}
+        values = reconcile(record, values, seen)
     theme = values.get("theme", getattr(record, "theme", None))
     if theme is not None:
         _check_institution(institution.pk, theme)
@@ -870,9 +893,11 @@ def promise_save(
 
 
 @transaction.atomic
-def promise_delete(*, promise: Promise, user=None, allowed_colleges=None) -> None:
-    """Delete a promise with its partner agreements; policy staff only."""
+def promise_delete(*, promise: Promise, user=None, allowed_colleges=None, seen: Read | None = None) -> None:
+    """Delete a promise with its partner agreements; policy staff only; refused when it changed since `seen`."""
     _check_policy(allowed_colleges)
+    lock(promise)
+    refuse_stale_delete(promise, seen)
     promise._history_user = user
     promise.delete()
 

@@ -50,6 +50,22 @@ FIELDS: dict[type[Model], tuple[str, ...]] = {
     Evidence: ("theme", "indicator", "college", "team", "year", "kind", "title", "text", "link", "public"),
     Review: ("college", "team", "year", "quadrimester", "held_on", "notes", "actions"),
     Spending: ("year", "theme", "college", "measure", "amount_cents", "note"),
+    # The manifesto page's promise form, and the lumpsum form of a budget year (the rest of a
+    # budget year is the agenda's, written in the admin and the agenda file).
+    Promise: (
+        "theme",
+        "title",
+        "promise",
+        "origin",
+        "target_groups",
+        "own_target_groups",
+        "effect_inside",
+        "effect_outside",
+        "budget_cents",
+        "accountability",
+        "regional_spearhead",
+    ),
+    BudgetYear: ("lumpsum_total_cents",),
 }
 NAMES = {
     Measure: "De maatregel",
@@ -63,7 +79,12 @@ NAMES = {
     Promise: "De belofte",
 }
 # The model says "eurocent"; the message shows euros.
-LABELS = {"planned_budget_cents": "gepland budget", "amount_cents": "gerealiseerd"}
+LABELS = {
+    "planned_budget_cents": "gepland budget",
+    "amount_cents": "gerealiseerd",
+    "budget_cents": "budget",
+    "lumpsum_total_cents": "totale lumpsum",
+}
 UNSEEN = "?"  # never a digest: a field a page's token does not name counts as not seen
 SHOWN_TEXT = 60  # characters of a long text quoted in a message
 

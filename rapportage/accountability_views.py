@@ -185,42 +185,27 @@ def spending(request):
     )
 
 
-def _promise_initial(promise: Promise) -> dict:
-    """Return the promise form's initial data for an existing promise."""
-    return {
-        "theme": promise.theme_id,
-        "title": promise.title,
-        "promise": promise.promise,
-        "origin": promise.origin,
-        "target_groups": promise.target_groups,
-        "own_target_groups": promise.own_target_groups,
-        "effect_inside": promise.effect_inside,
-        "effect_outside": promise.effect_outside,
-        "budget_cents": cents_to_euros(promise.budget_cents),
-        "accountability": promise.accountability,
-        "regional_spearhead": promise.regional_spearhead,
-    }
-
-
 @login_required
 def manifesto(request):
-    """Show the promises per theme with partners, target groups, effect, budget and account, and the checks."""
+    """Show the promises per theme with partners, target groups, effect, budget and account, and the checks.
+
+    Each form carries the version it showed (maatregelen.versions): a promise or lumpsum someone
+    changed since is not overwritten or deleted unseen (409, naming the newer values).
+    """
     institution, year, years = year_context(request)
     policy = is_policy(request.user, institution)
     write = {"user": request.user, "allowed_colleges": writable_colleges(request.user, institution)}
     budget_year = BudgetYear.objects.filter(institution=institution, year=year).first()
     promise_form = PromiseForm(institution=institution)
     partner_form = PartnerAgreementForm()
-    lumpsum_form = LumpsumForm(
-        initial={"lumpsum_total_cents": cents_to_euros(budget_year.lumpsum_total_cents)}
-        if budget_year and budget_year.lumpsum_total_cents is not None
-        else {}
-    )
+    lumpsum_form = _lumpsum_form(budget_year)
     editing = None
     partner_for = None
+    stale, stale_for = None, ""
     if _pk(request.GET.get("belofte")) is not None:
         editing = get_object_or_404(Promise, pk=_pk(request.GET["belofte"]), institution=institution)
-        promise_form = PromiseForm(institution=institution, initial=_promise_initial(editing))
+        initial = {**PromiseForm.initial_for(editing), "version": page_reads.remember(request, editing)}
+        promise_form = PromiseForm(institution=institution, initial=initial)
     if _pk(request.GET.get("partner")) is not None:
         partner_for = get_object_or_404(Promise, pk=_pk(request.GET["partner"]), institution=institution)
     here = f"{reverse('verantwoording:manifesto')}?jaar={year}"
@@ -234,20 +219,43 @@ def manifesto(request):
                 editing = get_object_or_404(Promise, pk=_pk(request.POST["pk"]), institution=institution)
             promise_form = PromiseForm(request.POST, institution=institution)
             if promise_form.is_valid():
+                data = dict(promise_form.cleaned_data)
+                shown = data.pop("version", "")
+                seen = page_reads.seen(request, editing, shown) if editing else None
                 try:
-                    saved = services.promise_save(
-                        institution=institution, record=editing, **promise_form.cleaned_data, **write
-                    )
+                    saved = services.promise_save(institution=institution, record=editing, seen=seen, **data, **write)
+                except versions.StaleEdit as exc:
+                    stale, stale_for, editing = exc, "promise", exc.record
+                    initial = {
+                        **PromiseForm.initial_for(exc.record),
+                        **exc.pending,
+                        "version": page_reads.remember(request, exc.record),
+                    }
+                    promise_form = PromiseForm(institution=institution, initial=initial)
                 except ValidationError as exc:
                     add_service_error(promise_form, exc)
                 else:
+                    page_reads.remember(request, saved)
+                    kept = versions.kept_newer(saved, seen, data)
+                    if kept:
+                        messages.info(
+                            request, "Intussen door een ander gewijzigd en behouden: " + "; ".join(kept) + "."
+                        )
                     messages.success(request, f"De belofte ‘{saved.title}’ is opgeslagen.")
                     return redirect(here)
         elif action == "promise_delete":
             promise = get_object_or_404(Promise, pk=_pk(request.POST.get("pk")), institution=institution)
-            services.promise_delete(promise=promise, **write)
-            messages.success(request, f"De belofte ‘{promise.title}’ is verwijderd.")
-            return redirect(here)
+            seen = page_reads.seen(request, promise, request.POST.get("version", ""))
+            try:
+                services.promise_delete(promise=promise, seen=seen, **write)
+            except versions.StaleEdit as exc:
+                stale, stale_for = exc, "promise_delete"  # the list below shows the promise as it is now
+            except ValidationError as exc:  # deleted by someone else meanwhile (versions.lock)
+                messages.info(request, " ".join(exc.messages))
+                return redirect(here)
+            else:
+                messages.success(request, f"De belofte ‘{promise.title}’ is verwijderd.")
+                return redirect(here)
         elif action == "partner":
             partner_for = get_object_or_404(Promise, pk=_pk(request.POST.get("promise")), institution=institution)
             partner_form = PartnerAgreementForm(request.POST)
@@ -270,17 +278,25 @@ def manifesto(request):
                 return redirect(here)
             lumpsum_form = LumpsumForm(request.POST)
             if lumpsum_form.is_valid():
+                shown = lumpsum_form.cleaned_data["version"]
                 try:
                     services.lumpsum_set(
                         budget_year=budget_year,
                         lumpsum_total_cents=lumpsum_form.cleaned_data["lumpsum_total_cents"],
+                        seen=versions.Read.from_token(shown, BudgetYear) if shown else None,
                         **write,
                     )
+                except versions.StaleEdit as exc:
+                    stale, stale_for = exc, "lumpsum"
+                    lumpsum_form = _lumpsum_form(exc.record)
                 except ValidationError as exc:
                     add_service_error(lumpsum_form, exc)
                 else:
                     messages.success(request, f"De totale lumpsum van {year} is opgeslagen.")
                     return redirect(here)
+    data = accountability.manifesto_data(institution, year)
+    for promise in data["promises"]:
+        promise.version = versions.token(promise) if policy else ""
     return render(
         request,
         "rapportage/manifesto.html",
@@ -294,6 +310,19 @@ def manifesto(request):
             "lumpsum_form": lumpsum_form,
             "editing": editing,
             "partner_for": partner_for,
-            **accountability.manifesto_data(institution, year),
+            "stale": stale,
+            "stale_for": stale_for,
+            **data,
         },
+        status=409 if stale else 200,
     )
+
+
+def _lumpsum_form(budget_year: BudgetYear | None) -> LumpsumForm:
+    """Return the lumpsum form showing the year's stored lumpsum with its version (empty without a budget year)."""
+    if budget_year is None:
+        return LumpsumForm()
+    initial = {"version": versions.token(budget_year)}
+    if budget_year.lumpsum_total_cents is not None:
+        initial["lumpsum_total_cents"] = budget_year.lumpsum_total_cents
+    return LumpsumForm(initial=initial)
