@@ -5,6 +5,8 @@ last few versions it showed per record, so a post that leaves out the hidden fie
 drops hidden fields) is still compared with what its user saw instead of overwriting blindly.
 """
 
+from django.contrib import messages
+
 from maatregelen import versions
 
 READ_KEY = "maatregelen_gelezen"
@@ -33,3 +35,24 @@ def seen(request, record, shown: str) -> versions.Read | None:
     """
     shown = shown or request.session.get(READ_KEY, {}).get(_read_key(record), "")
     return versions.Read.from_token(shown, type(record)) if shown else None
+
+
+def edit_initial(request, form_class, record) -> dict:
+    """Return an edit form's initial data for the record as stored, with its version (remembered for this session)."""
+    return {**form_class.initial_for(record), "version": remember(request, record)}
+
+
+def stale_initial(request, form_class, stale: versions.StaleEdit) -> dict:
+    """Return the form's data after a refused save: the record as stored now with the user's other changes.
+
+    Its version is the current one, so saving again (after the user chose) compares with what is shown.
+    """
+    return {**form_class.initial_for(stale.record), **stale.pending, "version": remember(request, stale.record)}
+
+
+def note_saved(request, saved, seen: versions.Read | None, sent: dict) -> None:
+    """After a save: remember the record as now stored, and name each newer value of someone else that was kept."""
+    remember(request, saved)
+    kept = versions.kept_newer(saved, seen, sent)
+    if kept:
+        messages.info(request, "Intussen door een ander gewijzigd en behouden: " + "; ".join(kept) + ".")

@@ -87,11 +87,6 @@ REVIEW_EDIT = FormPage(
 )
 
 
-def _edit_initial(request, form_class, record) -> dict:
-    """Return an edit form's initial data for the record as stored, with its version (remembered for this session)."""
-    return {**form_class.initial_for(record), "version": page_reads.remember(request, record)}
-
-
 def _save_edit(request, form, write, record, name: str, **who):
     """Save an edit form through its service, comparing with what the page showed; return (saved, StaleEdit).
 
@@ -106,23 +101,8 @@ def _save_edit(request, form, write, record, name: str, **who):
     except ValidationError as exc:
         add_service_error(form, exc)
         return None, None
-    page_reads.remember(request, saved)
-    kept = versions.kept_newer(saved, seen, data)
-    if kept:
-        messages.info(request, "Intussen door een ander gewijzigd en behouden: " + "; ".join(kept) + ".")
+    page_reads.note_saved(request, saved, seen, data)
     return saved, None
-
-
-def _stale_initial(request, form_class, stale: versions.StaleEdit) -> dict:
-    """Return the form's data after a refused save: the record as stored now with the user's other changes.
-
-    Its version is the current one, so saving again (after the user chose) compares with what is shown.
-    """
-    return {
-        **form_class.initial_for(stale.record),
-        **stale.pending,
-        "version": page_reads.remember(request, stale.record),
-    }
 
 
 def _status(form, stale) -> int:
@@ -141,7 +121,7 @@ def form_page(request, code, pk=None, *, page: FormPage):
     college = college_for(request, code)
     require_college_write(request.user, college)
     record = get_object_or_404(page.model, pk=pk, college=college) if page.model else None
-    initial = _edit_initial(request, page.form, record) if record and request.method == "GET" else None
+    initial = page_reads.edit_initial(request, page.form, record) if record and request.method == "GET" else None
     form = page.form(request.POST or None, college=college, initial=initial)
     stale = None
     if request.method == "POST" and form.is_valid():
@@ -151,7 +131,7 @@ def form_page(request, code, pk=None, *, page: FormPage):
         if record:
             saved, stale = _save_edit(request, form, page.write, record, page.name, **who)
             if stale:
-                form = page.form(college=college, initial=_stale_initial(request, page.form, stale))
+                form = page.form(college=college, initial=page_reads.stale_initial(request, page.form, stale))
         else:
             data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
             try:
@@ -238,14 +218,14 @@ def institution_review_form(request, pk=None):
     institution = _institution(request)
     require_policy(request.user, institution)
     review = get_object_or_404(Review, pk=pk, institution=institution, level=ReviewLevel.INSTITUTION) if pk else None
-    initial = _edit_initial(request, ReviewForm, review) if review and request.method == "GET" else None
+    initial = page_reads.edit_initial(request, ReviewForm, review) if review and request.method == "GET" else None
     form = ReviewForm(request.POST or None, college=None, institution=institution, initial=initial)
     stale = None
     if request.method == "POST" and form.is_valid():
         if review:
             saved, stale = _save_edit(request, form, services.review_update, review, "review", user=request.user)
             if stale:
-                initial = _stale_initial(request, ReviewForm, stale)
+                initial = page_reads.stale_initial(request, ReviewForm, stale)
                 form = ReviewForm(college=None, institution=institution, initial=initial)
         else:
             data = {k: v for k, v in form.cleaned_data.items() if k != "version"}

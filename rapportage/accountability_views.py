@@ -65,7 +65,7 @@ def spending(request):
     if request.method == "GET" and _pk(request.GET.get("bewerk")) is not None:
         editing = get_object_or_404(Spending, pk=_pk(request.GET["bewerk"]), institution=institution)
         if _can_edit(allowed, editing):
-            initial = {**SpendingForm.initial_for(editing), "version": page_reads.remember(request, editing)}
+            initial = page_reads.edit_initial(request, SpendingForm, editing)
             form = SpendingForm(institution=institution, colleges=allowed, initial=initial)
         else:
             editing = None
@@ -88,21 +88,12 @@ def spending(request):
                     )
                 except versions.StaleEdit as exc:
                     stale, editing = exc, exc.record
-                    initial = {
-                        **SpendingForm.initial_for(exc.record),
-                        **exc.pending,
-                        "version": page_reads.remember(request, exc.record),
-                    }
+                    initial = page_reads.stale_initial(request, SpendingForm, exc)
                     form = SpendingForm(institution=institution, colleges=allowed, initial=initial)
                 except ValidationError as exc:
                     add_service_error(form, exc)
                 else:
-                    page_reads.remember(request, saved)
-                    kept = versions.kept_newer(saved, seen, data)
-                    if kept:
-                        messages.info(
-                            request, "Intussen door een ander gewijzigd en behouden: " + "; ".join(kept) + "."
-                        )
+                    page_reads.note_saved(request, saved, seen, data)
                     messages.success(request, f"De besteding is vastgelegd: {cents_to_euros(saved.amount_cents)} euro.")
                     return redirect(_spending_url(saved.year))
         elif action == "delete":
@@ -204,8 +195,9 @@ def manifesto(request):
     stale, stale_for = None, ""
     if _pk(request.GET.get("belofte")) is not None:
         editing = get_object_or_404(Promise, pk=_pk(request.GET["belofte"]), institution=institution)
-        initial = {**PromiseForm.initial_for(editing), "version": page_reads.remember(request, editing)}
-        promise_form = PromiseForm(institution=institution, initial=initial)
+        promise_form = PromiseForm(
+            institution=institution, initial=page_reads.edit_initial(request, PromiseForm, editing)
+        )
     if _pk(request.GET.get("partner")) is not None:
         partner_for = get_object_or_404(Promise, pk=_pk(request.GET["partner"]), institution=institution)
     here = f"{reverse('verantwoording:manifesto')}?jaar={year}"
@@ -226,21 +218,12 @@ def manifesto(request):
                     saved = services.promise_save(institution=institution, record=editing, seen=seen, **data, **write)
                 except versions.StaleEdit as exc:
                     stale, stale_for, editing = exc, "promise", exc.record
-                    initial = {
-                        **PromiseForm.initial_for(exc.record),
-                        **exc.pending,
-                        "version": page_reads.remember(request, exc.record),
-                    }
+                    initial = page_reads.stale_initial(request, PromiseForm, exc)
                     promise_form = PromiseForm(institution=institution, initial=initial)
                 except ValidationError as exc:
                     add_service_error(promise_form, exc)
                 else:
-                    page_reads.remember(request, saved)
-                    kept = versions.kept_newer(saved, seen, data)
-                    if kept:
-                        messages.info(
-                            request, "Intussen door een ander gewijzigd en behouden: " + "; ".join(kept) + "."
-                        )
+                    page_reads.note_saved(request, saved, seen, data)
                     messages.success(request, f"De belofte ‘{saved.title}’ is opgeslagen.")
                     return redirect(here)
         elif action == "promise_delete":
