@@ -416,6 +416,9 @@ class AmbitionAdmin(PolicyPagesMixin, InstitutionScopedAdmin, admin.ModelAdmin):
 class BudgetYearAdmin(InstitutionScopedAdmin, LockedYearsDeleteMixin, RecomputeMixin, SimpleHistoryAdmin):
     list_display = ["institution", "year", "total_cents", "result_dependent_pct", "central_pct"]
     list_filter = ["institution"]
+    # The lumpsum's one home is the manifesto page, which compares with the version it showed
+    # (maatregelen.services.lumpsum_set): here it would be saved back as this page showed it.
+    readonly_fields = ["lumpsum_total_cents"]
 
 
 @admin.register(AdditionalFund)

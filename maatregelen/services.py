@@ -163,6 +163,15 @@ def measure_delete(*, measure: Measure, user=None, allowed_colleges=None, seen: 
     lock(measure)
     _check_college(allowed_colleges, measure.college)
     refuse_stale_delete(measure, seen)
+    # Spending.measure is PROTECT: realised money stays booked somewhere (agenda ch. 12). Refused in
+    # Dutch here, not a ProtectedError (a 500 in the API).
+    spent = measure.spendings.count()
+    if spent:
+        lines = "bestedingsregel" if spent == 1 else "bestedingsregels"
+        raise ValidationError(
+            f"De maatregel ‘{measure.title}’ heeft {spent} {lines}; verwijder die eerst of boek ze op een andere "
+            "maatregel. Er is niets verwijderd."
+        )
     measure._history_user = user
     measure.delete()
 
@@ -577,6 +586,9 @@ def spending_record(
     }
     if spending is None:
         spending, changes = _stored_line(changes, seen)
+        if spending is None and seen is not None and seen.fields and not seen.saw_nothing:
+            # The writer saw a line under this key (a file's preview) that is gone now: not re-created unseen.
+            raise ValidationError("De besteding is intussen verwijderd; er is niets opgeslagen.")
         if spending is None:
             try:
                 with transaction.atomic():  # a savepoint: the insert may meet a line stored since the lookup
@@ -808,6 +820,9 @@ def spendings_import(
                 )
     except StaleEdit as exc:  # nothing is saved: the whole file rolls back
         result.errors.append(RowError(row["row"], None, None, " ".join([exc.summary, *exc.lines])))
+        return result
+    except ValidationError as exc:  # changed since the preview in another way (deleted, a rule): the same
+        result.errors.append(RowError(row["row"], None, None, " ".join(exc.messages)))
         return result
     result.applied = True
     return result

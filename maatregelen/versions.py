@@ -96,7 +96,9 @@ def _plain(value):
     if isinstance(value, QuerySet | list | tuple | set):
         return sorted(_plain(item) for item in value)
     if isinstance(value, str):
-        return value.strip()  # the services store text stripped
+        # The services store text stripped; a browser posts a textarea's line breaks as CRLF (HTML
+        # form submission), text from the API or a file has LF: the same text either way.
+        return value.replace("\r\n", "\n").replace("\r", "\n").strip()
     if isinstance(value, date):
         return value.isoformat()
     return value

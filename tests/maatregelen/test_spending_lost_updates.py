@@ -317,3 +317,49 @@ def test_a_file_confirmed_after_a_new_line_was_recorded_under_its_key_saves_noth
     refused = unescape(client.post(PAGE, {"action": "confirm"}).content.decode())
     assert "is intussen al vastgelegd" in refused and "nu € 400,00" in refused
     assert list(Spending.objects.filter(year=YEAR).values_list("amount_cents", flat=True)) == [40_000]
+
+
+# --- 6. found by this session's review (tests/review_s36) ----------------------------------------------
+
+
+def test_a_file_confirmed_after_a_previewed_line_was_deleted_does_not_recreate_it(world):
+    client = client_of(world, "nld_beleid")
+    assert "1 gewijzigd" in unescape(upload(client, f"{YEAR};T1;D100;;250,00").content.decode())
+    services.spending_delete(
+        spending=Spending.objects.get(pk=world["spending"].pk), user=world["users"]["nld_directeur"]
+    )
+    refused = unescape(client.post(PAGE, {"action": "confirm"}).content.decode())
+    assert "Regel 2: De besteding is intussen verwijderd; er is niets opgeslagen." in refused
+    assert not Spending.objects.filter(year=YEAR).exists()
+
+
+def test_a_multi_line_note_posted_back_with_crlf_is_the_note_as_shown(world):
+    """A browser posts a textarea's breaks as CRLF; the stored LF note the user left alone keeps the newer one."""
+    line = world["spending"]
+    services.spending_update(spending=Spending.objects.get(pk=line.pk), note="Regel een\nRegel twee")
+    client = client_of(world)
+    shown = client.get(f"{PAGE}?jaar={YEAR}&bewerk={line.pk}").content.decode()
+    services.spending_update(spending=Spending.objects.get(pk=line.pk), note="Toelichting van beleid")
+    post = line_post(world, "150,00", "Regel een\r\nRegel twee", pk=line.pk, version=form_version(shown))
+    assert client.post(PAGE, post).status_code == 302
+    assert stored(world) == (15_000, "Toelichting van beleid")
+
+
+def test_deleting_a_measure_with_spending_is_refused_in_dutch_not_a_500(world):
+    from rest_framework.test import APIClient as Api
+
+    measure = world["measure"]
+    services.spending_record(
+        institution=world["institution"],
+        year=YEAR,
+        theme=measure.theme,
+        college=world["college"],
+        measure=measure,
+        amount_cents=5_000,
+    )
+    api = Api(raise_request_exception=False)
+    api.force_authenticate(world["users"]["nld_beleid"])
+    response = api.delete(f"/api/v1/measures/{measure.pk}/")
+    assert response.status_code == 400, response.status_code
+    assert "heeft 1 bestedingsregel; verwijder die eerst" in str(response.json()), response.json()
+    assert type(measure).objects.filter(pk=measure.pk).exists()
