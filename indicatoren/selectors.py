@@ -96,19 +96,14 @@ def _units_and_signoffs(institution: Institution, years: Q, budget_years: bool =
     return colleges, signoffs, {year for kind, _, year, _, _ in rows if kind == "b"}
 
 
-def _status(institution: Institution, years, colleges: list, signoffs: dict) -> str:
-    """Return 'vastgesteld' when every year in `years` is approved for every unit and the results follow that data.
-
-    Anything else is 'voorlopig' (domain.md, "Sign-off and locking": verdicts on unapproved data
-    are voorlopig, on approved data vastgesteld): a figure is *vastgesteld* only when nothing it is
-    computed from can still move, and when what is shown was computed from the approved data
-    (_results_follow).
-    """
-    return PROVISIONAL if _provisional_because(institution, years, colleges, signoffs) else FINAL
-
-
 def _provisional_because(institution: Institution, years, colleges: list, signoffs: dict) -> str:
-    """Return why figures resting on `years` are voorlopig, in Dutch ("" when they are vastgesteld)."""
+    """Return why figures resting on `years` are voorlopig, in Dutch ("" when they are vastgesteld).
+
+    domain.md, "Sign-off and locking": verdicts on unapproved data are voorlopig, on approved data
+    vastgesteld. A figure is *vastgesteld* only when every year in `years` is approved for every
+    unit (nothing it is computed from can still move) and what is shown was computed from the
+    approved data (_results_follow).
+    """
     units = [*colleges, None]
     open_years = sorted(
         year
@@ -127,9 +122,7 @@ def _provisional_because(institution: Institution, years, colleges: list, signof
 
 def years_status(institution: Institution, years) -> str:
     """Return the status of figures that rest on every year in `years` (a document over several years)."""
-    years = set(years)
-    colleges, signoffs, _ = _units_and_signoffs(institution, Q(year__in=years))
-    return _status(institution, years, colleges, signoffs)
+    return years_status_explained(institution, years)[0]
 
 
 def years_status_explained(institution: Institution, years) -> tuple[str, str]:
@@ -211,6 +204,12 @@ def budget_basis_years(institution: Institution, year: int) -> list[int]:
 
 def budget_status(institution: Institution, year: int) -> str:
     """Return the status of the budget of `year`: 'vastgesteld' only when every year it rests on is (_basis_years)."""
+    return budget_status_explained(institution, year)[0]
+
+
+def budget_status_explained(institution: Institution, year: int) -> tuple[str, str]:
+    """Return (status, why it is voorlopig or "") of the budget of `year` (the board pack says why)."""
     years = Q(year__lte=year, year__gte=institution.period_start)
     colleges, signoffs, budget_years = _units_and_signoffs(institution, years, budget_years=True)
-    return _status(institution, _basis_years(year, budget_years), colleges, signoffs)
+    why = _provisional_because(institution, _basis_years(year, budget_years), colleges, signoffs)
+    return (PROVISIONAL if why else FINAL), why

@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from agenda.models import College, Institution, Theme
 from agenda.permissions import can_read, report_colleges
+from indicatoren.selectors import budget_status_explained
 from rapportage import exports, selectors
 from rapportage.changelog import change_causes
 from rapportage.choices import Frequency, PackContent, RunState, Version
@@ -207,6 +208,8 @@ def summary_build(subscription: Subscription, now: datetime, *, flips_through: i
         "since": since,
         "flips": flips,
         "budget": budget,
+        # Why the money is still voorlopig (open years, or the recompute the approval waits for).
+        "budget_status_reason": budget_status_explained(institution, year)[1] if budget.get("body") else "",
         "budget_colleges": budget_colleges,
         "site_url": settings.SITE_URL,
         "dashboard_url": settings.SITE_URL + reverse("rapportage:overview"),

@@ -138,6 +138,40 @@ def test_the_board_pack_says_the_budgets_status_beside_the_verdicts():
     year = notifications.summary_build(subscription, notifications.timezone.now())["year"]
     assert year == 2021, year
     assert "stand 2021 (vastgesteld)" in message.body  # the verdicts of 2021 ...
-    assert "BUDGET 2021 (voorlopig: het budget en de reserve kunnen nog veranderen" in message.body  # ... not its money
+    assert (
+        "BUDGET 2021 (voorlopig: 2020 is nog niet voor alle colleges en het instellingsniveau vastgesteld; "
+        "het budget en de reserve kunnen nog veranderen)"
+    ) in message.body  # ... not its money, and why
     html = message.alternatives[0][0]
     assert "Budget 2021 (voorlopig)" in html
+
+
+def test_the_board_pack_names_the_recompute_when_every_budget_year_is_approved(monkeypatch):
+    """Every year approved, the recompute with the approved data failed: the mail says so, not "until approved".
+
+    Found by the review of this session (tests/review_s36): the mail's reason was a fixed sentence.
+    """
+    inst = build("RVB", RESERVE_VALUES)
+    boss = person(inst, "beleid", Role.POLICY)
+    board = person(inst, "bestuur", Role.BOARD)
+    get_user_model().objects.filter(pk=board.pk).update(email="bestuur@rvb.example")
+    board.refresh_from_db()
+    recompute_services.recompute_now(institution=inst, reason="test")
+    measurements_apply(institution=inst, rows=correction(inst, "B2", 2021, "8"), user=boss)
+    fail_waiting_run(inst, monkeypatch)
+    signoff_approve(institution=inst, year=2020, user=boss)
+    signoff_approve(institution=inst, year=2021, user=boss)
+    fail_waiting_run(inst, monkeypatch)  # the approval's own run breaks too
+    subscription = notifications.subscription_save(
+        user=board,
+        institution=inst,
+        frequency=Frequency.WEEKLY,
+        content=PackContent.SUMMARY,
+        flip_alerts=False,
+        active=True,
+    )
+    message = notifications.pack_message(subscription, notifications.timezone.now())
+    reason = "vastgesteld, maar de herberekening met de vastgestelde gegevens is nog niet geslaagd"
+    assert f"BUDGET 2021 (voorlopig: {reason}; het budget en de reserve kunnen nog veranderen)" in message.body
+    assert "alle eerdere budgetjaren zijn vastgesteld" not in message.body
+    assert f"Voorlopig: {reason}" in message.alternatives[0][0]
