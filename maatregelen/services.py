@@ -25,6 +25,7 @@ from maatregelen.models import (
     Spending,
 )
 from maatregelen.spending_file import SpendingFile
+from maatregelen.versions import FIELDS as VERSIONED
 from maatregelen.versions import Read, StaleEdit, lock, reconcile, refuse_stale_delete, token
 
 
@@ -634,7 +635,7 @@ def _spending_save(spending: Spending, changes: dict, user) -> Spending:
 
 
 SPENDING_KEY = ("year", "theme", "college", "measure")
-SPENDING_FIELDS = ("year", "theme", "college", "measure", "amount_cents", "note")
+SPENDING_FIELDS = VERSIONED[Spending]
 
 
 @transaction.atomic
@@ -857,20 +858,8 @@ def lumpsum_set(
     return budget_year
 
 
-PROMISE_FIELDS = (
-    "theme",
-    "title",
-    "promise",
-    "origin",
-    "target_groups",
-    "own_target_groups",
-    "effect_inside",
-    "effect_outside",
-    "budget_cents",
-    "accountability",
-    "regional_spearhead",
-    "position",
-)
+# What a page writes of a promise is versioned (maatregelen.versions); its position only by a command.
+PROMISE_FIELDS = (*VERSIONED[Promise], "position")
 
 
 @transaction.atomic
