@@ -897,11 +897,29 @@ def promise_save(
 
 
 @transaction.atomic
-def promise_delete(*, promise: Promise, user=None, allowed_colleges=None, seen: Read | None = None) -> None:
-    """Delete a promise with its partner agreements; policy staff only; refused when it changed since `seen`."""
+def promise_delete(
+    *,
+    promise: Promise,
+    user=None,
+    allowed_colleges=None,
+    seen: Read | None = None,
+    partners_seen: set[int] | None = None,
+) -> None:
+    """Delete a promise with its partner agreements; policy staff only; refused when it changed since `seen`.
+
+    `partners_seen`: the agreements the page listed with it. The delete takes its agreements along,
+    so one recorded since would be deleted unseen (domain.md, "No lost updates"): refused, named.
+    """
     _check_policy(allowed_colleges)
     lock(promise)
     refuse_stale_delete(promise, seen)
+    if partners_seen is not None:
+        added = list(
+            promise.partners.exclude(pk__in=partners_seen).order_by("partner").values_list("partner", flat=True)
+        )
+        if added:
+            line = f"Partnerafspraken: intussen vastgelegd met {', '.join(added)}; die zouden worden meeverwijderd."
+            raise StaleEdit(promise, {"partners": None}, {}, http_status=409, deleting=True, lines=[line])
     promise._history_user = user
     promise.delete()
 

@@ -237,7 +237,8 @@ class StaleEdit(Refusal):
     current record with them and the user decides. A refused delete (`deleting`) names each field
     changed since the writer's read with its value now; `conflicts` then only names the fields.
     A new record whose key a stored one already has (`existing`, a spending line added on the page
-    that someone recorded meanwhile) names the stored one's values the same way.
+    that someone recorded meanwhile) names the stored one's values the same way. `lines` replaces
+    the per-field lines where the change is not a field (rows a delete would take along).
     """
 
     def __init__(
@@ -249,6 +250,7 @@ class StaleEdit(Refusal):
         http_status: int,
         deleting: bool = False,
         existing: bool = False,
+        lines: list[str] | None = None,
     ):
         self.record, self.pending, self.http_status, self.deleting = record, pending, http_status, deleting
         model = type(record)
@@ -265,13 +267,17 @@ class StaleEdit(Refusal):
         else:
             self.summary = f"{NAMES[model]} is intussen gewijzigd{by}; er is niets opgeslagen."
         self.fields = list(conflicts)
-        self.lines = [
-            f"{label(model, name)}: nu {shown(model, name, _stored(record, name))}."
-            if deleting
-            else f"{label(model, name)}: nu {shown(model, name, _stored(record, name))}; "
-            f"uw waarde {shown(model, name, yours)} is niet opgeslagen."
-            for name, yours in conflicts.items()
-        ]
+        self.lines = (
+            [
+                f"{label(model, name)}: nu {shown(model, name, _stored(record, name))}."
+                if deleting
+                else f"{label(model, name)}: nu {shown(model, name, _stored(record, name))}; "
+                f"uw waarde {shown(model, name, yours)} is niet opgeslagen."
+                for name, yours in conflicts.items()
+            ]
+            if lines is None
+            else lines
+        )
         super().__init__(" ".join([self.summary, *self.lines]))
 
     def api_body(self) -> dict:

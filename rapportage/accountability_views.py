@@ -229,8 +229,10 @@ def manifesto(request):
         elif action == "promise_delete":
             promise = get_object_or_404(Promise, pk=_pk(request.POST.get("pk")), institution=institution)
             seen = page_reads.seen(request, promise, request.POST.get("version", ""))
+            listed = request.POST.get("partners")  # the agreements shown with it, taken along by the delete
+            partners_seen = None if listed is None else {pk for pk in map(_pk, listed.split(",")) if pk is not None}
             try:
-                services.promise_delete(promise=promise, seen=seen, **write)
+                services.promise_delete(promise=promise, seen=seen, partners_seen=partners_seen, **write)
             except versions.StaleEdit as exc:
                 stale, stale_for = exc, "promise_delete"  # the list below shows the promise as it is now
             except ValidationError as exc:  # deleted by someone else meanwhile (versions.lock)

@@ -132,3 +132,33 @@ def test_a_lumpsum_set_since_the_page_showed_it_is_not_overwritten(world):
         == 302
     )
     assert BudgetYear.objects.get(pk=world["budget_year"].pk).lumpsum_total_cents == 300_000_000_00
+
+
+def hidden_in(raw: str, form_action: str, name: str) -> str:
+    """Return a hidden field's value inside the form whose action field is `form_action`."""
+    form = re.search(rf'(?s)<input type="hidden" name="action" value="{form_action}">.*?</form>', raw).group(0)
+    return unescape(re.search(rf'<input type="hidden" name="{name}" value="([^"]*)"', form).group(1))
+
+
+def test_a_promise_whose_delete_would_take_a_partner_agreement_added_since_is_not_deleted(world):
+    """The delete takes the promise's agreements along: one recorded after the list was shown is named, not lost.
+
+    Found by this session's review (tests/review_s36): the version covered only the promise's own fields.
+    """
+    promise = world["promise"]
+    services.partner_agreement_save(promise=promise, partner="Gemeente Almere")
+    client = client_of(world)
+    raw = client.get(f"{PAGE}?jaar={YEAR}").content.decode()
+    shown = {name: hidden_in(raw, "promise_delete", name) for name in ("pk", "version", "partners")}
+    assert shown["partners"] == str(promise.partners.get().pk)
+    services.partner_agreement_save(promise=promise, partner="UWV")  # by a colleague, after the list was shown
+    refused = client.post(f"{PAGE}?jaar={YEAR}", {"action": "promise_delete", **shown})
+    assert refused.status_code == 409
+    html = unescape(refused.content.decode())
+    assert "Partnerafspraken: intussen vastgelegd met UWV; die zouden worden meeverwijderd." in html
+    assert promise.partners.count() == 2
+    again = {
+        name: hidden_in(refused.content.decode(), "promise_delete", name) for name in ("pk", "version", "partners")
+    }
+    assert client.post(f"{PAGE}?jaar={YEAR}", {"action": "promise_delete", **again}).status_code == 302
+    assert not Promise.objects.filter(pk=promise.pk).exists()
