@@ -9,16 +9,14 @@
    the budget's status beside the verdicts', as the budget page does.
 """
 
-from decimal import Decimal
-
 import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 
 from agenda.choices import Role
-from agenda.models import College, Indicator, Team
+from agenda.models import College
 from indicatoren.selectors import data_status, years_status_explained
-from indicatoren.services import MeasurementRow, measurements_apply
+from indicatoren.services import measurements_apply
 from indicatoren.signoff import signoff_approve
 from rapportage import notifications
 from rapportage import services as recompute_services
@@ -27,23 +25,9 @@ from rapportage.documents import annual_report
 from rapportage.models import RecomputeRun, RunState
 from rapportage.pdf_render import document_html
 from tests.indicatoren.signoff_world import RESERVE_VALUES, build, person
+from tests.indicatoren.test_signoff_honest_labels import team_rows as correction
 
 pytestmark = pytest.mark.django_db
-
-
-def correction(inst, college: str, year: int, value: str) -> list[MeasurementRow]:
-    vsv = Indicator.objects.get(institution=inst, code="vsv")
-    return [
-        MeasurementRow(
-            indicator=vsv,
-            year=year,
-            team=Team.objects.get(institution=inst, code=f"{college}-T{i}"),
-            value=Decimal(value),
-            n=40,
-            note="correctie",
-        )
-        for i in (1, 2)
-    ]
 
 
 def fail_waiting_run(inst, monkeypatch) -> RecomputeRun:
