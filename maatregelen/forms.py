@@ -272,15 +272,25 @@ class ActionItemForm(PageForm):
         self.fields["indicator"].label_from_instance = _indicator_label
 
 
-class FollowUpForm(PageForm):
-    """How an earlier action stands now, with a note (one form per open action, prefixed by its id)."""
+class FollowUpForm(EditForm):
+    """How an earlier action stands now, with a note (one form per open action, prefixed by its id).
+
+    `version` is the follow-up the page showed (page_reads.NOTHING: none yet), `action_version` the
+    action as shown: a follow-up or status someone saved since is not overwritten unseen.
+    """
+
+    action_version = forms.CharField(widget=forms.HiddenInput, required=False, max_length=2000)
 
     status = forms.ChoiceField(label="Status nu", choices=ActionStatus.choices)
     note = forms.CharField(label="Toelichting", required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class CheckInForm(PageForm):
-    """How an ambition is doing: op koers, risico or uit koers, with a note."""
+class CheckInForm(EditForm):
+    """How an ambition is doing: op koers, risico or uit koers, with a note.
+
+    `version` holds the check-ins the page listed (page_reads.listed): a check-in for the chosen
+    indicator recorded or changed since is not replaced unseen.
+    """
 
     indicator = forms.ModelChoiceField(
         label="Indicator", queryset=Indicator.objects.none(), empty_label="Kies een indicator"

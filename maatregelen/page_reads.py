@@ -5,6 +5,8 @@ last few versions it showed per record, so a post that leaves out the hidden fie
 drops hidden fields) is still compared with what its user saw instead of overwriting blindly.
 """
 
+import json
+
 from django.contrib import messages
 
 from maatregelen import versions
@@ -56,3 +58,35 @@ def note_saved(request, saved, seen: versions.Read | None, sent: dict) -> None:
     kept = versions.kept_newer(saved, seen, sent)
     if kept:
         messages.info(request, "Intussen door een ander gewijzigd en behouden: " + "; ".join(kept) + ".")
+
+
+# A form that offered a new record saw none: its version says so (versions.Read.from_token reads
+# it as Read.nothing), so a record stored meanwhile under the same key is named, not replaced.
+NOTHING = "{}"
+
+
+def shown(record) -> str:
+    """Return the version a form carries of the record it shows, or NOTHING when it shows none."""
+    return versions.token(record) if record is not None else NOTHING
+
+
+def read(version: str, model) -> versions.Read | None:
+    """Return what a form's version says its user saw; None for a post without one (compared with nothing)."""
+    return versions.Read.from_token(version, model) if version else None
+
+
+def listed(records, key) -> str:
+    """Return one version for the records a page lists, per key (a check-in per indicator): JSON."""
+    return json.dumps({str(key(record)): versions.token(record) for record in records}, sort_keys=True)
+
+
+def read_listed(version: str, key, model) -> versions.Read | None:
+    """Return what the list's version says its user saw of the record under `key` (Read.nothing: none listed)."""
+    if not version:
+        return None
+    try:
+        entries = json.loads(version)
+    except ValueError:
+        entries = {}
+    entry = entries.get(str(key)) if isinstance(entries, dict) else None
+    return versions.Read.from_token(entry, model) if isinstance(entry, str) else versions.Read.nothing(model)

@@ -26,6 +26,7 @@ from maatregelen.models import (
 )
 from maatregelen.spending_file import SpendingFile
 from maatregelen.versions import FIELDS as VERSIONED
+from maatregelen.versions import NAMES as VERSION_NAMES
 from maatregelen.versions import Read, StaleEdit, lock, reconcile, refuse_stale_delete, token
 
 
@@ -34,6 +35,50 @@ def _save(record, user) -> None:
     record.full_clean()
     record._history_user = user
     record.save()
+
+
+def _keyed_save(find, new, changes: dict, seen: Read | None, user):
+    """Save `changes` to the row stored under a key, or to a new row when none is: a row is replaced, never doubled.
+
+    `find()` returns the stored row of the key (or None), `new()` an unsaved row with the key.
+    The stored row is locked and compared with what the writer saw (versions.reconcile); a writer
+    that saw no row (a page's new-line form, Read.nothing) and meets one stored meanwhile is
+    refused (StaleEdit, naming it) rather than replacing it unseen, also when both insert at the
+    same moment: the unique constraint then refuses the later insert, which is compared as if
+    found at once. A writer that saw a row which is gone now does not re-create it unseen.
+    `seen` None (an API POST, a command): replaced, as the contracts say.
+    """
+
+    def stored():
+        row = find()
+        if row is None:
+            return None, changes
+        lock(row)
+        return row, reconcile(row, changes, seen, existing=seen is not None and seen.saw_nothing)
+
+    row, write = stored()
+    if row is None and seen is not None and not seen.saw_nothing and (seen.fields or seen.etag is not None):
+        model = type(new())
+        raise ValidationError(f"{VERSION_NAMES[model]} is intussen verwijderd; er is niets opgeslagen.")
+    if row is None:
+        try:
+            with transaction.atomic():  # a savepoint: the insert may meet a row stored since the lookup
+                return _assign_save(new(), changes, user)
+        except (IntegrityError, ValidationError):
+            # Stored by someone else after the lookup: the model's unique check saw it, or the unique
+            # index waited for their commit and refused the insert. Any other refusal stands.
+            row, write = stored()
+            if row is None:
+                raise
+    return _assign_save(row, write, user)
+
+
+def _assign_save(row, changes: dict, user):
+    """Write the changes to the row and save it (validated, `user` in its history)."""
+    for name, value in changes.items():
+        setattr(row, name, value)
+    _save(row, user)
+    return row
 
 
 def _check_college(allowed_colleges, college: College | None) -> None:
@@ -392,8 +437,28 @@ def review_delete(*, review: Review, user=None, allowed_colleges=None, seen: Rea
     lock(review)
     _check_review_write(allowed_colleges, review)
     refuse_stale_delete(review, seen)
+    _refuse_followed_up(
+        ActionFollowUp.objects.filter(action__review=review),
+        "Dit Q-gesprek heeft actiepunten die in een later Q-gesprek zijn opgevolgd",
+    )
     review._history_user = user
     review.delete()
+
+
+def _refuse_followed_up(follow_ups, subject: str) -> None:
+    """Raise ValidationError when a delete would take along follow-ups recorded in a later Q-gesprek.
+
+    A follow-up belongs to the later conversation that recorded it (its page and its API list it);
+    deleting the earlier action would delete it too (on_delete CASCADE), unseen by that
+    conversation (domain.md, "No lost updates"). A mistaken action is dropped instead.
+    """
+    later = sorted({(f.review.year, f.review.quadrimester) for f in follow_ups.select_related("review")})
+    if later:
+        where = ", ".join(f"{year} Q{quadrimester}" for year, quadrimester in later)
+        raise ValidationError(
+            f"{subject} ({where}); verwijderen zou die opvolging "
+            "meenemen. Zet een actiepunt dat niet meer geldt op ‘vervallen’ in plaats van het te verwijderen."
+        )
 
 
 def _check_indicator(review: Review, indicator: Indicator | None) -> None:
@@ -431,26 +496,35 @@ def action_create(
 
 
 @transaction.atomic
-def action_update(*, action: ActionItem, user=None, allowed_colleges=None, **changes) -> ActionItem:
+def action_update(
+    *, action: ActionItem, user=None, allowed_colleges=None, seen: Read | None = None, **changes
+) -> ActionItem:
     """Change an action's description, owner, due date, status or indicator; history keeps the old.
 
     A field not given is the stored one, read under the row lock: the save writes every column.
+    `seen` is what the writer read (a stale If-Match: 412 when it would overwrite a newer value).
     """
     lock(action)
     _check_review_write(allowed_colleges, action.review)
-    for name in ("description", "owner", "due_on", "status", "indicator"):
-        if name in changes:
-            value = changes[name]
-            setattr(action, name, value.strip() if isinstance(value, str) else value)
+    given = {
+        name: value.strip() if isinstance(value, str) else value
+        for name, value in changes.items()
+        if name in VERSIONED[ActionItem]
+    }
+    for name, value in reconcile(action, given, seen).items():
+        setattr(action, name, value)
     _check_indicator(action.review, action.indicator)
     _save(action, user)
     return action
 
 
 @transaction.atomic
-def action_delete(*, action: ActionItem, user=None, allowed_colleges=None) -> None:
-    """Delete an action recorded by mistake (history keeps it)."""
+def action_delete(*, action: ActionItem, user=None, allowed_colleges=None, seen: Read | None = None) -> None:
+    """Delete an action recorded by mistake (history keeps it); not one a later Q-gesprek followed up."""
+    lock(action)
     _check_review_write(allowed_colleges, action.review)
+    refuse_stale_delete(action, seen)
+    _refuse_followed_up(action.follow_ups.all(), "Dit actiepunt is in een later Q-gesprek opgevolgd")
     action._history_user = user
     action.delete()
 
@@ -476,9 +550,23 @@ def actions_to_follow_up(review: Review) -> list[ActionItem]:
 
 @transaction.atomic
 def action_follow_up(
-    *, action: ActionItem, review: Review, status: str, note: str = "", user=None, allowed_colleges=None
+    *,
+    action: ActionItem,
+    review: Review,
+    status: str,
+    note: str = "",
+    user=None,
+    allowed_colleges=None,
+    seen: Read | None = None,
+    action_seen: Read | None = None,
 ) -> ActionFollowUp:
-    """Record in a later Q-review of the same unit how an earlier action stands; the action takes that status."""
+    """Record in a later Q-review of the same unit how an earlier action stands; the action takes that status.
+
+    `seen`: the follow-up the page showed (Read.nothing: none), so one recorded or changed since by
+    someone else is not replaced unseen. `action_seen`: the action as the page showed it; a status
+    changed since (the API, another follow-up) is kept when the user left it as shown, and refused
+    when the user chose another (StaleEdit). None (the API's POST): replaced, as the contract says.
+    """
     _check_review_write(allowed_colleges, review)
     same_unit = action.review.same_unit().filter(pk=review.pk).exists()
     if not same_unit or action.review.period_key >= review.period_key:
@@ -487,41 +575,56 @@ def action_follow_up(
                 "status": "Een actiepunt wordt opgevolgd in een later Q-gesprek van hetzelfde team, college of instelling."
             }
         )
-    follow_up = ActionFollowUp.objects.filter(action=action, review=review).first() or ActionFollowUp(
-        action=action, review=review, created_by=user
-    )
-    follow_up.status = status
-    follow_up.note = note.strip()
-    _save(follow_up, user)
     lock(action)  # the save writes every column: the action as stored now, not as the caller read it
-    action.status = status
+    if action_seen is not None:
+        status = reconcile(action, {"status": status}, action_seen).get("status", action.status)
+    follow_up = _keyed_save(
+        lambda: ActionFollowUp.objects.filter(action=action, review=review).order_by("pk").first(),
+        lambda: ActionFollowUp(action=action, review=review, created_by=user),
+        {"status": status, "note": note.strip()},
+        seen,
+        user,
+    )
+    action.status = follow_up.status
     _save(action, user)
     return follow_up
 
 
 @transaction.atomic
 def checkin_record(
-    *, review: Review, indicator: Indicator, status=KEEP, note=KEEP, user=None, allowed_colleges=None
+    *,
+    review: Review,
+    indicator: Indicator,
+    status=KEEP,
+    note=KEEP,
+    user=None,
+    allowed_colleges=None,
+    seen: Read | None = None,
 ) -> CheckIn:
     """Record how an ambition is doing in a Q-review (op koers, risico, uit koers); a second one replaces it.
 
     A field not given (an API PATCH of the note alone) is the stored one, read under the row lock.
+    `seen`: the check-in the writer saw for this indicator (a page: the one it listed, or
+    Read.nothing; the API: If-Match), so one recorded or changed since is not replaced unseen.
     """
     _check_review_write(allowed_colleges, review)
     _check_indicator(review, indicator)
-    # At most one (unique per review and indicator); order_by("pk"): FOR UPDATE takes no outer join of the ordering.
-    stored = CheckIn.objects.select_for_update().filter(review=review, indicator=indicator).order_by("pk").first()
-    check_in = stored or CheckIn(review=review, indicator=indicator, created_by=user)
-    for name, value in _given(status=status, note=note).items():
-        setattr(check_in, name, value)
-    _save(check_in, user)
-    return check_in
+    return _keyed_save(
+        # At most one (unique per review and indicator).
+        lambda: CheckIn.objects.filter(review=review, indicator=indicator).order_by("pk").first(),
+        lambda: CheckIn(review=review, indicator=indicator, created_by=user),
+        _given(status=status, note=note),
+        seen,
+        user,
+    )
 
 
 @transaction.atomic
-def checkin_delete(*, check_in: CheckIn, user=None, allowed_colleges=None) -> None:
-    """Delete a check-in recorded by mistake (history keeps it)."""
+def checkin_delete(*, check_in: CheckIn, user=None, allowed_colleges=None, seen: Read | None = None) -> None:
+    """Delete a check-in recorded by mistake (history keeps it); refused when it changed since `seen`."""
+    lock(check_in)
     _check_review_write(allowed_colleges, check_in.review)
+    refuse_stale_delete(check_in, seen)
     check_in._history_user = user
     check_in.delete()
 
@@ -586,52 +689,21 @@ def spending_record(
         "note": note.strip(),
     }
     if spending is None:
-        spending, changes = _stored_line(changes, seen)
-        if spending is None and seen is not None and seen.fields and not seen.saw_nothing:
-            # The writer saw a line under this key (a file's preview) that is gone now: not re-created unseen.
-            raise ValidationError("De besteding is intussen verwijderd; er is niets opgeslagen.")
-        if spending is None:
-            try:
-                with transaction.atomic():  # a savepoint: the insert may meet a line stored since the lookup
-                    return _spending_save(Spending(institution=institution), changes, user)
-            except (IntegrityError, ValidationError):
-                # Someone stored a line under this key after the lookup: the model's unique check saw
-                # it, or the unique index waited for their commit and refused the insert. Compared
-                # with what the writer saw, as if found at once; any other refusal stands.
-                spending, changes = _stored_line(changes, seen)
-                if spending is None:
-                    raise
-        return _spending_save(spending, changes, user)
+        # A file's preview saw a line under this key that may be gone now: not re-created unseen.
+        return _keyed_save(
+            lambda: _spending_key(**{name: changes[name] for name in SPENDING_KEY}),
+            lambda: Spending(institution=institution, created_by=user),
+            changes,
+            seen,
+            user,
+        )
     lock(spending)  # every field not written below is the stored one, not the caller's older copy
     _check_college(allowed_colleges, spending.college)
     changes = reconcile(spending, changes, seen)
     existing = _spending_key(**{name: changes.get(name, getattr(spending, name)) for name in SPENDING_KEY})
     if existing is not None and existing.pk != spending.pk:
         raise ValidationError({"measure": "Voor deze combinatie is in dit jaar al een besteding vastgelegd."})
-    return _spending_save(spending, changes, user)
-
-
-def _stored_line(changes: dict, seen: Read | None) -> tuple[Spending | None, dict]:
-    """Return the line stored under the key of `changes` (locked) and what to write to it, or (None, changes).
-
-    Compared with what the writer saw (versions.reconcile): nothing seen (a page's new line) and a
-    value that differs is refused (StaleEdit) rather than replaced unseen.
-    """
-    existing = _spending_key(**{name: changes[name] for name in SPENDING_KEY})
-    if existing is None:
-        return None, changes
-    lock(existing)
-    return existing, reconcile(existing, changes, seen, existing=seen is not None and seen.saw_nothing)
-
-
-def _spending_save(spending: Spending, changes: dict, user) -> Spending:
-    """Write the changes to the line and save it (validated, `user` in its history)."""
-    for name, value in changes.items():
-        setattr(spending, name, value)
-    if spending.created_by_id is None:
-        spending.created_by = user
-    _save(spending, user)
-    return spending
+    return _assign_save(spending, changes, user)
 
 
 SPENDING_KEY = ("year", "theme", "college", "measure")
@@ -935,21 +1007,35 @@ def partner_agreement_save(
     agreement_row: PartnerAgreement | None = None,
     user=None,
     allowed_colleges=None,
+    seen: Read | None = None,
 ) -> PartnerAgreement:
-    """Record what was agreed with a partner for a promise, and when; policy staff only."""
+    """Record what was agreed with a partner for a promise, and when; policy staff only.
+
+    Changing a stored agreement compares with what the writer saw (`seen`, maatregelen.versions).
+    """
     _check_policy(allowed_colleges)
     row = agreement_row or PartnerAgreement(promise=promise)
     if row.promise_id != promise.pk:
         raise ValidationError({"promise": "Deze afspraak hoort bij een andere belofte."})
-    row.partner, row.agreement = partner.strip(), agreement.strip()
-    row.agreed_on, row.regional_deal = agreed_on, regional_deal
-    _save(row, user)
-    return row
+    changes = {
+        "partner": partner.strip(),
+        "agreement": agreement.strip(),
+        "agreed_on": agreed_on,
+        "regional_deal": regional_deal,
+    }
+    if row.pk is not None:
+        lock(row)
+        changes = reconcile(row, changes, seen)
+    return _assign_save(row, changes, user)
 
 
 @transaction.atomic
-def partner_agreement_delete(*, agreement_row: PartnerAgreement, user=None, allowed_colleges=None) -> None:
-    """Delete a partner agreement; policy staff only."""
+def partner_agreement_delete(
+    *, agreement_row: PartnerAgreement, user=None, allowed_colleges=None, seen: Read | None = None
+) -> None:
+    """Delete a partner agreement; policy staff only; refused when it changed since `seen` (its delete button's)."""
     _check_policy(allowed_colleges)
+    lock(agreement_row)
+    refuse_stale_delete(agreement_row, seen)
     agreement_row._history_user = user
     agreement_row.delete()

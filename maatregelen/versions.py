@@ -31,7 +31,17 @@ from django.utils.http import parse_etags
 from agenda.models import BudgetYear
 from kern.errors import Refusal
 from maatregelen.forms import cents_to_euros
-from maatregelen.models import ActionItem, CheckIn, Evidence, Measure, Promise, Review, Spending
+from maatregelen.models import (
+    ActionFollowUp,
+    ActionItem,
+    CheckIn,
+    Evidence,
+    Measure,
+    PartnerAgreement,
+    Promise,
+    Review,
+    Spending,
+)
 
 # The fields a page or the API may write; a change to any of them is a new version.
 FIELDS: dict[type[Model], tuple[str, ...]] = {
@@ -66,7 +76,20 @@ FIELDS: dict[type[Model], tuple[str, ...]] = {
         "regional_spearhead",
     ),
     BudgetYear: ("lumpsum_total_cents",),
+    # The parts of a Q-gesprek (its page's follow-up and check-in forms, the API) and a promise's
+    # partner agreements: written by more than one person in the same conversation or year.
+    ActionItem: ("description", "owner", "due_on", "status", "indicator"),
+    ActionFollowUp: ("status", "note"),
+    CheckIn: ("status", "note"),
+    PartnerAgreement: ("partner", "agreement", "agreed_on", "regional_deal"),
 }
+# The rows a delete takes along (on_delete CASCADE) and the API shows inside the record: a
+# Q-gesprek's actions, the follow-ups recorded in it and its check-ins. Its version covers them
+# (PARTS_KEY), so a delete never takes along one recorded or changed since it was shown, and the
+# ETag changes with the body that shows them (RFC 9110 8.8.3: a strong validator of the representation).
+PARTS: dict[type[Model], tuple[str, ...]] = {Review: ("action_items", "follow_ups", "check_ins")}
+PARTS_KEY = "parts"
+PART_NAMES = {"action_items": "actiepunten", "follow_ups": "opvolgingen", "check_ins": "check-ins"}
 NAMES = {
     Measure: "De maatregel",
     Evidence: "Het merkbare bewijs",
@@ -77,6 +100,14 @@ NAMES = {
     CheckIn: "De check-in",
     BudgetYear: "Het budgetjaar",
     Promise: "De belofte",
+    ActionFollowUp: "De opvolging",
+    PartnerAgreement: "De partnerafspraak",
+}
+# What makes a new record's key, for a refusal that names a stored one added meanwhile (StaleEdit existing).
+KEYS = {
+    Spending: "met dit jaar, thema, college en deze maatregel",
+    CheckIn: "voor deze indicator in dit Q-gesprek",
+    ActionFollowUp: "van dit actiepunt in dit Q-gesprek",
 }
 # The model says "eurocent"; the message shows euros.
 LABELS = {
@@ -127,9 +158,37 @@ def digest(value) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
+def _parts(record: Model) -> dict[str, list[Model]]:
+    """Return the rows a delete of the record takes along, per relation, read afresh (never a prefetch)."""
+    return {
+        name: list(getattr(record, name).model.objects.filter(**{record._meta.get_field(name).field.name: record}))
+        for name in PARTS.get(type(record), ())
+    }
+
+
 def digests(record: Model) -> dict[str, str]:
-    """Return the digest of every versioned field of the record as stored."""
-    return {name: digest(_stored(record, name)) for name in FIELDS[type(record)]}
+    """Return the digest of every versioned field of the record as stored, and of its parts (PARTS)."""
+    result = {name: digest(_stored(record, name)) for name in FIELDS[type(record)]}
+    if type(record) in PARTS:
+        rows = _parts(record)
+        result[PARTS_KEY] = digest(
+            {name: sorted([row.pk, digests(row)] for row in parts) for name, parts in rows.items()}
+        )
+    return result
+
+
+def _names(model: type[Model]) -> tuple[str, ...]:
+    """Return the names a version of the model has: its fields, and its parts when a delete takes rows along."""
+    return FIELDS[model] + ((PARTS_KEY,) if model in PARTS else ())
+
+
+def parts_line(record: Model) -> str:
+    """Return a refused delete's line for parts changed since it was shown: what the delete would take along now."""
+    counts = ", ".join(f"{len(rows)} {PART_NAMES[name]}" for name, rows in _parts(record).items())
+    return (
+        f"Onderdelen: intussen vastgelegd, gewijzigd of verwijderd (nu {counts}); "
+        "een verwijdering zou ze ongezien meenemen."
+    )
 
 
 def token(record: Model) -> str:
@@ -164,12 +223,12 @@ class Read:
             data = {}
         if not isinstance(data, dict):
             data = {}
-        return cls({name: str(data.get(name, UNSEEN)) for name in FIELDS[model]})
+        return cls({name: str(data.get(name, UNSEEN)) for name in _names(model)})
 
     @classmethod
     def nothing(cls, model: type[Model]) -> "Read":
         """Return the read of a page that offered a new record: it saw no stored one, so no stored value was seen."""
-        return cls(dict.fromkeys(FIELDS[model], UNSEEN))
+        return cls(dict.fromkeys(_names(model), UNSEEN))
 
     @property
     def saw_nothing(self) -> bool:
@@ -259,17 +318,16 @@ class StaleEdit(Refusal):
         if deleting:
             self.summary = f"{NAMES[model]} is intussen gewijzigd{by}; er is niets verwijderd."
         elif existing:
-            # Only spending lines are added by a key a stored line can share (services.spending_record).
-            self.summary = (
-                f"{NAMES[model]} met dit jaar, thema, college en deze maatregel is intussen al vastgelegd{by}; "
-                "er is niets opgeslagen."
-            )
+            # A record added by a key a stored one can share (KEYS): a spending line, a check-in, a follow-up.
+            self.summary = f"{NAMES[model]} {KEYS[model]} is intussen al vastgelegd{by}; er is niets opgeslagen."
         else:
             self.summary = f"{NAMES[model]} is intussen gewijzigd{by}; er is niets opgeslagen."
         self.fields = list(conflicts)
         self.lines = (
             [
-                f"{label(model, name)}: nu {shown(model, name, _stored(record, name))}."
+                parts_line(record)
+                if name == PARTS_KEY
+                else f"{label(model, name)}: nu {shown(model, name, _stored(record, name))}."
                 if deleting
                 else f"{label(model, name)}: nu {shown(model, name, _stored(record, name))}; "
                 f"uw waarde {shown(model, name, yours)} is niet opgeslagen."
@@ -334,7 +392,8 @@ def refuse_stale_delete(record: Model, seen: Read | None) -> None:
         return
     if seen.etag is not None and not etag_matches(seen.etag, record):
         raise StaleEdit(record, {}, {}, http_status=412, deleting=True)
-    changed = {name: None for name, read in seen.fields.items() if read != digest(_stored(record, name))}
+    now = digests(record)
+    changed = {name: None for name, read in seen.fields.items() if read != now.get(name)}
     if changed:
         raise StaleEdit(record, changed, {}, http_status=412 if seen.etag is not None else 409, deleting=True)
 

@@ -30,7 +30,7 @@ from agenda.views import college_for
 from maatregelen import page_reads, services, versions
 from maatregelen.choices import ReviewLevel
 from maatregelen.forms import ActionItemForm, CheckInForm, EvidenceForm, FollowUpForm, MeasureForm, ReviewForm
-from maatregelen.models import Evidence, Measure, Review
+from maatregelen.models import ActionFollowUp, ActionItem, CheckIn, Evidence, Measure, Review
 
 
 @login_required
@@ -241,27 +241,57 @@ def institution_review_form(request, pk=None):
     return render(request, "maatregelen/institution_review_form.html", context, status=_status(form, stale))
 
 
-def _review_forms(review: Review, data=None, submitted: str = "") -> dict:
-    """Return the detail page's forms; only the one named `submitted` is bound to the posted data."""
+def _review_forms(review: Review, data=None, submitted: str = "", kept: dict | None = None) -> dict:
+    """Return the detail page's forms; only the one named `submitted` is bound to the posted data.
+
+    Each form carries the versions of what it shows (page_reads). `kept`: after a refused save
+    (409), the user's values for the submitted form, shown again over what is stored now, with
+    the versions of now, so saving again is the user's decision.
+    """
     institution = review.institution
     follow = services.actions_to_follow_up(review)
+    follow += _posted_action(review, submitted, follow)
     done_here = {f.action_id: f for f in review.follow_ups.all()}
     follow_ups = []
     for action in follow:
         mine = done_here.get(action.pk)
+        name = f"followup-{action.pk}"
         initial = {"status": mine.status, "note": mine.note} if mine else {"status": action.status}
-        bound = data if submitted == f"followup-{action.pk}" else None
+        initial |= {"version": page_reads.shown(mine), "action_version": versions.token(action)}
+        initial |= kept if kept is not None and submitted == name else {}
+        bound = data if submitted == name and kept is None else None
         form = FollowUpForm(bound, prefix=f"opvolging-{action.pk}", initial=initial)
         follow_ups.append({"action": action, "form": form, "follow_up": mine})
+    checkin_initial = {"version": page_reads.listed(review.check_ins.all(), lambda c: c.indicator_id)}
+    checkin_initial |= kept if kept is not None and submitted == "checkin" else {}
     return {
         "follow_ups": follow_ups,
         "action_form": ActionItemForm(
             data if submitted == "action" else None, institution=institution, prefix="actiepunt"
         ),
         "checkin_form": CheckInForm(
-            data if submitted == "checkin" else None, institution=institution, prefix="checkin"
+            data if submitted == "checkin" and kept is None else None,
+            institution=institution,
+            prefix="checkin",
+            initial=checkin_initial,
         ),
     }
+
+
+def _posted_action(review: Review, submitted: str, follow: list) -> list:
+    """Return the earlier action of the unit a follow-up was posted for when it left the list since the page showed it.
+
+    Someone may have set it to done meanwhile; the post is then compared with that (the service
+    keeps or refuses it), not answered with a 404 that loses the user's note.
+    """
+    pk = submitted.removeprefix("followup-")
+    if not submitted.startswith("followup-") or not pk.isdigit() or any(a.pk == int(pk) for a in follow):
+        return []
+    earlier = Q(review__year__lt=review.year) | Q(
+        review__year=review.year, review__quadrimester__lt=review.quadrimester
+    )
+    rows = ActionItem.objects.filter(earlier, pk=int(pk), review__in=review.same_unit())
+    return list(rows.select_related("review", "indicator"))
 
 
 def _review_for(request, pk) -> Review:
@@ -286,8 +316,15 @@ def review(request, pk):
     if request.method == "POST" and not writable:
         raise PermissionDenied("Geen schrijfrechten voor dit Q-gesprek.")
     forms = _review_forms(review, request.POST, submitted)
+    stale = None
     if request.method == "POST":
-        saved = _save_review_form(request, review, forms, submitted, allowed)
+        try:
+            saved = _save_review_form(request, review, forms, submitted, allowed)
+        except versions.StaleEdit as exc:
+            # Recorded or changed since the page was shown: nothing saved; the page shows what is
+            # stored now, the user's values kept in the form (domain.md, "No lost updates").
+            saved, stale = "", exc
+            forms = _review_forms(review, request.POST, submitted, kept=_kept_values(forms, submitted))
         if saved:
             messages.success(request, saved)
             return redirect("maatregelen:review", pk=review.pk)
@@ -298,10 +335,22 @@ def review(request, pk):
         "actions": review.action_items.select_related("indicator").prefetch_related("follow_ups__review"),
         "check_ins": review.check_ins.select_related("indicator", "indicator__theme"),
         "edit_url": _edit_url(review),
+        "stale": stale,
+        "stale_for": submitted if stale else "",
+        "stale_keeps_yours": True,  # these forms add to a list: the list shows what is stored now
         **forms,
     }
-    failed = request.method == "POST"
-    return render(request, "maatregelen/review.html", context, status=400 if failed else 200)
+    status = 409 if stale else 400 if request.method == "POST" else 200
+    return render(request, "maatregelen/review.html", context, status=status)
+
+
+def _kept_values(forms: dict, submitted: str) -> dict:
+    """Return the user's values of the submitted form (its versions left out: the page's new ones count)."""
+    if submitted == "checkin":
+        form = forms["checkin_form"]
+    else:
+        form = next(f["form"] for f in forms["follow_ups"] if f"followup-{f['action'].pk}" == submitted)
+    return {k: v for k, v in form.cleaned_data.items() if k not in ("version", "action_version")}
 
 
 def _edit_url(review: Review) -> str:
@@ -320,14 +369,29 @@ def _save_review_form(request, review: Review, forms: dict, submitted: str, allo
         message = "Het actiepunt is vastgelegd."
     elif submitted == "checkin":
         form = forms["checkin_form"]
-        write = partial(services.checkin_record, review=review, **who)
+
+        def write(*, version, indicator, **data):
+            # The check-in the page listed for this indicator, or none (Read.nothing).
+            seen = page_reads.read_listed(version, indicator.pk, CheckIn)
+            return services.checkin_record(review=review, indicator=indicator, seen=seen, **data, **who)
+
         message = "De check-in is vastgelegd."
     elif submitted.startswith("followup-"):
         entry = next((f for f in forms["follow_ups"] if f"followup-{f['action'].pk}" == submitted), None)
         if entry is None:
             raise Http404("Dit actiepunt wordt in dit Q-gesprek niet opgevolgd.")
         form, action = entry["form"], entry["action"]
-        write = partial(services.action_follow_up, action=action, review=review, **who)
+
+        def write(*, version, action_version, **data):
+            return services.action_follow_up(
+                action=action,
+                review=review,
+                seen=page_reads.read(version, ActionFollowUp),
+                action_seen=page_reads.read(action_version, ActionItem),
+                **data,
+                **who,
+            )
+
         message = "De opvolging van het actiepunt is vastgelegd."
     else:
         raise Http404("Onbekend formulier.")

@@ -254,9 +254,18 @@ def manifesto(request):
                     return redirect(here)
         elif action == "partner_delete":
             row = get_object_or_404(PartnerAgreement, pk=_pk(request.POST.get("pk")), promise__institution=institution)
-            services.partner_agreement_delete(agreement_row=row, **write)
-            messages.success(request, f"De afspraak met {row.partner} is verwijderd.")
-            return redirect(here)
+            try:
+                services.partner_agreement_delete(
+                    agreement_row=row, seen=page_reads.read(request.POST.get("version", ""), PartnerAgreement), **write
+                )
+            except versions.StaleEdit as exc:
+                stale, stale_for = exc, "partner_delete"  # the list below shows the agreement as it is now
+            except ValidationError as exc:  # deleted by someone else meanwhile (versions.lock)
+                messages.info(request, " ".join(exc.messages))
+                return redirect(here)
+            else:
+                messages.success(request, f"De afspraak met {row.partner} is verwijderd.")
+                return redirect(here)
         elif action == "lumpsum":
             if budget_year is None:
                 messages.error(request, f"Voor {year} is geen budget vastgelegd.")
@@ -282,6 +291,8 @@ def manifesto(request):
     data = accountability.manifesto_data(institution, year)
     for promise in data["promises"]:
         promise.version = versions.token(promise) if policy else ""
+        for agreement_row in promise.partners.all():  # the prefetched rows the template lists
+            agreement_row.version = versions.token(agreement_row) if policy else ""
     return render(
         request,
         "rapportage/manifesto.html",

@@ -258,8 +258,8 @@ class ReviewViewSet(VersionedWriteViewSet):
         services.review_delete(review=instance, seen=self.seen(), **self.write_args())
 
 
-class ReviewPartViewSet(CollegeWriteViewSet):
-    """Rows that belong to a Q-gesprek: scoped through the review's institution."""
+class ReviewPartViewSet(VersionedWriteViewSet):
+    """Rows that belong to a Q-gesprek: scoped through the review's institution, with an ETag (If-Match honoured)."""
 
     def get_queryset(self):
         """Return the rows of the request's institution only."""
@@ -276,7 +276,7 @@ class ActionItemFilter(django_filters.FilterSet):
         fields = ["review", "status", "indicator"]
 
 
-@crud_schema(ActionItemSerializer)
+@crud_schema(ActionItemSerializer, versioned=True)
 class ActionItemViewSet(ReviewPartViewSet):
     """Action items (actiepunten) agreed in a Q-gesprek: description, owner, due date, status (?review, ?status)."""
 
@@ -293,11 +293,13 @@ class ActionItemViewSet(ReviewPartViewSet):
         data = {k: v for k, v in serializer.validated_data.items() if k != "review"}
         if "review" in serializer.validated_data and serializer.validated_data["review"] != serializer.instance.review:
             raise ValidationError({"review": "Een actiepunt blijft bij het Q-gesprek waarin het is afgesproken."})
-        serializer.instance = services.action_update(action=serializer.instance, **data, **self.write_args())
+        serializer.instance = services.action_update(
+            action=serializer.instance, **data, seen=self.seen(), **self.write_args()
+        )
 
     def perform_destroy(self, instance):
-        """Delete the action through the service."""
-        services.action_delete(action=instance, **self.write_args())
+        """Delete the action through the service (If-Match honoured; not one a later review followed up)."""
+        services.action_delete(action=instance, seen=self.seen(), **self.write_args())
 
 
 @crud_schema(ActionFollowUpSerializer)
@@ -314,7 +316,7 @@ class ActionFollowUpViewSet(ReviewPartViewSet):
         serializer.instance = services.action_follow_up(**serializer.validated_data, **self.write_args())
 
 
-@crud_schema(CheckInSerializer)
+@crud_schema(CheckInSerializer, versioned=True)
 class CheckInViewSet(ReviewPartViewSet):
     """Check-ins per ambition in a Q-gesprek: op_koers, risico or uit_koers with a note (?review, ?indicator)."""
 
@@ -330,11 +332,11 @@ class CheckInViewSet(ReviewPartViewSet):
         """Change status or note through the service (a field not sent stays as stored); review and indicator stay."""
         check_in = serializer.instance
         data = {**serializer.validated_data, "review": check_in.review, "indicator": check_in.indicator}
-        serializer.instance = services.checkin_record(**data, **self.write_args())
+        serializer.instance = services.checkin_record(**data, seen=self.seen(), **self.write_args())
 
     def perform_destroy(self, instance):
-        """Delete the check-in through the service."""
-        services.checkin_delete(check_in=instance, **self.write_args())
+        """Delete the check-in through the service (If-Match honoured)."""
+        services.checkin_delete(check_in=instance, seen=self.seen(), **self.write_args())
 
 
 class SpendingFilter(django_filters.FilterSet):
