@@ -154,6 +154,51 @@ def lock_waiters() -> int:
         return cursor.fetchone()[0]
 
 
+def while_another_holds(hold, act) -> None:
+    """Run `hold` in a transaction on a second connection and keep it open until `act`, on a third, waits on a lock.
+
+    Then the holder commits and both threads end; an exception in either is raised here. A write
+    racing another this way is certain to read before the other's commit and write after it (or,
+    for an insert, to wait on the unique index until the other's row is committed).
+    """
+    held, release = threading.Event(), threading.Event()
+    errors = []
+
+    def holder():
+        try:
+            with transaction.atomic():
+                hold()
+                held.set()
+                assert release.wait(WAIT_SECONDS), "never released"
+        except Exception as exc:  # noqa: BLE001 -- reported by the main thread
+            errors.append(exc)
+            held.set()
+        finally:
+            connection.close()
+
+    def actor():
+        try:
+            act()
+        except Exception as exc:  # noqa: BLE001 -- reported by the main thread
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    other = threading.Thread(target=holder)
+    other.start()
+    assert held.wait(WAIT_SECONDS) and not errors, errors
+    writer = threading.Thread(target=actor)
+    writer.start()
+    # Release the holder only once the writer waits for its lock (or, should it never wait, has ended).
+    deadline = time.monotonic() + WAIT_SECONDS
+    while writer.is_alive() and lock_waiters() == 0 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    release.set()
+    other.join(WAIT_SECONDS)
+    writer.join(WAIT_SECONDS)
+    assert not errors, errors
+
+
 @pytest.mark.integration
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("case", list(CASES))
@@ -169,46 +214,19 @@ def test_a_partial_write_keeps_a_change_saved_to_another_field_while_it_ran(case
     record = world[key]
     model = type(record)
     method, url, body = request_of(world)
-    locked, release = threading.Event(), threading.Event()
-    answers, errors = {}, []
+    answers = {}
 
     def other_writer():
-        try:
-            with transaction.atomic():
-                model.objects.select_for_update().get(pk=record.pk)
-                model.objects.filter(pk=record.pk).update(**theirs)
-                locked.set()
-                assert release.wait(WAIT_SECONDS), "never released"
-        except Exception as exc:  # noqa: BLE001 -- reported by the main thread
-            errors.append(exc)
-            locked.set()
-        finally:
-            connection.close()
+        model.objects.select_for_update().get(pk=record.pk)
+        model.objects.filter(pk=record.pk).update(**theirs)
 
     def request():
-        try:
-            client = APIClient()
-            client.force_authenticate(world["users"]["nld_beleid"])
-            response = getattr(client, method)(url, body, format="json")
-            answers["status"], answers["body"] = response.status_code, response.content.decode()
-        except Exception as exc:  # noqa: BLE001 -- reported by the main thread
-            errors.append(exc)
-        finally:
-            connection.close()
+        client = APIClient()
+        client.force_authenticate(world["users"]["nld_beleid"])
+        response = getattr(client, method)(url, body, format="json")
+        answers["status"], answers["body"] = response.status_code, response.content.decode()
 
-    holder = threading.Thread(target=other_writer)
-    holder.start()
-    assert locked.wait(WAIT_SECONDS) and not errors, errors
-    writer = threading.Thread(target=request)
-    writer.start()
-    # Release the other writer only once the request waits for its lock (or, should it never wait, has ended).
-    deadline = time.monotonic() + WAIT_SECONDS
-    while writer.is_alive() and lock_waiters() == 0 and time.monotonic() < deadline:
-        time.sleep(0.01)
-    release.set()
-    holder.join(WAIT_SECONDS)
-    writer.join(WAIT_SECONDS)
-    assert not errors, errors
+    while_another_holds(other_writer, request)
     assert answers["status"] in (200, 201), answers
     stored = model.objects.filter(pk=record.pk).values(*expected).get()
     assert stored == expected

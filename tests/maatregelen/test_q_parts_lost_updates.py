@@ -12,21 +12,18 @@
 """
 
 import re
-import threading
-import time
 from html import unescape
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
 from django.test import Client
 from rest_framework.test import APIClient
 
 from agenda.models import Indicator
 from maatregelen import services, versions
 from maatregelen.models import ActionFollowUp, ActionItem, CheckIn, PartnerAgreement, Review
-from tests.maatregelen.test_lost_updates_delete_patch import WAIT_SECONDS, YEAR, build_world, lock_waiters
+from tests.maatregelen.test_lost_updates_delete_patch import YEAR, build_world, while_another_holds
 
 
 @pytest.fixture
@@ -348,42 +345,16 @@ def test_a_check_in_committed_while_this_insert_waits_on_the_unique_index_is_nam
     client = page_client(world)
     shown = hidden(client.get(review_page(world)).content.decode(), "checkin-version")
     kw = indicator(world, "kw")
-    inserted, release = threading.Event(), threading.Event()
-    answers, errors = {}, []
+    answers = {}
 
     def other_writer():
-        try:
-            with transaction.atomic():
-                CheckIn.objects.create(review=world["review"], indicator=kw, status="uit_koers", note="Van B")
-                inserted.set()
-                assert release.wait(WAIT_SECONDS), "never released"
-        except Exception as exc:  # noqa: BLE001 -- reported by the main thread
-            errors.append(exc)
-            inserted.set()
-        finally:
-            connection.close()
+        CheckIn.objects.create(review=world["review"], indicator=kw, status="uit_koers", note="Van B")
 
     def page_post():
-        try:
-            response = client.post(review_page(world), checkin_post(world, "kw", "op_koers", shown))
-            answers["status"], answers["html"] = response.status_code, unescape(response.content.decode())
-        except Exception as exc:  # noqa: BLE001 -- reported by the main thread
-            errors.append(exc)
-        finally:
-            connection.close()
+        response = client.post(review_page(world), checkin_post(world, "kw", "op_koers", shown))
+        answers["status"], answers["html"] = response.status_code, unescape(response.content.decode())
 
-    holder = threading.Thread(target=other_writer)
-    holder.start()
-    assert inserted.wait(WAIT_SECONDS) and not errors, errors
-    poster = threading.Thread(target=page_post)
-    poster.start()
-    deadline = time.monotonic() + WAIT_SECONDS
-    while poster.is_alive() and lock_waiters() == 0 and time.monotonic() < deadline:
-        time.sleep(0.01)
-    release.set()
-    holder.join(WAIT_SECONDS)
-    poster.join(WAIT_SECONDS)
-    assert not errors, errors
+    while_another_holds(other_writer, page_post)
     assert answers["status"] == 409, answers.get("status")
     assert "Koers: nu uit koers; uw waarde op koers is niet opgeslagen." in answers["html"]
     assert list(CheckIn.objects.filter(indicator=kw).values_list("status", "note")) == [("uit_koers", "Van B")]

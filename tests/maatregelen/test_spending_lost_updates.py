@@ -11,19 +11,16 @@
 """
 
 import re
-import threading
-import time
 from html import unescape
 
 import pytest
-from django.db import connection, transaction
 from django.test import Client
 from rest_framework.test import APIClient
 
 from agenda.models import Theme
 from maatregelen import services, versions
 from maatregelen.models import Spending
-from tests.maatregelen.test_lost_updates_delete_patch import WAIT_SECONDS, YEAR, build_world, lock_waiters
+from tests.maatregelen.test_lost_updates_delete_patch import YEAR, build_world, while_another_holds
 
 PAGE = "/maatregelen/besteding/"
 
@@ -181,49 +178,23 @@ def test_a_new_line_committed_while_this_insert_waits_on_the_unique_index_is_nam
     world = build_world()
     Spending.objects.filter(pk=world["spending"].pk).delete()
     theme_id, college_id = world["spending"].theme_id, world["college"].pk
-    inserted, release = threading.Event(), threading.Event()
-    answers, errors = {}, []
+    answers = {}
 
     def other_writer():
-        try:
-            with transaction.atomic():
-                Spending.objects.create(
-                    institution=world["institution"],
-                    year=YEAR,
-                    theme_id=theme_id,
-                    college_id=college_id,
-                    amount_cents=40_000,
-                    note="Van beleid",
-                )
-                inserted.set()
-                assert release.wait(WAIT_SECONDS), "never released"
-        except Exception as exc:  # noqa: BLE001 -- reported by the main thread
-            errors.append(exc)
-            inserted.set()
-        finally:
-            connection.close()
+        Spending.objects.create(
+            institution=world["institution"],
+            year=YEAR,
+            theme_id=theme_id,
+            college_id=college_id,
+            amount_cents=40_000,
+            note="Van beleid",
+        )
 
     def page_post():
-        try:
-            response = client_of(world).post(PAGE, line_post(world, "300,00", ""))
-            answers["status"], answers["html"] = response.status_code, unescape(response.content.decode())
-        except Exception as exc:  # noqa: BLE001 -- reported by the main thread
-            errors.append(exc)
-        finally:
-            connection.close()
+        response = client_of(world).post(PAGE, line_post(world, "300,00", ""))
+        answers["status"], answers["html"] = response.status_code, unescape(response.content.decode())
 
-    holder = threading.Thread(target=other_writer)
-    holder.start()
-    assert inserted.wait(WAIT_SECONDS) and not errors, errors
-    poster = threading.Thread(target=page_post)
-    poster.start()
-    deadline = time.monotonic() + WAIT_SECONDS
-    while poster.is_alive() and lock_waiters() == 0 and time.monotonic() < deadline:
-        time.sleep(0.01)
-    release.set()
-    holder.join(WAIT_SECONDS)
-    poster.join(WAIT_SECONDS)
-    assert not errors, errors
+    while_another_holds(other_writer, page_post)
     assert answers["status"] == 409, answers.get("status")
     assert "Gerealiseerd: nu € 400,00; uw waarde € 300,00 is niet opgeslagen." in answers["html"]
     assert list(Spending.objects.filter(year=YEAR).values_list("amount_cents", "note")) == [(40_000, "Van beleid")]
