@@ -292,6 +292,10 @@ class CheckInForm(EditForm):
     indicator recorded or changed since is not replaced unseen.
     """
 
+    # One version per listed check-in (about 75 characters each), one check-in per indicator: room
+    # for a thousand indicators, still bounded.
+    version = forms.CharField(widget=forms.HiddenInput, required=False, max_length=100_000)
+
     indicator = forms.ModelChoiceField(
         label="Indicator", queryset=Indicator.objects.none(), empty_label="Kies een indicator"
     )

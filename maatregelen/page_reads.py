@@ -70,9 +70,13 @@ def shown(record) -> str:
     return versions.token(record) if record is not None else NOTHING
 
 
-def read(version: str, model) -> versions.Read | None:
-    """Return what a form's version says its user saw; None for a post without one (compared with nothing)."""
-    return versions.Read.from_token(version, model) if version else None
+def read(version: str, model) -> versions.Read:
+    """Return what a form's version says its user saw; a post without one saw nothing (Read.nothing).
+
+    These forms are new on every page (a follow-up, a check-in, a delete button): a post that
+    drops its hidden field is compared as if it saw no stored record, never written blindly.
+    """
+    return versions.Read.from_token(version, model) if version else versions.Read.nothing(model)
 
 
 def listed(records, key) -> str:
@@ -80,13 +84,11 @@ def listed(records, key) -> str:
     return json.dumps({str(key(record)): versions.token(record) for record in records}, sort_keys=True)
 
 
-def read_listed(version: str, key, model) -> versions.Read | None:
-    """Return what the list's version says its user saw of the record under `key` (Read.nothing: none listed)."""
-    if not version:
-        return None
-    try:
-        entries = json.loads(version)
-    except ValueError:
-        entries = {}
+def read_listed(version: str, key, model) -> versions.Read:
+    """Return what the list's version says its user saw of the record under `key` (Read.nothing: none listed).
+
+    A post without the list's version saw nothing either (as `read`).
+    """
+    entries = versions.loads(version) if version else {}
     entry = entries.get(str(key)) if isinstance(entries, dict) else None
     return versions.Read.from_token(entry, model) if isinstance(entry, str) else versions.Read.nothing(model)

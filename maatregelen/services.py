@@ -37,7 +37,7 @@ def _save(record, user) -> None:
     record.save()
 
 
-def _keyed_save(find, new, changes: dict, seen: Read | None, user):
+def _keyed_save(find, new, changes: dict, seen: Read | None, user, *, before_save=None):
     """Save `changes` to the row stored under a key, or to a new row when none is: a row is replaced, never doubled.
 
     `find()` returns the stored row of the key (or None), `new()` an unsaved row with the key.
@@ -46,7 +46,8 @@ def _keyed_save(find, new, changes: dict, seen: Read | None, user):
     refused (StaleEdit, naming it) rather than replacing it unseen, also when both insert at the
     same moment: the unique constraint then refuses the later insert, which is compared as if
     found at once. A writer that saw a row which is gone now does not re-create it unseen.
-    `seen` None (an API POST, a command): replaced, as the contracts say.
+    `seen` None (an API POST, a command): replaced, as the contracts say. `before_save(row)` fills
+    in what is not the writer's to compare (a line's creator).
     """
 
     def stored():
@@ -59,24 +60,29 @@ def _keyed_save(find, new, changes: dict, seen: Read | None, user):
     row, write = stored()
     if row is None and seen is not None and not seen.saw_nothing and (seen.fields or seen.etag is not None):
         model = type(new())
-        raise ValidationError(f"{VERSION_NAMES[model]} is intussen verwijderd; er is niets opgeslagen.")
+        raise ValidationError(f"{VERSION_NAMES[model]} is intussen verwijderd; er is niets opgeslagen.", code=GONE)
     if row is None:
         try:
             with transaction.atomic():  # a savepoint: the insert may meet a row stored since the lookup
-                return _assign_save(new(), changes, user)
+                return _assign_save(new(), changes, user, before_save)
         except (IntegrityError, ValidationError):
             # Stored by someone else after the lookup: the model's unique check saw it, or the unique
             # index waited for their commit and refused the insert. Any other refusal stands.
             row, write = stored()
             if row is None:
                 raise
-    return _assign_save(row, write, user)
+    return _assign_save(row, write, user, before_save)
 
 
-def _assign_save(row, changes: dict, user):
+GONE = "gone"  # the ValidationError's code when the record the writer saw was deleted since
+
+
+def _assign_save(row, changes: dict, user, before_save=None):
     """Write the changes to the row and save it (validated, `user` in its history)."""
     for name, value in changes.items():
         setattr(row, name, value)
+    if before_save is not None:
+        before_save(row)
     _save(row, user)
     return row
 
@@ -455,6 +461,8 @@ def _refuse_followed_up(follow_ups, subject: str) -> None:
     later = sorted({(f.review.year, f.review.quadrimester) for f in follow_ups.select_related("review")})
     if later:
         where = ", ".join(f"{year} Q{quadrimester}" for year, quadrimester in later)
+        if len(later) > 1:
+            subject = subject.replace("in een later Q-gesprek", "in latere Q-gesprekken")
         raise ValidationError(
             f"{subject} ({where}); verwijderen zou die opvolging "
             "meenemen. Zet een actiepunt dat niet meer geldt op ‘vervallen’ in plaats van het te verwijderen."
@@ -576,7 +584,12 @@ def action_follow_up(
             }
         )
     lock(action)  # the save writes every column: the action as stored now, not as the caller read it
-    if action_seen is not None:
+    # The action's status is the latest conversation's: correcting an earlier follow-up (a typo in
+    # its note) must not put back a status a later Q-gesprek recorded since.
+    later = action.follow_ups.filter(
+        Q(review__year__gt=review.year) | Q(review__year=review.year, review__quadrimester__gt=review.quadrimester)
+    ).exists()
+    if action_seen is not None and not later:
         status = reconcile(action, {"status": status}, action_seen).get("status", action.status)
     follow_up = _keyed_save(
         lambda: ActionFollowUp.objects.filter(action=action, review=review).order_by("pk").first(),
@@ -585,8 +598,9 @@ def action_follow_up(
         seen,
         user,
     )
-    action.status = follow_up.status
-    _save(action, user)
+    if not later:
+        action.status = follow_up.status
+        _save(action, user)
     return follow_up
 
 
@@ -692,10 +706,11 @@ def spending_record(
         # A file's preview saw a line under this key that may be gone now: not re-created unseen.
         return _keyed_save(
             lambda: _spending_key(**{name: changes[name] for name in SPENDING_KEY}),
-            lambda: Spending(institution=institution, created_by=user),
+            lambda: Spending(institution=institution),
             changes,
             seen,
             user,
+            before_save=_creator(user),
         )
     lock(spending)  # every field not written below is the stored one, not the caller's older copy
     _check_college(allowed_colleges, spending.college)
@@ -703,7 +718,17 @@ def spending_record(
     existing = _spending_key(**{name: changes.get(name, getattr(spending, name)) for name in SPENDING_KEY})
     if existing is not None and existing.pk != spending.pk:
         raise ValidationError({"measure": "Voor deze combinatie is in dit jaar al een besteding vastgelegd."})
-    return _assign_save(spending, changes, user)
+    return _assign_save(spending, changes, user, _creator(user))
+
+
+def _creator(user):
+    """Return what names a line's creator: the first user who records it (also a line a command stored without one)."""
+
+    def fill(spending: Spending) -> None:
+        if spending.created_by_id is None:
+            spending.created_by = user
+
+    return fill
 
 
 SPENDING_KEY = ("year", "theme", "college", "measure")

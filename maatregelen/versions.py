@@ -89,13 +89,16 @@ FIELDS: dict[type[Model], tuple[str, ...]] = {
 # ETag changes with the body that shows them (RFC 9110 8.8.3: a strong validator of the representation).
 PARTS: dict[type[Model], tuple[str, ...]] = {Review: ("action_items", "follow_ups", "check_ins")}
 PARTS_KEY = "parts"
-PART_NAMES = {"action_items": "actiepunten", "follow_ups": "opvolgingen", "check_ins": "check-ins"}
+PART_NAMES = {  # one, more
+    "action_items": ("actiepunt", "actiepunten"),
+    "follow_ups": ("opvolging", "opvolgingen"),
+    "check_ins": ("check-in", "check-ins"),
+}
 NAMES = {
     Measure: "De maatregel",
     Evidence: "Het merkbare bewijs",
     Review: "Het Q-gesprek",
     Spending: "De besteding",
-    # Not versioned, but their partial writes lock the row too (lock()).
     ActionItem: "Het actiepunt",
     CheckIn: "De check-in",
     BudgetYear: "Het budgetjaar",
@@ -184,7 +187,9 @@ def _names(model: type[Model]) -> tuple[str, ...]:
 
 def parts_line(record: Model) -> str:
     """Return a refused delete's line for parts changed since it was shown: what the delete would take along now."""
-    counts = ", ".join(f"{len(rows)} {PART_NAMES[name]}" for name, rows in _parts(record).items())
+    counts = ", ".join(
+        f"{len(rows)} {PART_NAMES[name][0 if len(rows) == 1 else 1]}" for name, rows in _parts(record).items()
+    )
     return (
         f"Onderdelen: intussen vastgelegd, gewijzigd of verwijderd (nu {counts}); "
         "een verwijdering zou ze ongezien meenemen."
@@ -217,10 +222,7 @@ class Read:
     @classmethod
     def from_token(cls, text: str, model: type[Model]) -> "Read":
         """Return the read a page's token describes; an unreadable token saw nothing (every change then conflicts)."""
-        try:
-            data = json.loads(text)
-        except ValueError:
-            data = {}
+        data = loads(text)
         if not isinstance(data, dict):
             data = {}
         return cls({name: str(data.get(name, UNSEEN)) for name in _names(model)})
@@ -244,6 +246,18 @@ class Read:
         since its read is not written back.
         """
         return cls({name: digest(value) for name, value in filled.items()}, if_match or None)
+
+
+def loads(text: str):
+    """Return a version's JSON as sent back by a page, or {} when it is none: a tampered field reads as nothing seen.
+
+    RecursionError: JSON nested a thousand levels deep (a field of two thousand brackets) is no
+    ValueError; it must not be a 500.
+    """
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError):
+        return {}
 
 
 def lock(record: Model) -> None:

@@ -285,7 +285,12 @@ def _posted_action(review: Review, submitted: str, follow: list) -> list:
     keeps or refuses it), not answered with a 404 that loses the user's note.
     """
     pk = submitted.removeprefix("followup-")
-    if not submitted.startswith("followup-") or not pk.isdigit() or any(a.pk == int(pk) for a in follow):
+    # isascii: '²'.isdigit() holds, and int('²') raises.
+    if (
+        not submitted.startswith("followup-")
+        or not (pk.isascii() and pk.isdigit())
+        or any(a.pk == int(pk) for a in follow)
+    ):
         return []
     earlier = Q(review__year__lt=review.year) | Q(
         review__year=review.year, review__quadrimester__lt=review.quadrimester
@@ -320,8 +325,8 @@ def review(request, pk):
     if request.method == "POST":
         try:
             saved = _save_review_form(request, review, forms, submitted, allowed)
-        except versions.StaleEdit as exc:
-            # Recorded or changed since the page was shown: nothing saved; the page shows what is
+        except (versions.StaleEdit, _Gone) as exc:
+            # Recorded, changed or deleted since the page was shown: nothing saved; the page shows what is
             # stored now, the user's values kept in the form (domain.md, "No lost updates").
             saved, stale = "", exc
             forms = _review_forms(review, request.POST, submitted, kept=_kept_values(forms, submitted))
@@ -397,9 +402,32 @@ def _save_review_form(request, review: Review, forms: dict, submitted: str, allo
         raise Http404("Onbekend formulier.")
     if form.is_valid():
         try:
-            write(**form.cleaned_data)
+            saved = write(**form.cleaned_data)
         except ValidationError as exc:
+            if exc.code == services.GONE:  # the check-in or follow-up the page listed was deleted since
+                raise _Gone(exc.messages[0]) from None
             add_service_error(form, exc)
         else:
+            chosen = form.cleaned_data.get("status")
+            if submitted.startswith("followup-") and saved.status != chosen:
+                # The user left the status as shown and someone changed it since: theirs was kept.
+                messages.info(
+                    request, f"Intussen door een ander gewijzigd en behouden: status ({saved.get_status_display()})."
+                )
             return message
     return ""
+
+
+class _Gone(Exception):
+    """What the review page listed was deleted since: refused like a stale save (409), the user's values kept.
+
+    Shaped as versions.StaleEdit for the page's refusal box; the form then carries the versions of
+    now, so saving again records it anew (a bound form would repeat the refusal forever).
+    """
+
+    deleting = False
+    lines = ()
+
+    def __init__(self, summary: str):
+        super().__init__(summary)
+        self.summary = summary

@@ -2,6 +2,8 @@
 and evidence on an indicator that its college edits and deletes."""
 
 import datetime
+import re
+from html import unescape
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -102,6 +104,12 @@ def test_a_check_in_per_ambition_replaces_the_earlier_one_of_the_review(college)
     assert list(CheckIn.objects.filter(review=review).values_list("status", "note")) == [("uit_koers", "Verder gezakt")]
 
 
+def page_versions(html: str) -> dict:
+    """Return the hidden version fields of the review page's forms, as a browser posts them back."""
+    found = re.findall(r'<input type="hidden" name="([^"]*version)" value="([^"]*)"', html)
+    return {name: unescape(value) for name, value in found}
+
+
 def test_the_review_page_records_actions_follow_ups_and_check_ins(client, college):
     """A director adds an action and a check-in on the page; in the next review the action is followed up."""
     director = login(client, "directeur5100")
@@ -127,8 +135,17 @@ def test_the_review_page_records_actions_follow_ups_and_check_ins(client, colleg
     )
     refused = director.post(url, {"form": "checkin", "checkin-indicator": indicator.pk, "checkin-status": "bijna"})
     assert refused.status_code == 400 and "status" in refused.context["checkin_form"].errors
+    # As a browser posts it: with the hidden versions the page carries (what it listed; here nothing yet).
+    shown = page_versions(director.get(url).content.decode())
     director.post(
-        url, {"form": "checkin", "checkin-indicator": indicator.pk, "checkin-status": "risico", "checkin-note": "x"}
+        url,
+        {
+            "form": "checkin",
+            "checkin-indicator": indicator.pk,
+            "checkin-status": "risico",
+            "checkin-note": "x",
+            **shown,
+        },
     )
     assert CheckIn.objects.get(review=q1).status == "risico"
     q2 = services.review_create(college=college, year=2021, quadrimester=2)
@@ -140,6 +157,7 @@ def test_the_review_page_records_actions_follow_ups_and_check_ins(client, colleg
             "form": f"followup-{action.pk}",
             f"opvolging-{action.pk}-status": "gereed",
             f"opvolging-{action.pk}-note": "Klaar",
+            **page_versions(page),
         },
     )
     assert saved.status_code == 302
