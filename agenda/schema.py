@@ -280,6 +280,9 @@ def parse_agenda_text(text: str, filename: str = "") -> dict:
         raise AgendaFileError(
             [f"(bestand): geen geldige JSON: regel {exc.lineno}, kolom {exc.colno}: {exc.msg}"]
         ) from exc
+    except RecursionError:
+        # JSON or YAML nested a thousand levels deep: both parsers recurse per level (a traceback before).
+        raise AgendaFileError(["(bestand): de gegevens zijn te diep genest; dit is geen agendabestand"]) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"regel {mark.line + 1}, kolom {mark.column + 1}: " if mark else ""

@@ -207,3 +207,16 @@ def test_team_in_the_file_cannot_move_to_another_college():
         agenda_load(data=data)
     assert "colleges[1].teams[0].code" in excinfo.value.errors[0]
     assert Team.objects.get(code="T-1").college.code == "5100"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", ["diep.json", "diep.yaml"])
+def test_a_file_nested_too_deep_is_a_dutch_error_not_a_traceback(tmp_path, name):
+    """Both parsers recurse per level: two thousand brackets raised RecursionError, a traceback, before."""
+    path = tmp_path / name
+    path.write_text("[" * 5000 + "]" * 5000, encoding="utf-8")
+    before = snapshot()
+    status, _, err = run_load(path)
+    assert status == 1
+    assert "de gegevens zijn te diep genest; dit is geen agendabestand" in err
+    assert snapshot() == before
