@@ -1,5 +1,6 @@
 """The Django admin for the agenda, in Dutch: the fallback editor for policy staff."""
 
+from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db.models import Q
@@ -113,8 +114,26 @@ def constraint_message(model, name: str) -> str:
     return next(c for c in model._meta.constraints if c.name == name).violation_error_message
 
 
+class CodeKeptForm(forms.ModelForm):
+    """A stored college, theme or indicator keeps its code: shown, never changed here.
+
+    The code is the key of the agenda file, the API and the uploads, and it orders the spare cents
+    of the budget (rapportage.engine.budget: to indicators within a theme, and as ties of the
+    largest-remainder split to themes and colleges). A rename moved a cent of an approved year
+    with no approval check seeing it (domain.md, "Sign-off and locking"); a rename is a new row in
+    the agenda file. New rows take a code as before.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is not None and "code" in self.fields:
+            self.fields["code"].disabled = True
+            self.fields["code"].help_text = "De code van een bestaande rij blijft; een nieuwe code is een nieuwe rij."
+
+
 class CollegeInline(ScopedChoicesMixin, admin.TabularInline):
     model = College
+    form = CodeKeptForm
     extra = 0
     fields = ["code", "name", "active"]
     # A college is switched off (active), never deleted here: deleting it took its sign-off trail
@@ -192,6 +211,7 @@ class TeamInline(ScopedChoicesMixin, admin.TabularInline):
 
 @admin.register(College)
 class CollegeAdmin(InstitutionScopedAdmin, RecomputeMixin, SimpleHistoryAdmin):
+    form = CodeKeptForm
     list_display = ["code", "name", "institution", "active"]
     list_filter = ["institution", "active"]
     search_fields = ["code", "name"]
@@ -277,6 +297,7 @@ class ThemeShareRevisionInline(OnPolicyPagesInline, ScopedChoicesMixin, admin.Ta
 class ThemeAdmin(
     InstitutionScopedAdmin, LockedYearsDeleteMixin, RecomputeMixin, RevisionAuthorMixin, SimpleHistoryAdmin
 ):
+    form = CodeKeptForm
     list_display = ["code", "name", "institution", "national", "budget_share_pct", "position"]
     list_filter = ["institution", "national"]
     inlines = [GoalInline, ThemeShareRevisionInline]
@@ -348,6 +369,7 @@ class CompositeComponentInline(ScopedChoicesMixin, admin.TabularInline):
 class IndicatorAdmin(
     InstitutionScopedAdmin, LockedYearsDeleteMixin, RecomputeMixin, RevisionAuthorMixin, SimpleHistoryAdmin
 ):
+    form = CodeKeptForm
     list_display = ["code", "name", "theme", "unit", "polarity", "baseline_year", "baseline_value"]
     list_filter = ["institution", "theme"]
     search_fields = ["code", "name"]

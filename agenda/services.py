@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from agenda import selectors
+from agenda.data_lock import lock_institution_data
 from agenda.models import (
     AdditionalFund,
     AgendaLoad,
@@ -1225,6 +1226,7 @@ def team_create(
 ) -> Team:
     """Create a team in a college; codes are unique within the institution."""
     _check_college(allowed_colleges, college)
+    lock_institution_data(college.institution)  # its years are checked against approvals made until now
     team = Team(
         institution=college.institution, college=college, code=code.strip(), name=name.strip(), active_from=active_from
     )
@@ -1235,8 +1237,13 @@ def team_create(
 
 @transaction.atomic
 def team_update(*, team: Team, name: str, active_until: int | None, allowed_colleges=None) -> Team:
-    """Rename a team or set the last year it is active (deactivate from a year on)."""
+    """Rename a team or set the last year it is active (deactivate from a year on).
+
+    Under the institution's data lock: a year approved while this runs is approved first, and this
+    save's check of the approved years (Team.clean) then sees it.
+    """
     _check_college(allowed_colleges, team.college)
+    lock_institution_data(team.institution)
     team.name = name.strip()
     team.active_until = active_until
     # The code is not changed here: a code stored before the code rule (issue 13) must not keep
@@ -1251,6 +1258,7 @@ def team_update(*, team: Team, name: str, active_until: int | None, allowed_coll
 def team_delete(*, team: Team, allowed_colleges=None) -> None:
     """Delete a team that has no data; a team with data can only be deactivated."""
     _check_college(allowed_colleges, team.college)
+    lock_institution_data(team.institution)  # a value being saved for it commits first, and is then seen
     # Q-gesprekken of the team are its history too (issue 15, item 4): keep them, like values and evidence.
     if team.measurements.exists() or team.evidence.exists() or team.reviews.exists():
         raise ValidationError("Dit team heeft gegevens en kan niet worden verwijderd; zet het op inactief.")

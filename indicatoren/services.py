@@ -13,6 +13,7 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from agenda.choices import Level
+from agenda.data_lock import DATA_LOCK_NAMESPACE, lock_institution_data  # noqa: F401 -- their old home
 from agenda.models import BudgetYear, College, Indicator, Institution, Team
 from agenda.selectors import latest_baseline_years, years_judged_against
 from indicatoren.models import OWN_SERIES, ContextValue, Measurement, StudentCount
@@ -199,24 +200,6 @@ def _check_unit(row: MeasurementRow, allowed_colleges) -> tuple[str, College | N
     if level not in row.indicator.levels:
         raise ValidationError(f"Indicator {row.indicator.code} wordt niet op niveau {Level(level).label} gemeten.")
     return level, college
-
-
-DATA_LOCK_NAMESPACE = 7419  # an arbitrary constant: the first key of our advisory locks
-
-
-def lock_institution_data(institution: Institution) -> None:
-    """Serialise writes of an institution's values until the transaction ends (issues 8 and 12).
-
-    Two writers must end as if they ran one after the other: every check that compares with
-    stored values (conflicts, locks, plausibility) runs after this call, so no other writer
-    changes a value between the check and the write. An advisory lock, not the institution
-    row: writers must not wait for a running recompute.
-    """
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [DATA_LOCK_NAMESPACE, institution.pk])
-    # SQLite serialises writers by itself: settings open every transaction IMMEDIATE, so a
-    # writer holds the write lock from BEGIN and its checks see no half-done other write.
 
 
 class ReadNotInLock(RuntimeError):

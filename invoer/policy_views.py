@@ -32,7 +32,15 @@ from agenda.forms import (
     ThemeShareForm,
     add_service_error,
 )
-from agenda.models import Factor, FactorRevision, Institution
+from agenda.models import (
+    Ambition,
+    Applicability,
+    BaselineRevision,
+    Factor,
+    FactorRevision,
+    Institution,
+    ThemeShareRevision,
+)
 from agenda.permissions import current_institution, require_policy
 from kern.rules import dutch
 from rapportage.whatif import RevisionStale, revision_confirm, revision_effects
@@ -244,6 +252,35 @@ def _factor_success(data: dict) -> str:
     return f"Factor ‘{data['name']}’ bij {data['indicator'].code} is {verb}."
 
 
+def _stored_rows(rows) -> str:
+    """Return the stored revisions a save writes over or beside, as text: rapportage.whatif's target state.
+
+    The preview's fingerprint covers the verdicts and budgets, which do not show a revision for a
+    year without data or a budget row yet: of two policy staff who previewed the same subject,
+    the second "Opslaan" then replaced the first's revision unseen (domain.md, "No lost updates").
+    Every stored field counts, so any save in between makes the preview stale (409).
+    """
+    return json.dumps([[str(value) for value in row] for row in rows.order_by("pk").values_list()])
+
+
+def _ambition_target(data: dict) -> str:
+    return _stored_rows(Ambition.objects.filter(indicator=data["indicator"]))
+
+
+def _applicability_target(data: dict) -> str:
+    rows = Applicability.objects.filter(indicator=data["indicator"])
+    colleges = rows.order_by("pk", "colleges__pk").values_list("pk", "colleges__pk")
+    return _stored_rows(rows) + json.dumps(list(colleges))
+
+
+def _share_target(data: dict) -> str:
+    return _stored_rows(ThemeShareRevision.objects.filter(theme=data["theme"]))
+
+
+def _baseline_target(data: dict) -> str:
+    return _stored_rows(BaselineRevision.objects.filter(indicator=data["indicator"]))
+
+
 @dataclass(frozen=True)
 class PolicyPage:
     """One policy page: its form, the agenda service it saves through, and what it shows beside the form."""
@@ -256,7 +293,7 @@ class PolicyPage:
     prefill: Callable[[object, Institution, dict], tuple[dict, int | None]]
     query: Callable[[dict], dict]  # after saving: the query string that shows what was saved
     # The current state of what the save writes over when no verdict or budget shows it (rapportage.whatif)
-    target: Callable[[dict], str] = lambda data: ""
+    target: Callable[[dict], str]
 
 
 AMBITIONS = PolicyPage(
@@ -267,6 +304,7 @@ AMBITIONS = PolicyPage(
     _ambition_overview,
     _ambition_prefill,
     lambda data: {"indicator": data["indicator"].code, "from_year": data["from_year"]},
+    _ambition_target,
 )
 APPLICABILITY = PolicyPage(
     "applicability",
@@ -276,6 +314,7 @@ APPLICABILITY = PolicyPage(
     _applicability_overview,
     _applicability_prefill,
     lambda data: {"indicator": data["indicator"].code, "from_year": data["from_year"]},
+    _applicability_target,
 )
 THEME_SHARES = PolicyPage(
     "theme_shares",
@@ -285,6 +324,7 @@ THEME_SHARES = PolicyPage(
     _share_overview,
     _share_prefill,
     lambda data: {"theme": data["theme"].code, "from_year": data["from_year"]},
+    _share_target,
 )
 BASELINES = PolicyPage(
     "baselines",
@@ -294,6 +334,7 @@ BASELINES = PolicyPage(
     _baseline_overview,
     _baseline_prefill,
     lambda data: {"indicator": data["indicator"].code, "from_year": data["from_year"]},
+    _baseline_target,
 )
 FACTORS = PolicyPage(
     "factors",
