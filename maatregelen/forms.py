@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 
 from agenda.forms import PageForm
 from agenda.models import College, Indicator, Team, Theme
+from kern.money import cents_to_euros  # noqa: F401 -- its old home; the forms below use it too
 from maatregelen.choices import (
     ActionStatus,
     CheckInStatus,
@@ -38,12 +39,6 @@ def euros_to_cents(text: str) -> int:
             cents = int((match.group(2) or "0").ljust(2, "0"))
             return whole * 100 + cents
     raise ValidationError(MSG_EURO)
-
-
-def cents_to_euros(cents: int | None) -> str:
-    """Return cents as a Dutch amount without the euro sign: 4500000 -> '45.000,00'."""
-    whole, rest = divmod(int(cents or 0), 100)
-    return f"{whole:,}".replace(",", ".") + f",{rest:02d}"
 
 
 class EuroField(forms.CharField):
