@@ -60,9 +60,10 @@ class TeamCreateForm(PageForm):
 
 
 class TeamUpdateForm(PageForm):
-    """Rename a team or set the last year it is active."""
+    """Rename a team or set the last year it is active; it carries the version of the team it showed (kern.versions)."""
 
     name = forms.CharField(label="Naam", max_length=Team._meta.get_field("name").max_length)
+    version = forms.CharField(label="Versie", widget=forms.HiddenInput, required=False, max_length=2000)
     active_until = YearField(
         label="Actief tot en met (jaar)",
         required=False,

@@ -52,6 +52,7 @@ from agenda.schema import (
     spec_state,
     validate_agenda,
 )
+from kern import versions
 from kern.signals import announce_change, refuse_if_approved
 from kern.text import visible_length
 
@@ -1235,17 +1236,29 @@ def team_create(
     return team
 
 
+# The team page posts both fields; a deactivation moves verdicts and money (domain.md, "Teams
+# change over time"), so a save from an older page must not undo one (kern.versions).
+versions.FIELDS[Team] = ("name", "active_until")
+versions.NAMES[Team] = "Het team"
+
+
 @transaction.atomic
-def team_update(*, team: Team, name: str, active_until: int | None, allowed_colleges=None) -> Team:
+def team_update(
+    *, team: Team, name: str, active_until: int | None, allowed_colleges=None, seen: versions.Read | None = None
+) -> Team:
     """Rename a team or set the last year it is active (deactivate from a year on).
 
     Under the institution's data lock: a year approved while this runs is approved first, and this
-    save's check of the approved years (Team.clean) then sees it.
+    save's check of the approved years (Team.clean) then sees it. `seen` is the team as the page
+    showed it: a field someone else changed since keeps their value when the user left it as
+    shown, and is refused (StaleEdit, 409) when the user changed it too.
     """
     _check_college(allowed_colleges, team.college)
     lock_institution_data(team.institution)
-    team.name = name.strip()
-    team.active_until = active_until
+    versions.lock(team)
+    changes = versions.reconcile(team, {"name": name.strip(), "active_until": active_until}, seen)
+    for field_name, value in changes.items():
+        setattr(team, field_name, value)
     # The code is not changed here: a code stored before the code rule (issue 13) must not keep
     # its team from being renamed or deactivated.
     team.full_clean(exclude=["code"])

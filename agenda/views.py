@@ -25,6 +25,7 @@ from agenda.permissions import (
     require_read,
     writable_colleges,
 )
+from kern import versions
 
 
 def college_for(request, code: str) -> College:
@@ -97,16 +98,25 @@ def team_edit(request, code, team_code):
     college = college_for(request, code)
     require_college_write(request.user, college)
     team = _team(college, team_code)
-    form = TeamUpdateForm(initial={"name": team.name, "active_until": team.active_until})
+    form = TeamUpdateForm(initial=_team_initial(team))
+    stale = None
     if request.method == "POST":
         form = TeamUpdateForm(request.POST)
         if form.is_valid():
+            data = dict(form.cleaned_data)
+            shown = data.pop("version")
             try:
                 services.team_update(
                     team=team,
                     allowed_colleges=writable_colleges(request.user, college.institution),
-                    **form.cleaned_data,
+                    seen=versions.Read.from_token(shown, Team) if shown else None,
+                    **data,
                 )
+            except versions.StaleEdit as exc:
+                # domain.md, "No lost updates": the page shows the team as it is now with the user's
+                # other change, and the version of now; saving again is the user's decision.
+                stale = exc
+                form = TeamUpdateForm(initial={**_team_initial(exc.record), **exc.pending})
             except ValidationError as exc:
                 add_service_error(form, exc)
                 team.refresh_from_db()
@@ -116,9 +126,14 @@ def team_edit(request, code, team_code):
     return render(
         request,
         "agenda/team_form.html",
-        {"college": college, "team": team, "form": form},
-        status=400 if form.errors else 200,
+        {"college": college, "team": team, "form": form, "stale": stale},
+        status=400 if form.errors else 409 if stale else 200,
     )
+
+
+def _team_initial(team: Team) -> dict:
+    """Return the team form's initial data: the team as stored, with its version."""
+    return {"name": team.name, "active_until": team.active_until, "version": versions.token(team)}
 
 
 @login_required
