@@ -100,16 +100,14 @@ def spending(request):
         elif action == "delete":
             line = get_object_or_404(Spending, pk=_pk(request.POST.get("pk")), institution=institution)
             seen = page_reads.seen(request, line, request.POST.get("version", ""))
-            try:
-                services.spending_delete(spending=line, seen=seen, **write)
-            except versions.StaleEdit as exc:
-                stale = exc  # the list below shows the line as it is now
-            except ValidationError as exc:  # deleted by someone else meanwhile (versions.lock)
-                messages.info(request, " ".join(exc.messages))
-                return redirect(_spending_url(line.year))
-            else:
-                messages.success(request, "De besteding is verwijderd.")
-                return redirect(_spending_url(line.year))
+            stale, done = _delete(
+                request,
+                lambda: services.spending_delete(spending=line, seen=seen, **write),
+                _spending_url(line.year),
+                "De besteding is verwijderd.",
+            )
+            if done:
+                return done
         elif action == "preview":
             upload_form = SpendingUploadForm(request.POST, request.FILES)
             if upload_form.is_valid():
@@ -232,16 +230,15 @@ def manifesto(request):
             seen = page_reads.seen(request, promise, request.POST.get("version", ""))
             listed = request.POST.get("partners")  # the agreements shown with it, taken along by the delete
             partners_seen = None if listed is None else {pk for pk in map(_pk, listed.split(",")) if pk is not None}
-            try:
-                services.promise_delete(promise=promise, seen=seen, partners_seen=partners_seen, **write)
-            except versions.StaleEdit as exc:
-                stale, stale_for = exc, "promise_delete"  # the list below shows the promise as it is now
-            except ValidationError as exc:  # deleted by someone else meanwhile (versions.lock)
-                messages.info(request, " ".join(exc.messages))
-                return redirect(here)
-            else:
-                messages.success(request, f"De belofte ‘{promise.title}’ is verwijderd.")
-                return redirect(here)
+            stale, done = _delete(
+                request,
+                lambda: services.promise_delete(promise=promise, seen=seen, partners_seen=partners_seen, **write),
+                here,
+                f"De belofte ‘{promise.title}’ is verwijderd.",
+            )
+            if done:
+                return done
+            stale_for = "promise_delete"
         elif action == "partner":
             partner_for = get_object_or_404(Promise, pk=_pk(request.POST.get("promise")), institution=institution)
             partner_form = PartnerAgreementForm(request.POST)
@@ -255,18 +252,16 @@ def manifesto(request):
                     return redirect(here)
         elif action == "partner_delete":
             row = get_object_or_404(PartnerAgreement, pk=_pk(request.POST.get("pk")), promise__institution=institution)
-            try:
-                services.partner_agreement_delete(
-                    agreement_row=row, seen=page_reads.read(request.POST.get("version", ""), PartnerAgreement), **write
-                )
-            except versions.StaleEdit as exc:
-                stale, stale_for = exc, "partner_delete"  # the list below shows the agreement as it is now
-            except ValidationError as exc:  # deleted by someone else meanwhile (versions.lock)
-                messages.info(request, " ".join(exc.messages))
-                return redirect(here)
-            else:
-                messages.success(request, f"De afspraak met {row.partner} is verwijderd.")
-                return redirect(here)
+            seen = page_reads.read(request.POST.get("version", ""), PartnerAgreement)
+            stale, done = _delete(
+                request,
+                lambda: services.partner_agreement_delete(agreement_row=row, seen=seen, **write),
+                here,
+                f"De afspraak met {row.partner} is verwijderd.",
+            )
+            if done:
+                return done
+            stale_for = "partner_delete"
         elif action == "lumpsum":
             if budget_year is None:
                 messages.error(request, f"Voor {year} is geen budget vastgelegd.")
@@ -312,6 +307,24 @@ def manifesto(request):
         }
 
     return _page(request, institution, "rapportage/manifesto.html", build, plain=editing is None, stale=stale)
+
+
+def _delete(request, delete, back: str, done: str):
+    """Run a list's delete button through its service: (None, redirect) when deleted, (StaleEdit, None) when refused.
+
+    A record changed since the list showed it is not deleted (409, domain.md "No lost updates"):
+    the list below then shows it as it is now. One deleted by someone else meanwhile
+    (versions.lock) is said and the list shown again.
+    """
+    try:
+        delete()
+    except versions.StaleEdit as exc:
+        return exc, None
+    except ValidationError as exc:
+        messages.info(request, " ".join(exc.messages))
+        return None, redirect(back)
+    messages.success(request, done)
+    return None, redirect(back)
 
 
 def _page(request, institution, template: str, build, *, plain: bool, stale) -> HttpResponse:
