@@ -25,10 +25,27 @@ from agenda.services import agenda_load
 from indicatoren.models import Measurement
 from indicatoren.services import measurement_record
 from indicatoren.signoff import approved_units, signoff_approve
+from rapportage.models import RecomputeRun, RunState
 from tests.api.conftest import agenda_spec
 from tests.maatregelen.test_lost_updates_delete_patch import while_another_holds
+from tests.rapportage.test_worker_integration import wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.postgres]
+
+
+@pytest.fixture(autouse=True)
+def runs_settled():
+    """Wait, after the test, until no recompute its writes asked for is still waiting or running.
+
+    Once any test of the session started the real worker (tests/conftest.py, celery_worker), tasks
+    go to it: a recompute still reading when the test's flush truncates the tables deadlocked the
+    flush (CI of 29ec1d3). Eagerly run tasks have finished by then already.
+    """
+    yield
+    wait_for(
+        lambda: not RecomputeRun.objects.filter(state__in=[RunState.PENDING, RunState.RUNNING]).exists(),
+        timeout=180,
+    )
 
 
 def build_world() -> dict:
