@@ -8,28 +8,21 @@ a form error (400) is rendered for its request.
 from datetime import date
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from agenda.models import College
 from maatregelen.services import review_create
+from tests.rapportage.test_accountability_cache import queries
 from tests.rapportage.test_page_cache import TOKEN, committed, login, text
 
 CHANGES = "/dashboard/veranderd/"
-
-
-def served(client, path: str) -> tuple[str, int]:
-    with CaptureQueriesContext(connection) as captured:
-        body = text(client.get(path))
-    return body, len(captured)
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("path", [CHANGES, f"{CHANGES}?sinds=01-01-2021", f"{CHANGES}?sinds=01-01-2021&college=5100"])
 def test_the_second_request_is_the_first_ones_page_without_reading_the_changes(rocvaf_demo, path):
     client = login("bestuur")
-    first, rendered = served(client, path)
-    second, cached = served(client, path)
+    first, rendered = queries(client, path)
+    second, cached = queries(client, path)
     assert TOKEN.sub("", second) == TOKEN.sub("", first)
     assert cached < rendered / 2, (cached, rendered)
 
