@@ -102,14 +102,11 @@ def test_a_voorlopig_document_names_the_open_years():
     assert "Status van de gegevens" in document_html(report, {})
 
 
-def test_the_board_pack_says_the_budgets_status_beside_the_verdicts():
-    inst = build("HLB", RESERVE_VALUES)
-    boss = person(inst, "beleid", Role.POLICY)
+def weekly_pack(inst, email: str):
+    """Return a board member's weekly summary subscription and the pack it sends now."""
     board = person(inst, "bestuur", Role.BOARD)
-    get_user_model().objects.filter(pk=board.pk).update(email="bestuur@hlb.example")
+    get_user_model().objects.filter(pk=board.pk).update(email=email)
     board.refresh_from_db()
-    signoff_approve(institution=inst, year=2021, user=boss)  # 2020 stays open
-    recompute_services.recompute_now(institution=inst, reason="test")
     subscription = notifications.subscription_save(
         user=board,
         institution=inst,
@@ -118,7 +115,15 @@ def test_the_board_pack_says_the_budgets_status_beside_the_verdicts():
         flip_alerts=False,
         active=True,
     )
-    message = notifications.pack_message(subscription, notifications.timezone.now())
+    return subscription, notifications.pack_message(subscription, notifications.timezone.now())
+
+
+def test_the_board_pack_says_the_budgets_status_beside_the_verdicts():
+    inst = build("HLB", RESERVE_VALUES)
+    boss = person(inst, "beleid", Role.POLICY)
+    signoff_approve(institution=inst, year=2021, user=boss)  # 2020 stays open
+    recompute_services.recompute_now(institution=inst, reason="test")
+    subscription, message = weekly_pack(inst, "bestuur@hlb.example")
     year = notifications.summary_build(subscription, notifications.timezone.now())["year"]
     assert year == 2021, year
     assert "stand 2021 (vastgesteld)" in message.body  # the verdicts of 2021 ...
@@ -137,24 +142,13 @@ def test_the_board_pack_names_the_recompute_when_every_budget_year_is_approved(m
     """
     inst = build("RVB", RESERVE_VALUES)
     boss = person(inst, "beleid", Role.POLICY)
-    board = person(inst, "bestuur", Role.BOARD)
-    get_user_model().objects.filter(pk=board.pk).update(email="bestuur@rvb.example")
-    board.refresh_from_db()
     recompute_services.recompute_now(institution=inst, reason="test")
     measurements_apply(institution=inst, rows=correction(inst, "B2", 2021, "8"), user=boss)
     fail_waiting_run(inst, monkeypatch)
     signoff_approve(institution=inst, year=2020, user=boss)
     signoff_approve(institution=inst, year=2021, user=boss)
     fail_waiting_run(inst, monkeypatch)  # the approval's own run breaks too
-    subscription = notifications.subscription_save(
-        user=board,
-        institution=inst,
-        frequency=Frequency.WEEKLY,
-        content=PackContent.SUMMARY,
-        flip_alerts=False,
-        active=True,
-    )
-    message = notifications.pack_message(subscription, notifications.timezone.now())
+    _, message = weekly_pack(inst, "bestuur@rvb.example")
     reason = "vastgesteld, maar de herberekening met de vastgestelde gegevens is nog niet geslaagd"
     assert f"BUDGET 2021 (voorlopig: {reason}; het budget en de reserve kunnen nog veranderen)" in message.body
     assert "alle eerdere budgetjaren zijn vastgesteld" not in message.body
